@@ -1,0 +1,526 @@
+"""The public API: ``differentiate``, ``grad``, ``value_and_grad``, ``jvp``,
+``vjp``, ``derivative_source``.
+
+Each differentiated function is specialised per argument signature: the first
+call with a given signature (the kinds of the arguments) parses the function
+(once), generates the derivative source, optimises it and compiles it; later
+calls with the same signature go straight to the compiled code.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import numbers
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import __version__, backend, codegen, frontend, ir, optimize
+from .errors import ArgumentError, SymDiffError
+from .forward import forward
+from .infer import analyze
+from .ir import BOOL, FLOAT, INT
+from .reverse import reverse
+
+MODES = ("reverse", "forward")
+KINDS = ("grad", "value_and_grad", "jvp", "vjp")
+
+_PARSED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_DERIVED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class Derivative:
+    """One specialisation: the generated source, its IR and the callable."""
+
+    source: str
+    function: ir.Function
+    name: str
+
+    def compile(self, jit: bool):
+        return backend.compile_source(self.source, self.name, jit)
+
+
+def _unwrap(fn):
+    return getattr(fn, "__symdiff_function__", fn)
+
+
+def parsed(fn) -> ir.Function:
+    """The IR of ``fn``, parsed once per function object."""
+    fn = _unwrap(fn)
+    try:
+        return _PARSED[fn]
+    except (KeyError, TypeError):
+        pass
+    result = frontend.parse(fn)
+    try:
+        _PARSED[fn] = result
+    except TypeError:  # not weak-referenceable: do not cache
+        pass
+    return result
+
+
+def kind_of(value, fn: ir.Function, index: int) -> ir.Kind:
+    """The kind of one argument value."""
+    if isinstance(value, (bool, np.bool_)):
+        return BOOL
+    if isinstance(value, (numbers.Integral, np.integer)):
+        return INT
+    if isinstance(value, (numbers.Real, np.floating)):
+        return FLOAT
+    name = fn.params[index] if index < len(fn.params) else f"#{index}"
+    if isinstance(value, np.ndarray):
+        raise ArgumentError(
+            f"argument '{name}' is a NumPy array; this version of symdiff "
+            "differentiates scalar code only",
+            fn.loc,
+            "pass float scalars (array support is planned)",
+        )
+    raise ArgumentError(
+        f"argument '{name}' is a {type(value).__name__}; symdiff takes float, int and "
+        "bool arguments",
+        fn.loc,
+        "pass numbers",
+    )
+
+
+def normalize_argnums(argnums, fn: ir.Function):
+    """``argnums`` as a tuple of indices, and whether it was a single int."""
+    single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
+    items = (argnums,) if single else argnums
+    try:
+        items = tuple(items)
+    except TypeError:
+        raise ArgumentError(f"argnums must be an int or a tuple of ints, not {argnums!r}",
+                            fn.loc, "write argnums=0 or argnums=(0, 1)") from None
+    n = len(fn.params)
+    out = []
+    for i in items:
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+            raise ArgumentError(f"argnums must contain ints, not {i!r}", fn.loc,
+                                "write argnums=0 or argnums=(0, 1)")
+        if not -n <= i < n:
+            raise ArgumentError(
+                f"argnums {i} is out of range: {fn.name} has {n} parameter"
+                f"{'s' * (n != 1)} ({', '.join(fn.params)})",
+                fn.loc,
+                f"use an index from 0 to {n - 1}",
+            )
+        out.append(int(i) % n)
+    if len(set(out)) != len(out):
+        raise ArgumentError(f"argnums {argnums!r} repeats an argument", fn.loc,
+                            "list each argument once")
+    if not out:
+        raise ArgumentError("argnums is empty", fn.loc, "name at least one argument")
+    return tuple(out), single
+
+
+def _check_mode(mode, fn):
+    if mode not in MODES:
+        raise ArgumentError(f"mode must be 'reverse' or 'forward', not {mode!r}", fn.loc,
+                            "write mode='reverse' (default) or mode='forward'")
+
+
+def derive(fn, kinds, argnums: tuple, single: bool, mode: str, kind: str,
+           optimized: bool = True) -> Derivative:
+    """Generate (or fetch) the derivative code for one signature."""
+    key = (kinds, argnums, single, mode, kind, optimized)
+    fn = _unwrap(fn)
+    try:
+        per_fn = _DERIVED.setdefault(fn, {})
+    except TypeError:
+        per_fn = {}
+    if key in per_fn:
+        return per_fn[key]
+    primal = parsed(fn)
+    _check_mode(mode, primal)
+    wrt = tuple(primal.params[i] for i in argnums)
+    an = analyze(primal, kinds, wrt)
+    if isinstance(primal.result, tuple):
+        raise ArgumentError(
+            f"{primal.name} returns a tuple; {kind} needs a single scalar output",
+            primal.result_loc or primal.loc,
+            "return one float, or differentiate a function that selects one output",
+        )
+    out_kind = an.kind(primal.result)
+    if out_kind.dtype != "float":
+        raise ArgumentError(
+            f"{primal.name} returns {'a bool' if out_kind == BOOL else 'an int'}; "
+            "derivatives need a float output",
+            primal.result_loc or primal.loc,
+            "return a float (write 1.0 rather than 1)",
+        )
+    transform = reverse if mode == "reverse" else forward
+    if kind == "jvp":
+        transform = forward
+    elif kind == "vjp":
+        transform = reverse
+    derived = transform(primal, an, wrt, kind, single)
+    if optimized:
+        derived = optimize.optimize(derived)
+    signature = ", ".join(f"{p}: {k}" for p, k in zip(primal.params, kinds))
+    header = (
+        f"Generated by symdiff {__version__} from {primal.name} "
+        f"({primal.loc.filename}:{primal.loc.lineno})",
+        f"{'forward' if transform is forward else 'reverse'} mode, "
+        f"{primal.name}({signature}), with respect to {', '.join(wrt)}",
+    )
+    doc = _docstring(primal, derived, wrt, kind, single, transform is forward)
+    source = codegen.function_source(derived, doc, header)
+    result = Derivative(source, derived, derived.name)
+    per_fn[key] = result
+    return result
+
+
+def _docstring(primal, derived, wrt, kind, single, is_forward) -> str:
+    out = primal.result.name if isinstance(primal.result, ir.Var) else "value"
+    how = "forward" if is_forward else "reverse"
+    parts = [f"d{out}/d{p}" for p in wrt]
+    grads = parts[0] if single else f"({', '.join(parts)}{',' * (len(parts) == 1)})"
+    if kind == "grad":
+        first = f"Gradient of {primal.name} with respect to {', '.join(wrt)}, by {how} mode."
+        returns = grads
+    elif kind == "value_and_grad":
+        first = f"Value and gradient of {primal.name}, by {how} mode."
+        returns = f"({out}, {grads})"
+    elif kind == "jvp":
+        first = f"Value and directional derivative of {primal.name} (forward mode)."
+        tangents = derived.params[len(primal.params):]
+        combo = " + ".join(f"d{out}/d{p} * {t}" for p, t in zip(wrt, tangents))
+        returns = f"({out}, d{out}) with d{out} = {combo}"
+    else:
+        first = f"Value and vector-Jacobian product of {primal.name} (reverse mode)."
+        seed = derived.params[-1]
+        parts = [f"{seed} * {part}" for part in parts]
+        vec = parts[0] if single else f"({', '.join(parts)}{',' * (len(parts) == 1)})"
+        returns = f"({out}, {vec})"
+    return f"{first}\n\nReturns {returns}.\n"
+
+
+class _Specialised:
+    """Calls the compiled derivative for the arguments' signature.
+
+    The table is keyed by the argument types, so after the first call with a
+    signature a call costs one dictionary lookup plus the compiled call.
+    """
+
+    def __init__(self, fn, argnums, mode, jit, kind):
+        self.fn = _unwrap(fn)
+        self.argnums = argnums
+        self.mode = mode
+        self.jit = jit
+        self.kind = kind
+        self._impls: dict = {}
+        functools.update_wrapper(self, self.fn, updated=())
+        self.__name__ = f"{self.fn.__name__}_{kind}"
+        self.__qualname__ = self.__name__
+
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            args = _bind(self.fn, args, kwargs)
+        try:
+            impl = self._impls[tuple(map(type, args))]
+        except KeyError:
+            return self._first_call(args)
+        return impl(*args)
+
+    def derivative(self, *args, optimized=True, **kwargs) -> Derivative:
+        """The ``Derivative`` (source and IR) generated for these arguments."""
+        if kwargs:
+            args = _bind(self.fn, args, kwargs)
+        primal = parsed(self.fn)
+        if len(args) != len(primal.params):
+            raise ArgumentError(
+                f"{primal.name} takes {len(primal.params)} arguments "
+                f"({', '.join(primal.params)}), got {len(args)}",
+                primal.loc, "pass one value per parameter",
+            )
+        kinds = tuple(kind_of(a, primal, i) for i, a in enumerate(args))
+        argnums, single = self._argnums(primal, args)
+        return derive(self.fn, kinds, argnums, single, self.mode, self.kind, optimized)
+
+    def _argnums(self, primal, args):
+        return normalize_argnums(self.argnums, primal)
+
+    def source(self, *args, **kwargs) -> str:
+        """The generated derivative source for these arguments' signature."""
+        return self.derivative(*args, **kwargs).source
+
+    def specialize(self, *args, **kwargs):
+        """The compiled function for this signature (a Numba dispatcher when
+        ``jit=True``), callable from other ``@njit`` code."""
+        if kwargs:
+            args = _bind(self.fn, args, kwargs)
+        key = tuple(map(type, args))
+        if key not in self._impls:
+            self._impls[key] = self.derivative(*args).compile(self.jit)
+        return self._impls[key]
+
+    def _first_call(self, args):
+        impl = self.specialize(*args)
+        try:
+            return impl(*args)
+        except Exception as exc:  # Numba typing errors in generated code
+            if type(exc).__module__.startswith("numba"):
+                raise SymDiffError(
+                    f"Numba could not compile the derivative of {self.fn.__name__}: "
+                    f"{str(exc).splitlines()[0]}",
+                    parsed(self.fn).loc,
+                    "this is a symdiff bug; please report it. jit=False runs the same "
+                    "code as plain Python.",
+                ) from exc
+            raise
+
+    def __repr__(self):
+        return f"<symdiff {self.kind} of {self.fn.__qualname__} (mode={self.mode!r}, jit={self.jit})>"
+
+
+def _bind(fn, args, kwargs):
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+    except TypeError as exc:
+        raise ArgumentError(f"bad arguments for {fn.__name__}: {exc}", parsed(fn).loc,
+                            "pass one value per parameter") from None
+    bound.apply_defaults()
+    return bound.args
+
+
+def grad(fn, argnums=0, mode="reverse", jit=True):
+    """The gradient of a scalar function.
+
+    Parameters
+    ----------
+    fn : function
+        A Python function of scalar arguments returning a float.
+    argnums : int or tuple of ints, default 0
+        Which positional arguments to differentiate with respect to.  An int
+        gives one derivative, a tuple a tuple of derivatives (as in JAX).
+    mode : {"reverse", "forward"}
+        Reverse mode costs one sweep whatever the number of inputs; forward
+        mode carries one tangent per input.
+    jit : bool, default True
+        Compile with Numba; ``False`` runs the same generated source as
+        plain Python.
+
+    Returns
+    -------
+    callable
+        Same arguments as ``fn``; returns the derivative(s).  Its
+        ``source(*args)`` method shows the generated code.
+
+    Examples
+    --------
+    >>> import math
+    >>> def f(x, z):
+    ...     return math.sin(x) * z
+    >>> df = grad(f, argnums=(0, 1), jit=False)   # doctest: +SKIP
+    >>> df(0.0, 2.0)                              # doctest: +SKIP
+    (2.0, 0.0)
+    """
+    return _Specialised(fn, argnums, mode, jit, "grad")
+
+
+def value_and_grad(fn, argnums=0, mode="reverse", jit=True):
+    """Like ``grad``, returning ``(value, gradient)`` from one sweep.
+
+    Examples
+    --------
+    >>> def f(x):
+    ...     return x * x
+    >>> value_and_grad(f, jit=False)(3.0)          # doctest: +SKIP
+    (9.0, 6.0)
+    """
+    return _Specialised(fn, argnums, mode, jit, "value_and_grad")
+
+
+def jvp(fn, primals, tangents, jit=True):
+    """Forward-mode Jacobian-vector product.
+
+    Parameters
+    ----------
+    fn : function
+    primals : tuple
+        The point: one value per parameter of ``fn``.
+    tangents : tuple
+        One tangent per primal; ``None`` for arguments not differentiated
+        (ints and bools must have ``None``).
+
+    Returns
+    -------
+    (value, tangent_out)
+        ``fn(*primals)`` and its directional derivative along ``tangents``.
+
+    Examples
+    --------
+    >>> def f(x, z):
+    ...     return x * z
+    >>> jvp(f, (2.0, 3.0), (1.0, 0.0), jit=False)   # doctest: +SKIP
+    (6.0, 3.0)
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    primal = parsed(fn)
+    if len(tangents) != len(primals):
+        raise ArgumentError(
+            f"jvp got {len(primals)} primals but {len(tangents)} tangents",
+            primal.loc, "give one tangent per primal (None where not differentiated)",
+        )
+    argnums = tuple(i for i, t in enumerate(tangents) if t is not None)
+    if not argnums:
+        raise ArgumentError("every tangent is None", primal.loc,
+                            "give a float tangent for at least one argument")
+    impl = _jvp_cache(fn, argnums, jit)
+    return impl(*primals, *(float(tangents[i]) for i in argnums))
+
+
+@functools.lru_cache(maxsize=256)
+def _jvp_cache(fn, argnums, jit):
+    return _JVPCall(fn, argnums, jit)
+
+
+class _JVPCall(_Specialised):
+    """Specialises on the primals only; the tangents are extra parameters."""
+
+    def __init__(self, fn, argnums, jit):
+        super().__init__(fn, argnums, "forward", jit, "jvp")
+
+    def __call__(self, *args):
+        n = len(parsed(self.fn).params)
+        key = tuple(map(type, args))
+        impl = self._impls.get(key)
+        if impl is None:
+            deriv = self.derivative(*args[:n])
+            impl = self._impls[key] = deriv.compile(self.jit)
+        return impl(*args)
+
+
+def vjp(fn, *primals, argnums=None, jit=True):
+    """Reverse-mode vector-Jacobian product.
+
+    Returns ``(value, pullback)``: ``pullback(cotangent)`` gives
+    ``cotangent * d value / d arg`` for each argument in ``argnums`` (all
+    arguments by default: a tuple; an int ``argnums`` gives one value).
+
+    Examples
+    --------
+    >>> def f(x, z):
+    ...     return x * z
+    >>> value, pullback = vjp(f, 2.0, 3.0, jit=False)   # doctest: +SKIP
+    >>> pullback(1.0)                                  # doctest: +SKIP
+    (3.0, 2.0)
+    """
+    primal = parsed(fn)
+    if argnums is None:
+        argnums = tuple(range(len(primal.params)))
+    spec = _vjp_cache(fn, argnums if isinstance(argnums, int) else tuple(argnums), jit)
+    impl = spec.for_primals(primals)
+    value, _ = impl(*primals, 1.0)
+
+    def pullback(cotangent):
+        return impl(*primals, float(cotangent))[1]
+
+    return value, pullback
+
+
+@functools.lru_cache(maxsize=256)
+def _vjp_cache(fn, argnums, jit):
+    return _VJPCall(fn, argnums, jit)
+
+
+class _VJPCall(_Specialised):
+    def __init__(self, fn, argnums, jit):
+        super().__init__(fn, argnums, "reverse", jit, "vjp")
+
+    def for_primals(self, primals):
+        key = tuple(map(type, primals))
+        impl = self._impls.get(key)
+        if impl is None:
+            impl = self._impls[key] = self.derivative(*primals).compile(self.jit)
+        return impl
+
+
+def derivative_source(fn, *args, argnums=0, mode="reverse", kind="grad", optimized=True) -> str:
+    """The generated derivative code for ``fn`` at these arguments' signature.
+
+    ``kind`` is one of ``"grad"``, ``"value_and_grad"``, ``"jvp"``, ``"vjp"``.
+    ``optimized=False`` shows the code before simplification.
+
+    Examples
+    --------
+    >>> import math
+    >>> def f(x):
+    ...     return math.exp(x) * x
+    >>> print(derivative_source(f, 1.0))   # doctest: +SKIP
+    """
+    if kind not in KINDS:
+        raise ArgumentError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}",
+                            parsed(fn).loc, "write kind='grad'")
+    if kind == "jvp":
+        mode = "forward"
+    elif kind == "vjp":
+        mode = "reverse"
+    spec = _Specialised(fn, argnums, mode, False, kind)
+    return spec.derivative(*args, optimized=optimized).source
+
+
+class Differentiated:
+    """A function with its derivatives attached (made by ``differentiate``).
+
+    Calling it calls the original function.  ``grad``, ``value_and_grad``,
+    ``jvp``, ``vjp``, ``source`` and ``check`` work as the functions of the
+    same names, with the options given to ``differentiate``.
+    """
+
+    def __init__(self, fn, argnums=0, mode="reverse", jit=True):
+        self.__symdiff_function__ = fn
+        functools.update_wrapper(self, fn)
+        self.argnums = argnums
+        self.mode = mode
+        self.jit = jit
+        self.grad = grad(fn, argnums, mode, jit)
+        self.value_and_grad = value_and_grad(fn, argnums, mode, jit)
+
+    def __call__(self, *args, **kwargs):
+        return self.__symdiff_function__(*args, **kwargs)
+
+    def jvp(self, primals, tangents):
+        """``jvp(f, primals, tangents)``."""
+        return jvp(self.__symdiff_function__, primals, tangents, jit=self.jit)
+
+    def vjp(self, *primals):
+        """``vjp(f, *primals)`` for the ``argnums`` of this function."""
+        return vjp(self.__symdiff_function__, *primals, argnums=self.argnums, jit=self.jit)
+
+    def source(self, *args, kind="grad", optimized=True) -> str:
+        """The generated code for these arguments (reverse-mode gradient by default)."""
+        return derivative_source(self.__symdiff_function__, *args, argnums=self.argnums,
+                                 mode=self.mode, kind=kind, optimized=optimized)
+
+    def check(self, *args, **options):
+        """``check_grad`` at these arguments: symdiff vs SymPy vs finite differences."""
+        from .verify import check_grad
+
+        options.setdefault("argnums", self.argnums)
+        options.setdefault("jit", self.jit)
+        return check_grad(self.__symdiff_function__, *args, **options)
+
+    def __repr__(self):
+        return f"<symdiff.Differentiated {self.__name__} (argnums={self.argnums!r}, mode={self.mode!r})>"
+
+
+def differentiate(fn=None, *, argnums=0, mode="reverse", jit=True):
+    """Decorator attaching derivatives to a function.
+
+    Examples
+    --------
+    >>> import math
+    >>> @differentiate(argnums=(0, 1))
+    ... def f(x, z):
+    ...     return math.exp(x * z)
+    >>> f.grad(1.0, 2.0)                # doctest: +SKIP
+    (14.7781121978613, 7.38905609893065)
+    """
+    if fn is None:
+        return lambda f: Differentiated(f, argnums, mode, jit)
+    return Differentiated(fn, argnums, mode, jit)

@@ -1,0 +1,116 @@
+"""Generated source -> callable.
+
+The source is written to a content-addressed file in the cache directory
+(``$SYMDIFF_CACHE_DIR``, else ``$XDG_CACHE_HOME/symdiff``, else
+``~/.cache/symdiff``) and imported from there, so tracebacks, ``inspect``
+and debuggers show the generated code, and Numba's own disk cache
+(``cache=True``) can keep the machine code between processes.  When the
+directory cannot be written, the source is registered in ``linecache``
+instead (tracebacks still show it; nothing is cached on disk).
+
+``jit=True`` compiles with ``numba.njit(error_model="numpy")``: division by
+zero and math functions outside their domain give ``inf``/``nan`` as IEEE
+arithmetic does, instead of raising.  ``jit=False`` runs the very same source
+as plain Python with the same semantics: ``math`` is bound to an IEEE
+version (NumPy's scalar functions) and float arguments are passed as
+``numpy.float64``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import linecache
+import math
+import os
+import sys
+import tempfile
+import types
+from pathlib import Path
+
+import numpy as np
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("SYMDIFF_CACHE_DIR")
+    if base:
+        return Path(base)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "symdiff"
+
+
+def _ieee_math() -> types.SimpleNamespace:
+    """``math`` with IEEE results (inf/nan) instead of exceptions."""
+    names = {
+        "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos,
+        "atan": np.arctan, "atan2": np.arctan2, "sinh": np.sinh, "cosh": np.cosh,
+        "tanh": np.tanh, "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh,
+        "exp": np.exp, "expm1": np.expm1, "log": np.log, "log1p": np.log1p,
+        "log2": np.log2, "log10": np.log10, "sqrt": np.sqrt, "hypot": np.hypot,
+        "copysign": np.copysign, "fabs": np.fabs, "pow": np.power,
+    }
+    space = types.SimpleNamespace(**{k: getattr(math, k) for k in dir(math) if not k.startswith("_")})
+    for name, func in names.items():
+        setattr(space, name, func)
+    return space
+
+
+IEEE_MATH = _ieee_math()
+
+
+def _load_module(source: str, name: str) -> types.ModuleType:
+    digest = hashlib.sha256(source.encode()).hexdigest()[:20]
+    modname = f"symdiff_gen_{name}_{digest}"
+    if modname in sys.modules:
+        return sys.modules[modname]
+    path = None
+    try:
+        directory = cache_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{modname}.py"
+        if not path.exists() or path.read_text() != source:
+            fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+            with os.fdopen(fd, "w") as handle:
+                handle.write(source)
+            os.replace(tmp, path)
+    except OSError:
+        path = None
+    if path is not None:
+        spec = importlib.util.spec_from_file_location(modname, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    else:
+        filename = f"<symdiff {modname}>"
+        lines = source.splitlines(keepends=True)
+        linecache.cache[filename] = (len(source), None, lines, filename)
+        module = types.ModuleType(modname)
+        module.__file__ = filename
+        exec(compile(source, filename, "exec"), module.__dict__)
+    sys.modules[modname] = module
+    return module
+
+
+def _as_ieee(value):
+    return np.float64(value) if type(value) is float else value
+
+
+def compile_source(source: str, name: str, jit: bool = True):
+    """The function ``name`` defined by ``source``, compiled or plain Python."""
+    module = _load_module(source, name)
+    py_func = getattr(module, name)
+    if jit:
+        import numba
+
+        cacheable = not module.__file__.startswith("<")
+        return numba.njit(cache=cacheable, error_model="numpy")(py_func)
+    namespace = dict(module.__dict__)
+    namespace["math"] = IEEE_MATH
+    plain = types.FunctionType(py_func.__code__, namespace, name)
+
+    @functools.wraps(py_func)
+    def run(*args):
+        with np.errstate(all="ignore"):
+            return plain(*map(_as_ieee, args))
+
+    return run

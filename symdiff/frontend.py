@@ -1,0 +1,657 @@
+"""Python source -> IR.
+
+``parse(fn)`` reads the function's source with ``inspect``, parses it with
+``ast`` and converts it to SSA form (see ``ir``):
+
+* names are resolved through the function's closure, globals and builtins:
+  ``math``/``numpy`` functions (under any import spelling) become primitives,
+  numeric globals and closure values become constants, other Python
+  functions are parsed the same way and inlined (helpers calling helpers);
+* ``return`` inside branches is normalised first: the statements after an
+  ``if`` that may return move into its branches, so every path ends in one
+  ``return`` and the result is joined by phis;
+* ``x if c else y``, ``and`` and ``or`` short-circuit as in Python: they become
+  ``If`` statements, so the branch not taken is never evaluated (and never
+  differentiated);
+* ``print(...)``, ``assert``, docstrings and ``pass`` have no effect on values
+  and are dropped.
+
+Anything else raises a ``SymDiffError`` subclass naming the line.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import linecache
+import numbers
+import textwrap
+import types
+
+import numpy as np
+
+from . import ir
+from .errors import Loc, SourceUnavailableError, SymDiffError, UnknownFunctionError
+from .errors import UnsupportedSyntaxError as Unsupported
+from .ir import Assign, Const, If, Op, Phi, Var
+from .primitives import PRIMITIVES, primitive_for, supported_names
+
+RETURN = "<return>"  # environment key of a function's result while converting
+
+_BINOPS = {
+    ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
+    ast.Pow: "pow", ast.FloorDiv: "floordiv", ast.Mod: "mod",
+}
+_CMPOPS = {
+    ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne",
+}
+
+# Statements and expressions we refuse, with what to write instead.
+_STMT_HINTS = {
+    ast.For: "`for` loops are not supported yet; write the computation without a loop",
+    ast.While: "`while` loops are not supported yet; write the computation without a loop",
+    ast.Try: "move error handling (try/except) outside the differentiated function",
+    ast.With: "move the `with` block outside the differentiated function",
+    ast.Global: "pass the value as an argument instead of using `global`",
+    ast.Nonlocal: "pass the value as an argument instead of using `nonlocal`",
+    ast.FunctionDef: "define helper functions at module level, not inside the function",
+    ast.AsyncFunctionDef: "define helper functions at module level",
+    ast.ClassDef: "define classes outside the differentiated function",
+    ast.Raise: "check arguments before calling the differentiated function",
+    ast.Import: "import modules at module level",
+    ast.ImportFrom: "import modules at module level",
+    ast.Delete: "remove the `del` statement",
+}
+_EXPR_HINTS = {
+    ast.Lambda: "define the function with `def` at module level",
+    ast.Yield: "generators cannot be differentiated; return a value instead",
+    ast.YieldFrom: "generators cannot be differentiated; return a value instead",
+    ast.Await: "async code cannot be differentiated; write a plain function",
+    ast.ListComp: "write the computation out with scalars",
+    ast.GeneratorExp: "write the computation out with scalars",
+    ast.Subscript: "indexing arrives with array support; pass scalars as separate arguments",
+    ast.List: "lists are not supported; use separate scalar variables",
+    ast.Dict: "dicts are not supported; use separate scalar variables",
+    ast.JoinedStr: "strings are not supported in differentiated code",
+    ast.NamedExpr: "write the assignment `:=` as its own statement",
+    ast.Starred: "unpack the values explicitly",
+}
+
+
+class _Source:
+    """The parsed source of one Python function and where it came from."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        if not isinstance(fn, types.FunctionType):
+            raise SourceUnavailableError(
+                f"cannot read the source of {fn!r}: it is not a Python function",
+                hint="symdiff differentiates functions defined with `def` in a .py file "
+                "(or a notebook cell).",
+            )
+        code = fn.__code__
+        self.filename = code.co_filename
+        try:
+            lines, first = inspect.getsourcelines(fn)
+        except (OSError, TypeError) as exc:
+            raise SourceUnavailableError(
+                f"cannot read the source of {fn.__qualname__} ({exc})",
+                Loc(self.filename, code.co_firstlineno),
+                "define the function with `def` in a file or notebook cell; functions "
+                "made by exec/eval or typed at the plain REPL have no source to read.",
+            ) from None
+        text = "".join(lines)
+        dedented = textwrap.dedent(text)
+        self.col_offset = len(text.splitlines()[0]) - len(dedented.splitlines()[0])
+        self.line_offset = first - 1
+        try:
+            tree = ast.parse(dedented)
+        except SyntaxError as exc:  # a lambda's line, or odd source layouts
+            raise SourceUnavailableError(
+                f"cannot parse the source of {fn.__qualname__}: {exc.msg}",
+                Loc(self.filename, code.co_firstlineno),
+                "define the function with `def` at the start of its own line.",
+            ) from None
+        node = tree.body[0] if tree.body else None
+        if isinstance(node, ast.AsyncFunctionDef):
+            raise Unsupported(
+                f"{fn.__name__} is an async function", self.loc(node),
+                "write a plain `def` function",
+            )
+        if not isinstance(node, ast.FunctionDef) or node.name != fn.__name__:
+            raise SourceUnavailableError(
+                f"cannot find the `def` of {fn.__qualname__} in its source",
+                Loc(self.filename, code.co_firstlineno),
+                "lambdas are not supported; define the function with `def`.",
+            )
+        self.node = node
+        self.closure = {}
+        if fn.__closure__:
+            for name, cell in zip(code.co_freevars, fn.__closure__):
+                try:
+                    self.closure[name] = cell.cell_contents
+                except ValueError:  # empty cell
+                    pass
+        linecache.checkcache(self.filename)
+
+    def loc(self, node) -> Loc:
+        return Loc(
+            self.filename,
+            getattr(node, "lineno", 1) + self.line_offset,
+            getattr(node, "col_offset", 0) + self.col_offset,
+        )
+
+    def lookup(self, name, node):
+        """Resolve a free name as Python would: closure, globals, builtins."""
+        for scope in (self.closure, self.fn.__globals__, builtins.__dict__):
+            if name in scope:
+                return scope[name]
+        raise Unsupported(
+            f"name '{name}' is not defined", self.loc(node),
+            "assign it before use, or pass it as an argument",
+        )
+
+
+# ---------------------------------------------------------------------------
+# Return normalisation (on the Python AST).
+
+
+def _has_return(stmts) -> bool:
+    return any(isinstance(n, ast.Return) for s in stmts for n in ast.walk(s))
+
+
+def _always_returns(stmts) -> bool:
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, ast.Return):
+        return True
+    return isinstance(last, ast.If) and _always_returns(last.body) and _always_returns(last.orelse)
+
+
+def _normalise_returns(stmts: list) -> list:
+    """Move what follows an ``if`` that may return into its open branches."""
+    for i, stmt in enumerate(stmts):
+        if isinstance(stmt, ast.Return):
+            return stmts[: i + 1]
+        if isinstance(stmt, ast.If) and _has_return([stmt]):
+            rest = stmts[i + 1 :]
+            body = stmt.body if _always_returns(stmt.body) else stmt.body + rest
+            orelse = stmt.orelse if _always_returns(stmt.orelse) else stmt.orelse + rest
+            new = ast.If(stmt.test, _normalise_returns(body), _normalise_returns(orelse))
+            ast.copy_location(new, stmt)
+            return stmts[:i] + [new]
+    return stmts
+
+
+# ---------------------------------------------------------------------------
+# Conversion to IR.
+
+
+class _Converter:
+    """Converts one function body, emitting statements into ``self.out``.
+
+    ``env`` maps each Python name to its current value: an atom, or a tuple
+    of values (tuple literals and helpers returning tuples).
+    """
+
+    def __init__(self, src: _Source, namer: ir.Namer, stack: tuple, env: dict, prefix=""):
+        self.src = src
+        self.namer = namer
+        self.stack = stack
+        self.env = env
+        self.out: list = []
+        self.prefix = prefix
+
+    # -- helpers -----------------------------------------------------------
+    def loc(self, node) -> Loc:
+        return self.src.loc(node)
+
+    def fail(self, node, message, hint, cls=Unsupported):
+        raise cls(message, self.loc(node), hint)
+
+    def new_name(self, pyname: str) -> str:
+        return self.namer.fresh(self.prefix + pyname)
+
+    def emit(self, value, node, target: str | None = None) -> Var:
+        name = target or self.namer.temp()
+        self.out.append(Assign(name, value, self.loc(node)))
+        return Var(name)
+
+    def op(self, prim, args, node, target=None) -> Var:
+        return self.emit(Op(prim, tuple(args)), node, target)
+
+    # -- statements ----------------------------------------------------------
+    def block(self, stmts):
+        for stmt in stmts:
+            if RETURN in self.env:  # unreachable after normalisation
+                break
+            self.stmt(stmt)
+
+    def stmt(self, s):
+        if isinstance(s, ast.Assign):
+            value = self.expr(s.value, self._target_hint(s.targets))
+            for target in s.targets:
+                self.bind(target, value, s)
+        elif isinstance(s, ast.AnnAssign):
+            if s.value is None:
+                return
+            self.bind(s.target, self.expr(s.value, self._target_hint([s.target])), s)
+        elif isinstance(s, ast.AugAssign):
+            if not isinstance(s.target, ast.Name):
+                self.fail(s, "augmented assignment to this target is not supported",
+                          "assign to a plain variable name")
+            prim = _BINOPS.get(type(s.op))
+            if prim is None:
+                self.fail(s, f"operator {type(s.op).__name__} is not supported",
+                          "use + - * / ** // %")
+            left = self.name(s.target)
+            right = self.expr(s.value)
+            self.env[s.target.id] = self.op(prim, (left, right), s, self.new_name(s.target.id))
+        elif isinstance(s, ast.Return):
+            if s.value is None:
+                self.fail(s, "`return` without a value", "return the value to differentiate")
+            self.env[RETURN] = self.expr(s.value)
+            self.return_loc = self.loc(s)
+        elif isinstance(s, ast.If):
+            self.if_stmt(s.test, s.body, s.orelse, s)
+        elif isinstance(s, (ast.Pass, ast.Assert)):
+            pass
+        elif isinstance(s, ast.Expr):
+            self.expr_stmt(s)
+        else:
+            hint = _STMT_HINTS.get(type(s), "rewrite it with assignments, if/else and return")
+            word = type(s).__name__.lower()
+            self.fail(s, f"`{word}` statements are not supported", hint)
+
+    def expr_stmt(self, s):
+        """A bare expression: docstrings and print are fine; nothing else has effect."""
+        value = s.value
+        if isinstance(value, ast.Constant):
+            return
+        if isinstance(value, ast.Call) and self._is_builtin(value.func, print):
+            return
+        self.expr(value)  # checked for errors; the value is unused, DCE drops it
+
+    def _is_builtin(self, func, obj) -> bool:
+        return isinstance(func, ast.Name) and func.id not in self.env and (
+            self._resolve_quiet(func) is obj
+        )
+
+    def _resolve_quiet(self, node):
+        try:
+            return self.resolve(node)
+        except SymDiffError:
+            return None
+
+    @staticmethod
+    def _target_hint(targets):
+        if len(targets) == 1 and isinstance(targets[0], ast.Name):
+            return targets[0].id
+        return None
+
+    def bind(self, target, value, node):
+        if isinstance(target, ast.Name):
+            if isinstance(value, Var) and value.name.startswith("$"):
+                value = self._rename_last(value, target.id)
+            self.env[target.id] = value
+        elif isinstance(target, ast.Tuple):
+            if not isinstance(value, tuple) or len(value) != len(target.elts):
+                self.fail(node, "cannot unpack this value into "
+                          f"{len(target.elts)} names",
+                          "unpack a tuple of the same length")
+            for t, v in zip(target.elts, value):
+                self.bind(t, v, node)
+        else:
+            hint = _EXPR_HINTS.get(type(target), "assign to plain variable names")
+            self.fail(node, f"cannot assign to {type(target).__name__.lower()}", hint)
+
+    def _rename_last(self, value: Var, pyname: str) -> Var:
+        """Give the value just computed (a temporary) the user's variable name."""
+        last = self.out[-1] if self.out else None
+        if isinstance(last, Assign) and last.target == value.name:
+            name = self.new_name(pyname)
+            self.out[-1] = Assign(name, last.value, last.loc)
+            return Var(name)
+        if isinstance(last, If) and any(phi.target == value.name for phi in last.phis):
+            name = self.new_name(pyname)
+            phis = tuple(
+                Phi(name, phi.then, phi.orelse) if phi.target == value.name else phi
+                for phi in last.phis
+            )
+            self.out[-1] = If(last.cond, last.body, last.orelse, phis, last.loc)
+            return Var(name)
+        return value
+
+    def if_stmt(self, test, body, orelse, node):
+        cond = self.condition(test)
+        before = dict(self.env)
+        branches = []
+        for stmts in (body, orelse):
+            sub = _Converter(self.src, self.namer, self.stack, dict(before), self.prefix)
+            if callable(stmts):  # expression branches (x if c else y)
+                sub.env[RETURN] = stmts(sub)
+            else:
+                sub.block(stmts)
+            if hasattr(sub, "return_loc"):
+                self.return_loc = sub.return_loc
+            branches.append(sub)
+        then, other = branches
+        phis = []
+        after = {}
+        for key in set(then.env) | set(other.env):
+            a, b = then.env.get(key), other.env.get(key)
+            if a is None or b is None:
+                continue  # defined on one path only: not usable afterwards
+            if key in before and a is before[key] and b is before[key]:
+                after[key] = a
+                continue
+            after[key] = self._join(key, a, b, phis, node)
+        self.env = after
+        self.out.append(If(cond, tuple(then.out), tuple(other.out), tuple(phis), self.loc(node)))
+
+    def _join(self, key, a, b, phis, node):
+        if isinstance(a, tuple) or isinstance(b, tuple):
+            if not (isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b)):
+                self.fail(node, f"'{key}' is a tuple on one branch and not on the other",
+                          "give it the same shape on both branches")
+            return tuple(self._join(key, x, y, phis, node) for x, y in zip(a, b))
+        if a == b:
+            return a
+        hint = "value" if key == RETURN else key
+        name = self.new_name(hint) if key != RETURN else self.namer.temp()
+        phis.append(Phi(name, a, b))
+        return Var(name)
+
+    # -- expressions -----------------------------------------------------------
+    def condition(self, test):
+        value = self.expr(test)
+        if isinstance(value, tuple):
+            self.fail(test, "a tuple is not a condition", "compare scalars")
+        return value
+
+    def expr(self, e, target=None):
+        """Convert ``e``; the final operation is assigned to ``target`` if given."""
+        method = getattr(self, "expr_" + type(e).__name__, None)
+        if method is None:
+            hint = _EXPR_HINTS.get(type(e), "use arithmetic, comparisons and math functions")
+            self.fail(e, f"{type(e).__name__} expressions are not supported", hint)
+        value = method(e)
+        if target is not None and isinstance(value, Var) and value.name.startswith("$"):
+            value = self._rename_last(value, target)
+        return value
+
+    def expr_Constant(self, e):
+        if isinstance(e.value, (bool, int, float)) and not isinstance(e.value, complex):
+            return Const(e.value)
+        self.fail(e, f"constant {e.value!r} is not a number",
+                  "only int, float and bool constants take part in differentiated code")
+
+    def expr_Name(self, e):
+        return self.name(e)
+
+    def name(self, e):
+        if e.id in self.env:
+            return self.env[e.id]
+        value = self.src.lookup(e.id, e)
+        return self.constant(value, e, e.id)
+
+    def constant(self, value, node, label):
+        if isinstance(value, (bool, np.bool_)):
+            return Const(bool(value))
+        if isinstance(value, numbers.Integral):
+            return Const(int(value))
+        if isinstance(value, numbers.Real):
+            return Const(float(value))
+        if isinstance(value, tuple) and all(isinstance(v, numbers.Real) for v in value):
+            return tuple(self.constant(v, node, label) for v in value)
+        what = "a module" if isinstance(value, types.ModuleType) else type(value).__name__
+        self.fail(node, f"'{label}' is {what}, not a number",
+                  "use numbers (int, float, bool) and call functions; other objects "
+                  "cannot take part in differentiated code")
+
+    def expr_Attribute(self, e):
+        value = self.resolve(e)
+        return self.constant(value, e, ast.unparse(e))
+
+    def resolve(self, node):
+        """The Python object a dotted name refers to (``np.sin``, ``math.pi``)."""
+        if isinstance(node, ast.Name):
+            if node.id in self.env:
+                self.fail(node, f"'{node.id}' is a local value, not a module or function",
+                          "call functions by their module-level name")
+            return self.src.lookup(node.id, node)
+        if isinstance(node, ast.Attribute):
+            base = self.resolve(node.value)
+            if not isinstance(base, types.ModuleType):
+                self.fail(node, f"attribute access on {type(base).__name__} objects is "
+                          "not supported",
+                          "pass the value as a separate argument (object attributes "
+                          "cannot be differentiated)")
+            if not hasattr(base, node.attr):
+                self.fail(node, f"module '{base.__name__}' has no attribute '{node.attr}'",
+                          "check the spelling")
+            return getattr(base, node.attr)
+        self.fail(node, "cannot resolve this expression to a function",
+                  "call functions by name (math.sin, np.exp, helper)")
+
+    def expr_Tuple(self, e):
+        return tuple(self.expr(elt) for elt in e.elts)
+
+    def expr_UnaryOp(self, e):
+        operand = self.expr(e.operand)
+        if isinstance(e.op, ast.UAdd):
+            return operand
+        prim = {ast.USub: "neg", ast.Not: "not"}.get(type(e.op))
+        if prim is None:
+            self.fail(e, "bitwise operators are not supported", "use arithmetic operators")
+        return self.op(prim, (operand,), e)
+
+    def expr_BinOp(self, e):
+        prim = _BINOPS.get(type(e.op))
+        if prim is None:
+            self.fail(e, f"operator {type(e.op).__name__} is not supported",
+                      "use + - * / ** // % (and @ on arrays, once they are supported)")
+        left, right = self.expr(e.left), self.expr(e.right)
+        return self.op(prim, (left, right), e)
+
+    def expr_Compare(self, e):
+        # a < b < c  ==  (a < b) and (b < c), evaluating b once.
+        left = self.expr(e.left)
+        pieces = []
+        operands = [left] + [None] * len(e.comparators)
+
+        def compare(i):
+            def build(conv):
+                a = operands[i]
+                b = conv.expr(e.comparators[i])
+                operands[i + 1] = b
+                prim = _CMPOPS.get(type(e.ops[i]))
+                if prim is None:
+                    conv.fail(e, f"comparison {type(e.ops[i]).__name__} is not supported",
+                              "use < <= > >= == !=")
+                return conv.op(prim, (a, b), e)
+            return build
+
+        pieces = [compare(i) for i in range(len(e.ops))]
+        return self.short_circuit("and", pieces, e)
+
+    def expr_BoolOp(self, e):
+        pieces = [(lambda v: lambda conv: conv.expr(v))(v) for v in e.values]
+        return self.short_circuit("and" if isinstance(e.op, ast.And) else "or", pieces, e)
+
+    def short_circuit(self, kind, pieces, node):
+        """Python's `and`/`or`: later operands are evaluated only when needed."""
+        value = pieces[0](self)
+        for piece in pieces[1:]:
+            if kind == "and":
+                value = self.branch_value(value, piece, lambda conv, v=value: v, node)
+            else:
+                value = self.branch_value(value, lambda conv, v=value: v, piece, node)
+        return value
+
+    def expr_IfExp(self, e):
+        cond = self.condition(e.test)
+        return self.branch_value(cond, lambda c: c.expr(e.body), lambda c: c.expr(e.orelse), e)
+
+    def branch_value(self, cond, then, orelse, node):
+        saved = self.env.get(RETURN)
+        self.env.pop(RETURN, None)
+        saved_loc = getattr(self, "return_loc", None)
+        self.if_stmt_value(cond, then, orelse, node)
+        value = self.env.pop(RETURN)
+        if saved is not None:
+            self.env[RETURN] = saved
+        if saved_loc is not None:
+            self.return_loc = saved_loc
+        return value
+
+    def if_stmt_value(self, cond, then, orelse, node):
+        """Like ``if_stmt`` with an already computed condition and value branches."""
+        before = dict(self.env)
+        branches = []
+        for build in (then, orelse):
+            sub = _Converter(self.src, self.namer, self.stack, dict(before), self.prefix)
+            sub.env[RETURN] = build(sub)
+            branches.append(sub)
+        then_c, else_c = branches
+        phis = []
+        after = dict(before)
+        after[RETURN] = self._join(RETURN, then_c.env[RETURN], else_c.env[RETURN], phis, node)
+        self.env = after
+        if isinstance(cond, Const):  # decided now: keep only the taken side
+            taken = then_c if cond.value else else_c
+            self.out.extend(taken.out)
+            self.env[RETURN] = taken.env[RETURN]
+            return
+        self.out.append(If(cond, tuple(then_c.out), tuple(else_c.out), tuple(phis), self.loc(node)))
+
+    def expr_Call(self, e):
+        func = self.resolve(e.func)
+        func = getattr(func, "__symdiff_function__", func)  # @differentiate helpers
+        label = ast.unparse(e.func)
+        for arg in e.args:
+            if isinstance(arg, ast.Starred):
+                self.fail(arg, "`*args` in calls is not supported", "pass arguments one by one")
+        prim = primitive_for(func)
+        if prim is not None:
+            return self.call_primitive(prim, label, e)
+        if func is float:
+            if len(e.args) != 1 or e.keywords:
+                self.fail(e, "float() takes one number here", "write float(x)")
+            return self.expr(e.args[0])
+        if isinstance(func, types.FunctionType):
+            return self.call_helper(func, e)
+        raise UnknownFunctionError(
+            f"no derivative rule for {label}()", self.loc(e),
+            f"symdiff knows {supported_names()}, and your own functions defined with def; "
+            "rewrite the call with these or pass its value in as an argument",
+        )
+
+    def call_primitive(self, prim, label, e):
+        if e.keywords:
+            self.fail(e, f"{label}() takes no keyword arguments here",
+                      "pass the arguments by position")
+        args = [self.expr(a) for a in e.args]
+        if any(isinstance(a, tuple) for a in args):
+            self.fail(e, f"{label}() takes numbers, not tuples", "pass scalars")
+        if prim == "log" and len(args) == 2:  # math.log(x, base)
+            num = self.op("log", args[:1], e)
+            den = self.op("log", args[1:], e)
+            return self.op("div", (num, den), e)
+        if prim in ("max", "min") and len(args) >= 2:
+            value = args[0]
+            for arg in args[1:]:
+                value = self.op(prim, (value, arg), e)
+            return value
+        arity = PRIMITIVES[prim].arity
+        if len(args) != arity:
+            self.fail(e, f"{label}() takes {arity} argument{'s' * (arity > 1)} here, "
+                      f"got {len(args)}", "check the call")
+        return self.op(prim, args, e)
+
+    def call_helper(self, func, e):
+        if func in self.stack:
+            self.fail(e, f"recursive call to {func.__name__}",
+                      "recursion cannot be differentiated; write it iteratively",
+                      cls=Unsupported)
+        src = _Source(func)
+        params = _check_params(src)
+        try:
+            bound = inspect.signature(func).bind(*e.args, **{k.arg: k.value for k in e.keywords})
+        except TypeError as exc:
+            self.fail(e, f"bad call to {func.__name__}: {exc}", "match the helper's parameters")
+        env = {}
+        for name in params:
+            if name in bound.arguments:
+                env[name] = self.expr(bound.arguments[name])
+            else:
+                default = inspect.signature(func).parameters[name].default
+                env[name] = self.constant(default, e, name)
+        sub = _Converter(src, self.namer, self.stack + (func,), env, prefix="")
+        sub.out = self.out
+        sub.body(src.node)
+        return sub.env[RETURN]
+
+    def body(self, fdef):
+        stmts = _normalise_returns(list(fdef.body))
+        self.block(stmts)
+        if RETURN not in self.env:
+            self.fail(fdef, f"{fdef.name} does not return a value on every path",
+                      "end every path with `return <value>`")
+
+
+def _check_params(src: _Source) -> list:
+    args = src.node.args
+    for bad, what in ((args.vararg, "*args"), (args.kwarg, "**kwargs")):
+        if bad is not None:
+            raise Unsupported(f"{what} parameters are not supported", src.loc(bad),
+                              "list the parameters one by one")
+    if args.kwonlyargs:
+        raise Unsupported("keyword-only parameters are not supported",
+                          src.loc(args.kwonlyargs[0]), "make them ordinary parameters")
+    return [a.arg for a in args.posonlyargs + args.args]
+
+
+def _reserved_names(node) -> set:
+    """Names the IR must not reuse: parameters and free names (globals).
+
+    Local variables are left free so that the first assignment of ``a`` keeps
+    the name ``a``; later assignments become ``a_1``, ``a_2``...
+    """
+    names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    stored = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    params = {a.arg for a in ast.walk(node) if isinstance(a, ast.arg)}
+    return (names - stored) | params | {node.name}
+
+
+def parse(fn) -> ir.Function:
+    """The IR of a Python function.
+
+    Examples
+    --------
+    >>> import math
+    >>> def f(x):
+    ...     return math.sin(x) * x
+    >>> print(ir.format_function(parse(f)))   # doctest: +SKIP
+    """
+    src = _Source(fn)
+    params = _check_params(src)
+    namer = ir.Namer(_reserved_names(src.node))
+    conv = _Converter(src, namer, (fn,), {p: Var(p) for p in params})
+    conv.body(src.node)
+    result = conv.env[RETURN]
+    if isinstance(result, Var) and result.name.startswith("$"):
+        namer.taken.discard(fn.__name__)
+        result = conv._rename_last(result, fn.__name__)
+    doc = ast.get_docstring(src.node) or ""
+    return ir.Function(
+        name=fn.__name__,
+        params=tuple(params),
+        body=tuple(conv.out),
+        result=result,
+        loc=src.loc(src.node),
+        result_loc=getattr(conv, "return_loc", None),
+        doc=doc,
+    )

@@ -1,0 +1,202 @@
+"""The intermediate representation.
+
+A ``Function`` is a list of statements over named values.  Conventions:
+
+* Straight-line code is in SSA form: every name is assigned exactly once.
+  Values meeting after an ``If`` are joined by its ``phis`` (one ``Phi`` per
+  name whose value depends on the branch taken).
+* Operands are atoms (``Var`` or ``Const``); a statement computes at most one
+  primitive operation (``Op``), so every intermediate value has a name.  This
+  three-address form makes CSE, activity analysis and adjoints simple; code
+  generation inlines single-use temporaries again for readability.
+* Names starting with ``$`` are compiler temporaries; code generation gives
+  them short readable names (``t0``, ``t1``, ...).  Every other name is shown
+  as it is.
+* ``Op.attrs`` holds static parameters of an operation (an ``axis=``, a
+  shape), leaving room for array primitives next to the scalar ones.
+
+Every node is an immutable, slotted dataclass: passes build new trees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from .errors import Loc
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """What a value is: ``dtype`` in {"float", "int", "bool"} and array rank."""
+
+    dtype: str
+    rank: int = 0
+
+    def __str__(self) -> str:
+        return self.dtype if self.rank == 0 else f"{self.dtype}[{','.join(':' * self.rank)}]"
+
+
+FLOAT = Kind("float")
+INT = Kind("int")
+BOOL = Kind("bool")
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    value: Union[float, int, bool]
+
+    def __str__(self) -> str:
+        return repr(self.value)
+
+
+Atom = Union[Var, Const]
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """A primitive applied to atoms (nested ``Op`` trees only inside rules)."""
+
+    prim: str
+    args: tuple
+    attrs: tuple = ()
+
+    def __str__(self) -> str:
+        extra = "".join(f", {k}={v!r}" for k, v in self.attrs)
+        return f"{self.prim}({', '.join(map(str, self.args))}{extra})"
+
+
+@dataclass(frozen=True, slots=True)
+class Assign:
+    target: str
+    value: Union[Op, Var, Const]
+    loc: Loc | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Phi:
+    """``target`` is ``then`` if the branch was taken, ``orelse`` otherwise."""
+
+    target: str
+    then: Atom
+    orelse: Atom
+
+
+@dataclass(frozen=True, slots=True)
+class If:
+    cond: Atom
+    body: tuple
+    orelse: tuple
+    phis: tuple = ()
+    loc: Loc | None = field(default=None, compare=False)
+
+
+Stmt = Union[Assign, If]
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    """A function: parameters, body, and its result.
+
+    ``result`` is an atom or a (possibly nested) tuple of atoms.
+    ``result_loc`` points at the ``return`` that produced it.
+    """
+
+    name: str
+    params: tuple
+    body: tuple
+    result: object
+    loc: Loc | None = None
+    result_loc: Loc | None = None
+    doc: str = ""
+
+
+def atoms_of(result) -> list:
+    """The atoms of a (nested tuple) result, in order."""
+    if isinstance(result, tuple):
+        return [a for item in result for a in atoms_of(item)]
+    return [result]
+
+
+def map_result(result, fn):
+    if isinstance(result, tuple):
+        return tuple(map_result(item, fn) for item in result)
+    return fn(result)
+
+
+def walk(body):
+    """Every ``Assign`` and ``If`` in ``body``, nested ones included, in order."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, If):
+            yield from walk(stmt.body)
+            yield from walk(stmt.orelse)
+
+
+def defined_names(fn: Function) -> set:
+    names = set(fn.params)
+    for stmt in walk(fn.body):
+        if isinstance(stmt, Assign):
+            names.add(stmt.target)
+        else:
+            names.update(phi.target for phi in stmt.phis)
+    return names
+
+
+class Namer:
+    """Hands out names no other value of a function uses.
+
+    ``fresh("x_bar")`` gives ``x_bar``, or ``x_bar_1`` when that is taken;
+    ``temp()`` gives a compiler temporary (``$t7``).
+    """
+
+    def __init__(self, taken=()):
+        self.taken = set(taken)
+        self._temps = 0
+
+    def fresh(self, hint: str) -> str:
+        name, k = hint, 0
+        while name in self.taken:
+            k += 1
+            name = f"{hint}_{k}"
+        self.taken.add(name)
+        return name
+
+    def temp(self) -> str:
+        self._temps += 1
+        name = f"$t{self._temps}"
+        while name in self.taken:
+            self._temps += 1
+            name = f"$t{self._temps}"
+        self.taken.add(name)
+        return name
+
+
+def format_function(fn: Function) -> str:
+    """A compact debug listing of the IR."""
+    lines = [f"def {fn.name}({', '.join(fn.params)}):"]
+
+    def block(body, indent):
+        pad = "    " * indent
+        for stmt in body:
+            if isinstance(stmt, Assign):
+                lines.append(f"{pad}{stmt.target} = {stmt.value}")
+            else:
+                lines.append(f"{pad}if {stmt.cond}:")
+                block(stmt.body, indent + 1)
+                lines.append(f"{pad}else:")
+                block(stmt.orelse, indent + 1)
+                for phi in stmt.phis:
+                    lines.append(f"{pad}{phi.target} = phi({phi.then}, {phi.orelse})")
+
+    block(fn.body, 1)
+    lines.append(f"    return {map_result(fn.result, str)}")
+    return "\n".join(lines)

@@ -1,0 +1,323 @@
+"""IR -> IR simplification, run to a fixed point on derivative code.
+
+* constant folding, with Python's own arithmetic on the constants;
+* algebraic identities that are exact in IEEE arithmetic: ``x*1``, ``x/1``,
+  ``x-0``, ``x**1``, ``x*-1 -> -x``, ``--x -> x``, ``x + -y -> x - y``...
+  (``x + 0 -> x`` differs only in the sign of a zero result).  ``0*x`` is
+  never folded: it is ``nan`` for ``x = inf`` or ``nan``;
+* copy propagation, keeping the user's and the adjoints' names in preference
+  to temporaries;
+* common-subexpression elimination (value numbering; commutative operands
+  in a canonical order; a value computed before an ``if`` is reused inside
+  it, one computed inside a branch is not reused outside);
+* dead-code elimination (every primitive is pure).
+
+``Builder`` turns the nested expressions of derivative rules into IR
+statements, applying the same folding and identities as it goes.
+"""
+
+from __future__ import annotations
+
+import math
+
+from . import ir
+from .ir import Assign, Const, If, Op, Phi, Var
+from .primitives import PRIMITIVES, E
+
+
+def _is(atom, value) -> bool:
+    """Is ``atom`` the numeric constant ``value`` (not a bool)?"""
+    return (
+        isinstance(atom, Const)
+        and not isinstance(atom.value, bool)
+        and atom.value == value
+        and math.copysign(1.0, atom.value) == math.copysign(1.0, value)
+    )
+
+
+def _key(atom):
+    if isinstance(atom, Const):
+        return ("c", type(atom.value).__name__, repr(atom.value))
+    return ("v", atom.name)
+
+
+def _neg_arg(atom, defs):
+    """``y`` if ``atom`` is a variable defined as ``-y``, else None."""
+    if isinstance(atom, Var):
+        op = defs.get(atom.name)
+        if op is not None and op.prim == "neg":
+            return op.args[0]
+    return None
+
+
+def _reciprocal_of(atom, defs):
+    """``b`` if ``atom`` is a variable defined as ``1 / b``, else None."""
+    if isinstance(atom, Var):
+        op = defs.get(atom.name)
+        if op is not None and op.prim == "div" and _is(op.args[0], 1.0):
+            return op.args[1]
+    return None
+
+
+def simplify_op(op: Op, defs: dict):
+    """An equivalent atom or simpler operation.
+
+    ``defs`` maps names to their defining ``Op``.  The result may nest one
+    ``Op`` inside another (``-(a * b)``); ``materialize`` flattens it.
+    """
+    prim, args = op.prim, op.args
+    if args and all(isinstance(a, Const) for a in args):
+        try:
+            value = PRIMITIVES[prim].evaluate(*(a.value for a in args))
+        except (ArithmeticError, ValueError, TypeError):
+            value = None
+        if isinstance(value, (bool, int, float)):
+            return Const(value)
+    if prim == "add":
+        x, y = args
+        if _is(y, 0.0) or _is(y, -0.0):
+            return x
+        if _is(x, 0.0) or _is(x, -0.0):
+            return y
+        if (ny := _neg_arg(y, defs)) is not None:
+            return Op("sub", (x, ny))
+        if (nx := _neg_arg(x, defs)) is not None:
+            return Op("sub", (y, nx))
+    elif prim == "sub":
+        x, y = args
+        if _is(y, 0.0):
+            return x
+        if _is(x, 0.0) or _is(x, -0.0):
+            return simplify_op(Op("neg", (y,)), defs)
+        if (ny := _neg_arg(y, defs)) is not None:
+            return Op("add", (x, ny))
+    elif prim in ("mul", "div"):
+        x, y = args
+        if _is(y, 1.0):
+            return x
+        if _is(y, -1.0):
+            return simplify_op(Op("neg", (x,)), defs)
+        if prim == "mul":
+            if _is(x, 1.0):
+                return y
+            if _is(x, -1.0):
+                return simplify_op(Op("neg", (y,)), defs)
+            # a * (1 / b) -> a / b: one rounding instead of two.
+            for a, b in ((x, y), (y, x)):
+                if (den := _reciprocal_of(b, defs)) is not None:
+                    return simplify_op(Op("div", (a, den)), defs)
+        # Signs move outwards, where add/sub absorb them: (-a) * b -> -(a * b).
+        nx, ny = _neg_arg(x, defs), _neg_arg(y, defs)
+        if nx is not None and ny is not None:
+            return Op(prim, (nx, ny))
+        if nx is not None or ny is not None:
+            inner = Op(prim, (nx if nx is not None else x, ny if ny is not None else y))
+            return Op("neg", (inner,))
+    elif prim == "pow":
+        if _is(args[1], 1.0):
+            return args[0]
+    elif prim == "neg":
+        if (inner := _neg_arg(args[0], defs)) is not None:
+            return inner
+    elif prim == "where":
+        cond, a, b = args
+        if isinstance(cond, Const):
+            return a if cond.value else b
+        if _key(a) == _key(b):
+            return a
+    return op
+
+
+def materialize(node, namer: ir.Namer, out: list, defs: dict, loc=None):
+    """Simplify ``node`` (an atom or nested ``Op``) into statements; return the
+    atom or the final flat ``Op`` (not yet assigned)."""
+    if not isinstance(node, Op):
+        return node
+    args = []
+    for arg in node.args:
+        flat = materialize(arg, namer, out, defs, loc)
+        if isinstance(flat, Op):
+            name = namer.temp()
+            out.append(Assign(name, flat, loc))
+            defs[name] = flat
+            flat = Var(name)
+        args.append(flat)
+    new = simplify_op(Op(node.prim, tuple(args), node.attrs), defs)
+    if isinstance(new, Op) and any(isinstance(a, Op) for a in new.args):
+        return materialize(new, namer, out, defs, loc)
+    return new
+
+
+def _cse_key(op: Op):
+    keys = [_key(a) for a in op.args]
+    if PRIMITIVES[op.prim].commutative:
+        keys.sort()
+    return (op.prim, tuple(keys), op.attrs)
+
+
+class Builder:
+    """Emits the statements computing a rule's expression; returns its atom.
+
+    ``emit(e, hint)`` names the final value ``hint`` when it is a new value
+    (a copy ``hint = t`` that ``simplify`` coalesces into ``t``'s definition).
+    """
+
+    def __init__(self, namer: ir.Namer, out: list, defs: dict, loc=None):
+        self.namer, self.out, self.defs, self.loc = namer, out, defs, loc
+
+    def emit(self, expr, hint: str | None = None):
+        node = expr.node if isinstance(expr, E) else expr
+        atom = self._flatten(node)
+        if hint is not None and isinstance(atom, Var) and atom.name.startswith("$"):
+            name = self.namer.fresh(hint)
+            self.out.append(Assign(name, atom, self.loc))
+            return Var(name)
+        return atom
+
+    def _flatten(self, node):
+        new = materialize(node, self.namer, self.out, self.defs, self.loc)
+        if not isinstance(new, Op):
+            return new
+        name = self.namer.temp()
+        self.out.append(Assign(name, new, self.loc))
+        self.defs[name] = new
+        return Var(name)
+
+    def total(self, terms, hint=None):
+        """The sum of ``terms`` (atoms); None when there are none."""
+        if not terms:
+            return None
+        expr = E(terms[0])
+        for term in terms[1:]:
+            expr = expr + E(term)
+        return self.emit(expr, hint)
+
+
+# ---------------------------------------------------------------------------
+# Passes.
+
+
+def _coalesce(fn: ir.Function) -> ir.Function:
+    """Fold copies ``name = $t`` into the definition of the temporary ``$t``."""
+    rename = {}
+    for stmt in ir.walk(fn.body):
+        if (
+            isinstance(stmt, Assign)
+            and isinstance(stmt.value, Var)
+            and stmt.value.name.startswith("$")
+            and not stmt.target.startswith("$")
+            and stmt.value.name not in rename
+        ):
+            rename[stmt.value.name] = stmt.target
+    if not rename:
+        return fn
+
+    def atom(a):
+        return Var(rename.get(a.name, a.name)) if isinstance(a, Var) else a
+
+    def block(body):
+        out = []
+        for s in body:
+            if isinstance(s, Assign):
+                if isinstance(s.value, Var) and rename.get(s.value.name) == s.target:
+                    continue
+                value = Op(s.value.prim, tuple(map(atom, s.value.args)), s.value.attrs) if isinstance(s.value, Op) else atom(s.value)
+                out.append(Assign(rename.get(s.target, s.target), value, s.loc))
+            else:
+                phis = tuple(Phi(rename.get(p.target, p.target), atom(p.then), atom(p.orelse)) for p in s.phis)
+                out.append(If(atom(s.cond), tuple(block(s.body)), tuple(block(s.orelse)), phis, s.loc))
+        return out
+
+    return ir.Function(fn.name, fn.params, tuple(block(fn.body)), ir.map_result(fn.result, atom),
+                       fn.loc, fn.result_loc, fn.doc)
+
+
+def simplify(fn: ir.Function) -> ir.Function:
+    """Folding, identities, copy propagation and CSE in one walk."""
+    fn = _coalesce(fn)
+    namer = ir.Namer(ir.defined_names(fn))
+    subst: dict = {}
+    defs: dict = {}
+
+    def atom(a):
+        return subst.get(a.name, a) if isinstance(a, Var) else a
+
+    def block(body, avail) -> list:
+        out = []
+        for s in body:
+            if isinstance(s, Assign):
+                if isinstance(s.value, Op):
+                    op = Op(s.value.prim, tuple(map(atom, s.value.args)), s.value.attrs)
+                    new = materialize(op, namer, out, defs, s.loc)
+                else:
+                    new = atom(s.value)
+                if not isinstance(new, Op):
+                    subst[s.target] = new
+                    continue
+                key = _cse_key(new)
+                if key in avail:
+                    subst[s.target] = Var(avail[key])
+                    continue
+                avail[key] = s.target
+                defs[s.target] = new
+                out.append(Assign(s.target, new, s.loc))
+                continue
+            cond = atom(s.cond)
+            if isinstance(cond, Const):  # the branch is known: inline it
+                out.extend(block(s.body if cond.value else s.orelse, avail))
+                for phi in s.phis:
+                    subst[phi.target] = atom(phi.then if cond.value else phi.orelse)
+                continue
+            body_ = block(s.body, dict(avail))
+            orelse = block(s.orelse, dict(avail))
+            phis = []
+            for phi in s.phis:
+                then, other = atom(phi.then), atom(phi.orelse)
+                if _key(then) == _key(other):
+                    subst[phi.target] = then
+                else:
+                    phis.append(Phi(phi.target, then, other))
+            out.append(If(cond, tuple(body_), tuple(orelse), tuple(phis), s.loc))
+        return out
+
+    body = block(fn.body, {})
+    return ir.Function(fn.name, fn.params, tuple(body), ir.map_result(fn.result, atom),
+                       fn.loc, fn.result_loc, fn.doc)
+
+
+def _vars(values):
+    return {v.name for v in values if isinstance(v, Var)}
+
+
+def dce(fn: ir.Function) -> ir.Function:
+    """Drop assignments, phis and branches whose values are never used."""
+    live = _vars(ir.atoms_of(fn.result))
+
+    def block(body) -> tuple:
+        out = []
+        for s in reversed(body):
+            if isinstance(s, Assign):
+                if s.target in live:
+                    live.update(_vars(s.value.args if isinstance(s.value, Op) else (s.value,)))
+                    out.append(s)
+                continue
+            phis = tuple(p for p in s.phis if p.target in live)
+            for p in phis:
+                live.update(_vars((p.then, p.orelse)))
+            body_, orelse = block(s.body), block(s.orelse)
+            if body_ or orelse or phis:
+                live.update(_vars((s.cond,)))
+                out.append(If(s.cond, body_, orelse, phis, s.loc))
+        return tuple(reversed(out))
+
+    return ir.Function(fn.name, fn.params, block(fn.body), fn.result, fn.loc, fn.result_loc, fn.doc)
+
+
+def optimize(fn: ir.Function, max_rounds: int = 20) -> ir.Function:
+    """Run ``simplify`` and ``dce`` until nothing changes."""
+    for _ in range(max_rounds):
+        new = dce(simplify(fn))
+        if new == fn:
+            break
+        fn = new
+    return fn
