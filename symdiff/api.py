@@ -27,8 +27,8 @@ from .reverse import reverse
 MODES = ("reverse", "forward")
 KINDS = ("grad", "value_and_grad", "jvp", "vjp")
 
-_PARSED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_DERIVED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_PARSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_DERIVED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -93,14 +93,18 @@ def normalize_argnums(argnums, fn: ir.Function):
     try:
         items = tuple(items)
     except TypeError:
-        raise ArgumentError(f"argnums must be an int or a tuple of ints, not {argnums!r}",
-                            fn.loc, "write argnums=0 or argnums=(0, 1)") from None
+        raise ArgumentError(
+            f"argnums must be an int or a tuple of ints, not {argnums!r}",
+            fn.loc,
+            "write argnums=0 or argnums=(0, 1)",
+        ) from None
     n = len(fn.params)
     out = []
     for i in items:
         if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
-            raise ArgumentError(f"argnums must contain ints, not {i!r}", fn.loc,
-                                "write argnums=0 or argnums=(0, 1)")
+            raise ArgumentError(
+                f"argnums must contain ints, not {i!r}", fn.loc, "write argnums=0 or argnums=(0, 1)"
+            )
         if not -n <= i < n:
             raise ArgumentError(
                 f"argnums {i} is out of range: {fn.name} has {n} parameter"
@@ -110,8 +114,9 @@ def normalize_argnums(argnums, fn: ir.Function):
             )
         out.append(int(i) % n)
     if len(set(out)) != len(out):
-        raise ArgumentError(f"argnums {argnums!r} repeats an argument", fn.loc,
-                            "list each argument once")
+        raise ArgumentError(
+            f"argnums {argnums!r} repeats an argument", fn.loc, "list each argument once"
+        )
     if not out:
         raise ArgumentError("argnums is empty", fn.loc, "name at least one argument")
     return tuple(out), single
@@ -119,12 +124,16 @@ def normalize_argnums(argnums, fn: ir.Function):
 
 def _check_mode(mode, fn):
     if mode not in MODES:
-        raise ArgumentError(f"mode must be 'reverse' or 'forward', not {mode!r}", fn.loc,
-                            "write mode='reverse' (default) or mode='forward'")
+        raise ArgumentError(
+            f"mode must be 'reverse' or 'forward', not {mode!r}",
+            fn.loc,
+            "write mode='reverse' (default) or mode='forward'",
+        )
 
 
-def derive(fn, kinds, argnums: tuple, single: bool, mode: str, kind: str,
-           optimized: bool = True) -> Derivative:
+def derive(
+    fn, kinds, argnums: tuple, single: bool, mode: str, kind: str, optimized: bool = True
+) -> Derivative:
     """Generate (or fetch) the derivative code for one signature."""
     key = (kinds, argnums, single, mode, kind, optimized)
     fn = _unwrap(fn)
@@ -187,7 +196,7 @@ def _docstring(primal, derived, wrt, kind, single, is_forward) -> str:
         returns = f"({out}, {grads})"
     elif kind == "jvp":
         first = f"Value and directional derivative of {primal.name} (forward mode)."
-        tangents = derived.params[len(primal.params):]
+        tangents = derived.params[len(primal.params) :]
         combo = " + ".join(f"d{out}/d{p} * {t}" for p, t in zip(wrt, tangents))
         returns = f"({out}, d{out}) with d{out} = {combo}"
     else:
@@ -213,12 +222,13 @@ class _Specialised:
         self.jit = jit
         self.kind = kind
         self._impls: dict = {}
+        self._nargs = getattr(getattr(self.fn, "__code__", None), "co_argcount", -1)
         functools.update_wrapper(self, self.fn, updated=())
         self.__name__ = f"{self.fn.__name__}_{kind}"
         self.__qualname__ = self.__name__
 
     def __call__(self, *args, **kwargs):
-        if kwargs:
+        if kwargs or len(args) != self._nargs:
             args = _bind(self.fn, args, kwargs)
         try:
             impl = self._impls[tuple(map(type, args))]
@@ -228,14 +238,15 @@ class _Specialised:
 
     def derivative(self, *args, optimized=True, **kwargs) -> Derivative:
         """The ``Derivative`` (source and IR) generated for these arguments."""
-        if kwargs:
+        if kwargs or len(args) != self._nargs:
             args = _bind(self.fn, args, kwargs)
         primal = parsed(self.fn)
         if len(args) != len(primal.params):
             raise ArgumentError(
                 f"{primal.name} takes {len(primal.params)} arguments "
                 f"({', '.join(primal.params)}), got {len(args)}",
-                primal.loc, "pass one value per parameter",
+                primal.loc,
+                "pass one value per parameter",
             )
         kinds = tuple(kind_of(a, primal, i) for i, a in enumerate(args))
         argnums, single = self._argnums(primal, args)
@@ -274,15 +285,20 @@ class _Specialised:
             raise
 
     def __repr__(self):
-        return f"<symdiff {self.kind} of {self.fn.__qualname__} (mode={self.mode!r}, jit={self.jit})>"
+        return (
+            f"<symdiff {self.kind} of {self.fn.__qualname__} (mode={self.mode!r}, jit={self.jit})>"
+        )
 
 
 def _bind(fn, args, kwargs):
     try:
         bound = inspect.signature(fn).bind(*args, **kwargs)
     except TypeError as exc:
-        raise ArgumentError(f"bad arguments for {fn.__name__}: {exc}", parsed(fn).loc,
-                            "pass one value per parameter") from None
+        raise ArgumentError(
+            f"bad arguments for {fn.__name__}: {exc}",
+            parsed(fn).loc,
+            "pass one value per parameter",
+        ) from None
     bound.apply_defaults()
     return bound.args
 
@@ -364,12 +380,14 @@ def jvp(fn, primals, tangents, jit=True):
     if len(tangents) != len(primals):
         raise ArgumentError(
             f"jvp got {len(primals)} primals but {len(tangents)} tangents",
-            primal.loc, "give one tangent per primal (None where not differentiated)",
+            primal.loc,
+            "give one tangent per primal (None where not differentiated)",
         )
     argnums = tuple(i for i, t in enumerate(tangents) if t is not None)
     if not argnums:
-        raise ArgumentError("every tangent is None", primal.loc,
-                            "give a float tangent for at least one argument")
+        raise ArgumentError(
+            "every tangent is None", primal.loc, "give a float tangent for at least one argument"
+        )
     impl = _jvp_cache(fn, argnums, jit)
     return impl(*primals, *(float(tangents[i]) for i in argnums))
 
@@ -454,8 +472,11 @@ def derivative_source(fn, *args, argnums=0, mode="reverse", kind="grad", optimiz
     >>> print(derivative_source(f, 1.0))   # doctest: +SKIP
     """
     if kind not in KINDS:
-        raise ArgumentError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}",
-                            parsed(fn).loc, "write kind='grad'")
+        raise ArgumentError(
+            f"kind must be one of {', '.join(KINDS)}, not {kind!r}",
+            parsed(fn).loc,
+            "write kind='grad'",
+        )
     if kind == "jvp":
         mode = "forward"
     elif kind == "vjp":
@@ -494,8 +515,14 @@ class Differentiated:
 
     def source(self, *args, kind="grad", optimized=True) -> str:
         """The generated code for these arguments (reverse-mode gradient by default)."""
-        return derivative_source(self.__symdiff_function__, *args, argnums=self.argnums,
-                                 mode=self.mode, kind=kind, optimized=optimized)
+        return derivative_source(
+            self.__symdiff_function__,
+            *args,
+            argnums=self.argnums,
+            mode=self.mode,
+            kind=kind,
+            optimized=optimized,
+        )
 
     def check(self, *args, **options):
         """``check_grad`` at these arguments: symdiff vs SymPy vs finite differences."""

@@ -43,14 +43,34 @@ def cache_dir() -> Path:
 def _ieee_math() -> types.SimpleNamespace:
     """``math`` with IEEE results (inf/nan) instead of exceptions."""
     names = {
-        "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos,
-        "atan": np.arctan, "atan2": np.arctan2, "sinh": np.sinh, "cosh": np.cosh,
-        "tanh": np.tanh, "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh,
-        "exp": np.exp, "expm1": np.expm1, "log": np.log, "log1p": np.log1p,
-        "log2": np.log2, "log10": np.log10, "sqrt": np.sqrt, "hypot": np.hypot,
-        "copysign": np.copysign, "fabs": np.fabs, "pow": np.power,
+        "sin": np.sin,
+        "cos": np.cos,
+        "tan": np.tan,
+        "asin": np.arcsin,
+        "acos": np.arccos,
+        "atan": np.arctan,
+        "atan2": np.arctan2,
+        "sinh": np.sinh,
+        "cosh": np.cosh,
+        "tanh": np.tanh,
+        "asinh": np.arcsinh,
+        "acosh": np.arccosh,
+        "atanh": np.arctanh,
+        "exp": np.exp,
+        "expm1": np.expm1,
+        "log": np.log,
+        "log1p": np.log1p,
+        "log2": np.log2,
+        "log10": np.log10,
+        "sqrt": np.sqrt,
+        "hypot": np.hypot,
+        "copysign": np.copysign,
+        "fabs": np.fabs,
+        "pow": np.power,
     }
-    space = types.SimpleNamespace(**{k: getattr(math, k) for k in dir(math) if not k.startswith("_")})
+    space = types.SimpleNamespace(
+        **{k: getattr(math, k) for k in dir(math) if not k.startswith("_")}
+    )
     for name, func in names.items():
         setattr(space, name, func)
     return space

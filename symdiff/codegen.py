@@ -19,7 +19,7 @@ import math
 from collections import Counter
 
 from . import ir
-from .ir import Assign, Const, If, Op, Var
+from .ir import Assign, Op, Var
 from .primitives import PRIMITIVES
 
 
@@ -87,7 +87,9 @@ class _Printer:
                 return ast.Attribute(ast.Name("math"), "nan")
             node = ast.Attribute(ast.Name("math"), "inf")
             return node if value > 0 else ast.UnaryOp(ast.USub(), node)
-        if not isinstance(value, bool) and (value < 0 or (value == 0 and math.copysign(1, value) < 0)):
+        if not isinstance(value, bool) and (
+            value < 0 or (value == 0 and math.copysign(1, value) < 0)
+        ):
             return ast.UnaryOp(ast.USub(), ast.Constant(-value))
         return ast.Constant(value)
 
@@ -159,6 +161,8 @@ def function_source(fn: ir.Function, docstring: str = "", header: tuple = ()) ->
     module = ast.Module([fdef], [])
     ast.fix_missing_locations(module)
     code = ast.unparse(module)
-    imports = [f"import {m}" if m != "np" else "import numpy as np" for m in sorted(printer.modules)]
+    imports = [
+        f"import {m}" if m != "np" else "import numpy as np" for m in sorted(printer.modules)
+    ]
     lines = [f"# {line}" for line in header]
     return "\n".join(lines + imports + ["", ""] + [code]) + "\n"

@@ -25,12 +25,12 @@ class _Forward:
         self.an = an
         self.namer = namer
         self.tangents = [dict(seed) for seed in seeds]  # per direction: name -> atom
-        self.names = names  # per direction: value name -> tangent name hint
+        self.names = names  # per direction: template of tangent names ("d{}_dx")
         self.defs: dict = {}
 
     def hint(self, k, name):
         """The tangent's name: temporaries have temporary tangents."""
-        return None if name.startswith("$") else self.names[k](name)
+        return None if name.startswith("$") else self.names[k].format(name)
 
     def tangent(self, k, atom):
         if isinstance(atom, Var):
@@ -102,11 +102,11 @@ def forward(fn: ir.Function, an: Analysis, wrt: tuple, kind: str, scalar_out: bo
     if kind == "jvp":
         tangent_params = [namer.fresh(f"d{p}") for p in wrt]
         seeds = [{p: Var(t) for p, t in zip(wrt, tangent_params)}]
-        names = [lambda v: f"d{v}"]
+        names = ["d{}"]
     else:
         tangent_params = []
         seeds = [{p: Const(1.0)} for p in wrt]
-        names = [(lambda p: lambda v: f"d{v}_d{p}")(p) for p in wrt]
+        names = ["d{}_d" + p for p in wrt]
     fw = _Forward(an, namer, seeds, names)
     body = fw.block(fn.body)
     outs = tuple(fw.tangent(k, fn.result) or Const(0.0) for k in range(len(seeds)))
@@ -116,6 +116,11 @@ def forward(fn: ir.Function, an: Analysis, wrt: tuple, kind: str, scalar_out: bo
         grads = outs[0] if scalar_out else outs
         result = grads if kind == "grad" else (fn.result, grads)
     return ir.Function(
-        f"{fn.name}_{kind}", fn.params + tuple(tangent_params), body, result,
-        fn.loc, fn.result_loc, fn.doc,
+        f"{fn.name}_{kind}",
+        fn.params + tuple(tangent_params),
+        body,
+        result,
+        fn.loc,
+        fn.result_loc,
+        fn.doc,
     )

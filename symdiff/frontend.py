@@ -40,11 +40,21 @@ from .primitives import PRIMITIVES, primitive_for, supported_names
 RETURN = "<return>"  # environment key of a function's result while converting
 
 _BINOPS = {
-    ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
-    ast.Pow: "pow", ast.FloorDiv: "floordiv", ast.Mod: "mod",
+    ast.Add: "add",
+    ast.Sub: "sub",
+    ast.Mult: "mul",
+    ast.Div: "div",
+    ast.Pow: "pow",
+    ast.FloorDiv: "floordiv",
+    ast.Mod: "mod",
 }
 _CMPOPS = {
-    ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne",
+    ast.Lt: "lt",
+    ast.LtE: "le",
+    ast.Gt: "gt",
+    ast.GtE: "ge",
+    ast.Eq: "eq",
+    ast.NotEq: "ne",
 }
 
 # Statements and expressions we refuse, with what to write instead.
@@ -116,7 +126,8 @@ class _Source:
         node = tree.body[0] if tree.body else None
         if isinstance(node, ast.AsyncFunctionDef):
             raise Unsupported(
-                f"{fn.__name__} is an async function", self.loc(node),
+                f"{fn.__name__} is an async function",
+                self.loc(node),
                 "write a plain `def` function",
             )
         if not isinstance(node, ast.FunctionDef) or node.name != fn.__name__:
@@ -148,7 +159,8 @@ class _Source:
             if name in scope:
                 return scope[name]
         raise Unsupported(
-            f"name '{name}' is not defined", self.loc(node),
+            f"name '{name}' is not defined",
+            self.loc(node),
             "assign it before use, or pass it as an argument",
         )
 
@@ -240,12 +252,16 @@ class _Converter:
             self.bind(s.target, self.expr(s.value, self._target_hint([s.target])), s)
         elif isinstance(s, ast.AugAssign):
             if not isinstance(s.target, ast.Name):
-                self.fail(s, "augmented assignment to this target is not supported",
-                          "assign to a plain variable name")
+                self.fail(
+                    s,
+                    "augmented assignment to this target is not supported",
+                    "assign to a plain variable name",
+                )
             prim = _BINOPS.get(type(s.op))
             if prim is None:
-                self.fail(s, f"operator {type(s.op).__name__} is not supported",
-                          "use + - * / ** // %")
+                self.fail(
+                    s, f"operator {type(s.op).__name__} is not supported", "use + - * / ** // %"
+                )
             left = self.name(s.target)
             right = self.expr(s.value)
             self.env[s.target.id] = self.op(prim, (left, right), s, self.new_name(s.target.id))
@@ -275,8 +291,10 @@ class _Converter:
         self.expr(value)  # checked for errors; the value is unused, DCE drops it
 
     def _is_builtin(self, func, obj) -> bool:
-        return isinstance(func, ast.Name) and func.id not in self.env and (
-            self._resolve_quiet(func) is obj
+        return (
+            isinstance(func, ast.Name)
+            and func.id not in self.env
+            and (self._resolve_quiet(func) is obj)
         )
 
     def _resolve_quiet(self, node):
@@ -298,9 +316,11 @@ class _Converter:
             self.env[target.id] = value
         elif isinstance(target, ast.Tuple):
             if not isinstance(value, tuple) or len(value) != len(target.elts):
-                self.fail(node, "cannot unpack this value into "
-                          f"{len(target.elts)} names",
-                          "unpack a tuple of the same length")
+                self.fail(
+                    node,
+                    f"cannot unpack this value into {len(target.elts)} names",
+                    "unpack a tuple of the same length",
+                )
             for t, v in zip(target.elts, value):
                 self.bind(t, v, node)
         else:
@@ -354,8 +374,11 @@ class _Converter:
     def _join(self, key, a, b, phis, node):
         if isinstance(a, tuple) or isinstance(b, tuple):
             if not (isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b)):
-                self.fail(node, f"'{key}' is a tuple on one branch and not on the other",
-                          "give it the same shape on both branches")
+                self.fail(
+                    node,
+                    f"'{key}' is a tuple on one branch and not on the other",
+                    "give it the same shape on both branches",
+                )
             return tuple(self._join(key, x, y, phis, node) for x, y in zip(a, b))
         if a == b:
             return a
@@ -385,8 +408,11 @@ class _Converter:
     def expr_Constant(self, e):
         if isinstance(e.value, (bool, int, float)) and not isinstance(e.value, complex):
             return Const(e.value)
-        self.fail(e, f"constant {e.value!r} is not a number",
-                  "only int, float and bool constants take part in differentiated code")
+        self.fail(
+            e,
+            f"constant {e.value!r} is not a number",
+            "only int, float and bool constants take part in differentiated code",
+        )
 
     def expr_Name(self, e):
         return self.name(e)
@@ -407,9 +433,12 @@ class _Converter:
         if isinstance(value, tuple) and all(isinstance(v, numbers.Real) for v in value):
             return tuple(self.constant(v, node, label) for v in value)
         what = "a module" if isinstance(value, types.ModuleType) else type(value).__name__
-        self.fail(node, f"'{label}' is {what}, not a number",
-                  "use numbers (int, float, bool) and call functions; other objects "
-                  "cannot take part in differentiated code")
+        self.fail(
+            node,
+            f"'{label}' is {what}, not a number",
+            "use numbers (int, float, bool) and call functions; other objects "
+            "cannot take part in differentiated code",
+        )
 
     def expr_Attribute(self, e):
         value = self.resolve(e)
@@ -419,22 +448,33 @@ class _Converter:
         """The Python object a dotted name refers to (``np.sin``, ``math.pi``)."""
         if isinstance(node, ast.Name):
             if node.id in self.env:
-                self.fail(node, f"'{node.id}' is a local value, not a module or function",
-                          "call functions by their module-level name")
+                self.fail(
+                    node,
+                    f"'{node.id}' is a local value, not a module or function",
+                    "call functions by their module-level name",
+                )
             return self.src.lookup(node.id, node)
         if isinstance(node, ast.Attribute):
             base = self.resolve(node.value)
             if not isinstance(base, types.ModuleType):
-                self.fail(node, f"attribute access on {type(base).__name__} objects is "
-                          "not supported",
-                          "pass the value as a separate argument (object attributes "
-                          "cannot be differentiated)")
+                self.fail(
+                    node,
+                    f"attribute access on {type(base).__name__} objects is not supported",
+                    "pass the value as a separate argument (object attributes "
+                    "cannot be differentiated)",
+                )
             if not hasattr(base, node.attr):
-                self.fail(node, f"module '{base.__name__}' has no attribute '{node.attr}'",
-                          "check the spelling")
+                self.fail(
+                    node,
+                    f"module '{base.__name__}' has no attribute '{node.attr}'",
+                    "check the spelling",
+                )
             return getattr(base, node.attr)
-        self.fail(node, "cannot resolve this expression to a function",
-                  "call functions by name (math.sin, np.exp, helper)")
+        self.fail(
+            node,
+            "cannot resolve this expression to a function",
+            "call functions by name (math.sin, np.exp, helper)",
+        )
 
     def expr_Tuple(self, e):
         return tuple(self.expr(elt) for elt in e.elts)
@@ -451,8 +491,11 @@ class _Converter:
     def expr_BinOp(self, e):
         prim = _BINOPS.get(type(e.op))
         if prim is None:
-            self.fail(e, f"operator {type(e.op).__name__} is not supported",
-                      "use + - * / ** // % (and @ on arrays, once they are supported)")
+            self.fail(
+                e,
+                f"operator {type(e.op).__name__} is not supported",
+                "use + - * / ** // % (and @ on arrays, once they are supported)",
+            )
         left, right = self.expr(e.left), self.expr(e.right)
         return self.op(prim, (left, right), e)
 
@@ -469,16 +512,20 @@ class _Converter:
                 operands[i + 1] = b
                 prim = _CMPOPS.get(type(e.ops[i]))
                 if prim is None:
-                    conv.fail(e, f"comparison {type(e.ops[i]).__name__} is not supported",
-                              "use < <= > >= == !=")
+                    conv.fail(
+                        e,
+                        f"comparison {type(e.ops[i]).__name__} is not supported",
+                        "use < <= > >= == !=",
+                    )
                 return conv.op(prim, (a, b), e)
+
             return build
 
         pieces = [compare(i) for i in range(len(e.ops))]
         return self.short_circuit("and", pieces, e)
 
     def expr_BoolOp(self, e):
-        pieces = [(lambda v: lambda conv: conv.expr(v))(v) for v in e.values]
+        pieces = [_operand(v) for v in e.values]
         return self.short_circuit("and" if isinstance(e.op, ast.And) else "or", pieces, e)
 
     def short_circuit(self, kind, pieces, node):
@@ -544,15 +591,17 @@ class _Converter:
         if isinstance(func, types.FunctionType):
             return self.call_helper(func, e)
         raise UnknownFunctionError(
-            f"no derivative rule for {label}()", self.loc(e),
+            f"no derivative rule for {label}()",
+            self.loc(e),
             f"symdiff knows {supported_names()}, and your own functions defined with def; "
             "rewrite the call with these or pass its value in as an argument",
         )
 
     def call_primitive(self, prim, label, e):
         if e.keywords:
-            self.fail(e, f"{label}() takes no keyword arguments here",
-                      "pass the arguments by position")
+            self.fail(
+                e, f"{label}() takes no keyword arguments here", "pass the arguments by position"
+            )
         args = [self.expr(a) for a in e.args]
         if any(isinstance(a, tuple) for a in args):
             self.fail(e, f"{label}() takes numbers, not tuples", "pass scalars")
@@ -567,15 +616,21 @@ class _Converter:
             return value
         arity = PRIMITIVES[prim].arity
         if len(args) != arity:
-            self.fail(e, f"{label}() takes {arity} argument{'s' * (arity > 1)} here, "
-                      f"got {len(args)}", "check the call")
+            self.fail(
+                e,
+                f"{label}() takes {arity} argument{'s' * (arity > 1)} here, got {len(args)}",
+                "check the call",
+            )
         return self.op(prim, args, e)
 
     def call_helper(self, func, e):
         if func in self.stack:
-            self.fail(e, f"recursive call to {func.__name__}",
-                      "recursion cannot be differentiated; write it iteratively",
-                      cls=Unsupported)
+            self.fail(
+                e,
+                f"recursive call to {func.__name__}",
+                "recursion cannot be differentiated; write it iteratively",
+                cls=Unsupported,
+            )
         src = _Source(func)
         params = _check_params(src)
         try:
@@ -598,19 +653,33 @@ class _Converter:
         stmts = _normalise_returns(list(fdef.body))
         self.block(stmts)
         if RETURN not in self.env:
-            self.fail(fdef, f"{fdef.name} does not return a value on every path",
-                      "end every path with `return <value>`")
+            self.fail(
+                fdef,
+                f"{fdef.name} does not return a value on every path",
+                "end every path with `return <value>`",
+            )
+
+
+def _operand(node):
+    """Build an operand of `and`/`or` later, in the converter of its branch."""
+    return lambda conv: conv.expr(node)
 
 
 def _check_params(src: _Source) -> list:
     args = src.node.args
     for bad, what in ((args.vararg, "*args"), (args.kwarg, "**kwargs")):
         if bad is not None:
-            raise Unsupported(f"{what} parameters are not supported", src.loc(bad),
-                              "list the parameters one by one")
+            raise Unsupported(
+                f"{what} parameters are not supported",
+                src.loc(bad),
+                "list the parameters one by one",
+            )
     if args.kwonlyargs:
-        raise Unsupported("keyword-only parameters are not supported",
-                          src.loc(args.kwonlyargs[0]), "make them ordinary parameters")
+        raise Unsupported(
+            "keyword-only parameters are not supported",
+            src.loc(args.kwonlyargs[0]),
+            "make them ordinary parameters",
+        )
     return [a.arg for a in args.posonlyargs + args.args]
 
 
@@ -621,7 +690,9 @@ def _reserved_names(node) -> set:
     the name ``a``; later assignments become ``a_1``, ``a_2``...
     """
     names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-    stored = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    stored = {
+        n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
     params = {a.arg for a in ast.walk(node) if isinstance(a, ast.arg)}
     return (names - stored) | params | {node.name}
 

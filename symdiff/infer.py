@@ -55,11 +55,7 @@ def _op_kind(op: Op, arg_kinds) -> Kind:
         return join(*arg_kinds[1:])
     if rule == "pow":
         exponent = op.args[1]
-        if (
-            join(*arg_kinds).dtype == "int"
-            and isinstance(exponent, Const)
-            and exponent.value >= 0
-        ):
+        if join(*arg_kinds).dtype == "int" and isinstance(exponent, Const) and exponent.value >= 0:
             return join(*arg_kinds)
         return Kind("float", max(k.rank for k in arg_kinds))
     return Kind("float", max(k.rank for k in arg_kinds))
@@ -75,8 +71,7 @@ def analyze(fn: ir.Function, param_kinds, wrt=()) -> Analysis:
                 f"cannot differentiate with respect to '{name}': it is "
                 f"{'a bool' if kinds[name] == BOOL else 'an int'}",
                 fn.loc,
-                f"pass a float (e.g. {name}=2.0 instead of 2), or leave '{name}' out "
-                "of argnums",
+                f"pass a float (e.g. {name}=2.0 instead of 2), or leave '{name}' out of argnums",
             )
         active.add(name)
 

@@ -21,7 +21,6 @@ Every node is an immutable, slotted dataclass: passes build new trees.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from .errors import Loc
 
@@ -52,13 +51,13 @@ class Var:
 
 @dataclass(frozen=True, slots=True)
 class Const:
-    value: Union[float, int, bool]
+    value: float | int | bool
 
     def __str__(self) -> str:
         return repr(self.value)
 
 
-Atom = Union[Var, Const]
+Atom = Var | Const
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +76,7 @@ class Op:
 @dataclass(frozen=True, slots=True)
 class Assign:
     target: str
-    value: Union[Op, Var, Const]
+    value: Op | Var | Const
     loc: Loc | None = field(default=None, compare=False)
 
 
@@ -99,7 +98,7 @@ class If:
     loc: Loc | None = field(default=None, compare=False)
 
 
-Stmt = Union[Assign, If]
+Stmt = Assign | If
 
 
 @dataclass(frozen=True, slots=True)

@@ -221,15 +221,31 @@ def _coalesce(fn: ir.Function) -> ir.Function:
             if isinstance(s, Assign):
                 if isinstance(s.value, Var) and rename.get(s.value.name) == s.target:
                     continue
-                value = Op(s.value.prim, tuple(map(atom, s.value.args)), s.value.attrs) if isinstance(s.value, Op) else atom(s.value)
+                value = (
+                    Op(s.value.prim, tuple(map(atom, s.value.args)), s.value.attrs)
+                    if isinstance(s.value, Op)
+                    else atom(s.value)
+                )
                 out.append(Assign(rename.get(s.target, s.target), value, s.loc))
             else:
-                phis = tuple(Phi(rename.get(p.target, p.target), atom(p.then), atom(p.orelse)) for p in s.phis)
-                out.append(If(atom(s.cond), tuple(block(s.body)), tuple(block(s.orelse)), phis, s.loc))
+                phis = tuple(
+                    Phi(rename.get(p.target, p.target), atom(p.then), atom(p.orelse))
+                    for p in s.phis
+                )
+                out.append(
+                    If(atom(s.cond), tuple(block(s.body)), tuple(block(s.orelse)), phis, s.loc)
+                )
         return out
 
-    return ir.Function(fn.name, fn.params, tuple(block(fn.body)), ir.map_result(fn.result, atom),
-                       fn.loc, fn.result_loc, fn.doc)
+    return ir.Function(
+        fn.name,
+        fn.params,
+        tuple(block(fn.body)),
+        ir.map_result(fn.result, atom),
+        fn.loc,
+        fn.result_loc,
+        fn.doc,
+    )
 
 
 def simplify(fn: ir.Function) -> ir.Function:
@@ -281,8 +297,15 @@ def simplify(fn: ir.Function) -> ir.Function:
         return out
 
     body = block(fn.body, {})
-    return ir.Function(fn.name, fn.params, tuple(body), ir.map_result(fn.result, atom),
-                       fn.loc, fn.result_loc, fn.doc)
+    return ir.Function(
+        fn.name,
+        fn.params,
+        tuple(body),
+        ir.map_result(fn.result, atom),
+        fn.loc,
+        fn.result_loc,
+        fn.doc,
+    )
 
 
 def _vars(values):

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import ast
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import sympy as sp
@@ -152,22 +152,71 @@ def _ieee_div(a, b):
 
 
 # Arithmetic.
-_row("add", 2, ("binop", ast.Add), lambda a, b: a + b, lambda a, b: a + b,
-     lambda x, y, ans: (1.0, 1.0), "join", commutative=True)
-_row("sub", 2, ("binop", ast.Sub), lambda a, b: a - b, lambda a, b: a - b,
-     lambda x, y, ans: (1.0, -1.0), "join")
-_row("mul", 2, ("binop", ast.Mult), lambda a, b: a * b, lambda a, b: a * b,
-     lambda x, y, ans: (y, x), "join", commutative=True)
-_row("div", 2, ("binop", ast.Div), _ieee_div, lambda a, b: a / b,
-     lambda x, y, ans: (1.0 / y, -ans / y))
-_row("pow", 2, ("binop", ast.Pow), lambda a, b: a**b, lambda a, b: a**b,
-     lambda x, y, ans: (y * x ** (y - 1), ans * log(x)), "pow")
-_row("floordiv", 2, ("binop", ast.FloorDiv), lambda a, b: a // b,
-     lambda a, b: sp.floor(a / b), lambda x, y, ans: (None, None), "join")
-_row("mod", 2, ("binop", ast.Mod), lambda a, b: a % b, lambda a, b: sp.Mod(a, b),
-     lambda x, y, ans: (1.0, -(x // y)), "join")
-_row("neg", 1, ("unary", ast.USub), lambda a: -a, lambda a: -a,
-     lambda x, ans: (-1.0,), "join")
+_row(
+    "add",
+    2,
+    ("binop", ast.Add),
+    lambda a, b: a + b,
+    lambda a, b: a + b,
+    lambda x, y, ans: (1.0, 1.0),
+    "join",
+    commutative=True,
+)
+_row(
+    "sub",
+    2,
+    ("binop", ast.Sub),
+    lambda a, b: a - b,
+    lambda a, b: a - b,
+    lambda x, y, ans: (1.0, -1.0),
+    "join",
+)
+_row(
+    "mul",
+    2,
+    ("binop", ast.Mult),
+    lambda a, b: a * b,
+    lambda a, b: a * b,
+    lambda x, y, ans: (y, x),
+    "join",
+    commutative=True,
+)
+_row(
+    "div",
+    2,
+    ("binop", ast.Div),
+    _ieee_div,
+    lambda a, b: a / b,
+    lambda x, y, ans: (1.0 / y, -ans / y),
+)
+_row(
+    "pow",
+    2,
+    ("binop", ast.Pow),
+    lambda a, b: a**b,
+    lambda a, b: a**b,
+    lambda x, y, ans: (y * x ** (y - 1), ans * log(x)),
+    "pow",
+)
+_row(
+    "floordiv",
+    2,
+    ("binop", ast.FloorDiv),
+    lambda a, b: a // b,
+    lambda a, b: sp.floor(a / b),
+    lambda x, y, ans: (None, None),
+    "join",
+)
+_row(
+    "mod",
+    2,
+    ("binop", ast.Mod),
+    lambda a, b: a % b,
+    lambda a, b: sp.Mod(a, b),
+    lambda x, y, ans: (1.0, -(x // y)),
+    "join",
+)
+_row("neg", 1, ("unary", ast.USub), lambda a: -a, lambda a: -a, lambda x, ans: (-1.0,), "join")
 
 # Comparisons and logic: results are bool, never differentiated.
 for _name, _cmp, _py, _sym in (
@@ -185,55 +234,140 @@ _row("not", 1, ("unary", ast.Not), lambda a: not a, sp.Not, None, "bool")
 _row("sin", 1, ("call", "math.sin"), math.sin, sp.sin, lambda x, ans: (cos(x),))
 _row("cos", 1, ("call", "math.cos"), math.cos, sp.cos, lambda x, ans: (-sin(x),))
 _row("tan", 1, ("call", "math.tan"), math.tan, sp.tan, lambda x, ans: (1.0 + ans**2,))
-_row("asin", 1, ("call", "math.asin"), math.asin, sp.asin,
-     lambda x, ans: (1.0 / sqrt(1.0 - x**2),))
-_row("acos", 1, ("call", "math.acos"), math.acos, sp.acos,
-     lambda x, ans: (-1.0 / sqrt(1.0 - x**2),))
-_row("atan", 1, ("call", "math.atan"), math.atan, sp.atan,
-     lambda x, ans: (1.0 / (1.0 + x**2),))
-_row("atan2", 2, ("call", "math.atan2"), math.atan2, sp.atan2,
-     lambda y, x, ans: (x / (x**2 + y**2), -y / (x**2 + y**2)))
+_row("asin", 1, ("call", "math.asin"), math.asin, sp.asin, lambda x, ans: (1.0 / sqrt(1.0 - x**2),))
+_row(
+    "acos", 1, ("call", "math.acos"), math.acos, sp.acos, lambda x, ans: (-1.0 / sqrt(1.0 - x**2),)
+)
+_row("atan", 1, ("call", "math.atan"), math.atan, sp.atan, lambda x, ans: (1.0 / (1.0 + x**2),))
+_row(
+    "atan2",
+    2,
+    ("call", "math.atan2"),
+    math.atan2,
+    sp.atan2,
+    lambda y, x, ans: (x / (x**2 + y**2), -y / (x**2 + y**2)),
+)
 _row("sinh", 1, ("call", "math.sinh"), math.sinh, sp.sinh, lambda x, ans: (cosh(x),))
 _row("cosh", 1, ("call", "math.cosh"), math.cosh, sp.cosh, lambda x, ans: (sinh(x),))
 _row("tanh", 1, ("call", "math.tanh"), math.tanh, sp.tanh, lambda x, ans: (1.0 - ans**2,))
-_row("asinh", 1, ("call", "math.asinh"), math.asinh, sp.asinh,
-     lambda x, ans: (1.0 / sqrt(x**2 + 1.0),))
-_row("acosh", 1, ("call", "math.acosh"), math.acosh, sp.acosh,
-     lambda x, ans: (1.0 / sqrt(x**2 - 1.0),))
-_row("atanh", 1, ("call", "math.atanh"), math.atanh, sp.atanh,
-     lambda x, ans: (1.0 / (1.0 - x**2),))
+_row(
+    "asinh",
+    1,
+    ("call", "math.asinh"),
+    math.asinh,
+    sp.asinh,
+    lambda x, ans: (1.0 / sqrt(x**2 + 1.0),),
+)
+_row(
+    "acosh",
+    1,
+    ("call", "math.acosh"),
+    math.acosh,
+    sp.acosh,
+    lambda x, ans: (1.0 / sqrt(x**2 - 1.0),),
+)
+_row("atanh", 1, ("call", "math.atanh"), math.atanh, sp.atanh, lambda x, ans: (1.0 / (1.0 - x**2),))
 _row("exp", 1, ("call", "math.exp"), math.exp, sp.exp, lambda x, ans: (ans,))
-_row("expm1", 1, ("call", "math.expm1"), math.expm1, lambda a: sp.exp(a) - 1,
-     lambda x, ans: (ans + 1.0,))
+_row(
+    "expm1",
+    1,
+    ("call", "math.expm1"),
+    math.expm1,
+    lambda a: sp.exp(a) - 1,
+    lambda x, ans: (ans + 1.0,),
+)
 _row("log", 1, ("call", "math.log"), math.log, sp.log, lambda x, ans: (1.0 / x,))
-_row("log1p", 1, ("call", "math.log1p"), math.log1p, lambda a: sp.log(1 + a),
-     lambda x, ans: (1.0 / (1.0 + x),))
-_row("log2", 1, ("call", "math.log2"), math.log2, lambda a: sp.log(a, 2),
-     lambda x, ans: (1.0 / (x * math.log(2.0)),))
-_row("log10", 1, ("call", "math.log10"), math.log10, lambda a: sp.log(a, 10),
-     lambda x, ans: (1.0 / (x * math.log(10.0)),))
+_row(
+    "log1p",
+    1,
+    ("call", "math.log1p"),
+    math.log1p,
+    lambda a: sp.log(1 + a),
+    lambda x, ans: (1.0 / (1.0 + x),),
+)
+_row(
+    "log2",
+    1,
+    ("call", "math.log2"),
+    math.log2,
+    lambda a: sp.log(a, 2),
+    lambda x, ans: (1.0 / (x * math.log(2.0)),),
+)
+_row(
+    "log10",
+    1,
+    ("call", "math.log10"),
+    math.log10,
+    lambda a: sp.log(a, 10),
+    lambda x, ans: (1.0 / (x * math.log(10.0)),),
+)
 _row("sqrt", 1, ("call", "math.sqrt"), math.sqrt, sp.sqrt, lambda x, ans: (0.5 / ans,))
-_row("hypot", 2, ("call", "math.hypot"), math.hypot, lambda a, b: sp.sqrt(a**2 + b**2),
-     lambda x, y, ans: (x / ans, y / ans))
-_row("erf", 1, ("call", "math.erf"), math.erf, sp.erf,
-     lambda x, ans: (2.0 / math.sqrt(math.pi) * exp(-(x**2)),))
-_row("erfc", 1, ("call", "math.erfc"), math.erfc, sp.erfc,
-     lambda x, ans: (-2.0 / math.sqrt(math.pi) * exp(-(x**2)),))
+_row(
+    "hypot",
+    2,
+    ("call", "math.hypot"),
+    math.hypot,
+    lambda a, b: sp.sqrt(a**2 + b**2),
+    lambda x, y, ans: (x / ans, y / ans),
+)
+_row(
+    "erf",
+    1,
+    ("call", "math.erf"),
+    math.erf,
+    sp.erf,
+    lambda x, ans: (2.0 / math.sqrt(math.pi) * exp(-(x**2)),),
+)
+_row(
+    "erfc",
+    1,
+    ("call", "math.erfc"),
+    math.erfc,
+    sp.erfc,
+    lambda x, ans: (-2.0 / math.sqrt(math.pi) * exp(-(x**2)),),
+)
 _row("abs", 1, ("call", "abs"), abs, sp.Abs, lambda x, ans: (sign(x),), "join")
 _row("sign", 1, ("call", "np.sign"), _sign, sp.sign, lambda x, ans: (None,), "join")
-_row("copysign", 2, ("call", "math.copysign"), math.copysign,
-     lambda a, b: sp.Abs(a) * sp.sign(b),
-     lambda x, y, ans: (sign(x) * copysign(1.0, y), None))
-_row("max", 2, ("call", "max"), max, sp.Max,
-     lambda x, y, ans: (_where_tie(x, y), _where_tie(y, x)), "join", commutative=True)
-_row("min", 2, ("call", "min"), min, sp.Min,
-     lambda x, y, ans: (_where_tie(y, x), _where_tie(x, y)), "join", commutative=True)
+_row(
+    "copysign",
+    2,
+    ("call", "math.copysign"),
+    math.copysign,
+    lambda a, b: sp.Abs(a) * sp.sign(b),
+    lambda x, y, ans: (sign(x) * copysign(1.0, y), None),
+)
+_row(
+    "max",
+    2,
+    ("call", "max"),
+    max,
+    sp.Max,
+    lambda x, y, ans: (_where_tie(x, y), _where_tie(y, x)),
+    "join",
+    commutative=True,
+)
+_row(
+    "min",
+    2,
+    ("call", "min"),
+    min,
+    sp.Min,
+    lambda x, y, ans: (_where_tie(y, x), _where_tie(x, y)),
+    "join",
+    commutative=True,
+)
 
 # Eager selection (both operands already computed).  Only derivative rules
 # use it, for masks built from constants; user `x if c else y` becomes an If.
-_row("where", 3, ("where",), lambda c, a, b: a if c else b,
-     lambda c, a, b: sp.Piecewise((a, c), (b, True)),
-     lambda c, x, y, ans: (None, where(c, 1.0, 0.0), where(c, 0.0, 1.0)), "where")
+_row(
+    "where",
+    3,
+    ("where",),
+    lambda c, a, b: a if c else b,
+    lambda c, a, b: sp.Piecewise((a, c), (b, True)),
+    lambda c, x, y, ans: (None, where(c, 1.0, 0.0), where(c, 0.0, 1.0)),
+    "where",
+)
 
 
 # ---------------------------------------------------------------------------
@@ -259,13 +393,35 @@ _register(pow, "pow")
 _register(max, "max")
 _register(min, "min")
 for _np_name, _prim in {
-    "sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "asin", "arccos": "acos",
-    "arctan": "atan", "arctan2": "atan2", "sinh": "sinh", "cosh": "cosh",
-    "tanh": "tanh", "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh",
-    "exp": "exp", "expm1": "expm1", "log": "log", "log1p": "log1p", "log2": "log2",
-    "log10": "log10", "sqrt": "sqrt", "hypot": "hypot", "abs": "abs",
-    "absolute": "abs", "fabs": "abs", "sign": "sign", "copysign": "copysign",
-    "power": "pow", "maximum": "max", "minimum": "min",
+    "sin": "sin",
+    "cos": "cos",
+    "tan": "tan",
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
+    "arctan2": "atan2",
+    "sinh": "sinh",
+    "cosh": "cosh",
+    "tanh": "tanh",
+    "arcsinh": "asinh",
+    "arccosh": "acosh",
+    "arctanh": "atanh",
+    "exp": "exp",
+    "expm1": "expm1",
+    "log": "log",
+    "log1p": "log1p",
+    "log2": "log2",
+    "log10": "log10",
+    "sqrt": "sqrt",
+    "hypot": "hypot",
+    "abs": "abs",
+    "absolute": "abs",
+    "fabs": "abs",
+    "sign": "sign",
+    "copysign": "copysign",
+    "power": "pow",
+    "maximum": "max",
+    "minimum": "min",
 }.items():
     _register(getattr(np, _np_name), _prim)
 

@@ -116,8 +116,13 @@ def reverse(fn: ir.Function, an: Analysis, wrt: tuple, kind: str, scalar_out: bo
     grad = grads[0] if scalar_out else tuple(grads)
     out = grad if kind == "grad" else (fn.result, grad)
     return ir.Function(
-        f"{fn.name}_{kind}", fn.params + extra, fn.body + tuple(code), out,
-        fn.loc, fn.result_loc, fn.doc,
+        f"{fn.name}_{kind}",
+        fn.params + extra,
+        fn.body + tuple(code),
+        out,
+        fn.loc,
+        fn.result_loc,
+        fn.doc,
     )
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from . import api, ir
-from .ir import Assign, Const, Op, Var
+from .ir import Assign, Op, Var
 from .primitives import PRIMITIVES
 
 
@@ -29,7 +29,9 @@ def sympy_expression(fn: ir.Function, args, wrt):
     """The output of ``fn`` as a SymPy expression of the ``wrt`` parameters
     along the path taken at ``args``; returns ``(expr, symbols, point)``."""
     symbols = {p: sp.Symbol(p, real=True) for p in wrt}
-    point = {symbols[p]: sp.Float(repr(float(a)), 30) for p, a in zip(fn.params, args) if p in symbols}
+    point = {
+        symbols[p]: sp.Float(repr(float(a)), 30) for p, a in zip(fn.params, args) if p in symbols
+    }
     env = {}
     for p, a in zip(fn.params, args):
         env[p] = symbols[p] if p in symbols else sp.sympify(a)
@@ -88,11 +90,13 @@ class GradCheckRow:
 
     def errors(self):
         ref = self.sympy
+
         def rel(a, b):
             if a is None or b is None:
                 return None
             scale = max(abs(a), abs(b), 1e-300)
             return 0.0 if a == b else abs(a - b) / scale
+
         return {
             "reverse": rel(self.reverse, ref),
             "forward": rel(self.forward, ref),
@@ -154,7 +158,9 @@ class GradCheckReport:
         parts = [f"{k.replace('_', ' ')} {v:.1e}" for k, v in errs.items()]
         lines.append("  max relative error (vs SymPy): " + ", ".join(parts))
         lines.extend(f"  note: {n}" for n in self.notes)
-        lines.append(f"  {'OK' if self.ok else 'MISMATCH'} (rtol {self.rtol:g}, finite differences {self.fd_rtol:g})")
+        lines.append(
+            f"  {'OK' if self.ok else 'MISMATCH'} (rtol {self.rtol:g}, finite differences {self.fd_rtol:g})"
+        )
         return "\n".join(lines)
 
     def _repr_pretty_(self, printer, cycle):
@@ -209,7 +215,8 @@ def check_grad(fn, *args, argnums=None, jit=True, rtol=1e-10, fd_rtol=1e-6) -> G
         except (ArithmeticError, ValueError) as exc:
             fd = None
             notes.append(f"finite differences for {primal.params[i]} failed: {exc}")
-        rows.append(GradCheckRow(primal.params[i], float(rev[1][k]), float(fwd[1][k]),
-                                 sym_grads[k], fd))
+        rows.append(
+            GradCheckRow(primal.params[i], float(rev[1][k]), float(fwd[1][k]), sym_grads[k], fd)
+        )
     point = dict(zip(primal.params, args))
     return GradCheckReport(fn.__name__, point, value, sym_value, rows, rtol, fd_rtol, notes)

@@ -1,0 +1,95 @@
+"""The scalar language: each construct against SymPy and finite differences."""
+
+import math
+
+import pytest
+
+import symdiff
+
+from . import language_cases as lc
+
+# (function, points); every float argument is differentiated.
+CASES = [
+    (lc.tuple_swap, [(1.5, -0.5)]),
+    (lc.fibonacci_like, [(1.5, -0.5)]),
+    (lc.augmented, [(1.5, -0.5)]),
+    (lc.branches, [(2.0, 1.0), (-3.0, 1.0), (0.5, 1.0)]),
+    (lc.early_returns, [(2.0, 1.0), (-2.0, -1.0), (0.5, -1.0), (0.5, 1.0)]),
+    (lc.conditional_expression, [(1.5, 2.0), (3.0, 2.0), (-1.0, 2.0)]),
+    (lc.short_circuit, [(3.5,), (1.5,), (-1.0,)]),
+    (lc.chained_comparison, [(0.5, 1.0), (1.5, 1.0), (-0.5, 1.0)]),
+    (lc.safe_log, [(2.0,), (-1.0,)]),
+    (lc.safe_sqrt, [(2.0,), (-1.0,)]),
+    (lc.uses_helpers, [(0.7, -1.3)]),
+    (lc.calls_helper_with_branch, [(0.7, 0.3), (2.0, 1.0)]),
+    (lc.globals_and_constants, [(0.7,)]),
+    (lc.harmless_statements, [(0.7, 2.0)]),
+    (lc.numpy_scalars, [(0.7, -1.3)]),
+    (lc.closure, [(0.7, -1.3)]),
+    (lc.unused_input, [(0.7, -1.3)]),
+    (lc.constant_output, [(0.7,)]),
+    (lc.identity, [(0.7,)]),
+    (lc.reassigned_param, [(0.7, -1.3)]),
+    (lc.nested_branches, [(1.0, 2.0), (1.0, -2.0), (-1.0, 2.0)]),
+]
+
+
+@pytest.mark.parametrize(
+    "fn, point",
+    [pytest.param(fn, p, id=f"{fn.__name__}-{i}") for fn, ps in CASES for i, p in enumerate(ps)],
+)
+def test_against_sympy_and_finite_differences(fn, point):
+    report = symdiff.check_grad(fn, *point, jit=False)
+    assert report.ok, str(report)
+    assert report.value == pytest.approx(fn(*point), rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    "fn, point", [(lc.early_returns, (0.5, -1.0)), (lc.uses_helpers, (0.7, -1.3))]
+)
+def test_compiled_with_numba(fn, point):
+    report = symdiff.check_grad(fn, *point, jit=True)
+    assert report.ok, str(report)
+
+
+def test_untaken_branch_does_not_leak_nan():
+    for mode in ("reverse", "forward"):
+        assert symdiff.grad(lc.safe_log, mode=mode, jit=False)(-1.0) == 0.0
+        assert symdiff.grad(lc.safe_sqrt, mode=mode, jit=True)(-1.0) == 0.0
+        assert symdiff.grad(lc.short_circuit, mode=mode, jit=False)(-1.0) == 1.0
+
+
+def test_int_and_bool_arguments_are_not_differentiated():
+    dfdx = symdiff.grad(lc.int_and_bool_arguments, jit=False)
+    assert dfdx(2.0, 3, True) == pytest.approx(3 * 2.0**2 + 3)
+    assert dfdx(2.0, 3, False) == pytest.approx(3 * 2.0**2)
+    # One specialisation per signature: int and bool kinds differ from floats.
+    assert dfdx(2.0, 3.0, False) == pytest.approx(3 * 2.0**2)
+
+
+def test_keyword_arguments_and_defaults():
+    d = symdiff.grad(lc.helper_with_branch, jit=False)
+    assert d(0.5) == 1.0
+    assert d(u=0.5, limit=0.25) == 0.0
+
+
+def test_constant_output_and_unused_inputs_have_zero_gradient():
+    assert symdiff.grad(lc.constant_output, jit=False)(1.0) == 0.0
+    assert symdiff.grad(lc.unused_input, argnums=(0, 1), jit=False)(1.0, 2.0) == (2.0, 0.0)
+
+
+def test_differentiated_function_as_helper():
+    @symdiff.differentiate
+    def inner(u):
+        return u * u
+
+    assert inner.grad(3.0) == 6.0
+    report = symdiff.check_grad(lc.uses_helpers, 0.3, 0.4, jit=False)
+    assert report.ok
+
+
+def test_inactive_values_get_no_derivative_code():
+    src = symdiff.derivative_source(lc.int_and_bool_arguments, 2.0, 3, True)
+    # n is an int: nothing is differentiated with respect to it.
+    assert "n_bar" not in src
+    assert math.isfinite(symdiff.grad(lc.int_and_bool_arguments, jit=False)(2.0, 3, True))
