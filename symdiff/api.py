@@ -184,27 +184,27 @@ def derive(
 
 
 def _docstring(primal, derived, wrt, kind, single, is_forward) -> str:
-    out = primal.result.name if isinstance(primal.result, ir.Var) else "value"
+    name = primal.name if len(primal.name) == 1 else f"({primal.name})"
     how = "forward" if is_forward else "reverse"
-    parts = [f"d{out}/d{p}" for p in wrt]
+    parts = [f"d{name}/d{p}" for p in wrt]
     grads = parts[0] if single else f"({', '.join(parts)}{',' * (len(parts) == 1)})"
     if kind == "grad":
         first = f"Gradient of {primal.name} with respect to {', '.join(wrt)}, by {how} mode."
         returns = grads
     elif kind == "value_and_grad":
         first = f"Value and gradient of {primal.name}, by {how} mode."
-        returns = f"({out}, {grads})"
+        returns = f"({primal.name}, {grads})"
     elif kind == "jvp":
         first = f"Value and directional derivative of {primal.name} (forward mode)."
         tangents = derived.params[len(primal.params) :]
-        combo = " + ".join(f"d{out}/d{p} * {t}" for p, t in zip(wrt, tangents))
-        returns = f"({out}, d{out}) with d{out} = {combo}"
+        combo = " + ".join(f"d{name}/d{p} * {t}" for p, t in zip(wrt, tangents))
+        returns = f"({primal.name}, its derivative {combo})"
     else:
         first = f"Value and vector-Jacobian product of {primal.name} (reverse mode)."
         seed = derived.params[-1]
         parts = [f"{seed} * {part}" for part in parts]
         vec = parts[0] if single else f"({', '.join(parts)}{',' * (len(parts) == 1)})"
-        returns = f"({out}, {vec})"
+        returns = f"({primal.name}, {vec})"
     return f"{first}\n\nReturns {returns}.\n"
 
 

@@ -19,7 +19,7 @@ import math
 from collections import Counter
 
 from . import ir
-from .ir import Assign, Op, Var
+from .ir import Assign, If, Op, Var
 from .primitives import PRIMITIVES
 
 
@@ -52,10 +52,67 @@ def _uses(fn: ir.Function):
     return counts, where
 
 
+def _defined_in(body) -> set:
+    names = set()
+    for s in ir.walk(body):
+        if isinstance(s, Assign):
+            names.add(s.target)
+        else:
+            names.update(p.target for p in s.phis)
+    return names
+
+
+def _join_names(fn: ir.Function) -> dict:
+    """Print the values meeting at a join under one name (out of SSA form).
+
+    A value defined inside a branch and joined after it (``r`` and ``r_2``
+    in ``if c: r = ... else: r_1 = ...; r_2 = phi(r, r_1)``) lives only
+    until the join, so it can share the join's name: the printed code then
+    reassigns one variable, as the user wrote it.  Each class of names is
+    shown under its plainest member (a user name before a temporary).
+    """
+    parent: dict = {}
+
+    def block(body):
+        for s in body:
+            if not isinstance(s, If):
+                continue
+            block(s.body)
+            block(s.orelse)
+            for side, branch in ((0, s.body), (1, s.orelse)):
+                inside = _defined_in(branch)
+                for phi in s.phis:
+                    source = phi.then if side == 0 else phi.orelse
+                    if (
+                        isinstance(source, Var)
+                        and source.name in inside
+                        and source.name not in parent
+                    ):
+                        parent[source.name] = phi.target
+
+    block(fn.body)
+
+    def root(name):
+        while name in parent:
+            name = parent[name]
+        return name
+
+    classes: dict = {}
+    for name in list(parent) + list(set(parent.values())):
+        classes.setdefault(root(name), set()).add(name)
+    display = {}
+    for members in classes.values():
+        best = min(members, key=lambda n: (n.startswith("$"), len(n), n))
+        for member in members:
+            display[member] = best
+    return display
+
+
 class _Printer:
     def __init__(self, fn: ir.Function):
         self.fn = fn
         self.counts, self.where = _uses(fn)
+        self.alias = _join_names(fn)
         self.pending: dict = {}  # inlinable temporaries: name -> ast expression
         self.names: dict = {}
         self.taken = {n for n in ir.defined_names(fn) if not n.startswith("$")}
@@ -63,6 +120,7 @@ class _Printer:
         self.modules: set = set()
 
     def ident(self, name: str) -> str:
+        name = self.alias.get(name, name)
         if not name.startswith("$"):
             return name
         if name not in self.names:
@@ -141,11 +199,21 @@ class _Printer:
                 test = self.atom(s.cond)
                 body_ = self.block(s.body, s.phis, 0)
                 orelse = self.block(s.orelse, s.phis, 1)
-                out.append(ast.If(test, body_ or [ast.Pass()], orelse))
+                if not body_:  # print `if not c:` rather than an empty branch
+                    test, body_, orelse = _negate(test), orelse, []
+                out.append(ast.If(test, body_, orelse))
         for phi in phis_of or ():
-            source = phi.then if side == 0 else phi.orelse
-            out.append(ast.Assign([ast.Name(self.ident(phi.target))], self.atom(source)))
+            source = self.atom(phi.then if side == 0 else phi.orelse)
+            target = self.ident(phi.target)
+            if not (isinstance(source, ast.Name) and source.id == target):
+                out.append(ast.Assign([ast.Name(target)], source))
         return out
+
+
+def _negate(test: ast.expr) -> ast.expr:
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return test.operand
+    return ast.UnaryOp(ast.Not(), test)
 
 
 def function_source(fn: ir.Function, docstring: str = "", header: tuple = ()) -> str:
