@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 import numbers
+import types
 import weakref
 from dataclasses import dataclass
 
@@ -45,6 +46,30 @@ class Derivative:
 
 def _unwrap(fn):
     return getattr(fn, "__symdiff_function__", fn)
+
+
+def _check_function(fn):
+    """Fail early, at the user's call, for things that are not Python functions."""
+    if not isinstance(fn, types.FunctionType):
+        frontend.parse(fn)  # raises SourceUnavailableError with the caller's location
+
+
+def _floats(values, what: str, fn) -> tuple:
+    """``values`` as a tuple of numbers (None kept), or a clear error."""
+    if not isinstance(values, (tuple, list)):
+        raise ArgumentError(
+            f"{what} must be a tuple with one value per parameter, not {type(values).__name__}",
+            fn.loc,
+            f"write {what}=(2.0, 3.0), one value per parameter of {fn.name}",
+        )
+    for value in values:
+        if value is not None and not isinstance(value, (numbers.Real, np.floating, np.integer)):
+            raise ArgumentError(
+                f"{what} must hold numbers, not {type(value).__name__}",
+                fn.loc,
+                "pass floats",
+            )
+    return tuple(values)
 
 
 def parsed(fn) -> ir.Function:
@@ -217,6 +242,7 @@ class _Specialised:
 
     def __init__(self, fn, argnums, mode, jit, kind):
         self.fn = _unwrap(fn)
+        _check_function(self.fn)
         self.argnums = argnums
         self.mode = mode
         self.jit = jit
@@ -375,8 +401,18 @@ def jvp(fn, primals, tangents, jit=True):
     >>> jvp(f, (2.0, 3.0), (1.0, 0.0), jit=False)   # doctest: +SKIP
     (6.0, 3.0)
     """
-    primals, tangents = tuple(primals), tuple(tangents)
     primal = parsed(fn)
+    primals = _floats(primals, "primals", primal)
+    tangents = _floats(tangents, "tangents", primal)
+    if None in primals:
+        raise ArgumentError("primals must not be None", primal.loc, "pass a value per parameter")
+    if len(primals) != len(primal.params):
+        raise ArgumentError(
+            f"jvp got {len(primals)} primal{'s' * (len(primals) != 1)} for "
+            f"{primal.name}({', '.join(primal.params)}), which takes {len(primal.params)}",
+            primal.loc,
+            "give one primal value per parameter",
+        )
     if len(tangents) != len(primals):
         raise ArgumentError(
             f"jvp got {len(primals)} primals but {len(tangents)} tangents",
@@ -431,11 +467,18 @@ def vjp(fn, *primals, argnums=None, jit=True):
     primal = parsed(fn)
     if argnums is None:
         argnums = tuple(range(len(primal.params)))
-    spec = _vjp_cache(fn, argnums if isinstance(argnums, int) else tuple(argnums), jit)
+    argnums, single = normalize_argnums(argnums, primal)
+    spec = _vjp_cache(_unwrap(fn), argnums[0] if single else argnums, jit)
     impl = spec.for_primals(primals)
     value, _ = impl(*primals, 1.0)
 
     def pullback(cotangent):
+        if not isinstance(cotangent, (numbers.Real, np.floating, np.integer)):
+            raise ArgumentError(
+                f"the cotangent must be a number, not {type(cotangent).__name__}",
+                primal.loc,
+                "call pullback(1.0)",
+            )
         return impl(*primals, float(cotangent))[1]
 
     return value, pullback
@@ -451,6 +494,8 @@ class _VJPCall(_Specialised):
         super().__init__(fn, argnums, "reverse", jit, "vjp")
 
     def for_primals(self, primals):
+        if len(primals) != self._nargs:
+            primals = _bind(self.fn, primals, {})
         key = tuple(map(type, primals))
         impl = self._impls.get(key)
         if impl is None:

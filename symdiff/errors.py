@@ -9,7 +9,11 @@ invariants use plain ``assert``; anything a user can trigger raises a
 from __future__ import annotations
 
 import linecache
+import os
+import sys
 from dataclasses import dataclass
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +26,17 @@ class Loc:
 
     def __str__(self) -> str:
         return f"{self.filename}:{self.lineno}:{self.col + 1}"
+
+
+def caller_loc() -> Loc | None:
+    """Where the user called into symdiff: the innermost frame outside the package."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not os.path.abspath(filename).startswith(_PACKAGE_DIR + os.sep):
+            return Loc(filename, frame.f_lineno)
+        frame = frame.f_back
+    return None
 
 
 class SymDiffError(Exception):

@@ -26,13 +26,14 @@ import builtins
 import inspect
 import linecache
 import numbers
+import sys
 import textwrap
 import types
 
 import numpy as np
 
 from . import ir
-from .errors import Loc, SourceUnavailableError, SymDiffError, UnknownFunctionError
+from .errors import Loc, SourceUnavailableError, SymDiffError, UnknownFunctionError, caller_loc
 from .errors import UnsupportedSyntaxError as Unsupported
 from .ir import Assign, Const, If, Op, Phi, Var
 from .primitives import PRIMITIVES, primitive_for, supported_names
@@ -89,6 +90,59 @@ _EXPR_HINTS = {
 }
 
 
+# How to name a construct in a message: what the user wrote, not the AST class.
+_WORDS = {
+    ast.FunctionDef: "a nested `def`",
+    ast.AsyncFunctionDef: "a nested `async def`",
+    ast.ClassDef: "`class`",
+    ast.Import: "`import`",
+    ast.ImportFrom: "`from ... import`",
+    ast.Delete: "`del`",
+    ast.For: "`for` loops",
+    ast.While: "`while` loops",
+    ast.Try: "`try`",
+    ast.With: "`with`",
+    ast.Global: "`global`",
+    ast.Nonlocal: "`nonlocal`",
+    ast.Raise: "`raise`",
+    ast.AsyncFor: "`async for`",
+    ast.AsyncWith: "`async with`",
+    ast.Match: "`match`",
+    ast.ListComp: "list comprehensions",
+    ast.SetComp: "set comprehensions",
+    ast.DictComp: "dict comprehensions",
+    ast.GeneratorExp: "generator expressions",
+    ast.JoinedStr: "f-strings",
+    ast.NamedExpr: "the walrus operator `:=`",
+    ast.Lambda: "`lambda`",
+    ast.Yield: "`yield`",
+    ast.YieldFrom: "`yield from`",
+    ast.Await: "`await`",
+    ast.Subscript: "indexing (`x[...]`)",
+    ast.List: "lists",
+    ast.Dict: "dicts",
+    ast.Set: "sets",
+    ast.Starred: "starred expressions (`*x`)",
+    ast.Slice: "slices",
+    ast.BitAnd: "`&`",
+    ast.BitOr: "`|`",
+    ast.BitXor: "`^`",
+    ast.LShift: "`<<`",
+    ast.RShift: "`>>`",
+    ast.MatMult: "`@`",
+    ast.Invert: "`~`",
+    ast.Is: "`is`",
+    ast.IsNot: "`is not`",
+    ast.In: "`in`",
+    ast.NotIn: "`not in`",
+}
+
+
+def _word(node_or_type) -> str:
+    cls = node_or_type if isinstance(node_or_type, type) else type(node_or_type)
+    return _WORDS.get(cls, f"`{cls.__name__}`")
+
+
 class _Source:
     """The parsed source of one Python function and where it came from."""
 
@@ -97,7 +151,8 @@ class _Source:
         if not isinstance(fn, types.FunctionType):
             raise SourceUnavailableError(
                 f"cannot read the source of {fn!r}: it is not a Python function",
-                hint="symdiff differentiates functions defined with `def` in a .py file "
+                caller_loc(),
+                "symdiff differentiates functions defined with `def` in a .py file "
                 "(or a notebook cell).",
             )
         code = fn.__code__
@@ -137,6 +192,9 @@ class _Source:
                 "lambdas are not supported; define the function with `def`.",
             )
         self.node = node
+        self.local_names = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)} | {
+            n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        }
         self.closure = {}
         if fn.__closure__:
             for name, cell in zip(code.co_freevars, fn.__closure__):
@@ -232,6 +290,12 @@ class _Converter:
         return Var(name)
 
     def op(self, prim, args, node, target=None) -> Var:
+        if any(isinstance(a, tuple) for a in args):
+            self.fail(
+                node,
+                "a tuple cannot be used as a number here",
+                "unpack it first (a, b = ...) and use its elements",
+            )
         return self.emit(Op(prim, tuple(args)), node, target)
 
     # -- statements ----------------------------------------------------------
@@ -259,9 +323,7 @@ class _Converter:
                 )
             prim = _BINOPS.get(type(s.op))
             if prim is None:
-                self.fail(
-                    s, f"operator {type(s.op).__name__} is not supported", "use + - * / ** // %"
-                )
+                self.fail(s, f"operator {_word(s.op)} is not supported", "use + - * / ** // %")
             left = self.name(s.target)
             right = self.expr(s.value)
             self.env[s.target.id] = self.op(prim, (left, right), s, self.new_name(s.target.id))
@@ -278,8 +340,9 @@ class _Converter:
             self.expr_stmt(s)
         else:
             hint = _STMT_HINTS.get(type(s), "rewrite it with assignments, if/else and return")
-            word = type(s).__name__.lower()
-            self.fail(s, f"`{word}` statements are not supported", hint)
+            self.fail(
+                s, f"{_word(s)} {'is' if _word(s).startswith('`') else 'are'} not supported", hint
+            )
 
     def expr_stmt(self, s):
         """A bare expression: docstrings and print are fine; nothing else has effect."""
@@ -374,10 +437,11 @@ class _Converter:
     def _join(self, key, a, b, phis, node):
         if isinstance(a, tuple) or isinstance(b, tuple):
             if not (isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b)):
+                what = "the returned value" if key == RETURN else f"'{key}'"
                 self.fail(
                     node,
-                    f"'{key}' is a tuple on one branch and not on the other",
-                    "give it the same shape on both branches",
+                    f"{what} is a tuple of one length on one path and not on another",
+                    "give it the same shape on every path",
                 )
             return tuple(self._join(key, x, y, phis, node) for x, y in zip(a, b))
         if a == b:
@@ -399,7 +463,9 @@ class _Converter:
         method = getattr(self, "expr_" + type(e).__name__, None)
         if method is None:
             hint = _EXPR_HINTS.get(type(e), "use arithmetic, comparisons and math functions")
-            self.fail(e, f"{type(e).__name__} expressions are not supported", hint)
+            self.fail(
+                e, f"{_word(e)} {'is' if _word(e).startswith('`') else 'are'} not supported", hint
+            )
         value = method(e)
         if target is not None and isinstance(value, Var) and value.name.startswith("$"):
             value = self._rename_last(value, target)
@@ -420,6 +486,12 @@ class _Converter:
     def name(self, e):
         if e.id in self.env:
             return self.env[e.id]
+        if e.id in self.src.local_names:
+            self.fail(
+                e,
+                f"'{e.id}' may be undefined here: it is assigned on some paths only",
+                f"assign '{e.id}' before the `if`, or on every branch",
+            )
         value = self.src.lookup(e.id, e)
         return self.constant(value, e, e.id)
 
@@ -493,7 +565,7 @@ class _Converter:
         if prim is None:
             self.fail(
                 e,
-                f"operator {type(e.op).__name__} is not supported",
+                f"operator {_word(e.op)} is not supported",
                 "use + - * / ** // % (and @ on arrays, once they are supported)",
             )
         left, right = self.expr(e.left), self.expr(e.right)
@@ -514,7 +586,7 @@ class _Converter:
                 if prim is None:
                     conv.fail(
                         e,
-                        f"comparison {type(e.ops[i]).__name__} is not supported",
+                        f"comparison {_word(e.ops[i])} is not supported",
                         "use < <= > >= == !=",
                     )
                 return conv.op(prim, (a, b), e)
@@ -624,6 +696,14 @@ class _Converter:
         return self.op(prim, args, e)
 
     def call_helper(self, func, e):
+        module = (getattr(func, "__module__", None) or "").partition(".")[0]
+        if module in sys.stdlib_module_names or module in ("numpy", "scipy", "sympy", "numba"):
+            raise UnknownFunctionError(
+                f"no derivative rule for {func.__module__}.{func.__name__}()",
+                self.loc(e),
+                f"symdiff knows {supported_names()}, and your own functions defined with "
+                "def; write the computation with these",
+            )
         if func in self.stack:
             self.fail(
                 e,
@@ -646,7 +726,15 @@ class _Converter:
                 env[name] = self.constant(default, e, name)
         sub = _Converter(src, self.namer, self.stack + (func,), env, prefix="")
         sub.out = self.out
-        sub.body(src.node)
+        try:
+            sub.body(src.node)
+        except SymDiffError as err:
+            if not getattr(err, "_call_noted", False):
+                err._call_noted = True
+                note = f"(in {func.__name__}, called at {self.loc(e)})"
+                err.hint = f"{err.hint}\n{note}" if err.hint else note
+                err.args = (err._render(),)
+            raise
         return sub.env[RETURN]
 
     def body(self, fdef):
