@@ -123,6 +123,9 @@ def compile_source(source: str, name: str, jit: bool = True):
         import numba
 
         cacheable = not module.__file__.startswith("<")
+        for helper, value in list(vars(module).items()):  # helpers the function calls
+            if helper.startswith("_") and isinstance(value, types.FunctionType):
+                setattr(module, helper, numba.njit(cache=cacheable, error_model="numpy")(value))
         return numba.njit(cache=cacheable, error_model="numpy")(py_func)
     namespace = dict(module.__dict__)
     namespace["math"] = IEEE_MATH

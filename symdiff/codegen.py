@@ -19,7 +19,9 @@ import math
 from collections import Counter
 
 from . import ir
-from .ir import Assign, If, Op, Var
+from .errors import ShapeError
+from .infer import const_kind
+from .ir import FLOAT, Assign, If, Kind, Op, Var
 from .primitives import PRIMITIVES
 
 
@@ -109,8 +111,10 @@ def _join_names(fn: ir.Function) -> dict:
 
 
 class _Printer:
-    def __init__(self, fn: ir.Function):
+    def __init__(self, fn: ir.Function, kinds: dict | None = None):
         self.fn = fn
+        self.kinds = kinds or {}
+        self.helpers: dict = {}
         self.counts, self.where = _uses(fn)
         self.alias = _join_names(fn)
         self.pending: dict = {}  # inlinable temporaries: name -> ast expression
@@ -151,26 +155,44 @@ class _Printer:
             return ast.UnaryOp(ast.USub(), ast.Constant(-value))
         return ast.Constant(value)
 
-    def op(self, op: Op) -> ast.expr:
-        spelling = PRIMITIVES[op.prim].spelling
-        args = [self.atom(a) for a in op.args]
-        how = spelling[0]
-        if how == "binop":
-            return ast.BinOp(args[0], spelling[1](), args[1])
-        if how == "unary":
-            return ast.UnaryOp(spelling[1](), args[0])
-        if how == "compare":
-            return ast.Compare(args[0], [spelling[1]()], [args[1]])
-        if how == "where":
-            return ast.IfExp(args[0], args[1], args[2])
-        func: ast.expr
-        module, _, attr = spelling[1].rpartition(".")
+    def kind(self, atom) -> Kind:
+        if isinstance(atom, Var):
+            return self.kinds.get(atom.name, FLOAT)
+        return const_kind(atom.value)
+
+    def call(self, dotted: str, args, keywords=()) -> ast.expr:
+        module, _, attr = dotted.rpartition(".")
         if module:
             self.modules.add(module)
             func = ast.Attribute(ast.Name(module), attr)
         else:
             func = ast.Name(attr)
-        return ast.Call(func, args, [])
+        return ast.Call(func, list(args), [ast.keyword(k, v) for k, v in keywords])
+
+    def op(self, op: Op) -> ast.expr:
+        prim = PRIMITIVES[op.prim]
+        is_array = any(self.kind(a).rank for a in op.args)
+        special = _SPECIAL.get(op.prim)
+        if special is not None and (is_array or prim.spelling[0] == "special"):
+            return special(self, op, [self.atom(a) for a in op.args])
+        args = [self.atom(a) for a in op.args]
+        how = prim.spelling[0]
+        if is_array and prim.array not in ("op", None):
+            return self.call(prim.array, args)
+        if how == "binop":
+            return ast.BinOp(args[0], prim.spelling[1](), args[1])
+        if how == "unary":
+            return ast.UnaryOp(prim.spelling[1](), args[0])
+        if how == "compare":
+            return ast.Compare(args[0], [prim.spelling[1]()], [args[1]])
+        if how == "where":
+            return ast.IfExp(args[0], args[1], args[2])
+        return self.call(prim.spelling[1], args)
+
+    def helper(self, name: str, source: str) -> str:
+        """Use a module-level helper function (emitted once, before the function)."""
+        self.helpers.setdefault(name, source)
+        return name
 
     def value(self, v) -> ast.expr:
         return self.op(v) if isinstance(v, Op) else self.atom(v)
@@ -186,6 +208,9 @@ class _Printer:
         block_id = id(body)
         for s in body:
             if isinstance(s, Assign):
+                if isinstance(s.value, Op) and s.value.prim == "scatter":
+                    out.extend(_scatter_statements(self, s.target, s.value))
+                    continue
                 expr = self.value(s.value)
                 if (
                     s.target.startswith("$")
@@ -199,8 +224,9 @@ class _Printer:
                 test = self.atom(s.cond)
                 body_ = self.block(s.body, s.phis, 0)
                 orelse = self.block(s.orelse, s.phis, 1)
-                if not body_:  # print `if not c:` rather than an empty branch
+                if not body_ and orelse:  # print `if not c:` rather than an empty branch
                     test, body_, orelse = _negate(test), orelse, []
+                body_ = body_ or [ast.Pass()]
                 out.append(ast.If(test, body_, orelse))
         for phi in phis_of or ():
             source = self.atom(phi.then if side == 0 else phi.orelse)
@@ -216,15 +242,19 @@ def _negate(test: ast.expr) -> ast.expr:
     return ast.UnaryOp(ast.Not(), test)
 
 
-def function_source(fn: ir.Function, docstring: str = "", header: tuple = ()) -> str:
-    """The complete module source defining ``fn``: header, imports, function."""
-    printer = _Printer(fn)
+def function_source(fn: ir.Function, docstring: str = "", header: tuple = (), kinds=None) -> str:
+    """The complete module source defining ``fn``: header, imports, helpers, function.
+
+    ``kinds`` (name -> ``Kind``) selects the spelling of each operation:
+    ``math.*`` and operators on scalars, ``np.*`` on arrays.
+    """
+    printer = _Printer(fn, kinds)
     body = printer.block(fn.body)
     body.append(ast.Return(printer.result(fn.result)))
     if docstring:
         indented = "\n".join(("    " + line) if line else "" for line in docstring.splitlines())
         body.insert(0, ast.Expr(ast.Constant(indented.lstrip() + "\n    ")))
-    args = ast.arguments([], [ast.arg(p) for p in fn.params], None, [], [], None, [])
+    args = ast.arguments([], [ast.arg(printer.ident(p)) for p in fn.params], None, [], [], None, [])
     fdef = ast.FunctionDef(fn.name, args, body, [], None, None)
     module = ast.Module([fdef], [])
     ast.fix_missing_locations(module)
@@ -233,4 +263,163 @@ def function_source(fn: ir.Function, docstring: str = "", header: tuple = ()) ->
         f"import {m}" if m != "np" else "import numpy as np" for m in sorted(printer.modules)
     ]
     lines = [f"# {line}" for line in header]
-    return "\n".join(lines + imports + ["", ""] + [code]) + "\n"
+    helpers = [text + "\n\n" for _, text in sorted(printer.helpers.items())]
+    return "\n".join(lines + imports + ["", ""] + helpers + [code]) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# Array operations, spelled with what Numba compiles in nopython mode.
+
+
+def _index(printer, pattern, indices):
+    """The subscript for an index pattern (see ``frontend``) and its atoms."""
+    items, it = [], iter(indices)
+    for item in pattern:
+        if item[0] == "i":
+            items.append(printer.atom(next(it)))
+        else:
+            parts = [printer.atom(next(it)) if present else None for present in item[1:]]
+            items.append(ast.Slice(*parts))
+    return items[0] if len(items) == 1 else ast.Tuple(items)
+
+
+def _getitem(printer, op, args):
+    pattern = dict(op.attrs)["index"]
+    return ast.Subscript(args[0], _index(printer, pattern, op.args[1:]))
+
+
+def _scatter_statements(printer, target, op):
+    """zeros like x, with g written at the index: the adjoint of x[index]."""
+    g, x = printer.atom(op.args[0]), printer.atom(op.args[1])
+    name = printer.ident(target)
+    pattern = dict(op.attrs)["index"]
+    first = ast.Assign([ast.Name(name)], printer.call("np.zeros_like", [x]))
+    where = ast.Subscript(ast.Name(name), _index(printer, pattern, op.args[2:]))
+    return [first, ast.Assign([where], g)]
+
+
+def _keep_axis(printer, reduced, rank, axis):
+    """``reduced`` (a reduction over ``axis`` of a rank-``rank`` array) with
+    that axis kept as size 1: ``keepdims=True``, which Numba lacks."""
+    if rank == 1:
+        return printer.call("np.full", [ast.Constant(1), reduced])
+    return printer.call("np.expand_dims", [reduced, ast.Constant(axis)])
+
+
+_AXIS_HELPER = """\
+def {name}(x):
+    \"\"\"np.{func}(x, axis={axis}) for a 2-d array, written out for Numba.\"\"\"
+    out = np.empty(x.shape[{other}])
+    for i in range(x.shape[{other}]):
+        out[i] = np.{func}(x[{index}])
+    return out"""
+
+
+def _reduce(func):
+    def spell(printer, op, args):
+        attrs = dict(op.attrs)
+        kind = printer.kind(op.args[0])
+        axis = attrs.get("axis")
+        axis = None if axis is None else axis % kind.rank
+        if axis is None or kind.rank == 1:
+            value = printer.call(f"np.{func}", args)
+            if attrs.get("keepdims"):
+                shape = ast.Tuple([ast.Constant(1)] * kind.rank)
+                return printer.call("np.full", [shape, value])
+            return value
+        if func == "sum":
+            value = printer.call("np.sum", args, [("axis", ast.Constant(axis))])
+        elif kind.rank == 2:
+            index = "i, :" if axis == 1 else ":, i"
+            name = printer.helper(
+                f"_{func}_axis{axis}",
+                _AXIS_HELPER.format(
+                    name=f"_{func}_axis{axis}", func=func, axis=axis, other=1 - axis, index=index
+                ),
+            )
+            printer.modules.add("np")
+            value = ast.Call(ast.Name(name), args, [])
+        else:
+            raise ShapeError(
+                f"np.{func}(..., axis={axis}) on a rank-{kind.rank} array is not supported",
+                None,
+                "reshape to 2-d first, or reduce over all axes",
+            )
+        if attrs.get("keepdims"):
+            return _keep_axis(printer, value, kind.rank, axis)
+        return value
+
+    return spell
+
+
+def _sum_to(printer, op, args):
+    """Sum an adjoint over the axes along which its operand was broadcast."""
+    g, target = printer.kind(op.args[0]), printer.kind(op.args[1])
+    value = args[0]
+    if target.rank == 0:
+        return printer.call("np.sum", [value])
+    for _ in range(g.rank - target.rank):
+        value = printer.call("np.sum", [value], [("axis", ast.Constant(0))])
+    for axis in target.unit:
+        if axis - (target.rank - g.rank) not in g.unit:
+            summed = printer.call("np.sum", [value], [("axis", ast.Constant(axis))])
+            value = _keep_axis(printer, summed, target.rank, axis)
+    return value
+
+
+def _expand_dims(printer, op, args):
+    if printer.kind(op.args[0]).rank == 0:
+        return args[0]
+    return printer.call("np.expand_dims", [args[0], ast.Constant(dict(op.attrs)["axis"])])
+
+
+def _clip(printer, op, args):
+    if any(printer.kind(a).rank for a in op.args):
+        return printer.call("np.clip", args)
+    return printer.call("min", [printer.call("max", args[:2]), args[2]])
+
+
+def _where(printer, op, args):
+    if any(printer.kind(a).rank for a in op.args):
+        return printer.call("np.where", args)
+    return ast.IfExp(args[0], args[1], args[2])
+
+
+def _reshape(printer, op, args):
+    return ast.Call(ast.Attribute(args[0], "reshape"), [ast.Tuple(args[1:])], [])
+
+
+def _shape(printer, op, args):
+    axis = dict(op.attrs).get("axis")
+    return ast.Subscript(ast.Attribute(args[0], "shape"), ast.Constant(axis))
+
+
+_SPECIAL = {
+    "dot": lambda p, op, args: p.call("np.dot", args),
+    "outer": lambda p, op, args: p.call("np.outer", args),
+    "transpose": lambda p, op, args: ast.Attribute(args[0], "T"),
+    "reshape": _reshape,
+    "reshape_like": lambda p, op, args: ast.Call(
+        ast.Attribute(args[0], "reshape"), [ast.Attribute(args[1], "shape")], []
+    ),
+    "sum": _reduce("sum"),
+    "amax": _reduce("max"),
+    "amin": _reduce("min"),
+    "prod": _reduce("prod"),
+    "getitem": _getitem,
+    "shape": _shape,
+    "size": lambda p, op, args: ast.Attribute(args[0], "size"),
+    "zeros": lambda p, op, args: p.call("np.zeros", [ast.Tuple(args)]),
+    "ones": lambda p, op, args: p.call("np.ones", [ast.Tuple(args)]),
+    "zeros_like": lambda p, op, args: p.call("np.zeros_like", args),
+    "ones_like": lambda p, op, args: p.call("np.ones_like", args),
+    "eye": lambda p, op, args: p.call("np.eye", args),
+    "stack": lambda p, op, args: p.call("np.array", [ast.List(args)]),
+    "sum_to": _sum_to,
+    "expand_dims": _expand_dims,
+    "broadcast_like": lambda p, op, args: ast.BinOp(
+        p.call("np.zeros_like", [args[1]]), ast.Add(), args[0]
+    ),
+    "clip": _clip,
+    "where": _where,
+}

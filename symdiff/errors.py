@@ -103,3 +103,7 @@ class SourceUnavailableError(SymDiffError):
 
 class ArgumentError(SymDiffError):
     """Arguments, ``argnums`` or the output do not fit what was asked."""
+
+
+class ShapeError(SymDiffError):
+    """Array ranks or shapes that do not fit an operation."""

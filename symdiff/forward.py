@@ -14,15 +14,16 @@ get no code at all.
 from __future__ import annotations
 
 from . import ir
-from .infer import Analysis
+from .infer import Analysis, expr_kind, needs_sum
 from .ir import Assign, Const, If, Op, Phi, Var
 from .optimize import Builder
-from .primitives import PRIMITIVES, lift
+from .primitives import PRIMITIVES, lift, op
 
 
 class _Forward:
-    def __init__(self, an: Analysis, namer: ir.Namer, seeds: list, names: list):
+    def __init__(self, an: Analysis, namer: ir.Namer, seeds: list, names: list, kinds: dict):
         self.an = an
+        self.tkinds = dict(kinds)  # kinds of values, tangents included
         self.namer = namer
         self.tangents = [dict(seed) for seed in seeds]  # per direction: name -> atom
         self.names = names  # per direction: template of tangent names ("d{}_dx")
@@ -50,31 +51,62 @@ class _Forward:
 
     def assign(self, stmt: Assign, b: Builder):
         value = stmt.value
-        partials = None
         for k in range(len(self.tangents)):
             if not isinstance(value, Op):
                 tan = self.tangent(k, value)
                 if tan is not None:
                     self.tangents[k][stmt.target] = tan
                 continue
-            terms = []
-            for i, arg in enumerate(value.args):
-                tan = self.tangent(k, arg)
-                if tan is None:
-                    continue
-                if partials is None:
-                    rule = PRIMITIVES[value.prim].partials
-                    partials = rule(*map(lift, value.args), lift(Var(stmt.target)))
-                if partials[i] is not None:
-                    terms.append(lift(partials[i]) * lift(tan))
-            if terms:
-                total = terms[0]
-                for term in terms[1:]:
-                    total = total + term
-                self.tangents[k][stmt.target] = b.emit(total, self.hint(k, stmt.target))
+            tangents = [self.tangent(k, arg) for arg in value.args]
+            if all(t is None for t in tangents):
+                continue
+            total = self.rule(value, stmt.target, tangents)
+            if total is None:
+                continue
+            total = self.full_shape(total, stmt.target)
+            kind = expr_kind(total.node, self.tkinds.__getitem__)
+            atom = b.emit(total, self.hint(k, stmt.target))
+            if isinstance(atom, Var):
+                self.tkinds.setdefault(atom.name, kind)
+            self.tangents[k][stmt.target] = atom
+
+    def rule(self, value: Op, target: str, tangents):
+        """The tangent of ``target = value`` as an expression (None if zero)."""
+        prim = PRIMITIVES[value.prim]
+        args, ans = list(map(lift, value.args)), lift(Var(target))
+        if prim.partials is not None:
+            partials = prim.partials(*args, ans)
+            terms = [
+                lift(p) * lift(t)
+                for p, t in zip(partials, tangents)
+                if t is not None and p is not None
+            ]
+            total = None
+            for term in terms:
+                total = term if total is None else total + term
+            return total
+        assert prim.jvp is not None, f"{value.prim} has no derivative rule"
+        lifted = [lift(t) if t is not None else None for t in tangents]
+        return prim.jvp(lifted, *args, ans, value.attrs)
+
+    def full_shape(self, total, target):
+        """Broadcast a tangent to its value's shape when it may be smaller."""
+        want = self.tkinds[target]
+        if want.rank == 0:
+            return total
+        have = expr_kind(total.node, self.tkinds.__getitem__)
+        if needs_sum(have, want):
+            return op("broadcast_like", total, Var(target))
+        return total
+
+    def zero(self, like, code: list):
+        """A zero tangent for ``like``: 0.0, or zeros of its shape (emitted into ``code``)."""
+        if not isinstance(like, Var) or self.tkinds[like.name].rank == 0:
+            return Const(0.0)
+        return Builder(self.namer, code, self.defs).emit(op("zeros_like", like))
 
     def branch(self, stmt: If, out: list):
-        body, orelse = self.block(stmt.body), self.block(stmt.orelse)
+        body, orelse = list(self.block(stmt.body)), list(self.block(stmt.orelse))
         phis = list(stmt.phis)
         for phi in stmt.phis:
             if phi.target not in self.an.active:
@@ -85,9 +117,12 @@ class _Forward:
                     continue
                 hint = self.hint(k, phi.target)
                 name = self.namer.fresh(hint) if hint else self.namer.temp()
-                phis.append(Phi(name, then or Const(0.0), other or Const(0.0)))
+                then = then if then is not None else self.zero(phi.then, body)
+                other = other if other is not None else self.zero(phi.orelse, orelse)
+                phis.append(Phi(name, then, other))
+                self.tkinds[name] = self.tkinds[phi.target]
                 self.tangents[k][phi.target] = Var(name)
-        out.append(If(stmt.cond, body, orelse, tuple(phis), stmt.loc))
+        out.append(If(stmt.cond, tuple(body), tuple(orelse), tuple(phis), stmt.loc))
 
 
 def forward(fn: ir.Function, an: Analysis, wrt: tuple, kind: str, scalar_out: bool) -> ir.Function:
@@ -107,9 +142,17 @@ def forward(fn: ir.Function, an: Analysis, wrt: tuple, kind: str, scalar_out: bo
         tangent_params = []
         seeds = [{p: Const(1.0)} for p in wrt]
         names = ["d{}_d" + p for p in wrt]
-    fw = _Forward(an, namer, seeds, names)
-    body = fw.block(fn.body)
-    outs = tuple(fw.tangent(k, fn.result) or Const(0.0) for k in range(len(seeds)))
+    kinds = dict(an.kinds)
+    for p, t in zip(wrt, tangent_params):
+        kinds[t] = an.kinds[p]
+    fw = _Forward(an, namer, seeds, names, kinds)
+    body = list(fw.block(fn.body))
+    outs = tuple(
+        fw.tangent(k, fn.result)
+        if fw.tangent(k, fn.result) is not None
+        else fw.zero(fn.result, body)
+        for k in range(len(seeds))
+    )
     if kind == "jvp":
         result = (fn.result, outs[0])
     else:

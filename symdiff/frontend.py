@@ -48,6 +48,7 @@ _BINOPS = {
     ast.Pow: "pow",
     ast.FloorDiv: "floordiv",
     ast.Mod: "mod",
+    ast.MatMult: "matmul",
 }
 _CMPOPS = {
     ast.Lt: "lt",
@@ -81,7 +82,6 @@ _EXPR_HINTS = {
     ast.Await: "async code cannot be differentiated; write a plain function",
     ast.ListComp: "write the computation out with scalars",
     ast.GeneratorExp: "write the computation out with scalars",
-    ast.Subscript: "indexing arrives with array support; pass scalars as separate arguments",
     ast.List: "lists are not supported; use separate scalar variables",
     ast.Dict: "dicts are not supported; use separate scalar variables",
     ast.JoinedStr: "strings are not supported in differentiated code",
@@ -289,14 +289,14 @@ class _Converter:
         self.out.append(Assign(name, value, self.loc(node)))
         return Var(name)
 
-    def op(self, prim, args, node, target=None) -> Var:
+    def op(self, prim, args, node, target=None, attrs=()) -> Var:
         if any(isinstance(a, tuple) for a in args):
             self.fail(
                 node,
                 "a tuple cannot be used as a number here",
                 "unpack it first (a, b = ...) and use its elements",
             )
-        return self.emit(Op(prim, tuple(args)), node, target)
+        return self.emit(Op(prim, tuple(args), tuple(attrs)), node, target)
 
     # -- statements ----------------------------------------------------------
     def block(self, stmts):
@@ -308,6 +308,9 @@ class _Converter:
     def stmt(self, s):
         if isinstance(s, ast.Assign):
             value = self.expr(s.value, self._target_hint(s.targets))
+            names = [t.id for t in s.targets if isinstance(t, ast.Name)]
+            if names and isinstance(value, Var) and value.name.startswith("$"):
+                value = self._rename_last(value, names[0])  # a = b = <expr>: name it once
             for target in s.targets:
                 self.bind(target, value, s)
         elif isinstance(s, ast.AnnAssign):
@@ -326,7 +329,9 @@ class _Converter:
                 self.fail(s, f"operator {_word(s.op)} is not supported", "use + - * / ** // %")
             left = self.name(s.target)
             right = self.expr(s.value)
-            self.env[s.target.id] = self.op(prim, (left, right), s, self.new_name(s.target.id))
+            name = self.new_name(s.target.id)
+            attrs = (("inplace", True),)  # infer refuses it on input arrays
+            self.env[s.target.id] = self.op(prim, (left, right), s, name, attrs=attrs)
         elif isinstance(s, ast.Return):
             if s.value is None:
                 self.fail(s, "`return` without a value", "return the value to differentiate")
@@ -386,9 +391,16 @@ class _Converter:
                 )
             for t, v in zip(target.elts, value):
                 self.bind(t, v, node)
+        elif isinstance(target, ast.Subscript):
+            self.fail(
+                node,
+                "writing into an array element is not supported",
+                "build the array from values (np.array([a, b]), arithmetic, np.where) "
+                "instead of assigning into it",
+            )
         else:
             hint = _EXPR_HINTS.get(type(target), "assign to plain variable names")
-            self.fail(node, f"cannot assign to {type(target).__name__.lower()}", hint)
+            self.fail(node, f"cannot assign to {_word(target)}", hint)
 
     def _rename_last(self, value: Var, pyname: str) -> Var:
         """Give the value just computed (a temporary) the user's variable name."""
@@ -513,8 +525,201 @@ class _Converter:
         )
 
     def expr_Attribute(self, e):
+        if self._is_local(e.value):
+            base = self.expr(e.value)
+            if e.attr == "T":
+                return self.op("transpose", (base,), e)
+            if e.attr == "size":
+                return self.op("size", (base,), e)
+            if e.attr == "shape":
+                self.fail(
+                    e,
+                    "`.shape` is used here as a whole tuple",
+                    "use its elements: x.shape[0], x.shape[1]",
+                )
+            self.fail(
+                e,
+                f"array attribute `.{e.attr}` is not supported",
+                "use .T, .shape[k], .size, or the methods sum, mean, max, min, prod, "
+                "reshape, dot, transpose, clip, copy",
+            )
         value = self.resolve(e)
         return self.constant(value, e, ast.unparse(e))
+
+    def _is_local(self, node) -> bool:
+        """Is ``node`` an expression over local values (not a module path)?"""
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        return (
+            not isinstance(node, ast.Name) or node.id in self.env or node.id in self.src.local_names
+        )
+
+    # -- arrays ------------------------------------------------------------------
+    def expr_Subscript(self, e):
+        if (
+            isinstance(e.value, ast.Attribute)
+            and e.value.attr == "shape"
+            and self._is_local(e.value.value)
+        ):
+            base = self.expr(e.value.value)
+            axis = self.static(e.slice, "the axis in x.shape[axis]", int)
+            return self.op("shape", (base,), e, attrs=(("axis", axis),))
+        base = self.expr(e.value)
+        items = e.slice.elts if isinstance(e.slice, ast.Tuple) else [e.slice]
+        pattern, args = [], []
+        for item in items:
+            if isinstance(item, ast.Slice):
+                parts = (item.lower, item.upper, item.step)
+                pattern.append(("s",) + tuple(p is not None for p in parts))
+                args.extend(self.expr(p) for p in parts if p is not None)
+            elif isinstance(item, ast.Constant) and item.value in (None, Ellipsis):
+                self.fail(
+                    item,
+                    "indexing with None or ... is not supported",
+                    "use reshape to add axes, and write every axis out",
+                )
+            else:
+                pattern.append(("i",))
+                args.append(self.expr(item))
+        return self.op("getitem", (base, *args), e, attrs=(("index", tuple(pattern)),))
+
+    def static(self, node, what, kind):
+        """A compile-time constant argument (an axis, keepdims)."""
+        try:
+            value = ast.literal_eval(node)
+        except ValueError:
+            value = None
+            if isinstance(node, (ast.Name, ast.Attribute)) and not self._is_local(node):
+                value = self.resolve(node)
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if not ok and not (value is None and kind is not bool and what.startswith("axis")):
+            self.fail(
+                node,
+                f"{what} must be a constant {kind.__name__}",
+                "write the number itself (axis=0, keepdims=True); symdiff generates code per axis",
+            )
+        return value
+
+    def reduce_options(self, e, args, start):
+        """``axis`` and ``keepdims`` from positional and keyword arguments."""
+        options = {"axis": None, "keepdims": False}
+        if len(args) > start:
+            options["axis"] = self.static(args[start], "axis", int)
+        if len(args) > start + 1:
+            self.fail(e, "too many positional arguments", "pass axis= and keepdims= by name")
+        for kw in e.keywords:
+            if kw.arg == "axis":
+                options["axis"] = self.static(kw.value, "axis", int)
+            elif kw.arg == "keepdims":
+                options["keepdims"] = self.static(kw.value, "keepdims", bool)
+            else:
+                self.fail(
+                    kw.value, f"keyword `{kw.arg}` is not supported here", "use axis= and keepdims="
+                )
+        return tuple(sorted(options.items()))
+
+    def reduction(self, name, base, e, args, start):
+        attrs = self.reduce_options(e, args, start)
+        if name == "mean":
+            total = self.op("sum", (base,), e, attrs=attrs)
+            axis = dict(attrs)["axis"]
+            count = (
+                self.op("size", (base,), e)
+                if axis is None
+                else self.op("shape", (base,), e, attrs=(("axis", axis),))
+            )
+            return self.op("div", (total, count), e)
+        return self.op(name, (base,), e, attrs=attrs)
+
+    def shape_args(self, node):
+        """Sizes given as an int or a tuple of ints: a list of atoms."""
+        value = self.expr(node)
+        return list(value) if isinstance(value, tuple) else [value]
+
+    def call_method(self, e):
+        base = self.expr(e.func.value)
+        name, args = e.func.attr, e.args
+        if name in ("sum", "max", "min", "prod", "mean"):
+            prim = {"max": "amax", "min": "amin"}.get(name, name)
+            return self.reduction(prim, base, e, args, 0)
+        if e.keywords:
+            self.fail(
+                e, f"keyword arguments to .{name}() are not supported", "pass them by position"
+            )
+        if name == "reshape":
+            shape = self.shape_args(args[0]) if len(args) == 1 else [self.expr(a) for a in args]
+            return self.op("reshape", (base, *shape), e)
+        if name in ("ravel", "flatten"):
+            return self.op("reshape", (base, Const(-1)), e)
+        if name in ("transpose",) and not args:
+            return self.op("transpose", (base,), e)
+        if name == "dot" and len(args) == 1:
+            return self.op("dot", (base, self.expr(args[0])), e)
+        if name == "clip" and len(args) == 2:
+            return self.op("clip", (base, self.expr(args[0]), self.expr(args[1])), e)
+        if name == "copy" and not args:
+            return base
+        self.fail(
+            e,
+            f"method .{name}() is not supported",
+            "use sum, mean, max, min, prod, reshape, ravel, transpose, dot, clip, copy, "
+            "or the NumPy function",
+        )
+
+    def call_numpy(self, func, label, e):
+        """NumPy functions that are not elementwise."""
+        args = e.args
+        name = _NUMPY_STRUCTURAL[id(func)][1]
+        if name in ("sum", "amax", "amin", "prod", "mean"):
+            if not args:
+                self.fail(e, f"{label}() needs an array", f"write {label}(x)")
+            return self.reduction(name, self.expr(args[0]), e, args, 1)
+        if e.keywords:
+            self.fail(
+                e,
+                f"keyword arguments to {label}() are not supported",
+                "pass the arguments by position",
+            )
+        arity = {
+            "dot": 2,
+            "matmul": 2,
+            "outer": 2,
+            "transpose": 1,
+            "reshape": 2,
+            "square": 1,
+            "zeros_like": 1,
+            "ones_like": 1,
+            "eye": 1,
+            "zeros": 1,
+            "ones": 1,
+            "array": 1,
+            "ravel": 1,
+            "len": 1,
+        }[name]
+        if len(args) != arity:
+            self.fail(
+                e, f"{label}() takes {arity} argument{'s' * (arity > 1)} here", "check the call"
+            )
+        if name in ("zeros", "ones"):
+            return self.op(name, self.shape_args(args[0]), e)
+        if name == "array":
+            if not isinstance(args[0], (ast.List, ast.Tuple)):
+                self.fail(
+                    e,
+                    f"{label}() takes a list of numbers here",
+                    "write np.array([a, b, c]); pass other arrays as arguments",
+                )
+            return self.op("stack", [self.expr(v) for v in args[0].elts], e)
+        values = [self.expr(a) for a in args]
+        if name == "reshape":
+            return self.op("reshape", (values[0], *self.shape_args(args[1])), e)
+        if name == "ravel":
+            return self.op("reshape", (values[0], Const(-1)), e)
+        if name == "square":
+            return self.op("mul", (values[0], values[0]), e)
+        if name == "len":
+            return self.op("shape", values, e, attrs=(("axis", 0),))
+        return self.op(name, values, e)
 
     def resolve(self, node):
         """The Python object a dotted name refers to (``np.sin``, ``math.pi``)."""
@@ -566,7 +771,7 @@ class _Converter:
             self.fail(
                 e,
                 f"operator {_word(e.op)} is not supported",
-                "use + - * / ** // % (and @ on arrays, once they are supported)",
+                "use + - * / ** // % and @",
             )
         left, right = self.expr(e.left), self.expr(e.right)
         return self.op(prim, (left, right), e)
@@ -647,6 +852,8 @@ class _Converter:
         self.out.append(If(cond, tuple(then_c.out), tuple(else_c.out), tuple(phis), self.loc(node)))
 
     def expr_Call(self, e):
+        if isinstance(e.func, ast.Attribute) and self._is_local(e.func.value):
+            return self.call_method(e)
         func = self.resolve(e.func)
         func = getattr(func, "__symdiff_function__", func)  # @differentiate helpers
         label = ast.unparse(e.func)
@@ -656,6 +863,9 @@ class _Converter:
         prim = primitive_for(func)
         if prim is not None:
             return self.call_primitive(prim, label, e)
+        entry = _NUMPY_STRUCTURAL.get(id(func))
+        if entry is not None and entry[0] is func:
+            return self.call_numpy(func, label, e)
         if func is float:
             if len(e.args) != 1 or e.keywords:
                 self.fail(e, "float() takes one number here", "write float(x)")
@@ -746,6 +956,19 @@ class _Converter:
                 f"{fdef.name} does not return a value on every path",
                 "end every path with `return <value>`",
             )
+
+
+_NUMPY_STRUCTURAL = {
+    id(obj): (obj, name)
+    for obj, name in [
+        (np.dot, "dot"), (np.matmul, "matmul"), (np.outer, "outer"),
+        (np.transpose, "transpose"), (np.reshape, "reshape"), (np.ravel, "ravel"),
+        (np.sum, "sum"), (np.mean, "mean"), (np.max, "amax"), (np.amax, "amax"),
+        (np.min, "amin"), (np.amin, "amin"), (np.prod, "prod"), (np.square, "square"),
+        (np.zeros, "zeros"), (np.ones, "ones"), (np.zeros_like, "zeros_like"),
+        (np.ones_like, "ones_like"), (np.eye, "eye"), (np.array, "array"), (len, "len"),
+    ]
+}  # fmt: skip
 
 
 def _operand(node):

@@ -1,8 +1,10 @@
 """Kinds and activity for one argument signature.
 
-``analyze(fn, param_kinds, wrt)`` gives the kind (``ir.Kind``) of every value
-and the set of *active* values: floats that depend on a differentiated
-parameter.  Only active values get tangents or adjoints.
+``analyze(fn, param_kinds, wrt)`` gives the kind (``ir.Kind``: dtype, rank,
+axes known to be 1) of every value and the set of *active* values: floats
+that depend on a differentiated parameter.  Only active values get tangents
+or adjoints.  Ranks that do not fit an operation raise ``ShapeError`` at the
+line of the user's code.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import ir
-from .errors import ArgumentError
+from .errors import ArgumentError, ShapeError
 from .ir import BOOL, FLOAT, INT, Assign, Const, Kind, Op, Var
-from .primitives import PRIMITIVES
+from .primitives import PRIMITIVES, RankError
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,27 +40,64 @@ def const_kind(value) -> Kind:
 
 
 def join(*kinds: Kind) -> Kind:
-    """The kind of arithmetic on these operands: float wins, bool acts as int."""
+    """The kind of a value that is one of these (a phi)."""
+    if all(k.dtype == "bool" for k in kinds):
+        dtype = "bool"
+    else:
+        dtype = "float" if any(k.dtype == "float" for k in kinds) else "int"
     rank = max(k.rank for k in kinds)
-    if any(k.dtype == "float" for k in kinds):
-        return Kind("float", rank)
-    return Kind("int", rank)
+    unit = tuple(a for a in range(rank) if all(a in k.unit for k in kinds))
+    return Kind(dtype, rank, unit)
 
 
-def _op_kind(op: Op, arg_kinds) -> Kind:
-    rule = PRIMITIVES[op.prim].result
-    if rule == "bool":
-        return Kind("bool", max(k.rank for k in arg_kinds))
-    if rule == "join":
-        return join(*arg_kinds)
-    if rule == "where":
-        return join(*arg_kinds[1:])
-    if rule == "pow":
-        exponent = op.args[1]
-        if join(*arg_kinds).dtype == "int" and isinstance(exponent, Const) and exponent.value >= 0:
-            return join(*arg_kinds)
-        return Kind("float", max(k.rank for k in arg_kinds))
-    return Kind("float", max(k.rank for k in arg_kinds))
+def op_kind(op: Op, arg_kinds, loc=None) -> Kind:
+    """The kind of ``op``'s result, or a ``ShapeError`` at ``loc``."""
+    prim = PRIMITIVES[op.prim]
+    try:
+        if prim.array is None and any(k.rank for k in arg_kinds):
+            raise RankError(f"{op.prim} is not available on arrays")
+        return prim.kind(list(arg_kinds), op.args, op.attrs)
+    except RankError as exc:
+        shown = ", ".join(str(k) for k in arg_kinds)
+        raise ShapeError(
+            f"{exc} (operands: {shown})",
+            loc,
+            "check the ranks of the arrays involved (x.ndim); symdiff needs them to "
+            "fit when it generates code",
+        ) from None
+
+
+def expr_kind(node, lookup) -> Kind:
+    """The kind of a (nested) rule expression; ``lookup(name)`` gives variables' kinds."""
+    if isinstance(node, Var):
+        return lookup(node.name)
+    if isinstance(node, Const):
+        return const_kind(node.value)
+    return op_kind(node, [expr_kind(a, lookup) for a in node.args])
+
+
+def needs_sum(kx: Kind, ky: Kind) -> bool:
+    """Must an adjoint of kind ``ky`` be summed to reach an operand of kind ``kx``?"""
+    if kx.rank < ky.rank:
+        return True
+    return any(a not in ky.unit for a in kx.unit)
+
+
+def _check_inplace(value: Op, kinds, params, loc):
+    """``w += ...`` on an input array would modify the caller's array."""
+    first = value.args[0]
+    if (
+        ("inplace", True) in value.attrs
+        and isinstance(first, Var)
+        and first.name in params
+        and kinds[first.name].rank
+    ):
+        raise ShapeError(
+            f"in-place update of the input array '{first.name}'",
+            loc,
+            f"write {first.name} = {first.name} <op> ... (a new array); symdiff does not "
+            "modify its inputs",
+        )
 
 
 def analyze(fn: ir.Function, param_kinds, wrt=()) -> Analysis:
@@ -67,11 +106,14 @@ def analyze(fn: ir.Function, param_kinds, wrt=()) -> Analysis:
     active = set()
     for name in wrt:
         if kinds[name].dtype != "float":
+            what = {"bool": "a bool", "int": "an int"}[kinds[name].dtype]
+            if kinds[name].rank:
+                what += " array"
             raise ArgumentError(
-                f"cannot differentiate with respect to '{name}': it is "
-                f"{'a bool' if kinds[name] == BOOL else 'an int'}",
+                f"cannot differentiate with respect to '{name}': it is {what}",
                 fn.loc,
-                f"pass a float (e.g. {name}=2.0 instead of 2), or leave '{name}' out of argnums",
+                f"pass floats (e.g. {name}=2.0 instead of 2, or an array of dtype float64), "
+                f"or leave '{name}' out of argnums",
             )
         active.add(name)
 
@@ -86,8 +128,11 @@ def analyze(fn: ir.Function, param_kinds, wrt=()) -> Analysis:
             if isinstance(stmt, Assign):
                 value = stmt.value
                 if isinstance(value, Op):
-                    kind = _op_kind(value, [atom_kind(a) for a in value.args])
-                    is_active = any(map(atom_active, value.args))
+                    kind = op_kind(value, [atom_kind(a) for a in value.args], stmt.loc)
+                    _check_inplace(value, kinds, fn.params, stmt.loc)
+                    is_active = PRIMITIVES[value.prim].differentiable and any(
+                        map(atom_active, value.args)
+                    )
                 else:
                     kind, is_active = atom_kind(value), atom_active(value)
                 kinds[stmt.target] = kind
@@ -97,9 +142,15 @@ def analyze(fn: ir.Function, param_kinds, wrt=()) -> Analysis:
                 block(stmt.body)
                 block(stmt.orelse)
                 for phi in stmt.phis:
-                    kind = join(atom_kind(phi.then), atom_kind(phi.orelse))
-                    if atom_kind(phi.then) == atom_kind(phi.orelse) == BOOL:
-                        kind = BOOL
+                    a, b = atom_kind(phi.then), atom_kind(phi.orelse)
+                    if a.rank != b.rank and a.rank and b.rank:
+                        raise ShapeError(
+                            f"'{phi.target}' is an array of rank {a.rank} on one branch "
+                            f"and of rank {b.rank} on the other",
+                            stmt.loc,
+                            "give it the same rank on both branches",
+                        )
+                    kind = join(a, b)
                     kinds[phi.target] = kind
                     if kind.dtype == "float" and (atom_active(phi.then) or atom_active(phi.orelse)):
                         active.add(phi.target)

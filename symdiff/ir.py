@@ -27,13 +27,22 @@ from .errors import Loc
 
 @dataclass(frozen=True, slots=True)
 class Kind:
-    """What a value is: ``dtype`` in {"float", "int", "bool"} and array rank."""
+    """What a value is: ``dtype`` in {"float", "int", "bool"} and array rank.
+
+    Sizes are not part of a kind (one compiled function serves every size);
+    ``unit`` lists the axes known to have size 1 (made by ``keepdims=True``
+    or a literal 1 in a shape), which broadcasting adjoints must sum over.
+    """
 
     dtype: str
     rank: int = 0
+    unit: tuple = ()
 
     def __str__(self) -> str:
-        return self.dtype if self.rank == 0 else f"{self.dtype}[{','.join(':' * self.rank)}]"
+        if self.rank == 0:
+            return self.dtype
+        axes = ",".join("1" if a in self.unit else ":" for a in range(self.rank))
+        return f"{self.dtype}[{axes}]"
 
 
 FLOAT = Kind("float")

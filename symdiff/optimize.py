@@ -248,8 +248,60 @@ def _coalesce(fn: ir.Function) -> ir.Function:
     )
 
 
-def simplify(fn: ir.Function) -> ir.Function:
-    """Folding, identities, copy propagation and CSE in one walk."""
+def _shape_source(op: Op, defs: dict, kinds: dict):
+    """Read ``t.size``/``t.shape[k]`` from the operands of ``t``'s operation when
+    their shapes determine it, so that ``t`` itself need not be computed."""
+    if op.prim not in ("size", "shape") or not isinstance(op.args[0], Var):
+        return op
+    target = op.args[0].name
+    kind, source = kinds.get(target), defs.get(target)
+    if kind is None or source is None:
+        return op
+    if op.prim == "size":
+        if kind.rank != 1:
+            return op
+        op = Op("shape", op.args, (("axis", 0),))
+    axis = dict(op.attrs)["axis"] % kind.rank
+
+    def shape_of(atom, k):
+        if not isinstance(atom, Var):
+            return op
+        return _shape_source(Op("shape", (atom,), (("axis", k),)), defs, kinds)
+
+    prim = PRIMITIVES[source.prim]
+    if prim.elementwise:
+        for arg in source.args:
+            if isinstance(arg, Var) and kinds.get(arg.name) == kind:
+                return shape_of(arg, axis)
+    elif source.prim in ("sum", "amax", "amin", "prod"):
+        attrs = dict(source.attrs)
+        k = attrs.get("axis")
+        x = source.args[0]
+        rank = kinds[x.name].rank if isinstance(x, Var) and x.name in kinds else None
+        if k is not None and rank is not None:
+            k %= rank
+            if attrs.get("keepdims"):
+                return Const(1) if axis == k else shape_of(x, axis)
+            return shape_of(x, axis + (axis >= k))
+    elif source.prim in ("dot", "matmul"):
+        a, b = source.args
+        ranks = [
+            kinds[v.name].rank if isinstance(v, Var) and v.name in kinds else 0 for v in (a, b)
+        ]
+        if ranks == [2, 2]:
+            return shape_of(a, 0) if axis == 0 else shape_of(b, 1)
+        if ranks == [2, 1]:
+            return shape_of(a, 0)
+        if ranks == [1, 2]:
+            return shape_of(b, 1)
+    return op
+
+
+def simplify(fn: ir.Function, kinds: dict | None = None) -> ir.Function:
+    """Folding, identities, copy propagation and CSE in one walk.
+
+    ``kinds`` (optional) enables rewrites that depend on shapes."""
+    kinds = kinds or {}
     fn = _coalesce(fn)
     namer = ir.Namer(ir.defined_names(fn))
     subst: dict = {}
@@ -264,6 +316,7 @@ def simplify(fn: ir.Function) -> ir.Function:
             if isinstance(s, Assign):
                 if isinstance(s.value, Op):
                     op = Op(s.value.prim, tuple(map(atom, s.value.args)), s.value.attrs)
+                    op = _shape_source(op, defs, kinds)
                     new = materialize(op, namer, out, defs, s.loc)
                 else:
                     new = atom(s.value)
@@ -336,10 +389,10 @@ def dce(fn: ir.Function) -> ir.Function:
     return ir.Function(fn.name, fn.params, block(fn.body), fn.result, fn.loc, fn.result_loc, fn.doc)
 
 
-def optimize(fn: ir.Function, max_rounds: int = 20) -> ir.Function:
+def optimize(fn: ir.Function, kinds: dict | None = None, max_rounds: int = 20) -> ir.Function:
     """Run ``simplify`` and ``dce`` until nothing changes."""
     for _ in range(max_rounds):
-        new = dce(simplify(fn))
+        new = dce(simplify(fn, kinds))
         if new == fn:
             break
         fn = new

@@ -1,26 +1,36 @@
 """THE table of primitives.
 
-One row per primitive: its arity, how code generation spells it, how to
-evaluate it on Python numbers (constant folding), its SymPy counterpart (the
-independent reference of ``verify``), the kind of its result, and its
-derivative rule.
+One row per primitive: its arity, how code generation spells it on scalars
+and on arrays, how to evaluate it on Python numbers (constant folding), its
+SymPy counterpart (the independent reference of ``verify``), the kind of its
+result, and its derivative rule.
 
-A derivative rule receives the operands and the result ``ans`` as ``E``
-expressions and returns one partial derivative per operand, written as the
-mathematics is (``lambda x, ans: (cos(x),)``).  ``None`` marks a partial that
-is zero everywhere it is defined (``floor``-like operations), so no code is
-generated for it.  Forward mode computes ``dy = sum_i partial_i * dx_i`` and
-reverse mode ``x_i_bar += y_bar * partial_i`` from the same rule.
+Two kinds of derivative rules:
+
+* Elementwise primitives give their partial derivatives, written as the
+  mathematics is (``sin: lambda x, ans: (cos(x),)``).  Each receives the
+  operands and the result ``ans`` as ``E`` expressions.  Forward mode
+  computes ``dy = sum_i partial_i * dx_i``; reverse mode
+  ``x_i_bar += sum_to(y_bar * partial_i, x_i)``, summing over the axes along
+  which ``x_i`` was broadcast.  ``None`` marks a partial that is zero
+  wherever it is defined (``//``), so no code is generated for it.
+* Structural array primitives (``dot``, reductions, indexing, reshaping)
+  give an explicit ``jvp(tangents, *args, ans, attrs)`` and
+  ``vjp(g, *args, ans, attrs)``; ``tangents`` holds ``None`` for operands
+  that are not differentiated.
 
 Conventions at non-differentiable points (tested in ``tests/test_primitives.py``):
 
 * ``abs``/``fabs``: derivative ``sign(x)``, 0 at ``x == 0``.
-* ``max``/``min`` with tied operands: the derivative is split equally (0.5
-  each), so ``max(x, x)`` has derivative 1 and ``max(x, 0.0)`` has 0.5 at 0.
+* ``max``/``min`` (and ``np.maximum``/``np.minimum``, and the reductions
+  ``np.max``/``np.min``) with tied operands: the derivative is split equally,
+  so ``max(x, x)`` has derivative 1 and ``max(x, 0.0)`` has 0.5 at 0.
 * ``sqrt`` at 0: ``inf``.  ``copysign(x, y)``: ``sign(x) * copysign(1, y)``.
 * ``//`` has derivative 0; ``x % y`` has ``1`` and ``-(x // y)``.
 * ``x ** y`` with ``y`` differentiated uses ``x ** y * log(x)``: ``x`` must be
   positive there, as for real powers.
+* ``np.clip(x, lo, hi)``: derivative 1 inside ``[lo, hi]`` (bounds included).
+* ``np.prod``: ``prod / x``, so not defined where an element is 0.
 """
 
 from __future__ import annotations
@@ -33,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from .ir import Const, Op, Var
+from .ir import FLOAT, INT, Const, Kind, Op, Var
 
 # ---------------------------------------------------------------------------
 # Expressions for writing rules: E wraps an IR expression tree.
@@ -48,46 +58,46 @@ class E:
         self.node = node
 
     def __add__(self, other):
-        return _op("add", self, other)
+        return op("add", self, other)
 
     def __radd__(self, other):
-        return _op("add", other, self)
+        return op("add", other, self)
 
     def __sub__(self, other):
-        return _op("sub", self, other)
+        return op("sub", self, other)
 
     def __rsub__(self, other):
-        return _op("sub", other, self)
+        return op("sub", other, self)
 
     def __mul__(self, other):
-        return _op("mul", self, other)
+        return op("mul", self, other)
 
     def __rmul__(self, other):
-        return _op("mul", other, self)
+        return op("mul", other, self)
 
     def __truediv__(self, other):
-        return _op("div", self, other)
+        return op("div", self, other)
 
     def __rtruediv__(self, other):
-        return _op("div", other, self)
+        return op("div", other, self)
 
     def __pow__(self, other):
-        return _op("pow", self, other)
+        return op("pow", self, other)
 
     def __floordiv__(self, other):
-        return _op("floordiv", self, other)
+        return op("floordiv", self, other)
 
     def __neg__(self):
-        return _op("neg", self)
+        return op("neg", self)
 
     def __gt__(self, other):
-        return _op("gt", self, other)
+        return op("gt", self, other)
 
     def __lt__(self, other):
-        return _op("lt", self, other)
+        return op("lt", self, other)
 
     def eq(self, other):
-        return _op("eq", self, other)
+        return op("eq", self, other)
 
 
 def lift(value) -> E:
@@ -98,21 +108,207 @@ def lift(value) -> E:
     return E(Const(value))
 
 
-def _op(prim, *args) -> E:
-    return E(Op(prim, tuple(lift(a).node for a in args)))
+def op(prim, *args, attrs=()) -> E:
+    """``prim`` applied to ``args`` (E, atoms or numbers); ``attrs`` static."""
+    return E(Op(prim, tuple(lift(a).node for a in args), tuple(attrs)))
 
 
 def _fn(prim):
-    return lambda *args: _op(prim, *args)
+    return lambda *args: op(prim, *args)
 
 
 sin, cos, exp, log, sqrt, sign = map(_fn, ("sin", "cos", "exp", "log", "sqrt", "sign"))
 sinh, cosh, copysign, where = map(_fn, ("sinh", "cosh", "copysign", "where"))
+dot, outer, transpose = map(_fn, ("dot", "outer", "transpose"))
 
 
-def _where_tie(a, b):
+def _tie(a, b):
     """d max(a, b) / da: 1 where a wins, 0.5 on a tie, 0 where b wins."""
     return where(a > b, 1.0, where(a.eq(b), 0.5, 0.0))
+
+
+# ---------------------------------------------------------------------------
+# Kinds of results.
+
+
+class RankError(ValueError):
+    """An operation applied to values of ranks it does not accept."""
+
+
+def broadcast(kinds) -> Kind:
+    """The kind of an elementwise result: NumPy broadcasting of the operands.
+
+    An axis of the result is known to have size 1 (``unit``) when every
+    operand that has the axis has size 1 there.
+    """
+    rank = max(k.rank for k in kinds)
+    unit = []
+    for axis in range(rank):
+        flags = [axis - (rank - k.rank) in k.unit for k in kinds if axis >= rank - k.rank]
+        if all(flags):
+            unit.append(axis)
+    dtype = "float" if any(k.dtype == "float" for k in kinds) else "int"
+    return Kind(dtype, rank, tuple(unit))
+
+
+def _join(kinds, atoms, attrs):
+    return broadcast(kinds)
+
+
+def _float(kinds, atoms, attrs):
+    k = broadcast(kinds)
+    return Kind("float", k.rank, k.unit)
+
+
+def _bool(kinds, atoms, attrs):
+    k = broadcast(kinds)
+    return Kind("bool", k.rank, k.unit)
+
+
+def _pow_kind(kinds, atoms, attrs):
+    k = broadcast(kinds)
+    exponent = atoms[1]
+    if k.dtype == "int" and isinstance(exponent, Const) and exponent.value >= 0:
+        return k
+    return Kind("float", k.rank, k.unit)
+
+
+def _where_kind(kinds, atoms, attrs):
+    k = broadcast(kinds)
+    dtype = "float" if any(x.dtype == "float" for x in kinds[1:]) else kinds[1].dtype
+    return Kind(dtype, k.rank, k.unit)
+
+
+def _scalar_only(name):
+    def rule(kinds, atoms, attrs):
+        if any(k.rank for k in kinds):
+            raise RankError(f"{name} is not available on arrays")
+        return _float(kinds, atoms, attrs)
+
+    return rule
+
+
+def _dot_kind(kinds, atoms, attrs):
+    ra, rb = kinds[0].rank, kinds[1].rank
+    if ra == 0 or rb == 0:
+        raise RankError("a matrix product needs arrays, not scalars (use * for scaling)")
+    if ra > 2 or rb > 2:
+        raise RankError(f"matrix products of rank-{max(ra, rb)} arrays are not supported")
+    rank = ra + rb - 2
+    return Kind("float" if FLOAT.dtype in (kinds[0].dtype, kinds[1].dtype) else "int", rank)
+
+
+def _same_as(index):
+    def rule(kinds, atoms, attrs):
+        k = kinds[index]
+        return Kind("float" if k.dtype == "bool" else k.dtype, k.rank, k.unit)
+
+    return rule
+
+
+def _float_like(index):
+    def rule(kinds, atoms, attrs):
+        k = kinds[index]
+        return Kind("float", k.rank, k.unit)
+
+    return rule
+
+
+def _transpose_kind(kinds, atoms, attrs):
+    k = kinds[0]
+    return Kind(k.dtype, k.rank, tuple(sorted(k.rank - 1 - a for a in k.unit)))
+
+
+def _reshape_kind(kinds, atoms, attrs):
+    if kinds[0].rank == 0:
+        raise RankError("reshape needs an array")
+    if any(k.rank or k.dtype != "int" for k in kinds[1:]):
+        raise RankError("a shape is a tuple of ints")
+    unit = tuple(i for i, a in enumerate(atoms[1:]) if isinstance(a, Const) and a.value == 1)
+    return Kind(kinds[0].dtype, len(atoms) - 1, unit)
+
+
+def normalize_axis(axis, rank):
+    if axis is None:
+        return None
+    if not -rank <= axis < rank:
+        raise RankError(f"axis {axis} is out of range for an array of rank {rank}")
+    return axis % rank
+
+
+def _reduce_kind(kinds, atoms, attrs):
+    k = kinds[0]
+    a = dict(attrs)
+    axis, keepdims = normalize_axis(a.get("axis"), max(k.rank, 1)), a.get("keepdims", False)
+    dtype = "float" if k.dtype == "float" else "int"
+    if k.rank == 0:
+        raise RankError("reductions need an array")
+    if axis is None:
+        return Kind(dtype, k.rank if keepdims else 0, tuple(range(k.rank)) if keepdims else ())
+    if keepdims:
+        return Kind(dtype, k.rank, tuple(sorted(set(k.unit) | {axis})))
+    unit = tuple(u - (u > axis) for u in k.unit if u != axis)
+    return Kind(dtype, k.rank - 1, unit)
+
+
+def _expand_kind(kinds, atoms, attrs):
+    k = kinds[0]
+    if k.rank == 0:  # a scalar broadcasts as it is
+        return k
+    axis = dict(attrs)["axis"] % (k.rank + 1)
+    unit = tuple(sorted({u + (u >= axis) for u in k.unit} | {axis}))
+    return Kind(k.dtype, k.rank + 1, unit)
+
+
+def _outer_kind(kinds, atoms, attrs):
+    if kinds[0].rank != 1 or kinds[1].rank != 1:
+        raise RankError("np.outer takes two rank-1 arrays")
+    return Kind("float", 2)
+
+
+def index_rank(pattern) -> int:
+    """How many axes an index pattern removes (one per integer index)."""
+    return sum(1 for item in pattern if item[0] == "i")
+
+
+def _getitem_kind(kinds, atoms, attrs):
+    k = kinds[0]
+    pattern = dict(attrs)["index"]
+    if len(pattern) > k.rank:
+        raise RankError(
+            f"too many indices: {len(pattern)} index item(s) for a value of rank {k.rank}"
+        )
+    if any(x.rank or x.dtype == "float" for x in kinds[1:]):
+        raise RankError("indices must be ints (or slices of ints)")
+    dtype = "float" if k.dtype == "float" else k.dtype
+    return Kind(dtype, k.rank - index_rank(pattern))
+
+
+def _shape_kind(kinds, atoms, attrs):
+    axis = dict(attrs).get("axis")
+    if kinds[0].rank == 0:
+        raise RankError("a scalar has no shape")
+    if axis is not None:
+        normalize_axis(axis, kinds[0].rank)
+    return INT
+
+
+def _create_kind(kinds, atoms, attrs):
+    if any(k.rank or k.dtype != "int" for k in kinds):
+        raise RankError("array sizes must be ints")
+    return Kind("float", len(kinds))
+
+
+def _eye_kind(kinds, atoms, attrs):
+    if kinds[0].rank or kinds[0].dtype != "int":
+        raise RankError("np.eye takes an int")
+    return Kind("float", 2)
+
+
+def _stack_kind(kinds, atoms, attrs):
+    if any(k.rank for k in kinds):
+        raise RankError("np.array([...]) takes scalars")
+    return Kind("float" if any(k.dtype == "float" for k in kinds) else "int", 1)
 
 
 # ---------------------------------------------------------------------------
@@ -122,22 +318,26 @@ def _where_tie(a, b):
 @dataclass(frozen=True, slots=True)
 class Primitive:
     name: str
-    arity: int
-    spelling: tuple  # ("call", "math.sin") | ("binop", ast.Add) | ("unary", ast.USub) ...
-    evaluate: Callable
-    sympy: Callable
-    partials: Callable | None  # (*args: E, ans: E) -> tuple[E | None, ...]
-    result: str = "float"  # "float", "bool", or "join" (the operands' common kind)
+    arity: int  # -1: any number of operands
+    spelling: tuple  # scalars: ("call", "math.sin") | ("binop", ast.Add) | ("special",) ...
+    array: str | None  # arrays: "np.sin", "op" (same operator), "special", None (unsupported)
+    evaluate: Callable | None
+    sympy: Callable | None
+    partials: Callable | None = None  # elementwise: (*args, ans) -> partials
+    jvp: Callable | None = None  # structural: (tangents, *args, ans, attrs) -> E
+    vjp: Callable | None = None  # structural: (g, *args, ans, attrs) -> adjoints
+    kind: Callable = _join  # (kinds, atoms, attrs) -> Kind
     commutative: bool = False
+    differentiable: bool = True  # False: the result never depends on the inputs' values
+    elementwise: bool = True  # broadcasts its operands (their adjoints are summed back)
+    full_adjoint: bool = True  # its vjp needs the adjoint in the result's full shape
 
 
 PRIMITIVES: dict[str, Primitive] = {}
 
 
-def _row(name, arity, spelling, evaluate, sympy, partials, result="float", commutative=False):
-    PRIMITIVES[name] = Primitive(
-        name, arity, spelling, evaluate, sympy, partials, result, commutative
-    )
+def _row(name, arity, spelling, array, evaluate, sympy, partials=None, **options):
+    PRIMITIVES[name] = Primitive(name, arity, spelling, array, evaluate, sympy, partials, **options)
 
 
 def _sign(x):
@@ -148,226 +348,215 @@ def _ieee_div(a, b):
     try:
         return a / b
     except ZeroDivisionError:
-        return math.copysign(math.inf, a) * math.copysign(1.0, b) if a == a and a != 0 else math.nan
+        if a != a or a == 0:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
 
 
+C, B, U, CMP = "call", "binop", "unary", "compare"
+
+# fmt: off
 # Arithmetic.
-_row(
-    "add",
-    2,
-    ("binop", ast.Add),
-    lambda a, b: a + b,
-    lambda a, b: a + b,
-    lambda x, y, ans: (1.0, 1.0),
-    "join",
-    commutative=True,
-)
-_row(
-    "sub",
-    2,
-    ("binop", ast.Sub),
-    lambda a, b: a - b,
-    lambda a, b: a - b,
-    lambda x, y, ans: (1.0, -1.0),
-    "join",
-)
-_row(
-    "mul",
-    2,
-    ("binop", ast.Mult),
-    lambda a, b: a * b,
-    lambda a, b: a * b,
-    lambda x, y, ans: (y, x),
-    "join",
-    commutative=True,
-)
-_row(
-    "div",
-    2,
-    ("binop", ast.Div),
-    _ieee_div,
-    lambda a, b: a / b,
-    lambda x, y, ans: (1.0 / y, -ans / y),
-)
-_row(
-    "pow",
-    2,
-    ("binop", ast.Pow),
-    lambda a, b: a**b,
-    lambda a, b: a**b,
-    lambda x, y, ans: (y * x ** (y - 1), ans * log(x)),
-    "pow",
-)
-_row(
-    "floordiv",
-    2,
-    ("binop", ast.FloorDiv),
-    lambda a, b: a // b,
-    lambda a, b: sp.floor(a / b),
-    lambda x, y, ans: (None, None),
-    "join",
-)
-_row(
-    "mod",
-    2,
-    ("binop", ast.Mod),
-    lambda a, b: a % b,
-    lambda a, b: sp.Mod(a, b),
-    lambda x, y, ans: (1.0, -(x // y)),
-    "join",
-)
-_row("neg", 1, ("unary", ast.USub), lambda a: -a, lambda a: -a, lambda x, ans: (-1.0,), "join")
+_row("add", 2, (B, ast.Add), "op", lambda a, b: a + b, lambda a, b: a + b, lambda x, y, ans: (1.0, 1.0), commutative=True)
+_row("sub", 2, (B, ast.Sub), "op", lambda a, b: a - b, lambda a, b: a - b, lambda x, y, ans: (1.0, -1.0))
+_row("mul", 2, (B, ast.Mult), "op", lambda a, b: a * b, lambda a, b: a * b, lambda x, y, ans: (y, x), commutative=True)
+_row("div", 2, (B, ast.Div), "op", _ieee_div, lambda a, b: a / b, lambda x, y, ans: (1.0 / y, -ans / y), kind=_float)
+_row("pow", 2, (B, ast.Pow), "op", lambda a, b: a**b, lambda a, b: a**b, lambda x, y, ans: (y * x ** (y - 1), ans * log(x)), kind=_pow_kind)
+_row("floordiv", 2, (B, ast.FloorDiv), "op", lambda a, b: a // b, lambda a, b: sp.floor(a / b), lambda x, y, ans: (None, None), differentiable=False)
+_row("mod", 2, (B, ast.Mod), "op", lambda a, b: a % b, lambda a, b: sp.Mod(a, b), lambda x, y, ans: (1.0, -(x // y)))
+_row("neg", 1, (U, ast.USub), "op", lambda a: -a, lambda a: -a, lambda x, ans: (-1.0,))
 
-# Comparisons and logic: results are bool, never differentiated.
-for _name, _cmp, _py, _sym in (
-    ("lt", ast.Lt, lambda a, b: a < b, sp.Lt),
-    ("le", ast.LtE, lambda a, b: a <= b, sp.Le),
-    ("gt", ast.Gt, lambda a, b: a > b, sp.Gt),
-    ("ge", ast.GtE, lambda a, b: a >= b, sp.Ge),
-    ("eq", ast.Eq, lambda a, b: a == b, sp.Eq),
-    ("ne", ast.NotEq, lambda a, b: a != b, sp.Ne),
-):
-    _row(_name, 2, ("compare", _cmp), _py, _sym, None, "bool")
-_row("not", 1, ("unary", ast.Not), lambda a: not a, sp.Not, None, "bool")
+# Comparisons and logic: bool results, never differentiated.
+_row("lt", 2, (CMP, ast.Lt), "op", lambda a, b: a < b, sp.Lt, kind=_bool, differentiable=False)
+_row("le", 2, (CMP, ast.LtE), "op", lambda a, b: a <= b, sp.Le, kind=_bool, differentiable=False)
+_row("gt", 2, (CMP, ast.Gt), "op", lambda a, b: a > b, sp.Gt, kind=_bool, differentiable=False)
+_row("ge", 2, (CMP, ast.GtE), "op", lambda a, b: a >= b, sp.Ge, kind=_bool, differentiable=False)
+_row("eq", 2, (CMP, ast.Eq), "op", lambda a, b: a == b, sp.Eq, kind=_bool, differentiable=False)
+_row("ne", 2, (CMP, ast.NotEq), "op", lambda a, b: a != b, sp.Ne, kind=_bool, differentiable=False)
+_row("not", 1, (U, ast.Not), "np.logical_not", lambda a: not a, sp.Not, kind=_bool, differentiable=False)
 
 # Elementary functions.
-_row("sin", 1, ("call", "math.sin"), math.sin, sp.sin, lambda x, ans: (cos(x),))
-_row("cos", 1, ("call", "math.cos"), math.cos, sp.cos, lambda x, ans: (-sin(x),))
-_row("tan", 1, ("call", "math.tan"), math.tan, sp.tan, lambda x, ans: (1.0 + ans**2,))
-_row("asin", 1, ("call", "math.asin"), math.asin, sp.asin, lambda x, ans: (1.0 / sqrt(1.0 - x**2),))
-_row(
-    "acos", 1, ("call", "math.acos"), math.acos, sp.acos, lambda x, ans: (-1.0 / sqrt(1.0 - x**2),)
-)
-_row("atan", 1, ("call", "math.atan"), math.atan, sp.atan, lambda x, ans: (1.0 / (1.0 + x**2),))
-_row(
-    "atan2",
-    2,
-    ("call", "math.atan2"),
-    math.atan2,
-    sp.atan2,
-    lambda y, x, ans: (x / (x**2 + y**2), -y / (x**2 + y**2)),
-)
-_row("sinh", 1, ("call", "math.sinh"), math.sinh, sp.sinh, lambda x, ans: (cosh(x),))
-_row("cosh", 1, ("call", "math.cosh"), math.cosh, sp.cosh, lambda x, ans: (sinh(x),))
-_row("tanh", 1, ("call", "math.tanh"), math.tanh, sp.tanh, lambda x, ans: (1.0 - ans**2,))
-_row(
-    "asinh",
-    1,
-    ("call", "math.asinh"),
-    math.asinh,
-    sp.asinh,
-    lambda x, ans: (1.0 / sqrt(x**2 + 1.0),),
-)
-_row(
-    "acosh",
-    1,
-    ("call", "math.acosh"),
-    math.acosh,
-    sp.acosh,
-    lambda x, ans: (1.0 / sqrt(x**2 - 1.0),),
-)
-_row("atanh", 1, ("call", "math.atanh"), math.atanh, sp.atanh, lambda x, ans: (1.0 / (1.0 - x**2),))
-_row("exp", 1, ("call", "math.exp"), math.exp, sp.exp, lambda x, ans: (ans,))
-_row(
-    "expm1",
-    1,
-    ("call", "math.expm1"),
-    math.expm1,
-    lambda a: sp.exp(a) - 1,
-    lambda x, ans: (ans + 1.0,),
-)
-_row("log", 1, ("call", "math.log"), math.log, sp.log, lambda x, ans: (1.0 / x,))
-_row(
-    "log1p",
-    1,
-    ("call", "math.log1p"),
-    math.log1p,
-    lambda a: sp.log(1 + a),
-    lambda x, ans: (1.0 / (1.0 + x),),
-)
-_row(
-    "log2",
-    1,
-    ("call", "math.log2"),
-    math.log2,
-    lambda a: sp.log(a, 2),
-    lambda x, ans: (1.0 / (x * math.log(2.0)),),
-)
-_row(
-    "log10",
-    1,
-    ("call", "math.log10"),
-    math.log10,
-    lambda a: sp.log(a, 10),
-    lambda x, ans: (1.0 / (x * math.log(10.0)),),
-)
-_row("sqrt", 1, ("call", "math.sqrt"), math.sqrt, sp.sqrt, lambda x, ans: (0.5 / ans,))
-_row(
-    "hypot",
-    2,
-    ("call", "math.hypot"),
-    math.hypot,
-    lambda a, b: sp.sqrt(a**2 + b**2),
-    lambda x, y, ans: (x / ans, y / ans),
-)
-_row(
-    "erf",
-    1,
-    ("call", "math.erf"),
-    math.erf,
-    sp.erf,
-    lambda x, ans: (2.0 / math.sqrt(math.pi) * exp(-(x**2)),),
-)
-_row(
-    "erfc",
-    1,
-    ("call", "math.erfc"),
-    math.erfc,
-    sp.erfc,
-    lambda x, ans: (-2.0 / math.sqrt(math.pi) * exp(-(x**2)),),
-)
-_row("abs", 1, ("call", "abs"), abs, sp.Abs, lambda x, ans: (sign(x),), "join")
-_row("sign", 1, ("call", "np.sign"), _sign, sp.sign, lambda x, ans: (None,), "join")
-_row(
-    "copysign",
-    2,
-    ("call", "math.copysign"),
-    math.copysign,
-    lambda a, b: sp.Abs(a) * sp.sign(b),
-    lambda x, y, ans: (sign(x) * copysign(1.0, y), None),
-)
-_row(
-    "max",
-    2,
-    ("call", "max"),
-    max,
-    sp.Max,
-    lambda x, y, ans: (_where_tie(x, y), _where_tie(y, x)),
-    "join",
-    commutative=True,
-)
-_row(
-    "min",
-    2,
-    ("call", "min"),
-    min,
-    sp.Min,
-    lambda x, y, ans: (_where_tie(y, x), _where_tie(x, y)),
-    "join",
-    commutative=True,
-)
+_row("sin", 1, (C, "math.sin"), "np.sin", math.sin, sp.sin, lambda x, ans: (cos(x),), kind=_float)
+_row("cos", 1, (C, "math.cos"), "np.cos", math.cos, sp.cos, lambda x, ans: (-sin(x),), kind=_float)
+_row("tan", 1, (C, "math.tan"), "np.tan", math.tan, sp.tan, lambda x, ans: (1.0 + ans**2,), kind=_float)
+_row("asin", 1, (C, "math.asin"), "np.arcsin", math.asin, sp.asin, lambda x, ans: (1.0 / sqrt(1.0 - x**2),), kind=_float)
+_row("acos", 1, (C, "math.acos"), "np.arccos", math.acos, sp.acos, lambda x, ans: (-1.0 / sqrt(1.0 - x**2),), kind=_float)
+_row("atan", 1, (C, "math.atan"), "np.arctan", math.atan, sp.atan, lambda x, ans: (1.0 / (1.0 + x**2),), kind=_float)
+_row("atan2", 2, (C, "math.atan2"), "np.arctan2", math.atan2, sp.atan2, lambda y, x, ans: (x / (x**2 + y**2), -y / (x**2 + y**2)), kind=_float)
+_row("sinh", 1, (C, "math.sinh"), "np.sinh", math.sinh, sp.sinh, lambda x, ans: (cosh(x),), kind=_float)
+_row("cosh", 1, (C, "math.cosh"), "np.cosh", math.cosh, sp.cosh, lambda x, ans: (sinh(x),), kind=_float)
+_row("tanh", 1, (C, "math.tanh"), "np.tanh", math.tanh, sp.tanh, lambda x, ans: (1.0 - ans**2,), kind=_float)
+_row("asinh", 1, (C, "math.asinh"), "np.arcsinh", math.asinh, sp.asinh, lambda x, ans: (1.0 / sqrt(x**2 + 1.0),), kind=_float)
+_row("acosh", 1, (C, "math.acosh"), "np.arccosh", math.acosh, sp.acosh, lambda x, ans: (1.0 / sqrt(x**2 - 1.0),), kind=_float)
+_row("atanh", 1, (C, "math.atanh"), "np.arctanh", math.atanh, sp.atanh, lambda x, ans: (1.0 / (1.0 - x**2),), kind=_float)
+_row("exp", 1, (C, "math.exp"), "np.exp", math.exp, sp.exp, lambda x, ans: (ans,), kind=_float)
+_row("expm1", 1, (C, "math.expm1"), "np.expm1", math.expm1, lambda a: sp.exp(a) - 1, lambda x, ans: (ans + 1.0,), kind=_float)
+_row("log", 1, (C, "math.log"), "np.log", math.log, sp.log, lambda x, ans: (1.0 / x,), kind=_float)
+_row("log1p", 1, (C, "math.log1p"), "np.log1p", math.log1p, lambda a: sp.log(1 + a), lambda x, ans: (1.0 / (1.0 + x),), kind=_float)
+_row("log2", 1, (C, "math.log2"), "np.log2", math.log2, lambda a: sp.log(a, 2), lambda x, ans: (1.0 / (x * math.log(2.0)),), kind=_float)
+_row("log10", 1, (C, "math.log10"), "np.log10", math.log10, lambda a: sp.log(a, 10), lambda x, ans: (1.0 / (x * math.log(10.0)),), kind=_float)
+_row("sqrt", 1, (C, "math.sqrt"), "np.sqrt", math.sqrt, sp.sqrt, lambda x, ans: (0.5 / ans,), kind=_float)
+_row("hypot", 2, (C, "math.hypot"), "np.hypot", math.hypot, lambda a, b: sp.sqrt(a**2 + b**2), lambda x, y, ans: (x / ans, y / ans), kind=_float)
+_row("erf", 1, (C, "math.erf"), None, math.erf, sp.erf, lambda x, ans: (2.0 / math.sqrt(math.pi) * exp(-(x**2)),), kind=_scalar_only("erf"))
+_row("erfc", 1, (C, "math.erfc"), None, math.erfc, sp.erfc, lambda x, ans: (-2.0 / math.sqrt(math.pi) * exp(-(x**2)),), kind=_scalar_only("erfc"))
+_row("abs", 1, (C, "abs"), "np.abs", abs, sp.Abs, lambda x, ans: (sign(x),))
+_row("sign", 1, (C, "np.sign"), "np.sign", _sign, sp.sign, lambda x, ans: (None,), differentiable=False)
+_row("copysign", 2, (C, "math.copysign"), "np.copysign", math.copysign, lambda a, b: sp.Abs(a) * sp.sign(b), lambda x, y, ans: (sign(x) * copysign(1.0, y), None), kind=_float)
+_row("max", 2, (C, "max"), "np.maximum", max, sp.Max, lambda x, y, ans: (_tie(x, y), _tie(y, x)), commutative=True)
+_row("min", 2, (C, "min"), "np.minimum", min, sp.Min, lambda x, y, ans: (_tie(y, x), _tie(x, y)), commutative=True)
+_row("clip", 3, ("special",), "np.clip", lambda x, lo, hi: min(max(x, lo), hi), lambda x, lo, hi: sp.Min(sp.Max(x, lo), hi),
+     lambda x, lo, hi, ans: (where(x < lo, 0.0, where(x > hi, 0.0, 1.0)), where(x < lo, 1.0, 0.0), where(x > hi, 1.0, 0.0)))
+# fmt: on
 
-# Eager selection (both operands already computed).  Only derivative rules
-# use it, for masks built from constants; user `x if c else y` becomes an If.
+
+# Selection: both operands are computed (NumPy semantics); the adjoint goes
+# to the selected side only, masked after multiplying (no nan from the other).
+def _where_jvp(tangents, c, a, b, ans, attrs):
+    _, ta, tb = tangents
+    return where(c, ta if ta is not None else 0.0, tb if tb is not None else 0.0)
+
+
+def _where_vjp(g, c, a, b, ans, attrs, ranks):
+    return (None, where(c, g, 0.0), where(c, 0.0, g))
+
+
 _row(
-    "where",
-    3,
-    ("where",),
-    lambda c, a, b: a if c else b,
+    "where", 3, ("where",), "np.where", lambda c, a, b: a if c else b,
     lambda c, a, b: sp.Piecewise((a, c), (b, True)),
-    lambda c, x, y, ans: (None, where(c, 1.0, 0.0), where(c, 0.0, 1.0)),
-    "where",
-)
+    jvp=_where_jvp, vjp=_where_vjp, kind=_where_kind,
+)  # fmt: skip
+
+
+# ---------------------------------------------------------------------------
+# Structural array primitives.
+
+
+def _linear_jvp(name):
+    """The JVP of an operation linear in each operand: sum over operands."""
+
+    def jvp(tangents, *rest):
+        args, attrs = rest[:-2], rest[-1]
+        total = None
+        for i, t in enumerate(tangents):
+            if t is None:
+                continue
+            operands = list(args)
+            operands[i] = t
+            term = op(name, *operands, attrs=attrs)
+            total = term if total is None else total + term
+        return total
+
+    return jvp
+
+
+def _dot_vjp(name):
+    def vjp(g, a, b, ans, attrs, ranks):
+        ra, rb = ranks
+        product = (lambda u, v: op(name, u, v)) if name == "matmul" else dot
+        if ra == 1 and rb == 1:
+            return g * b, g * a
+        if ra == 2 and rb == 1:
+            return outer(g, b), product(transpose(a), g)
+        if ra == 1 and rb == 2:
+            return product(b, g), outer(a, g)
+        return product(g, transpose(b)), product(transpose(a), g)
+
+    return vjp
+
+
+def _reduce_attrs(attrs):
+    return dict(attrs).get("axis"), dict(attrs).get("keepdims", False)
+
+
+def _expand(g, x, attrs):
+    """A reduction's result ``g`` made broadcastable against the reduced ``x``:
+    the reduced axis put back (size 1) unless ``keepdims`` kept it."""
+    axis, keepdims = _reduce_attrs(attrs)
+    if axis is None or keepdims:
+        return g
+    return op("expand_dims", g, attrs=(("axis", axis),))
+
+
+def _max_mask(x, ans, attrs):
+    """1 where x attains the max (ties share it equally), over the reduced axes."""
+    hits = where(x.eq(_expand(ans, x, attrs)), 1.0, 0.0)
+    return hits / _expand(op("sum", hits, attrs=attrs), x, attrs)
+
+
+def _max_jvp(tangents, x, ans, attrs):
+    return op("sum", _max_mask(x, ans, attrs) * tangents[0], attrs=attrs)
+
+
+def _max_vjp(g, x, ans, attrs, ranks):
+    return (_expand(g, x, attrs) * _max_mask(x, ans, attrs),)
+
+
+def _prod_jvp(tangents, x, ans, attrs):
+    return op("sum", _expand(ans, x, attrs) / x * tangents[0], attrs=attrs)
+
+
+def _prod_vjp(g, x, ans, attrs, ranks):
+    return (_expand(g * ans, x, attrs) / x,)
+
+
+def _sum_vjp(g, x, ans, attrs, ranks):
+    return (_expand(g, x, attrs),)
+
+
+def _index_vjp(g, x, *rest):
+    indices, attrs = rest[:-3], rest[-2]
+    return (op("scatter", g, x, *indices, attrs=attrs),) + (None,) * len(indices)
+
+
+def _index_jvp(tangents, x, *rest):
+    indices, attrs = rest[:-2], rest[-1]
+    return op("getitem", tangents[0], *indices, attrs=attrs)
+
+
+def _reshape_jvp(tangents, x, *rest):
+    shape, attrs = rest[:-2], rest[-1]
+    return op("reshape", tangents[0], *shape, attrs=attrs)
+
+
+def _reshape_vjp(g, x, *rest):
+    shape = rest[:-3]
+    return (op("reshape_like", g, x),) + (None,) * len(shape)
+
+
+S = ("special",)
+# fmt: off
+_row("dot", 2, S, "special", np.dot, None, jvp=_linear_jvp("dot"), vjp=_dot_vjp("dot"), kind=_dot_kind, elementwise=False)
+_row("matmul", 2, (B, ast.MatMult), "op", np.matmul, None, jvp=_linear_jvp("matmul"), vjp=_dot_vjp("matmul"), kind=_dot_kind, elementwise=False)
+_row("outer", 2, S, "special", np.outer, None, jvp=_linear_jvp("outer"),
+     vjp=lambda g, a, b, ans, attrs, ranks: (dot(g, b), dot(transpose(g), a)), kind=_outer_kind, elementwise=False)
+_row("transpose", 1, S, "special", np.transpose, None, jvp=_linear_jvp("transpose"),
+     vjp=lambda g, x, ans, attrs, ranks: (transpose(g),), kind=_transpose_kind, elementwise=False)
+_row("reshape", -1, S, "special", None, None, jvp=_reshape_jvp, vjp=_reshape_vjp, kind=_reshape_kind, elementwise=False)
+_row("sum", 1, S, "special", None, None, full_adjoint=False, jvp=_linear_jvp("sum"), vjp=_sum_vjp, kind=_reduce_kind, elementwise=False)
+_row("amax", 1, S, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, kind=_reduce_kind, elementwise=False)
+_row("amin", 1, S, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, kind=_reduce_kind, elementwise=False)
+_row("prod", 1, S, "special", None, None, full_adjoint=False, jvp=_prod_jvp, vjp=_prod_vjp, kind=_reduce_kind, elementwise=False)
+_row("getitem", -1, S, "special", None, None, jvp=_index_jvp, vjp=_index_vjp, kind=_getitem_kind, elementwise=False)
+_row("stack", -1, S, "special", None, None, kind=_stack_kind, elementwise=False,
+     jvp=lambda tangents, *rest: op("stack", *[t if t is not None else 0.0 for t in tangents]),
+     vjp=lambda g, *rest: tuple(op("getitem", g, Const(i), attrs=(("index", (("i",),)),)) for i in range(len(rest) - 3)))
+
+# Shapes and constants: ints, or arrays that do not depend on their inputs' values.
+_row("shape", 1, S, "special", None, None, kind=_shape_kind, differentiable=False, elementwise=False)
+_row("size", 1, S, "special", None, None, kind=_shape_kind, differentiable=False, elementwise=False)
+_row("zeros", -1, S, "special", None, None, kind=_create_kind, differentiable=False, elementwise=False)
+_row("ones", -1, S, "special", None, None, kind=_create_kind, differentiable=False, elementwise=False)
+_row("zeros_like", 1, S, "special", None, None, kind=_float_like(0), differentiable=False, elementwise=False)
+_row("ones_like", 1, S, "special", None, None, kind=_float_like(0), differentiable=False, elementwise=False)
+_row("eye", 1, S, "special", None, None, kind=_eye_kind, differentiable=False, elementwise=False)
+
+# Adjoint plumbing, made by the transformations (never written by users).
+_row("sum_to", 2, S, "special", None, None, kind=_float_like(1), elementwise=False)         # sum g to x's shape
+_row("expand_dims", 1, S, "special", None, None, kind=_expand_kind, elementwise=False)     # a reduced axis put back
+_row("broadcast_like", 2, S, "special", None, None, kind=_float_like(1), elementwise=False) # t broadcast to y's shape
+_row("reshape_like", 2, S, "special", None, None, kind=_float_like(1), elementwise=False)   # g reshaped to x's shape
+_row("scatter", -1, S, "special", None, None, kind=_float_like(1), elementwise=False)       # zeros like x, g at an index
+# fmt: on
 
 
 # ---------------------------------------------------------------------------
@@ -392,37 +581,17 @@ _register(abs, "abs")
 _register(pow, "pow")
 _register(max, "max")
 _register(min, "min")
-for _np_name, _prim in {
-    "sin": "sin",
-    "cos": "cos",
-    "tan": "tan",
-    "arcsin": "asin",
-    "arccos": "acos",
-    "arctan": "atan",
-    "arctan2": "atan2",
-    "sinh": "sinh",
-    "cosh": "cosh",
-    "tanh": "tanh",
-    "arcsinh": "asinh",
-    "arccosh": "acosh",
-    "arctanh": "atanh",
-    "exp": "exp",
-    "expm1": "expm1",
-    "log": "log",
-    "log1p": "log1p",
-    "log2": "log2",
-    "log10": "log10",
-    "sqrt": "sqrt",
-    "hypot": "hypot",
-    "abs": "abs",
-    "absolute": "abs",
-    "fabs": "abs",
-    "sign": "sign",
-    "copysign": "copysign",
-    "power": "pow",
-    "maximum": "max",
-    "minimum": "min",
-}.items():
+_NUMPY_ELEMENTWISE = {
+    "sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "asin", "arccos": "acos",
+    "arctan": "atan", "arctan2": "atan2", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh",
+    "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "exp": "exp",
+    "expm1": "expm1", "log": "log", "log1p": "log1p", "log2": "log2", "log10": "log10",
+    "sqrt": "sqrt", "hypot": "hypot", "abs": "abs", "absolute": "abs", "fabs": "abs",
+    "sign": "sign", "copysign": "copysign", "power": "pow", "maximum": "max",
+    "minimum": "min", "where": "where", "clip": "clip", "add": "add", "subtract": "sub",
+    "multiply": "mul", "divide": "div", "negative": "neg",
+}  # fmt: skip
+for _np_name, _prim in _NUMPY_ELEMENTWISE.items():
     _register(getattr(np, _np_name), _prim)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import sympy as sp
 
 from . import api, ir
@@ -25,21 +26,41 @@ from .ir import Assign, Op, Var
 from .primitives import PRIMITIVES
 
 
+def _symbols_for(name, value):
+    if isinstance(value, np.ndarray):
+        flat = [
+            sp.Symbol(f"{name}[{','.join(map(str, i))}]", real=True)
+            for i in np.ndindex(value.shape)
+        ]
+        return np.array(flat, dtype=object).reshape(value.shape)
+    return sp.Symbol(name, real=True)
+
+
 def sympy_expression(fn: ir.Function, args, wrt):
     """The output of ``fn`` as a SymPy expression of the ``wrt`` parameters
-    along the path taken at ``args``; returns ``(expr, symbols, point)``."""
-    symbols = {p: sp.Symbol(p, real=True) for p in wrt}
-    point = {
-        symbols[p]: sp.Float(repr(float(a)), 30) for p, a in zip(fn.params, args) if p in symbols
-    }
+    along the path taken at ``args``; returns ``(expr, symbols, point)``.
+
+    Arrays become NumPy arrays of SymPy expressions (one per element), so
+    that SymPy differentiates each element with its own rules.  Conditions,
+    ``np.where`` masks and the winner of ``max`` reductions are evaluated
+    numerically at the point."""
+    symbols = {p: _symbols_for(p, a) for p, a in zip(fn.params, args) if p in wrt}
+    point = {}
+    for p, a in zip(fn.params, args):
+        if p in symbols:
+            for sym, v in zip(np.ravel(symbols[p]), np.ravel(a)):
+                point[sym] = sp.Float(repr(float(v)), 30)
     env = {}
     for p, a in zip(fn.params, args):
-        env[p] = symbols[p] if p in symbols else sp.sympify(a)
+        env[p] = symbols[p] if p in symbols else (a if isinstance(a, np.ndarray) else sp.sympify(a))
 
     def val(atom):
         if isinstance(atom, Var):
             return env[atom.name]
         return sp.sympify(atom.value)
+
+    def number(expr) -> float:
+        return float(sp.sympify(expr).evalf(30, subs=point))
 
     def truth(expr) -> bool:
         value = sp.sympify(expr).subs(point)
@@ -47,11 +68,25 @@ def sympy_expression(fn: ir.Function, args, wrt):
             return bool(value)
         return bool(value.evalf(30) != 0)
 
+    def evaluate(op: Op):
+        args = [val(a) for a in op.args]
+        attrs = dict(op.attrs)
+        prim = PRIMITIVES[op.prim]
+        special = _SYMBOLIC.get(op.prim)
+        if special is not None:
+            return special(args, attrs, number, truth)
+        if any(isinstance(a, np.ndarray) for a in args):
+            func = prim.sympy
+            if op.prim in _COMPARISONS:
+                return np.vectorize(lambda *a: truth(func(*a)), otypes=[bool])(*args)
+            return np.vectorize(func, otypes=[object])(*args)
+        return prim.sympy(*args)
+
     def block(body):
         for stmt in body:
             if isinstance(stmt, Assign):
                 if isinstance(stmt.value, Op):
-                    env[stmt.target] = PRIMITIVES[stmt.value.prim].sympy(*map(val, stmt.value.args))
+                    env[stmt.target] = evaluate(stmt.value)
                 else:
                     env[stmt.target] = val(stmt.value)
             else:
@@ -64,14 +99,89 @@ def sympy_expression(fn: ir.Function, args, wrt):
     return val(fn.result), [symbols[p] for p in wrt], point
 
 
-def finite_difference(f, args, index, h=None):
-    """d f / d args[index] by Richardson-extrapolated central differences."""
-    x = float(args[index])
+_COMPARISONS = {"lt", "le", "gt", "ge", "eq", "ne", "not"}
+
+
+def _pick(func):
+    """max/min along an axis: the element that wins at the point."""
+
+    def pick(args, attrs, number, truth):
+        a = np.asarray(args[0], dtype=object)
+        values = np.vectorize(number, otypes=[float])(a)
+        axis = attrs.get("axis")
+        if axis is None:
+            best = a.ravel()[func(values.ravel())]
+            return np.full((1,) * a.ndim, best, dtype=object) if attrs.get("keepdims") else best
+        index = np.expand_dims(func(values, axis=axis), axis)
+        chosen = np.take_along_axis(a, index, axis)
+        return chosen if attrs.get("keepdims") else np.squeeze(chosen, axis)
+
+    return pick
+
+
+def _index(args, attrs):
+    items, it = [], iter(int(v) for v in args[1:])
+    for item in attrs["index"]:
+        if item[0] == "i":
+            items.append(next(it))
+        else:
+            items.append(slice(*[next(it) if present else None for present in item[1:]]))
+    return tuple(items)
+
+
+def _reduce(func):
+    def reduce(args, attrs, number, truth):
+        out = func(
+            np.asarray(args[0], dtype=object),
+            axis=attrs.get("axis"),
+            keepdims=attrs.get("keepdims", False),
+        )
+        return out
+
+    return reduce
+
+
+_SYMBOLIC = {
+    "dot": lambda a, at, n, t: np.dot(a[0], a[1]),
+    "matmul": lambda a, at, n, t: np.dot(a[0], a[1]),
+    "outer": lambda a, at, n, t: np.outer(a[0], a[1]),
+    "transpose": lambda a, at, n, t: np.transpose(a[0]),
+    "reshape": lambda a, at, n, t: np.reshape(a[0], tuple(int(v) for v in a[1:])),
+    "sum": _reduce(np.sum),
+    "prod": _reduce(np.prod),
+    "amax": _pick(np.argmax),
+    "amin": _pick(np.argmin),
+    "getitem": lambda a, at, n, t: np.asarray(a[0], dtype=object)[_index(a, at)],
+    "shape": lambda a, at, n, t: sp.Integer(np.shape(a[0])[at["axis"]]),
+    "size": lambda a, at, n, t: sp.Integer(np.size(a[0])),
+    "zeros": lambda a, at, n, t: np.zeros(tuple(int(v) for v in a)),
+    "ones": lambda a, at, n, t: np.ones(tuple(int(v) for v in a)),
+    "zeros_like": lambda a, at, n, t: np.zeros(np.shape(a[0])),
+    "ones_like": lambda a, at, n, t: np.ones(np.shape(a[0])),
+    "eye": lambda a, at, n, t: np.eye(int(a[0])),
+    "stack": lambda a, at, n, t: np.array(a, dtype=object),
+    "where": lambda a, at, n, t: (
+        np.where(np.vectorize(t, otypes=[bool])(a[0]), a[1], a[2])
+        if any(isinstance(v, np.ndarray) for v in a)
+        else (a[1] if t(a[0]) else a[2])
+    ),
+}
+
+
+def finite_difference(f, args, index, h=None, element=()):
+    """d f / d args[index][element] by Richardson-extrapolated central differences."""
+    base = args[index]
+    x = float(base[element]) if isinstance(base, np.ndarray) else float(base)
     h = h or 1e-3 * max(1.0, abs(x))
 
     def at(step):
         shifted = list(args)
-        shifted[index] = x + step
+        if isinstance(base, np.ndarray):
+            moved = base.astype(float, copy=True)
+            moved[element] = x + step
+            shifted[index] = moved
+        else:
+            shifted[index] = x + step
         return float(f(*shifted))
 
     def central(step):
@@ -146,14 +256,17 @@ class GradCheckReport:
         return self.ok
 
     def __str__(self):
-        at = ", ".join(f"{k}={v!r}" for k, v in self.point.items())
+        at = ", ".join(f"{k}={v if isinstance(v, str) else repr(v)}" for k, v in self.point.items())
         lines = [f"check_grad {self.function}({at}) = {self.value!r}"]
         head = f"  {'d/d':<6}{'symdiff reverse':>24}{'symdiff forward':>24}{'SymPy':>24}{'finite diff.':>24}"
         lines.append(head)
-        for row in self.rows:
+        shown = self.rows if len(self.rows) <= 12 else self.rows[:10]
+        for row in shown:
             cells = [row.reverse, row.forward, row.sympy, row.finite_diff]
             text = "".join(f"{'-' if c is None else repr(c):>24}" for c in cells)
             lines.append(f"  {row.name:<6}{text}")
+        if len(shown) < len(self.rows):
+            lines.append(f"  ... {len(self.rows) - len(shown)} more elements")
         errs = self.max_errors
         parts = [f"{k.replace('_', ' ')} {v:.1e}" for k, v in errs.items()]
         lines.append("  max relative error (vs SymPy): " + ", ".join(parts))
@@ -192,31 +305,53 @@ def check_grad(fn, *args, argnums=None, jit=True, rtol=1e-10, fd_rtol=1e-6) -> G
     fn = api._unwrap(fn)
     primal = api.parsed(fn)
     if argnums is None:
-        argnums = tuple(i for i, a in enumerate(args) if isinstance(a, float))
+        argnums = tuple(
+            i
+            for i, a in enumerate(args)
+            if isinstance(a, float) or (isinstance(a, np.ndarray) and a.dtype.kind == "f")
+        )
     idx, single = api.normalize_argnums(argnums, primal)
     rev = api.value_and_grad(fn, idx, "reverse", jit)(*args)
     fwd = api.value_and_grad(fn, idx, "forward", jit)(*args)
+    rev_grads = rev[1]  # idx is a tuple: always a tuple of gradients
+    fwd_grads = fwd[1]
     value = float(rev[0])
     wrt = [primal.params[i] for i in idx]
     notes = []
     try:
         expr, symbols, point = sympy_expression(primal, args, wrt)
-        sym_value = float(expr.evalf(30, subs=point))
-        sym_grads = [float(sp.diff(expr, s).evalf(30, subs=point)) for s in symbols]
+        sym_value = float(sp.sympify(expr).evalf(30, subs=point))
+        sym_grads = [
+            [float(sp.diff(expr, s).evalf(30, subs=point)) for s in np.ravel(group)]
+            for group in symbols
+        ]
     except Exception as exc:  # report, do not crash: SymPy may not handle everything
         sym_value, sym_grads = None, [None] * len(idx)
         notes.append(f"SymPy could not evaluate the reference ({type(exc).__name__}: {exc})")
     rows = []
     for k, i in enumerate(idx):
-        try:
-            fd = finite_difference(fn, args, i)
-            if not math.isfinite(fd):
+        name, arg = primal.params[i], args[i]
+        elements = list(np.ndindex(np.shape(arg))) if isinstance(arg, np.ndarray) else [()]
+        for e, element in enumerate(elements):
+            try:
+                fd = finite_difference(fn, args, i, element=element)
+                fd = fd if math.isfinite(fd) else None
+            except (ArithmeticError, ValueError) as exc:
                 fd = None
-        except (ArithmeticError, ValueError) as exc:
-            fd = None
-            notes.append(f"finite differences for {primal.params[i]} failed: {exc}")
-        rows.append(
-            GradCheckRow(primal.params[i], float(rev[1][k]), float(fwd[1][k]), sym_grads[k], fd)
-        )
-    point = dict(zip(primal.params, args))
+                notes.append(f"finite differences for {name} failed: {exc}")
+            label = f"{name}[{','.join(map(str, element))}]" if element else name
+            reference = sym_grads[k][e] if sym_grads[k] is not None else None
+            rows.append(
+                GradCheckRow(
+                    label,
+                    float(np.asarray(rev_grads[k])[element]),
+                    float(np.asarray(fwd_grads[k])[element]),
+                    reference,
+                    fd,
+                )
+            )
+    point = {
+        p: (a if not isinstance(a, np.ndarray) else f"array{a.shape}")
+        for p, a in zip(primal.params, args)
+    }
     return GradCheckReport(fn.__name__, point, value, sym_value, rows, rtol, fd_rtol, notes)

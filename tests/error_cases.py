@@ -531,3 +531,7 @@ def with_everything(x, y):
     z = x * y
     print("z", z)
     return z + x
+
+
+def array_output(x):
+    return x * x  # ERR: array_output_for_grad

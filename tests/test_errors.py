@@ -26,6 +26,7 @@ from symdiff import (
     UnknownFunctionError,
     UnsupportedSyntaxError,
 )
+from symdiff.errors import ShapeError
 
 CASES_FILE = Path(__file__).with_name("error_cases.py")
 
@@ -149,7 +150,7 @@ CASES = [
     case("attribute_of_object", lambda: grad(ec.attribute_of_object, 1.0), U, words=["attribute"]),
     case("chained_attribute", lambda: grad(ec.chained_attribute, 1.0), U, words=["attribute"]),
     case("method_call", lambda: grad(ec.method_call, 1.0), U, words=["attribute"]),
-    case("subscript", lambda: grad(ec.subscript, 1.0), U, words=[("subscript", "index")]),
+    case("subscript", lambda: grad(ec.subscript, 1.0), ShapeError, words=[("subscript", "index")]),
     case("list_literal", lambda: grad(ec.list_literal, 1.0), U, words=["list"]),
     case("dict_literal", lambda: grad(ec.dict_literal, 1.0), U, words=["dict"]),
     case(
@@ -208,7 +209,7 @@ CASES = [
     case(
         "error_inside_helper",
         lambda: grad(ec.calls_helper_bad_inside, 1.0),
-        U,
+        ShapeError,
         words=[("subscript", "index")],
     ),
     case(
@@ -228,7 +229,9 @@ CASES = [
         "bitwise_and", lambda: grad(ec.bitwise_and, 1.0, 2.0), U, words=[("bitand", "&", "bitwise")]
     ),
     case("bitwise_invert", lambda: grad(ec.bitwise_invert, 1.0), U, words=["bitwise"]),
-    case("matmul", lambda: grad(ec.matmul, 1.0, 2.0), U, words=[("matmult", "@", "matrix")]),
+    case(
+        "matmul", lambda: grad(ec.matmul, 1.0, 2.0), ShapeError, words=[("matmult", "@", "matrix")]
+    ),
     case("walrus", lambda: grad(ec.walrus, 1.0), U, words=[("namedexpr", ":=", "walrus")]),
     case("is_comparison", lambda: grad(ec.is_comparison, 1.0), U, words=["is"]),
     case("in_comparison", lambda: grad(ec.in_comparison, 1.0), U, words=["in"]),
@@ -437,11 +440,10 @@ CASES = [
     ),
     case("string_arg", lambda: grad(ec.one_param, "1.0"), A, marker="one_param", words=["str"]),
     case(
-        "array_arg",
-        lambda: grad(ec.one_param, np.ones(2)),
+        "array_output_for_grad",
+        lambda: grad(ec.array_output, np.ones(2)),
         A,
-        marker="one_param",
-        words=["array"],
+        words=["array", "scalar"],
     ),
     case(
         "bad_mode",
@@ -546,7 +548,7 @@ CASES = [
     case(
         "vjp_subscript",
         lambda: symdiff.vjp(ec.subscript, 1.0, jit=False),
-        U,
+        ShapeError,
         marker="subscript",
         words=[("subscript", "index")],
     ),
