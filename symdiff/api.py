@@ -100,7 +100,8 @@ def kind_of(value, fn: ir.Function, index: int) -> ir.Kind:
     if isinstance(value, np.ndarray):
         for dtype, base in (("float", np.floating), ("int", np.integer), ("bool", np.bool_)):
             if np.issubdtype(value.dtype, base):
-                return ir.Kind(dtype, value.ndim)
+                unit = tuple(i for i, size in enumerate(value.shape) if size == 1)
+                return ir.Kind(dtype, value.ndim, unit)
         raise ArgumentError(
             f"argument '{name}' is an array of dtype {value.dtype}",
             fn.loc,
@@ -114,11 +115,19 @@ def kind_of(value, fn: ir.Function, index: int) -> ir.Kind:
 
 
 def signature_key(args) -> tuple:
-    """What a specialisation depends on: types, and the rank and dtype of arrays."""
+    """What a specialisation depends on: types; rank, dtype and size-1 axes of arrays."""
     types = tuple(map(type, args))
     if np.ndarray not in types:
         return types
-    return tuple((a.ndim, a.dtype.char) if t is np.ndarray else t for a, t in zip(args, types))
+    return tuple(_array_key(a) if t is np.ndarray else t for a, t in zip(args, types))
+
+
+def _array_key(a):
+    """Rank, dtype, and the axes of size 1 (which broadcast, so their adjoints
+    are summed): arrays of any other sizes share one specialisation."""
+    if 1 in a.shape:
+        return (a.ndim, a.dtype.char, tuple(size == 1 for size in a.shape))
+    return (a.ndim, a.dtype.char)
 
 
 def normalize_argnums(argnums, fn: ir.Function):
@@ -369,6 +378,8 @@ class _Specialised:
                     "this is a symdiff bug; please report it. jit=False runs the same "
                     "code as plain Python.",
                 ) from exc
+            if isinstance(exc, (ValueError, IndexError, AssertionError)):
+                raise _explain(self.fn, args, exc) from exc
             raise
 
     def __repr__(self):
