@@ -43,6 +43,6 @@ def test_mlp_optimisers_reduce_the_loss(capsys):
     example = load("mlp_training")
     results = example.main(["--epochs", "25", "--samples", "600"])
     assert set(results) == {"SGD", "momentum", "RMSProp", "Adam"}
-    for loss, accuracy in results.values():
+    for loss, _accuracy in results.values():
         assert np.isfinite(loss) and loss < 0.69  # below chance-level cross-entropy
     assert results["Adam"][1] > 0.8
