@@ -123,8 +123,11 @@ dot, outer, transpose = map(_fn, ("dot", "outer", "transpose"))
 
 
 def _tie(a, b):
-    """d max(a, b) / da: 1 where a wins, 0.5 on a tie, 0 where b wins."""
-    return where(a > b, 1.0, where(a.eq(b), 0.5, 0.0))
+    """d max(a, b) / da: 1 where a wins, 0.5 on a tie, 0 where b wins.
+
+    Written with comparisons (bools count as 0/1) rather than ``where`` so that
+    Numba fuses it with the surrounding elementwise arithmetic."""
+    return (a > b) + 0.5 * a.eq(b)
 
 
 # ---------------------------------------------------------------------------
