@@ -447,7 +447,7 @@ _MISSING = _Missing()
 def _general_call(spec, names):
     def call(values, extra, kwargs):
         args, keywords = [], dict(kwargs)
-        for i, (name, value) in enumerate(zip(names, values)):
+        for i, value in enumerate(values):
             if value is _MISSING:
                 for later, later_value in zip(names[i + 1 :], values[i + 1 :]):
                     if later_value is not _MISSING:

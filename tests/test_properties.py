@@ -176,6 +176,10 @@ class _Builder:
 
     def __init__(self, draw):
         self.draw = draw
+        # Early returns move the statements after their `if` into its other
+        # branches (symdiff's return normalisation), so code size grows
+        # exponentially with them: allow a few per program.
+        self.early_returns = 2
 
     def pick(self, options):
         return self.draw(st.sampled_from(options))
@@ -287,7 +291,7 @@ class _Builder:
                 lines.append(f"{pad}{flag} = {self.cond(names, flags, 1)}")
                 flags.add(flag)
             elif kind <= 9 and depth > 0:  # if / elif / else
-                n_branches = self.draw(st.integers(1, 3))
+                n_branches = self.draw(st.integers(1, 2))
                 has_else = self.chance(5)
                 outcomes = []
                 for i in range(n_branches + has_else):
