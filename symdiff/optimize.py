@@ -59,7 +59,7 @@ def _reciprocal_of(atom, defs):
     return None
 
 
-def simplify_op(op: Op, defs: dict):
+def simplify_op(op: Op, defs: dict, uses: dict | None = None):
     """An equivalent atom or simpler operation.
 
     ``defs`` maps names to their defining ``Op``.  The result may nest one
@@ -102,10 +102,12 @@ def simplify_op(op: Op, defs: dict):
                 return y
             if _is(x, -1.0):
                 return simplify_op(Op("neg", (y,)), defs)
-            # a * (1 / b) -> a / b: one rounding instead of two.
+            # a * (1 / b) -> a / b: one rounding instead of two, when the
+            # reciprocal is not shared (a shared one saves divisions).
             for a, b in ((x, y), (y, x)):
-                if (den := _reciprocal_of(b, defs)) is not None:
-                    return simplify_op(Op("div", (a, den)), defs)
+                den = _reciprocal_of(b, defs)
+                if den is not None and uses is not None and uses.get(b.name) == 1:
+                    return simplify_op(Op("div", (a, den)), defs, uses)
         # Signs move outwards, where add/sub absorb them: (-a) * b -> -(a * b).
         nx, ny = _neg_arg(x, defs), _neg_arg(y, defs)
         if nx is not None and ny is not None:
@@ -128,23 +130,23 @@ def simplify_op(op: Op, defs: dict):
     return op
 
 
-def materialize(node, namer: ir.Namer, out: list, defs: dict, loc=None):
+def materialize(node, namer: ir.Namer, out: list, defs: dict, loc=None, uses=None):
     """Simplify ``node`` (an atom or nested ``Op``) into statements; return the
     atom or the final flat ``Op`` (not yet assigned)."""
     if not isinstance(node, Op):
         return node
     args = []
     for arg in node.args:
-        flat = materialize(arg, namer, out, defs, loc)
+        flat = materialize(arg, namer, out, defs, loc, uses)
         if isinstance(flat, Op):
             name = namer.temp()
             out.append(Assign(name, flat, loc))
             defs[name] = flat
             flat = Var(name)
         args.append(flat)
-    new = simplify_op(Op(node.prim, tuple(args), node.attrs), defs)
+    new = simplify_op(Op(node.prim, tuple(args), node.attrs), defs, uses)
     if isinstance(new, Op) and any(isinstance(a, Op) for a in new.args):
-        return materialize(new, namer, out, defs, loc)
+        return materialize(new, namer, out, defs, loc, uses)
     return new
 
 
@@ -297,12 +299,36 @@ def _shape_source(op: Op, defs: dict, kinds: dict):
     return op
 
 
-def simplify(fn: ir.Function, kinds: dict | None = None) -> ir.Function:
+def _use_counts(fn: ir.Function) -> dict:
+    counts: dict = {}
+
+    def use(atom):
+        if isinstance(atom, Var):
+            counts[atom.name] = counts.get(atom.name, 0) + 1
+
+    for stmt in ir.walk(fn.body):
+        if isinstance(stmt, Assign):
+            for a in stmt.value.args if isinstance(stmt.value, Op) else (stmt.value,):
+                use(a)
+        else:
+            use(stmt.cond)
+            for phi in stmt.phis:
+                use(phi.then)
+                use(phi.orelse)
+    for a in ir.atoms_of(fn.result):
+        use(a)
+    return counts
+
+
+def simplify(fn: ir.Function, kinds: dict | None = None, reciprocals=False) -> ir.Function:
     """Folding, identities, copy propagation and CSE in one walk.
 
-    ``kinds`` (optional) enables rewrites that depend on shapes."""
+    ``kinds`` (optional) enables rewrites that depend on shapes;
+    ``reciprocals`` folds ``a * (1 / b)`` into ``a / b`` where ``1 / b`` is not
+    shared (run once CSE has found what is shared)."""
     kinds = kinds or {}
     fn = _coalesce(fn)
+    uses = _use_counts(fn) if reciprocals else None
     namer = ir.Namer(ir.defined_names(fn))
     subst: dict = {}
     defs: dict = {}
@@ -317,7 +343,7 @@ def simplify(fn: ir.Function, kinds: dict | None = None) -> ir.Function:
                 if isinstance(s.value, Op):
                     op = Op(s.value.prim, tuple(map(atom, s.value.args)), s.value.attrs)
                     op = _shape_source(op, defs, kinds)
-                    new = materialize(op, namer, out, defs, s.loc)
+                    new = materialize(op, namer, out, defs, s.loc, uses)
                 else:
                     new = atom(s.value)
                 if not isinstance(new, Op):
@@ -390,10 +416,16 @@ def dce(fn: ir.Function) -> ir.Function:
 
 
 def optimize(fn: ir.Function, kinds: dict | None = None, max_rounds: int = 20) -> ir.Function:
-    """Run ``simplify`` and ``dce`` until nothing changes."""
-    for _ in range(max_rounds):
-        new = dce(simplify(fn, kinds))
-        if new == fn:
-            break
-        fn = new
-    return fn
+    """Run ``simplify`` and ``dce`` until nothing changes, then fold the
+    reciprocals that ended up unshared, and tidy up again."""
+
+    def fixed_point(fn):
+        for _ in range(max_rounds):
+            new = dce(simplify(fn, kinds))
+            if new == fn:
+                break
+            fn = new
+        return fn
+
+    fn = fixed_point(fn)
+    return fixed_point(dce(simplify(fn, kinds, reciprocals=True)))

@@ -363,7 +363,7 @@ C, B, U, CMP = "call", "binop", "unary", "compare"
 _row("add", 2, (B, ast.Add), "op", lambda a, b: a + b, lambda a, b: a + b, lambda x, y, ans: (1.0, 1.0), commutative=True)
 _row("sub", 2, (B, ast.Sub), "op", lambda a, b: a - b, lambda a, b: a - b, lambda x, y, ans: (1.0, -1.0))
 _row("mul", 2, (B, ast.Mult), "op", lambda a, b: a * b, lambda a, b: a * b, lambda x, y, ans: (y, x), commutative=True)
-_row("div", 2, (B, ast.Div), "op", _ieee_div, lambda a, b: a / b, lambda x, y, ans: (1.0 / y, -ans / y), kind=_float)
+_row("div", 2, (B, ast.Div), "op", _ieee_div, lambda a, b: a / b, lambda x, y, ans: (1.0 / y, -ans * (1.0 / y)), kind=_float)
 _row("pow", 2, (B, ast.Pow), "op", lambda a, b: a**b, lambda a, b: a**b, lambda x, y, ans: (y * x ** (y - 1), ans * log(x)), kind=_pow_kind)
 _row("floordiv", 2, (B, ast.FloorDiv), "op", lambda a, b: a // b, lambda a, b: sp.floor(a / b), lambda x, y, ans: (None, None), differentiable=False)
 _row("mod", 2, (B, ast.Mod), "op", lambda a, b: a % b, lambda a, b: sp.Mod(a, b), lambda x, y, ans: (1.0, -(x // y)))

@@ -21,9 +21,12 @@ def f_grad(x, z):
     t0 = x * z
     t1 = math.exp(t0)
     t2 = math.log(x)
-    t3 = math.sin(t2) / t0 / t0
-    x_bar = math.cos(t2) / t0 / x - t3 * z - t0 / t2 / t2 / x + z / t2 + t1 * z
-    z_bar = x / t2 - t3 * x + t1 * x
+    t3 = 1.0 / t0
+    t4 = math.sin(t2) / t0 * t3
+    t5 = 1.0 / x
+    t6 = 1.0 / t2
+    x_bar = t3 * math.cos(t2) * t5 - t4 * z - t0 / t2 * t6 * t5 + t6 * z + t1 * z
+    z_bar = t6 * x - t4 * x + t1 * x
     return (x_bar, z_bar)
 '''
 

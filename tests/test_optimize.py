@@ -56,9 +56,12 @@ def test_signs_move_outwards_and_are_absorbed():
     assert simplify_op(Op("mul", (Var("n"), x)), defs) == Op("neg", (Op("mul", (y, x)),))
 
 
-def test_multiplying_by_a_reciprocal_becomes_a_division():
+def test_multiplying_by_an_unshared_reciprocal_becomes_a_division():
     defs = {"r": Op("div", (Const(1.0), y))}
-    assert simplify_op(Op("mul", (x, Var("r"))), defs) == Op("div", (x, y))
+    product = Op("mul", (x, Var("r")))
+    assert simplify_op(product, defs, uses={"r": 1}) == Op("div", (x, y))
+    # A shared reciprocal stays: one division, then multiplications.
+    assert simplify_op(product, defs, uses={"r": 2}) == product
 
 
 def fn(body, result, params=("x", "y")):
