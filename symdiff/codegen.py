@@ -394,7 +394,32 @@ def _shape(printer, op, args):
     return ast.Subscript(ast.Attribute(args[0], "shape"), ast.Constant(axis))
 
 
+_ELEMENTWISE_HELPER = """\
+def {name}(x):
+    \"\"\"math.{func} of every element (NumPy has no ufunc for it), for Numba.\"\"\"
+    flat = x.ravel()
+    out = np.empty(flat.size)
+    for i in range(flat.size):
+        out[i] = math.{func}(flat[i])
+    return out.reshape(x.shape)"""
+
+
+def _math_elementwise(func):
+    def spell(printer, op, args):
+        if printer.kind(op.args[0]).rank == 0:
+            return printer.call(f"math.{func}", args)
+        name = printer.helper(
+            f"_{func}_array", _ELEMENTWISE_HELPER.format(name=f"_{func}_array", func=func)
+        )
+        printer.modules.update(("math", "np"))
+        return ast.Call(ast.Name(name), args, [])
+
+    return spell
+
+
 _SPECIAL = {
+    "erf": _math_elementwise("erf"),
+    "erfc": _math_elementwise("erfc"),
     "dot": lambda p, op, args: p.call("np.dot", args),
     "outer": lambda p, op, args: p.call("np.outer", args),
     "transpose": lambda p, op, args: ast.Attribute(args[0], "T"),

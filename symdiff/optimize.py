@@ -250,10 +250,38 @@ def _coalesce(fn: ir.Function) -> ir.Function:
     )
 
 
+# Operations that read only the shape of one operand: which one.
+_SHAPE_ONLY = {"size": 0, "shape": 0, "zeros_like": 0, "ones_like": 0, "broadcast_like": 1,
+               "reshape_like": 1, "scatter": 1, "sum_to": 1}  # fmt: skip
+
+
+def _same_shape(atom, defs: dict, kinds: dict):
+    """A value with the shape of ``atom`` that is computed earlier (an operand
+    of the same kind of an elementwise operation), so that ``atom`` itself
+    need not be computed just for its shape."""
+    while isinstance(atom, Var) and atom.name in defs and atom.name in kinds:
+        source = defs[atom.name]
+        if not PRIMITIVES[source.prim].elementwise:
+            break
+        same = [
+            a for a in source.args if isinstance(a, Var) and kinds.get(a.name) == kinds[atom.name]
+        ]
+        if not same:
+            break
+        atom = same[0]
+    return atom
+
+
 def _shape_source(op: Op, defs: dict, kinds: dict):
-    """Read ``t.size``/``t.shape[k]`` from the operands of ``t``'s operation when
-    their shapes determine it, so that ``t`` itself need not be computed."""
-    if op.prim not in ("size", "shape") or not isinstance(op.args[0], Var):
+    """Read shapes from where they are known first (see ``_same_shape``), and
+    ``t.size``/``t.shape[k]`` of reductions and products from their operands."""
+    index = _SHAPE_ONLY.get(op.prim)
+    if index is None or not isinstance(op.args[index], Var):
+        return op
+    args = list(op.args)
+    args[index] = _same_shape(args[index], defs, kinds)
+    op = Op(op.prim, tuple(args), op.attrs)
+    if op.prim not in ("size", "shape"):
         return op
     target = op.args[0].name
     kind, source = kinds.get(target), defs.get(target)
@@ -270,12 +298,7 @@ def _shape_source(op: Op, defs: dict, kinds: dict):
             return op
         return _shape_source(Op("shape", (atom,), (("axis", k),)), defs, kinds)
 
-    prim = PRIMITIVES[source.prim]
-    if prim.elementwise:
-        for arg in source.args:
-            if isinstance(arg, Var) and kinds.get(arg.name) == kind:
-                return shape_of(arg, axis)
-    elif source.prim in ("sum", "amax", "amin", "prod"):
+    if source.prim in ("sum", "amax", "amin", "prod"):
         attrs = dict(source.attrs)
         k = attrs.get("axis")
         x = source.args[0]

@@ -182,15 +182,6 @@ def _where_kind(kinds, atoms, attrs):
     return Kind(dtype, k.rank, k.unit)
 
 
-def _scalar_only(name):
-    def rule(kinds, atoms, attrs):
-        if any(k.rank for k in kinds):
-            raise RankError(f"{name} is not available on arrays")
-        return _float(kinds, atoms, attrs)
-
-    return rule
-
-
 def _dot_kind(kinds, atoms, attrs):
     ra, rb = kinds[0].rank, kinds[1].rank
     if ra == 0 or rb == 0:
@@ -400,8 +391,8 @@ _row("log2", 1, (C, "math.log2"), "np.log2", math.log2, lambda a: sp.log(a, 2), 
 _row("log10", 1, (C, "math.log10"), "np.log10", math.log10, lambda a: sp.log(a, 10), lambda x, ans: (1.0 / (x * math.log(10.0)),), kind=_float)
 _row("sqrt", 1, (C, "math.sqrt"), "np.sqrt", math.sqrt, sp.sqrt, lambda x, ans: (0.5 / ans,), kind=_float)
 _row("hypot", 2, (C, "math.hypot"), "np.hypot", math.hypot, lambda a, b: sp.sqrt(a**2 + b**2), lambda x, y, ans: (x / ans, y / ans), kind=_float)
-_row("erf", 1, (C, "math.erf"), None, math.erf, sp.erf, lambda x, ans: (2.0 / math.sqrt(math.pi) * exp(-(x**2)),), kind=_scalar_only("erf"))
-_row("erfc", 1, (C, "math.erfc"), None, math.erfc, sp.erfc, lambda x, ans: (-2.0 / math.sqrt(math.pi) * exp(-(x**2)),), kind=_scalar_only("erfc"))
+_row("erf", 1, (C, "math.erf"), "special", math.erf, sp.erf, lambda x, ans: (2.0 / math.sqrt(math.pi) * exp(-(x**2)),), kind=_float)
+_row("erfc", 1, (C, "math.erfc"), "special", math.erfc, sp.erfc, lambda x, ans: (-2.0 / math.sqrt(math.pi) * exp(-(x**2)),), kind=_float)
 _row("abs", 1, (C, "abs"), "np.abs", abs, sp.Abs, lambda x, ans: (sign(x),))
 _row("sign", 1, (C, "np.sign"), "np.sign", _sign, sp.sign, lambda x, ans: (None,), differentiable=False)
 _row("copysign", 2, (C, "math.copysign"), "np.copysign", math.copysign, lambda a, b: sp.Abs(a) * sp.sign(b), lambda x, y, ans: (sign(x) * copysign(1.0, y), None), kind=_float)
@@ -596,6 +587,13 @@ _NUMPY_ELEMENTWISE = {
 }  # fmt: skip
 for _np_name, _prim in _NUMPY_ELEMENTWISE.items():
     _register(getattr(np, _np_name), _prim)
+try:  # SciPy's ufuncs for what NumPy lacks
+    import scipy.special as _special
+
+    _register(_special.erf, "erf")
+    _register(_special.erfc, "erfc")
+except ImportError:  # pragma: no cover - scipy is a dependency
+    pass
 
 
 def primitive_for(obj) -> str | None:

@@ -84,6 +84,12 @@ class _Reverse:
                 contribs.setdefault(value.name, []).append(y_bar)
             return
         prim = PRIMITIVES[value.prim]
+        broadcast = prim.elementwise and any(
+            self.active(a) and needs_sum(self.an.kind(a), self.kinds[stmt.target])
+            for a in value.args
+        )
+        if broadcast:  # summing over broadcast axes needs every element's adjoint
+            y_bar = self.full(b, y_bar, stmt.target)
         args, ans, g = list(map(lift, value.args)), lift(Var(stmt.target)), lift(y_bar)
         if prim.partials is not None:
             partials = prim.partials(*args, ans)

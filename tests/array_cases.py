@@ -1,6 +1,9 @@
 """Array functions for test_arrays.py: one per array primitive, plus models."""
 
+import math
+
 import numpy as np
+from scipy.special import erf, erfc
 
 
 # -- elementwise, with broadcasting -------------------------------------------
@@ -18,6 +21,10 @@ def a_sqrt_tanh(x):
 
 def a_abs_sign(x):
     return np.sum(np.abs(x) + np.sign(x) * x**3)
+
+
+def a_erf(x):
+    return np.sum(np.sin(x) * math.erf(0.3) + erf(x) * x - erfc(x.reshape((2, 2))).sum())
 
 
 def a_power(x, y):

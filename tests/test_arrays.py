@@ -26,6 +26,7 @@ CASES = [
     (ac.a_exp_log, (r(2, 3),)),
     (ac.a_sqrt_tanh, (r(4),)),
     (ac.a_abs_sign, (r(5),)),
+    (ac.a_erf, (r(4),)),
     (ac.a_power, (r(3), r(3, low=0.5, high=2.0))),
     (ac.a_div, (r(2, 2), r(2))),
     (ac.a_arctan2_hypot, (r(3), r(3, low=0.5, high=1.0))),
@@ -60,7 +61,7 @@ CASES = [
     (ac.a_branch, (r(3, high=-0.1),)),
 ]
 IDS = [f"{fn.__name__}-{i}" for i, (fn, _) in enumerate(CASES)]
-JIT_SUBSET = {"a_exp_log", "a_bias", "a_column", "a_keepdims", "a_dot_mv", "a_matmul",
+JIT_SUBSET = {"a_erf", "a_exp_log", "a_bias", "a_column", "a_keepdims", "a_dot_mv", "a_matmul",
               "a_max", "a_index_2d", "a_mean", "a_where"}  # fmt: skip
 
 

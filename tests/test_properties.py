@@ -301,13 +301,15 @@ class _Builder:
                         lines.append(f"{pad}elif {self.cond(names, flags, 2)}:")
                     else:
                         lines.append(f"{pad}else:")
+                    early = self.early_returns > 0 and self.chance(2)
+                    self.early_returns -= early
                     sub = self.block(
                         names,
                         flags,
                         indent + 1,
                         depth - 1,
                         self.draw(st.integers(1, 3)),
-                        must_return=self.chance(2),
+                        must_return=early,
                     )
                     lines.extend(sub[0])
                     outcomes.append(sub)
