@@ -298,73 +298,14 @@ def main() -> None:
     base, primal_label = rows[1][0], rows[0][0]
     g_label, spec_label = rows[3][0], rows[4][0]
 
-    # Replicas of the user-facing call, built up one step at a time and timed
-    # alongside the variants, to see where its overhead goes (breakdown below).
-    # The last step mirrors symdiff's _Specialised.__call__ hot path at the time
-    # of writing; the breakdown prints the real g(x, z) next to it.
+    # The floor of any call from Python into Numba, to see what the
+    # user-facing entry adds on top of the compiled gradient (breakdown below).
     @njit
     def trivial(x, z):
         return x, z
 
     trivial(X, Z)
-    key_fn = getattr(symdiff.api, "signature_key", None)
-    if key_fn is None:  # older symdiff: the key was built inline
-
-        def key_fn(args):
-            return tuple(map(type, args))
-
-    args = (X, Z)
-    assert key_fn(args) in g_rev._impls, "symdiff's table key changed; update this benchmark"
-
-    class Step1:  # a Python-level __call__ forwarding *args
-        def __init__(self, impl):
-            self.impl = impl
-            self._impls = {key_fn(args): impl}
-            self._nargs = len(args)
-
-        def __call__(self, *args):
-            return self.impl(*args)
-
-    class Step2(Step1):  # + **kwargs and the argument-count check
-        def __call__(self, *args, **kwargs):
-            if kwargs or len(args) != self._nargs:
-                raise TypeError
-            return self.impl(*args)
-
-    class Step3(Step1):  # + the signature key and the table lookup
-        def __call__(self, *args, **kwargs):
-            if kwargs or len(args) != self._nargs:
-                raise TypeError
-            try:
-                impl = self._impls[key_fn(args)]
-            except KeyError:
-                raise
-            return impl(*args)
-
-    class Step4(Step1):  # + the try/except around the compiled call
-        def __call__(self, *args, **kwargs):
-            if kwargs or len(args) != self._nargs:
-                raise TypeError
-            try:
-                impl = self._impls[key_fn(args)]
-            except KeyError:
-                raise
-            try:
-                return impl(*args)
-            except (ValueError, IndexError, AssertionError):
-                raise
-
-    pieces = {
-        "floor": call_stmt(trivial),
-        "step1": call_stmt(Step1(spec_rev)),
-        "step2": call_stmt(Step2(spec_rev)),
-        "step3": call_stmt(Step3(spec_rev)),
-        "step4": call_stmt(Step4(spec_rev)),
-        "key": ("key_fn(args)", {"key_fn": key_fn, "args": args}),
-        "map": ("tuple(map(type, args))", {"args": args}),
-        "key2": ("(type(a), type(b))", {"a": X, "b": Z}),
-        "lookup": ("impls[key]", {"impls": g_rev._impls, "key": key_fn(args)}),
-    }
+    pieces = {"floor": call_stmt(trivial)}
     py_ns = best_python_ns({label: call_stmt(fn) for label, fn, _, _ in rows} | pieces)
     nb_ns, sums = best_numba_ns({label: (fn, pair) for label, _, fn, pair in rows if fn})
     # the in-Numba loops over the gradients must all have summed the same numbers
@@ -400,22 +341,12 @@ def main() -> None:
 
     spec_ns, g_ns = py_ns[spec_label], py_ns[g_label]
     print("   Where the time of a call from Python goes (reverse mode, ns per call).")
-    print("   '+' lines: the difference made by each step of a wrapper built up step by step")
-    print("   to mirror symdiff's _Specialised.__call__; '[' lines: timed in isolation.")
     rows_bd = [
         ("g.specialize(...)(x, z): the raw Numba dispatcher", spec_ns),
         ("  [of which the compiled gradient (in-Numba time)", nb_ns[spec_label]),
         ("  [Numba dispatcher floor (@njit fn returning its 2 args)", py_ns["floor"]),
-        ("+ Python-level __call__(self, *args) forwarding to it", py_ns["step1"] - spec_ns),
-        ("+ **kwargs and `if kwargs or len(args) != self._nargs`", py_ns["step2"] - py_ns["step1"]),
-        ("+ key = signature_key(args); impl = self._impls[key]", py_ns["step3"] - py_ns["step2"]),
-        ("    [signature_key(args) alone", py_ns["key"]),
-        ("    [tuple(map(type, args)) alone", py_ns["map"]),
-        ("    [for comparison, (type(a), type(b))", py_ns["key2"]),
-        ("    [self._impls[key] alone", py_ns["lookup"]),
-        ("+ try/except around impl(*args)", py_ns["step4"] - py_ns["step3"]),
-        ("= the mirror wrapper", py_ns["step4"]),
-        ("g(x, z): symdiff's user-facing callable", g_ns),
+        ("+ symdiff's entry function (type lookup, then the dispatcher)", g_ns - spec_ns),
+        ("= g(x, z): symdiff's user-facing callable", g_ns),
     ]
     wb = max(len(r[0]) for r in rows_bd)
     for label, value in rows_bd:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import ast
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -587,19 +588,21 @@ _NUMPY_ELEMENTWISE = {
 }  # fmt: skip
 for _np_name, _prim in _NUMPY_ELEMENTWISE.items():
     _register(getattr(np, _np_name), _prim)
-try:  # SciPy's ufuncs for what NumPy lacks
-    import scipy.special as _special
-
-    _register(_special.erf, "erf")
-    _register(_special.erfc, "erfc")
-except ImportError:  # pragma: no cover - scipy is a dependency
-    pass
+# SciPy's ufuncs for what NumPy lacks, recognised without importing SciPy
+# (a function that uses them has imported it already).
+_SCIPY_SPECIAL = {"erf": "erf", "erfc": "erfc"}
 
 
 def primitive_for(obj) -> str | None:
     """The primitive a Python callable stands for, or None."""
     entry = CALLABLES.get(id(obj))
-    return entry[1] if entry is not None and entry[0] is obj else None
+    if entry is not None and entry[0] is obj:
+        return entry[1]
+    special = sys.modules.get("scipy.special")
+    name = getattr(obj, "__name__", None)
+    if special is not None and name in _SCIPY_SPECIAL and getattr(special, name, None) is obj:
+        return _SCIPY_SPECIAL[name]
+    return None
 
 
 def supported_names() -> str:
