@@ -118,6 +118,9 @@ def others(problem, args):
     try:
         import torch
 
+        # One intra-op thread: on a 2-core machine its default pool spins and
+        # is several times slower on problems this small.
+        torch.set_num_threads(1)
         tensors = [torch.tensor(a) for a in args]
         n_diff = 1 if problem == "mse" else 6
         for t in tensors[:n_diff]:
@@ -137,7 +140,7 @@ def others(problem, args):
             loss.backward()
             return [t.grad for t in tensors[:n_diff]]
 
-        tools[f"torch {torch.__version__} backward"] = run_torch
+        tools[f"torch {torch.__version__} backward, 1 thread"] = run_torch
     except ImportError:
         pass
     return tools
