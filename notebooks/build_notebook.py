@@ -1,0 +1,291 @@
+"""Build and execute notebooks/derivatives_compared.ipynb (stored with its outputs).
+
+    python notebooks/build_notebook.py
+
+The notebook's cells live here as text so that changes to them are reviewed
+as code; the test suite executes the stored notebook.
+"""
+
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+HERE = Path(__file__).resolve().parent
+NOTEBOOK = HERE / "derivatives_compared.ipynb"
+
+CELLS = [
+    (
+        "markdown",
+        """\
+# Finite differences, symbolic differentiation and automatic differentiation
+
+Three ways to get the derivatives of
+
+$$y = e^{xz} + \\frac{xz}{\\ln x} + \\frac{\\sin(\\ln x)}{xz}$$
+
+at $x = 2$, $z = 3$ and beyond: what each costs, how accurate it is, and why
+reverse-mode automatic differentiation is what training a model needs.""",
+    ),
+    (
+        "code",
+        """\
+import math
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import sympy as sp
+
+import symdiff
+from symdiff import derivative_source, grad, jvp
+
+
+def f(x, z):
+    return math.exp(x * z) + x * z / math.log(x) + math.sin(math.log(x)) / (x * z)
+
+
+X0, Z0 = 2.0, 3.0
+f(X0, Z0)""",
+    ),
+    (
+        "markdown",
+        """\
+## The exact answer (SymPy, 50 digits)
+
+Every method below is compared with this reference.""",
+    ),
+    (
+        "code",
+        """\
+x, z = sp.symbols("x z", positive=True)
+y = sp.exp(x * z) + x * z / sp.log(x) + sp.sin(sp.log(x)) / (x * z)
+point = {x: sp.Float(2, 50), z: sp.Float(3, 50)}
+exact = np.array([float(sp.diff(y, v).evalf(50, subs=point)) for v in (x, z)])
+exact""",
+    ),
+    (
+        "markdown",
+        """\
+## 1. Finite differences
+
+$\\partial f/\\partial x \\approx (f(x+h) - f(x))/h$ (forward) or
+$(f(x+h) - f(x-h))/2h$ (central).  Shrinking $h$ reduces the truncation error
+($\\propto h$ or $h^2$) until round-off ($\\propto \\varepsilon/h$) takes over: the
+error is smallest near $h \\approx \\sqrt\\varepsilon$ (forward) or
+$\\sqrt[3]\\varepsilon$ (central), and never reaches machine precision.""",
+    ),
+    (
+        "code",
+        """\
+steps = np.logspace(-15, -1, 57)
+forward_err = [abs((f(X0 + h, Z0) - f(X0, Z0)) / h - exact[0]) / abs(exact[0]) for h in steps]
+central_err = [abs((f(X0 + h, Z0) - f(X0 - h, Z0)) / (2 * h) - exact[0]) / abs(exact[0]) for h in steps]
+
+fig, ax = plt.subplots(figsize=(6, 4))
+ax.loglog(steps, forward_err, "o-", ms=3, label="forward difference")
+ax.loglog(steps, central_err, "s-", ms=3, label="central difference")
+ax.loglog(steps, steps * 10, "k:", lw=1, label="truncation ~ h")
+ax.loglog(steps, 1e-16 / steps * 10, "k--", lw=1, label="round-off ~ eps / h")
+ax.set_xlabel("step h"); ax.set_ylabel("relative error in df/dx"); ax.set_ylim(1e-13, 10)
+ax.legend(); ax.set_title("Finite differences at x = 2, z = 3")
+plt.show()
+print(f"best forward: {min(forward_err):.1e} at h = {steps[np.argmin(forward_err)]:.0e}")
+print(f"best central: {min(central_err):.1e} at h = {steps[np.argmin(central_err)]:.0e}")""",
+    ),
+    (
+        "markdown",
+        """\
+A gradient by finite differences costs $n + 1$ (forward) or $2n$ (central)
+evaluations of the function for $n$ inputs: the cost grows with the number of
+inputs, which is hopeless for a model with thousands of parameters.""",
+    ),
+    (
+        "markdown",
+        """\
+## 2. Symbolic differentiation (SymPy)
+
+Exact, but the derivative is an expression that grows with the depth of the
+computation.  Take a composition $g_0 = x$, $g_{k+1} = \\sin(g_k)\\,e^{g_k/2}$:""",
+    ),
+    (
+        "code",
+        """\
+sizes, cse_sizes, seconds = [], [], []
+depths = range(1, 8)
+for depth in depths:
+    g = x
+    for _ in range(depth):
+        g = sp.sin(g) * sp.exp(g / 2)
+    start = time.perf_counter()
+    dg = sp.diff(g, x)
+    seconds.append(time.perf_counter() - start)
+    sizes.append(sp.count_ops(dg))
+    replacements, reduced = sp.cse(dg)
+    cse_sizes.append(sum(sp.count_ops(e) for _, e in replacements) + sp.count_ops(reduced[0]))
+
+fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.5))
+a1.semilogy(list(depths), sizes, "o-", label="derivative expression")
+a1.semilogy(list(depths), cse_sizes, "s-", label="after cse()")
+a1.set_xlabel("depth"); a1.set_ylabel("operations"); a1.legend()
+a2.semilogy(list(depths), seconds, "o-")
+a2.set_xlabel("depth"); a2.set_ylabel("seconds for sp.diff")
+plt.show()
+list(zip(depths, sizes, cse_sizes))""",
+    ),
+    (
+        "markdown",
+        """\
+The expression swells exponentially; common-subexpression elimination brings
+it back to a size proportional to the computation, which is what automatic
+differentiation produces directly.""",
+    ),
+    (
+        "markdown",
+        """\
+## 3. Automatic differentiation with symdiff
+
+symdiff reads the source of `f`, writes the derivative code, and compiles it with
+Numba.  The reverse-mode gradient, as it runs:""",
+    ),
+    (
+        "code",
+        """\
+print(derivative_source(f, X0, Z0, argnums=(0, 1), mode="reverse"))""",
+    ),
+    (
+        "code",
+        """\
+print(derivative_source(f, X0, Z0, argnums=(0, 1), kind="jvp"))""",
+    ),
+    (
+        "code",
+        """\
+reverse = grad(f, argnums=(0, 1), mode="reverse")
+forward = grad(f, argnums=(0, 1), mode="forward")
+for name, g in (("reverse", reverse), ("forward", forward)):
+    value = np.array(g(X0, Z0))
+    print(f"{name:8} {value}  relative error {np.max(np.abs(value / exact - 1)):.1e}")
+print(symdiff.check_grad(f, X0, Z0))""",
+    ),
+    (
+        "markdown",
+        """\
+Exact to rounding.  Now the cost of a full gradient as the number of inputs $n$
+grows, for $h(\\mathbf{w}) = \\sum_i \\sin(w_i)\\,e^{w_{n-1-i}}$: central finite
+differences need $2n$ evaluations, forward mode $n$ directional derivatives,
+reverse mode one forward and one backward sweep whatever $n$.""",
+    ),
+    (
+        "code",
+        """\
+import pathlib, sys, importlib
+
+source = '''import numpy as np
+
+
+def h(w):
+    return np.sum(np.sin(w) * np.exp(w[::-1]))
+'''
+pathlib.Path("_scaling.py").write_text(source)
+sys.path.insert(0, ".")
+h = importlib.import_module("_scaling").h
+
+h_rev = grad(h, mode="reverse")
+h_fwd = grad(h, mode="forward")
+
+
+def central(fun, w, step=1e-5):
+    out = np.empty_like(w)
+    for i in range(w.size):
+        e = np.zeros_like(w); e[i] = step
+        out[i] = (fun(w + e) - fun(w - e)) / (2 * step)
+    return out
+
+
+def per_call(fun, w, budget=0.2):
+    fun(w)
+    calls, start = 0, time.perf_counter()
+    while time.perf_counter() - start < budget:
+        fun(w); calls += 1
+    return (time.perf_counter() - start) / calls
+
+
+dims = [2, 8, 32, 128, 512]
+times = {"central differences": [], "forward mode": [], "reverse mode": []}
+for n in dims:
+    w = np.linspace(-1, 1, n)
+    times["central differences"].append(per_call(lambda v: central(h, v), w))
+    times["forward mode"].append(per_call(h_fwd, w))
+    times["reverse mode"].append(per_call(h_rev, w))
+
+fig, ax = plt.subplots(figsize=(6, 4))
+for name, ts in times.items():
+    ax.loglog(dims, ts, "o-", label=name)
+ax.set_xlabel("number of inputs n"); ax.set_ylabel("seconds per gradient"); ax.legend()
+plt.show()""",
+    ),
+    (
+        "markdown",
+        """\
+## Summary at x = 2, z = 3""",
+    ),
+    (
+        "code",
+        """\
+def timed(fun, budget=0.2):
+    fun()
+    calls, start = 0, time.perf_counter()
+    while time.perf_counter() - start < budget:
+        fun(); calls += 1
+    return (time.perf_counter() - start) / calls
+
+
+df_sym = [sp.lambdify((x, z), sp.diff(y, v), "math") for v in (x, z)]
+hc = 6e-6
+methods = {
+    "forward difference (h=1e-8)": lambda: np.array([(f(X0 + 1e-8, Z0) - f(X0, Z0)) / 1e-8,
+                                                     (f(X0, Z0 + 1e-8) - f(X0, Z0)) / 1e-8]),
+    "central difference (h=6e-6)": lambda: np.array([(f(X0 + hc, Z0) - f(X0 - hc, Z0)) / (2 * hc),
+                                                     (f(X0, Z0 + hc) - f(X0, Z0 - hc)) / (2 * hc)]),
+    "SymPy, lambdified": lambda: np.array([d(X0, Z0) for d in df_sym]),
+    "symdiff forward mode": lambda: np.array(forward(X0, Z0)),
+    "symdiff reverse mode": lambda: np.array(reverse(X0, Z0)),
+}
+print(f"{'method':<30} {'max rel. error':>15} {'time per gradient':>18}")
+for name, run in methods.items():
+    error = np.max(np.abs(run() / exact - 1))
+    print(f"{name:<30} {error:15.1e} {timed(run) * 1e6:15.2f} us")""",
+    ),
+    (
+        "markdown",
+        """\
+Finite differences lose half or more of the digits and cost grows with the
+inputs; symbolic differentiation is exact but its expressions swell; symdiff's
+derivatives are exact to rounding, readable, and compiled: a reverse-mode
+gradient costs a small multiple of the function whatever the number of inputs.""",
+    ),
+]
+
+
+def build() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    for kind, text in CELLS:
+        make = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
+        nb.cells.append(make(text))
+    return nb
+
+
+if __name__ == "__main__":
+    notebook = build()
+    NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}
+    ).execute()
+    nbformat.write(notebook, NOTEBOOK)
+    (HERE / "_scaling.py").unlink(missing_ok=True)
+    print(f"wrote {NOTEBOOK}")
