@@ -9,7 +9,9 @@
     symdiff export FILE.py:func -o grad_func.py [--mode ...] [--wrt ...] [--kind ...]
         write a standalone module (numpy and math; numba when installed)
 
-Parameters are floats unless annotated ``int`` or ``bool`` in the source.
+Parameters are floats unless annotated ``int`` or ``bool`` in the source; array
+parameters are declared with ``--rank NAME=R`` (``--rank X=2`` for a matrix).
+Colour is used when writing to a terminal (not when ``NO_COLOR`` is set).
 User mistakes print ``file:line:col: message`` on stderr and exit with 1;
 usage mistakes (a missing file or function) exit with 2.
 """
@@ -19,11 +21,12 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import inspect
+import os
 import sys
 from pathlib import Path
 
 from . import api
-from .errors import SymDiffError
+from .errors import Loc, SymDiffError, UnsupportedSyntaxError
 from .verify import check_grad
 
 
@@ -40,8 +43,9 @@ def _load(target: str):
     try:
         spec.loader.exec_module(module)
     except SyntaxError as exc:
-        raise _UsageError(
-            f"{exc.filename}:{exc.lineno}:{exc.offset or 0}: syntax error: {exc.msg}"
+        loc = Loc(exc.filename or str(path), exc.lineno or 1, max((exc.offset or 1) - 1, 0))
+        raise UnsupportedSyntaxError(
+            f"syntax error: {exc.msg}", loc, "fix the file so that Python can import it"
         ) from None
     fn = getattr(module, func_name, None)
     if fn is None:
@@ -53,16 +57,53 @@ class _UsageError(Exception):
     pass
 
 
-def _example_args(fn):
-    """One argument per parameter, of the annotated kind (float by default)."""
+def _example_args(fn, ranks=None):
+    """One argument per parameter, of the annotated kind (float by default);
+    arrays (``--rank NAME=R``) of rank R."""
+    import numpy as np
+
+    ranks = dict(ranks or {})
     values = {int: 1, bool: True}
     args = []
     for param in inspect.signature(fn).parameters.values():
         annotation = param.annotation
+        if param.name in ranks:
+            args.append(np.full((3,) * ranks.pop(param.name), 1.0))
+            continue
+        if annotation is np.ndarray or annotation == "np.ndarray":
+            raise _UsageError(
+                f"parameter {param.name!r} is an array: give its rank with --rank {param.name}=2"
+            )
         if isinstance(annotation, str):
             annotation = {"int": int, "bool": bool}.get(annotation, float)
         args.append(values.get(annotation, 1.0))
+    if ranks:
+        raise _UsageError(f"--rank: {fn.__name__} has no parameter {next(iter(ranks))!r}")
     return args
+
+
+def _ranks(items):
+    ranks = {}
+    for item in items or ():
+        name, sep, text = item.partition("=")
+        if not sep or not text.strip().isdigit():
+            raise _UsageError(f"--rank {item!r}: expected NAME=RANK, e.g. --rank X=2")
+        ranks[name.strip()] = int(text)
+    return ranks
+
+
+def _paint(text: str, color: str, stream) -> str:
+    """ANSI colour when writing to a terminal (and NO_COLOR is not set)."""
+    codes = {"red": "1;31", "green": "1;32", "bold": "1"}
+    if not getattr(stream, "isatty", lambda: False)() or os.environ.get("NO_COLOR"):
+        return text
+    return f"\033[{codes[color]}m{text}\033[0m"
+
+
+def _error(exc: SymDiffError) -> str:
+    """``file:line:col: message`` in bold red on a terminal, then the rest."""
+    first, _, rest = str(exc).partition("\n")
+    return _paint(first, "red", sys.stderr) + ("\n" + rest if rest else "")
 
 
 _EXPORT_FOOTER = """
@@ -81,9 +122,15 @@ else:
 
 
 def _argnums(fn, args, wrt):
+    """``--wrt`` as argnums: one name gives one derivative, several a tuple;
+    by default every float parameter (scalar or array)."""
     params = list(inspect.signature(fn).parameters)
     if not wrt:
-        return tuple(i for i, a in enumerate(args) if isinstance(a, float))
+        return tuple(
+            i
+            for i, a in enumerate(args)
+            if isinstance(a, float) or getattr(a, "dtype", None) == float
+        )
     names = [n.strip() for n in wrt.split(",") if n.strip()]
     unknown = [n for n in names if n not in params]
     if unknown:
@@ -91,6 +138,8 @@ def _argnums(fn, args, wrt):
             f"--wrt: {fn.__name__} has no parameter {unknown[0]!r} "
             f"(parameters: {', '.join(params)})"
         )
+    if len(names) == 1:
+        return params.index(names[0])
     return tuple(params.index(n) for n in names)
 
 
@@ -124,6 +173,9 @@ def _options(parser, with_kind=True):
         parser.add_argument("--mode", choices=api.MODES, default="reverse")
         parser.add_argument("--kind", choices=api.KINDS, default="grad")
         parser.add_argument("--no-optimize", action="store_true", help="unsimplified code")
+        parser.add_argument(
+            "--rank", action="append", metavar="NAME=R", help="NAME is an array of rank R"
+        )
 
 
 def main(argv=None) -> int:
@@ -150,9 +202,12 @@ def main(argv=None) -> int:
             args = _point(fn, options.at)
             wrt = _argnums(fn, args, options.wrt) if options.wrt else None
             report = check_grad(fn, *args, argnums=wrt, jit=False)
-            print(report)
+            text = str(report)
+            verdict = text.rsplit("\n", 1)[-1]
+            color = "green" if report.ok else "red"
+            print(text[: len(text) - len(verdict)] + _paint(verdict, color, sys.stdout))
             return 0 if report.ok else 1
-        args = _example_args(fn)
+        args = _example_args(fn, _ranks(options.rank))
         source = api.derivative_source(
             fn,
             *args,
@@ -162,7 +217,7 @@ def main(argv=None) -> int:
             optimized=not options.no_optimize,
         )
     except SymDiffError as exc:
-        print(str(exc), file=sys.stderr)
+        print(_error(exc), file=sys.stderr)
         return 1
     except _UsageError as exc:
         print(f"symdiff: {exc}", file=sys.stderr)

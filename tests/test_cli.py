@@ -97,3 +97,41 @@ def test_export_writes_a_standalone_module(tmp_path):
     assert check.returncode == 0, check.stderr
     gx, gz = eval(check.stdout)
     assert abs(gx - 1208.3812151266097) < 1e-9 and abs(gz - 809.7074792185641) < 1e-9
+
+
+def test_array_parameters_are_declared_with_rank(tmp_path):
+    model = tmp_path / "model.py"
+    model.write_text(
+        "import numpy as np\n\n\ndef loss(w, X: np.ndarray, y):\n"
+        "    return np.mean((X @ w - y) ** 2)\n"
+    )
+    out = run(f"{model}:loss", "--rank", "w=1", "--rank", "X=2", "--rank", "y=1", "--wrt", "w")
+    assert out.returncode == 0, out.stderr
+    assert "w_bar = X.T @ (2 * (X @ w - y) / X.shape[0])" in out.stdout
+    out = run(f"{model}:loss", "--rank", "w=1")
+    assert out.returncode == 2 and "--rank X=2" in out.stderr
+
+
+def test_syntax_error_in_the_file(tmp_path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("def f(x):\n    return x +\n")
+    out = run(f"{broken}:f")
+    assert out.returncode == 1
+    assert out.stderr.startswith(f"{broken}:2:") and "syntax error" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_colour_only_on_a_terminal(monkeypatch):
+    from symdiff import cli
+
+    class Terminal:
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert cli._paint("OK", "green", Terminal()) == "\033[1;32mOK\033[0m"
+    assert cli._paint("OK", "green", object()) == "OK"  # a pipe or a file
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert cli._paint("OK", "green", Terminal()) == "OK"
+    out = run(f"{EXAMPLE}:f")  # captured: not a terminal
+    assert "\033[" not in out.stdout + out.stderr
