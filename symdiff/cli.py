@@ -129,7 +129,7 @@ def _argnums(fn, args, wrt):
         return tuple(
             i
             for i, a in enumerate(args)
-            if isinstance(a, float) or getattr(a, "dtype", None) == float
+            if isinstance(a, float) or getattr(getattr(a, "dtype", None), "kind", "") == "f"
         )
     names = [n.strip() for n in wrt.split(",") if n.strip()]
     unknown = [n for n in names if n not in params]
