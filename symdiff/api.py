@@ -338,7 +338,10 @@ class _Specialised:
     def _forward_array_gradient(self, args):
         """Forward mode over array inputs: one JVP per input element (the cost
         forward mode has by nature: use reverse mode for many inputs)."""
-        argnums, single = normalize_argnums(self.argnums, parsed(self.fn))
+        primal = parsed(self.fn)
+        argnums, single = normalize_argnums(self.argnums, primal)
+        kinds = tuple(kind_of(a, primal, i) for i, a in enumerate(args))
+        derive(self.fn, kinds, argnums, single, "reverse", self.kind)  # checks the output
         jvp_impl = _jvp_cache(self.fn, argnums, self.jit)
         kind = self.kind
 

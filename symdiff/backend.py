@@ -8,9 +8,9 @@ and debuggers show the generated code, and Numba's own disk cache
 directory cannot be written, the source is registered in ``linecache``
 instead (tracebacks still show it; nothing is cached on disk).
 
-``jit=True`` compiles with ``numba.njit(error_model="numpy")``: division by
-zero and math functions outside their domain give ``inf``/``nan`` as IEEE
-arithmetic does, instead of raising.  ``jit=False`` runs the very same source
+``jit=True`` compiles with ``numba.njit(error_model="numpy", boundscheck=True)``:
+division by zero and math functions outside their domain give ``inf``/``nan``
+as IEEE arithmetic does, instead of raising, and indices are checked.  ``jit=False`` runs the very same source
 as plain Python with the same semantics: ``math`` is bound to an IEEE
 version (NumPy's scalar functions) and float arguments are passed as
 ``numpy.float64``.
@@ -123,10 +123,13 @@ def compile_source(source: str, name: str, jit: bool = True):
         import numba
 
         cacheable = not module.__file__.startswith("<")
+        # Bounds checks: an index out of range raises IndexError (reported at
+        # the user's line) instead of writing outside an array.
+        options = {"cache": cacheable, "error_model": "numpy", "boundscheck": True}
         for helper, value in list(vars(module).items()):  # helpers the function calls
             if helper.startswith("_") and isinstance(value, types.FunctionType):
-                setattr(module, helper, numba.njit(cache=cacheable, error_model="numpy")(value))
-        return numba.njit(cache=cacheable, error_model="numpy")(py_func)
+                setattr(module, helper, numba.njit(**options)(value))
+        return numba.njit(**options)(py_func)
     namespace = dict(module.__dict__)
     namespace["math"] = IEEE_MATH
     plain = types.FunctionType(py_func.__code__, namespace, name)

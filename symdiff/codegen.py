@@ -360,11 +360,32 @@ def _sum_to(printer, op, args):
         return printer.call("np.sum", [value])
     for _ in range(g.rank - target.rank):
         value = printer.call("np.sum", [value], [("axis", ast.Constant(0))])
-    for axis in target.unit:
-        if axis - (target.rank - g.rank) not in g.unit:
+    for axis in range(target.rank):
+        if g.state(axis + (g.rank - target.rank)) == "1" or target.state(axis) == ":":
+            continue
+        if target.state(axis) == "1":
             summed = printer.call("np.sum", [value], [("axis", ast.Constant(axis))])
             value = _keep_axis(printer, summed, target.rank, axis)
+        else:  # size 1 or not: known when the code runs
+            name = f"_sum_axis{axis}_if_one_{target.rank}d"
+            keep = (
+                "np.full(1, np.sum(g))"
+                if target.rank == 1
+                else (f"np.expand_dims(np.sum(g, axis={axis}), {axis})")
+            )
+            printer.helper(name, _SUM_IF_ONE.format(name=name, axis=axis, keep=keep))
+            printer.modules.add("np")
+            value = ast.Call(ast.Name(name), [value, args[1]], [])
     return value
+
+
+_SUM_IF_ONE = """\
+def {name}(g, x):
+    \"\"\"g summed over axis {axis} (kept, of size 1) when x has size 1 there: the
+    adjoint of a value broadcast along that axis.\"\"\"
+    if x.shape[{axis}] == 1 and g.shape[{axis}] != 1:
+        return {keep}
+    return np.ascontiguousarray(g)"""
 
 
 def _expand_dims(printer, op, args):

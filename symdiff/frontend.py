@@ -98,8 +98,8 @@ _WORDS = {
     ast.Import: "`import`",
     ast.ImportFrom: "`from ... import`",
     ast.Delete: "`del`",
-    ast.For: "`for` loops",
-    ast.While: "`while` loops",
+    ast.For: "a `for` loop",
+    ast.While: "a `while` loop",
     ast.Try: "`try`",
     ast.With: "`with`",
     ast.Global: "`global`",
@@ -141,6 +141,12 @@ _WORDS = {
 def _word(node_or_type) -> str:
     cls = node_or_type if isinstance(node_or_type, type) else type(node_or_type)
     return _WORDS.get(cls, f"`{cls.__name__}`")
+
+
+def _verb(node) -> str:
+    """'is' or 'are', agreeing with ``_word(node)``."""
+    word = _word(node)
+    return "are" if word.endswith("s") else "is"
 
 
 class _Source:
@@ -345,9 +351,7 @@ class _Converter:
             self.expr_stmt(s)
         else:
             hint = _STMT_HINTS.get(type(s), "rewrite it with assignments, if/else and return")
-            self.fail(
-                s, f"{_word(s)} {'is' if _word(s).startswith('`') else 'are'} not supported", hint
-            )
+            self.fail(s, f"{_word(s)} {_verb(s)} not supported", hint)
 
     def expr_stmt(self, s):
         """A bare expression: docstrings and print are fine; nothing else has effect."""
@@ -475,9 +479,7 @@ class _Converter:
         method = getattr(self, "expr_" + type(e).__name__, None)
         if method is None:
             hint = _EXPR_HINTS.get(type(e), "use arithmetic, comparisons and math functions")
-            self.fail(
-                e, f"{_word(e)} {'is' if _word(e).startswith('`') else 'are'} not supported", hint
-            )
+            self.fail(e, f"{_word(e)} {_verb(e)} not supported", hint)
         value = method(e)
         if target is not None and isinstance(value, Var) and value.name.startswith("$"):
             value = self._rename_last(value, target)
@@ -898,10 +900,13 @@ class _Converter:
             return value
         arity = PRIMITIVES[prim].arity
         if len(args) != arity:
+            hint = "check the call"
+            if prim in ("max", "min") and len(args) == 1:
+                hint = f"for the largest/smallest element of an array write np.{prim}(x)"
             self.fail(
                 e,
                 f"{label}() takes {arity} argument{'s' * (arity > 1)} here, got {len(args)}",
-                "check the call",
+                hint,
             )
         return self.op(prim, args, e)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from . import ir
 from .errors import ArgumentError, ShapeError
-from .ir import BOOL, FLOAT, INT, Assign, Const, Kind, Op, Var
+from .ir import BOOL, FLOAT, INT, Assign, Const, Kind, Op, Var, kind_of_states
 from .primitives import PRIMITIVES, RankError
 
 
@@ -46,8 +46,11 @@ def join(*kinds: Kind) -> Kind:
     else:
         dtype = "float" if any(k.dtype == "float" for k in kinds) else "int"
     rank = max(k.rank for k in kinds)
-    unit = tuple(a for a in range(rank) if all(a in k.unit for k in kinds))
-    return Kind(dtype, rank, unit)
+    states = []
+    for axis in range(rank):
+        own = {k.state(axis) if axis < k.rank else "?" for k in kinds}
+        states.append(own.pop() if len(own) == 1 else "?")
+    return kind_of_states(dtype, states)
 
 
 def op_kind(op: Op, arg_kinds, loc=None) -> Kind:
@@ -77,10 +80,14 @@ def expr_kind(node, lookup) -> Kind:
 
 
 def needs_sum(kx: Kind, ky: Kind) -> bool:
-    """Must an adjoint of kind ``ky`` be summed to reach an operand of kind ``kx``?"""
+    """Must (or may) an adjoint of kind ``ky`` be summed to reach an operand of
+    kind ``kx``: is ``kx`` of lower rank, or of size 1 (surely or maybe) along
+    an axis where ``ky`` is not surely of size 1?"""
     if kx.rank < ky.rank:
         return True
-    return any(a not in ky.unit for a in kx.unit)
+    return any(
+        kx.state(a) != ":" and ky.state(a - (kx.rank - ky.rank)) != "1" for a in range(kx.rank)
+    )
 
 
 def _check_inplace(value: Op, kinds, params, loc):

@@ -29,20 +29,37 @@ from .errors import Loc
 class Kind:
     """What a value is: ``dtype`` in {"float", "int", "bool"} and array rank.
 
-    Sizes are not part of a kind (one compiled function serves every size);
-    ``unit`` lists the axes known to have size 1 (made by ``keepdims=True``
-    or a literal 1 in a shape), which broadcasting adjoints must sum over.
+    Sizes are not part of a kind (one compiled function serves every size).
+    Broadcasting adjoints must be summed over axes of size 1, so each axis is
+    known to have size 1 (in ``unit``: from ``keepdims=True``, a literal 1 in a
+    shape, an argument's size-1 axis), may have size 1 (in ``maybe``: a slice,
+    a shape computed at run time: checked when the code runs), or has the
+    size of the other operands it meets (every other axis).
     """
 
     dtype: str
     rank: int = 0
     unit: tuple = ()
+    maybe: tuple = ()
+
+    def state(self, axis: int) -> str:
+        return "1" if axis in self.unit else "?" if axis in self.maybe else ":"
 
     def __str__(self) -> str:
         if self.rank == 0:
             return self.dtype
-        axes = ",".join("1" if a in self.unit else ":" for a in range(self.rank))
-        return f"{self.dtype}[{axes}]"
+        return f"{self.dtype}[{','.join(self.state(a) for a in range(self.rank))}]"
+
+
+def kind_of_states(dtype: str, states) -> Kind:
+    """A kind from per-axis states "1", "?" or ":"."""
+    states = list(states)
+    return Kind(
+        dtype,
+        len(states),
+        tuple(a for a, s in enumerate(states) if s == "1"),
+        tuple(a for a, s in enumerate(states) if s == "?"),
+    )
 
 
 FLOAT = Kind("float")

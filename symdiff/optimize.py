@@ -263,6 +263,8 @@ def _same_shape(atom, defs: dict, kinds: dict):
         source = defs[atom.name]
         if not PRIMITIVES[source.prim].elementwise:
             break
+        if kinds[atom.name].maybe:  # sizes that may be 1: equal kinds, unequal shapes
+            break
         same = [
             a for a in source.args if isinstance(a, Var) and kinds.get(a.name) == kinds[atom.name]
         ]

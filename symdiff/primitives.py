@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from .ir import FLOAT, INT, Const, Kind, Op, Var
+from .ir import FLOAT, INT, Const, Kind, Op, Var, kind_of_states
 
 # ---------------------------------------------------------------------------
 # Expressions for writing rules: E wraps an IR expression tree.
@@ -142,17 +142,29 @@ class RankError(ValueError):
 def broadcast(kinds) -> Kind:
     """The kind of an elementwise result: NumPy broadcasting of the operands.
 
-    An axis of the result is known to have size 1 (``unit``) when every
-    operand that has the axis has size 1 there.
+    An axis of the result has size 1 when every operand that has it has size
+    1 there; it has full size when any operand has full size there; otherwise
+    it may have size 1.
     """
     rank = max(k.rank for k in kinds)
-    unit = []
+    states = []
     for axis in range(rank):
-        flags = [axis - (rank - k.rank) in k.unit for k in kinds if axis >= rank - k.rank]
-        if all(flags):
-            unit.append(axis)
+        own = [k.state(axis - (rank - k.rank)) for k in kinds if axis >= rank - k.rank]
+        states.append(":" if ":" in own else "1" if all(s == "1" for s in own) else "?")
     dtype = "float" if any(k.dtype == "float" for k in kinds) else "int"
-    return Kind(dtype, rank, tuple(unit))
+    return kind_of_states(dtype, states)
+
+
+def _size_state(atom) -> str:
+    """The state of an axis whose size is ``atom``: a literal 1, another
+    literal, or a size known only when the code runs."""
+    if isinstance(atom, Const):
+        return "1" if atom.value == 1 else ":" if atom.value > 1 else "?"
+    return "?"
+
+
+def _states(k: Kind):
+    return [k.state(a) for a in range(k.rank)]
 
 
 def _join(kinds, atoms, attrs):
@@ -160,13 +172,15 @@ def _join(kinds, atoms, attrs):
 
 
 def _float(kinds, atoms, attrs):
-    k = broadcast(kinds)
-    return Kind("float", k.rank, k.unit)
+    return _with_dtype(broadcast(kinds), "float")
 
 
 def _bool(kinds, atoms, attrs):
-    k = broadcast(kinds)
-    return Kind("bool", k.rank, k.unit)
+    return _with_dtype(broadcast(kinds), "bool")
+
+
+def _with_dtype(k: Kind, dtype: str) -> Kind:
+    return Kind(dtype, k.rank, k.unit, k.maybe)
 
 
 def _pow_kind(kinds, atoms, attrs):
@@ -174,44 +188,46 @@ def _pow_kind(kinds, atoms, attrs):
     exponent = atoms[1]
     if k.dtype == "int" and isinstance(exponent, Const) and exponent.value >= 0:
         return k
-    return Kind("float", k.rank, k.unit)
+    return _with_dtype(k, "float")
 
 
 def _where_kind(kinds, atoms, attrs):
     k = broadcast(kinds)
     dtype = "float" if any(x.dtype == "float" for x in kinds[1:]) else kinds[1].dtype
-    return Kind(dtype, k.rank, k.unit)
+    return _with_dtype(k, dtype)
 
 
 def _dot_kind(kinds, atoms, attrs):
-    ra, rb = kinds[0].rank, kinds[1].rank
-    if ra == 0 or rb == 0:
+    a, b = kinds[0], kinds[1]
+    if a.rank == 0 or b.rank == 0:
         raise RankError("a matrix product needs arrays, not scalars (use * for scaling)")
-    if ra > 2 or rb > 2:
-        raise RankError(f"matrix products of rank-{max(ra, rb)} arrays are not supported")
-    rank = ra + rb - 2
-    return Kind("float" if FLOAT.dtype in (kinds[0].dtype, kinds[1].dtype) else "int", rank)
+    if a.rank > 2 or b.rank > 2:
+        raise RankError(f"matrix products of rank-{max(a.rank, b.rank)} arrays are not supported")
+    states = _states(a)[:-1] + _states(b)[1:] if b.rank == 2 else _states(a)[:-1]
+    if a.rank == 1:
+        states = _states(b)[1:]
+    dtype = "float" if FLOAT.dtype in (a.dtype, b.dtype) else "int"
+    return kind_of_states(dtype, states)
 
 
 def _same_as(index):
     def rule(kinds, atoms, attrs):
         k = kinds[index]
-        return Kind("float" if k.dtype == "bool" else k.dtype, k.rank, k.unit)
+        return _with_dtype(k, "float" if k.dtype == "bool" else k.dtype)
 
     return rule
 
 
 def _float_like(index):
     def rule(kinds, atoms, attrs):
-        k = kinds[index]
-        return Kind("float", k.rank, k.unit)
+        return _with_dtype(kinds[index], "float")
 
     return rule
 
 
 def _transpose_kind(kinds, atoms, attrs):
     k = kinds[0]
-    return Kind(k.dtype, k.rank, tuple(sorted(k.rank - 1 - a for a in k.unit)))
+    return kind_of_states(k.dtype, reversed(_states(k)))
 
 
 def _reshape_kind(kinds, atoms, attrs):
@@ -219,8 +235,7 @@ def _reshape_kind(kinds, atoms, attrs):
         raise RankError("reshape needs an array")
     if any(k.rank or k.dtype != "int" for k in kinds[1:]):
         raise RankError("a shape is a tuple of ints")
-    unit = tuple(i for i, a in enumerate(atoms[1:]) if isinstance(a, Const) and a.value == 1)
-    return Kind(kinds[0].dtype, len(atoms) - 1, unit)
+    return kind_of_states(kinds[0].dtype, [_size_state(a) for a in atoms[1:]])
 
 
 def normalize_axis(axis, rank):
@@ -238,12 +253,25 @@ def _reduce_kind(kinds, atoms, attrs):
     dtype = "float" if k.dtype == "float" else "int"
     if k.rank == 0:
         raise RankError("reductions need an array")
+
     if axis is None:
-        return Kind(dtype, k.rank if keepdims else 0, tuple(range(k.rank)) if keepdims else ())
+        return kind_of_states(dtype, ["1"] * k.rank if keepdims else [])
+    states = _states(k)
     if keepdims:
-        return Kind(dtype, k.rank, tuple(sorted(set(k.unit) | {axis})))
-    unit = tuple(u - (u > axis) for u in k.unit if u != axis)
-    return Kind(dtype, k.rank - 1, unit)
+        states[axis] = "1"
+    else:
+        del states[axis]
+    return kind_of_states(dtype, states)
+
+
+def _reduce_kind_2d(kinds, atoms, attrs):
+    """Reductions written out for Numba along an axis of 2-d arrays only."""
+    if dict(attrs).get("axis") is not None and kinds[0].rank > 2:
+        raise RankError(
+            f"max, min and prod along an axis of a rank-{kinds[0].rank} array are not "
+            "supported (reshape to 2-d first, or reduce over all axes)"
+        )
+    return _reduce_kind(kinds, atoms, attrs)
 
 
 def _expand_kind(kinds, atoms, attrs):
@@ -251,14 +279,15 @@ def _expand_kind(kinds, atoms, attrs):
     if k.rank == 0:  # a scalar broadcasts as it is
         return k
     axis = dict(attrs)["axis"] % (k.rank + 1)
-    unit = tuple(sorted({u + (u >= axis) for u in k.unit} | {axis}))
-    return Kind(k.dtype, k.rank + 1, unit)
+    states = _states(k)
+    states.insert(axis, "1")
+    return kind_of_states(k.dtype, states)
 
 
 def _outer_kind(kinds, atoms, attrs):
     if kinds[0].rank != 1 or kinds[1].rank != 1:
         raise RankError("np.outer takes two rank-1 arrays")
-    return Kind("float", 2)
+    return kind_of_states("float", _states(kinds[0]) + _states(kinds[1]))
 
 
 def index_rank(pattern) -> int:
@@ -276,7 +305,14 @@ def _getitem_kind(kinds, atoms, attrs):
     if any(x.rank or x.dtype == "float" for x in kinds[1:]):
         raise RankError("indices must be ints (or slices of ints)")
     dtype = "float" if k.dtype == "float" else k.dtype
-    return Kind(dtype, k.rank - index_rank(pattern))
+    states = []
+    for axis, state in enumerate(_states(k)):
+        item = pattern[axis] if axis < len(pattern) else ("s", False, False, False)
+        if item[0] == "i":
+            continue
+        whole = item == ("s", False, False, False)
+        states.append(state if whole or state == "1" else "?")  # a slice may have size 1
+    return kind_of_states(dtype, states)
 
 
 def _shape_kind(kinds, atoms, attrs):
@@ -291,19 +327,20 @@ def _shape_kind(kinds, atoms, attrs):
 def _create_kind(kinds, atoms, attrs):
     if any(k.rank or k.dtype != "int" for k in kinds):
         raise RankError("array sizes must be ints")
-    return Kind("float", len(kinds))
+    return kind_of_states("float", [_size_state(a) for a in atoms])
 
 
 def _eye_kind(kinds, atoms, attrs):
     if kinds[0].rank or kinds[0].dtype != "int":
         raise RankError("np.eye takes an int")
-    return Kind("float", 2)
+    return kind_of_states("float", [_size_state(atoms[0])] * 2)
 
 
 def _stack_kind(kinds, atoms, attrs):
     if any(k.rank for k in kinds):
         raise RankError("np.array([...]) takes scalars")
-    return Kind("float" if any(k.dtype == "float" for k in kinds) else "int", 1)
+    dtype = "float" if any(k.dtype == "float" for k in kinds) else "int"
+    return kind_of_states(dtype, ["1" if len(kinds) == 1 else ":"])
 
 
 # ---------------------------------------------------------------------------
@@ -528,9 +565,9 @@ _row("transpose", 1, S, "special", np.transpose, None, jvp=_linear_jvp("transpos
      vjp=lambda g, x, ans, attrs, ranks: (transpose(g),), kind=_transpose_kind, elementwise=False)
 _row("reshape", -1, S, "special", None, None, jvp=_reshape_jvp, vjp=_reshape_vjp, kind=_reshape_kind, elementwise=False)
 _row("sum", 1, S, "special", None, None, full_adjoint=False, jvp=_linear_jvp("sum"), vjp=_sum_vjp, kind=_reduce_kind, elementwise=False)
-_row("amax", 1, S, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, kind=_reduce_kind, elementwise=False)
-_row("amin", 1, S, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, kind=_reduce_kind, elementwise=False)
-_row("prod", 1, S, "special", None, None, full_adjoint=False, jvp=_prod_jvp, vjp=_prod_vjp, kind=_reduce_kind, elementwise=False)
+_row("amax", 1, S, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, kind=_reduce_kind_2d, elementwise=False)
+_row("amin", 1, S, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, kind=_reduce_kind_2d, elementwise=False)
+_row("prod", 1, S, "special", None, None, full_adjoint=False, jvp=_prod_jvp, vjp=_prod_vjp, kind=_reduce_kind_2d, elementwise=False)
 _row("getitem", -1, S, "special", None, None, jvp=_index_jvp, vjp=_index_vjp, kind=_getitem_kind, elementwise=False)
 _row("stack", -1, S, "special", None, None, kind=_stack_kind, elementwise=False,
      jvp=lambda tangents, *rest: op("stack", *[t if t is not None else 0.0 for t in tangents]),
@@ -607,4 +644,8 @@ def primitive_for(obj) -> str | None:
 
 def supported_names() -> str:
     """A short list of the functions symdiff knows, for error messages."""
-    return ", ".join(sorted({p for _, p in CALLABLES.values()}))
+    operators = {"add", "sub", "mul", "div", "neg"}
+    scalar = sorted({p for _, p in CALLABLES.values()} - operators)
+    arrays = "np.dot, np.outer, np.transpose, np.reshape, np.sum, np.mean, np.max, np.min, "
+    arrays += "np.prod, np.zeros, np.ones, np.eye, np.array, len"
+    return f"{', '.join(scalar)} (as math.* or np.*), {arrays}"

@@ -215,3 +215,31 @@ def bad_array_output(w):
 
 def bad_rank(A):
     return np.sum(np.dot(A, 2.0))  # ERR: bad_rank
+
+
+# -- axes of size 1 made inside the function (constants, slices, shapes) -------
+def a_const_column(x):
+    o = np.ones((x.shape[0], 1))
+    return np.sum(o * x) + np.sum(np.array([2.0]) * x) + np.sum(np.eye(1) * x)
+
+
+def a_slice_column(X, w):
+    c = X[:, 0:1]
+    return np.sum(c * w) + np.sum(X[0:1] * X)
+
+
+def a_reshape_runtime(x, n):
+    A = x.reshape((n, -1))
+    return np.sum(A * x[:2])
+
+
+def bad_forward_output(w):
+    return w * 2.0  # ERR: bad_forward_output
+
+
+def bad_index(x):
+    return x[5] * 2.0  # ERR: bad_index
+
+
+def bad_rank3_max(T):
+    return np.sum(np.max(T, axis=2))  # ERR: bad_rank3_max

@@ -57,11 +57,15 @@ CASES = [
     (ac.a_constants, (r(3, 3),)),
     (ac.a_stack, (0.3, -1.2)),
     (ac.a_mixed, (r(3), 0.1)),
+    (ac.a_const_column, (r(4, 2),)),
+    (ac.a_slice_column, (r(4, 3), r(5))),
+    (ac.a_reshape_runtime, (r(2), 2)),
+    (ac.a_reshape_runtime, (r(4), 2)),
     (ac.a_branch, (r(3, low=0.1),)),
     (ac.a_branch, (r(3, high=-0.1),)),
 ]
 IDS = [f"{fn.__name__}-{i}" for i, (fn, _) in enumerate(CASES)]
-JIT_SUBSET = {"a_erf", "a_exp_log", "a_bias", "a_column", "a_keepdims", "a_dot_mv", "a_matmul",
+JIT_SUBSET = {"a_slice_column", "a_reshape_runtime", "a_erf", "a_exp_log", "a_bias", "a_column", "a_keepdims", "a_dot_mv", "a_matmul",
               "a_max", "a_index_2d", "a_mean", "a_where"}  # fmt: skip
 
 
@@ -186,6 +190,14 @@ def marker_line(name):
         ("bad_inplace", lambda: grad(ac.bad_inplace)(r(3)), ShapeError),
         ("bad_array_output", lambda: grad(ac.bad_array_output)(r(3)), ArgumentError),
         ("bad_rank", lambda: grad(ac.bad_rank)(r(2, 2)), ShapeError),
+        (
+            "bad_forward_output",
+            lambda: grad(ac.bad_forward_output, mode="forward")(r(3)),
+            ArgumentError,
+        ),
+        ("bad_index", lambda: grad(ac.bad_index, jit=False)(r(3)), ShapeError),
+        ("bad_index", lambda: grad(ac.bad_index)(r(3)), ShapeError),
+        ("bad_rank3_max", lambda: grad(ac.bad_rank3_max)(r(2, 2, 2)), ShapeError),
     ],
 )
 def test_bad_array_input_names_the_line(name, call, exc):
