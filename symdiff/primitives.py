@@ -42,9 +42,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import sympy as sp
 
 from .ir import FLOAT, INT, Const, Kind, Op, Var, kind_of_states
+
+
+def _sympy():
+    """SymPy, imported when first needed (checking), not with symdiff."""
+    import sympy
+
+    return sympy
+
+
+def _sym(name):
+    """SymPy's function ``name``, looked up when called."""
+    return lambda *args: getattr(_sympy(), name)(*args)
+
 
 # ---------------------------------------------------------------------------
 # Expressions for writing rules: E wraps an IR expression tree.
@@ -394,49 +406,49 @@ _row("sub", 2, (B, ast.Sub), "op", lambda a, b: a - b, lambda a, b: a - b, lambd
 _row("mul", 2, (B, ast.Mult), "op", lambda a, b: a * b, lambda a, b: a * b, lambda x, y, ans: (y, x), commutative=True)
 _row("div", 2, (B, ast.Div), "op", _ieee_div, lambda a, b: a / b, lambda x, y, ans: (1.0 / y, -ans * (1.0 / y)), kind=_float)
 _row("pow", 2, (B, ast.Pow), "op", lambda a, b: a**b, lambda a, b: a**b, lambda x, y, ans: (y * x ** (y - 1), ans * log(x)), kind=_pow_kind)
-_row("floordiv", 2, (B, ast.FloorDiv), "op", lambda a, b: a // b, lambda a, b: sp.floor(a / b), lambda x, y, ans: (None, None), differentiable=False)
-_row("mod", 2, (B, ast.Mod), "op", lambda a, b: a % b, lambda a, b: sp.Mod(a, b), lambda x, y, ans: (1.0, -(x // y)))
+_row("floordiv", 2, (B, ast.FloorDiv), "op", lambda a, b: a // b, lambda a, b: _sympy().floor(a / b), lambda x, y, ans: (None, None), differentiable=False)
+_row("mod", 2, (B, ast.Mod), "op", lambda a, b: a % b, lambda a, b: _sympy().Mod(a, b), lambda x, y, ans: (1.0, -(x // y)))
 _row("neg", 1, (U, ast.USub), "op", lambda a: -a, lambda a: -a, lambda x, ans: (-1.0,))
 
 # Comparisons and logic: bool results, never differentiated.
-_row("lt", 2, (CMP, ast.Lt), "op", lambda a, b: a < b, sp.Lt, kind=_bool, differentiable=False)
-_row("le", 2, (CMP, ast.LtE), "op", lambda a, b: a <= b, sp.Le, kind=_bool, differentiable=False)
-_row("gt", 2, (CMP, ast.Gt), "op", lambda a, b: a > b, sp.Gt, kind=_bool, differentiable=False)
-_row("ge", 2, (CMP, ast.GtE), "op", lambda a, b: a >= b, sp.Ge, kind=_bool, differentiable=False)
-_row("eq", 2, (CMP, ast.Eq), "op", lambda a, b: a == b, sp.Eq, kind=_bool, differentiable=False)
-_row("ne", 2, (CMP, ast.NotEq), "op", lambda a, b: a != b, sp.Ne, kind=_bool, differentiable=False)
-_row("not", 1, (U, ast.Not), "np.logical_not", lambda a: not a, sp.Not, kind=_bool, differentiable=False)
+_row("lt", 2, (CMP, ast.Lt), "op", lambda a, b: a < b, _sym("Lt"), kind=_bool, differentiable=False)
+_row("le", 2, (CMP, ast.LtE), "op", lambda a, b: a <= b, _sym("Le"), kind=_bool, differentiable=False)
+_row("gt", 2, (CMP, ast.Gt), "op", lambda a, b: a > b, _sym("Gt"), kind=_bool, differentiable=False)
+_row("ge", 2, (CMP, ast.GtE), "op", lambda a, b: a >= b, _sym("Ge"), kind=_bool, differentiable=False)
+_row("eq", 2, (CMP, ast.Eq), "op", lambda a, b: a == b, _sym("Eq"), kind=_bool, differentiable=False)
+_row("ne", 2, (CMP, ast.NotEq), "op", lambda a, b: a != b, _sym("Ne"), kind=_bool, differentiable=False)
+_row("not", 1, (U, ast.Not), "np.logical_not", lambda a: not a, _sym("Not"), kind=_bool, differentiable=False)
 
 # Elementary functions.
-_row("sin", 1, (C, "math.sin"), "np.sin", math.sin, sp.sin, lambda x, ans: (cos(x),), kind=_float)
-_row("cos", 1, (C, "math.cos"), "np.cos", math.cos, sp.cos, lambda x, ans: (-sin(x),), kind=_float)
-_row("tan", 1, (C, "math.tan"), "np.tan", math.tan, sp.tan, lambda x, ans: (1.0 + ans**2,), kind=_float)
-_row("asin", 1, (C, "math.asin"), "np.arcsin", math.asin, sp.asin, lambda x, ans: (1.0 / sqrt(1.0 - x**2),), kind=_float)
-_row("acos", 1, (C, "math.acos"), "np.arccos", math.acos, sp.acos, lambda x, ans: (-1.0 / sqrt(1.0 - x**2),), kind=_float)
-_row("atan", 1, (C, "math.atan"), "np.arctan", math.atan, sp.atan, lambda x, ans: (1.0 / (1.0 + x**2),), kind=_float)
-_row("atan2", 2, (C, "math.atan2"), "np.arctan2", math.atan2, sp.atan2, lambda y, x, ans: (x / (x**2 + y**2), -y / (x**2 + y**2)), kind=_float)
-_row("sinh", 1, (C, "math.sinh"), "np.sinh", math.sinh, sp.sinh, lambda x, ans: (cosh(x),), kind=_float)
-_row("cosh", 1, (C, "math.cosh"), "np.cosh", math.cosh, sp.cosh, lambda x, ans: (sinh(x),), kind=_float)
-_row("tanh", 1, (C, "math.tanh"), "np.tanh", math.tanh, sp.tanh, lambda x, ans: (1.0 - ans**2,), kind=_float)
-_row("asinh", 1, (C, "math.asinh"), "np.arcsinh", math.asinh, sp.asinh, lambda x, ans: (1.0 / sqrt(x**2 + 1.0),), kind=_float)
-_row("acosh", 1, (C, "math.acosh"), "np.arccosh", math.acosh, sp.acosh, lambda x, ans: (1.0 / sqrt(x**2 - 1.0),), kind=_float)
-_row("atanh", 1, (C, "math.atanh"), "np.arctanh", math.atanh, sp.atanh, lambda x, ans: (1.0 / (1.0 - x**2),), kind=_float)
-_row("exp", 1, (C, "math.exp"), "np.exp", math.exp, sp.exp, lambda x, ans: (ans,), kind=_float)
-_row("expm1", 1, (C, "math.expm1"), "np.expm1", math.expm1, lambda a: sp.exp(a) - 1, lambda x, ans: (ans + 1.0,), kind=_float)
-_row("log", 1, (C, "math.log"), "np.log", math.log, sp.log, lambda x, ans: (1.0 / x,), kind=_float)
-_row("log1p", 1, (C, "math.log1p"), "np.log1p", math.log1p, lambda a: sp.log(1 + a), lambda x, ans: (1.0 / (1.0 + x),), kind=_float)
-_row("log2", 1, (C, "math.log2"), "np.log2", math.log2, lambda a: sp.log(a, 2), lambda x, ans: (1.0 / (x * math.log(2.0)),), kind=_float)
-_row("log10", 1, (C, "math.log10"), "np.log10", math.log10, lambda a: sp.log(a, 10), lambda x, ans: (1.0 / (x * math.log(10.0)),), kind=_float)
-_row("sqrt", 1, (C, "math.sqrt"), "np.sqrt", math.sqrt, sp.sqrt, lambda x, ans: (0.5 / ans,), kind=_float)
-_row("hypot", 2, (C, "math.hypot"), "np.hypot", math.hypot, lambda a, b: sp.sqrt(a**2 + b**2), lambda x, y, ans: (x / ans, y / ans), kind=_float)
-_row("erf", 1, (C, "math.erf"), "special", math.erf, sp.erf, lambda x, ans: (2.0 / math.sqrt(math.pi) * exp(-(x**2)),), kind=_float)
-_row("erfc", 1, (C, "math.erfc"), "special", math.erfc, sp.erfc, lambda x, ans: (-2.0 / math.sqrt(math.pi) * exp(-(x**2)),), kind=_float)
-_row("abs", 1, (C, "abs"), "np.abs", abs, sp.Abs, lambda x, ans: (sign(x),))
-_row("sign", 1, (C, "np.sign"), "np.sign", _sign, sp.sign, lambda x, ans: (None,), differentiable=False)
-_row("copysign", 2, (C, "math.copysign"), "np.copysign", math.copysign, lambda a, b: sp.Abs(a) * sp.sign(b), lambda x, y, ans: (sign(x) * copysign(1.0, y), None), kind=_float)
-_row("max", 2, (C, "max"), "np.maximum", max, sp.Max, lambda x, y, ans: (_tie(x, y), _tie(y, x)), commutative=True)
-_row("min", 2, (C, "min"), "np.minimum", min, sp.Min, lambda x, y, ans: (_tie(y, x), _tie(x, y)), commutative=True)
-_row("clip", 3, ("special",), "np.clip", lambda x, lo, hi: min(max(x, lo), hi), lambda x, lo, hi: sp.Min(sp.Max(x, lo), hi),
+_row("sin", 1, (C, "math.sin"), "np.sin", math.sin, _sym("sin"), lambda x, ans: (cos(x),), kind=_float)
+_row("cos", 1, (C, "math.cos"), "np.cos", math.cos, _sym("cos"), lambda x, ans: (-sin(x),), kind=_float)
+_row("tan", 1, (C, "math.tan"), "np.tan", math.tan, _sym("tan"), lambda x, ans: (1.0 + ans**2,), kind=_float)
+_row("asin", 1, (C, "math.asin"), "np.arcsin", math.asin, _sym("asin"), lambda x, ans: (1.0 / sqrt(1.0 - x**2),), kind=_float)
+_row("acos", 1, (C, "math.acos"), "np.arccos", math.acos, _sym("acos"), lambda x, ans: (-1.0 / sqrt(1.0 - x**2),), kind=_float)
+_row("atan", 1, (C, "math.atan"), "np.arctan", math.atan, _sym("atan"), lambda x, ans: (1.0 / (1.0 + x**2),), kind=_float)
+_row("atan2", 2, (C, "math.atan2"), "np.arctan2", math.atan2, _sym("atan2"), lambda y, x, ans: (x / (x**2 + y**2), -y / (x**2 + y**2)), kind=_float)
+_row("sinh", 1, (C, "math.sinh"), "np.sinh", math.sinh, _sym("sinh"), lambda x, ans: (cosh(x),), kind=_float)
+_row("cosh", 1, (C, "math.cosh"), "np.cosh", math.cosh, _sym("cosh"), lambda x, ans: (sinh(x),), kind=_float)
+_row("tanh", 1, (C, "math.tanh"), "np.tanh", math.tanh, _sym("tanh"), lambda x, ans: (1.0 - ans**2,), kind=_float)
+_row("asinh", 1, (C, "math.asinh"), "np.arcsinh", math.asinh, _sym("asinh"), lambda x, ans: (1.0 / sqrt(x**2 + 1.0),), kind=_float)
+_row("acosh", 1, (C, "math.acosh"), "np.arccosh", math.acosh, _sym("acosh"), lambda x, ans: (1.0 / sqrt(x**2 - 1.0),), kind=_float)
+_row("atanh", 1, (C, "math.atanh"), "np.arctanh", math.atanh, _sym("atanh"), lambda x, ans: (1.0 / (1.0 - x**2),), kind=_float)
+_row("exp", 1, (C, "math.exp"), "np.exp", math.exp, _sym("exp"), lambda x, ans: (ans,), kind=_float)
+_row("expm1", 1, (C, "math.expm1"), "np.expm1", math.expm1, lambda a: _sympy().exp(a) - 1, lambda x, ans: (ans + 1.0,), kind=_float)
+_row("log", 1, (C, "math.log"), "np.log", math.log, _sym("log"), lambda x, ans: (1.0 / x,), kind=_float)
+_row("log1p", 1, (C, "math.log1p"), "np.log1p", math.log1p, lambda a: _sympy().log(1 + a), lambda x, ans: (1.0 / (1.0 + x),), kind=_float)
+_row("log2", 1, (C, "math.log2"), "np.log2", math.log2, lambda a: _sympy().log(a, 2), lambda x, ans: (1.0 / (x * math.log(2.0)),), kind=_float)
+_row("log10", 1, (C, "math.log10"), "np.log10", math.log10, lambda a: _sympy().log(a, 10), lambda x, ans: (1.0 / (x * math.log(10.0)),), kind=_float)
+_row("sqrt", 1, (C, "math.sqrt"), "np.sqrt", math.sqrt, _sym("sqrt"), lambda x, ans: (0.5 / ans,), kind=_float)
+_row("hypot", 2, (C, "math.hypot"), "np.hypot", math.hypot, lambda a, b: _sympy().sqrt(a**2 + b**2), lambda x, y, ans: (x / ans, y / ans), kind=_float)
+_row("erf", 1, (C, "math.erf"), "special", math.erf, _sym("erf"), lambda x, ans: (2.0 / math.sqrt(math.pi) * exp(-(x**2)),), kind=_float)
+_row("erfc", 1, (C, "math.erfc"), "special", math.erfc, _sym("erfc"), lambda x, ans: (-2.0 / math.sqrt(math.pi) * exp(-(x**2)),), kind=_float)
+_row("abs", 1, (C, "abs"), "np.abs", abs, _sym("Abs"), lambda x, ans: (sign(x),))
+_row("sign", 1, (C, "np.sign"), "np.sign", _sign, _sym("sign"), lambda x, ans: (None,), differentiable=False)
+_row("copysign", 2, (C, "math.copysign"), "np.copysign", math.copysign, lambda a, b: _sympy().Abs(a) * _sympy().sign(b), lambda x, y, ans: (sign(x) * copysign(1.0, y), None), kind=_float)
+_row("max", 2, (C, "max"), "np.maximum", max, _sym("Max"), lambda x, y, ans: (_tie(x, y), _tie(y, x)), commutative=True)
+_row("min", 2, (C, "min"), "np.minimum", min, _sym("Min"), lambda x, y, ans: (_tie(y, x), _tie(x, y)), commutative=True)
+_row("clip", 3, ("special",), "np.clip", lambda x, lo, hi: min(max(x, lo), hi), lambda x, lo, hi: _sympy().Min(_sympy().Max(x, lo), hi),
      lambda x, lo, hi, ans: (where(x < lo, 0.0, where(x > hi, 0.0, 1.0)), where(x < lo, 1.0, 0.0), where(x > hi, 1.0, 0.0)))
 # fmt: on
 
@@ -454,7 +466,7 @@ def _where_vjp(g, c, a, b, ans, attrs, ranks):
 
 _row(
     "where", 3, ("where",), "np.where", lambda c, a, b: a if c else b,
-    lambda c, a, b: sp.Piecewise((a, c), (b, True)),
+    lambda c, a, b: _sympy().Piecewise((a, c), (b, True)),
     jvp=_where_jvp, vjp=_where_vjp, kind=_where_kind,
 )  # fmt: skip
 

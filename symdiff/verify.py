@@ -19,14 +19,20 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-import sympy as sp
 
 from . import api, ir
 from .ir import Assign, Op, Var
 from .primitives import PRIMITIVES
 
 
+def _sympy():
+    import sympy
+
+    return sympy
+
+
 def _symbols_for(name, value):
+    sp = _sympy()
     if isinstance(value, np.ndarray):
         flat = [
             sp.Symbol(f"{name}[{','.join(map(str, i))}]", real=True)
@@ -44,6 +50,7 @@ def sympy_expression(fn: ir.Function, args, wrt):
     that SymPy differentiates each element with its own rules.  Conditions,
     ``np.where`` masks and the winner of ``max`` reductions are evaluated
     numerically at the point."""
+    sp = _sympy()
     symbols = {p: _symbols_for(p, a) for p, a in zip(fn.params, args) if p in wrt}
     point = {}
     for p, a in zip(fn.params, args):
@@ -152,8 +159,8 @@ _SYMBOLIC = {
     "amax": _pick(np.argmax),
     "amin": _pick(np.argmin),
     "getitem": lambda a, at, n, t: np.asarray(a[0], dtype=object)[_index(a, at)],
-    "shape": lambda a, at, n, t: sp.Integer(np.shape(a[0])[at["axis"]]),
-    "size": lambda a, at, n, t: sp.Integer(np.size(a[0])),
+    "shape": lambda a, at, n, t: _sympy().Integer(np.shape(a[0])[at["axis"]]),
+    "size": lambda a, at, n, t: _sympy().Integer(np.size(a[0])),
     "zeros": lambda a, at, n, t: np.zeros(tuple(int(v) for v in a)),
     "ones": lambda a, at, n, t: np.ones(tuple(int(v) for v in a)),
     "zeros_like": lambda a, at, n, t: np.zeros(np.shape(a[0])),
@@ -302,6 +309,7 @@ def check_grad(fn, *args, argnums=None, jit=True, rtol=1e-10, fd_rtol=1e-6) -> G
     >>> report.ok                                     # doctest: +SKIP
     True
     """
+    sp = _sympy()
     fn = api._unwrap(fn)
     primal = api.parsed(fn)
     if argnums is None:

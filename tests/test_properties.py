@@ -132,6 +132,12 @@ UNARY = (
     "np.exp(np.tanh({0}))",
     "math.fabs({0})",
     "h_kw({0})",
+    "math.expm1(math.sin({0}))",
+    "math.log1p(({0}) ** 2)",
+    "math.asinh({0})",
+    "math.acos(0.9 * math.tanh({0}))",
+    "math.erfc({0})",
+    "math.log10(1.5 + math.cos({0}))",
 )
 BINARY = (
     "({0} + {1})",
@@ -157,6 +163,9 @@ BINARY = (
     "np.minimum({0}, {1})",
     "h_kw({0}, v={1})",
     "h_kw({1}, w={0})",
+    "math.log(2.0 + math.sin({0}), 3.0 + ({1}) ** 2)",
+    "pow(1.0 + ({0}) ** 2, math.cos({1}))",
+    "math.copysign({0}, {1})",
 )
 TERNARY = (
     "max({0}, {1}, {2})",
@@ -418,6 +427,7 @@ _TRACED_CALLS = {
     "np.maximum": "_tmax",
     "min": "_tmin",
     "np.minimum": "_tmin",
+    "math.copysign": "_tcopysign",
 }
 
 
@@ -448,7 +458,12 @@ def _traced_namespace():
         trace.append(tuple(_sign(a - b) for a, b in itertools.combinations(args, 2)))
         return min(*args)
 
+    def _tcopysign(a, b):
+        trace.append((_sign(a), math.copysign(1.0, b)))
+        return math.copysign(a, b)
+
     ns = {
+        "_tcopysign": _tcopysign,
         "_t": _t,
         "_tq": _tq,
         "_tabs": _tabs,
