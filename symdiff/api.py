@@ -327,6 +327,10 @@ class _Specialised:
                 self._impls[key] = self._forward_array_gradient(args)
             else:
                 self._impls[key] = self.derivative(*args).compile(self.jit)
+            entry = getattr(self, "_entry_namespace", None)
+            if entry is not None and all(isinstance(k, type) for k in key):
+                entry.update({f"_t{i}": k for i, k in enumerate(key)})
+                entry["_impl"] = self._impls[key]
         return self._impls[key]
 
     def _forward_over_arrays(self, args) -> bool:
@@ -430,11 +434,17 @@ def _bind(fn, args, kwargs):
 
 _ENTRY = """\
 def {name}({params}, *_extra, **_kw):
-    _impl = _table.get(({types},))
-    if _impl is not None and not _extra and not _kw:
+    if {guard} and not _extra and not _kw:
         return _impl({args})
+    _i = _table.get(({types},))
+    if _i is not None and not _extra and not _kw:
+        return _i({args})
     return _slow(({args},), _extra, _kw)
 """
+
+
+class _Unseen:
+    """A type no argument has: the inline cache before its first signature."""
 
 
 class _Missing:
@@ -492,8 +502,14 @@ def _entry(spec: _Specialised):
                 namespace[f"_default{i}"] = p.default
                 params.append(f"{p.name}=_default{i}")
         name = spec.__name__ if spec.__name__.isidentifier() else "entry"
+        # The last scalar signature compiled is checked first, without building
+        # a key (an inline cache); others go through the table.
+        namespace.update({f"_t{i}": _Unseen for i in range(len(names))})
+        namespace["_impl"] = None
+        spec._entry_namespace = namespace
         source = _ENTRY.format(
             name=name,
+            guard=" and ".join(f"_type({n}) is _t{i}" for i, n in enumerate(names)),
             params=", ".join(params),
             types=", ".join(f"_type({n})" for n in names),
             args=", ".join(names),

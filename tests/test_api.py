@@ -135,3 +135,16 @@ def test_public_names():
         "SymDiffError",
     ]:
         assert hasattr(symdiff, name)
+
+
+def test_entry_switches_between_signatures_and_checks_arguments():
+    from symdiff import ArgumentError
+
+    g = grad(f, argnums=(0, 1), jit=False)
+    first = g(2.0, 3.0)
+    assert g(np.float64(2.0), 3.0) == pytest.approx(first, rel=1e-15)  # a second signature
+    assert g(2.0, 3.0) == first and g(z=3.0, x=2.0) == first
+    with pytest.raises(ArgumentError):
+        g()
+    with pytest.raises(ArgumentError):
+        g(2.0, 3.0, 4.0)
