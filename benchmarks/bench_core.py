@@ -379,7 +379,7 @@ def main() -> None:
 
     print(f"   {'':<{lw}} {'cold':>15} {'warm':>15}")
     line("import numba", "sd", False, "import_numba")
-    line("import sympy (imported by symdiff)", "sd", False, "import_sympy")
+    line("import sympy (symdiff loads it only to check)", "sd", False, "import_sympy")
     line("import symdiff itself (+ benchmarks/functions.py)", "sd", False, "import_rest")
     line("symdiff: grad(f, argnums=(0, 1))(2.0, 3.0)       TOTAL", "sd", False, "first")
     line("  parse + differentiate + optimise + codegen", "sd", False, "generate")
