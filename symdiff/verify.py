@@ -110,18 +110,26 @@ _COMPARISONS = {"lt", "le", "gt", "ge", "eq", "ne", "not"}
 
 
 def _pick(func):
-    """max/min along an axis: the element that wins at the point."""
+    """max/min along an axis: the elements that win at the point, averaged
+    when several tie (the documented convention: ties share the derivative)."""
+
+    def winners(a, values):
+        best = values.max() if func is np.argmax else values.min()
+        tied = [e for e, v in zip(a, values) if v == best]
+        return sum(tied) / len(tied) if len(tied) > 1 else tied[0]
 
     def pick(args, attrs, number, truth):
         a = np.asarray(args[0], dtype=object)
         values = np.vectorize(number, otypes=[float])(a)
         axis = attrs.get("axis")
         if axis is None:
-            best = a.ravel()[func(values.ravel())]
+            best = winners(a.ravel(), values.ravel())
             return np.full((1,) * a.ndim, best, dtype=object) if attrs.get("keepdims") else best
-        index = np.expand_dims(func(values, axis=axis), axis)
-        chosen = np.take_along_axis(a, index, axis)
-        return chosen if attrs.get("keepdims") else np.squeeze(chosen, axis)
+        moved_a, moved_v = np.moveaxis(a, axis, -1), np.moveaxis(values, axis, -1)
+        out = np.empty(moved_a.shape[:-1], dtype=object)
+        for index in np.ndindex(out.shape):
+            out[index] = winners(moved_a[index], moved_v[index])
+        return np.expand_dims(out, axis) if attrs.get("keepdims") else out
 
     return pick
 

@@ -243,3 +243,7 @@ def bad_index(x):
 
 def bad_rank3_max(T):
     return np.sum(np.max(T, axis=2))  # ERR: bad_rank3_max
+
+
+def a_max_ties(x):
+    return np.max(x) + np.sum(np.max(x.reshape((2, 2)), axis=1))

@@ -61,6 +61,7 @@ CASES = [
     (ac.a_slice_column, (r(4, 3), r(5))),
     (ac.a_reshape_runtime, (r(2), 2)),
     (ac.a_reshape_runtime, (r(4), 2)),
+    (ac.a_max_ties, (np.array([1.0, 1.0, 0.5, 0.5]),)),  # ties share the derivative
     (ac.a_branch, (r(3, low=0.1),)),
     (ac.a_branch, (r(3, high=-0.1),)),
 ]
