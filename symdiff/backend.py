@@ -72,8 +72,14 @@ def _ieee_math() -> types.SimpleNamespace:
         **{k: getattr(math, k) for k in dir(math) if not k.startswith("_")}
     )
     for name, func in names.items():
-        setattr(space, name, func)
+        setattr(space, name, _in_float64(func))
     return space
+
+
+def _in_float64(ufunc):
+    """``ufunc`` on float64 operands, as ``math`` computes (NumPy would compute
+    a bool or small int operand in float16)."""
+    return lambda *args: ufunc(*(np.float64(a) for a in args))
 
 
 IEEE_MATH = _ieee_math()

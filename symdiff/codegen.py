@@ -182,6 +182,9 @@ class _Printer:
         if how == "binop":
             return ast.BinOp(args[0], prim.spelling[1](), args[1])
         if how == "unary":
+            if op.prim == "neg" and self.kind(op.args[0]).dtype == "bool":
+                # -(x > y) as a number: NumPy refuses to negate its bools.
+                return ast.BinOp(self.const(-1.0), ast.Mult(), args[0])
             return ast.UnaryOp(prim.spelling[1](), args[0])
         if how == "compare":
             return ast.Compare(args[0], [prim.spelling[1]()], [args[1]])

@@ -174,3 +174,11 @@ def nested_branches(x, y):
         s = -x
         r = s
     return r + s
+
+
+def comparison_as_number(x, y):
+    return -(y * (x > y))
+
+
+def bool_argument_in_math(x, z):
+    return math.cos(z) * x

@@ -93,3 +93,14 @@ def test_inactive_values_get_no_derivative_code():
     # n is an int: nothing is differentiated with respect to it.
     assert "n_bar" not in src
     assert math.isfinite(symdiff.grad(lc.int_and_bool_arguments, jit=False)(2.0, 3, True))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_comparisons_and_bools_used_as_numbers(mode):
+    # d/dy -(y * (x > y)) = -(x > y), a float; math.cos(True) is cos(1.0) in float64.
+    grads = symdiff.grad(lc.comparison_as_number, (0, 1), mode=mode, jit=False)(0.5, 0.25)
+    assert [float(g) for g in grads] == [0.0, -1.0]
+    assert all(isinstance(g, float) for g in grads)
+    value, derivative = symdiff.value_and_grad(lc.bool_argument_in_math, jit=False)(0.5, True)
+    assert float(value) == math.cos(1.0) * 0.5
+    assert float(derivative) == math.cos(1.0)
