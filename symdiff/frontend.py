@@ -871,7 +871,9 @@ class _Converter:
         if func is float:
             if len(e.args) != 1 or e.keywords:
                 self.fail(e, "float() takes one number here", "write float(x)")
-            return self.expr(e.args[0])
+            # x * 1.0: a float for int and bool x, and no work for float x
+            # (the optimiser drops it where x is already a float).
+            return self.op("mul", (self.expr(e.args[0]), Const(1.0)), e)
         if isinstance(func, types.FunctionType):
             return self.call_helper(func, e)
         raise UnknownFunctionError(

@@ -345,6 +345,16 @@ def _use_counts(fn: ir.Function) -> dict:
     return counts
 
 
+def _changes_dtype(new, target: str, kinds: dict) -> bool:
+    """Would replacing ``target`` by the atom ``new`` change its dtype (an int
+    kept where ``int * 1.0`` made a float)?"""
+    if isinstance(new, Op) or target not in kinds:
+        return False
+    if isinstance(new, Var):
+        return new.name in kinds and kinds[new.name].dtype != kinds[target].dtype
+    return kinds[target].dtype == "float" and not isinstance(new.value, float)
+
+
 def simplify(fn: ir.Function, kinds: dict | None = None, reciprocals=False) -> ir.Function:
     """Folding, identities, copy propagation and CSE in one walk.
 
@@ -369,6 +379,8 @@ def simplify(fn: ir.Function, kinds: dict | None = None, reciprocals=False) -> i
                     op = Op(s.value.prim, tuple(map(atom, s.value.args)), s.value.attrs)
                     op = _shape_source(op, defs, kinds)
                     new = materialize(op, namer, out, defs, s.loc, uses)
+                    if _changes_dtype(new, s.target, kinds):  # int * 1.0 stays a float
+                        new = op
                 else:
                     new = atom(s.value)
                 if not isinstance(new, Op):
