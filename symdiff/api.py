@@ -298,13 +298,7 @@ class _Specialised:
         if kwargs or len(args) != self._nargs:
             args = _bind(self.fn, args, kwargs)
         primal = parsed(self.fn)
-        if len(args) != len(primal.params):
-            raise ArgumentError(
-                f"{primal.name} takes {len(primal.params)} arguments "
-                f"({', '.join(primal.params)}), got {len(args)}",
-                primal.loc,
-                "pass one value per parameter",
-            )
+        _check_arity(primal, args)
         kinds = tuple(kind_of(a, primal, i) for i, a in enumerate(args))
         argnums, single = self._argnums(primal, args)
         return derive(self.fn, kinds, argnums, single, self.mode, self.kind, optimized)
@@ -417,6 +411,18 @@ def _explain(fn, args, exc):
                 "check the shapes of the arguments (x.shape) against what this line expects",
             )
     return exc
+
+
+def _check_arity(primal: ir.Function, values) -> None:
+    """One value per parameter of ``primal``, or a clear error."""
+    n = len(primal.params)
+    if len(values) != n:
+        raise ArgumentError(
+            f"{primal.name}({', '.join(primal.params)}) takes {n} argument{'s' * (n != 1)}, "
+            f"got {len(values)}",
+            primal.loc,
+            "pass one value per parameter",
+        )
 
 
 def _bind(fn, args, kwargs):
@@ -613,13 +619,7 @@ def jvp(fn, primals, tangents, jit=True):
     tangents = _floats(tangents, "tangents", primal)
     if None in primals:
         raise ArgumentError("primals must not be None", primal.loc, "pass a value per parameter")
-    if len(primals) != len(primal.params):
-        raise ArgumentError(
-            f"jvp got {len(primals)} primal{'s' * (len(primals) != 1)} for "
-            f"{primal.name}({', '.join(primal.params)}), which takes {len(primal.params)}",
-            primal.loc,
-            "give one primal value per parameter",
-        )
+    _check_arity(primal, primals)
     if len(tangents) != len(primals):
         raise ArgumentError(
             f"jvp got {len(primals)} primals but {len(tangents)} tangents",
