@@ -21,8 +21,13 @@ from collections import Counter
 from . import ir
 from .errors import ShapeError
 from .infer import const_kind
-from .ir import FLOAT, Assign, If, Kind, Op, Var
+from .ir import FLOAT, Assign, If, Kind, Loop, Op, Var
 from .primitives import PRIMITIVES
+
+# Operand positions that only read a shape: prim -> index of that operand.
+_SHAPE_READS = {"shape": {0}, "size": {0}, "zeros_like": {0}, "ones_like": {0},
+                "broadcast_like": {1}, "reshape_like": {1}, "scatter": {1}, "sum_to": {1}}  # fmt: skip
+_STORES = ("setitem", "additem")
 
 
 def _uses(fn: ir.Function):
@@ -40,6 +45,14 @@ def _uses(fn: ir.Function):
             if isinstance(s, Assign):
                 for a in s.value.args if isinstance(s.value, Op) else (s.value,):
                     use(a, block_id)
+            elif isinstance(s, Loop):
+                for a in [c.init for c in s.carried] + list(s.bounds):
+                    use(a, block_id)
+                block(s.header, id(s.header))
+                block(s.body, id(s.body))
+                for a in [c.next for c in s.carried] + [s.exit]:
+                    use(a, id(s.body))
+                use(s.cond, id(s.header))
             else:
                 use(s.cond, block_id)
                 block(s.body, id(s.body))
@@ -54,51 +67,236 @@ def _uses(fn: ir.Function):
     return counts, where
 
 
-def _defined_in(body) -> set:
-    names = set()
-    for s in ir.walk(body):
-        if isinstance(s, Assign):
-            names.add(s.target)
-        else:
-            names.update(p.target for p in s.phis)
-    return names
+class _Layout:
+    """Where each value is defined and read, in program order, for deciding
+    which values may share one variable (out of SSA form) and which array
+    writes may happen in place.
+
+    Statements are numbered in order (``pos``); a read inside a loop of a
+    value defined outside that loop counts as a read at the loop's end (it
+    is read again by every iteration).  Each read records the branch sides
+    it is on, as two reads on different sides of one ``if`` never both run.
+    """
+
+    def __init__(self, fn: ir.Function):
+        self.params = set(fn.params)
+        self.pos = 0
+        self.def_pos: dict = {}
+        self.def_loops: dict = {}  # name -> the loops (ids) enclosing its definition
+        self.reads: dict = {}  # name -> [(position, sides, content?)]
+        self.stmt_pos: dict = {}  # id(stmt) -> (position, loops, sides)
+        self.defs: dict = {}  # name -> Op
+        self.carry_of: dict = {}  # header name -> (Carry, Loop)
+        self.loop_end: dict = {}  # id(loop) -> last position inside it
+        self.phi_sources: dict = {}  # phi target -> its two sources
+        self._pending: list = []
+        self.block(fn.body, (), ())
+        for a in ir.atoms_of(fn.result):
+            self.read(a, self.pos + 1, (), (), True)
+        for name, pos, loops, sides, content in self._pending:
+            loops_def = self.def_loops.get(name, ())
+            outside = [lp for lp in loops if lp not in loops_def]
+            if outside:  # read again by every iteration of the outermost such loop
+                pos = self.loop_end[outside[0]]
+            self.reads.setdefault(name, []).append((pos, sides, content))
+
+    def define(self, name, loops):
+        self.def_pos[name] = self.pos
+        self.def_loops[name] = loops
+
+    def read(self, atom, pos, loops, sides, content=True):
+        if isinstance(atom, Var):
+            self._pending.append((atom.name, pos, loops, sides, content))
+
+    def block(self, body, loops, sides):
+        for s in body:
+            self.pos += 1
+            here = self.pos
+            self.stmt_pos[id(s)] = (here, loops, sides)
+            if isinstance(s, Assign):
+                args = s.value.args if isinstance(s.value, Op) else (s.value,)
+                shape_only = _SHAPE_READS.get(s.value.prim, ()) if isinstance(s.value, Op) else ()
+                for k, a in enumerate(args):
+                    self.read(a, here, loops, sides, k not in shape_only)
+                self.define(s.target, loops)
+                if isinstance(s.value, Op):
+                    self.defs[s.target] = s.value
+            elif isinstance(s, Loop):
+                for a in [c.init for c in s.carried] + list(s.bounds):
+                    self.read(a, here, loops, sides)
+                inner = loops + (id(s),)
+                for name in ir.targets(s):
+                    self.define(name, inner)
+                for c in s.carried:
+                    self.carry_of[c.name] = (c, s)
+                self.block(s.header, inner, sides)
+                self.read(s.cond, self.pos, inner, sides)
+                self.block(s.body, inner, sides)
+                self.pos += 1
+                for a in [c.next for c in s.carried] + [s.exit]:
+                    self.read(a, self.pos, inner, sides)
+                self.loop_end[id(s)] = self.pos
+                for c in s.carried:  # the exit values are (re)defined here
+                    self.def_pos[c.name] = here
+            else:
+                self.read(s.cond, here, loops, sides)
+                for k, (branch, pick) in enumerate(((s.body, "then"), (s.orelse, "orelse"))):
+                    side = sides + ((id(s), k),)
+                    self.block(branch, loops, side)
+                    self.pos += 1  # the phis are assigned at the end of the branch
+                    for p in s.phis:
+                        self.read(getattr(p, pick), self.pos, loops, side)
+                self.pos += 1
+                for p in s.phis:
+                    self.define(p.target, loops)
+                    self.phi_sources[p.target] = (p.then, p.orelse)
+
+    @staticmethod
+    def exclusive(a, b) -> bool:
+        """Are two reads on different sides of one ``if``?"""
+        sides = dict(a)
+        return any(k in sides and sides[k] != side for k, side in b)
+
+    def read_after(self, name, pos, sides, content_only=True, before=None) -> bool:
+        """Is ``name`` read after position ``pos`` (and before ``before``) on a
+        path that can follow a statement on ``sides``?"""
+        for p, s, content in self.reads.get(name, ()):
+            if content_only and not content:
+                continue
+            if p > pos and (before is None or p <= before) and not self.exclusive(sides, s):
+                return True
+        return False
 
 
-def _join_names(fn: ir.Function) -> dict:
-    """Print the values meeting at a join under one name (out of SSA form).
+def _storage_ok(layout: _Layout, name: str, pos: int, sides, seen=None) -> bool:
+    """May the array ``name`` (and every value sharing its memory) be
+    overwritten at ``pos``: is none of them read afterwards?"""
+    seen = seen if seen is not None else set()
+    if name in seen:
+        return True
+    seen.add(name)
+    if name in layout.params:
+        return False
+    if name in layout.carry_of:
+        carry, loop = layout.carry_of[name]
+        end = layout.loop_end[id(loop)]
+        # Reads after the loop see the final value: fine when the loop's
+        # update is this very array; reads inside the loop must come first.
+        if layout.read_after(name, pos, sides, before=end):
+            return False
+        if not isinstance(carry.init, Var):
+            return True
+        return not layout.read_after(carry.init.name, pos, sides) and _storage_ok(
+            layout, carry.init.name, pos, sides, seen
+        )
+    if layout.read_after(name, pos, sides):
+        return False
+    op = layout.defs.get(name)
+    if op is not None and op.prim in _STORES and isinstance(op.args[1], Var):
+        return True  # its own source was checked when it was written
+    return all(
+        _storage_ok(layout, src.name, pos, sides, seen)
+        for src in layout.phi_sources.get(name, ())
+        if isinstance(src, Var)
+    )
 
-    A value defined inside a branch and joined after it (``r`` and ``r_2``
-    in ``if c: r = ... else: r_1 = ...; r_2 = phi(r, r_1)``) lives only
-    until the join, so it can share the join's name: the printed code then
-    reassigns one variable, as the user wrote it.  Each class of names is
-    shown under its plainest member (a user name before a temporary).
+
+def _in_place(fn: ir.Function, layout: _Layout) -> dict:
+    """The array writes that may overwrite their source: target -> source."""
+    out = {}
+    for s in ir.walk(fn.body):
+        if not (isinstance(s, Assign) and isinstance(s.value, Op) and s.value.prim in _STORES):
+            continue
+        source = s.value.args[1]
+        if not isinstance(source, Var):
+            continue
+        pos, loops, sides = layout.stmt_pos[id(s)]
+        if not set(loops) <= set(layout.def_loops.get(source.name, ())):
+            continue  # written by every iteration, defined outside the loop
+        if _storage_ok(layout, source.name, pos, sides):
+            out[s.target] = source.name
+    return out
+
+
+def _join_names(fn: ir.Function, layout: _Layout, in_place: dict) -> dict:
+    """Print values under one name where their lifetimes allow (out of SSA).
+
+    * A value defined inside a branch and joined after it (``r`` and ``r_2``
+      in ``if c: r = ... else: r_1 = ...; r_2 = phi(r, r_1)``) lives only
+      until the join, so it can share the join's name.
+    * A loop-carried value shares its name with its initial value when that
+      is not used after the loop starts, and with the value the body gives
+      it when the old value is not read after that is computed.
+    * An array written in place shares the name of the array it overwrites.
+
+    The printed code then reassigns one variable, as the user wrote it.
+    Each class of names is shown under its plainest member (a user name
+    before a temporary).
     """
     parent: dict = {}
-
-    def block(body):
-        for s in body:
-            if not isinstance(s, If):
-                continue
-            block(s.body)
-            block(s.orelse)
-            for side, branch in ((0, s.body), (1, s.orelse)):
-                inside = _defined_in(branch)
-                for phi in s.phis:
-                    source = phi.then if side == 0 else phi.orelse
-                    if (
-                        isinstance(source, Var)
-                        and source.name in inside
-                        and source.name not in parent
-                    ):
-                        parent[source.name] = phi.target
-
-    block(fn.body)
 
     def root(name):
         while name in parent:
             name = parent[name]
         return name
 
+    def union(a, b):
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[ra] = rb
+
+    for target, source in in_place.items():
+        union(target, source)
+    joined: set = set()
+
+    def block(body):
+        for s in body:
+            if isinstance(s, Loop):
+                block(s.header)
+                block(s.body)
+                carry_loop(s)
+            if not isinstance(s, If):
+                continue
+            block(s.body)
+            block(s.orelse)
+            for side, branch in ((0, s.body), (1, s.orelse)):
+                inside = ir.defined_in(branch)
+                for phi in s.phis:
+                    source = phi.then if side == 0 else phi.orelse
+                    if (
+                        isinstance(source, Var)
+                        and source.name in inside
+                        and source.name not in joined
+                    ):
+                        joined.add(source.name)  # one value joins one phi
+                        union(source.name, phi.target)
+
+    def carry_loop(loop):
+        inside = ir.defined_in(loop.body)
+        here = layout.stmt_pos[id(loop)][0]
+        end = layout.loop_end[id(loop)]
+        others = [c.next for c in loop.carried]
+        for c in loop.carried:
+            init, nxt = c.init, c.next
+            if (
+                isinstance(init, Var)
+                and init.name not in layout.params
+                and not layout.read_after(init.name, here, (), content_only=False)
+                and root(init.name) != root(c.name)
+            ):
+                union(init.name, c.name)
+            if not (isinstance(nxt, Var) and nxt.name in inside):
+                continue
+            members = [n for n in inside if root(n) == root(nxt.name)]
+            first = min(layout.def_pos[n] for n in members)
+            reads = [p for p, _, _ in layout.reads.get(c.name, ()) if here < p <= end]
+            if others.count(Var(c.name)) or any(p > first for p in reads):
+                continue
+            if any(root(n) == root(c.name) for n in members):
+                continue
+            union(nxt.name, c.name)
+
+    block(fn.body)
     classes: dict = {}
     for name in list(parent) + list(set(parent.values())):
         classes.setdefault(root(name), set()).add(name)
@@ -116,12 +314,30 @@ class _Printer:
         self.kinds = kinds or {}
         self.helpers: dict = {}
         self.counts, self.where = _uses(fn)
-        self.alias = _join_names(fn)
+        layout = _Layout(fn)
+        self.in_place = _in_place(fn, layout)
+        self.alias = _join_names(fn, layout, self.in_place)
+        self.taken = {n for n in ir.defined_names(fn) if not n.startswith("$")}
+        self._plain_names(fn)
         self.pending: dict = {}  # inlinable temporaries: name -> ast expression
         self.names: dict = {}
-        self.taken = {n for n in ir.defined_names(fn) if not n.startswith("$")}
         self.next_temp = 0
         self.modules: set = set()
+
+    def _plain_names(self, fn):
+        """Print a version ``i_1`` as ``i`` where no other value is shown as ``i``."""
+        shown = {self.alias.get(n, n) for n in ir.defined_names(fn)} | set(fn.params)
+        shown = {n for n in shown if not n.startswith("$")}
+        wanted: dict = {}
+        for name in shown:
+            base = ir.version_of(name, shown | {name.rpartition("_")[0]})
+            if base != name and base not in shown and base not in ("np", "math"):
+                wanted.setdefault(base, []).append(name)
+        for base, names in wanted.items():
+            if len(names) == 1:
+                self.alias.update({n: base for n, a in list(self.alias.items()) if a == names[0]})
+                self.alias[names[0]] = base
+                self.taken.add(base)
 
     def ident(self, name: str) -> str:
         name = self.alias.get(name, name)
@@ -206,6 +422,17 @@ class _Printer:
         return self.atom(r)
 
     # -- statements --------------------------------------------------------
+    def flush(self, names, out):
+        """Assign the pending (inlinable) temporaries that read any of
+        ``names`` before those are reassigned or written into."""
+        for name, expr in list(self.pending.items()):
+            if any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(expr)):
+                del self.pending[name]
+                out.append(ast.Assign([ast.Name(self.ident(name))], expr))
+
+    def assigned_in(self, stmt) -> set:
+        return {self.ident(n) for n in ir.defined_in([stmt])}
+
     def block(self, body, phis_of=None, side=0) -> list:
         out = []
         block_id = id(body)
@@ -213,6 +440,9 @@ class _Printer:
             if isinstance(s, Assign):
                 if isinstance(s.value, Op) and s.value.prim == "scatter":
                     out.extend(_scatter_statements(self, s.target, s.value))
+                    continue
+                if isinstance(s.value, Op) and s.value.prim in _STORES:
+                    out.extend(self.store(s.target, s.value))
                     continue
                 expr = self.value(s.value)
                 if (
@@ -222,8 +452,13 @@ class _Printer:
                 ):
                     self.pending[s.target] = expr
                     continue
+                self.flush({self.ident(s.target)}, out)
                 out.append(ast.Assign([ast.Name(self.ident(s.target))], expr))
+            elif isinstance(s, Loop):
+                self.flush(self.assigned_in(s), out)
+                out.extend(self.loop(s))
             else:
+                self.flush(self.assigned_in(s), out)
                 test = self.atom(s.cond)
                 body_ = self.block(s.body, s.phis, 0)
                 orelse = self.block(s.orelse, s.phis, 1)
@@ -235,8 +470,78 @@ class _Printer:
             source = self.atom(phi.then if side == 0 else phi.orelse)
             target = self.ident(phi.target)
             if not (isinstance(source, ast.Name) and source.id == target):
+                self.flush({target}, out)
                 out.append(ast.Assign([ast.Name(target)], source))
         return out
+
+    def store(self, target, op):
+        """``a[index] = v`` / ``a[index] += v``: in place when nothing reads
+        the old array afterwards, else into a copy."""
+        value, array = self.atom(op.args[0]), op.args[1]
+        indices = [self.atom(a) for a in op.args[2:]]
+        name = self.ident(target)
+        out = []
+        if isinstance(array, Var) and array.name in self.pending:  # written by name: assign it
+            out.append(ast.Assign([ast.Name(self.ident(array.name))], self.pending.pop(array.name)))
+        if target not in self.in_place:
+            copy = ast.Call(ast.Attribute(self.atom(array), "copy"), [], [])
+            out.append(ast.Assign([ast.Name(name)], copy))
+        self.flush({name}, out)
+        where = ast.Subscript(ast.Name(name), _index(self, dict(op.attrs)["index"], indices))
+        if op.prim == "additem":
+            out.append(ast.AugAssign(where, ast.Add(), value))
+        else:
+            out.append(ast.Assign([where], value))
+        return out
+
+    def loop(self, s: Loop) -> list:
+        out = []
+        for c in s.carried:
+            init = self.atom(c.init)
+            name = self.ident(c.name)
+            if not (isinstance(init, ast.Name) and init.id == name):
+                out.append(ast.Assign([ast.Name(name)], init))
+        if s.index is not None:
+            start, stop, step = (self.atom(a) for a in s.bounds)
+            args = [stop]
+            if s.step != ir.Const(1):
+                args = [start, stop, step]
+            elif s.start != ir.Const(0):
+                args = [start, stop]
+            head = ast.For(ast.Name(self.ident(s.index)), self.call("range", args), [], [])
+        else:
+            header = self.block(s.header)
+            test = self.atom(s.cond)
+            if header:  # while True: <header>; if not cond: break
+                header.append(ast.If(_negate(test), [ast.Break()], []))
+                test = ast.Constant(True)
+            head = ast.While(test, header, [])
+        body = self.block(s.body)
+        updates = []
+        for c in s.carried:
+            name, nxt = self.ident(c.name), self.atom(c.next)
+            if not (isinstance(nxt, ast.Name) and nxt.id == name):
+                updates.append((name, nxt))
+        if updates:
+            self.flush({n for n, _ in updates}, body)
+        body.extend(_parallel_assign(updates))
+        if s.exit is not None:
+            body.append(ast.If(self.atom(s.exit), [ast.Break()], []))
+        head.body = head.body + (body or [ast.Pass()])
+        out.append(head)
+        return out
+
+
+def _parallel_assign(updates) -> list:
+    """``a, b = x, y`` as one assignment per line when some order of them
+    reads no variable after it is assigned, else as a tuple assignment."""
+    reads = [{n.id for n in ast.walk(v) if isinstance(n, ast.Name)} for _, v in updates]
+    for order in (range(len(updates)), reversed(range(len(updates)))):
+        order = list(order)
+        if all(updates[a][0] not in reads[b] for i, a in enumerate(order) for b in order[i + 1 :]):
+            return [ast.Assign([ast.Name(updates[k][0])], updates[k][1]) for k in order]
+    names = ast.Tuple([ast.Name(n) for n, _ in updates])
+    return [ast.Assign([names], ast.Tuple([v for _, v in updates]))]
 
 
 def _negate(test: ast.expr) -> ast.expr:
@@ -275,20 +580,20 @@ def function_source(fn: ir.Function, docstring: str = "", header: tuple = (), ki
 
 
 def _index(printer, pattern, indices):
-    """The subscript for an index pattern (see ``frontend``) and its atoms."""
+    """The subscript for an index pattern (see ``frontend``) and its printed atoms."""
     items, it = [], iter(indices)
     for item in pattern:
         if item[0] == "i":
-            items.append(printer.atom(next(it)))
+            items.append(next(it))
         else:
-            parts = [printer.atom(next(it)) if present else None for present in item[1:]]
+            parts = [next(it) if present else None for present in item[1:]]
             items.append(ast.Slice(*parts))
     return items[0] if len(items) == 1 else ast.Tuple(items)
 
 
 def _getitem(printer, op, args):
     pattern = dict(op.attrs)["index"]
-    return ast.Subscript(args[0], _index(printer, pattern, op.args[1:]))
+    return ast.Subscript(args[0], _index(printer, pattern, args[1:]))
 
 
 def _scatter_statements(printer, target, op):
@@ -297,7 +602,8 @@ def _scatter_statements(printer, target, op):
     name = printer.ident(target)
     pattern = dict(op.attrs)["index"]
     first = ast.Assign([ast.Name(name)], printer.call("np.zeros_like", [x]))
-    where = ast.Subscript(ast.Name(name), _index(printer, pattern, op.args[2:]))
+    indices = [printer.atom(a) for a in op.args[2:]]
+    where = ast.Subscript(ast.Name(name), _index(printer, pattern, indices))
     return [first, ast.Assign([where], g)]
 
 
@@ -441,7 +747,37 @@ def _math_elementwise(func):
     return spell
 
 
+def _tape(printer, op, args):
+    """An empty tape: one entry per iteration, each of the shape of ``like``."""
+    n, like = args
+    kind = printer.kind(op.args[1])
+    shape = n
+    if kind.rank:
+        shape = ast.BinOp(ast.Tuple([n]), ast.Add(), ast.Attribute(like, "shape"))
+    dtype = {"float": [], "int": ["np.int64"], "bool": ["np.bool_"]}[kind.dtype]
+    return printer.call("np.empty", [shape] + [ast.parse(d, mode="eval").body for d in dtype])
+
+
+_GROW_HELPER = """\
+def _tape_grow(tape, k):
+    \"\"\"The tape, or a copy twice as long when entry k is past its end.\"\"\"
+    if k < tape.shape[0]:
+        return tape
+    longer = np.empty((2 * tape.shape[0],) + tape.shape[1:], tape.dtype)
+    longer[: tape.shape[0]] = tape
+    return longer"""
+
+
+def _tape_grow(printer, op, args):
+    printer.helper("_tape_grow", _GROW_HELPER)
+    printer.modules.add("np")
+    return ast.Call(ast.Name("_tape_grow"), args, [])
+
+
 _SPECIAL = {
+    "tape": _tape,
+    "tape_grow": _tape_grow,
+    "range_len": lambda p, op, args: p.call("len", [p.call("range", args)]),
     "erf": _math_elementwise("erf"),
     "erfc": _math_elementwise("erfc"),
     "dot": lambda p, op, args: p.call("np.dot", args),
@@ -456,6 +792,7 @@ _SPECIAL = {
     "amin": _reduce("min"),
     "prod": _reduce("prod"),
     "getitem": _getitem,
+    "copy": lambda p, op, args: ast.Call(ast.Attribute(args[0], "copy"), [], []),
     "shape": _shape,
     "size": lambda p, op, args: ast.Attribute(args[0], "size"),
     "zeros": lambda p, op, args: p.call("np.zeros", [ast.Tuple(args)]),

@@ -13,11 +13,17 @@ get no code at all.
 
 from __future__ import annotations
 
+import dataclasses
+
 from . import ir
 from .infer import Analysis, expr_kind, needs_sum
-from .ir import Assign, Const, If, Op, Phi, Var
+from .ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
 from .optimize import Builder
 from .primitives import PRIMITIVES, lift, op
+
+# Rules whose tangent already has the value's full shape: writes into a
+# full tangent array, and zeros or broadcasts like the value.
+_FULL = ("setitem", "additem", "zeros_like", "broadcast_like")
 
 
 class _Forward:
@@ -31,7 +37,9 @@ class _Forward:
 
     def hint(self, k, name):
         """The tangent's name: temporaries have temporary tangents."""
-        return None if name.startswith("$") else self.names[k].format(name)
+        if name.startswith("$"):
+            return None
+        return self.names[k].format(ir.version_of(name, self.tkinds))
 
     def tangent(self, k, atom):
         if isinstance(atom, Var):
@@ -45,6 +53,8 @@ class _Forward:
                 out.append(stmt)
                 if stmt.target in self.an.active:
                     self.assign(stmt, Builder(self.namer, out, self.defs, stmt.loc))
+            elif isinstance(stmt, Loop):
+                self.loop(stmt, out)
             else:
                 self.branch(stmt, out)
         return tuple(out)
@@ -94,16 +104,50 @@ class _Forward:
         want = self.tkinds[target]
         if want.rank == 0:
             return total
+        if isinstance(total.node, Op) and total.node.prim in _FULL:
+            return total
         have = expr_kind(total.node, self.tkinds.__getitem__)
         if needs_sum(have, want):
             return op("broadcast_like", total, Var(target))
         return total
 
-    def zero(self, like, code: list):
-        """A zero tangent for ``like``: 0.0, or zeros of its shape (emitted into ``code``)."""
-        if not isinstance(like, Var) or self.tkinds[like.name].rank == 0:
-            return Const(0.0)
-        return Builder(self.namer, code, self.defs).emit(op("zeros_like", like))
+    def zero(self, atom, code: list, like=None):
+        """A zero tangent for ``atom``: 0.0, or zeros of its shape (emitted into
+        ``code``); ``like`` names a value of the tangent's kind."""
+        kind = self.tkinds[like] if like is not None else None
+        if not isinstance(atom, Var) or self.tkinds[atom.name].rank == 0:
+            if kind is None or kind.rank == 0:
+                return Const(0.0)
+        zeros = Builder(self.namer, code, self.defs).emit(op("zeros_like", atom))
+        if isinstance(zeros, Var):
+            self.tkinds.setdefault(zeros.name, kind or self.tkinds[atom.name])
+        return zeros
+
+    def loop(self, stmt: Loop, out: list):
+        """Tangents of carried values are carried too."""
+        tangent_carries = []
+        for c in stmt.carried:
+            if c.name not in self.an.active:
+                continue
+            for k in range(len(self.tangents)):
+                init = self.tangent(k, c.init)
+                init = init if init is not None else self.zero(c.init, out, like=c.name)
+                hint = self.hint(k, c.name)
+                name = self.namer.fresh(hint) if hint else self.namer.temp()
+                self.tkinds[name] = self.tkinds[c.name]
+                self.tangents[k][c.name] = Var(name)
+                tangent_carries.append((k, c, name, init))
+        header, body = list(self.block(stmt.header)), list(self.block(stmt.body))
+        carried = list(stmt.carried)
+        for k, c, name, init in tangent_carries:
+            nxt = self.tangent(k, c.next)
+            nxt = nxt if nxt is not None else self.zero(c.next, body, like=c.name)
+            carried.append(Carry(name, init, nxt))
+        out.append(
+            dataclasses.replace(
+                stmt, carried=tuple(carried), header=tuple(header), body=tuple(body)
+            )
+        )
 
     def branch(self, stmt: If, out: list):
         body, orelse = list(self.block(stmt.body)), list(self.block(stmt.orelse))

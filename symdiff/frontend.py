@@ -35,10 +35,11 @@ import numpy as np
 from . import ir
 from .errors import Loc, SourceUnavailableError, SymDiffError, UnknownFunctionError, caller_loc
 from .errors import UnsupportedSyntaxError as Unsupported
-from .ir import Assign, Const, If, Op, Phi, Var
+from .ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
 from .primitives import PRIMITIVES, primitive_for, supported_names
 
 RETURN = "<return>"  # environment key of a function's result while converting
+BREAK = "<break>"  # environment key of a loop's break flag while converting its body
 
 _BINOPS = {
     ast.Add: "add",
@@ -61,8 +62,6 @@ _CMPOPS = {
 
 # Statements and expressions we refuse, with what to write instead.
 _STMT_HINTS = {
-    ast.For: "`for` loops are not supported yet; write the computation without a loop",
-    ast.While: "`while` loops are not supported yet; write the computation without a loop",
     ast.Try: "move error handling (try/except) outside the differentiated function",
     ast.With: "move the `with` block outside the differentiated function",
     ast.Global: "pass the value as an argument instead of using `global`",
@@ -312,7 +311,11 @@ class _Converter:
             self.stmt(stmt)
 
     def stmt(self, s):
-        if isinstance(s, ast.Assign):
+        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Subscript):
+            if len(s.targets) != 1:
+                self.fail(s, "chained assignment into an array element", "assign once per line")
+            self.store_item(s.targets[0], s.value, s)
+        elif isinstance(s, ast.Assign):
             value = self.expr(s.value, self._target_hint(s.targets))
             names = [t.id for t in s.targets if isinstance(t, ast.Name)]
             if names and isinstance(value, Var) and value.name.startswith("$"):
@@ -324,15 +327,18 @@ class _Converter:
                 return
             self.bind(s.target, self.expr(s.value, self._target_hint([s.target])), s)
         elif isinstance(s, ast.AugAssign):
+            prim = _BINOPS.get(type(s.op))
+            if prim is None:
+                self.fail(s, f"operator {_word(s.op)} is not supported", "use + - * / ** // %")
+            if isinstance(s.target, ast.Subscript):
+                self.store_item(s.target, s.value, s, prim)
+                return
             if not isinstance(s.target, ast.Name):
                 self.fail(
                     s,
                     "augmented assignment to this target is not supported",
-                    "assign to a plain variable name",
+                    "assign to a plain variable name or an array element",
                 )
-            prim = _BINOPS.get(type(s.op))
-            if prim is None:
-                self.fail(s, f"operator {_word(s.op)} is not supported", "use + - * / ** // %")
             left = self.name(s.target)
             right = self.expr(s.value)
             name = self.new_name(s.target.id)
@@ -345,6 +351,8 @@ class _Converter:
             self.return_loc = self.loc(s)
         elif isinstance(s, ast.If):
             self.if_stmt(s.test, s.body, s.orelse, s)
+        elif isinstance(s, (ast.For, ast.While)):
+            self.loop_stmt(s)
         elif isinstance(s, (ast.Pass, ast.Assert)):
             pass
         elif isinstance(s, ast.Expr):
@@ -357,6 +365,8 @@ class _Converter:
         """A bare expression: docstrings and print are fine; nothing else has effect."""
         value = s.value
         if isinstance(value, ast.Constant):
+            if value.value == BREAK:  # placed by _normalise_jumps
+                self.env[BREAK] = Const(True)
             return
         if isinstance(value, ast.Call) and self._is_builtin(value.func, print):
             return
@@ -398,9 +408,8 @@ class _Converter:
         elif isinstance(target, ast.Subscript):
             self.fail(
                 node,
-                "writing into an array element is not supported",
-                "build the array from values (np.array([a, b]), arithmetic, np.where) "
-                "instead of assigning into it",
+                "writing into an array element inside a tuple assignment is not supported",
+                "assign each element on its own line: out[i] = a",
             )
         else:
             hint = _EXPR_HINTS.get(type(target), "assign to plain variable names")
@@ -462,8 +471,7 @@ class _Converter:
             return tuple(self._join(key, x, y, phis, node) for x, y in zip(a, b))
         if a == b:
             return a
-        hint = "value" if key == RETURN else key
-        name = self.new_name(hint) if key != RETURN else self.namer.temp()
+        name = self.new_name(key) if key not in (RETURN, BREAK) else self.namer.temp()
         phis.append(Phi(name, a, b))
         return Var(name)
 
@@ -504,7 +512,7 @@ class _Converter:
             self.fail(
                 e,
                 f"'{e.id}' may be undefined here: it is assigned on some paths only",
-                f"assign '{e.id}' before the `if`, or on every branch",
+                f"assign '{e.id}' before the `if` or loop, or on every branch",
             )
         value = self.src.lookup(e.id, e)
         return self.constant(value, e, e.id)
@@ -567,7 +575,12 @@ class _Converter:
             axis = self.static(e.slice, "the axis in x.shape[axis]", int)
             return self.op("shape", (base,), e, attrs=(("axis", axis),))
         base = self.expr(e.value)
-        items = e.slice.elts if isinstance(e.slice, ast.Tuple) else [e.slice]
+        pattern, args = self.index(e.slice)
+        return self.op("getitem", (base, *args), e, attrs=(("index", pattern),))
+
+    def index(self, node):
+        """An index ``i, a:b`` as a static pattern and its atoms."""
+        items = node.elts if isinstance(node, ast.Tuple) else [node]
         pattern, args = [], []
         for item in items:
             if isinstance(item, ast.Slice):
@@ -583,7 +596,144 @@ class _Converter:
             else:
                 pattern.append(("i",))
                 args.append(self.expr(item))
-        return self.op("getitem", (base, *args), e, attrs=(("index", tuple(pattern)),))
+        return tuple(pattern), args
+
+    def store_item(self, target, value_node, node, prim=None):
+        """``a[index] = value`` (or ``a[index] <prim>= value``): a new version of
+        ``a``, which every name of the array now refers to.  Code generation
+        writes it in place where no one sees the old version."""
+        if not isinstance(target.value, ast.Name) or not self._is_local(target.value):
+            self.fail(
+                target,
+                "only local arrays can be written into",
+                "create the array in the function (out = np.zeros(n)) and write into it by name",
+            )
+        old = self.name(target.value)
+        if not isinstance(old, Var):
+            self.fail(target, f"'{target.value.id}' is not an array", "write into arrays only")
+        pattern, args = self.index(target.slice)
+        value = self.expr(value_node)
+        if isinstance(value, tuple):
+            self.fail(node, "a tuple cannot be stored in an array", "store one number")
+        attrs = (("index", pattern),)
+        if prim in ("add", "sub"):
+            if prim == "sub":
+                value = self.op("neg", (value,), node)
+            new = self.op("additem", (value, old, *args), node, attrs=attrs)
+        else:
+            if prim is not None:
+                item = self.op("getitem", (old, *args), node, attrs=attrs)
+                value = self.op(prim, (item, value), node)
+            new = self.op("setitem", (value, old, *args), node, attrs=attrs)
+        new = self._rename_last(new, target.value.id)
+        for key, bound in list(self.env.items()):
+            if bound == old:
+                self.env[key] = new
+
+    # -- loops -------------------------------------------------------------------
+    def loop_stmt(self, s):
+        """A ``for`` over ``range`` or a ``while``: a ``Loop`` whose carried
+        values are the names the body assigns that exist before the loop."""
+        word = "for" if isinstance(s, ast.For) else "while"
+        if s.orelse:
+            self.fail(
+                s, f"`{word} ... else` is not supported", "set a flag and test it after the loop"
+            )
+        if _has_return(s.body):
+            self.fail(
+                next(n for st in s.body for n in ast.walk(st) if isinstance(n, ast.Return)),
+                "`return` inside a loop is not supported",
+                "store the value in a variable, `break`, and return after the loop",
+            )
+        index = bounds = None
+        if word == "for":
+            index, bounds = self.range_of(s)
+        assigned = list(dict.fromkeys(_assigned_names(s.body)))
+        before = dict(self.env)
+        carried = [n for n in assigned if n in before and n != index]
+        for n in carried:
+            if isinstance(before[n], tuple):
+                self.fail(
+                    s,
+                    f"'{n}' holds a tuple and is reassigned in the loop",
+                    "unpack it into separate names before the loop",
+                )
+        headers = {n: Var(self.new_name(n)) for n in carried}
+        env = dict(before)
+        env.update(headers)
+        written = set(_written_arrays(s.body))
+        for n in carried:
+            others = [m for m, v in before.items() if m != n and v == before[n]]
+            if n in written and others:
+                self.fail(
+                    s,
+                    f"the array written into in the loop is also named '{others[0]}'",
+                    f"use one name for it (or make a copy: {others[0]} = {n}.copy())",
+                )
+        index_name = None
+        if index is not None:
+            index_name = self.new_name(index)
+            env[index] = Var(index_name)
+        header, cond = (), None
+        if word == "while":
+            head = _Converter(self.src, self.namer, self.stack, dict(env), self.prefix)
+            cond = head.condition(s.test)
+            header = tuple(head.out)
+        body = _Converter(self.src, self.namer, self.stack, dict(env), self.prefix)
+        body.env[BREAK] = Const(False)
+        body.block(_normalise_jumps(list(s.body), s))
+        nexts = []
+        for n in carried:
+            value = body.env.get(n)
+            if isinstance(value, tuple):
+                self.fail(s, f"'{n}' becomes a tuple in the loop", "keep it a number or an array")
+            nexts.append(value)
+        exit_flag = body.env.get(BREAK)
+        if exit_flag == Const(False):
+            exit_flag = None
+        loop = Loop(
+            tuple(Carry(headers[n].name, before[n], nxt) for n, nxt in zip(carried, nexts)),
+            tuple(body.out),
+            index_name,
+            *(bounds or (None, None, None)),
+            header=header,
+            cond=cond,
+            exit=exit_flag,
+            loc=self.loc(s),
+        )
+        self.out.append(loop)
+        after = {k: v for k, v in before.items() if k not in assigned}
+        after.update(headers)
+        self.env = after
+
+    def range_of(self, s):
+        """The index name and (start, stop, step) atoms of ``for i in range(...)``."""
+        it = s.iter
+        hint = (
+            "loop over indices: for i in range(len(x)): ... x[i] ... "
+            "(enumerate, zip and iterating over arrays are not supported)"
+        )
+        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name)):
+            self.fail(it, "symdiff loops only over range(...)", hint)
+        if it.func.id in self.env or self._resolve_quiet(it.func) is not range:
+            self.fail(it, f"symdiff loops only over range(...), not {it.func.id}(...)", hint)
+        if not 1 <= len(it.args) <= 3 or it.keywords:
+            self.fail(
+                it,
+                "range() takes 1 to 3 arguments",
+                "write range(stop), range(start, stop[, step])",
+            )
+        if not isinstance(s.target, ast.Name):
+            self.fail(s.target, "the loop variable must be a plain name", "write for i in range(n)")
+        args = [self.expr(a) for a in it.args]
+        if any(isinstance(a, tuple) for a in args):
+            self.fail(it, "range() takes ints, not tuples", "pass ints")
+        start, stop, step = (
+            (Const(0), args[0], Const(1)) if len(args) == 1 else (*args, Const(1))[:3]
+        )
+        if step == Const(0):
+            self.fail(it, "range() step must not be zero", "use a positive or negative step")
+        return s.target.id, (start, stop, step)
 
     def static(self, node, what, kind):
         """A compile-time constant argument (an axis, keepdims)."""
@@ -660,7 +810,7 @@ class _Converter:
         if name == "clip" and len(args) == 2:
             return self.op("clip", (base, self.expr(args[0]), self.expr(args[1])), e)
         if name == "copy" and not args:
-            return base
+            return self.op("copy", (base,), e)
         self.fail(
             e,
             f"method .{name}() is not supported",
@@ -691,6 +841,7 @@ class _Converter:
             "square": 1,
             "zeros_like": 1,
             "ones_like": 1,
+            "copy": 1,
             "eye": 1,
             "zeros": 1,
             "ones": 1,
@@ -974,8 +1125,68 @@ _NUMPY_STRUCTURAL = {
         (np.min, "amin"), (np.amin, "amin"), (np.prod, "prod"), (np.square, "square"),
         (np.zeros, "zeros"), (np.ones, "ones"), (np.zeros_like, "zeros_like"),
         (np.ones_like, "ones_like"), (np.eye, "eye"), (np.array, "array"), (len, "len"),
+        (np.empty, "zeros"), (np.empty_like, "zeros_like"), (np.copy, "copy"),
     ]
 }  # fmt: skip
+
+
+def _assigned_names(stmts):
+    """Names a block (re)binds, in order: assignments, arrays written into,
+    loop variables of nested loops."""
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                yield node.id
+        yield from _written_arrays([stmt])
+
+
+def _written_arrays(stmts):
+    """Names of arrays a block writes into (``a[i] = ...``, ``a[i] += ...``)."""
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, (ast.Assign, ast.AugAssign)):
+                for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                    if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
+                        yield t.value.id
+
+
+def _jumps(stmts):
+    """The ``break``/``continue`` statements of a loop body (not of nested loops)."""
+    for stmt in stmts:
+        if isinstance(stmt, (ast.Break, ast.Continue)):
+            yield stmt
+        elif isinstance(stmt, ast.If):
+            yield from _jumps(stmt.body)
+            yield from _jumps(stmt.orelse)
+
+
+def _always_jumps(stmts) -> bool:
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, (ast.Break, ast.Continue)):
+        return True
+    return isinstance(last, ast.If) and _always_jumps(last.body) and _always_jumps(last.orelse)
+
+
+def _normalise_jumps(stmts: list, loop) -> list:
+    """Remove ``break`` and ``continue``: what follows an ``if`` that may
+    jump moves into its branches that do not; ``break`` sets the loop's
+    break flag (``BREAK``), tested at the end of the iteration."""
+    for i, stmt in enumerate(stmts):
+        if isinstance(stmt, ast.Continue):
+            return stmts[:i]
+        if isinstance(stmt, ast.Break):
+            flag = ast.copy_location(ast.Expr(ast.Constant(BREAK)), stmt)
+            return stmts[:i] + [flag]
+        if isinstance(stmt, ast.If) and any(True for _ in _jumps([stmt])):
+            rest = stmts[i + 1 :]
+            body = stmt.body if _always_jumps(stmt.body) else stmt.body + rest
+            orelse = stmt.orelse if _always_jumps(stmt.orelse) else stmt.orelse + rest
+            new = ast.If(stmt.test, _normalise_jumps(body, loop), _normalise_jumps(orelse, loop))
+            ast.copy_location(new, stmt)
+            return stmts[:i] + [new]
+    return stmts
 
 
 def _operand(node):

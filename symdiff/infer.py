@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from . import ir
 from .errors import ArgumentError, ShapeError
-from .ir import BOOL, FLOAT, INT, Assign, Const, Kind, Op, Var, kind_of_states
+from .ir import BOOL, FLOAT, INT, Assign, Const, If, Kind, Op, Var, kind_of_states
 from .primitives import PRIMITIVES, RankError
 
 
@@ -107,8 +107,30 @@ def _check_inplace(value: Op, kinds, params, loc):
         )
 
 
-def analyze(fn: ir.Function, param_kinds, wrt=()) -> Analysis:
-    """Kinds of all values and the active set, given the parameters' kinds."""
+# Operations whose array result may share memory with their first operand.
+_VIEWS = {"getitem", "reshape", "transpose"}
+
+
+def _check_store(value: Op, views: dict, params, loc):
+    """``a[i] = v`` may only write into arrays the function made itself."""
+    array = value.args[1]
+    if not isinstance(array, Var) or array.name not in views:
+        return
+    source, is_view = views[array.name]
+    if not is_view:
+        message = f"writing into the input array '{source}'"
+        hint = f"write into a copy: {source} = {source}.copy(), or a new array (np.zeros_like)"
+    else:
+        message = f"writing into a view of '{source}' (a slice, reshape or transpose)"
+        hint = "write into a copy (.copy()) or into the original array"
+    raise ShapeError(message, loc, hint + "; symdiff does not modify arrays it did not create")
+
+
+def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False) -> Analysis:
+    """Kinds of all values and the active set, given the parameters' kinds.
+
+    ``generated``: ``fn`` is derivative code, which writes into the adjoint
+    arrays it is given (code generation copies them where that matters)."""
     kinds = dict(zip(fn.params, param_kinds))
     active = set()
     for name in wrt:
@@ -130,6 +152,16 @@ def analyze(fn: ir.Function, param_kinds, wrt=()) -> Analysis:
     def atom_active(a):
         return isinstance(a, Var) and a.name in active
 
+    # Arrays that share memory with a parameter or another array:
+    # name -> (that array, is it a view of it rather than the array itself).
+    views = {p: (p, False) for p, k in kinds.items() if k.rank}
+
+    def view_of(*atoms):
+        for a in atoms:
+            if isinstance(a, Var) and a.name in views:
+                return views[a.name]
+        return None
+
     def block(body):
         for stmt in body:
             if isinstance(stmt, Assign):
@@ -137,18 +169,27 @@ def analyze(fn: ir.Function, param_kinds, wrt=()) -> Analysis:
                 if isinstance(value, Op):
                     kind = op_kind(value, [atom_kind(a) for a in value.args], stmt.loc)
                     _check_inplace(value, kinds, fn.params, stmt.loc)
+                    if value.prim in ("setitem", "additem") and not generated:
+                        _check_store(value, views, fn.params, stmt.loc)
+                    elif value.prim in _VIEWS and kind.rank and isinstance(value.args[0], Var):
+                        root = view_of(value.args[0])
+                        views[stmt.target] = (root[0] if root else value.args[0].name, True)
                     is_active = PRIMITIVES[value.prim].differentiable and any(
                         map(atom_active, value.args)
                     )
                 else:
                     kind, is_active = atom_kind(value), atom_active(value)
+                    if (source := view_of(value)) is not None:
+                        views[stmt.target] = source
                 kinds[stmt.target] = kind
                 if is_active and kind.dtype == "float":
                     active.add(stmt.target)
-            else:
+            elif isinstance(stmt, If):
                 block(stmt.body)
                 block(stmt.orelse)
                 for phi in stmt.phis:
+                    if (source := view_of(phi.then, phi.orelse)) is not None:
+                        views[phi.target] = source
                     a, b = atom_kind(phi.then), atom_kind(phi.orelse)
                     if a.rank != b.rank and a.rank and b.rank:
                         raise ShapeError(
@@ -161,6 +202,44 @@ def analyze(fn: ir.Function, param_kinds, wrt=()) -> Analysis:
                     kinds[phi.target] = kind
                     if kind.dtype == "float" and (atom_active(phi.then) or atom_active(phi.orelse)):
                         active.add(phi.target)
+
+            else:
+                loop(stmt)
+
+    def loop(stmt):
+        if stmt.index is not None:
+            bad = [a for a in stmt.bounds if atom_kind(a) != INT]
+            if bad:
+                raise ShapeError(
+                    f"range() takes ints, got {atom_kind(bad[0])}",
+                    stmt.loc,
+                    "use ints for loop bounds (len(x), x.shape[0], int arguments)",
+                )
+            kinds[stmt.index] = INT
+        for c in stmt.carried:
+            kinds[c.name] = atom_kind(c.init)
+            if atom_active(c.init) and kinds[c.name].dtype == "float":
+                active.add(c.name)
+            if (source := view_of(c.init)) is not None:
+                views[c.name] = source
+        for _ in range(50):  # to a fixed point: kinds only widen, activity only grows
+            before = ({c.name: kinds[c.name] for c in stmt.carried}, len(active))
+            block(stmt.header)
+            block(stmt.body)
+            for c in stmt.carried:
+                a, b = atom_kind(c.init), atom_kind(c.next)
+                if a.rank != b.rank:
+                    raise ShapeError(
+                        f"'{c.name}' is an array of rank {a.rank} before the loop and of "
+                        f"rank {b.rank} after an iteration",
+                        stmt.loc,
+                        "keep the rank of values the loop updates",
+                    )
+                kinds[c.name] = join(a, b)
+                if kinds[c.name].dtype == "float" and (atom_active(c.init) or atom_active(c.next)):
+                    active.add(c.name)
+            if before == ({c.name: kinds[c.name] for c in stmt.carried}, len(active)):
+                break
 
     block(fn.body)
     return Analysis(kinds, frozenset(active))

@@ -124,7 +124,52 @@ class If:
     loc: Loc | None = field(default=None, compare=False)
 
 
-Stmt = Assign | If
+@dataclass(frozen=True, slots=True)
+class Carry:
+    """A loop-carried value: ``name`` is ``init`` when the loop starts, ``next``
+    (computed by the body) at the start of each later iteration, and after the
+    loop it holds the final value."""
+
+    name: str
+    init: Atom
+    next: Atom
+
+
+@dataclass(frozen=True, slots=True)
+class Loop:
+    """``for index in range(start, stop, step)`` (``index`` set) or
+    ``while cond`` (``header`` computes ``cond`` from the carried values
+    before each iteration).
+
+    Values defined in ``header`` and ``body`` are local to the loop; only the
+    carried names are visible after it.  ``exit`` (a bool computed by the
+    body, or None) leaves the loop at the end of an iteration: ``break``.
+    """
+
+    carried: tuple
+    body: tuple
+    index: str | None = None
+    start: Atom | None = None
+    stop: Atom | None = None
+    step: Atom | None = None
+    header: tuple = ()
+    cond: Atom | None = None
+    exit: Atom | None = None
+    loc: Loc | None = field(default=None, compare=False)
+
+    @property
+    def bounds(self) -> tuple:
+        return (self.start, self.stop, self.step) if self.index is not None else ()
+
+    def atoms(self) -> list:
+        """The atoms the loop node itself uses (not those of its statements)."""
+        out = [c.init for c in self.carried] + [c.next for c in self.carried]
+        out += list(self.bounds)
+        out += [a for a in (self.cond, self.exit) if a is not None]
+        return out
+
+
+Stmt = Assign | If | Loop
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,22 +203,42 @@ def map_result(result, fn):
 
 
 def walk(body):
-    """Every ``Assign`` and ``If`` in ``body``, nested ones included, in order."""
+    """Every statement in ``body``, nested ones included, in order."""
     for stmt in body:
         yield stmt
         if isinstance(stmt, If):
             yield from walk(stmt.body)
             yield from walk(stmt.orelse)
+        elif isinstance(stmt, Loop):
+            yield from walk(stmt.header)
+            yield from walk(stmt.body)
+
+
+def targets(stmt) -> list:
+    """The names a statement itself defines (not those of nested statements)."""
+    if isinstance(stmt, Assign):
+        return [stmt.target]
+    if isinstance(stmt, If):
+        return [phi.target for phi in stmt.phis]
+    names = [c.name for c in stmt.carried]
+    return names if stmt.index is None else [stmt.index, *names]
+
+
+def defined_in(body) -> set:
+    return {name for stmt in walk(body) for name in targets(stmt)}
 
 
 def defined_names(fn: Function) -> set:
-    names = set(fn.params)
-    for stmt in walk(fn.body):
-        if isinstance(stmt, Assign):
-            names.add(stmt.target)
-        else:
-            names.update(phi.target for phi in stmt.phis)
-    return names
+    return set(fn.params) | defined_in(fn.body)
+
+
+def version_of(name: str, names) -> str:
+    """The variable a name is a version of: ``y_2`` -> ``y`` when ``y`` is
+    also in ``names`` (SSA renaming made it), else the name itself."""
+    base, sep, suffix = name.rpartition("_")
+    if sep and suffix.isdigit() and base in names:
+        return version_of(base, names)
+    return name
 
 
 class Namer:
@@ -214,6 +279,22 @@ def format_function(fn: Function) -> str:
         for stmt in body:
             if isinstance(stmt, Assign):
                 lines.append(f"{pad}{stmt.target} = {stmt.value}")
+            elif isinstance(stmt, Loop):
+                for c in stmt.carried:
+                    lines.append(f"{pad}{c.name} = {c.init}")
+                if stmt.index is not None:
+                    lines.append(
+                        f"{pad}for {stmt.index} in range({stmt.start}, {stmt.stop}, {stmt.step}):"
+                    )
+                else:
+                    lines.append(f"{pad}while True:")
+                    block(stmt.header, indent + 1)
+                    lines.append(f"{pad}    if not {stmt.cond}: break")
+                block(stmt.body, indent + 1)
+                for c in stmt.carried:
+                    lines.append(f"{pad}    {c.name} = {c.next}")
+                if stmt.exit is not None:
+                    lines.append(f"{pad}    if {stmt.exit}: break")
             else:
                 lines.append(f"{pad}if {stmt.cond}:")
                 block(stmt.body, indent + 1)
@@ -225,3 +306,48 @@ def format_function(fn: Function) -> str:
     block(fn.body, 1)
     lines.append(f"    return {map_result(fn.result, str)}")
     return "\n".join(lines)
+
+
+def rename(body, mapping: dict, namer: Namer) -> tuple:
+    """``body`` with every name it defines given a fresh name (``mapping``
+    is extended with old -> new) and every use renamed through ``mapping``."""
+
+    def atom(a):
+        return Var(mapping.get(a.name, a.name)) if isinstance(a, Var) else a
+
+    def fresh(name):
+        hint = version_of(name, namer.taken) if not name.startswith("$") else None
+        mapping[name] = namer.fresh(hint) if hint else namer.temp()
+        return mapping[name]
+
+    def block(stmts):
+        out = []
+        for s in stmts:
+            if isinstance(s, Assign):
+                value = s.value
+                if isinstance(value, Op):
+                    value = Op(value.prim, tuple(map(atom, value.args)), value.attrs)
+                else:
+                    value = atom(value)
+                out.append(Assign(fresh(s.target), value, s.loc))
+            elif isinstance(s, If):
+                cond = atom(s.cond)
+                body_, orelse = block(s.body), block(s.orelse)
+                phis = tuple(Phi(fresh(p.target), atom(p.then), atom(p.orelse)) for p in s.phis)
+                out.append(If(cond, body_, orelse, phis, s.loc))
+            else:
+                inits = [atom(c.init) for c in s.carried]
+                bounds = [atom(a) for a in s.bounds] or [None, None, None]
+                index = fresh(s.index) if s.index is not None else None
+                names = [fresh(c.name) for c in s.carried]
+                header = block(s.header)
+                cond = atom(s.cond) if s.cond is not None else None
+                body_ = block(s.body)
+                carried = tuple(
+                    Carry(n, i, atom(c.next)) for n, i, c in zip(names, inits, s.carried)
+                )
+                exit_ = atom(s.exit) if s.exit is not None else None
+                out.append(Loop(carried, body_, index, *bounds, header, cond, exit_, s.loc))
+        return tuple(out)
+
+    return block(body)

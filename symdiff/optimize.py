@@ -18,10 +18,11 @@ statements, applying the same folding and identities as it goes.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from . import ir
-from .ir import Assign, Const, If, Op, Phi, Var
+from .ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
 from .primitives import PRIMITIVES, E
 
 
@@ -229,6 +230,8 @@ def _coalesce(fn: ir.Function) -> ir.Function:
                     else atom(s.value)
                 )
                 out.append(Assign(rename.get(s.target, s.target), value, s.loc))
+            elif isinstance(s, Loop):
+                out.append(map_loop(s, atom, lambda b: tuple(block(b))))
             else:
                 phis = tuple(
                     Phi(rename.get(p.target, p.target), atom(p.then), atom(p.orelse))
@@ -247,6 +250,28 @@ def _coalesce(fn: ir.Function) -> ir.Function:
         fn.loc,
         fn.result_loc,
         fn.doc,
+    )
+
+
+def map_loop(loop: Loop, atom, block, carried=None) -> Loop:
+    """``loop`` with ``atom`` applied to its own atoms and ``block`` to its
+    header and body (``carried`` replaces the carries, before ``atom``)."""
+
+    def opt(a):
+        return None if a is None else atom(a)
+
+    carries = loop.carried if carried is None else carried
+    return Loop(
+        tuple(Carry(c.name, atom(c.init), atom(c.next)) for c in carries),
+        block(loop.body),
+        loop.index,
+        opt(loop.start),
+        opt(loop.stop),
+        opt(loop.step),
+        block(loop.header),
+        opt(loop.cond),
+        opt(loop.exit),
+        loop.loc,
     )
 
 
@@ -335,6 +360,9 @@ def _use_counts(fn: ir.Function) -> dict:
         if isinstance(stmt, Assign):
             for a in stmt.value.args if isinstance(stmt.value, Op) else (stmt.value,):
                 use(a)
+        elif isinstance(stmt, Loop):
+            for a in stmt.atoms():
+                use(a)
         else:
             use(stmt.cond)
             for phi in stmt.phis:
@@ -394,6 +422,9 @@ def simplify(fn: ir.Function, kinds: dict | None = None, reciprocals=False) -> i
                 defs[s.target] = new
                 out.append(Assign(s.target, new, s.loc))
                 continue
+            if isinstance(s, Loop):
+                out.append(loop(s, avail))
+                continue
             cond = atom(s.cond)
             if isinstance(cond, Const):  # the branch is known: inline it
                 out.extend(block(s.body if cond.value else s.orelse, avail))
@@ -411,6 +442,19 @@ def simplify(fn: ir.Function, kinds: dict | None = None, reciprocals=False) -> i
                     phis.append(Phi(phi.target, then, other))
             out.append(If(cond, tuple(body_), tuple(orelse), tuple(phis), s.loc))
         return out
+
+    def loop(s: Loop, avail) -> Loop:
+        # A carry the body leaves unchanged is its initial value throughout.
+        carried = []
+        for c in s.carried:
+            if c.next == Var(c.name) or atom(c.next) == atom(c.init):
+                subst[c.name] = atom(c.init)
+            else:
+                carried.append(c)
+        new = map_loop(s, atom, lambda b: tuple(block(b, dict(avail))), tuple(carried))
+        if isinstance(new.exit, Const) and not new.exit.value:  # never breaks
+            new = dataclasses.replace(new, exit=None)
+        return new
 
     body = block(fn.body, {})
     return ir.Function(
@@ -432,6 +476,25 @@ def dce(fn: ir.Function) -> ir.Function:
     """Drop assignments, phis and branches whose values are never used."""
     live = _vars(ir.atoms_of(fn.result))
 
+    def loop(s: Loop):
+        """The carries whose values are used after the loop or by the body,
+        found by iterating to a fixed point; None if none are."""
+        needed = {c.name for c in s.carried if c.name in live}
+        while True:
+            live.update(_vars(c.next for c in s.carried if c.name in needed))
+            live.update(_vars(a for a in (s.cond, s.exit) if a is not None))
+            body, header = block(s.body), block(s.header)
+            more = {c.name for c in s.carried if c.name in live} - needed
+            if not more:
+                break
+            needed |= more
+        if not needed:
+            return None
+        live.update(_vars(c.init for c in s.carried if c.name in needed))
+        live.update(_vars(s.bounds))
+        carried = tuple(c for c in s.carried if c.name in needed)
+        return dataclasses.replace(s, carried=carried, body=body, header=header)
+
     def block(body) -> tuple:
         out = []
         for s in reversed(body):
@@ -439,6 +502,11 @@ def dce(fn: ir.Function) -> ir.Function:
                 if s.target in live:
                     live.update(_vars(s.value.args if isinstance(s.value, Op) else (s.value,)))
                     out.append(s)
+                continue
+            if isinstance(s, Loop):
+                new = loop(s)
+                if new is not None:
+                    out.append(new)
                 continue
             phis = tuple(p for p in s.phis if p.target in live)
             for p in phis:

@@ -557,6 +557,58 @@ def _index_jvp(tangents, x, *rest):
     return op("getitem", tangents[0], *indices, attrs=attrs)
 
 
+def _store_kind(kinds, atoms, attrs):
+    """``a[index] = v``: the kind of ``a``; ``v`` must fit the selection."""
+    value, array = kinds[0], kinds[1]
+    selected = _getitem_kind(kinds[1:], atoms[1:], attrs)
+    if value.rank > selected.rank:
+        raise RankError(
+            f"cannot store a rank-{value.rank} value into a selection of rank {selected.rank}"
+        )
+    if array.dtype != "float" and value.dtype == "float":
+        raise RankError("storing a float into an int or bool array would truncate it")
+    return array
+
+
+def _selected(g, v, indices, attrs, ranks):
+    """The part of ``g`` at the index, summed to ``v``'s shape if ``v`` was broadcast."""
+    part = op("getitem", g, *indices, attrs=attrs)
+    selected_rank = ranks[1] - index_rank(dict(attrs)["index"])
+    return op("sum_to", part, v) if ranks[0] < selected_rank else part
+
+
+def _setitem_vjp(g, v, a, *rest):
+    indices, attrs, ranks = rest[:-3], rest[-2], rest[-1]
+    cleared = op("setitem", 0.0, g, *indices, attrs=attrs)
+    return (_selected(g, v, indices, attrs, ranks), cleared) + (None,) * len(indices)
+
+
+def _setitem_jvp(tangents, v, a, *rest):
+    indices, attrs = rest[:-2], rest[-1]
+    tv, ta = tangents[0], tangents[1]
+    base = ta if ta is not None else op("zeros_like", a)
+    return op("setitem", tv if tv is not None else 0.0, base, *indices, attrs=attrs)
+
+
+def _additem_vjp(g, v, a, *rest):
+    indices, attrs, ranks = rest[:-3], rest[-2], rest[-1]
+    return (_selected(g, v, indices, attrs, ranks), g) + (None,) * len(indices)
+
+
+def _additem_jvp(tangents, v, a, *rest):
+    indices, attrs = rest[:-2], rest[-1]
+    tv, ta = tangents[0], tangents[1]
+    if tv is None:
+        return ta
+    base = ta if ta is not None else op("zeros_like", a)
+    return op("additem", tv, base, *indices, attrs=attrs)
+
+
+def _tape_of(k: Kind) -> Kind:
+    """A tape of values of kind ``k``: one more (leading) axis."""
+    return Kind(k.dtype, k.rank + 1, tuple(a + 1 for a in k.unit), tuple(a + 1 for a in k.maybe))
+
+
 def _reshape_jvp(tangents, x, *rest):
     shape, attrs = rest[:-2], rest[-1]
     return op("reshape", tangents[0], *shape, attrs=attrs)
@@ -581,6 +633,13 @@ _row("amax", 1, S, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=
 _row("amin", 1, S, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, kind=_reduce_kind_2d, elementwise=False)
 _row("prod", 1, S, "special", None, None, full_adjoint=False, jvp=_prod_jvp, vjp=_prod_vjp, kind=_reduce_kind_2d, elementwise=False)
 _row("getitem", -1, S, "special", None, None, jvp=_index_jvp, vjp=_index_vjp, kind=_getitem_kind, elementwise=False)
+_row("setitem", -1, S, "special", None, None, jvp=_setitem_jvp, vjp=_setitem_vjp, kind=_store_kind, elementwise=False)  # a[index] = v
+_row("additem", -1, S, "special", None, None, jvp=_additem_jvp, vjp=_additem_vjp, kind=_store_kind, elementwise=False)  # a[index] += v
+_row("tape", 2, S, "special", None, None, kind=lambda kinds, atoms, attrs: _tape_of(kinds[1]), differentiable=False, elementwise=False)  # np.empty((n,) + like.shape)
+_row("tape_grow", 2, S, "special", None, None, kind=lambda kinds, atoms, attrs: kinds[0], differentiable=False, elementwise=False)  # tape, or a copy twice as long if k is past its end
+_row("range_len", 3, S, "special", None, None, kind=lambda kinds, atoms, attrs: INT, differentiable=False, elementwise=False)
+_row("stale", 1, S, "special", None, None, kind=lambda kinds, atoms, attrs: FLOAT, differentiable=False, elementwise=False)  # never generated: a read reverse mode cannot replay
+_row("copy", 1, S, "special", lambda x: x, lambda x: x, lambda x, ans: (1.0,), kind=lambda kinds, atoms, attrs: kinds[0])
 _row("stack", -1, S, "special", None, None, kind=_stack_kind, elementwise=False,
      jvp=lambda tangents, *rest: op("stack", *[t if t is not None else 0.0 for t in tangents]),
      vjp=lambda g, *rest: tuple(op("getitem", g, Const(i), attrs=(("index", (("i",),)),)) for i in range(len(rest) - 3)))

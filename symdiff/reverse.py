@@ -16,11 +16,14 @@ by a phi (0 on the other side).
 
 from __future__ import annotations
 
+import dataclasses
+
 from . import ir
-from .infer import Analysis, expr_kind, needs_sum
-from .ir import Assign, Const, If, Op, Phi, Var
-from .optimize import Builder
-from .primitives import PRIMITIVES, lift, op
+from .errors import UnsupportedSyntaxError
+from .infer import Analysis, const_kind, expr_kind, needs_sum
+from .ir import Assign, Carry, Const, If, Kind, Loop, Op, Phi, Var
+from .optimize import Builder, dce
+from .primitives import PRIMITIVES, _tape_of, lift, op
 
 
 class _Reverse:
@@ -30,10 +33,19 @@ class _Reverse:
     that matters (``full``): before structural rules, at joins, at the end."""
 
     def __init__(self, an: Analysis, namer: ir.Namer, kinds: dict):
-        self.an = an
         self.namer = namer
         self.defs: dict = {}
         self.kinds = dict(kinds)  # kinds of values and of adjoints
+        self.active_set = set(an.active)
+        self.recordings: dict = {}  # id(loop) -> the statements that run it and fill its tapes
+        self.full_shaped: set = set()  # adjoints known to have their value's full shape
+
+    def base(self, name: str) -> str:
+        """The user's variable that ``name`` is a version of (for naming adjoints)."""
+        return ir.version_of(name, self.kinds)
+
+    def kind_atom(self, atom) -> Kind:
+        return self.kinds[atom.name] if isinstance(atom, Var) else const_kind(atom.value)
 
     def kind_of(self, expr):
         return expr_kind(lift(expr).node, self.kinds.__getitem__)
@@ -55,12 +67,16 @@ class _Reverse:
 
     def full(self, b: Builder, adjoint, name: str):
         """``adjoint`` with the full shape of the value ``name``."""
+        if isinstance(adjoint, Var) and adjoint.name in self.full_shaped:
+            return adjoint
         if needs_sum(self.kind_of(adjoint), self.kinds[name]):
-            return self.emit(b, op("broadcast_like", adjoint, Var(name)))
+            adjoint = self.emit(b, op("broadcast_like", adjoint, Var(name)))
+        if isinstance(adjoint, Var):
+            self.full_shaped.add(adjoint.name)
         return adjoint
 
     def active(self, atom) -> bool:
-        return isinstance(atom, Var) and atom.name in self.an.active
+        return isinstance(atom, Var) and atom.name in self.active_set
 
     def sweep(self, body, contribs: dict) -> tuple:
         """Reverse code for ``body``; ``contribs`` maps names to adjoint terms."""
@@ -68,16 +84,18 @@ class _Reverse:
         for stmt in reversed(body):
             if isinstance(stmt, Assign):
                 self.assign(stmt, contribs, out)
+            elif isinstance(stmt, Loop):
+                _Loop(self, stmt).reverse(contribs, out)
             else:
                 self.branch(stmt, contribs, out)
         return tuple(out)
 
     def assign(self, stmt: Assign, contribs: dict, out: list):
         terms = contribs.pop(stmt.target, None)
-        if not terms or stmt.target not in self.an.active:
+        if not terms or stmt.target not in self.active_set:
             return
         b = Builder(self.namer, out, self.defs, stmt.loc)
-        y_bar = self.total(b, terms, f"{stmt.target}_bar")
+        y_bar = self.total(b, terms, f"{self.base(stmt.target)}_bar")
         value = stmt.value
         if not isinstance(value, Op):
             if self.active(value):
@@ -85,7 +103,7 @@ class _Reverse:
             return
         prim = PRIMITIVES[value.prim]
         broadcast = prim.elementwise and any(
-            self.active(a) and needs_sum(self.an.kind(a), self.kinds[stmt.target])
+            self.active(a) and needs_sum(self.kind_atom(a), self.kinds[stmt.target])
             for a in value.args
         )
         if broadcast:  # summing over broadcast axes needs every element's adjoint
@@ -98,29 +116,34 @@ class _Reverse:
             assert prim.vjp is not None, f"{value.prim} has no derivative rule"
             if prim.full_adjoint and not prim.elementwise:
                 g = lift(self.full(b, y_bar, stmt.target))
-            ranks = tuple(self.an.kind(a).rank for a in value.args)
+            ranks = tuple(self.kind_atom(a).rank for a in value.args)
             adjoints = prim.vjp(g, *args, ans, value.attrs, ranks)
         for arg, adjoint in zip(value.args, adjoints):
             if not self.active(arg) or adjoint is None:
                 continue
-            if prim.elementwise and needs_sum(self.an.kind(arg), self.kind_of(adjoint)):
+            if prim.elementwise and needs_sum(self.kind_atom(arg), self.kind_of(adjoint)):
                 adjoint = op("sum_to", adjoint, arg)  # undo broadcasting
-            contribs.setdefault(arg.name, []).append(self.emit(b, adjoint))
+            adjoint = self.emit(b, adjoint)
+            if value.prim in _STORES and arg is value.args[1] and isinstance(adjoint, Var):
+                self.full_shaped.add(adjoint.name)  # made from the full adjoint of the result
+            contribs.setdefault(arg.name, []).append(adjoint)
 
     def zero(self, name: str, code: list):
         """A zero adjoint for ``name``: 0.0, or zeros of its shape (emitted into ``code``)."""
-        if self.an.kinds[name].rank == 0:
+        if self.kinds[name].rank == 0:
             return Const(0.0)
-        return Builder(self.namer, code, self.defs).emit(op("zeros_like", Var(name)))
+        zeros = Builder(self.namer, code, self.defs).emit(op("zeros_like", Var(name)))
+        self.full_shaped.add(zeros.name)
+        return zeros
 
     def branch(self, stmt: If, contribs: dict, out: list):
         b = Builder(self.namer, out, self.defs, stmt.loc)
         sides = ({}, {})
         for phi in stmt.phis:
             terms = contribs.pop(phi.target, None)
-            if not terms or phi.target not in self.an.active:
+            if not terms or phi.target not in self.active_set:
                 continue
-            phi_bar = self.total(b, terms, f"{phi.target}_bar")
+            phi_bar = self.total(b, terms, f"{self.base(phi.target)}_bar")
             for side, source in zip(sides, (phi.then, phi.orelse)):
                 if self.active(source):
                     side.setdefault(source.name, []).append(phi_bar)
@@ -143,6 +166,337 @@ class _Reverse:
             contribs.setdefault(name, []).append(Var(joined))
         if codes[0] or codes[1] or phis:
             out.append(If(stmt.cond, tuple(codes[0]), tuple(codes[1]), tuple(phis), stmt.loc))
+
+    def record(self, body) -> tuple:
+        """``body`` with each reversed loop replaced by the code that runs it
+        and records its tapes."""
+        out = []
+        for stmt in body:
+            if isinstance(stmt, Loop) and id(stmt) in self.recordings:
+                out.extend(self.recordings[id(stmt)])
+            elif isinstance(stmt, If):
+                out.append(
+                    dataclasses.replace(
+                        stmt, body=self.record(stmt.body), orelse=self.record(stmt.orelse)
+                    )
+                )
+            else:
+                out.append(stmt)
+        return tuple(out)
+
+    def accumulate(self, b: Builder, base, terms, name: str):
+        """``base`` (None: zeros) plus ``terms``, the adjoint of the value
+        ``name`` in full shape.  A term that is the adjoint of an element
+        ``x[index]`` (zeros with ``g`` at the index) is added at the index,
+        in place: no array of zeros is made for it."""
+        scattered, rest = [], []
+        for term in terms:
+            source = self.defs.get(term.name) if isinstance(term, Var) else None
+            if source is not None and source.prim == "scatter":
+                scattered.append(source)
+            else:
+                rest.append(term)
+        if rest:
+            total = self.total(b, rest)
+            base = total if base is None else self.emit(b, lift(base) + lift(total))
+            base = self.full(b, base, name)
+        elif base is None:
+            base = self.zero(name, b.out)
+        for source in scattered:
+            g, _, *indices = source.args
+            base = self.emit(b, op("additem", g, base, *indices, attrs=source.attrs))
+            self.full_shaped.add(base.name)
+        return base
+
+    def new(self, hint, kind, active=False) -> str:
+        name = self.namer.fresh(hint) if hint and not hint.startswith("$") else self.namer.temp()
+        self.kinds[name] = kind
+        if active:
+            self.active_set.add(name)
+        return name
+
+
+_STORES = ("setitem", "additem")
+_INDEX = (("index", (("i",),)),)
+
+
+def _mutated(loop: Loop) -> set:
+    """Names of the array values a loop writes into, with every other
+    version of the same arrays (before and after each write, joined at
+    ``if``s and carried around loops)."""
+    links: list = []
+    written = set()
+    for s in ir.walk(loop.body):
+        if isinstance(s, Assign) and isinstance(s.value, Op) and s.value.prim in _STORES:
+            written.add(s.target)
+            links.append((s.target, s.value.args[1]))
+        elif isinstance(s, If):
+            links += [(p.target, a) for p in s.phis for a in (p.then, p.orelse)]
+        elif isinstance(s, Loop):
+            links += [(c.name, a) for c in s.carried for a in (c.init, c.next)]
+    links += [(c.name, a) for c in loop.carried for a in (c.init, c.next)]
+    names = set(written)
+    changed = True
+    while changed:
+        changed = False
+        for a, b in links:
+            if not isinstance(b, Var):
+                continue
+            if (a in names) != (b.name in names):
+                names.update((a, b.name))
+                changed = True
+    return names
+
+
+class _Loop:
+    """The adjoint of one loop, by checkpointing every iteration.
+
+    The forward sweep runs the loop and records, per iteration, the carried
+    values the reverse sweep needs (its *tapes*: arrays indexed by the
+    iteration number, sized from the trip count when that is known before
+    the loop, grown by doubling otherwise), and the elements it reads from
+    arrays that it overwrites.  The reverse sweep is a loop over the
+    iterations in reverse order: each restores the carried values from the
+    tapes, recomputes the iteration's other values, and runs the adjoint of
+    the body.  Adjoints of carried values are carried backwards; adjoints of
+    values from before the loop are accumulated (``x_bar[i] += ...`` in
+    place for elements).  Memory grows with the trip count times the
+    carried state; the generated code does not depend on the trip count.
+    """
+
+    def __init__(self, rv: _Reverse, loop: Loop):
+        self.rv, self.loop = rv, loop
+        self.counted = loop.index is None or loop.exit is not None
+        self.mutated = _mutated(loop)
+
+    def reverse(self, contribs: dict, out: list):
+        rv, L = self.rv, self.loop
+        active = [c for c in L.carried if c.name in rv.active_set]
+        seeds = {c.name: contribs.pop(c.name, []) for c in L.carried}
+        if not any(seeds[c.name] for c in active):
+            return
+        b = Builder(rv.namer, out, rv.defs, L.loc)
+
+        # This iteration's values, under new names.
+        mapping = {c.name: rv.new(c.name, rv.kinds[c.name]) for c in L.carried}
+        restored = dict(mapping)
+        if L.index is not None:
+            mapping[L.index] = rv.new(L.index, Kind("int"))
+        body = ir.rename(L.body, mapping, rv.namer)
+        for old, new in mapping.items():
+            rv.kinds.setdefault(new, rv.kinds[old])
+            if old in rv.active_set:
+                rv.active_set.add(new)
+        mutated = self.mutated | {mapping.get(n, n) for n in self.mutated}
+
+        # Adjoints of carried values flow backwards through the iterations.
+        bars, inner = {}, {}
+        for c in active:
+            seed = rv.total(b, seeds[c.name])
+            seed = rv.full(b, seed, c.name) if seed is not None else rv.zero(c.name, out)
+            bars[c.name] = (rv.new(f"{rv.base(c.name)}_bar", rv.kinds[c.name], True), seed)
+            rv.full_shaped.add(bars[c.name][0])
+            nxt = c.next
+            if isinstance(nxt, Var) and rv.active(nxt):
+                nxt = mapping.get(nxt.name, nxt.name)
+                inner.setdefault(nxt, []).append(Var(bars[c.name][0]))
+        adjoint = rv.sweep(body, inner)
+        tail: list = []
+        tb = Builder(rv.namer, tail, rv.defs, L.loc)
+        carries = []
+        for c in active:
+            nxt = rv.accumulate(tb, None, inner.pop(restored[c.name], []), c.name)
+            carries.append(Carry(bars[c.name][0], bars[c.name][1], nxt))
+        for c in L.carried:
+            inner.pop(restored[c.name], None)
+        outer = []
+        for v, terms in inner.items():  # values from before the loop: accumulated
+            acc = rv.new(f"{rv.base(v)}_bar", rv.kinds[v], True)
+            carries.append(Carry(acc, rv.zero(v, out), rv.accumulate(tb, Var(acc), terms, v)))
+            rv.full_shaped.add(acc)
+            outer.append((v, acc))
+
+        # The reverse loop: restore, recompute, differentiate.
+        self.tapes = {
+            c.name: rv.new(f"{c.name}_tape", _tape_of(rv.kinds[c.name]))
+            for c in L.carried
+            if c.name not in mutated
+        }
+        self.count = rv.new("n_iter", Kind("int")) if self.counted else None
+        head: list = []
+        hb = Builder(rv.namer, head, rv.defs, L.loc)
+        if not self.counted:
+            r_index = mapping[L.index]
+            k = hb.emit(_iteration(Var(r_index), L))
+            if L.step == Const(1):
+                bounds = (b.emit(lift(L.stop) - 1), b.emit(lift(L.start) - 1), Const(-1))
+            else:
+                m = b.emit(op("range_len", L.start, L.stop, L.step))
+                last = b.emit(lift(L.start) + (lift(m) - 1) * lift(L.step))
+                bounds = (last, b.emit(lift(L.start) - lift(L.step)), b.emit(-lift(L.step)))
+        else:
+            r_index = rv.new("k", Kind("int"))
+            k = Var(r_index)
+            bounds = (b.emit(lift(Var(self.count)) - 1), Const(-1), Const(-1))
+            if L.index is not None:
+                i = hb.emit(lift(L.start) + lift(k) * lift(L.step))
+                head.append(Assign(mapping[L.index], i, L.loc))
+        for c in L.carried:
+            if c.name in mutated:  # the final array: only its shape is used
+                head.append(Assign(restored[c.name], Var(c.name), L.loc))
+            else:
+                source = Op("getitem", (Var(self.tapes[c.name]), k), _INDEX)
+                head.append(Assign(restored[c.name], source, L.loc))
+        self.reads: dict = {}
+        recompute = self.recompute(rv.record(body), mutated, k, top=True)
+        r_body = tuple(head) + recompute + tuple(adjoint) + tuple(tail)
+        R = Loop(tuple(carries), r_body, r_index, *bounds, loc=L.loc)
+        R = dce(ir.Function("_", (), (R,), tuple(Var(c.name) for c in carries))).body[0]
+        for stmt in ir.walk(R.body):
+            if (
+                isinstance(stmt, Assign)
+                and isinstance(stmt.value, Op)
+                and stmt.value.prim == "stale"
+            ):
+                raise UnsupportedSyntaxError(
+                    "reverse mode cannot differentiate this loop: the reverse sweep needs a "
+                    "value read from an array that the loop also writes into, and symdiff "
+                    "records such reads only for single elements read at the top level of "
+                    "the loop body",
+                    stmt.loc,
+                    "read the element into a variable at the top of the loop body (not inside "
+                    "an `if` or an inner loop), or use forward mode (mode='forward')",
+                )
+        read = _names_read(R)
+        out.append(R)
+        for c in active:
+            if rv.active(c.init):
+                contribs.setdefault(c.init.name, []).append(Var(bars[c.name][0]))
+        for v, acc in outer:
+            contribs.setdefault(v, []).append(Var(acc))
+        taped = [c for c in L.carried if c.name in self.tapes and restored[c.name] in read]
+        original = {new: old for old, new in mapping.items()}
+        reads = {original[t]: tape for t, tape in self.reads.items() if tape in read}
+        rv.recordings[id(L)] = self.recording(taped, reads)
+
+    def recompute(self, body, mutated: set, k, top: bool) -> tuple:
+        """The body as it runs again in the reverse sweep.  Arrays the loop
+        writes into hold their final values by then: elements read from
+        them at the top level come from a tape, and writes are skipped
+        (their results are used only for their shapes)."""
+        rv, out = self.rv, []
+        for s in body:
+            if isinstance(s, If):
+                out.append(
+                    dataclasses.replace(
+                        s,
+                        body=self.recompute(s.body, mutated, k, False),
+                        orelse=self.recompute(s.orelse, mutated, k, False),
+                    )
+                )
+                continue
+            if isinstance(s, Loop):
+                out.append(
+                    dataclasses.replace(
+                        s,
+                        header=self.recompute(s.header, mutated, k, False),
+                        body=self.recompute(s.body, mutated, k, False),
+                    )
+                )
+                continue
+            value = s.value
+            if not isinstance(value, Op):
+                out.append(s)
+                continue
+            if value.prim in _STORES and _named(value.args[1], mutated):
+                out.append(Assign(s.target, value.args[1], s.loc))
+                continue
+            shape_only = value.prim in ("shape", "size", "zeros_like", "ones_like")
+            reads = [a for a in value.args if _named(a, mutated)]
+            if reads and not shape_only:
+                scalar = value.prim == "getitem" and rv.kinds[s.target].rank == 0
+                if top and scalar:
+                    tape = rv.new(f"{rv.base(reads[0].name)}_tape", _tape_of(rv.kinds[s.target]))
+                    self.reads[s.target] = tape
+                    out.append(Assign(s.target, Op("getitem", (Var(tape), k), _INDEX), s.loc))
+                else:
+                    out.append(Assign(s.target, Op("stale", (reads[0],)), s.loc))
+                continue
+            out.append(s)
+        return tuple(out)
+
+    def recording(self, taped: list, reads: dict) -> list:
+        """The forward sweep's statements for this loop: allocate the tapes,
+        then run the loop, writing each iteration's values into them."""
+        rv, L = self.rv, self.loop
+        if not taped and not reads and not self.counted:
+            return [L]
+        out: list = []
+        b = Builder(rv.namer, out, rv.defs, L.loc)
+        if L.index is not None:
+            if L.step == Const(1):
+                size = b.emit(op("max", lift(L.stop) - lift(L.start), 0))
+            else:
+                size = b.emit(op("range_len", L.start, L.stop, L.step))
+        else:
+            size = Const(16)
+        body: list = []
+        bb = Builder(rv.namer, body, rv.defs, L.loc)
+        k = Var(self.count) if self.counted else bb.emit(_iteration(Var(L.index), L))
+        carries = list(L.carried)
+        if self.counted:
+            carries.append(Carry(self.count, Const(0), bb.emit(lift(k) + 1)))
+            counter = body.pop() if isinstance(body[-1], Assign) else None
+        else:
+            counter = None
+
+        def write(tape, value, like):
+            init = Op("tape", (size, like))
+            name = rv.new(None, rv.kinds[tape])
+            out.append(Assign(name, init, L.loc))
+            current = Var(tape)
+            if L.index is None:  # while loops: grow the tape when it is full
+                current = bb.emit(op("tape_grow", current, k))
+            new = bb.emit(op("setitem", value, current, k, attrs=_INDEX))
+            carries.append(Carry(tape, Var(name), new))
+
+        for c in taped:
+            write(self.tapes[c.name], Var(c.name), c.init)
+        for stmt in L.body:
+            body.append(stmt)
+            if isinstance(stmt, Assign) and stmt.target in reads:
+                write(reads[stmt.target], Var(stmt.target), Const(0.0))
+        if counter is not None:
+            body.append(counter)
+        out.append(dataclasses.replace(L, carried=tuple(carries), body=tuple(body)))
+        return out
+
+
+def _iteration(index, L: Loop):
+    """The iteration number (0, 1, ...) of a for loop's index."""
+    k = lift(index) - lift(L.start)
+    return k if L.step == Const(1) else k // lift(L.step)
+
+
+def _named(atom, names) -> bool:
+    return isinstance(atom, Var) and atom.name in names
+
+
+def _names_read(loop: Loop) -> set:
+    names = {a.name for a in loop.atoms() if isinstance(a, Var)}
+    for s in ir.walk(loop.body):
+        if isinstance(s, Assign):
+            args = s.value.args if isinstance(s.value, Op) else (s.value,)
+            names.update(a.name for a in args if isinstance(a, Var))
+        elif isinstance(s, If):
+            names.update(
+                a.name
+                for a in (s.cond, *[x for p in s.phis for x in (p.then, p.orelse)])
+                if isinstance(a, Var)
+            )
+        else:
+            names.update(a.name for a in s.atoms() if isinstance(a, Var))
+    return names
 
 
 def reverse(fn: ir.Function, an: Analysis, wrt: tuple, kind: str, scalar_out: bool) -> ir.Function:
@@ -169,6 +523,7 @@ def reverse(fn: ir.Function, an: Analysis, wrt: tuple, kind: str, scalar_out: bo
         kinds[seed.name] = an.kind(result)
     rv = _Reverse(an, namer, kinds)
     code = list(rv.sweep(fn.body, contribs))
+    primal = rv.record(fn.body)
     grads = []
     for p in wrt:
         b = Builder(namer, code, rv.defs, fn.loc)
@@ -182,7 +537,7 @@ def reverse(fn: ir.Function, an: Analysis, wrt: tuple, kind: str, scalar_out: bo
     return ir.Function(
         f"{fn.name}_{kind}",
         fn.params + extra,
-        fn.body + tuple(code),
+        primal + tuple(code),
         out,
         fn.loc,
         fn.result_loc,

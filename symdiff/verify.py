@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import api, ir
-from .ir import Assign, Op, Var
+from .ir import Assign, Loop, Op, Var
 from .primitives import PRIMITIVES
 
 
@@ -96,11 +96,35 @@ def sympy_expression(fn: ir.Function, args, wrt):
                     env[stmt.target] = evaluate(stmt.value)
                 else:
                     env[stmt.target] = val(stmt.value)
+            elif isinstance(stmt, Loop):
+                loop(stmt)
             else:
                 taken = truth(val(stmt.cond))
                 block(stmt.body if taken else stmt.orelse)
                 for phi in stmt.phis:
                     env[phi.target] = val(phi.then if taken else phi.orelse)
+
+    def loop(stmt):
+        """Run the loop along the path taken at the point (unrolled symbolically)."""
+        for c in stmt.carried:
+            env[c.name] = val(c.init)
+        indices = iter(range(*(int(val(a)) for a in stmt.bounds))) if stmt.index else None
+        while True:
+            if indices is not None:
+                i = next(indices, None)
+                if i is None:
+                    break
+                env[stmt.index] = sp.Integer(i)
+            else:
+                block(stmt.header)
+                if not truth(val(stmt.cond)):
+                    break
+            block(stmt.body)
+            nexts = [val(c.next) for c in stmt.carried]
+            for c, value in zip(stmt.carried, nexts):
+                env[c.name] = value
+            if stmt.exit is not None and truth(val(stmt.exit)):
+                break
 
     block(fn.body)
     return val(fn.result), [symbols[p] for p in wrt], point
@@ -144,6 +168,14 @@ def _index(args, attrs):
     return tuple(items)
 
 
+def _store(args, attrs, add):
+    """``a[index] = v`` (or ``+=``) on a copy of ``a`` as an object array."""
+    value, array = args[0], np.array(args[1], dtype=object)
+    where = _index(args[1:], attrs)
+    array[where] = array[where] + value if add else value
+    return array
+
+
 def _reduce(func):
     def reduce(args, attrs, number, truth):
         out = func(
@@ -175,6 +207,9 @@ _SYMBOLIC = {
     "ones_like": lambda a, at, n, t: np.ones(np.shape(a[0])),
     "eye": lambda a, at, n, t: np.eye(int(a[0])),
     "stack": lambda a, at, n, t: np.array(a, dtype=object),
+    "copy": lambda a, at, n, t: np.array(a[0], dtype=object),
+    "setitem": lambda a, at, n, t: _store(a, at, False),
+    "additem": lambda a, at, n, t: _store(a, at, True),
     "where": lambda a, at, n, t: (
         np.where(np.vectorize(t, otypes=[bool])(a[0]), a[1], a[2])
         if any(isinstance(v, np.ndarray) for v in a)

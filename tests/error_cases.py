@@ -101,18 +101,85 @@ def make_nonlocal():
 nonlocal_stmt = make_nonlocal()
 
 
-def for_loop(x):
-    y = 0.0
-    for i in range(3):  # ERR: for_loop
-        y = y + x
-    return y
+def loop_over_array(x):
+    s = 0.0
+    for v in x:  # ERR: loop_over_array
+        s = s + v
+    return s
 
 
-def while_loop(x):
-    y = x
-    while y < 10.0:  # ERR: while_loop
-        y = y * 2.0
-    return y
+def loop_else(x):
+    s = 0.0
+    for i in range(3):  # ERR: loop_else
+        s = s + x
+    else:
+        s = 0.0
+    return s
+
+
+def return_in_loop(x):
+    for i in range(3):
+        if x > 1.0:
+            return x  # ERR: return_in_loop
+        x = x * 2.0
+    return x
+
+
+def write_input(x):
+    for i in range(len(x)):
+        x[i] = 2.0 * x[i]  # ERR: write_input
+    return np.sum(x)
+
+
+def write_view(x):
+    out = x[1:]
+    out[0] = 1.0  # ERR: write_view
+    return np.sum(out)
+
+
+def float_range(x):
+    s = 0.0
+    for i in range(x):  # ERR: float_range
+        s = s + 1.0
+    return s
+
+
+def loop_changes_rank(x):
+    h = 0.0
+    for i in range(3):  # ERR: loop_changes_rank
+        h = h + x
+    return np.sum(h)
+
+
+def aliased_write(x):
+    out = np.zeros(3)
+    same = out
+    for i in range(3):  # ERR: aliased_write
+        out[i] = x
+    return np.sum(same)
+
+
+def recurrence_in_branch(x):
+    a = np.ones(len(x))
+    for i in range(1, len(x)):
+        if x[i] > 0.0:
+            a[i] = a[i - 1] * x[i]  # ERR: recurrence_in_branch
+    return np.sum(a)
+
+
+def tuple_carried(x):
+    t = (1.0, 2.0)
+    for i in range(2):  # ERR: tuple_carried
+        t = x, x
+    return t[0]
+
+
+def while_else(x):
+    while x < 1.0:  # ERR: while_else
+        x = x * 2.0
+    else:
+        x = 0.0
+    return x
 
 
 def nested_def(x):
