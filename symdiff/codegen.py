@@ -186,9 +186,7 @@ def _storage_ok(layout: _Layout, name: str, pos: int, sides, seen=None) -> bool:
             return False
         if not isinstance(carry.init, Var):
             return True
-        return not layout.read_after(carry.init.name, pos, sides) and _storage_ok(
-            layout, carry.init.name, pos, sides, seen
-        )
+        return _storage_ok(layout, carry.init.name, pos, sides, seen)
     if layout.read_after(name, pos, sides):
         return False
     op = layout.defs.get(name)
@@ -488,7 +486,13 @@ class _Printer:
             out.append(ast.Assign([ast.Name(name)], copy))
         self.flush({name}, out)
         where = ast.Subscript(ast.Name(name), _index(self, dict(op.attrs)["index"], indices))
-        if op.prim == "additem":
+        if (
+            op.prim == "additem"
+            and isinstance(value, ast.UnaryOp)
+            and isinstance(value.op, ast.USub)
+        ):
+            out.append(ast.AugAssign(where, ast.Sub(), value.operand))
+        elif op.prim == "additem":
             out.append(ast.AugAssign(where, ast.Add(), value))
         else:
             out.append(ast.Assign([where], value))
@@ -550,6 +554,25 @@ def _negate(test: ast.expr) -> ast.expr:
     return ast.UnaryOp(ast.Not(), test)
 
 
+def _number_temporaries(tree, temps: set):
+    """Renumber the temporaries ``t0, t1, ...`` in the order the code shows them."""
+    order: dict = {}
+    for node in _in_source_order(tree):
+        if isinstance(node, ast.Name) and node.id in temps:
+            order.setdefault(node.id, None)
+    free = sorted(temps, key=lambda n: int(n[1:]))
+    rename = dict(zip(order, free))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in rename:
+            node.id = rename[node.id]
+
+
+def _in_source_order(node):
+    yield node
+    for child in ast.iter_child_nodes(node):
+        yield from _in_source_order(child)
+
+
 def function_source(fn: ir.Function, docstring: str = "", header: tuple = (), kinds=None) -> str:
     """The complete module source defining ``fn``: header, imports, helpers, function.
 
@@ -564,6 +587,7 @@ def function_source(fn: ir.Function, docstring: str = "", header: tuple = (), ki
         body.insert(0, ast.Expr(ast.Constant(indented.lstrip() + "\n    ")))
     args = ast.arguments([], [ast.arg(printer.ident(p)) for p in fn.params], None, [], [], None, [])
     fdef = ast.FunctionDef(fn.name, args, body, [], None, None)
+    _number_temporaries(fdef, set(printer.names.values()))
     module = ast.Module([fdef], [])
     ast.fix_missing_locations(module)
     code = ast.unparse(module)

@@ -349,6 +349,10 @@ def _shape_source(op: Op, defs: dict, kinds: dict):
     return op
 
 
+# New arrays that code may write into: two of them are never one.
+_FRESH = {"zeros", "ones", "zeros_like", "ones_like", "eye", "copy", "tape", "stack"}
+
+
 def _use_counts(fn: ir.Function) -> dict:
     counts: dict = {}
 
@@ -414,11 +418,12 @@ def simplify(fn: ir.Function, kinds: dict | None = None, reciprocals=False) -> i
                 if not isinstance(new, Op):
                     subst[s.target] = new
                     continue
-                key = _cse_key(new)
+                key = _cse_key(new) if new.prim not in _FRESH else None
                 if key in avail:
                     subst[s.target] = Var(avail[key])
                     continue
-                avail[key] = s.target
+                if key is not None:
+                    avail[key] = s.target
                 defs[s.target] = new
                 out.append(Assign(s.target, new, s.loc))
                 continue

@@ -95,7 +95,7 @@ class _Reverse:
         if not terms or stmt.target not in self.active_set:
             return
         b = Builder(self.namer, out, self.defs, stmt.loc)
-        y_bar = self.total(b, terms, f"{self.base(stmt.target)}_bar")
+        y_bar = self.sum_adjoint(b, terms, stmt.target)
         value = stmt.value
         if not isinstance(value, Op):
             if self.active(value):
@@ -134,6 +134,7 @@ class _Reverse:
             return Const(0.0)
         zeros = Builder(self.namer, code, self.defs).emit(op("zeros_like", Var(name)))
         self.full_shaped.add(zeros.name)
+        self.kinds.setdefault(zeros.name, self.kinds[name])
         return zeros
 
     def branch(self, stmt: If, contribs: dict, out: list):
@@ -184,6 +185,19 @@ class _Reverse:
                 out.append(stmt)
         return tuple(out)
 
+    def sum_adjoint(self, b: Builder, terms, name: str):
+        """The adjoint of ``name``: the sum of its ``terms``, named ``name_bar``."""
+        hint = f"{self.base(name)}_bar"
+        if any(self._scatter(t) is not None for t in terms):
+            total = self.emit(b, self.accumulate(b, None, terms, name), hint)
+            self.full_shaped.add(total.name)
+            return total
+        return self.total(b, terms, hint)
+
+    def _scatter(self, term):
+        source = self.defs.get(term.name) if isinstance(term, Var) else None
+        return source if source is not None and source.prim == "scatter" else None
+
     def accumulate(self, b: Builder, base, terms, name: str):
         """``base`` (None: zeros) plus ``terms``, the adjoint of the value
         ``name`` in full shape.  A term that is the adjoint of an element
@@ -191,8 +205,8 @@ class _Reverse:
         in place: no array of zeros is made for it."""
         scattered, rest = [], []
         for term in terms:
-            source = self.defs.get(term.name) if isinstance(term, Var) else None
-            if source is not None and source.prim == "scatter":
+            source = self._scatter(term)
+            if source is not None:
                 scattered.append(source)
             else:
                 rest.append(term)
@@ -289,8 +303,18 @@ class _Loop:
                 rv.active_set.add(new)
         mutated = self.mutated | {mapping.get(n, n) for n in self.mutated}
 
-        # Adjoints of carried values flow backwards through the iterations.
+        # Adjoints of carried values flow backwards through the iterations;
+        # those of values from before the loop are accumulated, starting
+        # from what the code after the loop gave them.
         bars, inner = {}, {}
+        outer = []
+        for v in _free_active(L, rv):
+            acc = rv.new(f"{rv.base(v)}_bar", rv.kinds[v], True)
+            seed = rv.total(b, contribs.pop(v, []))
+            seed = rv.full(b, seed, v) if seed is not None else rv.zero(v, out)
+            outer.append((v, acc, seed))
+            inner[v] = [Var(acc)]
+            rv.full_shaped.add(acc)
         for c in active:
             seed = rv.total(b, seeds[c.name])
             seed = rv.full(b, seed, c.name) if seed is not None else rv.zero(c.name, out)
@@ -309,12 +333,9 @@ class _Loop:
             carries.append(Carry(bars[c.name][0], bars[c.name][1], nxt))
         for c in L.carried:
             inner.pop(restored[c.name], None)
-        outer = []
-        for v, terms in inner.items():  # values from before the loop: accumulated
-            acc = rv.new(f"{rv.base(v)}_bar", rv.kinds[v], True)
-            carries.append(Carry(acc, rv.zero(v, out), rv.accumulate(tb, Var(acc), terms, v)))
-            rv.full_shaped.add(acc)
-            outer.append((v, acc))
+        for v, acc, seed in outer:
+            carries.append(Carry(acc, seed, rv.accumulate(tb, None, inner.pop(v), v)))
+        assert not inner, f"adjoints of {sorted(inner)} left over"
 
         # The reverse loop: restore, recompute, differentiate.
         self.tapes = {
@@ -372,7 +393,7 @@ class _Loop:
         for c in active:
             if rv.active(c.init):
                 contribs.setdefault(c.init.name, []).append(Var(bars[c.name][0]))
-        for v, acc in outer:
+        for v, acc, _ in outer:
             contribs.setdefault(v, []).append(Var(acc))
         taped = [c for c in L.carried if c.name in self.tapes and restored[c.name] in read]
         original = {new: old for old, new in mapping.items()}
@@ -472,6 +493,22 @@ class _Loop:
         return out
 
 
+def _free_active(loop: Loop, rv: _Reverse) -> list:
+    """Active values from before the loop that its body reads, in order."""
+    inside = ir.defined_in([loop])
+    names = []
+    for s in ir.walk(loop.body):
+        if isinstance(s, Assign):
+            atoms = s.value.args if isinstance(s.value, Op) else (s.value,)
+        elif isinstance(s, If):
+            atoms = [s.cond] + [a for p in s.phis for a in (p.then, p.orelse)]
+        else:
+            atoms = s.atoms()
+        names += [a.name for a in atoms if rv.active(a) and a.name not in inside]
+    names += [c.next.name for c in loop.carried if rv.active(c.next) and c.next.name not in inside]
+    return list(dict.fromkeys(names))
+
+
 def _iteration(index, L: Loop):
     """The iteration number (0, 1, ...) of a for loop's index."""
     k = lift(index) - lift(L.start)
@@ -527,11 +564,11 @@ def reverse(fn: ir.Function, an: Analysis, wrt: tuple, kind: str, scalar_out: bo
     grads = []
     for p in wrt:
         b = Builder(namer, code, rv.defs, fn.loc)
-        total = rv.total(b, contribs.pop(p, []))
-        if total is None:
+        terms = contribs.pop(p, [])
+        if not terms:
             grads.append(rv.zero(p, code))
         else:
-            grads.append(b.emit(rv.full(b, total, p), f"{p}_bar"))
+            grads.append(rv.full(b, rv.sum_adjoint(b, terms, p), p))
     grad = grads[0] if scalar_out else tuple(grads)
     out = grad if kind == "grad" else (fn.result, grad)
     return ir.Function(

@@ -46,3 +46,12 @@ def test_mlp_optimisers_reduce_the_loss(capsys):
     for loss, _accuracy in results.values():
         assert np.isfinite(loss) and loss < 0.69  # below chance-level cross-entropy
     assert results["Adam"][1] > 0.8
+
+
+def test_oscillator_fit_recovers_the_parameters(capsys):
+    example = load("oscillator_fit")
+    results = example.main(["--steps", "1500", "--iterations", "1500", "--show-gradient"])
+    printed = capsys.readouterr().out
+    assert "for t_1 in range(" in printed  # the adjoint is a loop, not unrolled steps
+    for name in ("L-BFGS-B", "descent"):
+        np.testing.assert_allclose(results[name], results["truth"], rtol=0.05, atol=0.02)

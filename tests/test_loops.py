@@ -147,7 +147,7 @@ def test_generated_adjoint_loop_reads_like_a_textbook():
     body = source[source.index("def rosenbrock_grad") :]
     assert "x_bar = np.zeros_like(x)" in body
     assert "for i in range(x.shape[0] - 1 - 1, -1, -1):" in body
-    assert "x_bar[i] +=" in body and "x_bar[t" in body
+    assert "x_bar[i] -= " in body and "x_bar[t0] += " in body
     assert "tape" not in body  # nothing to record: each iteration is recomputed from x
     # The primal loop is not needed for the gradient, and is not run.
     assert body.count("for ") == 1
