@@ -778,7 +778,7 @@ def _tape(printer, op, args):
     shape = n
     if kind.rank:
         shape = ast.BinOp(ast.Tuple([n]), ast.Add(), ast.Attribute(like, "shape"))
-    dtype = {"float": [], "int": ["np.int64"], "bool": ["np.bool_"]}[kind.dtype]
+    dtype = {"float": [], "int": ["np.int64"], "bool": ["np.bool_"]}[dict(op.attrs)["dtype"]]
     return printer.call("np.empty", [shape] + [ast.parse(d, mode="eval").body for d in dtype])
 
 

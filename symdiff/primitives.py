@@ -635,7 +635,7 @@ _row("prod", 1, S, "special", None, None, full_adjoint=False, jvp=_prod_jvp, vjp
 _row("getitem", -1, S, "special", None, None, jvp=_index_jvp, vjp=_index_vjp, kind=_getitem_kind, elementwise=False)
 _row("setitem", -1, S, "special", None, None, jvp=_setitem_jvp, vjp=_setitem_vjp, kind=_store_kind, elementwise=False)  # a[index] = v
 _row("additem", -1, S, "special", None, None, jvp=_additem_jvp, vjp=_additem_vjp, kind=_store_kind, elementwise=False)  # a[index] += v
-_row("tape", 2, S, "special", None, None, kind=lambda kinds, atoms, attrs: _tape_of(kinds[1]), differentiable=False, elementwise=False)  # np.empty((n,) + like.shape)
+_row("tape", 2, S, "special", None, None, kind=lambda kinds, atoms, attrs: _tape_of(_with_dtype(kinds[1], dict(attrs)["dtype"])), differentiable=False, elementwise=False)  # np.empty((n,) + like.shape, dtype)
 _row("tape_grow", 2, S, "special", None, None, kind=lambda kinds, atoms, attrs: kinds[0], differentiable=False, elementwise=False)  # tape, or a copy twice as long if k is past its end
 _row("range_len", 3, S, "special", None, None, kind=lambda kinds, atoms, attrs: INT, differentiable=False, elementwise=False)
 _row("stale", 1, S, "special", None, None, kind=lambda kinds, atoms, attrs: FLOAT, differentiable=False, elementwise=False)  # never generated: a read reverse mode cannot replay

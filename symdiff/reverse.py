@@ -472,7 +472,7 @@ class _Loop:
             counter = None
 
         def write(tape, value, like):
-            init = Op("tape", (size, like))
+            init = Op("tape", (size, like), (("dtype", rv.kinds[tape].dtype),))
             name = rv.new(None, rv.kinds[tape])
             out.append(Assign(name, init, L.loc))
             current = Var(tape)

@@ -212,3 +212,11 @@ def straight_line_writes(x):
     a = np.sum(out * out * out)
     out[1] = a
     return np.sum(out * x) * a
+
+
+def int_start(x):
+    """A carried value that starts as an int and becomes a float."""
+    s = 1
+    for i in range(4):
+        s = s * x + i
+    return s

@@ -52,6 +52,7 @@ CASES = [
     (lc.long_while, (0.3,), False),
     (lc.least_squares, (r(3), r(5, 3), r(5)), True),
     (lc.straight_line_writes, (0.7,), True),
+    (lc.int_start, (0.7,), True),
 ]
 
 
