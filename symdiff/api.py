@@ -22,7 +22,7 @@ import numpy as np
 from . import __version__, backend, codegen, frontend, ir, optimize
 from .errors import ArgumentError, Loc, ShapeError, SymDiffError
 from .forward import forward
-from .infer import analyze
+from .infer import analyze, indices_in_bounds
 from .ir import BOOL, FLOAT, INT
 from .reverse import reverse
 
@@ -40,9 +40,10 @@ class Derivative:
     source: str
     function: ir.Function
     name: str
+    boundscheck: bool = True
 
     def compile(self, jit: bool):
-        return backend.compile_source(self.source, self.name, jit)
+        return backend.compile_source(self.source, self.name, jit, self.boundscheck)
 
 
 def _unwrap(fn):
@@ -229,9 +230,16 @@ def derive(
         f"{primal.name}({signature}), with respect to {', '.join(wrt)}",
     )
     doc = _docstring(primal, derived, wrt, kind, single, transform is forward)
+    checked = not indices_in_bounds(primal, an.kinds)
+    if any(isinstance(s, ir.Loop) for s in ir.walk(primal.body)):
+        header += (
+            "indices checked when the code runs"
+            if checked
+            else "every index is provably within its array: compiled without bounds checks",
+        )
     kinds_of = analyze(derived, all_kinds, generated=True).kinds
     source = codegen.function_source(derived, doc, header, kinds_of)
-    result = Derivative(source, derived, derived.name)
+    result = Derivative(source, derived, derived.name, checked)
     per_fn[key] = result
     return result
 

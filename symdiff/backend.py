@@ -121,8 +121,11 @@ def _as_ieee(value):
     return np.float64(value) if type(value) is float else value
 
 
-def compile_source(source: str, name: str, jit: bool = True):
-    """The function ``name`` defined by ``source``, compiled or plain Python."""
+def compile_source(source: str, name: str, jit: bool = True, boundscheck: bool = True):
+    """The function ``name`` defined by ``source``, compiled or plain Python.
+
+    ``boundscheck=False`` where every index is proven within its array
+    (``infer.indices_in_bounds``)."""
     module = _load_module(source, name)
     py_func = getattr(module, name)
     if jit:
@@ -131,7 +134,7 @@ def compile_source(source: str, name: str, jit: bool = True):
         cacheable = not module.__file__.startswith("<")
         # Bounds checks: an index out of range raises IndexError (reported at
         # the user's line) instead of writing outside an array.
-        options = {"cache": cacheable, "error_model": "numpy", "boundscheck": True}
+        options = {"cache": cacheable, "error_model": "numpy", "boundscheck": boundscheck}
         for helper, value in list(vars(module).items()):  # helpers the function calls
             if helper.startswith("_") and isinstance(value, types.FunctionType):
                 setattr(module, helper, numba.njit(**options)(value))

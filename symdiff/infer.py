@@ -243,3 +243,171 @@ def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False) -> Analysis:
 
     block(fn.body)
     return Analysis(kinds, frozenset(active))
+
+
+# ---------------------------------------------------------------------------
+# Indices that are provably in bounds.
+
+
+class _Affine(dict):
+    """An int value as ``const + sum(coef * symbol)``: symbols are array
+    sizes ``("shape", array, axis)`` and int values known only when the code
+    runs; the key ``None`` holds the constant."""
+
+    def __add__(self, other):
+        out = _Affine(self)
+        for k, v in other.items():
+            out[k] = out.get(k, 0) + v
+        return _Affine({k: v for k, v in out.items() if v or k is None})
+
+    def scale(self, c):
+        return _Affine({k: v * c for k, v in self.items()})
+
+    def constant(self):
+        """The value if it is a known constant, else None."""
+        return self.get(None, 0) if all(k is None for k in self) else None
+
+
+def _const(c) -> _Affine:
+    return _Affine({None: c})
+
+
+def indices_in_bounds(fn: ir.Function, kinds: dict) -> bool:
+    """Is every integer index of ``fn`` provably within its array?
+
+    Indices are affine in loop variables, whose ranges come from the loop
+    bounds, and array sizes come from the arrays' shapes (``len(x)``,
+    ``x.shape[k]``, the sizes given to ``np.zeros``): enough for
+    ``x[i + 1]`` with ``i in range(len(x) - 1)`` or ``out[i, j]`` with
+    ``out = np.zeros((n, m))``.  Where this proves every index, the code is
+    compiled without bounds checks (which cost up to a fifth of a tight
+    loop's time); elsewhere Numba checks each index when the code runs.
+    """
+    values: dict = {}  # int name -> _Affine
+    ranges: dict = {}  # loop index -> (lowest, highest) as _Affine
+    storage: dict = {}  # array name -> the name whose shape it has
+    sizes: dict = {}  # (array, axis) -> _Affine
+
+    def affine(atom):
+        if isinstance(atom, Const):
+            return _const(int(atom.value)) if isinstance(atom.value, int) else None
+        return values.get(atom.name, _Affine({("var", atom.name): 1}))
+
+    def root(name):
+        while name in storage:
+            name = storage[name]
+        return name
+
+    def size(array, axis):
+        name = root(array.name)
+        return sizes.get((name, axis), _Affine({("shape", name, axis): 1}))
+
+    def bounds(e: _Affine):
+        lo, hi = _const(e.get(None, 0)), _const(e.get(None, 0))
+        for k, c in e.items():
+            if k is None:
+                continue
+            if k[0] == "var" and k[1] in ranges:
+                a, b = ranges[k[1]]
+                lo, hi = lo + (a if c > 0 else b).scale(c), hi + (b if c > 0 else a).scale(c)
+            else:
+                term = _Affine({k: c})
+                lo, hi = lo + term, hi + term
+        return lo, hi
+
+    def index_ok(array, pattern, indices) -> bool:
+        it = iter(indices)
+        for axis, item in enumerate(pattern):
+            if item[0] != "i":
+                for present in item[1:]:
+                    if present:
+                        next(it)
+                continue
+            atom = next(it)
+            e = affine(atom) if not isinstance(atom, Var) or atom.name not in mods else None
+            if e is None and isinstance(atom, Var) and atom.name in mods:
+                lo, hi = mods[atom.name]
+            elif e is None:
+                return False
+            else:
+                lo, hi = bounds(e)
+            below = lo.constant()
+            above = (size(array, axis) + hi.scale(-1)).constant()
+            if below is None or below < 0 or above is None or above < 1:
+                return False
+        return True
+
+    mods: dict = {}  # name -> (lo, hi) of ``a % c`` with a >= 0
+
+    def block(body) -> bool:
+        for s in body:
+            if isinstance(s, If):
+                if not (block(s.body) and block(s.orelse)):
+                    return False
+                continue
+            if isinstance(s, ir.Loop):
+                for c in s.carried:  # an array the loop only writes into keeps its shape
+                    if kinds.get(c.name, FLOAT).rank and isinstance(c.init, Var):
+                        if _written_from(c, s.body):
+                            storage[c.name] = c.init.name
+                if s.index is not None:
+                    step = s.step.value if isinstance(s.step, Const) else None
+                    start, stop = affine(s.start), affine(s.stop)
+                    if step is not None and start is not None and stop is not None:
+                        last = stop + _const(-1 if step > 0 else 1)
+                        ranges[s.index] = (start, last) if step > 0 else (last, start)
+                if not (block(s.header) and block(s.body)):
+                    return False
+                continue
+            value = s.value
+            if not isinstance(value, Op):
+                if isinstance(value, Var) and kinds.get(value.name, FLOAT).rank:
+                    storage[s.target] = value.name
+                elif kinds.get(s.target) == INT and (e := affine(value)) is not None:
+                    values[s.target] = e
+                continue
+            prim, args, attrs = value.prim, value.args, dict(value.attrs)
+            if prim in ("getitem", "setitem", "additem"):
+                array = args[0] if prim == "getitem" else args[1]
+                indices = args[1:] if prim == "getitem" else args[2:]
+                if isinstance(array, Var) and not index_ok(array, attrs["index"], indices):
+                    return False
+                if prim != "getitem":
+                    storage[s.target] = array.name
+            elif prim in ("copy", "zeros_like", "ones_like") and isinstance(args[0], Var):
+                storage[s.target] = args[0].name
+            elif prim in ("zeros", "ones"):
+                for axis, a in enumerate(args):
+                    if (e := affine(a)) is not None:
+                        sizes[(s.target, axis)] = e
+            elif prim == "shape" and isinstance(args[0], Var):
+                values[s.target] = size(args[0], attrs["axis"] % kinds[args[0].name].rank)
+            elif prim in ("add", "sub") and kinds.get(s.target) == INT:
+                a, b = affine(args[0]), affine(args[1])
+                if a is not None and b is not None:
+                    values[s.target] = a + (b if prim == "add" else b.scale(-1))
+            elif prim == "mod" and kinds.get(s.target) == INT and isinstance(args[1], Const):
+                a = affine(args[0])
+                low = bounds(a)[0].constant() if a is not None else None
+                if low is not None and low >= 0 and args[1].value > 0:
+                    mods[s.target] = (_const(0), _const(args[1].value - 1))
+        return True
+
+    return block(fn.body)
+
+
+def _written_from(carry, body) -> bool:
+    """Is the carried array's next value its own value written into?"""
+    sources = {}  # value -> the array it was written from
+    for s in ir.walk(body):
+        if isinstance(s, Assign) and isinstance(s.value, Op) and s.value.prim in _STORES:
+            sources[s.target] = s.value.args[1]
+        elif isinstance(s, ir.Loop):
+            sources.update((c.name, c.init) for c in s.carried if _written_from(c, s.body))
+    atom = carry.next
+    while isinstance(atom, Var) and atom.name != carry.name and atom.name in sources:
+        atom = sources[atom.name]
+    return atom == Var(carry.name)
+
+
+_STORES = ("setitem", "additem")

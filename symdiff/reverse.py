@@ -216,9 +216,13 @@ class _Reverse:
             base = self.full(b, base, name)
         elif base is None:
             base = self.zero(name, b.out)
+        at_index: dict = {}  # one update per index: x_bar[i] += a + b
         for source in scattered:
             g, _, *indices = source.args
-            base = self.emit(b, op("additem", g, base, *indices, attrs=source.attrs))
+            at_index.setdefault((tuple(indices), source.attrs), []).append(g)
+        for (indices, attrs), gs in at_index.items():
+            g = self.total(b, gs)
+            base = self.emit(b, op("additem", g, base, *indices, attrs=attrs))
             self.full_shaped.add(base.name)
         return base
 

@@ -148,10 +148,33 @@ def test_generated_adjoint_loop_reads_like_a_textbook():
     body = source[source.index("def rosenbrock_grad") :]
     assert "x_bar = np.zeros_like(x)" in body
     assert "for i in range(x.shape[0] - 1 - 1, -1, -1):" in body
-    assert "x_bar[i] -= " in body and "x_bar[t0] += " in body
+    assert "x_bar[i] += " in body and "x_bar[t0] += " in body  # one update per element
     assert "tape" not in body  # nothing to record: each iteration is recomputed from x
     # The primal loop is not needed for the gradient, and is not run.
     assert body.count("for ") == 1
+
+
+def test_bounds_checks_only_where_an_index_is_not_proven():
+    rosenbrock = grad(lc.rosenbrock).derivative(np.ones(3))
+    assert not rosenbrock.boundscheck
+    assert "compiled without bounds checks" in rosenbrock.source
+    # least_squares reads w[j] for j < X.shape[1]: nothing says w is that long.
+    assert grad(lc.least_squares).derivative(np.ones(3), np.ones((5, 3)), np.ones(5)).boundscheck
+    assert grad(lc.euler).derivative(1.0, 1.0, 3).boundscheck  # y[0] of np.zeros(n + 1)
+
+
+def test_index_out_of_range_is_reported_at_the_users_line():
+    g = grad(lc.least_squares)
+    with pytest.raises(symdiff.SymDiffError) as info:
+        g(np.ones(2), np.ones((5, 3)), np.ones(5))  # w is too short
+    assert info.value.lineno == _line_of(lc.least_squares, "pred += X[i, j] * w[j]")
+
+
+def _line_of(fn, text):
+    import inspect
+
+    lines, first = inspect.getsourcelines(fn)
+    return first + next(k for k, line in enumerate(lines) if text in line)
 
 
 def test_while_loop_records_its_iterations():
