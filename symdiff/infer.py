@@ -156,6 +156,8 @@ def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False) -> Analysis:
     # name -> (that array, is it a view of it rather than the array itself).
     views = {p: (p, False) for p, k in kinds.items() if k.rank}
 
+    size_states: dict = {}  # an int read from x.shape[k] -> the state of that axis of x
+
     def view_of(*atoms):
         for a in atoms:
             if isinstance(a, Var) and a.name in views:
@@ -174,6 +176,19 @@ def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False) -> Analysis:
                     elif value.prim in _VIEWS and kind.rank and isinstance(value.args[0], Var):
                         root = view_of(value.args[0])
                         views[stmt.target] = (root[0] if root else value.args[0].name, True)
+                    if value.prim == "shape" and isinstance(value.args[0], Var):
+                        source = kinds[value.args[0].name]
+                        size_states[stmt.target] = source.state(
+                            dict(value.attrs)["axis"] % source.rank
+                        )
+                    elif value.prim in ("zeros", "ones"):  # sizes read from other arrays
+                        states = [
+                            size_states.get(a.name, kind.state(i))
+                            if isinstance(a, Var)
+                            else kind.state(i)
+                            for i, a in enumerate(value.args)
+                        ]
+                        kind = kind_of_states(kind.dtype, states)
                     is_active = PRIMITIVES[value.prim].differentiable and any(
                         map(atom_active, value.args)
                     )
@@ -348,7 +363,7 @@ def indices_in_bounds(fn: ir.Function, kinds: dict) -> bool:
             if isinstance(s, ir.Loop):
                 for c in s.carried:  # an array the loop only writes into keeps its shape
                     if kinds.get(c.name, FLOAT).rank and isinstance(c.init, Var):
-                        if _written_from(c, s.body):
+                        if ir.written_in_place(c, s.body):
                             storage[c.name] = c.init.name
                 if s.index is not None:
                     step = s.step.value if isinstance(s.step, Const) else None
@@ -394,20 +409,3 @@ def indices_in_bounds(fn: ir.Function, kinds: dict) -> bool:
         return True
 
     return block(fn.body)
-
-
-def _written_from(carry, body) -> bool:
-    """Is the carried array's next value its own value written into?"""
-    sources = {}  # value -> the array it was written from
-    for s in ir.walk(body):
-        if isinstance(s, Assign) and isinstance(s.value, Op) and s.value.prim in _STORES:
-            sources[s.target] = s.value.args[1]
-        elif isinstance(s, ir.Loop):
-            sources.update((c.name, c.init) for c in s.carried if _written_from(c, s.body))
-    atom = carry.next
-    while isinstance(atom, Var) and atom.name != carry.name and atom.name in sources:
-        atom = sources[atom.name]
-    return atom == Var(carry.name)
-
-
-_STORES = ("setitem", "additem")

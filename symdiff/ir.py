@@ -351,3 +351,20 @@ def rename(body, mapping: dict, namer: Namer) -> tuple:
         return tuple(out)
 
     return block(body)
+
+
+def written_in_place(carry: Carry, body) -> bool:
+    """Is the carried array's next value its own value written into?"""
+    sources = {}  # value -> the array it was written from
+    for s in walk(body):
+        if isinstance(s, Assign) and isinstance(s.value, Op) and s.value.prim in _STORES:
+            sources[s.target] = s.value.args[1]
+        elif isinstance(s, Loop):
+            sources.update((c.name, c.init) for c in s.carried if written_in_place(c, s.body))
+    atom = carry.next
+    while isinstance(atom, Var) and atom.name != carry.name and atom.name in sources:
+        atom = sources[atom.name]
+    return atom == Var(carry.name)
+
+
+_STORES = ("setitem", "additem")

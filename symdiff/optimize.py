@@ -286,6 +286,9 @@ def _same_shape(atom, defs: dict, kinds: dict):
     need not be computed just for its shape."""
     while isinstance(atom, Var) and atom.name in defs and atom.name in kinds:
         source = defs[atom.name]
+        if source.prim in ("setitem", "additem"):  # written into: the same array
+            atom = source.args[1]
+            continue
         if not PRIMITIVES[source.prim].elementwise:
             break
         if kinds[atom.name].maybe:  # sizes that may be 1: equal kinds, unequal shapes
@@ -457,6 +460,9 @@ def simplify(fn: ir.Function, kinds: dict | None = None, reciprocals=False) -> i
             else:
                 carried.append(c)
         new = map_loop(s, atom, lambda b: tuple(block(b, dict(avail))), tuple(carried))
+        for c in new.carried:  # an array the loop only writes into keeps its shape
+            if isinstance(c.init, Var) and ir.written_in_place(c, new.body):
+                defs.setdefault(c.name, Op("copy", (c.init,)))
         if isinstance(new.exit, Const) and not new.exit.value:  # never breaks
             new = dataclasses.replace(new, exit=None)
         return new
