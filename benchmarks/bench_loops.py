@@ -1,7 +1,8 @@
 """Loops: symdiff's reverse-mode gradient of loop-written objectives vs a
 hand-written Numba adjoint loop and the Numba-compiled function, in one run.
 
-    python benchmarks/bench_loops.py [--n 1000000] [--repeat 15] [--number 20] [--no-memory]
+    python benchmarks/bench_loops.py [--n N] [--repeat R] [--number K] [--no-memory]
+                                     [--show-source]
 
 Two objectives over x, n = 10**6 float64 (8 MB), written as loops:
 
@@ -16,18 +17,20 @@ Two objectives over x, n = 10**6 float64 (8 MB), written as loops:
    the two summation orders cancel to near zero).
 2. Time per call: for each variant, ``--repeat`` runs of ``--number``
    back-to-back calls on the same x after a warm-up, timed with
-   ``time.perf_counter``; the median run is reported.  The runs are
-   interleaved (round-robin over the variants) so a change in machine load
-   affects every variant alike.  The variants are ``numba.njit(f)`` (the
-   "cheap gradient principle" reference: a gradient should cost <= 2x the
-   function), a hand-written ``@njit`` adjoint loop (target: symdiff <= 1.3x
-   it), symdiff's ``grad(f)`` called as users call it, the Numba dispatcher
-   returned by ``grad(f).specialize(x)``, and ``value_and_grad(f)``.  A
-   second table takes the gap apart: the hand-written adjoint compiled with
-   the options symdiff compiles with (``error_model="numpy",
-   boundscheck=True``), symdiff's generated source re-compiled without
-   ``boundscheck``, and ``np.zeros_like(x)`` alone (the allocation every
-   gradient pays).
+   ``time.perf_counter``; the median run is reported (and the fastest, to
+   show the spread).  The runs are interleaved (round-robin over the
+   variants) so a change in machine load affects every variant alike.  The
+   variants are ``numba.njit(f)`` (the "cheap gradient principle" reference:
+   a gradient should cost <= 2x the function), a hand-written ``@njit``
+   adjoint loop (target: symdiff <= 1.3x it), symdiff's ``grad(f)`` called as
+   users call it, the Numba dispatcher returned by
+   ``grad(f).specialize(x)``, and ``value_and_grad(f)``.  A
+   second table takes the gap apart into compile options and code shape:
+   the hand-written adjoint compiled with the options symdiff compiled its
+   gradient with (``error_model="numpy"``, and ``boundscheck=True`` unless
+   symdiff proved every index in bounds), symdiff's generated source
+   compiled with a plain ``njit()`` as the hand-written adjoint is, and
+   ``np.zeros_like(x)`` alone (the allocation every gradient pays).
 3. Peak extra memory of one gradient call.  tracemalloc cannot see arrays
    that Numba allocates, and the peak RSS of a whole process
    (``ru_maxrss``) is dominated by the compiler, so each variant runs in a
@@ -169,9 +172,9 @@ def make_input(n):
 # -- timing ---------------------------------------------------------------------
 
 
-def median_ms(fns, x, repeat, number):
-    """ms per call of each fn(x): median of ``repeat`` runs of ``number``
-    calls, the runs interleaved round-robin over the variants."""
+def time_ms(fns, x, repeat, number):
+    """ms per call of each fn(x): (median, min) of ``repeat`` runs of
+    ``number`` calls, the runs interleaved round-robin over the variants."""
     for fn in fns.values():  # warm-up
         fn(x)
         fn(x)
@@ -182,7 +185,7 @@ def median_ms(fns, x, repeat, number):
             for _ in range(number):
                 fn(x)
             runs[k].append((time.perf_counter() - t0) / number)
-    return {k: statistics.median(v) * 1e3 for k, v in runs.items()}
+    return {k: (statistics.median(v) * 1e3, min(v) * 1e3) for k, v in runs.items()}
 
 
 def check_close(name, value, reference):
@@ -267,7 +270,7 @@ def allocations(source):
 # -- one objective ---------------------------------------------------------------
 
 
-def run(name, n, repeat, number, memory):
+def run(name, n, repeat, number, memory, show_source):
     f, f_nb, hand, closed_form = OBJECTIVES[name]
     x = make_input(n)
     print(f"({name}) n = {n:,} float64 ({x.nbytes / MIB:.2f} MiB)")
@@ -278,9 +281,10 @@ def run(name, n, repeat, number, memory):
     g = symdiff.grad(f)
     spec = g.specialize(x)
     vg = symdiff.value_and_grad(f)
-    # symdiff's generated source compiled without bounds checks (diagnostic)
-    spec_nobc = njit(error_model="numpy")(spec.py_func)
-    hand_sdopts = njit(error_model="numpy", boundscheck=True)(hand.py_func)
+    # diagnostics: options vs code shape.  symdiff's own compile options:
+    sd_options = {k: v for k, v in spec.targetoptions.items() if k != "nopython"}
+    spec_plain = njit(spec.py_func)  # symdiff's source, compiled as the hand-written one
+    hand_sdopts = njit(**sd_options)(hand.py_func)  # the hand-written one as symdiff compiles
     value, vg_grad = vg(x)
     np.testing.assert_allclose(value, f_nb(x), rtol=1e-12)
     worst = max(
@@ -289,7 +293,7 @@ def run(name, n, repeat, number, memory):
             ("symdiff grad", g(x)),
             ("symdiff specialize", spec(x)),
             ("symdiff value_and_grad", vg_grad),
-            ("symdiff source without boundscheck", spec_nobc(x)),
+            ("symdiff source under plain njit", spec_plain(x)),
             ("hand-written with symdiff's options", hand_sdopts(x)),
         ]
     )
@@ -310,23 +314,27 @@ def run(name, n, repeat, number, memory):
         "symdiff value_and_grad(f)(x)": vg,
     }
     diag = {
-        "hand-written, njit(error_model='numpy', boundscheck=True)": hand_sdopts,
-        "symdiff's source, njit(error_model='numpy'), no boundscheck": spec_nobc,
+        "hand-written adjoint, compiled with symdiff's options": hand_sdopts,
+        "symdiff's generated source, compiled with plain njit()": spec_plain,
         "np.zeros_like(x) alone (allocation floor)": njit(lambda a: np.zeros_like(a)),
     }
-    ms = median_ms(rows | diag, x, repeat, number)
+    times = time_ms(rows | diag, x, repeat, number)
+    ms = {k: median for k, (median, _) in times.items()}
     base_f, base_h = ms["numba.njit(f)  [function]"], ms["hand-written @njit adjoint"]
     w = max(len(k) for k in rows | diag)
-    header = f"  {'variant':<{w}} | {'ms/call':>8} | {'vs function':>11} | {'vs hand':>8}"
+    header = (
+        f"  {'variant':<{w}} | {'ms/call':>8} {'(min)':>7} | {'vs function':>11} | {'vs hand':>8}"
+    )
     print(header)
     print("  " + "-" * (len(header) - 2))
     for label in rows:
-        t = ms[label]
-        print(f"  {label:<{w}} | {t:8.3f} | {t / base_f:10.2f}x | {t / base_h:7.2f}x")
-    print("  where the time goes (same runs):")
+        t, best = times[label]
+        print(f"  {label:<{w}} | {t:8.3f} {best:7.3f} | {t / base_f:10.2f}x | {t / base_h:7.2f}x")
+    options = ", ".join(f"{k}={v!r}" for k, v in sorted(sd_options.items()))
+    print(f"  where the time goes (same runs; symdiff compiled with njit({options})):")
     for label in diag:
-        t = ms[label]
-        print(f"  {label:<{w}} | {t:8.3f} | {t / base_f:10.2f}x | {t / base_h:7.2f}x")
+        t, best = times[label]
+        print(f"  {label:<{w}} | {t:8.3f} {best:7.3f} | {t / base_f:10.2f}x | {t / base_h:7.2f}x")
 
     def verdict(ratio, target):
         return f"{ratio:.2f}x <= {target}x: {'met' if ratio <= target else 'NOT met'}"
@@ -334,13 +342,18 @@ def run(name, n, repeat, number, memory):
     print("  targets:")
     for label in ("symdiff grad(f)(x)", "symdiff grad(f).specialize(x)"):
         t = ms[label]
-        print(f"    {label}: cheap gradient, vs function  {verdict(t / base_f, 2.0)}")
-        print(f"    {label}: vs hand-written adjoint      {verdict(t / base_h, 1.3)}")
+        print(
+            f"    {label}: cheap gradient, vs function  "
+            f"{verdict(t / base_f, CHEAP_GRADIENT_TARGET)}"
+        )
+        print(f"    {label}: vs hand-written adjoint      {verdict(t / base_h, HAND_TARGET)}")
 
     # ---- memory ---------------------------------------------------------------
     source = symdiff.derivative_source(f, x)
     found = tapes(source)
     listed = ", ".join(f"{a} = {b}" for a, b in allocations(source)) or "none"
+    if show_source:
+        print("  " + "\n  ".join(source.strip().splitlines()))
     print(f"  arrays allocated by the generated gradient: {listed}")
     if found:
         print(f"  tapes: {len(found)} ({', '.join(t for t, _ in found)}), ~n floats each")
@@ -369,7 +382,8 @@ def main(argv=None):
     parser.add_argument("--n", type=int, default=10**6)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--number", type=int, default=20)
-    parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
+    parser.add_argument("--show-source", action="store_true", help="print symdiff's gradients")
     options = parser.parse_args(argv)
     memory = not options.no_memory
     if memory and not os.access("/proc/self/clear_refs", os.W_OK):
@@ -383,10 +397,11 @@ def main(argv=None):
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"
     )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-    print(f"  load average at start: {load:.2f}")
+    busy = "  (other processes are running: expect noisier timings)" if load > 0.5 else ""
+    print(f"  load average at start: {load:.2f}{busy}")
     print(
         f"  time per call: median of {options.repeat} runs of {options.number} calls, "
-        "after warm-up, interleaved"
+        "after warm-up, interleaved; ratios are of medians; (min) is the fastest run"
     )
     print(
         f"  targets: gradient <= {CHEAP_GRADIENT_TARGET}x function (cheap gradient principle), "
@@ -394,8 +409,11 @@ def main(argv=None):
     )
     print()
     for name in OBJECTIVES:
-        run(name, options.n, options.repeat, options.number, memory)
-    print(f"total benchmark wall time: {time.perf_counter() - wall0:.1f} s")
+        run(name, options.n, options.repeat, options.number, memory, options.show_source)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    print(
+        f"total benchmark wall time: {time.perf_counter() - wall0:.1f} s, load average {load:.2f}"
+    )
 
 
 if __name__ == "__main__":
