@@ -36,6 +36,17 @@ def _is(atom, value) -> bool:
     )
 
 
+def _number(atom) -> bool:
+    return isinstance(atom, Const) and not isinstance(atom.value, bool)
+
+
+def _exact_scale(atom) -> bool:
+    """Is multiplying by ``atom`` exact: a constant +-2**k with k >= 0?"""
+    if not _number(atom) or not math.isfinite(atom.value) or abs(atom.value) < 1:
+        return False
+    return math.frexp(abs(atom.value))[0] == 0.5
+
+
 def _key(atom):
     if isinstance(atom, Const):
         return ("c", type(atom.value).__name__, repr(atom.value))
@@ -92,6 +103,8 @@ def simplify_op(op: Op, defs: dict, uses: dict | None = None):
             return simplify_op(Op("neg", (y,)), defs)
         if (ny := _neg_arg(y, defs)) is not None:
             return Op("add", (x, ny))
+        if (nx := _neg_arg(x, defs)) is not None:  # -a - b -> -(a + b), exact
+            return Op("neg", (Op("add", (nx, y)),))
     elif prim in ("mul", "div"):
         x, y = args
         if _is(y, 1.0):
@@ -109,6 +122,13 @@ def simplify_op(op: Op, defs: dict, uses: dict | None = None):
                 den = _reciprocal_of(b, defs)
                 if den is not None and uses is not None and uses.get(b.name) == 1:
                     return simplify_op(Op("div", (a, den)), defs, uses)
+            # c1 * (c2 * e) -> (c1 * c2) * e when c2 * e is exact (c2 = +-2**k, k >= 0).
+            for a, b in ((x, y), (y, x)):
+                inner = defs.get(b.name) if isinstance(b, Var) and _number(a) else None
+                if inner is not None and inner.prim == "mul":
+                    for c, e in (inner.args, inner.args[::-1]):
+                        if _exact_scale(c):
+                            return simplify_op(Op("mul", (Const(a.value * c.value), e)), defs, uses)
         # Signs move outwards, where add/sub absorb them: (-a) * b -> -(a * b).
         nx, ny = _neg_arg(x, defs), _neg_arg(y, defs)
         if nx is not None and ny is not None:

@@ -148,7 +148,17 @@ def test_generated_adjoint_loop_reads_like_a_textbook():
     body = source[source.index("def rosenbrock_grad") :]
     assert "x_bar = np.zeros_like(x)" in body
     assert "for i in range(x.shape[0] - 1 - 1, -1, -1):" in body
-    assert "x_bar[i] += " in body and "x_bar[t0] += " in body  # one update per element
+    loop = """\
+    x_bar = np.zeros_like(x)
+    for i in range(x.shape[0] - 1 - 1, -1, -1):
+        t0 = i + 1
+        t1 = x[i]
+        t2 = 200.0 * (x[t0] - t1 ** 2)
+        x_bar[i] -= 2 * (1.0 - t1) + t2 * (2 * t1)
+        x_bar[t0] += t2
+    return x_bar
+"""
+    assert body.endswith(loop), body
     assert "tape" not in body  # nothing to record: each iteration is recomputed from x
     # The primal loop is not needed for the gradient, and is not run.
     assert body.count("for ") == 1
