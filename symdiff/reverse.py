@@ -153,13 +153,25 @@ class _Reverse:
         outer = list(dict.fromkeys([*sides[0], *sides[1]]))
         phis = []
         for name in outer:
+            # Element adjoints (x[i]) are added in place into the adjoint
+            # gathered so far: it goes through the branch, not around it.
+            scattered = any(
+                self._scatter(t) is not None for side in sides for t in side.get(name, [])
+            )
+            before = contribs.pop(name, []) if scattered else []
             totals = []
             for side, code in zip(sides, codes):
                 side_b = Builder(self.namer, code, self.defs, stmt.loc)
-                total = self.total(side_b, side.get(name, []))
-                total = (
-                    self.full(side_b, total, name) if total is not None else self.zero(name, code)
-                )
+                terms = before + side.get(name, [])
+                if scattered and terms:
+                    total = self.accumulate(side_b, None, terms, name)
+                else:
+                    total = self.total(side_b, terms)
+                    total = (
+                        self.full(side_b, total, name)
+                        if total is not None
+                        else self.zero(name, code)
+                    )
                 totals.append(total)
             joined = self.namer.temp()
             self.kinds[joined] = self.kinds[name]
@@ -289,14 +301,20 @@ class _Loop:
 
     def reverse(self, contribs: dict, out: list):
         rv, L = self.rv, self.loop
-        active = [c for c in L.carried if c.name in rv.active_set]
         seeds = {c.name: contribs.pop(c.name, []) for c in L.carried}
-        if not any(seeds[c.name] for c in active):
+        # Carried values whose adjoint can be nonzero: those used after the
+        # loop, and those the next values of these are computed from.
+        deps = _carry_deps(L)
+        useful = {c.name for c in L.carried if seeds[c.name]}
+        while more := {d for n in useful for d in deps[n]} - useful:
+            useful |= more
+        active = [c for c in L.carried if c.name in rv.active_set and c.name in useful]
+        if not active:
             return
         b = Builder(rv.namer, out, rv.defs, L.loc)
 
         # This iteration's values, under new names.
-        mapping = {c.name: rv.new(c.name, rv.kinds[c.name]) for c in L.carried}
+        mapping = {c.name: rv.new(rv.base(c.name), rv.kinds[c.name]) for c in L.carried}
         restored = dict(mapping)
         if L.index is not None:
             mapping[L.index] = rv.new(L.index, Kind("int"))
@@ -343,7 +361,7 @@ class _Loop:
 
         # The reverse loop: restore, recompute, differentiate.
         self.tapes = {
-            c.name: rv.new(f"{c.name}_tape", _tape_of(rv.kinds[c.name]))
+            c.name: rv.new(f"{rv.base(c.name)}_tape", _tape_of(rv.kinds[c.name]))
             for c in L.carried
             if c.name not in mutated
         }
@@ -495,6 +513,33 @@ class _Loop:
             body.append(counter)
         out.append(dataclasses.replace(L, carried=tuple(carries), body=tuple(body)))
         return out
+
+
+def _carry_deps(loop: Loop) -> dict:
+    """For each carried value, the carried values its next value is computed
+    from (through data, not through conditions)."""
+    carried = {c.name for c in loop.carried}
+    deps: dict = {name: {name} for name in carried}
+
+    def of(atoms):
+        return set().union(*(deps.get(a.name, set()) for a in atoms if isinstance(a, Var)))
+
+    for s in ir.walk(loop.body):
+        if isinstance(s, Assign):
+            deps[s.target] = of(s.value.args if isinstance(s.value, Op) else (s.value,))
+        elif isinstance(s, If):
+            for p in s.phis:
+                deps[p.target] = of((p.then, p.orelse))
+        else:  # an inner loop: each carried value may depend on all it reads
+            reads = of(s.atoms()) | of(
+                a
+                for t in ir.walk(s.body + s.header)
+                if isinstance(t, Assign) and isinstance(t.value, Op)
+                for a in t.value.args
+            )
+            for name in ir.targets(s):
+                deps[name] = reads
+    return {c.name: of((c.next,)) for c in loop.carried}
 
 
 def _free_active(loop: Loop, rv: _Reverse) -> list:
