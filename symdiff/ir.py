@@ -368,3 +368,46 @@ def written_in_place(carry: Carry, body) -> bool:
 
 
 _STORES = ("setitem", "additem")
+
+
+def replace_uses(body, mapping: dict) -> tuple:
+    """``body`` with every use of a name in ``mapping`` replaced by its atom."""
+
+    def atom(a):
+        return mapping.get(a.name, a) if isinstance(a, Var) else a
+
+    out = []
+    for s in body:
+        if isinstance(s, Assign):
+            value = s.value
+            if isinstance(value, Op):
+                value = Op(value.prim, tuple(map(atom, value.args)), value.attrs)
+            else:
+                value = atom(value)
+            out.append(Assign(s.target, value, s.loc))
+        elif isinstance(s, If):
+            phis = tuple(Phi(p.target, atom(p.then), atom(p.orelse)) for p in s.phis)
+            out.append(
+                If(
+                    atom(s.cond),
+                    replace_uses(s.body, mapping),
+                    replace_uses(s.orelse, mapping),
+                    phis,
+                    s.loc,
+                )
+            )
+        else:
+            opt = [atom(a) if a is not None else None for a in (*s.bounds,)] or [None] * 3
+            out.append(
+                Loop(
+                    tuple(Carry(c.name, atom(c.init), atom(c.next)) for c in s.carried),
+                    replace_uses(s.body, mapping),
+                    s.index,
+                    *opt,
+                    replace_uses(s.header, mapping),
+                    atom(s.cond) if s.cond is not None else None,
+                    atom(s.exit) if s.exit is not None else None,
+                    s.loc,
+                )
+            )
+    return tuple(out)

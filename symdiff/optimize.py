@@ -487,7 +487,7 @@ def simplify(fn: ir.Function, kinds: dict | None = None, reciprocals=False) -> i
             new = dataclasses.replace(new, exit=None)
         return new
 
-    body = block(fn.body, {})
+    body = _merge_ifs(block(fn.body, {}))
     return ir.Function(
         fn.name,
         fn.params,
@@ -497,6 +497,44 @@ def simplify(fn: ir.Function, kinds: dict | None = None, reciprocals=False) -> i
         fn.result_loc,
         fn.doc,
     )
+
+
+def _merge_ifs(body) -> list:
+    """``if c: A else: B`` followed by ``if c: C else: D`` becomes one
+    ``if c: A; C else: B; D`` (the reverse sweep of a branch in a loop body
+    follows its recomputation)."""
+    out: list = []
+    for s in body:
+        if isinstance(s, If):
+            s = dataclasses.replace(
+                s, body=tuple(_merge_ifs(s.body)), orelse=tuple(_merge_ifs(s.orelse))
+            )
+        elif isinstance(s, Loop):
+            s = dataclasses.replace(
+                s, body=tuple(_merge_ifs(s.body)), header=tuple(_merge_ifs(s.header))
+            )
+        last = out[-1] if out else None
+        if isinstance(s, If) and isinstance(last, If) and _key(last.cond) == _key(s.cond):
+            then = {p.target: p.then for p in last.phis}
+            other = {p.target: p.orelse for p in last.phis}
+            phis = tuple(
+                Phi(
+                    p.target,
+                    then.get(p.then.name, p.then) if isinstance(p.then, Var) else p.then,
+                    other.get(p.orelse.name, p.orelse) if isinstance(p.orelse, Var) else p.orelse,
+                )
+                for p in s.phis
+            )
+            out[-1] = If(
+                last.cond,
+                last.body + ir.replace_uses(s.body, then),
+                last.orelse + ir.replace_uses(s.orelse, other),
+                last.phis + phis,
+                last.loc,
+            )
+            continue
+        out.append(s)
+    return out
 
 
 def _vars(values):
