@@ -354,17 +354,25 @@ def rename(body, mapping: dict, namer: Namer) -> tuple:
 
 
 def written_in_place(carry: Carry, body) -> bool:
-    """Is the carried array's next value its own value written into?"""
-    sources = {}  # value -> the array it was written from
+    """Is the carried array's next value its own value written into (on
+    every path through the body)?"""
+    sources: dict = {}  # value -> the arrays it may have been written from
     for s in walk(body):
         if isinstance(s, Assign) and isinstance(s.value, Op) and s.value.prim in _STORES:
-            sources[s.target] = s.value.args[1]
+            sources[s.target] = [s.value.args[1]]
+        elif isinstance(s, If):
+            sources.update((p.target, [p.then, p.orelse]) for p in s.phis)
         elif isinstance(s, Loop):
-            sources.update((c.name, c.init) for c in s.carried if written_in_place(c, s.body))
-    atom = carry.next
-    while isinstance(atom, Var) and atom.name != carry.name and atom.name in sources:
-        atom = sources[atom.name]
-    return atom == Var(carry.name)
+            sources.update((c.name, [c.init]) for c in s.carried if written_in_place(c, s.body))
+
+    def leads(atom, depth=0) -> bool:
+        if atom == Var(carry.name):
+            return True
+        if not isinstance(atom, Var) or atom.name not in sources or depth > len(sources):
+            return False
+        return all(leads(a, depth + 1) for a in sources[atom.name])
+
+    return leads(carry.next)
 
 
 _STORES = ("setitem", "additem")

@@ -392,7 +392,8 @@ class _Loop:
                 head.append(Assign(restored[c.name], source, L.loc))
         self.reads: dict = {}
         recompute = self.recompute(rv.record(body), mutated, k, top=True)
-        r_body = tuple(head) + recompute + tuple(adjoint) + tuple(tail)
+        adjoint = _guard(adjoint, mutated)
+        r_body = tuple(head) + recompute + adjoint + tuple(tail)
         R = Loop(tuple(carries), r_body, r_index, *bounds, loc=L.loc)
         R = dce(ir.Function("_", (), (R,), tuple(Var(c.name) for c in carries))).body[0]
         for stmt in ir.walk(R.body):
@@ -404,11 +405,10 @@ class _Loop:
                 raise UnsupportedSyntaxError(
                     "reverse mode cannot differentiate this loop: the reverse sweep needs a "
                     "value read from an array that the loop also writes into, and symdiff "
-                    "records such reads only for single elements read at the top level of "
-                    "the loop body",
+                    "records such reads only for single elements read outside inner loops",
                     stmt.loc,
-                    "read the element into a variable at the top of the loop body (not inside "
-                    "an `if` or an inner loop), or use forward mode (mode='forward')",
+                    "read the element into a variable before the inner loop, or use forward "
+                    "mode (mode='forward')",
                 )
         read = _names_read(R)
         out.append(R)
@@ -425,16 +425,16 @@ class _Loop:
     def recompute(self, body, mutated: set, k, top: bool) -> tuple:
         """The body as it runs again in the reverse sweep.  Arrays the loop
         writes into hold their final values by then: elements read from
-        them at the top level come from a tape, and writes are skipped
-        (their results are used only for their shapes)."""
+        them (outside inner loops: ``top``) come from a tape, and writes are
+        skipped (their results are used only for their shapes)."""
         rv, out = self.rv, []
         for s in body:
             if isinstance(s, If):
                 out.append(
                     dataclasses.replace(
                         s,
-                        body=self.recompute(s.body, mutated, k, False),
-                        orelse=self.recompute(s.orelse, mutated, k, False),
+                        body=self.recompute(s.body, mutated, k, top),
+                        orelse=self.recompute(s.orelse, mutated, k, top),
                     )
                 )
                 continue
@@ -454,9 +454,11 @@ class _Loop:
             if value.prim in _STORES and _named(value.args[1], mutated):
                 out.append(Assign(s.target, value.args[1], s.loc))
                 continue
-            shape_only = value.prim in ("shape", "size", "zeros_like", "ones_like")
-            reads = [a for a in value.args if _named(a, mutated)]
-            if reads and not shape_only:
+            shape_only = _SHAPE_READS.get(value.prim, set())
+            reads = [
+                a for k, a in enumerate(value.args) if k not in shape_only and _named(a, mutated)
+            ]
+            if reads:
                 scalar = value.prim == "getitem" and rv.kinds[s.target].rank == 0
                 if top and scalar:
                     tape = rv.new(f"{rv.base(reads[0].name)}_tape", _tape_of(rv.kinds[s.target]))
@@ -493,26 +495,82 @@ class _Loop:
         else:
             counter = None
 
-        def write(tape, value, like):
+        def allocate(tape, like):
             init = Op("tape", (size, like), (("dtype", rv.kinds[tape].dtype),))
             name = rv.new(None, rv.kinds[tape])
             out.append(Assign(name, init, L.loc))
-            current = Var(tape)
-            if L.index is None:  # while loops: grow the tape when it is full
-                current = bb.emit(op("tape_grow", current, k))
-            new = bb.emit(op("setitem", value, current, k, attrs=_INDEX))
-            carries.append(Carry(tape, Var(name), new))
+            return Var(name)
 
+        def write(tape, value, current, code):
+            """Statements into ``code`` storing ``value`` at entry k; the new tape."""
+            wb = Builder(rv.namer, code, rv.defs, L.loc)
+            if L.index is None:  # while loops: grow the tape when it is full
+                current = wb.emit(op("tape_grow", current, k))
+            return wb.emit(op("setitem", value, current, k, attrs=_INDEX))
+
+        def insert(stmts, current: dict) -> tuple:
+            """``stmts`` with each recorded read followed by its tape write;
+            a tape written in one branch of an ``if`` is joined after it."""
+            code: list = []
+            for stmt in stmts:
+                if isinstance(stmt, If):
+                    then, other = dict(current), dict(current)
+                    body_, orelse = insert(stmt.body, then), insert(stmt.orelse, other)
+                    phis = list(stmt.phis)
+                    for tape in current:
+                        if then[tape] != other[tape]:
+                            joined = rv.new(None, rv.kinds[tape])
+                            phis.append(Phi(joined, then[tape], other[tape]))
+                            current[tape] = Var(joined)
+                    stmt = dataclasses.replace(stmt, body=body_, orelse=orelse, phis=tuple(phis))
+                code.append(stmt)
+                if isinstance(stmt, Assign) and stmt.target in reads:
+                    tape = reads[stmt.target]
+                    current[tape] = write(tape, Var(stmt.target), current[tape], code)
+            return tuple(code)
+
+        inits = {self.tapes[c.name]: allocate(self.tapes[c.name], c.init) for c in taped}
+        inits.update((tape, allocate(tape, Const(0.0))) for tape in reads.values())
+        current = {tape: Var(tape) for tape in inits}
         for c in taped:
-            write(self.tapes[c.name], Var(c.name), c.init)
-        for stmt in L.body:
-            body.append(stmt)
-            if isinstance(stmt, Assign) and stmt.target in reads:
-                write(reads[stmt.target], Var(stmt.target), Const(0.0))
+            tape = self.tapes[c.name]
+            current[tape] = write(tape, Var(c.name), current[tape], body)
+        body.extend(insert(L.body, current))
+        carries += [Carry(tape, init, current[tape]) for tape, init in inits.items()]
         if counter is not None:
             body.append(counter)
         out.append(dataclasses.replace(L, carried=tuple(carries), body=tuple(body)))
         return out
+
+
+# Operand positions that only read a shape: prim -> those positions.
+_SHAPE_READS = {"shape": {0}, "size": {0}, "zeros_like": {0}, "ones_like": {0},
+                "broadcast_like": {1}, "reshape_like": {1}, "scatter": {1}, "sum_to": {1}}  # fmt: skip
+
+
+def _guard(body, mutated: set) -> tuple:
+    """Adjoint code that would read the contents of an array the loop writes
+    into (it holds the final values by then) reads a ``stale`` value instead,
+    an error if it is still needed after dead-code elimination."""
+    out = []
+    for s in body:
+        if isinstance(s, If):
+            s = dataclasses.replace(
+                s, body=_guard(s.body, mutated), orelse=_guard(s.orelse, mutated)
+            )
+        elif isinstance(s, Loop):
+            s = dataclasses.replace(
+                s, header=_guard(s.header, mutated), body=_guard(s.body, mutated)
+            )
+        elif isinstance(s.value, Op):
+            shape_only = _SHAPE_READS.get(s.value.prim, set())
+            stale = [
+                a for k, a in enumerate(s.value.args) if k not in shape_only and _named(a, mutated)
+            ]
+            if stale:
+                s = Assign(s.target, Op("stale", (stale[0],)), s.loc)
+        out.append(s)
+    return tuple(out)
 
 
 def _carry_deps(loop: Loop) -> dict:

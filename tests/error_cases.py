@@ -159,11 +159,13 @@ def aliased_write(x):
     return np.sum(same)
 
 
-def recurrence_in_branch(x):
+def reads_in_inner_loop(x):
     a = np.ones(len(x))
     for i in range(1, len(x)):
-        if x[i] > 0.0:
-            a[i] = a[i - 1] * x[i]  # ERR: recurrence_in_branch
+        s = 0.0
+        for j in range(i):
+            s += a[j] * x[j]  # ERR: reads_in_inner_loop
+        a[i] = s
     return np.sum(a)
 
 

@@ -220,3 +220,11 @@ def int_start(x):
     for i in range(4):
         s = s * x + i
     return s
+
+
+def recurrence_in_branch(x):
+    a = np.ones(len(x))
+    for i in range(1, len(x)):
+        if x[i] > 0.0:
+            a[i] = a[i - 1] * x[i]
+    return np.sum(a * a)

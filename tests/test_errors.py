@@ -117,8 +117,8 @@ CASES = [
     case("aliased_write", lambda: grad(ec.aliased_write, 1.0), U, words=["also named 'same'"]),
     case("tuple_carried", lambda: grad(ec.tuple_carried, 1.0), U, words=["'t'", "tuple"]),
     case(
-        "recurrence_in_branch",
-        lambda: grad(ec.recurrence_in_branch, np.ones(4)),
+        "reads_in_inner_loop",
+        lambda: grad(ec.reads_in_inner_loop, np.ones(4)),
         U,
         words=["reverse mode", "writes into"],
     ),

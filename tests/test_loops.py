@@ -53,6 +53,7 @@ CASES = [
     (lc.least_squares, (r(3), r(5, 3), r(5)), True),
     (lc.straight_line_writes, (0.7,), True),
     (lc.int_start, (0.7,), True),
+    (lc.recurrence_in_branch, (np.array([0.5, -0.3, 0.8, 0.9, 1.1]),), True),
 ]
 
 
@@ -107,6 +108,7 @@ COMPILED = [
     (lc.accumulate, (r(5), 0.7)),
     (lc.writes_2d, (r(3), r(2))),
     (lc.power_iteration, (np.array([[2.0, 0.5], [0.5, 1.0]]), np.array([1.0, 0.3]))),
+    (lc.recurrence_in_branch, (np.array([0.5, -0.3, 0.8, 0.9, 1.1]),)),
 ]
 
 
