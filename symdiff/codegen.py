@@ -246,6 +246,7 @@ def _join_names(fn: ir.Function, layout: _Layout, in_place: dict) -> dict:
     for target, source in in_place.items():
         union(target, source)
     joined: set = set()
+    taken_inits: set = set()
 
     def block(body):
         for s in body:
@@ -279,15 +280,22 @@ def _join_names(fn: ir.Function, layout: _Layout, in_place: dict) -> dict:
             if (
                 isinstance(init, Var)
                 and init.name not in layout.params
+                and init.name not in taken_inits  # one carried value per initial value
                 and not layout.read_after(init.name, here, (), content_only=False)
                 and root(init.name) != root(c.name)
             ):
+                taken_inits.add(init.name)
                 union(init.name, c.name)
             if not (isinstance(nxt, Var) and nxt.name in inside):
                 continue
+            if any(root(n) == root(nxt.name) for n in layout.def_pos if n not in inside):
+                continue  # it already shares a name with a value from outside the body
             members = [n for n in inside if root(n) == root(nxt.name)]
             first = min(layout.def_pos[n] for n in members)
-            reads = [p for p, _, _ in layout.reads.get(c.name, ()) if here < p <= end]
+            # Every value printed under the carried value's name must be read
+            # before the new value is computed.
+            shared = [n for n in layout.def_pos if root(n) == root(c.name)]
+            reads = [p for n in shared for p, _, _ in layout.reads.get(n, ()) if here < p <= end]
             if others.count(Var(c.name)) or any(p > first for p in reads):
                 continue
             if any(root(n) == root(c.name) for n in members):

@@ -688,6 +688,21 @@ class _Converter:
             if isinstance(value, tuple):
                 self.fail(s, f"'{n}' becomes a tuple in the loop", "keep it a number or an array")
             nexts.append(value)
+        for k, n in enumerate(carried):  # b = a in the body: one array, two carried names
+            same = [m for m, v in zip(carried, nexts) if m != n and v == nexts[k]]
+            if n in written and same and isinstance(nexts[k], Var):
+                self.fail(
+                    s,
+                    f"the array written into in the loop is also named '{same[0]}' after an "
+                    "iteration",
+                    f"use one name for it, or make a copy: {same[0]} = {n}.copy()",
+                )
+        if index is not None and not isinstance(before.get(index, ()), tuple):
+            # Python leaves the loop variable at its last value (or as it was
+            # before, if the loop did not run): a carried value too.
+            carried.append(index)
+            headers[index] = Var(self.new_name(index))
+            nexts.append(body.env.get(index, Var(index_name)))
         exit_flag = body.env.get(BREAK)
         if exit_flag == Const(False):
             exit_flag = None
@@ -702,7 +717,7 @@ class _Converter:
             loc=self.loc(s),
         )
         self.out.append(loop)
-        after = {k: v for k, v in before.items() if k not in assigned}
+        after = {k: v for k, v in before.items() if k not in assigned and k != index}
         after.update(headers)
         self.env = after
 

@@ -281,14 +281,16 @@ def map_loop(loop: Loop, atom, block, carried=None) -> Loop:
         return None if a is None else atom(a)
 
     carries = loop.carried if carried is None else carried
+    inits = [atom(c.init) for c in carries]
+    bounds = [opt(loop.start), opt(loop.stop), opt(loop.step)]
+    header = block(loop.header)
+    body = block(loop.body)  # before the next values, which the body defines
     return Loop(
-        tuple(Carry(c.name, atom(c.init), atom(c.next)) for c in carries),
-        block(loop.body),
+        tuple(Carry(c.name, init, atom(c.next)) for c, init in zip(carries, inits)),
+        body,
         loop.index,
-        opt(loop.start),
-        opt(loop.stop),
-        opt(loop.step),
-        block(loop.header),
+        *bounds,
+        header,
         opt(loop.cond),
         opt(loop.exit),
         loop.loc,

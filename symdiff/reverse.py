@@ -265,17 +265,22 @@ def _mutated(loop: Loop) -> set:
         elif isinstance(s, Loop):
             links += [(c.name, a) for c in s.carried for a in (c.init, c.next)]
     links += [(c.name, a) for c in loop.carried for a in (c.init, c.next)]
-    names = set(written)
-    changed = True
-    while changed:
-        changed = False
-        for a, b in links:
-            if not isinstance(b, Var):
-                continue
-            if (a in names) != (b.name in names):
-                names.update((a, b.name))
-                changed = True
-    return names
+    parent: dict = {}
+
+    def find(name):
+        while parent.get(name, name) != name:
+            name = parent[name]
+        return name
+
+    for a, b in links:
+        if isinstance(b, Var) and find(a) != find(b.name):
+            parent[find(a)] = find(b.name)
+    names = set(parent) | set(parent.values()) | written
+    # Arrays made afresh in each iteration (a scratch array) are recomputed
+    # like any other value: only those that outlive an iteration count.
+    inside = ir.defined_in(loop.body)
+    lasting = {find(n) for n in names if n not in inside}
+    return {n for n in names if find(n) in lasting and find(n) in {find(w) for w in written}}
 
 
 class _Loop:
@@ -332,14 +337,12 @@ class _Loop:
         outer = []
         for v in _free_active(L, rv):
             acc = rv.new(f"{rv.base(v)}_bar", rv.kinds[v], True)
-            seed = rv.total(b, contribs.pop(v, []))
-            seed = rv.full(b, seed, v) if seed is not None else rv.zero(v, out)
+            seed = rv.accumulate(b, None, contribs.pop(v, []), v)
             outer.append((v, acc, seed))
             inner[v] = [Var(acc)]
             rv.full_shaped.add(acc)
         for c in active:
-            seed = rv.total(b, seeds[c.name])
-            seed = rv.full(b, seed, c.name) if seed is not None else rv.zero(c.name, out)
+            seed = rv.accumulate(b, None, seeds[c.name], c.name)
             bars[c.name] = (rv.new(f"{rv.base(c.name)}_bar", rv.kinds[c.name], True), seed)
             rv.full_shaped.add(bars[c.name][0])
             nxt = c.next
