@@ -192,26 +192,7 @@ def derive(
     _check_mode(mode, primal)
     wrt = tuple(primal.params[i] for i in argnums)
     an = analyze(primal, kinds, wrt)
-    if isinstance(primal.result, tuple):
-        raise ArgumentError(
-            f"{primal.name} returns a tuple; {kind} needs a single scalar output",
-            primal.result_loc or primal.loc,
-            "return one float, or differentiate a function that selects one output",
-        )
-    out_kind = an.kind(primal.result)
-    if out_kind.rank and kind in ("grad", "value_and_grad"):
-        raise ArgumentError(
-            f"{primal.name} returns an array (rank {out_kind.rank}); {kind} needs a scalar output",
-            primal.result_loc or primal.loc,
-            "reduce it to a scalar (np.sum, np.mean), or use vjp/jvp for array outputs",
-        )
-    if out_kind.dtype != "float":
-        raise ArgumentError(
-            f"{primal.name} returns {'a bool' if out_kind == BOOL else 'an int'}; "
-            "derivatives need a float output",
-            primal.result_loc or primal.loc,
-            "return a float (write 1.0 rather than 1)",
-        )
+    out_kind = check_output(primal, an, kind)
     transform = reverse if mode == "reverse" else forward
     if kind == "jvp":
         transform = forward
@@ -242,6 +223,31 @@ def derive(
     result = Derivative(source, derived, derived.name, checked)
     per_fn[key] = result
     return result
+
+
+def check_output(primal, an, kind: str):
+    """The output's kind, or a clear error if ``kind`` cannot use it."""
+    if isinstance(primal.result, tuple):
+        raise ArgumentError(
+            f"{primal.name} returns a tuple; {kind} needs a single scalar output",
+            primal.result_loc or primal.loc,
+            "return one float, or differentiate a function that selects one output",
+        )
+    out_kind = an.kind(primal.result)
+    if out_kind.rank and kind in ("grad", "value_and_grad"):
+        raise ArgumentError(
+            f"{primal.name} returns an array (rank {out_kind.rank}); {kind} needs a scalar output",
+            primal.result_loc or primal.loc,
+            "reduce it to a scalar (np.sum, np.mean), or use vjp/jvp for array outputs",
+        )
+    if out_kind.dtype != "float":
+        raise ArgumentError(
+            f"{primal.name} returns {'a bool' if out_kind == BOOL else 'an int'}; "
+            "derivatives need a float output",
+            primal.result_loc or primal.loc,
+            "return a float (write 1.0 rather than 1)",
+        )
+    return out_kind
 
 
 def _docstring(primal, derived, wrt, kind, single, is_forward) -> str:
@@ -347,7 +353,8 @@ class _Specialised:
         primal = parsed(self.fn)
         argnums, single = normalize_argnums(self.argnums, primal)
         kinds = tuple(kind_of(a, primal, i) for i, a in enumerate(args))
-        derive(self.fn, kinds, argnums, single, "reverse", self.kind)  # checks the output
+        wrt = tuple(primal.params[i] for i in argnums)
+        check_output(primal, analyze(primal, kinds, wrt), self.kind)
         jvp_impl = _jvp_cache(self.fn, argnums, self.jit)
         kind = self.kind
 
