@@ -579,27 +579,30 @@ def _guard(body, mutated: set) -> tuple:
 def _carry_deps(loop: Loop) -> dict:
     """For each carried value, the carried values its next value is computed
     from (through data, not through conditions)."""
-    carried = {c.name for c in loop.carried}
-    deps: dict = {name: {name} for name in carried}
+    deps: dict = {c.name: {c.name} for c in loop.carried}
 
     def of(atoms):
         return set().union(*(deps.get(a.name, set()) for a in atoms if isinstance(a, Var)))
 
-    for s in ir.walk(loop.body):
-        if isinstance(s, Assign):
-            deps[s.target] = of(s.value.args if isinstance(s.value, Op) else (s.value,))
-        elif isinstance(s, If):
-            for p in s.phis:
-                deps[p.target] = of((p.then, p.orelse))
-        else:  # an inner loop: each carried value may depend on all it reads
-            reads = of(s.atoms()) | of(
-                a
-                for t in ir.walk(s.body + s.header)
-                if isinstance(t, Assign) and isinstance(t.value, Op)
-                for a in t.value.args
-            )
-            for name in ir.targets(s):
-                deps[name] = reads
+    def block(body):  # in order of definition: branches before their phis
+        for s in body:
+            if isinstance(s, Assign):
+                deps[s.target] = of(s.value.args if isinstance(s.value, Op) else (s.value,))
+            elif isinstance(s, If):
+                block(s.body)
+                block(s.orelse)
+                for p in s.phis:
+                    deps[p.target] = of((p.then, p.orelse))
+            else:  # an inner loop: each carried value may depend on all it reads
+                for c in s.carried:
+                    deps[c.name] = of((c.init,))
+                for _ in range(2):  # its carried values feed each other
+                    block(s.header + s.body)
+                    reads = of(s.atoms()) | set().union(*(deps[c.name] for c in s.carried))
+                    for name in ir.targets(s):
+                        deps[name] = reads
+
+    block(loop.body)
     return {c.name: of((c.next,)) for c in loop.carried}
 
 
