@@ -378,6 +378,29 @@ def _shape_source(op: Op, defs: dict, kinds: dict):
 _FRESH = {"zeros", "ones", "zeros_like", "ones_like", "eye", "copy", "tape", "stack"}
 
 
+def _offset(op) -> int | None:
+    """``k`` if ``op`` is ``a + k`` or ``a - (-k)`` with an int constant, else None."""
+    if op is None or op.prim not in ("add", "sub") or not isinstance(op.args[1], Const):
+        return None
+    value = op.args[1].value
+    if type(value) is not int:
+        return None
+    return value if op.prim == "add" else -value
+
+
+def _int_offsets(op: Op, defs: dict, kind) -> Op:
+    """``(a - 1) - 1`` -> ``a - 2`` on ints, where it is exact (loop bounds, indices)."""
+    outer = _offset(op)
+    if kind != ir.INT or outer is None or not isinstance(op.args[0], Var):
+        return op
+    inner = defs.get(op.args[0].name)
+    offset = _offset(inner)
+    if offset is None:
+        return op
+    total = offset + outer
+    return Op("add" if total >= 0 else "sub", (inner.args[0], Const(abs(total))))
+
+
 def _use_counts(fn: ir.Function) -> dict:
     counts: dict = {}
 
@@ -435,6 +458,7 @@ def simplify(fn: ir.Function, kinds: dict | None = None, reciprocals=False) -> i
                 if isinstance(s.value, Op):
                     op = Op(s.value.prim, tuple(map(atom, s.value.args)), s.value.attrs)
                     op = _shape_source(op, defs, kinds)
+                    op = _int_offsets(op, defs, kinds.get(s.target))
                     new = materialize(op, namer, out, defs, s.loc, uses)
                     if _changes_dtype(new, s.target, kinds):  # int * 1.0 stays a float
                         new = op
