@@ -575,6 +575,8 @@ def dce(fn: ir.Function) -> ir.Function:
         """The carries whose values are used after the loop or by the body,
         found by iterating to a fixed point; None if none are."""
         needed = {c.name for c in s.carried if c.name in live}
+        if not needed:  # a pure loop whose values nobody reads
+            return None
         while True:
             live.update(_vars(c.next for c in s.carried if c.name in needed))
             live.update(_vars(a for a in (s.cond, s.exit) if a is not None))

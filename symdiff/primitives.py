@@ -574,7 +574,10 @@ def _selected(g, v, indices, attrs, ranks):
     """The part of ``g`` at the index, summed to ``v``'s shape if ``v`` was broadcast."""
     part = op("getitem", g, *indices, attrs=attrs)
     selected_rank = ranks[1] - index_rank(dict(attrs)["index"])
-    return op("sum_to", part, v) if ranks[0] < selected_rank else part
+    if ranks[0] < selected_rank:
+        return op("sum_to", part, v)
+    # A row or slice of g is a view: copied, as g is cleared or added to in place.
+    return op("copy", part) if selected_rank else part
 
 
 def _setitem_vjp(g, v, a, *rest):

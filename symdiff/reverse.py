@@ -197,6 +197,19 @@ class _Reverse:
                 out.append(stmt)
         return tuple(out)
 
+    def own(self, b: Builder, adjoint):
+        """``adjoint``, or a copy of it when it is an array that other code may
+        also read (an argument, a value of the function, a part of another
+        adjoint): the reverse loop writes into it in place."""
+        if not isinstance(adjoint, Var) or self.kinds[adjoint.name].rank == 0:
+            return adjoint
+        source = self.defs.get(adjoint.name)
+        if source is not None and source.prim not in ("getitem", "reshape", "transpose"):
+            return adjoint
+        copy = self.emit(b, op("copy", adjoint))
+        self.full_shaped.add(copy.name)
+        return copy
+
     def sum_adjoint(self, b: Builder, terms, name: str):
         """The adjoint of ``name``: the sum of its ``terms``, named ``name_bar``."""
         hint = f"{self.base(name)}_bar"
@@ -337,12 +350,12 @@ class _Loop:
         outer = []
         for v in _free_active(L, rv):
             acc = rv.new(f"{rv.base(v)}_bar", rv.kinds[v], True)
-            seed = rv.accumulate(b, None, contribs.pop(v, []), v)
+            seed = rv.own(b, rv.accumulate(b, None, contribs.pop(v, []), v))
             outer.append((v, acc, seed))
             inner[v] = [Var(acc)]
             rv.full_shaped.add(acc)
         for c in active:
-            seed = rv.accumulate(b, None, seeds[c.name], c.name)
+            seed = rv.own(b, rv.accumulate(b, None, seeds[c.name], c.name))
             bars[c.name] = (rv.new(f"{rv.base(c.name)}_bar", rv.kinds[c.name], True), seed)
             rv.full_shaped.add(bars[c.name][0])
             nxt = c.next

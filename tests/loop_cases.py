@@ -228,3 +228,11 @@ def recurrence_in_branch(x):
         if x[i] > 0.0:
             a[i] = a[i - 1] * x[i]
     return np.sum(a * a)
+
+
+def row_writes(x, W):
+    """Rows written into a 2-d array (the adjoint of a row is a copy, not a view)."""
+    out = np.zeros((3, 2))
+    for i in range(3):
+        out[i] = W[i] * x[i]
+    return np.sum(out * out)

@@ -369,3 +369,111 @@ def loop_over_array(x):
     for v in x:
         s += v
     return s
+
+
+# ---------------------------------------------------------------------------
+# More cases that work.
+
+
+def rebind_then_write(x):
+    """An array rebound (a new array) and then written in the same iteration."""
+    h = x * 1.0
+    for i in range(len(x)):
+        h = h * 0.5
+        h[i] = h[i] + math.sin(x[i])
+    return np.sum(h * h)
+
+
+def int_counter_in_arithmetic(x):
+    k = 0
+    s = 0.0
+    for i in range(len(x)):
+        k += 2
+        s += k * x[i] + float(i) * s * 0.1
+    return s
+
+
+def bool_flag_from_loop(x, a):
+    found = False
+    s = a
+    for i in range(len(x)):
+        if x[i] > 0.6:
+            found = True
+        s = s * 0.9 + x[i]
+    return s * 2.0 if found else s
+
+
+def argmax_index(x):
+    """An int carried through a branch, used as an index after the loop."""
+    j = 0
+    for i in range(len(x)):
+        if x[i] > x[j]:
+            j = i
+    return x[j] * 2.0 + x[0]
+
+
+def nested_write_and_read(x):
+    n = len(x)
+    out = np.zeros(n)
+    for i in range(n):
+        out[i] = x[i]
+        for j in range(i):
+            out[i] = out[i] * 0.5 + x[j]
+    return np.sum(out * out)
+
+
+def while_on_a_whole_array(x):
+    out = x.copy()
+    s = 0.0
+    while np.sum(out * out) > 0.1:
+        out = out * 0.7
+        s += np.sum(out)
+    return s
+
+
+def _scratch(v, c):
+    tmp = np.zeros(len(v))
+    for j in range(len(v)):
+        tmp[j] = math.sin(c * v[j])
+    return np.sum(tmp * v)
+
+
+def helper_writing_its_own_array(x):
+    s = 0.0
+    for i in range(len(x)):
+        s = 0.5 * s + _scratch(x, x[i])
+    return s
+
+
+# ---------------------------------------------------------------------------
+# Open bugs (at commit 475dcdf).
+
+
+def adjoints_sharing_an_array(x):
+    """d/dx np.dot(out, x) and d/dw np.dot(w, out) are both `out`: each adjoint
+    the reverse loop writes into is a copy of its own."""
+    out = np.zeros(len(x))
+    w = np.zeros(len(x))
+    for i in range(len(x)):
+        out[i] = x[i] ** 2
+        w[i] = x[0]
+    return np.dot(out, x) + np.dot(w, out)
+
+
+def inner_loop_that_only_breaks(x, a):
+    """The inner loop computes nothing the gradient needs, but its exit reads s."""
+    s = a
+    for i in range(2):
+        for _ in range(2):
+            if s > 0.5:
+                break
+        s = x[i] * 2.0
+    return s
+
+
+def adjoint_starting_as_an_argument(x):
+    """out_bar starts as x (an argument): copied once, before the reverse loop."""
+    out = np.zeros(len(x))
+    for i in range(len(x)):
+        out[i] = x[i] ** 2
+    return np.dot(out, x)

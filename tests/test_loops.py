@@ -54,6 +54,7 @@ CASES = [
     (lc.straight_line_writes, (0.7,), True),
     (lc.int_start, (0.7,), True),
     (lc.recurrence_in_branch, (np.array([0.5, -0.3, 0.8, 0.9, 1.1]),), True),
+    (lc.row_writes, (r(3), r(3, 2)), True),
 ]
 
 
