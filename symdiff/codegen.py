@@ -21,13 +21,8 @@ from collections import Counter
 from . import ir
 from .errors import ShapeError
 from .infer import const_kind
-from .ir import FLOAT, Assign, If, Kind, Loop, Op, Var
-from .primitives import PRIMITIVES
-
-# Operand positions that only read a shape: prim -> index of that operand.
-_SHAPE_READS = {"shape": {0}, "size": {0}, "zeros_like": {0}, "ones_like": {0},
-                "broadcast_like": {1}, "reshape_like": {1}, "scatter": {1}, "sum_to": {1}}  # fmt: skip
-_STORES = ("setitem", "additem")
+from .ir import FLOAT, STORES, Assign, If, Kind, Loop, Op, Var
+from .primitives import PRIMITIVES, SHAPE_READS
 
 
 def _uses(fn: ir.Function):
@@ -115,7 +110,7 @@ class _Layout:
             self.stmt_pos[id(s)] = (here, loops, sides)
             if isinstance(s, Assign):
                 args = s.value.args if isinstance(s.value, Op) else (s.value,)
-                shape_only = _SHAPE_READS.get(s.value.prim, ()) if isinstance(s.value, Op) else ()
+                shape_only = SHAPE_READS.get(s.value.prim, ()) if isinstance(s.value, Op) else ()
                 for k, a in enumerate(args):
                     self.read(a, here, loops, sides, k not in shape_only)
                 self.define(s.target, loops)
@@ -190,7 +185,7 @@ def _storage_ok(layout: _Layout, name: str, pos: int, sides, seen=None) -> bool:
     if layout.read_after(name, pos, sides):
         return False
     op = layout.defs.get(name)
-    if op is not None and op.prim in _STORES and isinstance(op.args[1], Var):
+    if op is not None and op.prim in STORES and isinstance(op.args[1], Var):
         return True  # its own source was checked when it was written
     return all(
         _storage_ok(layout, src.name, pos, sides, seen)
@@ -203,7 +198,7 @@ def _in_place(fn: ir.Function, layout: _Layout) -> dict:
     """The array writes that may overwrite their source: target -> source."""
     out = {}
     for s in ir.walk(fn.body):
-        if not (isinstance(s, Assign) and isinstance(s.value, Op) and s.value.prim in _STORES):
+        if not (isinstance(s, Assign) and isinstance(s.value, Op) and s.value.prim in STORES):
             continue
         source = s.value.args[1]
         if not isinstance(source, Var):
@@ -447,7 +442,7 @@ class _Printer:
                 if isinstance(s.value, Op) and s.value.prim == "scatter":
                     out.extend(_scatter_statements(self, s.target, s.value))
                     continue
-                if isinstance(s.value, Op) and s.value.prim in _STORES:
+                if isinstance(s.value, Op) and s.value.prim in STORES:
                     out.extend(self.store(s.target, s.value))
                     continue
                 expr = self.value(s.value)

@@ -171,7 +171,7 @@ def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False) -> Analysis:
                 if isinstance(value, Op):
                     kind = op_kind(value, [atom_kind(a) for a in value.args], stmt.loc)
                     _check_inplace(value, kinds, fn.params, stmt.loc)
-                    if value.prim in ("setitem", "additem") and not generated:
+                    if value.prim in ir.STORES and not generated:
                         _check_store(value, views, fn.params, stmt.loc)
                     elif value.prim in _VIEWS and kind.rank and isinstance(value.args[0], Var):
                         root = view_of(value.args[0])
@@ -382,7 +382,7 @@ def indices_in_bounds(fn: ir.Function, kinds: dict) -> bool:
                     values[s.target] = e
                 continue
             prim, args, attrs = value.prim, value.args, dict(value.attrs)
-            if prim in ("getitem", "setitem", "additem"):
+            if prim == "getitem" or prim in ir.STORES:
                 array = args[0] if prim == "getitem" else args[1]
                 indices = args[1:] if prim == "getitem" else args[2:]
                 if isinstance(array, Var) and not index_ok(array, attrs["index"], indices):

@@ -214,6 +214,18 @@ def walk(body):
             yield from walk(stmt.body)
 
 
+def reads(stmt) -> list:
+    """The atoms a statement itself reads (not those of nested statements)."""
+    if isinstance(stmt, Assign):
+        return list(stmt.value.args) if isinstance(stmt.value, Op) else [stmt.value]
+    if isinstance(stmt, If):
+        return [stmt.cond] + [a for p in stmt.phis for a in (p.then, p.orelse)]
+    return stmt.atoms()
+
+
+STORES = ("setitem", "additem")  # a[index] = v and a[index] += v: a new version of a
+
+
 def targets(stmt) -> list:
     """The names a statement itself defines (not those of nested statements)."""
     if isinstance(stmt, Assign):
@@ -308,6 +320,37 @@ def format_function(fn: Function) -> str:
     return "\n".join(lines)
 
 
+def _map_body(body, atom, define) -> tuple:
+    """``body`` with ``atom`` applied to every use and ``define`` to every
+    name a statement defines (nested statements included)."""
+    out = []
+    for s in body:
+        if isinstance(s, Assign):
+            value = s.value
+            if isinstance(value, Op):
+                value = Op(value.prim, tuple(map(atom, value.args)), value.attrs)
+            else:
+                value = atom(value)
+            out.append(Assign(define(s.target), value, s.loc))
+        elif isinstance(s, If):
+            cond = atom(s.cond)
+            body_, orelse = _map_body(s.body, atom, define), _map_body(s.orelse, atom, define)
+            phis = tuple(Phi(define(p.target), atom(p.then), atom(p.orelse)) for p in s.phis)
+            out.append(If(cond, body_, orelse, phis, s.loc))
+        else:
+            inits = [atom(c.init) for c in s.carried]
+            bounds = [atom(a) for a in s.bounds] or [None, None, None]
+            index = define(s.index) if s.index is not None else None
+            names = [define(c.name) for c in s.carried]
+            header = _map_body(s.header, atom, define)
+            cond = atom(s.cond) if s.cond is not None else None
+            body_ = _map_body(s.body, atom, define)
+            carried = tuple(Carry(n, i, atom(c.next)) for n, i, c in zip(names, inits, s.carried))
+            exit_ = atom(s.exit) if s.exit is not None else None
+            out.append(Loop(carried, body_, index, *bounds, header, cond, exit_, s.loc))
+    return tuple(out)
+
+
 def rename(body, mapping: dict, namer: Namer) -> tuple:
     """``body`` with every name it defines given a fresh name (``mapping``
     is extended with old -> new) and every use renamed through ``mapping``."""
@@ -320,37 +363,12 @@ def rename(body, mapping: dict, namer: Namer) -> tuple:
         mapping[name] = namer.fresh(hint) if hint else namer.temp()
         return mapping[name]
 
-    def block(stmts):
-        out = []
-        for s in stmts:
-            if isinstance(s, Assign):
-                value = s.value
-                if isinstance(value, Op):
-                    value = Op(value.prim, tuple(map(atom, value.args)), value.attrs)
-                else:
-                    value = atom(value)
-                out.append(Assign(fresh(s.target), value, s.loc))
-            elif isinstance(s, If):
-                cond = atom(s.cond)
-                body_, orelse = block(s.body), block(s.orelse)
-                phis = tuple(Phi(fresh(p.target), atom(p.then), atom(p.orelse)) for p in s.phis)
-                out.append(If(cond, body_, orelse, phis, s.loc))
-            else:
-                inits = [atom(c.init) for c in s.carried]
-                bounds = [atom(a) for a in s.bounds] or [None, None, None]
-                index = fresh(s.index) if s.index is not None else None
-                names = [fresh(c.name) for c in s.carried]
-                header = block(s.header)
-                cond = atom(s.cond) if s.cond is not None else None
-                body_ = block(s.body)
-                carried = tuple(
-                    Carry(n, i, atom(c.next)) for n, i, c in zip(names, inits, s.carried)
-                )
-                exit_ = atom(s.exit) if s.exit is not None else None
-                out.append(Loop(carried, body_, index, *bounds, header, cond, exit_, s.loc))
-        return tuple(out)
+    return _map_body(body, atom, fresh)
 
-    return block(body)
+
+def replace_uses(body, mapping: dict) -> tuple:
+    """``body`` with every use of a name in ``mapping`` replaced by its atom."""
+    return _map_body(body, lambda a: mapping.get(a.name, a) if isinstance(a, Var) else a, str)
 
 
 def written_in_place(carry: Carry, body) -> bool:
@@ -358,7 +376,7 @@ def written_in_place(carry: Carry, body) -> bool:
     every path through the body)?"""
     sources: dict = {}  # value -> the arrays it may have been written from
     for s in walk(body):
-        if isinstance(s, Assign) and isinstance(s.value, Op) and s.value.prim in _STORES:
+        if isinstance(s, Assign) and isinstance(s.value, Op) and s.value.prim in STORES:
             sources[s.target] = [s.value.args[1]]
         elif isinstance(s, If):
             sources.update((p.target, [p.then, p.orelse]) for p in s.phis)
@@ -373,49 +391,3 @@ def written_in_place(carry: Carry, body) -> bool:
         return all(leads(a, depth + 1) for a in sources[atom.name])
 
     return leads(carry.next)
-
-
-_STORES = ("setitem", "additem")
-
-
-def replace_uses(body, mapping: dict) -> tuple:
-    """``body`` with every use of a name in ``mapping`` replaced by its atom."""
-
-    def atom(a):
-        return mapping.get(a.name, a) if isinstance(a, Var) else a
-
-    out = []
-    for s in body:
-        if isinstance(s, Assign):
-            value = s.value
-            if isinstance(value, Op):
-                value = Op(value.prim, tuple(map(atom, value.args)), value.attrs)
-            else:
-                value = atom(value)
-            out.append(Assign(s.target, value, s.loc))
-        elif isinstance(s, If):
-            phis = tuple(Phi(p.target, atom(p.then), atom(p.orelse)) for p in s.phis)
-            out.append(
-                If(
-                    atom(s.cond),
-                    replace_uses(s.body, mapping),
-                    replace_uses(s.orelse, mapping),
-                    phis,
-                    s.loc,
-                )
-            )
-        else:
-            opt = [atom(a) if a is not None else None for a in (*s.bounds,)] or [None] * 3
-            out.append(
-                Loop(
-                    tuple(Carry(c.name, atom(c.init), atom(c.next)) for c in s.carried),
-                    replace_uses(s.body, mapping),
-                    s.index,
-                    *opt,
-                    replace_uses(s.header, mapping),
-                    atom(s.cond) if s.cond is not None else None,
-                    atom(s.exit) if s.exit is not None else None,
-                    s.loc,
-                )
-            )
-    return tuple(out)

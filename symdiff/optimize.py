@@ -23,7 +23,7 @@ import math
 
 from . import ir
 from .ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
-from .primitives import PRIMITIVES, E
+from .primitives import PRIMITIVES, SHAPE_READS, E
 
 
 def _is(atom, value) -> bool:
@@ -298,8 +298,7 @@ def map_loop(loop: Loop, atom, block, carried=None) -> Loop:
 
 
 # Operations that read only the shape of one operand: which one.
-_SHAPE_ONLY = {"size": 0, "shape": 0, "zeros_like": 0, "ones_like": 0, "broadcast_like": 1,
-               "reshape_like": 1, "scatter": 1, "sum_to": 1}  # fmt: skip
+_SHAPE_ONLY = {prim: min(positions) for prim, positions in SHAPE_READS.items()}
 
 
 def _same_shape(atom, defs: dict, kinds: dict):
@@ -308,7 +307,7 @@ def _same_shape(atom, defs: dict, kinds: dict):
     need not be computed just for its shape."""
     while isinstance(atom, Var) and atom.name in defs and atom.name in kinds:
         source = defs[atom.name]
-        if source.prim in ("setitem", "additem"):  # written into: the same array
+        if source.prim in ir.STORES:  # written into: the same array
             atom = source.args[1]
             continue
         if not PRIMITIVES[source.prim].elementwise:
@@ -409,17 +408,8 @@ def _use_counts(fn: ir.Function) -> dict:
             counts[atom.name] = counts.get(atom.name, 0) + 1
 
     for stmt in ir.walk(fn.body):
-        if isinstance(stmt, Assign):
-            for a in stmt.value.args if isinstance(stmt.value, Op) else (stmt.value,):
-                use(a)
-        elif isinstance(stmt, Loop):
-            for a in stmt.atoms():
-                use(a)
-        else:
-            use(stmt.cond)
-            for phi in stmt.phis:
-                use(phi.then)
-                use(phi.orelse)
+        for a in ir.reads(stmt):
+            use(a)
     for a in ir.atoms_of(fn.result):
         use(a)
     return counts

@@ -607,7 +607,7 @@ def _additem_jvp(tangents, v, a, *rest):
     return op("additem", tv, base, *indices, attrs=attrs)
 
 
-def _tape_of(k: Kind) -> Kind:
+def tape_kind(k: Kind) -> Kind:
     """A tape of values of kind ``k``: one more (leading) axis."""
     return Kind(k.dtype, k.rank + 1, tuple(a + 1 for a in k.unit), tuple(a + 1 for a in k.maybe))
 
@@ -638,7 +638,7 @@ _row("prod", 1, S, "special", None, None, full_adjoint=False, jvp=_prod_jvp, vjp
 _row("getitem", -1, S, "special", None, None, jvp=_index_jvp, vjp=_index_vjp, kind=_getitem_kind, elementwise=False)
 _row("setitem", -1, S, "special", None, None, jvp=_setitem_jvp, vjp=_setitem_vjp, kind=_store_kind, elementwise=False)  # a[index] = v
 _row("additem", -1, S, "special", None, None, jvp=_additem_jvp, vjp=_additem_vjp, kind=_store_kind, elementwise=False)  # a[index] += v
-_row("tape", 2, S, "special", None, None, kind=lambda kinds, atoms, attrs: _tape_of(_with_dtype(kinds[1], dict(attrs)["dtype"])), differentiable=False, elementwise=False)  # np.empty((n,) + like.shape, dtype)
+_row("tape", 2, S, "special", None, None, kind=lambda kinds, atoms, attrs: tape_kind(_with_dtype(kinds[1], dict(attrs)["dtype"])), differentiable=False, elementwise=False)  # np.empty((n,) + like.shape, dtype)
 _row("tape_grow", 2, S, "special", None, None, kind=lambda kinds, atoms, attrs: kinds[0], differentiable=False, elementwise=False)  # tape, or a copy twice as long if k is past its end
 _row("range_len", 3, S, "special", None, None, kind=lambda kinds, atoms, attrs: INT, differentiable=False, elementwise=False)
 _row("stale", 1, S, "special", None, None, kind=lambda kinds, atoms, attrs: FLOAT, differentiable=False, elementwise=False)  # never generated: a read reverse mode cannot replay
@@ -714,6 +714,11 @@ def primitive_for(obj) -> str | None:
     if special is not None and name in _SCIPY_SPECIAL and getattr(special, name, None) is obj:
         return _SCIPY_SPECIAL[name]
     return None
+
+
+# Operand positions that only read a shape (not the values): prim -> positions.
+SHAPE_READS = {"shape": {0}, "size": {0}, "zeros_like": {0}, "ones_like": {0},
+               "broadcast_like": {1}, "reshape_like": {1}, "scatter": {1}, "sum_to": {1}}  # fmt: skip
 
 
 def supported_names() -> str:

@@ -21,9 +21,9 @@ import dataclasses
 from . import ir
 from .errors import UnsupportedSyntaxError
 from .infer import Analysis, const_kind, expr_kind, needs_sum
-from .ir import Assign, Carry, Const, If, Kind, Loop, Op, Phi, Var
+from .ir import STORES, Assign, Carry, Const, If, Kind, Loop, Op, Phi, Var
 from .optimize import Builder, dce
-from .primitives import PRIMITIVES, _tape_of, lift, op
+from .primitives import PRIMITIVES, SHAPE_READS, lift, op, tape_kind
 
 
 class _Reverse:
@@ -124,7 +124,7 @@ class _Reverse:
             if prim.elementwise and needs_sum(self.kind_atom(arg), self.kind_of(adjoint)):
                 adjoint = op("sum_to", adjoint, arg)  # undo broadcasting
             adjoint = self.emit(b, adjoint)
-            if value.prim in _STORES and arg is value.args[1] and isinstance(adjoint, Var):
+            if value.prim in STORES and arg is value.args[1] and isinstance(adjoint, Var):
                 self.full_shaped.add(adjoint.name)  # made from the full adjoint of the result
             contribs.setdefault(arg.name, []).append(adjoint)
 
@@ -259,7 +259,6 @@ class _Reverse:
         return name
 
 
-_STORES = ("setitem", "additem")
 _INDEX = (("index", (("i",),)),)
 
 
@@ -270,7 +269,7 @@ def _mutated(loop: Loop) -> set:
     links: list = []
     written = set()
     for s in ir.walk(loop.body):
-        if isinstance(s, Assign) and isinstance(s.value, Op) and s.value.prim in _STORES:
+        if isinstance(s, Assign) and isinstance(s.value, Op) and s.value.prim in STORES:
             written.add(s.target)
             links.append((s.target, s.value.args[1]))
         elif isinstance(s, If):
@@ -377,7 +376,7 @@ class _Loop:
 
         # The reverse loop: restore, recompute, differentiate.
         self.tapes = {
-            c.name: rv.new(f"{rv.base(c.name)}_tape", _tape_of(rv.kinds[c.name]))
+            c.name: rv.new(f"{rv.base(c.name)}_tape", tape_kind(rv.kinds[c.name]))
             for c in L.carried
             if c.name not in mutated
         }
@@ -467,17 +466,17 @@ class _Loop:
             if not isinstance(value, Op):
                 out.append(s)
                 continue
-            if value.prim in _STORES and _named(value.args[1], mutated):
+            if value.prim in STORES and _named(value.args[1], mutated):
                 out.append(Assign(s.target, value.args[1], s.loc))
                 continue
-            shape_only = _SHAPE_READS.get(value.prim, set())
+            shape_only = SHAPE_READS.get(value.prim, set())
             reads = [
                 a for k, a in enumerate(value.args) if k not in shape_only and _named(a, mutated)
             ]
             if reads:
                 scalar = value.prim == "getitem" and rv.kinds[s.target].rank == 0
                 if top and scalar:
-                    tape = rv.new(f"{rv.base(reads[0].name)}_tape", _tape_of(rv.kinds[s.target]))
+                    tape = rv.new(f"{rv.base(reads[0].name)}_tape", tape_kind(rv.kinds[s.target]))
                     self.reads[s.target] = tape
                     out.append(Assign(s.target, Op("getitem", (Var(tape), k), _INDEX), s.loc))
                 else:
@@ -559,11 +558,6 @@ class _Loop:
         return out
 
 
-# Operand positions that only read a shape: prim -> those positions.
-_SHAPE_READS = {"shape": {0}, "size": {0}, "zeros_like": {0}, "ones_like": {0},
-                "broadcast_like": {1}, "reshape_like": {1}, "scatter": {1}, "sum_to": {1}}  # fmt: skip
-
-
 def _guard(body, mutated: set) -> tuple:
     """Adjoint code that would read the contents of an array the loop writes
     into (it holds the final values by then) reads a ``stale`` value instead,
@@ -579,7 +573,7 @@ def _guard(body, mutated: set) -> tuple:
                 s, header=_guard(s.header, mutated), body=_guard(s.body, mutated)
             )
         elif isinstance(s.value, Op):
-            shape_only = _SHAPE_READS.get(s.value.prim, set())
+            shape_only = SHAPE_READS.get(s.value.prim, set())
             stale = [
                 a for k, a in enumerate(s.value.args) if k not in shape_only and _named(a, mutated)
             ]
@@ -624,13 +618,7 @@ def _free_active(loop: Loop, rv: _Reverse) -> list:
     inside = ir.defined_in([loop])
     names = []
     for s in ir.walk(loop.body):
-        if isinstance(s, Assign):
-            atoms = s.value.args if isinstance(s.value, Op) else (s.value,)
-        elif isinstance(s, If):
-            atoms = [s.cond] + [a for p in s.phis for a in (p.then, p.orelse)]
-        else:
-            atoms = s.atoms()
-        names += [a.name for a in atoms if rv.active(a) and a.name not in inside]
+        names += [a.name for a in ir.reads(s) if rv.active(a) and a.name not in inside]
     names += [c.next.name for c in loop.carried if rv.active(c.next) and c.next.name not in inside]
     return list(dict.fromkeys(names))
 
@@ -646,20 +634,8 @@ def _named(atom, names) -> bool:
 
 
 def _names_read(loop: Loop) -> set:
-    names = {a.name for a in loop.atoms() if isinstance(a, Var)}
-    for s in ir.walk(loop.body):
-        if isinstance(s, Assign):
-            args = s.value.args if isinstance(s.value, Op) else (s.value,)
-            names.update(a.name for a in args if isinstance(a, Var))
-        elif isinstance(s, If):
-            names.update(
-                a.name
-                for a in (s.cond, *[x for p in s.phis for x in (p.then, p.orelse)])
-                if isinstance(a, Var)
-            )
-        else:
-            names.update(a.name for a in s.atoms() if isinstance(a, Var))
-    return names
+    statements = [loop, *ir.walk(loop.body)]
+    return {a.name for st in statements for a in ir.reads(st) if isinstance(a, Var)}
 
 
 def reverse(fn: ir.Function, an: Analysis, wrt: tuple, kind: str, scalar_out: bool) -> ir.Function:

@@ -218,6 +218,15 @@ _SYMBOLIC = {
 }
 
 
+def float_argnums(args) -> tuple:
+    """The positions of the float arguments (numbers and float arrays)."""
+    return tuple(
+        i
+        for i, a in enumerate(args)
+        if isinstance(a, float) or (isinstance(a, np.ndarray) and a.dtype.kind == "f")
+    )
+
+
 def finite_difference(f, args, index, h=None, element=()):
     """d f / d args[index][element] by Richardson-extrapolated central differences."""
     base = args[index]
@@ -356,11 +365,7 @@ def check_grad(fn, *args, argnums=None, jit=True, rtol=1e-10, fd_rtol=1e-6) -> G
     fn = api._unwrap(fn)
     primal = api.parsed(fn)
     if argnums is None:
-        argnums = tuple(
-            i
-            for i, a in enumerate(args)
-            if isinstance(a, float) or (isinstance(a, np.ndarray) and a.dtype.kind == "f")
-        )
+        argnums = float_argnums(args)
     idx, single = api.normalize_argnums(argnums, primal)
     rev = api.value_and_grad(fn, idx, "reverse", jit)(*args)
     fwd = api.value_and_grad(fn, idx, "forward", jit)(*args)

@@ -44,7 +44,7 @@ from hypothesis import strategies as st
 
 from symdiff import SymDiffError, derivative_source, value_and_grad
 from symdiff.api import _jvp_cache
-from symdiff.verify import finite_difference
+from symdiff.verify import finite_difference, float_argnums
 
 from . import loop_property_cases as lpc
 
@@ -694,17 +694,9 @@ def test_numba_matches_python(load, case):
 X = np.array([0.3, -0.5, 0.7, 1.1, 0.2])
 
 
-def _float_args(args):
-    return tuple(
-        i
-        for i, a in enumerate(args)
-        if isinstance(a, float) or (isinstance(a, np.ndarray) and a.dtype.kind == "f")
-    )
-
-
 def _fd_gradient(fn, args):
     out = []
-    for i in _float_args(args):
+    for i in float_argnums(args):
         if isinstance(args[i], np.ndarray):
             values = [
                 finite_difference(fn, _copies(args), i, element=e)
@@ -723,7 +715,7 @@ def _copies(args):
 def check_case(fn, args, modes=("reverse", "forward"), jit=False):
     expected_value = fn(*_copies(args))
     expected = _fd_gradient(fn, args)
-    argnums = _float_args(args)
+    argnums = float_argnums(args)
     for mode in modes:
         value, grads = value_and_grad(fn, argnums, mode=mode, jit=jit)(*_copies(args))
         assert float(value) == pytest.approx(expected_value, rel=1e-12, abs=1e-14), mode

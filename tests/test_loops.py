@@ -11,7 +11,7 @@ import pytest
 
 import symdiff
 from symdiff import check_grad, grad, value_and_grad
-from symdiff.verify import finite_difference
+from symdiff.verify import finite_difference, float_argnums
 
 from . import loop_cases as lc
 
@@ -58,17 +58,9 @@ CASES = [
 ]
 
 
-def _floats(args):
-    return tuple(
-        i
-        for i, a in enumerate(args)
-        if isinstance(a, float) or (isinstance(a, np.ndarray) and a.dtype.kind == "f")
-    )
-
-
 def _finite_differences(fn, args):
     out = []
-    for i in _floats(args):
+    for i in float_argnums(args):
         elements = list(np.ndindex(args[i].shape)) if isinstance(args[i], np.ndarray) else [()]
         values = [finite_difference(fn, args, i, element=e) for e in elements]
         out.append(np.array(values).reshape(np.shape(args[i])))
@@ -91,7 +83,7 @@ def test_loop_gradients(fn, args, sympy):
         assert report.ok, str(report)
         return
     expected = _finite_differences(fn, args)
-    argnums = _floats(args)
+    argnums = float_argnums(args)
     for mode in ("reverse", "forward"):
         value, grads = value_and_grad(fn, argnums, mode=mode, jit=False)(*args)
         assert value == pytest.approx(fn(*args), rel=1e-12)
@@ -115,7 +107,7 @@ COMPILED = [
 
 @pytest.mark.parametrize("fn, args", COMPILED, ids=_ids(COMPILED))
 def test_compiled_with_numba(fn, args):
-    argnums = _floats(args)
+    argnums = float_argnums(args)
     for mode in ("reverse", "forward"):
         plain = value_and_grad(fn, argnums, mode=mode, jit=False)(*args)
         compiled = value_and_grad(fn, argnums, mode=mode, jit=True)(*args)
