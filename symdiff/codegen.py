@@ -175,9 +175,10 @@ def _storage_ok(layout: _Layout, name: str, pos: int, sides, seen=None) -> bool:
     if name in layout.carry_of:
         carry, loop = layout.carry_of[name]
         end = layout.loop_end[id(loop)]
-        # Reads after the loop see the final value: fine when the loop's
-        # update is this very array; reads inside the loop must come first.
-        if layout.read_after(name, pos, sides, before=end):
+        # A write inside the loop: reads after the loop see the final value,
+        # fine when the loop's update is this very array; reads inside the
+        # loop must come first.  A write after the loop: no read may follow.
+        if layout.read_after(name, pos, sides, before=end if pos <= end else None):
             return False
         if not isinstance(carry.init, Var):
             return True
@@ -751,6 +752,49 @@ def _shape(printer, op, args):
     return ast.Subscript(ast.Attribute(args[0], "shape"), ast.Constant(axis))
 
 
+_PROD_OTHERS_HELPER = """\
+def _prod_others(x):
+    \"\"\"For each element of x, the product of all the others (the derivative of
+    np.prod): exclusive products from the left times those from the right, so
+    exact where elements are 0.\"\"\"
+    flat = x.ravel()
+    out = np.empty_like(flat)
+    left = 1.0
+    for i in range(flat.size):
+        out[i] = left
+        left *= flat[i]
+    right = 1.0
+    for i in range(flat.size - 1, -1, -1):
+        out[i] *= right
+        right *= flat[i]
+    return out.reshape(x.shape)"""
+
+_PROD_OTHERS_AXIS_HELPER = """\
+def {name}(x):
+    \"\"\"_prod_others along axis {axis} of a 2-d array.\"\"\"
+    out = np.empty_like(x)
+    for i in range(x.shape[{other}]):
+        out[{index}] = _prod_others(x[{index}])
+    return out"""
+
+
+def _prod_others(printer, op, args):
+    """Per element, the product of the others over the axes ``np.prod`` reduced."""
+    printer.helper("_prod_others", _PROD_OTHERS_HELPER)
+    printer.modules.add("np")
+    rank = printer.kind(op.args[0]).rank
+    axis = dict(op.attrs).get("axis")
+    if axis is None or rank == 1:
+        return ast.Call(ast.Name("_prod_others"), args, [])
+    axis %= rank
+    name = f"_prod_others_axis{axis}"
+    index = "i, :" if axis == 1 else ":, i"
+    printer.helper(
+        name, _PROD_OTHERS_AXIS_HELPER.format(name=name, axis=axis, other=1 - axis, index=index)
+    )
+    return ast.Call(ast.Name(name), args, [])
+
+
 _ELEMENTWISE_HELPER = """\
 def {name}(x):
     \"\"\"math.{func} of every element (NumPy has no ufunc for it), for Numba.\"\"\"
@@ -818,6 +862,7 @@ _SPECIAL = {
     "amax": _reduce("max"),
     "amin": _reduce("min"),
     "prod": _reduce("prod"),
+    "prod_others": _prod_others,
     "getitem": _getitem,
     "copy": lambda p, op, args: ast.Call(ast.Attribute(args[0], "copy"), [], []),
     "shape": _shape,

@@ -30,7 +30,7 @@ Conventions at non-differentiable points (tested in ``tests/test_primitives.py``
 * ``x ** y`` with ``y`` differentiated uses ``x ** y * log(x)``: ``x`` must be
   positive there, as for real powers.
 * ``np.clip(x, lo, hi)``: derivative 1 inside ``[lo, hi]`` (bounds included).
-* ``np.prod``: ``prod / x``, so not defined where an element is 0.
+* ``np.prod``: the product of the other elements (exact where elements are 0).
 """
 
 from __future__ import annotations
@@ -535,12 +535,19 @@ def _max_vjp(g, x, ans, attrs, ranks):
     return (_expand(g, x, attrs) * _max_mask(x, ans, attrs),)
 
 
+def _prod_others(x, attrs):
+    """d prod / d x_i: the product of the other elements (over the reduced
+    axes), computed without dividing by x_i, so exact where elements are 0."""
+    axis, _ = _reduce_attrs(attrs)
+    return op("prod_others", x, attrs=(("axis", axis),))
+
+
 def _prod_jvp(tangents, x, ans, attrs):
-    return op("sum", _expand(ans, x, attrs) / x * tangents[0], attrs=attrs)
+    return op("sum", _prod_others(x, attrs) * tangents[0], attrs=attrs)
 
 
 def _prod_vjp(g, x, ans, attrs, ranks):
-    return (_expand(g * ans, x, attrs) / x,)
+    return (_expand(g, x, attrs) * _prod_others(x, attrs),)
 
 
 def _sum_vjp(g, x, ans, attrs, ranks):
@@ -662,6 +669,7 @@ _row("expand_dims", 1, S, "special", None, None, kind=_expand_kind, elementwise=
 _row("broadcast_like", 2, S, "special", None, None, kind=_float_like(1), elementwise=False) # t broadcast to y's shape
 _row("reshape_like", 2, S, "special", None, None, kind=_float_like(1), elementwise=False)   # g reshaped to x's shape
 _row("scatter", -1, S, "special", None, None, kind=_float_like(1), elementwise=False)       # zeros like x, g at an index
+_row("prod_others", 1, S, "special", None, None, kind=_float_like(0), elementwise=False)   # per element: the product of the others
 # fmt: on
 
 
