@@ -105,3 +105,48 @@ def test_prod_along_an_axis_is_exact_at_zeros(fn, jit, mode):
     got = grad(fn, mode=mode, jit=jit)(A_ZEROS)
     assert np.all(np.isfinite(got))
     assert_close((got,), numeric_grad(fn, (A_ZEROS,), (0,)), rtol=1e-6, atol=1e-8)
+
+
+# (function, point, hand-derived gradient with respect to every argument)
+SPECIAL_POINTS = [
+    (c.int_power0, (0.0,), (0.0,)),  # x ** 0 is 1: derivative 0, also at 0
+    (c.int_power1, (0.0,), (1.0,)),
+    (c.int_power2, (0.0,), (0.0,)),
+    (c.np_power0, (np.array([0.0, 2.0]),), (np.array([0.0, 0.0]),)),
+    (c.power, (0.0, 2.0), (0.0, 0.0)),  # d/dy 0 ** y is 0 for y > 0 (as JAX)
+    (c.power, (0.0, 1.0), (1.0, 0.0)),
+    (c.power, (0.0, 0.0), (0.0, 0.0)),
+    (c.power, (2.0, 0.0), (0.0, np.log(2.0))),
+    (c.power, (0.0, 0.5), (np.inf, 0.0)),  # d/dx sqrt at 0 is inf
+    (c.zero_base, (2.0,), (0.0,)),
+    (c.math_pow, (0.0, 3.0), (0.0, 0.0)),
+    (c.array_power, (np.array([0.0, 2.0]), 2.0), (np.array([0.0, 4.0]), 4.0 * np.log(2.0))),
+    (c.array_power, (np.array([0.0, 2.0]), 0.0), (np.array([0.0, 0.0]), np.log(2.0))),
+    (c.hypot, (0.0, 0.0), (0.0, 0.0)),  # as abs at 0
+    (c.hypot, (3.0, 0.0), (1.0, 0.0)),
+    (
+        c.array_hypot,
+        (np.array([0.0, 3.0]), np.array([0.0, 4.0])),
+        (np.array([0.0, 0.6]), np.array([0.0, 0.8])),
+    ),
+    (c.atan2, (0.0, 0.0), (0.0, 0.0)),
+    (c.atan2, (0.0, 2.0), (0.5, 0.0)),
+    (c.sqrt, (0.0,), (np.inf,)),  # the documented convention
+]
+COMPILED = {c.power, c.array_power, c.array_hypot}
+
+
+def special_point_cases():
+    for fn, point, want in SPECIAL_POINTS:
+        for jit in (False, True) if fn in COMPILED else (False,):
+            for mode in ("forward", "reverse"):
+                label = f"{fn.__name__}{point}-{mode}-{'jit' if jit else 'py'}"
+                yield pytest.param(fn, point, want, mode, jit, id=label)
+
+
+@pytest.mark.parametrize("fn, point, want, mode, jit", list(special_point_cases()))
+def test_derivatives_at_special_points(fn, point, want, mode, jit):
+    argnums = tuple(range(len(point)))
+    with np.errstate(all="ignore"):
+        got = grad(fn, argnums=argnums, mode=mode, jit=jit)(*point)
+    assert_close(got, want, rtol=1e-14, atol=0.0)

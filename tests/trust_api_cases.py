@@ -1,5 +1,6 @@
 """Functions for tests/test_trust_api.py (in a file, as symdiff reads source)."""
 
+import math
 
 import numpy as np
 
@@ -79,3 +80,52 @@ def prod_keepdims(A):
 
 def prod_keepdims_all(A):
     return np.sum(np.prod(A, keepdims=True) * A)
+
+
+# Special points of the partials: 0 * inf and 0 / 0 in the formulas.
+def int_power0(x):
+    return x**0
+
+
+def int_power1(x):
+    return x**1
+
+
+def int_power2(x):
+    return x**2
+
+
+def np_power0(x):
+    return np.sum(np.power(x, 0.0))
+
+
+def power(x, y):
+    return x**y
+
+
+def zero_base(y):
+    return 0.0**y
+
+
+def math_pow(x, y):
+    return math.pow(x, y)
+
+
+def array_power(x, y):
+    return np.sum(x**y)
+
+
+def hypot(x, y):
+    return math.hypot(x, y)
+
+
+def array_hypot(x, y):
+    return np.sum(np.hypot(x, y))
+
+
+def atan2(y, x):
+    return math.atan2(y, x)
+
+
+def sqrt(x):
+    return math.sqrt(x)
