@@ -577,13 +577,18 @@ def _in_source_order(node):
         yield from _in_source_order(child)
 
 
-def function_source(fn: ir.Function, docstring: str = "", header: tuple = (), kinds=None) -> str:
+def function_source(
+    fn: ir.Function, docstring: str = "", header: tuple = (), kinds=None, then: str = ""
+) -> str:
     """The complete module source defining ``fn``: header, imports, helpers, function.
 
     ``kinds`` (name -> ``Kind``) selects the spelling of each operation:
-    ``math.*`` and operators on scalars, ``np.*`` on arrays.
+    ``math.*`` and operators on scalars, ``np.*`` on arrays.  ``then`` is
+    source (using NumPy) printed after the function: a driver calling it.
     """
     printer = _Printer(fn, kinds)
+    if then:
+        printer.modules.add("np")
     body = printer.block(fn.body)
     body.append(ast.Return(printer.result(fn.result)))
     if docstring:
@@ -600,7 +605,51 @@ def function_source(fn: ir.Function, docstring: str = "", header: tuple = (), ki
     ]
     lines = [f"# {line}" for line in header]
     helpers = [text + "\n\n" for _, text in sorted(printer.helpers.items())]
-    return "\n".join(lines + imports + ["", ""] + helpers + [code]) + "\n"
+    tail = ["\n\n" + then] if then else []
+    return "\n".join(lines + imports + ["", ""] + helpers + [code] + tail) + "\n"
+
+
+def forward_driver(
+    name: str, primal: str, jvp: ir.Function, wrt, ranks, with_value: bool, single: bool, doc: str
+) -> str:
+    """A forward-mode gradient over arrays, ``name``: one call of ``jvp``
+    (whose last parameters are the tangents of ``wrt``) per basis direction,
+    that is per element of each array and once per scalar in ``wrt``.
+
+    ``ranks`` gives the rank of each ``wrt`` parameter; ``with_value``
+    returns the value of ``primal`` first (``value_and_grad``)."""
+    primals = jvp.params[: len(jvp.params) - len(wrt)]
+    tangents = jvp.params[len(primals) :]
+    namer = ir.Namer(jvp.params)
+    call = f"{jvp.name}({', '.join(jvp.params)})"
+    lines = [f"def {name}({', '.join(primals)}):", f'    """{doc}"""']
+    for p, t, rank in zip(wrt, tangents, ranks):
+        lines.append(f"    {t} = np.zeros_like({p})" if rank else f"    {t} = 0.0")
+    value = namer.fresh(primal)
+    if with_value:
+        lines.append(f"    {value} = {call}[0]")
+    grads = []
+    for p, t, rank in zip(wrt, tangents, ranks):
+        grad = namer.fresh(f"d{primal}_d{p}")
+        grads.append(grad)
+        if not rank:
+            lines += [f"    {t} = 1.0", f"    {grad} = {call}[1]", f"    {t} = 0.0"]
+            continue
+        seed, out = namer.fresh(f"{t}_flat"), namer.fresh(f"{grad}_flat")
+        index = namer.fresh("i")
+        lines += [
+            f"    {grad} = np.zeros_like({p})",
+            f"    {seed} = {t}.reshape(-1)  # views: writing {seed}[{index}] writes {t}",
+            f"    {out} = {grad}.reshape(-1)",
+            f"    for {index} in range({seed}.size):",
+            f"        {seed}[{index}] = 1.0",
+            f"        {out}[{index}] = {call}[1]",
+            f"        {seed}[{index}] = 0.0",
+        ]
+    result = grads[0] if single else f"({', '.join(grads)}{',' * (len(grads) == 1)})"
+    if with_value:
+        result = f"({value}, {result})"
+    return "\n".join(lines + [f"    return {result}"])
 
 
 # ---------------------------------------------------------------------------

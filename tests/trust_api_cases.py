@@ -129,3 +129,20 @@ def atan2(y, x):
 
 def sqrt(x):
     return math.sqrt(x)
+
+
+# Forward mode over arrays, and array jvp/vjp.
+def weighted(x, W, s):
+    return np.sum(np.tanh(W @ x) * s) + s * s
+
+
+def vec_out(x):
+    return np.sin(x) * 2.0
+
+
+def mat_out(W, x, s: float):
+    return np.outer(W @ x, x) * s
+
+
+def scalar_in_vec_out(s, t):
+    return np.array([s * t, s + t, math.sin(s)])
