@@ -42,6 +42,7 @@ class Derivative:
     function: ir.Function
     name: str
     boundscheck: bool = True
+    output: ir.Kind = FLOAT  # the kind of the differentiated function's value
 
     def compile(self, jit: bool):
         return backend.compile_source(self.source, self.name, jit, self.boundscheck)
@@ -57,8 +58,8 @@ def _check_function(fn):
         frontend.parse(fn)  # raises SourceUnavailableError with the caller's location
 
 
-def _floats(values, what: str, fn) -> tuple:
-    """``values`` as a tuple of numbers (None kept), or a clear error."""
+def _values(values, what: str, fn) -> tuple:
+    """``values`` as a tuple of numbers and arrays (None kept), or a clear error."""
     if not isinstance(values, (tuple, list)):
         raise ArgumentError(
             f"{what} must be a tuple with one value per parameter, not {type(values).__name__}",
@@ -66,13 +67,34 @@ def _floats(values, what: str, fn) -> tuple:
             f"write {what}=(2.0, 3.0), one value per parameter of {fn.name}",
         )
     for value in values:
-        if value is not None and not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        if value is not None and not isinstance(value, (*_NUMBER, np.ndarray)):
             raise ArgumentError(
-                f"{what} must hold numbers, not {type(value).__name__}",
+                f"{what} must hold numbers or NumPy arrays, not {type(value).__name__}",
                 fn.loc,
-                "pass floats",
+                "pass floats or np.ndarray (convert lists with np.asarray)",
             )
     return tuple(values)
+
+
+_NUMBER = (numbers.Real, np.floating, np.integer)
+
+
+def _like(value, primal, what: str, fn):
+    """A tangent or cotangent ``value`` checked against the shape of ``primal``
+    (a number for a number, an array of the same shape for an array)."""
+    if not isinstance(primal, np.ndarray):
+        if isinstance(value, np.ndarray) and value.ndim:
+            raise ArgumentError(
+                f"{what} is an array of shape {value.shape} for a scalar", fn.loc, "pass a float"
+            )
+        return float(value)
+    if np.shape(value) != primal.shape:
+        raise ArgumentError(
+            f"{what} has shape {np.shape(value)}, not the shape {primal.shape} it stands for",
+            fn.loc,
+            f"pass an array of shape {primal.shape}",
+        )
+    return np.asarray(value, dtype=primal.dtype if primal.dtype.kind == "f" else float)
 
 
 def parsed(fn) -> ir.Function:
@@ -210,7 +232,7 @@ def derive(
         doc = _docstring(primal, derived, wrt, kind, single, is_forward)
         source = codegen.function_source(derived, doc, header, kinds_of)
         name = derived.name
-    result = Derivative(source, derived, name, not indices_in_bounds(primal, an.kinds))
+    result = Derivative(source, derived, name, not indices_in_bounds(primal, an.kinds), out_kind)
     per_fn[key] = result
     return result
 
@@ -626,9 +648,9 @@ def jvp(fn, primals, tangents, jit=True):
     (6.0, 3.0)
     """
     primal = parsed(fn)
-    primals = _floats(primals, "primals", primal)
-    tangents = _floats(tangents, "tangents", primal)
-    if None in primals:
+    primals = _values(primals, "primals", primal)
+    tangents = _values(tangents, "tangents", primal)
+    if any(p is None for p in primals):
         raise ArgumentError("primals must not be None", primal.loc, "pass a value per parameter")
     _check_arity(primal, primals)
     if len(tangents) != len(primals):
@@ -643,7 +665,9 @@ def jvp(fn, primals, tangents, jit=True):
             "every tangent is None", primal.loc, "give a float tangent for at least one argument"
         )
     impl = _jvp_cache(fn, argnums, jit)
-    return impl(*primals, *(float(tangents[i]) for i in argnums))
+    names = primal.params
+    seeds = [_like(tangents[i], primals[i], f"the tangent of {names[i]}", primal) for i in argnums]
+    return impl(*primals, *seeds)
 
 
 @functools.lru_cache(maxsize=256)
@@ -670,9 +694,11 @@ class _JVPCall(_Specialised):
 def vjp(fn, *primals, argnums=None, jit=True):
     """Reverse-mode vector-Jacobian product.
 
-    Returns ``(value, pullback)``: ``pullback(cotangent)`` gives
-    ``cotangent * d value / d arg`` for each argument in ``argnums`` (all
-    arguments by default: a tuple; an int ``argnums`` gives one value).
+    Returns ``(value, pullback)``: ``pullback(cotangent)``, with a cotangent
+    shaped like the value (a float for a scalar value), gives the
+    cotangent's product with the Jacobian for each argument in ``argnums``,
+    shaped like that argument (all arguments by default: a tuple; an int
+    ``argnums`` gives one value).
 
     Examples
     --------
@@ -687,17 +713,23 @@ def vjp(fn, *primals, argnums=None, jit=True):
         argnums = tuple(range(len(primal.params)))
     argnums, single = normalize_argnums(argnums, primal)
     spec = _vjp_cache(_unwrap(fn), argnums[0] if single else argnums, jit)
-    impl = spec.for_primals(primals)
-    value, _ = impl(*primals, 1.0)
+    primals = spec.bound(primals)
+    impl, output = spec.for_primals(primals)
+    if output.rank == 0:
+        value, _ = impl(*primals, 1.0)
+    else:  # the shape of the value, which the cotangent must have, is known by running fn
+        with np.errstate(all="ignore"):
+            value = fn(*primals)
 
     def pullback(cotangent):
-        if not isinstance(cotangent, (numbers.Real, np.floating, np.integer)):
+        if output.rank == 0 and not isinstance(cotangent, _NUMBER):
             raise ArgumentError(
                 f"the cotangent must be a number, not {type(cotangent).__name__}",
                 primal.loc,
                 "call pullback(1.0)",
             )
-        return impl(*primals, float(cotangent))[1]
+        seed = _like(cotangent, value, "the cotangent", primal)
+        return impl(*primals, seed)[1]
 
     return value, pullback
 
@@ -711,14 +743,17 @@ class _VJPCall(_Specialised):
     def __init__(self, fn, argnums, jit):
         super().__init__(fn, argnums, "reverse", jit, "vjp")
 
+    def bound(self, primals):
+        return primals if len(primals) == self._nargs else _bind(self.fn, primals, {})
+
     def for_primals(self, primals):
-        if len(primals) != self._nargs:
-            primals = _bind(self.fn, primals, {})
+        """The compiled VJP for these primals, and the kind of the value."""
+        derivative = self.derivative(*primals)
         key = signature_key(primals)
         impl = self._impls.get(key)
         if impl is None:
-            impl = self._impls[key] = self.derivative(*primals).compile(self.jit)
-        return impl
+            impl = self._impls[key] = derivative.compile(self.jit)
+        return impl, derivative.output
 
 
 def derivative_source(fn, *args, argnums=0, mode="reverse", kind="grad", optimized=True) -> str:

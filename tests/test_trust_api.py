@@ -233,3 +233,111 @@ def test_cli_forward_mode_over_arrays_prints_what_runs():
     printed = run_printed(out.stdout, "weighted_grad", args)
     want = grad(c.weighted, argnums=(0, 1, 2), jit=False)(*args)
     np.testing.assert_allclose(flat(printed), flat(want), rtol=1e-12)
+
+
+# (function, primals, argnums differentiated)
+ARRAY_VJP_CASES = [
+    (c.vec_out, (X3,), (0,)),
+    (c.mat_out, (W33, X3, 1.5), (0, 1, 2)),
+    (c.mat_out, (W33, X3, 1.5), (1,)),
+    (c.scalar_in_vec_out, (0.7, -1.2), (0, 1)),
+    (c.weighted, (X3, W33, 1.5), (0, 1, 2)),
+]
+# Every case as plain Python; two compiled with Numba.
+ARRAY_VJP_RUNS = [(*case, False) for case in ARRAY_VJP_CASES] + [
+    (*ARRAY_VJP_CASES[1], True),
+    (*ARRAY_VJP_CASES[3], True),
+]
+RNG = np.random.default_rng(7)
+
+
+def like(value):
+    """A random array (or float) shaped like ``value``."""
+    return float(RNG.normal()) if np.ndim(value) == 0 else RNG.normal(size=np.shape(value))
+
+
+def directional_fd(fn, primals, argnums, tangents):
+    """d/dh fn(primals + h * tangents) at 0, by Richardson-extrapolated differences."""
+
+    def along(h):
+        moved = list(primals)
+        for i, t in zip(argnums, tangents):
+            moved[i] = primals[i] + h * t
+        return np.asarray(fn(*moved), dtype=float)
+
+    def central(h):
+        return (along(h) - along(-h)) / (2 * h)
+
+    return (4 * central(5e-4) - central(1e-3)) / 3
+
+
+@pytest.mark.parametrize(
+    "fn, primals, argnums, jit", ARRAY_VJP_RUNS, ids=lambda v: getattr(v, "__name__", str(v))
+)
+def test_jvp_takes_and_returns_arrays(fn, primals, argnums, jit):
+    from symdiff import jvp
+
+    tangents = [like(primals[i]) if i in argnums else None for i in range(len(primals))]
+    value, tangent_out = jvp(fn, primals, tuple(tangents), jit=jit)
+    np.testing.assert_allclose(value, fn(*primals), rtol=1e-14)
+    assert np.shape(tangent_out) == np.shape(value)
+    want = directional_fd(fn, primals, argnums, [tangents[i] for i in argnums])
+    np.testing.assert_allclose(tangent_out, want, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "fn, primals, argnums, jit", ARRAY_VJP_RUNS, ids=lambda v: getattr(v, "__name__", str(v))
+)
+def test_vjp_pullback_takes_a_cotangent_shaped_like_the_output(fn, primals, argnums, jit):
+    from symdiff import vjp
+
+    value, pullback = vjp(fn, *primals, argnums=argnums, jit=jit)
+    np.testing.assert_allclose(value, fn(*primals), rtol=1e-14)
+    cotangent = like(value)
+    got = pullback(cotangent)
+    assert [np.shape(g) for g in got] == [np.shape(primals[i]) for i in argnums]
+
+    def weighted_output(*args):
+        return float(np.sum(cotangent * fn(*args)))
+
+    assert_close(got, numeric_grad(weighted_output, primals, argnums), rtol=1e-6, atol=1e-9)
+    twice = pullback(2.0 * cotangent)  # linear in the cotangent
+    assert_close(twice, [2.0 * np.asarray(g) for g in got], rtol=1e-13, atol=0.0)
+
+
+@pytest.mark.parametrize("kind", ["jvp", "vjp"])
+@pytest.mark.parametrize(
+    "fn, primals, argnums", ARRAY_VJP_CASES, ids=lambda v: getattr(v, "__name__", None)
+)
+def test_derivative_source_of_array_jvp_and_vjp_runs(fn, primals, argnums, kind):
+    from symdiff import derivative_source, jvp, vjp
+
+    source = derivative_source(fn, *primals, argnums=argnums, kind=kind)
+    if kind == "jvp":
+        seeds = [like(primals[i]) for i in argnums]
+        tangents = [None] * len(primals)
+        for i, t in zip(argnums, seeds):
+            tangents[i] = t
+        printed = run_printed(source, f"{fn.__name__}_jvp", (*primals, *seeds))
+        want = jvp(fn, primals, tuple(tangents), jit=False)
+    else:
+        value, pullback = vjp(fn, *primals, argnums=argnums, jit=False)
+        cotangent = like(value)
+        printed = run_printed(source, f"{fn.__name__}_vjp", (*primals, cotangent))
+        want = (value, pullback(cotangent))
+    np.testing.assert_allclose(flat(printed), flat(want), rtol=1e-13, atol=1e-15)
+
+
+def test_array_jvp_and_vjp_check_shapes():
+    from symdiff import ArgumentError, jvp, vjp
+
+    with pytest.raises(ArgumentError, match=r"shape \(2,\), not the shape \(3,\)"):
+        jvp(c.vec_out, (X3,), (np.ones(2),), jit=False)
+    with pytest.raises(ArgumentError, match="scalar"):
+        jvp(c.scalar_in_vec_out, (0.7, 1.0), (np.ones(2), None), jit=False)
+    _, pullback = vjp(c.vec_out, X3, jit=False)
+    with pytest.raises(ArgumentError, match=r"shape \(\), not the shape \(3,\)"):
+        pullback(1.0)
+    _, pullback = vjp(c.weighted, X3, W33, 1.5, jit=False)
+    with pytest.raises(ArgumentError, match="must be a number"):
+        pullback(np.ones(3))
