@@ -341,3 +341,77 @@ def test_array_jvp_and_vjp_check_shapes():
     _, pullback = vjp(c.weighted, X3, W33, 1.5, jit=False)
     with pytest.raises(ArgumentError, match="must be a number"):
         pullback(np.ones(3))
+
+
+def rnn_point(steps):
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(3, 3)), rng.normal(size=3), rng.normal(size=steps), rng.normal(size=3)
+
+
+@pytest.mark.parametrize(
+    "fn, steps, budget, skipped",
+    [
+        (c.rnn, 4, {}, False),  # within the default budget (minutes before: evalf(subs=))
+        (c.rnn, 4, {"sympy_max_nodes": 1000}, True),
+        (c.rnn_long, 12, {}, True),  # beyond the default budget
+    ],
+)
+def test_check_grad_gives_sympy_a_budget(fn, steps, budget, skipped):
+    from symdiff import check_grad
+
+    report = check_grad(fn, *rnn_point(steps), jit=False, **budget)
+    text = str(report)
+    assert ("SymPy: skipped (too large" in text) == skipped
+    assert all((row.sympy is None) == skipped for row in report.rows)
+    assert len(report.rows) == 9 + 3 + steps + 3
+    assert all(row.finite_diff is not None for row in report.rows)
+    assert report.ok and text.rstrip().endswith("finite differences 1e-06)")
+
+
+def test_check_grad_budget_catches_a_wrong_gradient_without_sympy(monkeypatch):
+    """With SymPy skipped, finite differences still catch a wrong rule."""
+    import dataclasses
+
+    from symdiff import api, check_grad
+    from symdiff.primitives import PRIMITIVES
+
+    wrong = dataclasses.replace(PRIMITIVES["tanh"], partials=lambda x, ans: (1.0 + ans**2,))
+    monkeypatch.setitem(PRIMITIVES, "tanh", wrong)
+    monkeypatch.setattr(api, "_DERIVED", type(api._DERIVED)())
+    report = check_grad(c.rnn, *rnn_point(4), jit=False, sympy_max_nodes=1000)
+    assert "SymPy: skipped" in str(report) and not report.ok
+
+
+@pytest.mark.parametrize("mode_spelled_wrong", ["scalar", "none"])
+def test_check_grad_compares_the_value_with_the_function(monkeypatch, mode_spelled_wrong):
+    """symdiff's value is compared with fn(*args): a wrong spelling of sin
+    (printed as cos) keeps the derivative right but the value wrong."""
+    import dataclasses
+
+    from symdiff import api, check_grad
+    from symdiff.primitives import PRIMITIVES
+
+    if mode_spelled_wrong == "scalar":
+        wrong = dataclasses.replace(PRIMITIVES["sin"], spelling=("call", "math.cos"))
+        monkeypatch.setitem(PRIMITIVES, "sin", wrong)
+        monkeypatch.setattr(api, "_DERIVED", type(api._DERIVED)())
+    report = check_grad(c.sine, 0.4, 2.0, jit=False)
+    text = str(report)
+    assert report.python_value == c.sine(0.4, 2.0)
+    lines = text.splitlines()
+    assert lines[1].split() == [
+        "value",
+        "symdiff",
+        "reverse",
+        "symdiff",
+        "forward",
+        "SymPy",
+        "Python",
+    ]
+    assert lines[2].split()[0] == "sine" and float(lines[2].split()[-1]) == c.sine(0.4, 2.0)
+    if mode_spelled_wrong == "scalar":
+        assert not report.ok and not report.value_ok
+        assert "VALUE MISMATCH: symdiff's value (reverse mode) differs from sine(...)" in text
+        assert "MISMATCH" in lines[-1]
+    else:
+        assert report.ok and "VALUE MISMATCH" not in text

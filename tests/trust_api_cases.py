@@ -146,3 +146,21 @@ def mat_out(W, x, s: float):
 
 def scalar_in_vec_out(s, t):
     return np.array([s * t, s + t, math.sin(s)])
+
+
+def rnn(W, U, xs, h0):
+    h = h0
+    for t in range(4):
+        h = np.tanh(W @ h + U * xs[t])
+    return np.sum(h)
+
+
+def rnn_long(W, U, xs, h0):
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ h + U * xs[t])
+    return np.sum(h)
+
+
+def sine(x, z):
+    return math.sin(x) * z
