@@ -38,6 +38,7 @@ COPY_CASES = [
     c.copy_in_loop,
     c.copy_of_argument,
     c.copy_then_loop_writes,
+    c.copy_between_loops,
 ]
 
 

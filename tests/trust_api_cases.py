@@ -164,3 +164,13 @@ def rnn_long(W, U, xs, h0):
 
 def sine(x, z):
     return math.sin(x) * z
+
+
+def copy_between_loops(x, s):
+    a = np.zeros(3)
+    for k in range(3):
+        a[k] = s * x[k]
+    b = a.copy()
+    for k in range(3):
+        b[k] = b[k] * x[k]
+    return np.sum(a) + np.sum(b * b)
