@@ -635,16 +635,13 @@ def forward_driver(
         if not rank:
             lines += [f"    {t} = 1.0", f"    {grad} = {call}[1]", f"    {t} = 0.0"]
             continue
-        seed, out = namer.fresh(f"{t}_flat"), namer.fresh(f"{grad}_flat")
-        index = namer.fresh("i")
+        index = namer.fresh("index")
         lines += [
             f"    {grad} = np.zeros_like({p})",
-            f"    {seed} = {t}.reshape(-1)  # views: writing {seed}[{index}] writes {t}",
-            f"    {out} = {grad}.reshape(-1)",
-            f"    for {index} in range({seed}.size):",
-            f"        {seed}[{index}] = 1.0",
-            f"        {out}[{index}] = {call}[1]",
-            f"        {seed}[{index}] = 0.0",
+            f"    for {index} in np.ndindex({p}.shape):",
+            f"        {t}[{index}] = 1.0",
+            f"        {grad}[{index}] = {call}[1]",
+            f"        {t}[{index}] = 0.0",
         ]
     result = grads[0] if single else f"({', '.join(grads)}{',' * (len(grads) == 1)})"
     if with_value:

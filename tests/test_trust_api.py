@@ -450,3 +450,15 @@ def test_cli_shows_paths_as_given_in_a_folder_named_symdiff(tmp_path):
     assert broken.returncode == 1 and broken.stderr.startswith("broken.py:2:")
     absolute = run_cli(f"{folder / 'bad.py'}:f", cwd=tmp_path)
     assert absolute.stderr.startswith(f"{folder / 'bad.py'}:5:12:")
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_forward_mode_over_a_non_contiguous_array(jit):
+    from symdiff import value_and_grad
+
+    A = np.arange(12.0).reshape(3, 4).T / 10  # Fortran order: reshape(-1) would copy
+    value, (gA, gs) = value_and_grad(c.rows_and_tanh, argnums=(0, 1), mode="forward", jit=jit)(
+        A, 1.5
+    )
+    assert value == pytest.approx(c.rows_and_tanh(A, 1.5), rel=1e-14)
+    assert_close((gA, gs), numeric_grad(c.rows_and_tanh, (A, 1.5), (0, 1)), rtol=1e-7)

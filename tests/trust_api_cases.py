@@ -174,3 +174,7 @@ def copy_between_loops(x, s):
     for k in range(3):
         b[k] = b[k] * x[k]
     return np.sum(a) + np.sum(b * b)
+
+
+def rows_and_tanh(A, s):
+    return np.sum(np.tanh(A) * s) + np.sum(A[0] * A[1])
