@@ -82,6 +82,12 @@ _NUMBER = (numbers.Real, np.floating, np.integer)
 def _like(value, primal, what: str, fn):
     """A tangent or cotangent ``value`` checked against the shape of ``primal``
     (a number for a number, an array of the same shape for an array)."""
+    if not isinstance(value, (*_NUMBER, np.ndarray)):
+        raise ArgumentError(
+            f"{what} must be a number or a NumPy array, not {type(value).__name__}",
+            fn.loc,
+            "pass a float, or an np.ndarray shaped like the value it stands for",
+        )
     if not isinstance(primal, np.ndarray):
         if isinstance(value, np.ndarray) and value.ndim:
             raise ArgumentError(
@@ -722,12 +728,6 @@ def vjp(fn, *primals, argnums=None, jit=True):
             value = fn(*primals)
 
     def pullback(cotangent):
-        if output.rank == 0 and not isinstance(cotangent, _NUMBER):
-            raise ArgumentError(
-                f"the cotangent must be a number, not {type(cotangent).__name__}",
-                primal.loc,
-                "call pullback(1.0)",
-            )
         seed = _like(cotangent, value, "the cotangent", primal)
         return impl(*primals, seed)[1]
 

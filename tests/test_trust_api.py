@@ -340,8 +340,10 @@ def test_array_jvp_and_vjp_check_shapes():
     with pytest.raises(ArgumentError, match=r"shape \(\), not the shape \(3,\)"):
         pullback(1.0)
     _, pullback = vjp(c.weighted, X3, W33, 1.5, jit=False)
-    with pytest.raises(ArgumentError, match="must be a number"):
+    with pytest.raises(ArgumentError, match=r"an array of shape \(3,\) for a scalar"):
         pullback(np.ones(3))
+    with pytest.raises(ArgumentError, match="must be a number or a NumPy array, not list"):
+        pullback([1.0, 2.0, 3.0])
 
 
 def rnn_point(steps):
