@@ -496,15 +496,14 @@ def check_grad(
     if argnums is None:
         argnums = float_argnums(args)
     idx, single = api.normalize_argnums(argnums, primal)
+    notes = []
     rev = api.value_and_grad(fn, idx, "reverse", jit)(*args)
     fwd = api.value_and_grad(fn, idx, "forward", jit)(*args)
     rev_grads = rev[1]  # idx is a tuple: always a tuple of gradients
     fwd_grads = fwd[1]
     value = float(rev[0])
-    with np.errstate(all="ignore"):
-        python_value = float(fn(*args))
+    python_value = _python_value(fn, args, notes)
     wrt = [primal.params[i] for i in idx]
-    notes = []
     budget = Budget(sympy_max_nodes, sympy_seconds)
     sym_value, sym_grads = _sympy_reference(primal, args, wrt, budget, notes)
     rows = []
@@ -569,3 +568,13 @@ def _sympy_reference(primal, args, wrt, budget: Budget, notes: list):
     except Exception as exc:  # report, do not crash: SymPy may not handle everything
         notes.append(f"SymPy could not evaluate the reference ({type(exc).__name__}: {exc})")
     return None, [None] * len(wrt)
+
+
+def _python_value(fn, args, notes: list):
+    """``fn(*args)`` run as plain Python, or None (with a note) if it raises."""
+    try:
+        with np.errstate(all="ignore"):
+            return float(fn(*args))
+    except (ArithmeticError, ValueError) as exc:
+        notes.append(f"{fn.__name__}(...) raised {type(exc).__name__} in Python: {exc}")
+        return None

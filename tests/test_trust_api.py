@@ -464,3 +464,11 @@ def test_forward_mode_over_a_non_contiguous_array(jit):
     )
     assert value == pytest.approx(c.rows_and_tanh(A, 1.5), rel=1e-14)
     assert_close((gA, gs), numeric_grad(c.rows_and_tanh, (A, 1.5), (0, 1)), rtol=1e-7)
+
+
+def test_check_grad_reports_a_function_that_raises_in_python():
+    from symdiff import check_grad
+
+    report = check_grad(c.log_of, -1.0, jit=False)  # symdiff: IEEE nan; Python: ValueError
+    assert report.python_value is None
+    assert "log_of(...) raised ValueError in Python" in str(report)

@@ -178,3 +178,7 @@ def copy_between_loops(x, s):
 
 def rows_and_tanh(A, s):
     return np.sum(np.tanh(A) * s) + np.sum(A[0] * A[1])
+
+
+def log_of(x):
+    return math.log(x)
