@@ -340,8 +340,10 @@ class GradCheckRow:
 class GradCheckReport:
     """The outcome of ``check_grad``: one row per argument.
 
-    ``ok`` is True when both modes agree with SymPy to ``rtol`` and finite
-    differences agree to ``fd_rtol``.  ``str(report)`` is a table.
+    ``ok`` is True when symdiff's value (both modes) is ``fn(*args)`` to
+    ``rtol``, both modes agree with SymPy to ``rtol`` and finite differences
+    agree to ``fd_rtol``.  ``str(report)`` is a table: a row of values, then
+    one row per derivative.
     """
 
     function: str
@@ -401,9 +403,9 @@ class GradCheckReport:
     def __str__(self):
         at = ", ".join(f"{k}={v if isinstance(v, str) else repr(v)}" for k, v in self.point.items())
         lines = [f"check_grad {self.function}({at}) = {self.value!r}"]
-        lines.append(_cells("value", ["symdiff reverse", "symdiff forward", "SymPy", "Python"]))
+        lines.append(_cells("", ["symdiff reverse", "symdiff forward", "SymPy", "Python"]))
         values = [self.value, self.forward_value, self.sympy_value, self.python_value]
-        lines.append(_cells(self.function, [_number(v) for v in values]))
+        lines.append(_cells("value", [_number(v) for v in values]))
         lines.append(_cells("d/d", ["symdiff reverse", "symdiff forward", "SymPy", "finite diff."]))
         shown = self.rows if len(self.rows) <= 12 else self.rows[:10]
         for row in shown:
