@@ -9,6 +9,7 @@ calls with the same signature go straight to the compiled code.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import numbers
@@ -41,6 +42,7 @@ class Derivative:
     function: ir.Function
     name: str
     boundscheck: bool = True
+    output: ir.Kind = FLOAT  # the kind of the differentiated function's value
 
     def compile(self, jit: bool):
         return backend.compile_source(self.source, self.name, jit, self.boundscheck)
@@ -56,8 +58,8 @@ def _check_function(fn):
         frontend.parse(fn)  # raises SourceUnavailableError with the caller's location
 
 
-def _floats(values, what: str, fn) -> tuple:
-    """``values`` as a tuple of numbers (None kept), or a clear error."""
+def _values(values, what: str, fn) -> tuple:
+    """``values`` as a tuple of numbers and arrays (None kept), or a clear error."""
     if not isinstance(values, (tuple, list)):
         raise ArgumentError(
             f"{what} must be a tuple with one value per parameter, not {type(values).__name__}",
@@ -65,13 +67,40 @@ def _floats(values, what: str, fn) -> tuple:
             f"write {what}=(2.0, 3.0), one value per parameter of {fn.name}",
         )
     for value in values:
-        if value is not None and not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        if value is not None and not isinstance(value, (*_NUMBER, np.ndarray)):
             raise ArgumentError(
-                f"{what} must hold numbers, not {type(value).__name__}",
+                f"{what} must hold numbers or NumPy arrays, not {type(value).__name__}",
                 fn.loc,
-                "pass floats",
+                "pass floats or np.ndarray (convert lists with np.asarray)",
             )
     return tuple(values)
+
+
+_NUMBER = (numbers.Real, np.floating, np.integer)
+
+
+def _like(value, primal, what: str, fn):
+    """A tangent or cotangent ``value`` checked against the shape of ``primal``
+    (a number for a number, an array of the same shape for an array)."""
+    if not isinstance(value, (*_NUMBER, np.ndarray)):
+        raise ArgumentError(
+            f"{what} must be a number or a NumPy array, not {type(value).__name__}",
+            fn.loc,
+            "pass a float, or an np.ndarray shaped like the value it stands for",
+        )
+    if not isinstance(primal, np.ndarray):
+        if isinstance(value, np.ndarray) and value.ndim:
+            raise ArgumentError(
+                f"{what} is an array of shape {value.shape} for a scalar", fn.loc, "pass a float"
+            )
+        return float(value)
+    if np.shape(value) != primal.shape:
+        raise ArgumentError(
+            f"{what} has shape {np.shape(value)}, not the shape {primal.shape} it stands for",
+            fn.loc,
+            f"pass an array of shape {primal.shape}",
+        )
+    return np.asarray(value, dtype=primal.dtype if primal.dtype.kind == "f" else float)
 
 
 def parsed(fn) -> ir.Function:
@@ -193,36 +222,74 @@ def derive(
     wrt = tuple(primal.params[i] for i in argnums)
     an = analyze(primal, kinds, wrt)
     out_kind = check_output(primal, an, kind)
-    transform = reverse if mode == "reverse" else forward
-    if kind == "jvp":
-        transform = forward
-    elif kind == "vjp":
-        transform = reverse
-    derived = transform(primal, an, wrt, kind, single)
-    extra = [an.kinds[p] for p in wrt] if kind == "jvp" else [out_kind] if kind == "vjp" else []
-    all_kinds = tuple(kinds) + tuple(extra)
+    is_forward = kind == "jvp" or (mode == "forward" and kind != "vjp")
+    over_arrays = is_forward and kind != "jvp" and any(an.kinds[p].rank for p in wrt)
+    header = _header(primal, kinds, an, wrt, is_forward)
+    name = f"{primal.name}_{kind}"
+    if over_arrays:
+        source, derived = _forward_over_arrays(
+            primal, an, kinds, wrt, kind, single, header, optimized
+        )
+    else:
+        extra = [an.kinds[p] for p in wrt] if kind == "jvp" else [out_kind] if kind == "vjp" else []
+        derived, kinds_of = _derived(
+            primal, an, kinds + tuple(extra), wrt, kind, single, is_forward, optimized
+        )
+        doc = _docstring(primal, derived, wrt, kind, single, is_forward)
+        source = codegen.function_source(derived, doc, header, kinds_of)
+        name = derived.name
+    result = Derivative(source, derived, name, not indices_in_bounds(primal, an.kinds), out_kind)
+    per_fn[key] = result
+    return result
+
+
+def _derived(primal, an, all_kinds, wrt, kind, single, is_forward, optimized):
+    """The derivative's IR (optimised unless asked not to) and its kinds."""
+    derived = (forward if is_forward else reverse)(primal, an, wrt, kind, single)
     if optimized:
         derived = optimize.optimize(derived, analyze(derived, all_kinds, generated=True).kinds)
+    return derived, analyze(derived, all_kinds, generated=True).kinds
+
+
+def _forward_over_arrays(primal, an, kinds, wrt, kind, single, header, optimized):
+    """Forward mode with respect to arrays: the JVP function and the driver
+    that calls it once per basis direction (one element of one input), as the
+    source shows and the backend runs.  Returns the source and the JVP's IR."""
+    tangent_kinds = tuple(an.kinds[p] for p in wrt)
+    jvp, kinds_of = _derived(primal, an, kinds + tangent_kinds, wrt, "jvp", single, True, optimized)
+    jvp = dataclasses.replace(jvp, name=f"_{primal.name}_jvp")
+    jvp_doc = _docstring(primal, jvp, wrt, "jvp", single, True)
+    doc = _docstring(primal, jvp, wrt, kind, single, True).splitlines()[0]
+    doc += f"\n\n    One call of {jvp.name} per element of each array (and per scalar).\n    "
+    driver = codegen.forward_driver(
+        f"{primal.name}_{kind}",
+        primal.name,
+        jvp,
+        wrt,
+        [k.rank for k in tangent_kinds],
+        kind == "value_and_grad",
+        single,
+        doc,
+    )
+    return codegen.function_source(jvp, jvp_doc, header, kinds_of, then=driver), jvp
+
+
+def _header(primal, kinds, an, wrt, is_forward) -> tuple:
+    """The comment lines at the top of the generated module."""
     signature = ", ".join(f"{p}: {k}" for p, k in zip(primal.params, kinds))
     header = (
         f"Generated by symdiff {__version__} from {primal.name} "
         f"({primal.loc.filename}:{primal.loc.lineno})",
-        f"{'forward' if transform is forward else 'reverse'} mode, "
+        f"{'forward' if is_forward else 'reverse'} mode, "
         f"{primal.name}({signature}), with respect to {', '.join(wrt)}",
     )
-    doc = _docstring(primal, derived, wrt, kind, single, transform is forward)
-    checked = not indices_in_bounds(primal, an.kinds)
     if any(isinstance(s, ir.Loop) for s in ir.walk(primal.body)):
         header += (
             "indices checked when the code runs"
-            if checked
+            if not indices_in_bounds(primal, an.kinds)
             else "every index is provably within its array: compiled without bounds checks",
         )
-    kinds_of = analyze(derived, all_kinds, generated=True).kinds
-    source = codegen.function_source(derived, doc, header, kinds_of)
-    result = Derivative(source, derived, derived.name, checked)
-    per_fn[key] = result
-    return result
+    return header
 
 
 def check_output(primal, an, kind: str):
@@ -331,55 +398,12 @@ class _Specialised:
             args = _bind(self.fn, args, kwargs)
         key = signature_key(args)
         if key not in self._impls:
-            if self._forward_over_arrays(args):
-                self._impls[key] = self._forward_array_gradient(args)
-            else:
-                self._impls[key] = self.derivative(*args).compile(self.jit)
+            self._impls[key] = self.derivative(*args).compile(self.jit)
             entry = getattr(self, "_entry_namespace", None)
             if entry is not None and all(isinstance(k, type) for k in key):
                 entry.update({f"_t{i}": k for i, k in enumerate(key)})
                 entry["_impl"] = self._impls[key]
         return self._impls[key]
-
-    def _forward_over_arrays(self, args) -> bool:
-        if self.mode != "forward" or self.kind not in ("grad", "value_and_grad"):
-            return False
-        argnums, _ = normalize_argnums(self.argnums, parsed(self.fn))
-        return any(isinstance(args[i], np.ndarray) for i in argnums)
-
-    def _forward_array_gradient(self, args):
-        """Forward mode over array inputs: one JVP per input element (the cost
-        forward mode has by nature: use reverse mode for many inputs)."""
-        primal = parsed(self.fn)
-        argnums, single = normalize_argnums(self.argnums, primal)
-        kinds = tuple(kind_of(a, primal, i) for i, a in enumerate(args))
-        wrt = tuple(primal.params[i] for i in argnums)
-        check_output(primal, analyze(primal, kinds, wrt), self.kind)
-        jvp_impl = _jvp_cache(self.fn, argnums, self.jit)
-        kind = self.kind
-
-        def gradient(*args):
-            grads = []
-            value = None
-            for i in argnums:
-                base = np.asarray(args[i], dtype=float)
-                grad = np.zeros_like(base)
-                for index in np.ndindex(*base.shape):
-                    tangents = [
-                        np.zeros_like(np.asarray(args[j], dtype=float)) if np.ndim(args[j]) else 0.0
-                        for j in argnums
-                    ]
-                    position = argnums.index(i)
-                    if base.ndim:
-                        tangents[position][index] = 1.0
-                    else:
-                        tangents[position] = 1.0
-                    value, grad[index] = jvp_impl(*args, *tangents)
-                grads.append(grad if base.ndim else float(grad))
-            out = grads[0] if single else tuple(grads)
-            return out if kind == "grad" else (value, out)
-
-        return gradient
 
     def _first_call(self, args):
         impl = self.specialize(*args)
@@ -630,9 +654,9 @@ def jvp(fn, primals, tangents, jit=True):
     (6.0, 3.0)
     """
     primal = parsed(fn)
-    primals = _floats(primals, "primals", primal)
-    tangents = _floats(tangents, "tangents", primal)
-    if None in primals:
+    primals = _values(primals, "primals", primal)
+    tangents = _values(tangents, "tangents", primal)
+    if any(p is None for p in primals):
         raise ArgumentError("primals must not be None", primal.loc, "pass a value per parameter")
     _check_arity(primal, primals)
     if len(tangents) != len(primals):
@@ -647,7 +671,9 @@ def jvp(fn, primals, tangents, jit=True):
             "every tangent is None", primal.loc, "give a float tangent for at least one argument"
         )
     impl = _jvp_cache(fn, argnums, jit)
-    return impl(*primals, *(float(tangents[i]) for i in argnums))
+    names = primal.params
+    seeds = [_like(tangents[i], primals[i], f"the tangent of {names[i]}", primal) for i in argnums]
+    return impl(*primals, *seeds)
 
 
 @functools.lru_cache(maxsize=256)
@@ -674,9 +700,11 @@ class _JVPCall(_Specialised):
 def vjp(fn, *primals, argnums=None, jit=True):
     """Reverse-mode vector-Jacobian product.
 
-    Returns ``(value, pullback)``: ``pullback(cotangent)`` gives
-    ``cotangent * d value / d arg`` for each argument in ``argnums`` (all
-    arguments by default: a tuple; an int ``argnums`` gives one value).
+    Returns ``(value, pullback)``: ``pullback(cotangent)``, with a cotangent
+    shaped like the value (a float for a scalar value), gives the
+    cotangent's product with the Jacobian for each argument in ``argnums``,
+    shaped like that argument (all arguments by default: a tuple; an int
+    ``argnums`` gives one value).
 
     Examples
     --------
@@ -691,17 +719,17 @@ def vjp(fn, *primals, argnums=None, jit=True):
         argnums = tuple(range(len(primal.params)))
     argnums, single = normalize_argnums(argnums, primal)
     spec = _vjp_cache(_unwrap(fn), argnums[0] if single else argnums, jit)
-    impl = spec.for_primals(primals)
-    value, _ = impl(*primals, 1.0)
+    primals = spec.bound(primals)
+    impl, output = spec.for_primals(primals)
+    if output.rank == 0:
+        value, _ = impl(*primals, 1.0)
+    else:  # the shape of the value, which the cotangent must have, is known by running fn
+        with np.errstate(all="ignore"):
+            value = fn(*primals)
 
     def pullback(cotangent):
-        if not isinstance(cotangent, (numbers.Real, np.floating, np.integer)):
-            raise ArgumentError(
-                f"the cotangent must be a number, not {type(cotangent).__name__}",
-                primal.loc,
-                "call pullback(1.0)",
-            )
-        return impl(*primals, float(cotangent))[1]
+        seed = _like(cotangent, value, "the cotangent", primal)
+        return impl(*primals, seed)[1]
 
     return value, pullback
 
@@ -715,14 +743,17 @@ class _VJPCall(_Specialised):
     def __init__(self, fn, argnums, jit):
         super().__init__(fn, argnums, "reverse", jit, "vjp")
 
+    def bound(self, primals):
+        return primals if len(primals) == self._nargs else _bind(self.fn, primals, {})
+
     def for_primals(self, primals):
-        if len(primals) != self._nargs:
-            primals = _bind(self.fn, primals, {})
+        """The compiled VJP for these primals, and the kind of the value."""
+        derivative = self.derivative(*primals)
         key = signature_key(primals)
         impl = self._impls.get(key)
         if impl is None:
-            impl = self._impls[key] = self.derivative(*primals).compile(self.jit)
-        return impl
+            impl = self._impls[key] = derivative.compile(self.jit)
+        return impl, derivative.output
 
 
 def derivative_source(fn, *args, argnums=0, mode="reverse", kind="grad", optimized=True) -> str:

@@ -41,7 +41,9 @@ def _load(target: str):
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     try:
-        spec.loader.exec_module(module)
+        # Compiled under the path as given, so that headers and errors show it
+        # as the user wrote it (the loader would make it absolute).
+        exec(compile(path.read_bytes(), path_text, "exec", dont_inherit=True), module.__dict__)
     except SyntaxError as exc:
         loc = Loc(exc.filename or str(path), exc.lineno or 1, max((exc.offset or 1) - 1, 0))
         raise UnsupportedSyntaxError(

@@ -175,9 +175,10 @@ def _storage_ok(layout: _Layout, name: str, pos: int, sides, seen=None) -> bool:
     if name in layout.carry_of:
         carry, loop = layout.carry_of[name]
         end = layout.loop_end[id(loop)]
-        # Reads after the loop see the final value: fine when the loop's
-        # update is this very array; reads inside the loop must come first.
-        if layout.read_after(name, pos, sides, before=end):
+        # A write inside the loop: reads after the loop see the final value,
+        # fine when the loop's update is this very array; reads inside the
+        # loop must come first.  A write after the loop: no read may follow.
+        if layout.read_after(name, pos, sides, before=end if pos <= end else None):
             return False
         if not isinstance(carry.init, Var):
             return True
@@ -576,13 +577,18 @@ def _in_source_order(node):
         yield from _in_source_order(child)
 
 
-def function_source(fn: ir.Function, docstring: str = "", header: tuple = (), kinds=None) -> str:
+def function_source(
+    fn: ir.Function, docstring: str = "", header: tuple = (), kinds=None, then: str = ""
+) -> str:
     """The complete module source defining ``fn``: header, imports, helpers, function.
 
     ``kinds`` (name -> ``Kind``) selects the spelling of each operation:
-    ``math.*`` and operators on scalars, ``np.*`` on arrays.
+    ``math.*`` and operators on scalars, ``np.*`` on arrays.  ``then`` is
+    source (using NumPy) printed after the function: a driver calling it.
     """
     printer = _Printer(fn, kinds)
+    if then:
+        printer.modules.add("np")
     body = printer.block(fn.body)
     body.append(ast.Return(printer.result(fn.result)))
     if docstring:
@@ -599,7 +605,48 @@ def function_source(fn: ir.Function, docstring: str = "", header: tuple = (), ki
     ]
     lines = [f"# {line}" for line in header]
     helpers = [text + "\n\n" for _, text in sorted(printer.helpers.items())]
-    return "\n".join(lines + imports + ["", ""] + helpers + [code]) + "\n"
+    tail = ["\n\n" + then] if then else []
+    return "\n".join(lines + imports + ["", ""] + helpers + [code] + tail) + "\n"
+
+
+def forward_driver(
+    name: str, primal: str, jvp: ir.Function, wrt, ranks, with_value: bool, single: bool, doc: str
+) -> str:
+    """A forward-mode gradient over arrays, ``name``: one call of ``jvp``
+    (whose last parameters are the tangents of ``wrt``) per basis direction,
+    that is per element of each array and once per scalar in ``wrt``.
+
+    ``ranks`` gives the rank of each ``wrt`` parameter; ``with_value``
+    returns the value of ``primal`` first (``value_and_grad``)."""
+    primals = jvp.params[: len(jvp.params) - len(wrt)]
+    tangents = jvp.params[len(primals) :]
+    namer = ir.Namer(jvp.params)
+    call = f"{jvp.name}({', '.join(jvp.params)})"
+    lines = [f"def {name}({', '.join(primals)}):", f'    """{doc}"""']
+    for p, t, rank in zip(wrt, tangents, ranks):
+        lines.append(f"    {t} = np.zeros_like({p})" if rank else f"    {t} = 0.0")
+    value = namer.fresh(primal)
+    if with_value:
+        lines.append(f"    {value} = {call}[0]")
+    grads = []
+    for p, t, rank in zip(wrt, tangents, ranks):
+        grad = namer.fresh(f"d{primal}_d{p}")
+        grads.append(grad)
+        if not rank:
+            lines += [f"    {t} = 1.0", f"    {grad} = {call}[1]", f"    {t} = 0.0"]
+            continue
+        index = namer.fresh("index")
+        lines += [
+            f"    {grad} = np.zeros_like({p})",
+            f"    for {index} in np.ndindex({p}.shape):",
+            f"        {t}[{index}] = 1.0",
+            f"        {grad}[{index}] = {call}[1]",
+            f"        {t}[{index}] = 0.0",
+        ]
+    result = grads[0] if single else f"({', '.join(grads)}{',' * (len(grads) == 1)})"
+    if with_value:
+        result = f"({value}, {result})"
+    return "\n".join(lines + [f"    return {result}"])
 
 
 # ---------------------------------------------------------------------------
@@ -751,6 +798,49 @@ def _shape(printer, op, args):
     return ast.Subscript(ast.Attribute(args[0], "shape"), ast.Constant(axis))
 
 
+_PROD_OTHERS_HELPER = """\
+def _prod_others(x):
+    \"\"\"For each element of x, the product of all the others (the derivative of
+    np.prod): exclusive products from the left times those from the right, so
+    exact where elements are 0.\"\"\"
+    flat = x.ravel()
+    out = np.empty_like(flat)
+    left = 1.0
+    for i in range(flat.size):
+        out[i] = left
+        left *= flat[i]
+    right = 1.0
+    for i in range(flat.size - 1, -1, -1):
+        out[i] *= right
+        right *= flat[i]
+    return out.reshape(x.shape)"""
+
+_PROD_OTHERS_AXIS_HELPER = """\
+def {name}(x):
+    \"\"\"_prod_others along axis {axis} of a 2-d array.\"\"\"
+    out = np.empty_like(x)
+    for i in range(x.shape[{other}]):
+        out[{index}] = _prod_others(x[{index}])
+    return out"""
+
+
+def _prod_others(printer, op, args):
+    """Per element, the product of the others over the axes ``np.prod`` reduced."""
+    printer.helper("_prod_others", _PROD_OTHERS_HELPER)
+    printer.modules.add("np")
+    rank = printer.kind(op.args[0]).rank
+    axis = dict(op.attrs).get("axis")
+    if axis is None or rank == 1:
+        return ast.Call(ast.Name("_prod_others"), args, [])
+    axis %= rank
+    name = f"_prod_others_axis{axis}"
+    index = "i, :" if axis == 1 else ":, i"
+    printer.helper(
+        name, _PROD_OTHERS_AXIS_HELPER.format(name=name, axis=axis, other=1 - axis, index=index)
+    )
+    return ast.Call(ast.Name(name), args, [])
+
+
 _ELEMENTWISE_HELPER = """\
 def {name}(x):
     \"\"\"math.{func} of every element (NumPy has no ufunc for it), for Numba.\"\"\"
@@ -818,6 +908,7 @@ _SPECIAL = {
     "amax": _reduce("max"),
     "amin": _reduce("min"),
     "prod": _reduce("prod"),
+    "prod_others": _prod_others,
     "getitem": _getitem,
     "copy": lambda p, op, args: ast.Call(ast.Attribute(args[0], "copy"), [], []),
     "shape": _shape,

@@ -27,10 +27,16 @@ Conventions at non-differentiable points (tested in ``tests/test_primitives.py``
   so ``max(x, x)`` has derivative 1 and ``max(x, 0.0)`` has 0.5 at 0.
 * ``sqrt`` at 0: ``inf``.  ``copysign(x, y)``: ``sign(x) * copysign(1, y)``.
 * ``//`` has derivative 0; ``x % y`` has ``1`` and ``-(x // y)``.
-* ``x ** y`` with ``y`` differentiated uses ``x ** y * log(x)``: ``x`` must be
-  positive there, as for real powers.
+* ``x ** y``: ``d/dx`` is ``y * x ** (y - 1)``, and 0 for ``y == 0`` (also at
+  ``x == 0``, where the formula is ``0 * inf``); ``d/dy`` is ``x ** y * log(x)``
+  (``x`` must be positive, as for real powers), and 0 at ``x == 0`` (JAX's
+  convention: ``0 ** y`` is 0 for ``y > 0``).
+* ``hypot`` and ``atan2`` at the origin: 0 (as ``abs`` at 0).
+* Compositions are differentiated by the chain rule, term by term: where a
+  term is ``0 * inf`` the result is ``nan`` (``x * log(x)`` at 0), as in
+  every AD system; rewrite the expression where it matters.
 * ``np.clip(x, lo, hi)``: derivative 1 inside ``[lo, hi]`` (bounds included).
-* ``np.prod``: ``prod / x``, so not defined where an element is 0.
+* ``np.prod``: the product of the other elements (exact where elements are 0).
 """
 
 from __future__ import annotations
@@ -141,6 +147,29 @@ def _tie(a, b):
     Written with comparisons (bools count as 0/1) rather than ``where`` so that
     Numba fuses it with the surrounding elementwise arithmetic."""
     return (a > b) + 0.5 * a.eq(b)
+
+
+def _zero_where(cond, value):
+    """``value``, but 0 where ``cond``: for a partial whose formula is 0 * inf
+    or 0 / 0 at points where the derivative is 0 (or 0 by convention)."""
+    return where(cond, 0.0, value)
+
+
+def _pow_partials(x, y, ans):
+    """``y * x ** (y - 1)``, 0 for ``y == 0`` (``x ** 0`` is 1, also at 0);
+    ``x ** y * log(x)``, 0 for ``x == 0`` (as JAX: ``0 ** y`` is 0 for y > 0)."""
+    return (_zero_where(y.eq(0.0), y * x ** (y - 1)), _zero_where(x.eq(0.0), ans * log(x)))
+
+
+def _atan2_partials(y, x, ans):
+    """0 at the origin, where atan2 jumps (as ``abs`` has 0 at 0)."""
+    r2 = x**2 + y**2
+    return (_zero_where(r2.eq(0.0), x / r2), _zero_where(r2.eq(0.0), -y / r2))
+
+
+def _hypot_partials(x, y, ans):
+    """``x / hypot``: 0 at the origin, as ``abs`` (``hypot(x, 0)``) has 0 at 0."""
+    return (_zero_where(ans.eq(0.0), x / ans), _zero_where(ans.eq(0.0), y / ans))
 
 
 # ---------------------------------------------------------------------------
@@ -405,7 +434,7 @@ _row("add", 2, (B, ast.Add), "op", lambda a, b: a + b, lambda a, b: a + b, lambd
 _row("sub", 2, (B, ast.Sub), "op", lambda a, b: a - b, lambda a, b: a - b, lambda x, y, ans: (1.0, -1.0))
 _row("mul", 2, (B, ast.Mult), "op", lambda a, b: a * b, lambda a, b: a * b, lambda x, y, ans: (y, x), commutative=True)
 _row("div", 2, (B, ast.Div), "op", _ieee_div, lambda a, b: a / b, lambda x, y, ans: (1.0 / y, -ans * (1.0 / y)), kind=_float)
-_row("pow", 2, (B, ast.Pow), "op", lambda a, b: a**b, lambda a, b: a**b, lambda x, y, ans: (y * x ** (y - 1), ans * log(x)), kind=_pow_kind)
+_row("pow", 2, (B, ast.Pow), "op", lambda a, b: a**b, lambda a, b: a**b, _pow_partials, kind=_pow_kind)
 _row("floordiv", 2, (B, ast.FloorDiv), "op", lambda a, b: a // b, lambda a, b: _sympy().floor(a / b), lambda x, y, ans: (None, None), differentiable=False)
 _row("mod", 2, (B, ast.Mod), "op", lambda a, b: a % b, lambda a, b: _sympy().Mod(a, b), lambda x, y, ans: (1.0, -(x // y)))
 _row("neg", 1, (U, ast.USub), "op", lambda a: -a, lambda a: -a, lambda x, ans: (-1.0,))
@@ -426,7 +455,7 @@ _row("tan", 1, (C, "math.tan"), "np.tan", math.tan, _sym("tan"), lambda x, ans: 
 _row("asin", 1, (C, "math.asin"), "np.arcsin", math.asin, _sym("asin"), lambda x, ans: (1.0 / sqrt(1.0 - x**2),), kind=_float)
 _row("acos", 1, (C, "math.acos"), "np.arccos", math.acos, _sym("acos"), lambda x, ans: (-1.0 / sqrt(1.0 - x**2),), kind=_float)
 _row("atan", 1, (C, "math.atan"), "np.arctan", math.atan, _sym("atan"), lambda x, ans: (1.0 / (1.0 + x**2),), kind=_float)
-_row("atan2", 2, (C, "math.atan2"), "np.arctan2", math.atan2, _sym("atan2"), lambda y, x, ans: (x / (x**2 + y**2), -y / (x**2 + y**2)), kind=_float)
+_row("atan2", 2, (C, "math.atan2"), "np.arctan2", math.atan2, _sym("atan2"), _atan2_partials, kind=_float)
 _row("sinh", 1, (C, "math.sinh"), "np.sinh", math.sinh, _sym("sinh"), lambda x, ans: (cosh(x),), kind=_float)
 _row("cosh", 1, (C, "math.cosh"), "np.cosh", math.cosh, _sym("cosh"), lambda x, ans: (sinh(x),), kind=_float)
 _row("tanh", 1, (C, "math.tanh"), "np.tanh", math.tanh, _sym("tanh"), lambda x, ans: (1.0 - ans**2,), kind=_float)
@@ -440,7 +469,7 @@ _row("log1p", 1, (C, "math.log1p"), "np.log1p", math.log1p, lambda a: _sympy().l
 _row("log2", 1, (C, "math.log2"), "np.log2", math.log2, lambda a: _sympy().log(a, 2), lambda x, ans: (1.0 / (x * math.log(2.0)),), kind=_float)
 _row("log10", 1, (C, "math.log10"), "np.log10", math.log10, lambda a: _sympy().log(a, 10), lambda x, ans: (1.0 / (x * math.log(10.0)),), kind=_float)
 _row("sqrt", 1, (C, "math.sqrt"), "np.sqrt", math.sqrt, _sym("sqrt"), lambda x, ans: (0.5 / ans,), kind=_float)
-_row("hypot", 2, (C, "math.hypot"), "np.hypot", math.hypot, lambda a, b: _sympy().sqrt(a**2 + b**2), lambda x, y, ans: (x / ans, y / ans), kind=_float)
+_row("hypot", 2, (C, "math.hypot"), "np.hypot", math.hypot, lambda a, b: _sympy().sqrt(a**2 + b**2), _hypot_partials, kind=_float)
 _row("erf", 1, (C, "math.erf"), "special", math.erf, _sym("erf"), lambda x, ans: (2.0 / math.sqrt(math.pi) * exp(-(x**2)),), kind=_float)
 _row("erfc", 1, (C, "math.erfc"), "special", math.erfc, _sym("erfc"), lambda x, ans: (-2.0 / math.sqrt(math.pi) * exp(-(x**2)),), kind=_float)
 _row("abs", 1, (C, "abs"), "np.abs", abs, _sym("Abs"), lambda x, ans: (sign(x),))
@@ -535,12 +564,19 @@ def _max_vjp(g, x, ans, attrs, ranks):
     return (_expand(g, x, attrs) * _max_mask(x, ans, attrs),)
 
 
+def _prod_others(x, attrs):
+    """d prod / d x_i: the product of the other elements (over the reduced
+    axes), computed without dividing by x_i, so exact where elements are 0."""
+    axis, _ = _reduce_attrs(attrs)
+    return op("prod_others", x, attrs=(("axis", axis),))
+
+
 def _prod_jvp(tangents, x, ans, attrs):
-    return op("sum", _expand(ans, x, attrs) / x * tangents[0], attrs=attrs)
+    return op("sum", _prod_others(x, attrs) * tangents[0], attrs=attrs)
 
 
 def _prod_vjp(g, x, ans, attrs, ranks):
-    return (_expand(g * ans, x, attrs) / x,)
+    return (_expand(g, x, attrs) * _prod_others(x, attrs),)
 
 
 def _sum_vjp(g, x, ans, attrs, ranks):
@@ -662,6 +698,7 @@ _row("expand_dims", 1, S, "special", None, None, kind=_expand_kind, elementwise=
 _row("broadcast_like", 2, S, "special", None, None, kind=_float_like(1), elementwise=False) # t broadcast to y's shape
 _row("reshape_like", 2, S, "special", None, None, kind=_float_like(1), elementwise=False)   # g reshaped to x's shape
 _row("scatter", -1, S, "special", None, None, kind=_float_like(1), elementwise=False)       # zeros like x, g at an index
+_row("prod_others", 1, S, "special", None, None, kind=_float_like(0), elementwise=False)   # per element: the product of the others
 # fmt: on
 
 

@@ -16,6 +16,7 @@ differentiated functions and the notebook.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,14 +43,68 @@ def _symbols_for(name, value):
     return sp.Symbol(name, real=True)
 
 
-def sympy_expression(fn: ir.Function, args, wrt):
+class TooLarge(Exception):
+    """The symbolic reference outgrew its budget."""
+
+
+class Budget:
+    """A limit on the symbolic reference, checked as its expressions grow.
+
+    The size of an expression is its number of nodes as a tree (a shared
+    subexpression counts once per use), which is what differentiating and
+    evaluating it walk; each subexpression's size is remembered, so checking
+    a new expression costs only its new nodes.  ``seconds`` bounds the wall
+    clock as well (checked at the same points)."""
+
+    def __init__(self, max_nodes: int, seconds: float):
+        self.max_nodes = max_nodes
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self._sizes: dict = {}
+
+    def size(self, expr) -> int:
+        sizes, stack = self._sizes, [expr]
+        while stack:  # post-order without recursion: trees may be deep
+            top = stack[-1]
+            if top in sizes:
+                stack.pop()
+                continue
+            pending = [a for a in top.args if a not in sizes]
+            if pending:
+                stack.extend(pending)
+                continue
+            sizes[top] = 1 + sum(sizes[a] for a in top.args)
+            stack.pop()
+        return sizes[expr]
+
+    def check(self, value) -> None:
+        sp = _sympy()
+        items = np.ravel(value) if isinstance(value, np.ndarray) else (value,)
+        nodes = sum(self.size(e) for e in items if isinstance(e, sp.Basic))
+        if nodes > self.max_nodes:
+            raise TooLarge(f"an expression of more than {self.max_nodes} nodes")
+        if time.monotonic() > self.deadline:
+            raise TooLarge(f"more than {self.seconds:g} s")
+
+
+def evaluate_at(expr, point) -> float:
+    """``expr`` at ``point`` (symbols -> 30-digit Floats), in 30-digit arithmetic.
+
+    Substituting first (``xreplace``) evaluates each shared subexpression
+    once; ``evalf(subs=...)`` re-walks the tree and takes minutes on the
+    derivatives of a few steps of a recurrence."""
+    return float(_sympy().sympify(expr).xreplace(point).evalf(30))
+
+
+def sympy_expression(fn: ir.Function, args, wrt, budget: Budget | None = None):
     """The output of ``fn`` as a SymPy expression of the ``wrt`` parameters
     along the path taken at ``args``; returns ``(expr, symbols, point)``.
 
     Arrays become NumPy arrays of SymPy expressions (one per element), so
     that SymPy differentiates each element with its own rules.  Conditions,
     ``np.where`` masks and the winner of ``max`` reductions are evaluated
-    numerically at the point."""
+    numerically at the point.  ``budget`` raises ``TooLarge`` when the
+    expressions outgrow it."""
     sp = _sympy()
     symbols = {p: _symbols_for(p, a) for p, a in zip(fn.params, args) if p in wrt}
     point = {}
@@ -67,10 +122,10 @@ def sympy_expression(fn: ir.Function, args, wrt):
         return sp.sympify(atom.value)
 
     def number(expr) -> float:
-        return float(sp.sympify(expr).evalf(30, subs=point))
+        return evaluate_at(expr, point)
 
     def truth(expr) -> bool:
-        value = sp.sympify(expr).subs(point)
+        value = sp.sympify(expr).xreplace(point)
         if value in (sp.true, sp.false):
             return bool(value)
         return bool(value.evalf(30) != 0)
@@ -96,6 +151,8 @@ def sympy_expression(fn: ir.Function, args, wrt):
                     env[stmt.target] = evaluate(stmt.value)
                 else:
                     env[stmt.target] = val(stmt.value)
+                if budget is not None:
+                    budget.check(env[stmt.target])
             elif isinstance(stmt, Loop):
                 loop(stmt)
             else:
@@ -249,6 +306,16 @@ def finite_difference(f, args, index, h=None, element=()):
     return (4.0 * central(h / 2) - central(h)) / 3.0
 
 
+def _rel(a, b):
+    """The relative difference of two numbers (0 when equal, also inf or nan)."""
+    if a is None or b is None:
+        return None
+    if a == b or (math.isnan(a) and math.isnan(b)):
+        return 0.0
+    scale = max(abs(a), abs(b), 1e-300)
+    return abs(a - b) / scale if math.isfinite(scale) else math.inf
+
+
 @dataclass
 class GradCheckRow:
     name: str
@@ -260,12 +327,7 @@ class GradCheckRow:
     def errors(self):
         ref = self.sympy
 
-        def rel(a, b):
-            if a is None or b is None:
-                return None
-            scale = max(abs(a), abs(b), 1e-300)
-            return 0.0 if a == b else abs(a - b) / scale
-
+        rel = _rel
         return {
             "reverse": rel(self.reverse, ref),
             "forward": rel(self.forward, ref),
@@ -278,8 +340,10 @@ class GradCheckRow:
 class GradCheckReport:
     """The outcome of ``check_grad``: one row per argument.
 
-    ``ok`` is True when both modes agree with SymPy to ``rtol`` and finite
-    differences agree to ``fd_rtol``.  ``str(report)`` is a table.
+    ``ok`` is True when symdiff's value (both modes) is ``fn(*args)`` to
+    ``rtol``, both modes agree with SymPy to ``rtol`` and finite differences
+    agree to ``fd_rtol``.  ``str(report)`` is a table: a row of values, then
+    one row per derivative.
     """
 
     function: str
@@ -290,6 +354,26 @@ class GradCheckReport:
     rtol: float = 1e-10
     fd_rtol: float = 1e-6
     notes: list = field(default_factory=list)
+    python_value: float | None = None  # fn(*args), run as plain Python
+    forward_value: float | None = None
+
+    @property
+    def value_errors(self) -> dict:
+        """Relative differences of the values from ``fn(*args)``."""
+        if self.python_value is None:
+            return {}
+        out = {"reverse": _rel(self.value, self.python_value)}
+        if self.forward_value is not None:
+            out["forward"] = _rel(self.forward_value, self.python_value)
+        if self.sympy_value is not None:
+            out["sympy"] = _rel(self.sympy_value, self.python_value)
+        return out
+
+    @property
+    def value_ok(self) -> bool:
+        """Does symdiff compute the value ``fn`` computes (both modes)?"""
+        errs = self.value_errors
+        return all(errs[k] <= self.rtol for k in ("reverse", "forward") if k in errs)
 
     @property
     def max_errors(self) -> dict:
@@ -302,6 +386,8 @@ class GradCheckReport:
 
     @property
     def ok(self) -> bool:
+        if not self.value_ok:
+            return False
         errs = self.max_errors
         exact = [errs.get(k) for k in ("reverse", "forward", "forward_vs_reverse")]
         if any(e is None or not e <= self.rtol for e in exact if e is not None):
@@ -317,29 +403,70 @@ class GradCheckReport:
     def __str__(self):
         at = ", ".join(f"{k}={v if isinstance(v, str) else repr(v)}" for k, v in self.point.items())
         lines = [f"check_grad {self.function}({at}) = {self.value!r}"]
-        head = f"  {'d/d':<6}{'symdiff reverse':>24}{'symdiff forward':>24}{'SymPy':>24}{'finite diff.':>24}"
-        lines.append(head)
+        lines.append(_cells("", ["symdiff reverse", "symdiff forward", "SymPy", "Python"]))
+        values = [self.value, self.forward_value, self.sympy_value, self.python_value]
+        lines.append(_cells("value", [_number(v) for v in values]))
+        lines.append(_cells("d/d", ["symdiff reverse", "symdiff forward", "SymPy", "finite diff."]))
         shown = self.rows if len(self.rows) <= 12 else self.rows[:10]
         for row in shown:
             cells = [row.reverse, row.forward, row.sympy, row.finite_diff]
-            text = "".join(f"{'-' if c is None else repr(c):>24}" for c in cells)
-            lines.append(f"  {row.name:<6}{text}")
+            lines.append(_cells(row.name, [_number(c) for c in cells]))
         if len(shown) < len(self.rows):
             lines.append(f"  ... {len(self.rows) - len(shown)} more elements")
         errs = self.max_errors
         parts = [f"{k.replace('_', ' ')} {v:.1e}" for k, v in errs.items()]
-        lines.append("  max relative error (vs SymPy): " + ", ".join(parts))
+        versus = "SymPy" if self.sympy_value is not None else "symdiff reverse"
+        lines.append(f"  max relative error (vs {versus}): " + ", ".join(parts))
         lines.extend(f"  note: {n}" for n in self.notes)
+        lines.extend(self._value_lines())
         lines.append(
             f"  {'OK' if self.ok else 'MISMATCH'} (rtol {self.rtol:g}, finite differences {self.fd_rtol:g})"
         )
         return "\n".join(lines)
 
+    def _value_lines(self) -> list:
+        """Which value is wrong, when the values disagree with ``fn(*args)``."""
+        errs, lines = self.value_errors, []
+        for key, who in (
+            ("reverse", "symdiff's value (reverse mode)"),
+            ("forward", "symdiff's value (forward mode)"),
+        ):
+            if errs.get(key, 0.0) > self.rtol:
+                lines.append(
+                    f"  VALUE MISMATCH: {who} differs from {self.function}(...) run as Python "
+                    f"(relative error {errs[key]:.1e}): the generated code computes another "
+                    "function, a symdiff bug; its derivatives are of that function"
+                )
+        if errs.get("sympy", 0.0) > self.rtol:
+            lines.append(
+                f"  note: SymPy's value differs from {self.function}(...) run as Python (relative "
+                f"error {errs['sympy']:.1e}): the SymPy reference does not follow the function"
+            )
+        return lines
+
     def _repr_pretty_(self, printer, cycle):
         printer.text(str(self))
 
 
-def check_grad(fn, *args, argnums=None, jit=True, rtol=1e-10, fd_rtol=1e-6) -> GradCheckReport:
+def _number(value) -> str:
+    return "-" if value is None else repr(value)
+
+
+def _cells(label: str, cells) -> str:
+    """One line of the report's table."""
+    return f"  {label:<6}" + "".join(f"{c:>24}" for c in cells)
+
+
+def check_grad(
+    fn,
+    *args,
+    argnums=None,
+    jit=True,
+    rtol=1e-10,
+    fd_rtol=1e-6,
+    sympy_max_nodes=100_000,
+    sympy_seconds=60.0,
+) -> GradCheckReport:
     """Compare symdiff's gradients (both modes) with SymPy and finite differences.
 
     Parameters
@@ -351,6 +478,11 @@ def check_grad(fn, *args, argnums=None, jit=True, rtol=1e-10, fd_rtol=1e-6) -> G
     rtol, fd_rtol : float
         Relative tolerances against SymPy for symdiff, and for finite
         differences.
+    sympy_max_nodes, sympy_seconds : int, float
+        The budget of the SymPy reference: the largest expression (nodes of
+        its tree) and the wall-clock time it may take.  Beyond either the
+        report says "SymPy: skipped (too large)" and the other comparisons
+        (forward vs reverse, finite differences) still decide.
 
     Examples
     --------
@@ -361,29 +493,21 @@ def check_grad(fn, *args, argnums=None, jit=True, rtol=1e-10, fd_rtol=1e-6) -> G
     >>> report.ok                                     # doctest: +SKIP
     True
     """
-    sp = _sympy()
     fn = api._unwrap(fn)
     primal = api.parsed(fn)
     if argnums is None:
         argnums = float_argnums(args)
     idx, single = api.normalize_argnums(argnums, primal)
+    notes = []
     rev = api.value_and_grad(fn, idx, "reverse", jit)(*args)
     fwd = api.value_and_grad(fn, idx, "forward", jit)(*args)
     rev_grads = rev[1]  # idx is a tuple: always a tuple of gradients
     fwd_grads = fwd[1]
     value = float(rev[0])
+    python_value = _python_value(fn, args, notes)
     wrt = [primal.params[i] for i in idx]
-    notes = []
-    try:
-        expr, symbols, point = sympy_expression(primal, args, wrt)
-        sym_value = float(sp.sympify(expr).evalf(30, subs=point))
-        sym_grads = [
-            [float(sp.diff(expr, s).evalf(30, subs=point)) for s in np.ravel(group)]
-            for group in symbols
-        ]
-    except Exception as exc:  # report, do not crash: SymPy may not handle everything
-        sym_value, sym_grads = None, [None] * len(idx)
-        notes.append(f"SymPy could not evaluate the reference ({type(exc).__name__}: {exc})")
+    budget = Budget(sympy_max_nodes, sympy_seconds)
+    sym_value, sym_grads = _sympy_reference(primal, args, wrt, budget, notes)
     rows = []
     for k, i in enumerate(idx):
         name, arg = primal.params[i], args[i]
@@ -410,4 +534,49 @@ def check_grad(fn, *args, argnums=None, jit=True, rtol=1e-10, fd_rtol=1e-6) -> G
         p: (a if not isinstance(a, np.ndarray) else f"array{a.shape}")
         for p, a in zip(primal.params, args)
     }
-    return GradCheckReport(fn.__name__, point, value, sym_value, rows, rtol, fd_rtol, notes)
+    return GradCheckReport(
+        fn.__name__,
+        point,
+        value,
+        sym_value,
+        rows,
+        rtol,
+        fd_rtol,
+        notes,
+        python_value=python_value,
+        forward_value=float(fwd[0]),
+    )
+
+
+def _sympy_reference(primal, args, wrt, budget: Budget, notes: list):
+    """SymPy's value and gradients (one list per ``wrt`` parameter), or Nones
+    with a note when SymPy cannot give them or they outgrow ``budget``."""
+    sp = _sympy()
+    try:
+        expr, symbols, point = sympy_expression(primal, args, wrt, budget)
+        grads = []
+        for group in symbols:
+            grads.append([])
+            for symbol in np.ravel(group):
+                derivative = sp.diff(expr, symbol)
+                budget.check(derivative)
+                grads[-1].append(evaluate_at(derivative, point))
+        return evaluate_at(expr, point), grads
+    except TooLarge as exc:
+        notes.append(
+            f"SymPy: skipped (too large: {exc}); symdiff is checked against finite "
+            "differences, and forward mode against reverse"
+        )
+    except Exception as exc:  # report, do not crash: SymPy may not handle everything
+        notes.append(f"SymPy could not evaluate the reference ({type(exc).__name__}: {exc})")
+    return None, [None] * len(wrt)
+
+
+def _python_value(fn, args, notes: list):
+    """``fn(*args)`` run as plain Python, or None (with a note) if it raises."""
+    try:
+        with np.errstate(all="ignore"):
+            return float(fn(*args))
+    except (ArithmeticError, ValueError) as exc:
+        notes.append(f"{fn.__name__}(...) raised {type(exc).__name__} in Python: {exc}")
+        return None
