@@ -82,12 +82,13 @@ def expr_kind(node, lookup) -> Kind:
 def needs_sum(kx: Kind, ky: Kind) -> bool:
     """Must (or may) an adjoint of kind ``ky`` be summed to reach an operand of
     kind ``kx``: is ``kx`` of lower rank, or of size 1 (surely or maybe) along
-    an axis where ``ky`` is not surely of size 1?"""
+    an axis where ``ky`` is not surely of size 1?  Leading axes that ``ky``
+    lacks need no sum: ``ky`` broadcasts along them (a scalar adjoint of a
+    ``(3, 1)`` operand stays a scalar)."""
     if kx.rank < ky.rank:
         return True
-    return any(
-        kx.state(a) != ":" and ky.state(a - (kx.rank - ky.rank)) != "1" for a in range(kx.rank)
-    )
+    lacking = kx.rank - ky.rank
+    return any(kx.state(a) != ":" and ky.state(a - lacking) != "1" for a in range(lacking, kx.rank))
 
 
 def _check_inplace(value: Op, kinds, params, loc):

@@ -94,7 +94,7 @@ class _Reverse:
         terms = contribs.pop(stmt.target, None)
         if not terms or stmt.target not in self.active_set:
             return
-        b = Builder(self.namer, out, self.defs, stmt.loc)
+        b = Builder(self.namer, out, self.defs, self.kinds, stmt.loc)
         y_bar = self.sum_adjoint(b, terms, stmt.target)
         value = stmt.value
         if not isinstance(value, Op):
@@ -132,13 +132,13 @@ class _Reverse:
         """A zero adjoint for ``name``: 0.0, or zeros of its shape (emitted into ``code``)."""
         if self.kinds[name].rank == 0:
             return Const(0.0)
-        zeros = Builder(self.namer, code, self.defs).emit(op("zeros_like", Var(name)))
+        zeros = Builder(self.namer, code, self.defs, self.kinds).emit(op("zeros_like", Var(name)))
         self.full_shaped.add(zeros.name)
         self.kinds.setdefault(zeros.name, self.kinds[name])
         return zeros
 
     def branch(self, stmt: If, contribs: dict, out: list):
-        b = Builder(self.namer, out, self.defs, stmt.loc)
+        b = Builder(self.namer, out, self.defs, self.kinds, stmt.loc)
         sides = ({}, {})
         for phi in stmt.phis:
             terms = contribs.pop(phi.target, None)
@@ -161,7 +161,7 @@ class _Reverse:
             before = contribs.pop(name, []) if scattered else []
             totals = []
             for side, code in zip(sides, codes):
-                side_b = Builder(self.namer, code, self.defs, stmt.loc)
+                side_b = Builder(self.namer, code, self.defs, self.kinds, stmt.loc)
                 terms = before + side.get(name, [])
                 if scattered and terms:
                     total = self.accumulate(side_b, None, terms, name)
@@ -328,7 +328,7 @@ class _Loop:
         active = [c for c in L.carried if c.name in rv.active_set and c.name in useful]
         if not active:
             return
-        b = Builder(rv.namer, out, rv.defs, L.loc)
+        b = Builder(rv.namer, out, rv.defs, rv.kinds, L.loc)
 
         # This iteration's values, under new names.
         mapping = {c.name: rv.new(rv.base(c.name), rv.kinds[c.name]) for c in L.carried}
@@ -363,7 +363,7 @@ class _Loop:
                 inner.setdefault(nxt, []).append(Var(bars[c.name][0]))
         adjoint = rv.sweep(body, inner)
         tail: list = []
-        tb = Builder(rv.namer, tail, rv.defs, L.loc)
+        tb = Builder(rv.namer, tail, rv.defs, rv.kinds, L.loc)
         carries = []
         for c in active:
             nxt = rv.accumulate(tb, None, inner.pop(restored[c.name], []), c.name)
@@ -382,7 +382,7 @@ class _Loop:
         }
         self.count = rv.new("n_iter", Kind("int")) if self.counted else None
         head: list = []
-        hb = Builder(rv.namer, head, rv.defs, L.loc)
+        hb = Builder(rv.namer, head, rv.defs, rv.kinds, L.loc)
         if not self.counted:
             r_index = mapping[L.index]
             k = hb.emit(_iteration(Var(r_index), L))
@@ -492,7 +492,7 @@ class _Loop:
         if not taped and not reads and not self.counted:
             return [L]
         out: list = []
-        b = Builder(rv.namer, out, rv.defs, L.loc)
+        b = Builder(rv.namer, out, rv.defs, rv.kinds, L.loc)
         if L.index is not None:
             if L.step == Const(1):
                 size = b.emit(op("max", lift(L.stop) - lift(L.start), 0))
@@ -501,7 +501,7 @@ class _Loop:
         else:
             size = Const(16)
         body: list = []
-        bb = Builder(rv.namer, body, rv.defs, L.loc)
+        bb = Builder(rv.namer, body, rv.defs, rv.kinds, L.loc)
         k = Var(self.count) if self.counted else bb.emit(_iteration(Var(L.index), L))
         carries = list(L.carried)
         if self.counted:
@@ -518,7 +518,7 @@ class _Loop:
 
         def write(tape, value, current, code):
             """Statements into ``code`` storing ``value`` at entry k; the new tape."""
-            wb = Builder(rv.namer, code, rv.defs, L.loc)
+            wb = Builder(rv.namer, code, rv.defs, rv.kinds, L.loc)
             if L.index is None:  # while loops: grow the tape when it is full
                 current = wb.emit(op("tape_grow", current, k))
             return wb.emit(op("setitem", value, current, k, attrs=_INDEX))
@@ -665,7 +665,7 @@ def reverse(fn: ir.Function, an: Analysis, wrt: tuple, kind: str, scalar_out: bo
     primal = rv.record(fn.body)
     grads = []
     for p in wrt:
-        b = Builder(namer, code, rv.defs, fn.loc)
+        b = Builder(namer, code, rv.defs, rv.kinds, fn.loc)
         terms = contribs.pop(p, [])
         if not terms:
             grads.append(rv.zero(p, code))

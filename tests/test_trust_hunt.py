@@ -1,0 +1,74 @@
+"""Defects found by a random-program differential test (symdiff against
+autograd and finite differences), each minimised to a few lines: the value
+is the function's, every gradient is shaped like its argument and matches
+central finite differences, in both modes."""
+
+import numpy as np
+import pytest
+
+from symdiff import grad, value_and_grad
+from symdiff.verify import finite_difference
+
+from . import trust_hunt_cases as c
+
+RNG = np.random.default_rng(7)
+
+
+def sample(*shape):
+    return RNG.uniform(-1.0, 1.0, size=shape)
+
+
+def numeric_grad(fn, args):
+    """Central finite differences of ``fn`` with respect to every argument."""
+    out = []
+    for i, arg in enumerate(args):
+        shape = np.shape(arg)
+        g = np.zeros(shape)
+        for element in np.ndindex(*shape):
+            g[element] = finite_difference(fn, list(args), i, element=element)
+        out.append(g if shape else float(g))
+    return tuple(out)
+
+
+# (function, arguments): each row failed before its fix (a crash, a wrong
+# value, or a gradient of the wrong shape or value).
+CASES = [
+    (c.where_fixed_condition, (sample(3, 1), sample(3, 1))),
+    (c.where_fixed_condition, (sample(1, 3), sample(2, 3))),
+    (c.where_fixed_condition_row, (sample(1, 4), sample(3, 1))),
+    (c.where_true_broadcasts, (sample(3, 2), sample(1, 2))),
+    (c.where_true_broadcasts, (sample(3, 2), sample(2))),
+    (c.where_false_broadcasts, (sample(4), sample(3, 1))),
+    (c.where_true_in_max, (sample(3, 2), sample(1, 2))),
+    (c.where_same_sides, (sample(3, 2), sample(1, 2))),
+    (c.where_same_sides, (sample(3, 2), sample(3, 1))),
+    (c.where_same_sides_scalar, (sample(2, 3), 0.7)),
+]
+
+
+def case_id(case):
+    fn, args = case
+    return f"{fn.__name__}-" + "-".join(str(np.shape(a)) for a in args)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("case", CASES, ids=[case_id(case) for case in CASES])
+def test_value_and_gradient_match_finite_differences(case, mode):
+    fn, args = case
+    argnums = tuple(range(len(args)))
+    value, got = value_and_grad(fn, argnums=argnums, mode=mode, jit=False)(*args)
+    np.testing.assert_allclose(value, fn(*args), rtol=1e-12)
+    want = numeric_grad(fn, args)
+    assert [np.shape(g) for g in got] == [np.shape(a) for a in args]
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("case", CASES[:4], ids=[case_id(case) for case in CASES[:4]])
+def test_compiled_gradient_is_the_plain_one(case):
+    fn, args = case
+    argnums = tuple(range(len(args)))
+    compiled = grad(fn, argnums=argnums)(*args)
+    plain = grad(fn, argnums=argnums, jit=False)(*args)
+    for g, w in zip(compiled, plain):
+        np.testing.assert_allclose(g, w, rtol=1e-12)

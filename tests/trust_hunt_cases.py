@@ -1,0 +1,37 @@
+"""Functions for tests/test_trust_hunt.py (in a file, as symdiff reads source).
+
+Each was found by a random-program differential test against autograd and
+finite differences, then minimised."""
+
+import numpy as np
+
+
+# A scalar adjoint (of a full sum) reaching an operand with a size-1 axis.
+def where_fixed_condition(a, b):
+    return np.sum(np.where(1.0 < 0.1, a, b))
+
+
+def where_fixed_condition_row(a, b):
+    return np.sum(np.where(0.5 > 0.1, a, b) ** 2)
+
+
+# np.where(True, b, a) is b broadcast against a, not b.
+def where_true_broadcasts(a, b):
+    return np.sum(np.where(-1.0 < 0.1, b, a))
+
+
+def where_false_broadcasts(a, b):
+    return np.sum(np.where(2.0 < 0.1, a * 2.0, np.sin(b)))
+
+
+def where_true_in_max(a, b):
+    return np.sum(np.max(np.where(-1.0 < 0.1, b + 1.0, a), axis=0))
+
+
+# np.where(c, b, b) is b broadcast against c.
+def where_same_sides(a, b):
+    return np.sum(np.where(a > 0.1, b, b))
+
+
+def where_same_sides_scalar(a, s):
+    return np.sum(np.where(a > 0.1, s * s, s * s))
