@@ -35,3 +35,9 @@ def where_same_sides(a, b):
 
 def where_same_sides_scalar(a, s):
     return np.sum(np.where(a > 0.1, s * s, s * s))
+
+
+# jit=False runs the generated code with IEEE math, also in the JVP that the
+# forward-mode gradient over an array calls (math.log1p(-3.0) raised there).
+def where_over_nan_constant(a, b):
+    return np.sum(np.where(b < 0.1, np.log1p(-3.0), np.exp(a)))
