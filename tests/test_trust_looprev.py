@@ -1,0 +1,119 @@
+"""Trust regressions in reverse mode around loops: broadcastable adjoints
+brought to full shape where they leave a loop, bounds checks decided on the
+derivative code, string statements that are not markers, reads of rows the
+loop writes, kinds of values computed inside loops."""
+
+import numpy as np
+import pytest
+
+from symdiff import value_and_grad
+from symdiff.verify import finite_difference, float_argnums
+
+rng = np.random.default_rng(7)
+
+
+def r(*shape):
+    return rng.uniform(-1.0, 1.0, size=shape)
+
+
+def _finite_differences(fn, args):
+    out = []
+    for i in float_argnums(args):
+        elements = list(np.ndindex(np.shape(args[i]))) if np.ndim(args[i]) else [()]
+        values = [finite_difference(fn, args, i, element=e) for e in elements]
+        out.append(np.array(values).reshape(np.shape(args[i])))
+    return out
+
+
+def _check_both_modes(fn, args, jit=False):
+    """Reverse and forward mode agree with Python's value and with finite
+    differences, gradients in their parameters' shapes."""
+    expected = _finite_differences(fn, args)
+    argnums = float_argnums(args)
+    for mode in ("reverse", "forward"):
+        value, grads = value_and_grad(fn, argnums, mode=mode, jit=jit)(*args)
+        assert value == pytest.approx(fn(*args), rel=1e-12)
+        for got, want in zip(grads, expected):
+            assert np.shape(got) == np.shape(want), mode
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8, err_msg=mode)
+
+
+def _ids(cases):
+    return [f"{case[0].__name__}-{k}" for k, case in enumerate(cases)]
+
+
+# ---------------------------------------------------------------------------
+# 1. The adjoint of a reduction that feeds a loop has its operand's shape.
+
+
+def full_sum_then_loop(W, s):
+    acc = np.sum(W)
+    for _i in range(3):
+        acc = acc * s
+    return acc
+
+
+def sum_of_reshape_then_loop(X, s):
+    acc = np.sum(X.reshape(-1))
+    for _i in range(3):
+        acc = acc * s
+    return acc
+
+
+def sum_of_column_then_loop(x, s):
+    u = np.sum(x.reshape((-1, 1)))
+    out = 0.0
+    for _i in range(3):
+        out += u * s
+    return out
+
+
+def keepdims_sum_then_loop(W, s):
+    acc = np.sum(W, axis=1, keepdims=True)
+    for _i in range(2):
+        acc = acc * s + acc
+    return np.sum(acc * W)
+
+
+def mean_then_while(W, s):
+    acc = np.mean(W)
+    k = 0
+    while k < 3:
+        acc = acc * s
+        k += 1
+    return acc
+
+
+def full_sum_inside_loop(W, s):
+    acc = 0.0
+    for _i in range(3):
+        acc = acc * s + np.sum(W.reshape(-1)) * s
+    return acc
+
+
+def reduction_into_nested_loop(W, s):
+    acc = np.sum(W, keepdims=True)
+    for _i in range(2):
+        for _j in range(2):
+            acc = acc * s
+    return np.sum(acc)
+
+
+REDUCTIONS = [
+    (full_sum_then_loop, (r(3, 2), 1.3)),
+    (sum_of_reshape_then_loop, (r(3, 2), 1.3)),
+    (sum_of_column_then_loop, (r(3), 1.3)),
+    (keepdims_sum_then_loop, (r(3, 2), 0.7)),
+    (mean_then_while, (r(2, 3), 1.1)),
+    (full_sum_inside_loop, (r(2, 2), 0.9)),
+    (reduction_into_nested_loop, (r(3, 2), 0.8)),
+]
+
+
+@pytest.mark.parametrize("fn, args", REDUCTIONS, ids=_ids(REDUCTIONS))
+def test_reduction_adjoint_reaches_full_shape_across_a_loop(fn, args):
+    _check_both_modes(fn, args)
+
+
+def test_reduction_adjoint_across_a_loop_compiled():
+    _check_both_modes(sum_of_reshape_then_loop, (r(3, 2), 1.3), jit=True)
