@@ -117,3 +117,72 @@ def test_reduction_adjoint_reaches_full_shape_across_a_loop(fn, args):
 
 def test_reduction_adjoint_across_a_loop_compiled():
     _check_both_modes(sum_of_reshape_then_loop, (r(3, 2), 1.3), jit=True)
+
+
+# ---------------------------------------------------------------------------
+# 3. String statements are ignored wherever they are (no marker leaks in).
+
+
+def string_in_for(x):
+    s = 0.0
+    for _ in range(3):
+        "<break>"
+        s += x
+    return s
+
+
+def string_in_if_in_loop(x):
+    s = 0.0
+    for i in range(4):
+        if i > 1:
+            "<break>"
+            s += x * i
+        else:
+            "<continue>"
+            s += x
+    return s
+
+
+def string_in_while(x):
+    s = 0.0
+    k = 0
+    while k < 3:
+        "<break>"
+        "<return>"
+        s = s * x + x
+        k += 1
+    return s
+
+
+def strings_in_body(x):
+    "<break>"
+    y = x * 2.0
+    "<return>"
+    if y > 0.0:
+        "<break>"
+        y = y * x
+    return y
+
+
+def string_after_real_break(x):
+    s = 0.0
+    for i in range(5):
+        s += x * i
+        if i == 2:
+            "<break>"
+            break
+    return s
+
+
+STRINGS = [
+    (string_in_for, (1.0,)),
+    (string_in_if_in_loop, (0.7,)),
+    (string_in_while, (0.9,)),
+    (strings_in_body, (0.6,)),
+    (string_after_real_break, (1.3,)),
+]
+
+
+@pytest.mark.parametrize("fn, args", STRINGS, ids=_ids(STRINGS))
+def test_string_statements_are_ignored(fn, args):
+    _check_both_modes(fn, args)
