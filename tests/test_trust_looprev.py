@@ -186,3 +186,64 @@ STRINGS = [
 @pytest.mark.parametrize("fn, args", STRINGS, ids=_ids(STRINGS))
 def test_string_statements_are_ignored(fn, args):
     _check_both_modes(fn, args)
+
+
+# ---------------------------------------------------------------------------
+# 5. Matrix products and reductions inside loops, over size-1 axes.
+
+
+def vector_times_column(x, B):
+    acc = 0.0
+    for _ in range(2):
+        acc += np.sum(x @ B)
+    return acc
+
+
+def row_times_vector(A, v):
+    acc = 0.0
+    for i in range(3):
+        acc = acc + np.sum(A @ v) * i
+    return acc
+
+
+def row_matrix_product(x, B):
+    acc = 0.0
+    for _ in range(2):
+        acc = acc * 0.5 + np.sum(x.reshape((1, -1)) @ B)
+    return acc
+
+
+def column_sum_in_loop(W, s):
+    acc = np.zeros(3)
+    for _ in range(3):
+        acc = acc * s + np.sum(W, axis=0)
+    return np.sum(acc * acc)
+
+
+def keepdims_mean_in_loop(W, s):
+    h = np.zeros((1, 1))
+    for _ in range(2):
+        h = h * s + np.mean(W, axis=1, keepdims=True)
+    return np.sum(h)
+
+
+def outer_in_loop(x, y):
+    acc = 0.0
+    for _ in range(2):
+        acc = acc + np.sum(np.outer(x, y) * acc) + np.sum(np.outer(x, y))
+    return acc
+
+
+SIZE_ONE = [
+    (vector_times_column, (r(3), r(3, 1))),
+    (row_times_vector, (r(1, 3), r(3))),
+    (row_matrix_product, (r(3), r(3, 1))),
+    (column_sum_in_loop, (r(1, 3), 0.6)),
+    (keepdims_mean_in_loop, (r(1, 3), 0.8)),
+    (outer_in_loop, (r(1), r(2))),
+]
+
+
+@pytest.mark.parametrize("fn, args", SIZE_ONE, ids=_ids(SIZE_ONE))
+def test_array_ops_over_size_one_axes_inside_loops(fn, args):
+    _check_both_modes(fn, args)
