@@ -267,12 +267,14 @@ class _Reverse:
 
 
 _INDEX = (("index", (("i",),)),)
+_WHOLE = ("s", False, False, False)  # the index item ``:``
 
 
-def _mutated(loop: Loop) -> set:
+def _mutated(loop: Loop) -> dict:
     """Names of the array values a loop writes into, with every other
     version of the same arrays (before and after each write, joined at
-    ``if``s and carried around loops)."""
+    ``if``s and carried around loops): name -> the array's value before the
+    loop (the ``init`` of the loop's carried version of it)."""
     links: list = []
     written = set()
     for s in ir.walk(loop.body):
@@ -299,7 +301,9 @@ def _mutated(loop: Loop) -> set:
     # like any other value: only those that outlive an iteration count.
     inside = ir.defined_in(loop.body)
     lasting = {find(n) for n in names if n not in inside}
-    return {n for n in names if find(n) in lasting and find(n) in {find(w) for w in written}}
+    written = {find(w) for w in written}
+    before = {find(c.name): c.init for c in loop.carried}
+    return {n: before.get(find(n)) for n in names if find(n) in lasting and find(n) in written}
 
 
 class _Loop:
@@ -309,7 +313,8 @@ class _Loop:
     values the reverse sweep needs (its *tapes*: arrays indexed by the
     iteration number, sized from the trip count when that is known before
     the loop, grown by doubling otherwise), and the elements it reads from
-    arrays that it overwrites.  The reverse sweep is a loop over the
+    arrays that it overwrites (elements, rows and other parts selected by
+    indices and whole slices).  The reverse sweep is a loop over the
     iterations in reverse order: each restores the carried values from the
     tapes, recomputes the iteration's other values, and runs the adjoint of
     the body.  Adjoints of carried values are carried backwards; adjoints of
@@ -347,7 +352,7 @@ class _Loop:
             rv.kinds.setdefault(new, rv.kinds[old])
             if old in rv.active_set:
                 rv.active_set.add(new)
-        mutated = self.mutated | {mapping.get(n, n) for n in self.mutated}
+        mutated = set(self.mutated) | {mapping.get(n, n) for n in self.mutated}
 
         # Adjoints of carried values flow backwards through the iterations;
         # those of values from before the loop are accumulated, starting
@@ -412,7 +417,8 @@ class _Loop:
             else:
                 source = Op("getitem", (Var(self.tapes[c.name]), k), _INDEX)
                 head.append(Assign(restored[c.name], source, L.loc))
-        self.reads: dict = {}
+        self.reads: dict = {}  # a recorded read's target -> (its tape, what the tape is like)
+        self.original = {new: old for old, new in mapping.items()}
         recompute = self.recompute(rv.record(body), mutated, k, top=True)
         adjoint = _guard(adjoint, mutated)
         r_body = tuple(head) + recompute + adjoint + tuple(tail)
@@ -427,7 +433,8 @@ class _Loop:
                 raise UnsupportedSyntaxError(
                     "reverse mode cannot differentiate this loop: the reverse sweep needs a "
                     "value read from an array that the loop also writes into, and symdiff "
-                    "records such reads only for single elements read outside inner loops",
+                    "records such reads only outside inner loops, of parts selected by "
+                    "indices and whole slices (a[i], a[i, :], a[:, j])",
                     stmt.loc,
                     "read the element into a variable before the inner loop, or use forward "
                     "mode (mode='forward')",
@@ -440,16 +447,15 @@ class _Loop:
         for v, acc, _ in outer:
             contribs.setdefault(v, []).append(Var(acc))
         taped = [c for c in L.carried if c.name in self.tapes and restored[c.name] in read]
-        original = {new: old for old, new in mapping.items()}
-        reads = {original[t]: tape for t, tape in self.reads.items() if tape in read}
+        reads = {self.original[t]: tape for t, tape in self.reads.items() if tape[0] in read}
         rv.recordings[id(L)] = self.recording(taped, reads)
 
     def recompute(self, body, mutated: set, k, top: bool) -> tuple:
         """The body as it runs again in the reverse sweep.  Arrays the loop
-        writes into hold their final values by then: elements read from
+        writes into hold their final values by then: elements and rows read from
         them (outside inner loops: ``top``) come from a tape, and writes are
         skipped (their results are used only for their shapes)."""
-        rv, out = self.rv, []
+        out = []
         for s in body:
             if isinstance(s, If):
                 out.append(
@@ -481,16 +487,32 @@ class _Loop:
                 a for k, a in enumerate(value.args) if k not in shape_only and _named(a, mutated)
             ]
             if reads:
-                scalar = value.prim == "getitem" and rv.kinds[s.target].rank == 0
-                if top and scalar:
-                    tape = rv.new(f"{rv.base(reads[0].name)}_tape", tape_kind(rv.kinds[s.target]))
-                    self.reads[s.target] = tape
-                    out.append(Assign(s.target, Op("getitem", (Var(tape), k), _INDEX), s.loc))
-                else:
-                    out.append(Assign(s.target, Op("stale", (reads[0],)), s.loc))
+                replayed = self.replay(s, reads[0], k) if top else None
+                out.append(replayed or Assign(s.target, Op("stale", (reads[0],)), s.loc))
                 continue
             out.append(s)
         return tuple(out)
+
+    def replay(self, s: Assign, array: Var, k):
+        """``s`` reading (a part of) ``array``, which the loop writes into, as
+        a read of the value it had, recorded on a tape in the forward sweep;
+        None where that cannot be done (a read whose shape may change from
+        one iteration to the next, or of an array not carried by the loop)."""
+        rv, value = self.rv, s.value
+        pattern = dict(value.attrs)["index"] if value.prim == "getitem" else ()
+        if value.prim != "getitem" or any(item not in (("i",), _WHOLE) for item in pattern):
+            return None
+        kind = rv.kinds[s.target]
+        like = Const(0.0)  # an element
+        select = ()
+        if kind.rank:  # shaped like the array's value before the loop, indexed
+            like = self.mutated.get(self.original.get(array.name, array.name))
+            select = (("select", pattern),)
+            if not isinstance(like, Var):
+                return None
+        tape = rv.new(f"{rv.base(array.name)}_tape", tape_kind(kind))
+        self.reads[s.target] = (tape, like, select)
+        return Assign(s.target, Op("getitem", (Var(tape), k), _INDEX), s.loc)
 
     def recording(self, taped: list, reads: dict) -> list:
         """The forward sweep's statements for this loop: allocate the tapes,
@@ -517,8 +539,8 @@ class _Loop:
         else:
             counter = None
 
-        def allocate(tape, like):
-            init = Op("tape", (size, like), (("dtype", rv.kinds[tape].dtype),))
+        def allocate(tape, like, select=()):
+            init = Op("tape", (size, like), (("dtype", rv.kinds[tape].dtype), *select))
             name = rv.new(None, rv.kinds[tape])
             out.append(Assign(name, init, L.loc))
             return Var(name)
@@ -547,12 +569,12 @@ class _Loop:
                     stmt = dataclasses.replace(stmt, body=body_, orelse=orelse, phis=tuple(phis))
                 code.append(stmt)
                 if isinstance(stmt, Assign) and stmt.target in reads:
-                    tape = reads[stmt.target]
+                    tape = reads[stmt.target][0]
                     current[tape] = write(tape, Var(stmt.target), current[tape], code)
             return tuple(code)
 
         inits = {self.tapes[c.name]: allocate(self.tapes[c.name], c.init) for c in taped}
-        inits.update((tape, allocate(tape, Const(0.0))) for tape in reads.values())
+        inits.update((tape, allocate(tape, like, select)) for tape, like, select in reads.values())
         current = {tape: Var(tape) for tape in inits}
         for c in taped:
             tape = self.tapes[c.name]

@@ -6,7 +6,7 @@ loop writes, kinds of values computed inside loops."""
 import numpy as np
 import pytest
 
-from symdiff import value_and_grad
+from symdiff import SymDiffError, grad, value_and_grad
 from symdiff.verify import finite_difference, float_argnums
 
 rng = np.random.default_rng(7)
@@ -247,3 +247,110 @@ SIZE_ONE = [
 @pytest.mark.parametrize("fn, args", SIZE_ONE, ids=_ids(SIZE_ONE))
 def test_array_ops_over_size_one_axes_inside_loops(fn, args):
     _check_both_modes(fn, args)
+
+
+# ---------------------------------------------------------------------------
+# 4. Rows and other parts of an array the loop writes into, read in reverse
+#    mode from a tape (as elements are).
+
+
+def row_read_after_write(x):
+    out = np.zeros((3, x.shape[0]))
+    acc = 0.0
+    for i in range(3):
+        out[i] = x * (i + 1.0)
+        acc = acc + np.sum(out[i]) * 0.7
+    return acc
+
+
+def row_recurrence(x):
+    out = np.zeros((4, x.shape[0]))
+    out[0] = x
+    for i in range(3):
+        out[i + 1] = np.sin(out[i]) * x
+    return np.sum(out * out)
+
+
+def row_read_with_slice(x):
+    out = np.zeros((3, x.shape[0]))
+    acc = 0.0
+    for i in range(3):
+        out[i, :] = np.cos(x) * i + x
+        acc = acc + np.sum(out[i, :] * out[i, :])
+    return acc
+
+
+def column_read(x):
+    out = np.zeros((x.shape[0], 3))
+    acc = 0.0
+    for j in range(3):
+        out[:, j] = x * x + j
+        acc = acc + np.sum(np.tanh(out[:, j]))
+    return acc
+
+
+def row_read_in_branch(x):
+    out = np.zeros((3, x.shape[0]))
+    acc = 0.0
+    for i in range(3):
+        out[i] = x * (i - 1.0)
+        if i > 0:
+            acc = acc + np.sum(out[i - 1] * out[i])
+    return acc
+
+
+def row_read_in_while(x):
+    out = np.zeros((3, x.shape[0]))
+    acc = 0.0
+    i = 0
+    while i < 3:
+        out[i] = np.exp(x * i)
+        acc = acc + np.sum(out[i] ** 2)
+        i += 1
+    return acc
+
+
+def plane_of_3d(x):
+    out = np.zeros((2, x.shape[0], x.shape[1]))
+    acc = 0.0
+    for i in range(2):
+        out[i] = x * (i + 2.0)
+        acc = acc + np.sum(out[i] * out[i])
+    return acc
+
+
+ROWS = [
+    (row_read_after_write, (r(3),)),
+    (row_recurrence, (r(3),)),
+    (row_read_with_slice, (r(2),)),
+    (column_read, (r(4),)),
+    (row_read_in_branch, (r(3),)),
+    (row_read_in_while, (r(2),)),
+    (plane_of_3d, (r(2, 3),)),
+]
+
+
+@pytest.mark.parametrize("fn, args", ROWS, ids=_ids(ROWS))
+def test_rows_read_from_arrays_the_loop_writes(fn, args):
+    _check_both_modes(fn, args)
+
+
+def test_rows_read_from_arrays_the_loop_writes_compiled():
+    for fn, args in ROWS[:2] + ROWS[5:6]:
+        _check_both_modes(fn, args, jit=True)
+
+
+def bounded_slice_read(x):
+    out = np.zeros((3, x.shape[0]))
+    acc = 0.0
+    for i in range(3):
+        out[i] = x * (i + 1.0)
+        acc = acc + np.sum(np.sin(out[i, 1:]))
+    return acc
+
+
+def test_read_whose_shape_may_change_is_refused_clearly():
+    with pytest.raises(SymDiffError) as info:
+        grad(bounded_slice_read, jit=False)(r(3))
+    assert "acc = acc + np.sum(np.sin(out[i, 1:]))" in str(info.value)
+    assert "mode='forward'" in str(info.value)
