@@ -211,14 +211,17 @@ def derive(
         f"{primal.name}({signature}), with respect to {', '.join(wrt)}",
     )
     doc = _docstring(primal, derived, wrt, kind, single, transform is forward)
-    checked = not indices_in_bounds(primal, an.kinds)
+    kinds_of = analyze(derived, all_kinds, generated=True).kinds
+    # Bounds are proven on the code that runs; a jvp's tangents are made
+    # like the primals they go with (_forward_array_gradient).
+    tangents = dict(zip(derived.params[len(primal.params) :], wrt)) if kind == "jvp" else {}
+    checked = not indices_in_bounds(derived, kinds_of, tangents)
     if any(isinstance(s, ir.Loop) for s in ir.walk(primal.body)):
         header += (
             "indices checked when the code runs"
             if checked
             else "every index is provably within its array: compiled without bounds checks",
         )
-    kinds_of = analyze(derived, all_kinds, generated=True).kinds
     source = codegen.function_source(derived, doc, header, kinds_of)
     result = Derivative(source, derived, derived.name, checked)
     per_fn[key] = result

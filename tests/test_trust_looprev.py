@@ -354,3 +354,97 @@ def test_read_whose_shape_may_change_is_refused_clearly():
         grad(bounded_slice_read, jit=False)(r(3))
     assert "acc = acc + np.sum(np.sin(out[i, 1:]))" in str(info.value)
     assert "mode='forward'" in str(info.value)
+
+
+# ---------------------------------------------------------------------------
+# 2. Bounds checks are decided on the derivative code that is compiled.
+
+
+def rosenbrock(x):
+    s = 0.0
+    for i in range(len(x) - 1):
+        s += 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
+    return s
+
+
+def taped_recurrence(x):
+    s = 1.0
+    for i in range(1, len(x)):
+        s = np.sin(s) * x[i] + x[i - 1]
+    return s
+
+
+def written_then_read_back(x):
+    out = np.zeros(len(x))
+    for i in range(len(x)):
+        out[i] = x[i] * x[i]
+    acc = 0.0
+    for i in range(len(x)):
+        acc = acc * 0.5 + out[i] * x[i]
+    return acc
+
+
+def rows_on_a_tape(x):
+    out = np.zeros((3, x.shape[0]))
+    acc = 0.0
+    for i in range(3):
+        out[i] = np.sin(x) * (i + 1.0)
+        acc = acc + np.sum(out[i] * out[i])
+    return acc
+
+
+def outer_then_elements(x, y):
+    out = np.empty((x.shape[0], y.shape[0]))
+    for i in range(x.shape[0]):
+        for j in range(y.shape[0]):
+            out[i, j] = np.exp(-((x[i] - y[j]) ** 2))
+    return np.sum(out @ y)
+
+
+def breaks_early(x):
+    s = 0.0
+    for i in range(len(x)):
+        s += np.exp(x[i]) * s + x[i]
+        if s > 5.0:
+            break
+    return s
+
+
+def stops_when_small(a):
+    s = 1.0
+    while s > 0.1:
+        s = s * a
+    return s
+
+
+# (function, arguments, is every index of its gradient provably in bounds?)
+BOUNDS = [
+    (rosenbrock, (r(5),), True),
+    (taped_recurrence, (r(5),), True),
+    (written_then_read_back, (r(4),), True),
+    (rows_on_a_tape, (r(3),), True),
+    (outer_then_elements, (r(3), r(2)), True),
+    # The function's own indices are proven; its gradient reads tapes and x
+    # at the iteration number of a loop that may stop early: not proven.
+    (breaks_early, (np.array([0.3, 0.5, 2.9, 0.1]),), False),
+    (stops_when_small, (0.5,), False),
+]
+
+
+@pytest.mark.parametrize("fn, args, proven", BOUNDS, ids=_ids(BOUNDS))
+def test_bounds_checks_follow_the_derivative_code(fn, args, proven):
+    from symdiff import frontend, infer
+
+    primal = frontend.parse(fn)
+    kinds = [infer.const_kind(a) if np.ndim(a) == 0 else _array_kind(a) for a in args]
+    assert infer.indices_in_bounds(primal, infer.analyze(primal, kinds).kinds)
+    derivative = grad(fn, float_argnums(args)).derivative(*args)
+    assert derivative.boundscheck is not proven
+    assert ("compiled without bounds checks" in derivative.source) is proven
+    _check_both_modes(fn, args)
+
+
+def _array_kind(a):
+    from symdiff.ir import Kind
+
+    return Kind("float", a.ndim)
