@@ -274,7 +274,8 @@ def _mutated(loop: Loop) -> dict:
     """Names of the array values a loop writes into, with every other
     version of the same arrays (before and after each write, joined at
     ``if``s and carried around loops): name -> the array's value before the
-    loop (the ``init`` of the loop's carried version of it)."""
+    loop (the ``init`` of the loop's carried version of it), or None when
+    the versions may come from several arrays (of other shapes)."""
     links: list = []
     written = set()
     for s in ir.walk(loop.body):
@@ -302,7 +303,15 @@ def _mutated(loop: Loop) -> dict:
     inside = ir.defined_in(loop.body)
     lasting = {find(n) for n in names if n not in inside}
     written = {find(w) for w in written}
-    before = {find(c.name): c.init for c in loop.carried}
+    made = {a for a, _ in links}  # versions made from other versions
+    origins: dict = {}  # root -> the arrays its versions are made from
+    for n in names - made:
+        origins.setdefault(find(n), set()).add(n)
+    before = {
+        find(c.name): c.init
+        for c in loop.carried
+        if isinstance(c.init, Var) and origins.get(find(c.name)) == {c.init.name}
+    }
     return {n: before.get(find(n)) for n in names if find(n) in lasting and find(n) in written}
 
 
@@ -434,9 +443,10 @@ class _Loop:
                     "reverse mode cannot differentiate this loop: the reverse sweep needs a "
                     "value read from an array that the loop also writes into, and symdiff "
                     "records such reads only outside inner loops, of parts selected by "
-                    "indices and whole slices (a[i], a[i, :], a[:, j])",
+                    "indices and whole slices (a[i], a[i, :], a[:, j]) of an array the loop "
+                    "does not replace by another",
                     stmt.loc,
-                    "read the element into a variable before the inner loop, or use forward "
+                    "read the value into a variable before the inner loop, or use forward "
                     "mode (mode='forward')",
                 )
         read = _names_read(R)

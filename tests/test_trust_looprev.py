@@ -448,3 +448,22 @@ def _array_kind(a):
     from symdiff.ir import Kind
 
     return Kind("float", a.ndim)
+
+
+def rows_of_two_arrays(x):
+    a = np.zeros((2, x.shape[0]))
+    b = np.zeros((2, 1))
+    acc = 0.0
+    for i in range(2):
+        a[i] = np.sum(x) * (i + 1.0)
+        acc = acc + np.sum(a[i] * a[i])
+        a, b = b, a
+    return acc
+
+
+def test_rows_of_arrays_swapped_in_the_loop_are_refused_clearly():
+    """The rows read may be of either array (of other shapes): no tape of
+    one shape can hold them."""
+    with pytest.raises(SymDiffError) as info:
+        grad(rows_of_two_arrays, jit=False)(r(3))
+    assert "acc = acc + np.sum(a[i] * a[i])" in str(info.value)
