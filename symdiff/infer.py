@@ -371,6 +371,33 @@ def indices_in_bounds(fn: ir.Function, kinds: dict, same_shape=None) -> bool:
         return True
 
     mods: dict = {}  # name -> (lo, hi) of ``a % c`` with a >= 0
+    trips: dict = {}  # iteration count of a loop that may stop early -> its trip count
+
+    def counters(loop) -> list:
+        """The ints that count a for loop's iterations (``n = 0`` before
+        it, ``n = n + 1`` in every iteration): at most its trip count after
+        it, when it has run at all (it may stop early: ``break``)."""
+        defined = {st.target: st.value for st in loop.body if isinstance(st, Assign)}
+        names = []
+        for c in loop.carried:
+            step = defined.get(c.next.name) if isinstance(c.next, Var) else None
+            if c.init == Const(0) and kinds.get(c.name) == INT and isinstance(step, Op):
+                if step.prim == "add" and set(step.args) == {Var(c.name), Const(1)}:
+                    names.append(c.name)
+        return names
+
+    def within_trips(lo: _Affine, hi: _Affine) -> _Affine:
+        """``hi`` of a loop over ``[lo, hi]``, which runs only if ``hi >= lo``:
+        where ``hi = n + c`` for a count ``n`` that this makes at least 1,
+        ``n`` is at most its loop's trip count."""
+        names = [k for k in hi if k is not None]
+        if len(names) != 1 or names[0][0] != "var" or hi[names[0]] != 1:
+            return hi
+        count, c = names[0][1], hi.get(None, 0)
+        low = lo.constant()
+        if count not in trips or low is None or low - c < 1:
+            return hi
+        return trips[count] + _const(c)
 
     def shaped_from(s: Assign):
         """The arrays that ``s``'s array result has the shape of (each of
@@ -399,14 +426,27 @@ def indices_in_bounds(fn: ir.Function, kinds: dict, same_shape=None) -> bool:
                     if kinds.get(c.name, FLOAT).rank and isinstance(c.init, Var):
                         if ir.comes_back(c, s.body, shaped_from):
                             storage[c.name] = c.init.name
+                counts = counters(s) if s.index is not None else []
                 if s.index is not None:
                     step = s.step.value if isinstance(s.step, Const) else None
                     start, stop = affine(s.start), affine(s.stop)
                     if step is not None and start is not None and stop is not None:
                         last = stop + _const(-1 if step > 0 else 1)
-                        ranges[s.index] = (start, last) if step > 0 else (last, start)
+                        lo, hi = (start, last) if step > 0 else (last, start)
+                        ranges[s.index] = (lo, within_trips(lo, hi))
+                        if step not in (1, -1):
+                            counts = []
+                        for name in counts:  # the iteration number: step * (i - start)
+                            values[name] = (_Affine({("var", s.index): 1}) + start.scale(-1)).scale(
+                                step
+                            )
+                    else:
+                        counts = []
                 if not (block(s.header) and block(s.body)):
                     return False
+                for name in counts:  # after the loop: at most the trip count
+                    del values[name]
+                    trips[name] = (stop + start.scale(-1)).scale(step)
                 continue
             value = s.value
             if kinds.get(s.target, FLOAT).rank and (like := shaped_from(s)):

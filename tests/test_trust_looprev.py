@@ -417,6 +417,13 @@ def stops_when_small(a):
     return s
 
 
+def counted_then_indexed(x):
+    j = 0
+    for _ in range(len(x) - 5):
+        j += 1
+    return x[j + 4] * 2.0  # j is len(x) - 5 only if the loop ran
+
+
 # (function, arguments, is every index of its gradient provably in bounds?)
 BOUNDS = [
     (rosenbrock, (r(5),), True),
@@ -424,30 +431,33 @@ BOUNDS = [
     (written_then_read_back, (r(4),), True),
     (rows_on_a_tape, (r(3),), True),
     (outer_then_elements, (r(3), r(2)), True),
-    # The function's own indices are proven; its gradient reads tapes and x
-    # at the iteration number of a loop that may stop early: not proven.
-    (breaks_early, (np.array([0.3, 0.5, 2.9, 0.1]),), False),
-    (stops_when_small, (0.5,), False),
+    (breaks_early, (np.array([0.3, 0.5, 2.9, 0.1]),), True),  # x[k], k < iterations run
+    (stops_when_small, (0.5,), False),  # tapes grown as the loop runs
+    (counted_then_indexed, (r(6),), False),
 ]
 
 
 @pytest.mark.parametrize("fn, args, proven", BOUNDS, ids=_ids(BOUNDS))
 def test_bounds_checks_follow_the_derivative_code(fn, args, proven):
-    from symdiff import frontend, infer
-
-    primal = frontend.parse(fn)
-    kinds = [infer.const_kind(a) if np.ndim(a) == 0 else _array_kind(a) for a in args]
-    assert infer.indices_in_bounds(primal, infer.analyze(primal, kinds).kinds)
     derivative = grad(fn, float_argnums(args)).derivative(*args)
     assert derivative.boundscheck is not proven
     assert ("compiled without bounds checks" in derivative.source) is proven
     _check_both_modes(fn, args)
 
 
-def _array_kind(a):
-    from symdiff.ir import Kind
+def test_bounds_checks_kept_where_only_the_function_is_proven():
+    """The function has no index; its gradient reads tapes."""
+    from symdiff import frontend, infer
 
-    return Kind("float", a.ndim)
+    primal = frontend.parse(stops_when_small)
+    assert infer.indices_in_bounds(primal, infer.analyze(primal, [infer.FLOAT]).kinds)
+    assert grad(stops_when_small).derivative(0.5).boundscheck
+
+
+def test_compiled_without_bounds_checks_runs_the_same():
+    for fn, args, proven in BOUNDS:
+        if proven:
+            _check_both_modes(fn, args, jit=True)
 
 
 def rows_of_two_arrays(x):
