@@ -3,11 +3,16 @@ brought to full shape where they leave a loop, bounds checks decided on the
 derivative code, string statements that are not markers, reads of rows the
 loop writes, kinds of values computed inside loops."""
 
+import ast
+
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, assume, given, note, settings
 
 from symdiff import SymDiffError, grad, value_and_grad
 from symdiff.verify import finite_difference, float_argnums
+
+from . import test_loop_properties as tlp
 
 rng = np.random.default_rng(7)
 
@@ -477,3 +482,52 @@ def test_rows_of_arrays_swapped_in_the_loop_are_refused_clearly():
     with pytest.raises(SymDiffError) as info:
         grad(rows_of_two_arrays, jit=False)(r(3))
     assert "acc = acc + np.sum(a[i] * a[i])" in str(info.value)
+
+
+class _CheckIndices(ast.NodeTransformer):
+    """Every subscript ``a[index]`` of generated code made ``a[_checked(a, index)]``."""
+
+    def visit_Subscript(self, node):
+        self.generic_visit(node)
+        node.slice = ast.Call(ast.Name("_checked", ast.Load()), [node.value, node.slice], [])
+        return node
+
+
+def _checked(array, index):
+    """``index``, after checking that each int in it is within ``array``
+    (Python would wrap a negative one; the compiled code would not)."""
+    if isinstance(array, np.ndarray):
+        items = index if isinstance(index, tuple) else (index,)
+        for axis, item in enumerate(items):
+            if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+                assert 0 <= item < array.shape[axis], (item, array.shape, axis)
+    return index
+
+
+def _run_with_checked_indices(source, args):
+    tree = ast.fix_missing_locations(_CheckIndices().visit(ast.parse(source)))
+    namespace = {"_checked": _checked}
+    exec(compile(tree, "<checked>", "exec"), namespace)
+    name = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)][-1]
+    return namespace[name](*args)
+
+
+@pytest.fixture(scope="module")
+def load_program(tmp_path_factory):
+    return tlp.Loader(tmp_path_factory.mktemp("bounds_programs"))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(tlp.cases(disabled=frozenset()))
+def test_gradients_compiled_without_checks_index_within_arrays(load_program, case):
+    """Random loop programs: where the gradient is compiled without bounds
+    checks, running it with every index checked finds none outside."""
+    loaded, args = load_program(case.program), tlp._args(case)
+    assume(tlp._evaluate(loaded.fn, args) is not None)
+    try:
+        derivative = grad(loaded.fn, argnums=(0, 1), jit=False).derivative(*args)
+    except SymDiffError:
+        assume(False)
+    note(derivative.source)
+    if not derivative.boundscheck:
+        _run_with_checked_indices(derivative.source, args)
