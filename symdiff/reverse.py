@@ -349,6 +349,7 @@ class _Loop:
         active = [c for c in L.carried if c.name in rv.active_set and c.name in useful]
         if not active:
             return
+        self.refuse_growing()
         b = Builder(rv.namer, out, rv.defs, L.loc)
 
         # This iteration's values, under new names.
@@ -459,6 +460,23 @@ class _Loop:
         taped = [c for c in L.carried if c.name in self.tapes and restored[c.name] in read]
         reads = {self.original[t]: tape for t, tape in self.reads.items() if tape[0] in read}
         rv.recordings[id(L)] = self.recording(taped, reads)
+
+    def refuse_growing(self):
+        """The reverse sweep restores and differentiates each iteration in
+        the shape its carried arrays have before the loop: one that is
+        surely of size 1 along an axis there and not after an iteration
+        (grown by broadcasting) cannot be reversed."""
+        for c in self.loop.carried:
+            before, after = self.rv.kind_atom(c.init), self.rv.kind_atom(c.next)
+            if any(before.state(a) == "1" and after.state(a) == ":" for a in range(after.rank)):
+                raise UnsupportedSyntaxError(
+                    f"reverse mode cannot differentiate this loop: '{self.rv.base(c.name)}' "
+                    "grows by broadcasting in it (of size 1 along an axis before the loop, "
+                    "larger after an iteration)",
+                    self.loop.loc,
+                    "give it its full shape before the loop (add np.zeros_like(...) of an "
+                    "array of that shape), or use forward mode (mode='forward')",
+                )
 
     def recompute(self, body, mutated: set, k, top: bool) -> tuple:
         """The body as it runs again in the reverse sweep.  Arrays the loop

@@ -531,3 +531,22 @@ def test_gradients_compiled_without_checks_index_within_arrays(load_program, cas
     note(derivative.source)
     if not derivative.boundscheck:
         _run_with_checked_indices(derivative.source, args)
+
+
+def grows_in_the_loop(W, s):
+    h = np.sum(W, axis=1, keepdims=True)
+    for _ in range(2):
+        h = np.tanh(h * s + W)
+    return np.sum(h)
+
+
+def test_carried_array_grown_by_broadcasting_is_refused_clearly():
+    args = (r(2, 3), 0.7)
+    with pytest.raises(SymDiffError) as info:
+        grad(grows_in_the_loop, jit=False)(*args)
+    assert "'h' grows by broadcasting" in str(info.value)
+    assert info.value.lineno == grows_in_the_loop.__code__.co_firstlineno + 2
+    forward = grad(grows_in_the_loop, (0, 1), mode="forward", jit=False)(*args)
+    np.testing.assert_allclose(
+        forward[0], _finite_differences(grows_in_the_loop, args)[0], rtol=1e-6
+    )
