@@ -42,6 +42,7 @@ class _Reverse:
         # adjoint may also be the (broadcastable) adjoint of another value: a
         # full sum passes the adjoint of its result on to its operand.
         self.full_shaped: dict = {}
+        self.shapes: dict = {}  # value -> a value known to have the same shape
 
     def base(self, name: str) -> str:
         """The user's variable that ``name`` is a version of (for naming adjoints)."""
@@ -70,12 +71,28 @@ class _Reverse:
 
     def full(self, b: Builder, adjoint, name: str):
         """``adjoint`` with the full shape of the value ``name``."""
-        if isinstance(adjoint, Var) and name in self.full_shaped.get(adjoint.name, ()):
-            return adjoint
+        if isinstance(adjoint, Var):
+            known = {self.shape_of(n) for n in self.full_shaped.get(adjoint.name, ())}
+            if self.shape_of(name) in known:
+                return adjoint
         if needs_sum(self.kind_of(adjoint), self.kinds[name]):
             adjoint = self.emit(b, op("broadcast_like", adjoint, Var(name)))
         self.mark_full(adjoint, name)
         return adjoint
+
+    def shape_of(self, name: str) -> str:
+        """The value that stands for the shape of ``name`` (and of all values
+        known to have the same shape)."""
+        while name in self.shapes:
+            name = self.shapes[name]
+        return name
+
+    def alike(self, *names):
+        """Record that the values ``names`` have one shape."""
+        first = self.shape_of(names[0])
+        for name in map(self.shape_of, names[1:]):
+            if name != first:
+                self.shapes[name] = first
 
     def mark_full(self, adjoint, name: str):
         """Record that ``adjoint`` has the full shape of the value ``name``."""
@@ -106,6 +123,7 @@ class _Reverse:
         value = stmt.value
         if not isinstance(value, Op):
             if self.active(value):
+                self.alike(stmt.target, value.name)
                 contribs.setdefault(value.name, []).append(y_bar)
             return
         prim = PRIMITIVES[value.prim]
@@ -379,6 +397,10 @@ class _Loop:
             seed = rv.own(b, rv.accumulate(b, None, seeds[c.name], c.name))
             bars[c.name] = (rv.new(f"{rv.base(c.name)}_bar", rv.kinds[c.name], True), seed)
             rv.mark_full(Var(bars[c.name][0]), c.name)
+            # The carried value before the loop, at the start and at the end of
+            # an iteration: one shape (refuse_growing).
+            versions = [v.name for v in (c.init, c.next) if isinstance(v, Var)]
+            rv.alike(c.name, restored[c.name], *versions, *(mapping.get(v, v) for v in versions))
             nxt = c.next
             if isinstance(nxt, Var) and rv.active(nxt):
                 nxt = mapping.get(nxt.name, nxt.name)
