@@ -339,13 +339,12 @@ def indices_in_bounds(fn: ir.Function, kinds: dict, same_shape=None) -> bool:
         return lo, hi
 
     def lowest(e: _Affine) -> _Affine:
-        """``e`` with each int known to be at least some value replaced by
-        that value (where a larger one makes ``e`` larger)."""
-        out = _const(e.get(None, 0))
+        """A lower bound of ``e``: each int known to be at least some value
+        replaced by that value where it comes with a positive coefficient."""
+        out = _Affine()
         for k, c in e.items():
-            low = lower.get(k[1]) if k is not None and k[0] == "var" and c > 0 else None
-            if k is not None:
-                out = out + (low.scale(c) if low is not None else _Affine({k: c}))
+            known = k is not None and k[0] == "var" and k[1] in lower and c > 0
+            out = out + (lower[k[1]].scale(c) if known else _Affine({k: c}))
         return out
 
     def index_ok(array, pattern, indices) -> bool:
@@ -399,6 +398,24 @@ def indices_in_bounds(fn: ir.Function, kinds: dict, same_shape=None) -> bool:
             return hi
         return trips[count] + _const(c)
 
+    def enter(loop) -> dict:
+        """Set the range of a for loop's index (and the value of each int
+        counting its iterations, inside it); its counts -> its trip count."""
+        if loop.index is None or not isinstance(loop.step, Const):
+            return {}
+        step, start, stop = loop.step.value, affine(loop.start), affine(loop.stop)
+        if start is None or stop is None:
+            return {}
+        last = stop + _const(-1 if step > 0 else 1)
+        lo, hi = (start, last) if step > 0 else (last, start)
+        ranges[loop.index] = (lo, within_trips(lo, hi))
+        if step not in (1, -1):
+            return {}
+        number = (_Affine({("var", loop.index): 1}) + start.scale(-1)).scale(step)
+        counts = counters(loop)
+        values.update((name, number) for name in counts)
+        return {name: (stop + start.scale(-1)).scale(step) for name in counts}
+
     def shaped_from(s: Assign):
         """The arrays that ``s``'s array result has the shape of (each of
         them), or None."""
@@ -412,7 +429,11 @@ def indices_in_bounds(fn: ir.Function, kinds: dict, same_shape=None) -> bool:
             return [like] if isinstance(like, Var) else None
         rank = kinds.get(s.target, FLOAT).rank
         if PRIMITIVES[value.prim].elementwise and rank:  # broadcasting: its full-rank operands
-            return [a for a in value.args if isinstance(a, Var) and kinds[a.name].rank == rank]
+            return [
+                a
+                for a in value.args
+                if isinstance(a, Var) and kinds.get(a.name, FLOAT).rank == rank
+            ]
         return None
 
     def block(body) -> bool:
@@ -426,27 +447,12 @@ def indices_in_bounds(fn: ir.Function, kinds: dict, same_shape=None) -> bool:
                     if kinds.get(c.name, FLOAT).rank and isinstance(c.init, Var):
                         if ir.comes_back(c, s.body, shaped_from):
                             storage[c.name] = c.init.name
-                counts = counters(s) if s.index is not None else []
-                if s.index is not None:
-                    step = s.step.value if isinstance(s.step, Const) else None
-                    start, stop = affine(s.start), affine(s.stop)
-                    if step is not None and start is not None and stop is not None:
-                        last = stop + _const(-1 if step > 0 else 1)
-                        lo, hi = (start, last) if step > 0 else (last, start)
-                        ranges[s.index] = (lo, within_trips(lo, hi))
-                        if step not in (1, -1):
-                            counts = []
-                        for name in counts:  # the iteration number: step * (i - start)
-                            values[name] = (_Affine({("var", s.index): 1}) + start.scale(-1)).scale(
-                                step
-                            )
-                    else:
-                        counts = []
+                counts = enter(s)
                 if not (block(s.header) and block(s.body)):
                     return False
-                for name in counts:  # after the loop: at most the trip count
+                for name, trip_count in counts.items():  # after the loop: at most that
                     del values[name]
-                    trips[name] = (stop + start.scale(-1)).scale(step)
+                    trips[name] = trip_count
                 continue
             value = s.value
             if kinds.get(s.target, FLOAT).rank and (like := shaped_from(s)):
