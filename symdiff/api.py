@@ -224,21 +224,31 @@ def derive(
     out_kind = check_output(primal, an, kind)
     is_forward = kind == "jvp" or (mode == "forward" and kind != "vjp")
     over_arrays = is_forward and kind != "jvp" and any(an.kinds[p].rank for p in wrt)
-    header = _header(primal, kinds, an, wrt, is_forward)
-    name = f"{primal.name}_{kind}"
-    if over_arrays:
-        source, derived = _forward_over_arrays(
-            primal, an, kinds, wrt, kind, single, header, optimized
+    if over_arrays:  # the JVP, called once per basis direction by a driver
+        extra = [an.kinds[p] for p in wrt]
+        derived, kinds_of = _derived(
+            primal, an, kinds + tuple(extra), wrt, "jvp", single, True, optimized
         )
+        derived = dataclasses.replace(derived, name=f"_{primal.name}_jvp")
     else:
         extra = [an.kinds[p] for p in wrt] if kind == "jvp" else [out_kind] if kind == "vjp" else []
         derived, kinds_of = _derived(
             primal, an, kinds + tuple(extra), wrt, kind, single, is_forward, optimized
         )
+    # Bounds are proven on the code that runs; a jvp's tangents are made
+    # like the primals they go with.
+    jvp_made = kind == "jvp" or over_arrays
+    tangents = dict(zip(derived.params[len(primal.params) :], wrt)) if jvp_made else {}
+    checked = not indices_in_bounds(derived, kinds_of, tangents)
+    header = _header(primal, kinds, wrt, is_forward, checked)
+    if over_arrays:
+        source = _forward_over_arrays(primal, derived, kinds_of, wrt, kind, single, header)
+        name = f"{primal.name}_{kind}"
+    else:
         doc = _docstring(primal, derived, wrt, kind, single, is_forward)
         source = codegen.function_source(derived, doc, header, kinds_of)
         name = derived.name
-    result = Derivative(source, derived, name, not indices_in_bounds(primal, an.kinds), out_kind)
+    result = Derivative(source, derived, name, checked, out_kind)
     per_fn[key] = result
     return result
 
@@ -251,13 +261,10 @@ def _derived(primal, an, all_kinds, wrt, kind, single, is_forward, optimized):
     return derived, analyze(derived, all_kinds, generated=True).kinds
 
 
-def _forward_over_arrays(primal, an, kinds, wrt, kind, single, header, optimized):
-    """Forward mode with respect to arrays: the JVP function and the driver
-    that calls it once per basis direction (one element of one input), as the
-    source shows and the backend runs.  Returns the source and the JVP's IR."""
-    tangent_kinds = tuple(an.kinds[p] for p in wrt)
-    jvp, kinds_of = _derived(primal, an, kinds + tangent_kinds, wrt, "jvp", single, True, optimized)
-    jvp = dataclasses.replace(jvp, name=f"_{primal.name}_jvp")
+def _forward_over_arrays(primal, jvp, kinds_of, wrt, kind, single, header):
+    """Forward mode with respect to arrays: the source of the JVP function and
+    of the driver that calls it once per basis direction (one element of one
+    input), as the source shows and the backend runs."""
     jvp_doc = _docstring(primal, jvp, wrt, "jvp", single, True)
     doc = _docstring(primal, jvp, wrt, kind, single, True).splitlines()[0]
     doc += f"\n\n    One call of {jvp.name} per element of each array (and per scalar).\n    "
@@ -266,15 +273,15 @@ def _forward_over_arrays(primal, an, kinds, wrt, kind, single, header, optimized
         primal.name,
         jvp,
         wrt,
-        [k.rank for k in tangent_kinds],
+        [kinds_of[t].rank for t in jvp.params[len(primal.params) :]],
         kind == "value_and_grad",
         single,
         doc,
     )
-    return codegen.function_source(jvp, jvp_doc, header, kinds_of, then=driver), jvp
+    return codegen.function_source(jvp, jvp_doc, header, kinds_of, then=driver)
 
 
-def _header(primal, kinds, an, wrt, is_forward) -> tuple:
+def _header(primal, kinds, wrt, is_forward, checked) -> tuple:
     """The comment lines at the top of the generated module."""
     signature = ", ".join(f"{p}: {k}" for p, k in zip(primal.params, kinds))
     header = (
@@ -286,7 +293,7 @@ def _header(primal, kinds, an, wrt, is_forward) -> tuple:
     if any(isinstance(s, ir.Loop) for s in ir.walk(primal.body)):
         header += (
             "indices checked when the code runs"
-            if not indices_in_bounds(primal, an.kinds)
+            if checked
             else "every index is provably within its array: compiled without bounds checks",
         )
     return header

@@ -865,11 +865,17 @@ def _math_elementwise(func):
 
 
 def _tape(printer, op, args):
-    """An empty tape: one entry per iteration, each of the shape of ``like``."""
+    """An empty tape: one entry per iteration, each of the shape of ``like``
+    (or of ``like[select]``, a pattern of indices and whole slices)."""
     n, like = args
     kind = printer.kind(op.args[1])
+    select = dict(op.attrs).get("select")
     shape = n
-    if kind.rank:
+    if select is not None:  # the sizes of the axes that are not indexed
+        kept = [a for a in range(kind.rank) if a >= len(select) or select[a][0] != "i"]
+        sizes = [ast.Subscript(ast.Attribute(like, "shape"), ast.Constant(a)) for a in kept]
+        shape = ast.Tuple([n, *sizes])
+    elif kind.rank:
         shape = ast.BinOp(ast.Tuple([n]), ast.Add(), ast.Attribute(like, "shape"))
     dtype = {"float": [], "int": ["np.int64"], "bool": ["np.bool_"]}[dict(op.attrs)["dtype"]]
     return printer.call("np.empty", [shape] + [ast.parse(d, mode="eval").body for d in dtype])

@@ -41,6 +41,14 @@ from .primitives import PRIMITIVES, primitive_for, supported_names
 RETURN = "<return>"  # environment key of a function's result while converting
 BREAK = "<break>"  # environment key of a loop's break flag while converting its body
 
+
+class _SetBreakFlag(ast.stmt):
+    """Placed by ``_normalise_jumps`` where a ``break`` was: sets the loop's
+    break flag.  A private node type: no user source can produce it."""
+
+    _fields = ()
+
+
 _BINOPS = {
     ast.Add: "add",
     ast.Sub: "sub",
@@ -311,7 +319,9 @@ class _Converter:
             self.stmt(stmt)
 
     def stmt(self, s):
-        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Subscript):
+        if isinstance(s, _SetBreakFlag):
+            self.env[BREAK] = Const(True)
+        elif isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Subscript):
             if len(s.targets) != 1:
                 self.fail(s, "chained assignment into an array element", "assign once per line")
             self.store_item(s.targets[0], s.value, s)
@@ -365,8 +375,6 @@ class _Converter:
         """A bare expression: docstrings and print are fine; nothing else has effect."""
         value = s.value
         if isinstance(value, ast.Constant):
-            if value.value == BREAK:  # placed by _normalise_jumps
-                self.env[BREAK] = Const(True)
             return
         if isinstance(value, ast.Call) and self._is_builtin(value.func, print):
             return
@@ -1192,7 +1200,7 @@ def _normalise_jumps(stmts: list, loop) -> list:
         if isinstance(stmt, ast.Continue):
             return stmts[:i]
         if isinstance(stmt, ast.Break):
-            flag = ast.copy_location(ast.Expr(ast.Constant(BREAK)), stmt)
+            flag = ast.copy_location(_SetBreakFlag(), stmt)
             return stmts[:i] + [flag]
         if isinstance(stmt, ast.If) and any(True for _ in _jumps([stmt])):
             rest = stmts[i + 1 :]

@@ -288,20 +288,28 @@ def _const(c) -> _Affine:
     return _Affine({None: c})
 
 
-def indices_in_bounds(fn: ir.Function, kinds: dict) -> bool:
+def indices_in_bounds(fn: ir.Function, kinds: dict, same_shape=None) -> bool:
     """Is every integer index of ``fn`` provably within its array?
 
     Indices are affine in loop variables, whose ranges come from the loop
-    bounds, and array sizes come from the arrays' shapes (``len(x)``,
-    ``x.shape[k]``, the sizes given to ``np.zeros``): enough for
-    ``x[i + 1]`` with ``i in range(len(x) - 1)`` or ``out[i, j]`` with
-    ``out = np.zeros((n, m))``.  Where this proves every index, the code is
-    compiled without bounds checks (which cost up to a fifth of a tight
-    loop's time); elsewhere Numba checks each index when the code runs.
+    bounds (counting up or down), and array sizes come from the arrays'
+    shapes (``len(x)``, ``x.shape[k]``, the sizes given to ``np.zeros`` and
+    to tapes, arrays made like others: ``np.zeros_like``, adjoints): enough
+    for ``x[i + 1]`` with ``i in range(len(x) - 1)``, ``out[i, j]`` with
+    ``out = np.zeros((n, m))``, or ``x_tape[i - 1]`` in a loop over
+    ``range(n - 1, 0, -1)`` with ``x_tape = np.empty(max(n - 1, 0))``.
+    Anything else (an int the code computes otherwise, an array of unknown
+    origin) is not proven.  ``fn`` must be the code that is compiled (the
+    derivative, not the function it was derived from); ``same_shape`` maps
+    parameters to parameters the caller guarantees to have the same shape.
+    Where this proves every index, the code is compiled without bounds
+    checks (which cost up to a fifth of a tight loop's time); elsewhere
+    Numba checks each index when the code runs.
     """
     values: dict = {}  # int name -> _Affine
     ranges: dict = {}  # loop index -> (lowest, highest) as _Affine
-    storage: dict = {}  # array name -> the name whose shape it has
+    lower: dict = {}  # int name -> an _Affine it is at least (max(a, b) >= a)
+    storage: dict = dict(same_shape or {})  # array name -> the name whose shape it has
     sizes: dict = {}  # (array, axis) -> _Affine
 
     def affine(atom):
@@ -331,6 +339,15 @@ def indices_in_bounds(fn: ir.Function, kinds: dict) -> bool:
                 lo, hi = lo + term, hi + term
         return lo, hi
 
+    def lowest(e: _Affine) -> _Affine:
+        """A lower bound of ``e``: each int known to be at least some value
+        replaced by that value where it comes with a positive coefficient."""
+        out = _Affine()
+        for k, c in e.items():
+            known = k is not None and k[0] == "var" and k[1] in lower and c > 0
+            out = out + (lower[k[1]].scale(c) if known else _Affine({k: c}))
+        return out
+
     def index_ok(array, pattern, indices) -> bool:
         it = iter(indices)
         for axis, item in enumerate(pattern):
@@ -348,12 +365,77 @@ def indices_in_bounds(fn: ir.Function, kinds: dict) -> bool:
             else:
                 lo, hi = bounds(e)
             below = lo.constant()
-            above = (size(array, axis) + hi.scale(-1)).constant()
+            above = lowest(size(array, axis) + hi.scale(-1)).constant()
             if below is None or below < 0 or above is None or above < 1:
                 return False
         return True
 
     mods: dict = {}  # name -> (lo, hi) of ``a % c`` with a >= 0
+    trips: dict = {}  # iteration count of a loop that may stop early -> its trip count
+
+    def counters(loop) -> list:
+        """The ints that count a for loop's iterations (``n = 0`` before
+        it, ``n = n + 1`` in every iteration): at most its trip count after
+        it, when it has run at all (it may stop early: ``break``)."""
+        defined = {st.target: st.value for st in loop.body if isinstance(st, Assign)}
+        names = []
+        for c in loop.carried:
+            step = defined.get(c.next.name) if isinstance(c.next, Var) else None
+            if c.init == Const(0) and kinds.get(c.name) == INT and isinstance(step, Op):
+                if step.prim == "add" and set(step.args) == {Var(c.name), Const(1)}:
+                    names.append(c.name)
+        return names
+
+    def within_trips(lo: _Affine, hi: _Affine) -> _Affine:
+        """``hi`` of a loop over ``[lo, hi]``, which runs only if ``hi >= lo``:
+        where ``hi = n + c`` for a count ``n`` that this makes at least 1,
+        ``n`` is at most its loop's trip count."""
+        names = [k for k in hi if k is not None]
+        if len(names) != 1 or names[0][0] != "var" or hi[names[0]] != 1:
+            return hi
+        count, c = names[0][1], hi.get(None, 0)
+        low = lo.constant()
+        if count not in trips or low is None or low - c < 1:
+            return hi
+        return trips[count] + _const(c)
+
+    def enter(loop) -> dict:
+        """Set the range of a for loop's index (and the value of each int
+        counting its iterations, inside it); its counts -> its trip count."""
+        if loop.index is None or not isinstance(loop.step, Const):
+            return {}
+        step, start, stop = loop.step.value, affine(loop.start), affine(loop.stop)
+        if start is None or stop is None:
+            return {}
+        last = stop + _const(-1 if step > 0 else 1)
+        lo, hi = (start, last) if step > 0 else (last, start)
+        ranges[loop.index] = (lo, within_trips(lo, hi))
+        if step not in (1, -1):
+            return {}
+        number = (_Affine({("var", loop.index): 1}) + start.scale(-1)).scale(step)
+        counts = counters(loop)
+        values.update((name, number) for name in counts)
+        return {name: (stop + start.scale(-1)).scale(step) for name in counts}
+
+    def shaped_from(s: Assign):
+        """The arrays that ``s``'s array result has the shape of (each of
+        them), or None."""
+        value = s.value
+        if isinstance(value, Var):
+            return [value] if kinds.get(value.name, FLOAT).rank else None
+        if not isinstance(value, Op):
+            return None
+        if value.prim in _SHAPED_LIKE:
+            like = value.args[_SHAPED_LIKE[value.prim]]
+            return [like] if isinstance(like, Var) else None
+        rank = kinds.get(s.target, FLOAT).rank
+        if PRIMITIVES[value.prim].elementwise and rank:  # broadcasting: its full-rank operands
+            return [
+                a
+                for a in value.args
+                if isinstance(a, Var) and kinds.get(a.name, FLOAT).rank == rank
+            ]
+        return None
 
     def block(body) -> bool:
         for s in body:
@@ -362,36 +444,39 @@ def indices_in_bounds(fn: ir.Function, kinds: dict) -> bool:
                     return False
                 continue
             if isinstance(s, ir.Loop):
-                for c in s.carried:  # an array the loop only writes into keeps its shape
+                for c in s.carried:  # an array made from itself keeps its shape
                     if kinds.get(c.name, FLOAT).rank and isinstance(c.init, Var):
-                        if ir.written_in_place(c, s.body):
+                        if ir.comes_back(c, s.body, shaped_from):
                             storage[c.name] = c.init.name
-                if s.index is not None:
-                    step = s.step.value if isinstance(s.step, Const) else None
-                    start, stop = affine(s.start), affine(s.stop)
-                    if step is not None and start is not None and stop is not None:
-                        last = stop + _const(-1 if step > 0 else 1)
-                        ranges[s.index] = (start, last) if step > 0 else (last, start)
+                counts = enter(s)
                 if not (block(s.header) and block(s.body)):
                     return False
+                for name, trip_count in counts.items():  # after the loop: at most that
+                    del values[name]
+                    trips[name] = trip_count
                 continue
             value = s.value
+            if kinds.get(s.target, FLOAT).rank and (like := shaped_from(s)):
+                if len({root(a.name) for a in like}) == 1:
+                    storage[s.target] = like[0].name
             if not isinstance(value, Op):
-                if isinstance(value, Var) and kinds.get(value.name, FLOAT).rank:
-                    storage[s.target] = value.name
-                elif kinds.get(s.target) == INT and (e := affine(value)) is not None:
+                if kinds.get(s.target) == INT and (e := affine(value)) is not None:
                     values[s.target] = e
                 continue
             prim, args, attrs = value.prim, value.args, dict(value.attrs)
-            if prim == "getitem" or prim in ir.STORES:
+            if prim == "getitem" or prim in _INDEXED:
                 array = args[0] if prim == "getitem" else args[1]
                 indices = args[1:] if prim == "getitem" else args[2:]
                 if isinstance(array, Var) and not index_ok(array, attrs["index"], indices):
                     return False
-                if prim != "getitem":
-                    storage[s.target] = array.name
-            elif prim in ("copy", "zeros_like", "ones_like") and isinstance(args[0], Var):
-                storage[s.target] = args[0].name
+            elif prim == "tape":
+                tape_sizes(s.target, args, attrs)
+            elif prim in ("outer", "matmul", "dot", "transpose"):
+                product_sizes(s.target, prim, args)
+            elif prim == "max" and kinds.get(s.target) == INT:
+                known = [e for e in map(affine, args) if e is not None]
+                if known:  # the first: max(stop - start, 0), a tape's length
+                    lower[s.target] = known[0]
             elif prim in ("zeros", "ones"):
                 for axis, a in enumerate(args):
                     if (e := affine(a)) is not None:
@@ -409,4 +494,41 @@ def indices_in_bounds(fn: ir.Function, kinds: dict) -> bool:
                     mods[s.target] = (_const(0), _const(args[1].value - 1))
         return True
 
+    def tape_sizes(tape, args, attrs):
+        """A tape's sizes: its length, then those of ``like`` (or of the
+        axes of ``like`` that ``select`` does not index)."""
+        length, like = args
+        if (e := affine(length)) is not None:
+            sizes[(tape, 0)] = e
+        if not isinstance(like, Var):
+            return
+        select = attrs.get("select", ())
+        kept = [a for a in range(kinds[like.name].rank) if a >= len(select) or select[a][0] != "i"]
+        for axis, a in enumerate(kept, start=1):
+            sizes[(tape, axis)] = size(like, a)
+
+    def product_sizes(target, prim, args):
+        """The sizes of a matrix product, an outer product or a transpose:
+        the outer axes of its operands."""
+        if not all(isinstance(a, Var) for a in args):
+            return
+        ranks = [kinds[a.name].rank for a in args]
+        if prim == "transpose":
+            axes = [(args[0], a) for a in reversed(range(ranks[0]))]
+        elif prim == "outer":
+            axes = [(args[0], 0), (args[1], 0)] if ranks == [1, 1] else []
+        else:  # the last axis of the first meets the first axis of the second
+            axes = [(args[0], a) for a in range(ranks[0] - 1)]
+            axes += [(args[1], a) for a in range(1, ranks[1])]
+            axes = axes if 0 < min(ranks) <= max(ranks) <= 2 else []
+        for axis, (array, a) in enumerate(axes):
+            sizes[(target, axis)] = size(array, a)
+
     return block(fn.body)
+
+
+# Operations writing at an index of an array (their second operand), and
+# operations whose array result has the shape of an operand (its position).
+_INDEXED = (*ir.STORES, "scatter")
+_SHAPED_LIKE = {"setitem": 1, "additem": 1, "scatter": 1, "copy": 0, "zeros_like": 0, "ones_like": 0,
+                "broadcast_like": 1, "sum_to": 1, "reshape_like": 1}  # fmt: skip

@@ -374,14 +374,28 @@ def replace_uses(body, mapping: dict) -> tuple:
 def written_in_place(carry: Carry, body) -> bool:
     """Is the carried array's next value its own value written into (on
     every path through the body)?"""
-    sources: dict = {}  # value -> the arrays it may have been written from
+
+    def written_from(s: Assign):
+        if isinstance(s.value, Op) and s.value.prim in STORES:
+            return [s.value.args[1]]
+        return None
+
+    return comes_back(carry, body, written_from)
+
+
+def comes_back(carry: Carry, body, made_from) -> bool:
+    """Is the carried value's next value made from its own value (on every
+    path through the body)?  ``made_from(assign)`` gives the atoms a value
+    may be made from (all of them), or None for a value made otherwise."""
+    sources: dict = {}  # value -> the values it may have been made from
     for s in walk(body):
-        if isinstance(s, Assign) and isinstance(s.value, Op) and s.value.prim in STORES:
-            sources[s.target] = [s.value.args[1]]
+        if isinstance(s, Assign) and (atoms := made_from(s)) is not None:
+            sources[s.target] = atoms
         elif isinstance(s, If):
             sources.update((p.target, [p.then, p.orelse]) for p in s.phis)
         elif isinstance(s, Loop):
-            sources.update((c.name, [c.init]) for c in s.carried if written_in_place(c, s.body))
+            inner = [c for c in s.carried if comes_back(c, s.body, made_from)]
+            sources.update((c.name, [c.init]) for c in inner)
 
     def leads(atom, depth=0) -> bool:
         if atom == Var(carry.name):

@@ -648,6 +648,15 @@ def tape_kind(k: Kind) -> Kind:
     return Kind(k.dtype, k.rank + 1, tuple(a + 1 for a in k.unit), tuple(a + 1 for a in k.maybe))
 
 
+def _tape_kind(kinds, atoms, attrs):
+    """A tape of n entries like ``like``, or like ``like[select]`` (a pattern
+    of indices and whole slices: the part a loop reads of an array)."""
+    like = kinds[1]
+    if "select" in dict(attrs):
+        like = _getitem_kind([like], atoms[1:], (("index", dict(attrs)["select"]),))
+    return tape_kind(_with_dtype(like, dict(attrs)["dtype"]))
+
+
 def _reshape_jvp(tangents, x, *rest):
     shape, attrs = rest[:-2], rest[-1]
     return op("reshape", tangents[0], *shape, attrs=attrs)
@@ -674,7 +683,7 @@ _row("prod", 1, S, "special", None, None, full_adjoint=False, jvp=_prod_jvp, vjp
 _row("getitem", -1, S, "special", None, None, jvp=_index_jvp, vjp=_index_vjp, kind=_getitem_kind, elementwise=False)
 _row("setitem", -1, S, "special", None, None, jvp=_setitem_jvp, vjp=_setitem_vjp, kind=_store_kind, elementwise=False)  # a[index] = v
 _row("additem", -1, S, "special", None, None, jvp=_additem_jvp, vjp=_additem_vjp, kind=_store_kind, elementwise=False)  # a[index] += v
-_row("tape", 2, S, "special", None, None, kind=lambda kinds, atoms, attrs: tape_kind(_with_dtype(kinds[1], dict(attrs)["dtype"])), differentiable=False, elementwise=False)  # np.empty((n,) + like.shape, dtype)
+_row("tape", 2, S, "special", None, None, kind=_tape_kind, differentiable=False, elementwise=False)  # np.empty((n,) + like.shape, dtype); like[select] with a select=pattern
 _row("tape_grow", 2, S, "special", None, None, kind=lambda kinds, atoms, attrs: kinds[0], differentiable=False, elementwise=False)  # tape, or a copy twice as long if k is past its end
 _row("range_len", 3, S, "special", None, None, kind=lambda kinds, atoms, attrs: INT, differentiable=False, elementwise=False)
 _row("stale", 1, S, "special", None, None, kind=lambda kinds, atoms, attrs: FLOAT, differentiable=False, elementwise=False)  # never generated: a read reverse mode cannot replay

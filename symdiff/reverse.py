@@ -38,7 +38,11 @@ class _Reverse:
         self.kinds = dict(kinds)  # kinds of values and of adjoints
         self.active_set = set(an.active)
         self.recordings: dict = {}  # id(loop) -> the statements that run it and fill its tapes
-        self.full_shaped: set = set()  # adjoints known to have their value's full shape
+        # adjoint -> the values whose full shape it is known to have.  The same
+        # adjoint may also be the (broadcastable) adjoint of another value: a
+        # full sum passes the adjoint of its result on to its operand.
+        self.full_shaped: dict = {}
+        self.shapes: dict = {}  # value -> a value known to have the same shape
 
     def base(self, name: str) -> str:
         """The user's variable that ``name`` is a version of (for naming adjoints)."""
@@ -67,13 +71,33 @@ class _Reverse:
 
     def full(self, b: Builder, adjoint, name: str):
         """``adjoint`` with the full shape of the value ``name``."""
-        if isinstance(adjoint, Var) and adjoint.name in self.full_shaped:
-            return adjoint
+        if isinstance(adjoint, Var):
+            known = {self.shape_of(n) for n in self.full_shaped.get(adjoint.name, ())}
+            if self.shape_of(name) in known:
+                return adjoint
         if needs_sum(self.kind_of(adjoint), self.kinds[name]):
             adjoint = self.emit(b, op("broadcast_like", adjoint, Var(name)))
-        if isinstance(adjoint, Var):
-            self.full_shaped.add(adjoint.name)
+        self.mark_full(adjoint, name)
         return adjoint
+
+    def shape_of(self, name: str) -> str:
+        """The value that stands for the shape of ``name`` (and of all values
+        known to have the same shape)."""
+        while name in self.shapes:
+            name = self.shapes[name]
+        return name
+
+    def alike(self, *names):
+        """Record that the values ``names`` have one shape."""
+        first = self.shape_of(names[0])
+        for name in map(self.shape_of, names[1:]):
+            if name != first:
+                self.shapes[name] = first
+
+    def mark_full(self, adjoint, name: str):
+        """Record that ``adjoint`` has the full shape of the value ``name``."""
+        if isinstance(adjoint, Var):
+            self.full_shaped.setdefault(adjoint.name, set()).add(name)
 
     def active(self, atom) -> bool:
         return isinstance(atom, Var) and atom.name in self.active_set
@@ -99,6 +123,7 @@ class _Reverse:
         value = stmt.value
         if not isinstance(value, Op):
             if self.active(value):
+                self.alike(stmt.target, value.name)
                 contribs.setdefault(value.name, []).append(y_bar)
             return
         prim = PRIMITIVES[value.prim]
@@ -124,8 +149,8 @@ class _Reverse:
             if prim.elementwise and needs_sum(self.kind_atom(arg), self.kind_of(adjoint)):
                 adjoint = op("sum_to", adjoint, arg)  # undo broadcasting
             adjoint = self.emit(b, adjoint)
-            if value.prim in STORES and arg is value.args[1] and isinstance(adjoint, Var):
-                self.full_shaped.add(adjoint.name)  # made from the full adjoint of the result
+            if value.prim in STORES and arg is value.args[1]:
+                self.mark_full(adjoint, arg.name)  # made from the full adjoint of the result
             contribs.setdefault(arg.name, []).append(adjoint)
 
     def zero(self, name: str, code: list):
@@ -133,7 +158,7 @@ class _Reverse:
         if self.kinds[name].rank == 0:
             return Const(0.0)
         zeros = Builder(self.namer, code, self.defs, self.kinds).emit(op("zeros_like", Var(name)))
-        self.full_shaped.add(zeros.name)
+        self.mark_full(zeros, name)
         self.kinds.setdefault(zeros.name, self.kinds[name])
         return zeros
 
@@ -207,7 +232,7 @@ class _Reverse:
         if source is not None and source.prim not in ("getitem", "reshape", "transpose"):
             return adjoint
         copy = self.emit(b, op("copy", adjoint))
-        self.full_shaped.add(copy.name)
+        self.full_shaped[copy.name] = set(self.full_shaped.get(adjoint.name, ()))
         return copy
 
     def sum_adjoint(self, b: Builder, terms, name: str):
@@ -215,7 +240,7 @@ class _Reverse:
         hint = f"{self.base(name)}_bar"
         if any(self._scatter(t) is not None for t in terms):
             total = self.emit(b, self.accumulate(b, None, terms, name), hint)
-            self.full_shaped.add(total.name)
+            self.mark_full(total, name)
             return total
         return self.total(b, terms, hint)
 
@@ -248,7 +273,7 @@ class _Reverse:
         for (indices, attrs), gs in at_index.items():
             g = self.total(b, gs)
             base = self.emit(b, op("additem", g, base, *indices, attrs=attrs))
-            self.full_shaped.add(base.name)
+            self.mark_full(base, name)
         return base
 
     def new(self, hint, kind, active=False) -> str:
@@ -260,12 +285,15 @@ class _Reverse:
 
 
 _INDEX = (("index", (("i",),)),)
+_WHOLE = ("s", False, False, False)  # the index item ``:``
 
 
-def _mutated(loop: Loop) -> set:
+def _mutated(loop: Loop) -> dict:
     """Names of the array values a loop writes into, with every other
     version of the same arrays (before and after each write, joined at
-    ``if``s and carried around loops)."""
+    ``if``s and carried around loops): name -> the array's value before the
+    loop (the ``init`` of the loop's carried version of it), or None when
+    the versions may come from several arrays (of other shapes)."""
     links: list = []
     written = set()
     for s in ir.walk(loop.body):
@@ -292,7 +320,17 @@ def _mutated(loop: Loop) -> set:
     # like any other value: only those that outlive an iteration count.
     inside = ir.defined_in(loop.body)
     lasting = {find(n) for n in names if n not in inside}
-    return {n for n in names if find(n) in lasting and find(n) in {find(w) for w in written}}
+    written = {find(w) for w in written}
+    made = {a for a, _ in links}  # versions made from other versions
+    origins: dict = {}  # root -> the arrays its versions are made from
+    for n in names - made:
+        origins.setdefault(find(n), set()).add(n)
+    before = {
+        find(c.name): c.init
+        for c in loop.carried
+        if isinstance(c.init, Var) and origins.get(find(c.name)) == {c.init.name}
+    }
+    return {n: before.get(find(n)) for n in names if find(n) in lasting and find(n) in written}
 
 
 class _Loop:
@@ -302,7 +340,8 @@ class _Loop:
     values the reverse sweep needs (its *tapes*: arrays indexed by the
     iteration number, sized from the trip count when that is known before
     the loop, grown by doubling otherwise), and the elements it reads from
-    arrays that it overwrites.  The reverse sweep is a loop over the
+    arrays that it overwrites (elements, rows and other parts selected by
+    indices and whole slices).  The reverse sweep is a loop over the
     iterations in reverse order: each restores the carried values from the
     tapes, recomputes the iteration's other values, and runs the adjoint of
     the body.  Adjoints of carried values are carried backwards; adjoints of
@@ -328,6 +367,7 @@ class _Loop:
         active = [c for c in L.carried if c.name in rv.active_set and c.name in useful]
         if not active:
             return
+        self.refuse_growing()
         b = Builder(rv.namer, out, rv.defs, rv.kinds, L.loc)
 
         # This iteration's values, under new names.
@@ -340,7 +380,7 @@ class _Loop:
             rv.kinds.setdefault(new, rv.kinds[old])
             if old in rv.active_set:
                 rv.active_set.add(new)
-        mutated = self.mutated | {mapping.get(n, n) for n in self.mutated}
+        mutated = set(self.mutated) | {mapping.get(n, n) for n in self.mutated}
 
         # Adjoints of carried values flow backwards through the iterations;
         # those of values from before the loop are accumulated, starting
@@ -352,11 +392,15 @@ class _Loop:
             seed = rv.own(b, rv.accumulate(b, None, contribs.pop(v, []), v))
             outer.append((v, acc, seed))
             inner[v] = [Var(acc)]
-            rv.full_shaped.add(acc)
+            rv.mark_full(Var(acc), v)
         for c in active:
             seed = rv.own(b, rv.accumulate(b, None, seeds[c.name], c.name))
             bars[c.name] = (rv.new(f"{rv.base(c.name)}_bar", rv.kinds[c.name], True), seed)
-            rv.full_shaped.add(bars[c.name][0])
+            rv.mark_full(Var(bars[c.name][0]), c.name)
+            # The carried value before the loop, at the start and at the end of
+            # an iteration: one shape (refuse_growing).
+            versions = [v.name for v in (c.init, c.next) if isinstance(v, Var)]
+            rv.alike(c.name, restored[c.name], *versions, *(mapping.get(v, v) for v in versions))
             nxt = c.next
             if isinstance(nxt, Var) and rv.active(nxt):
                 nxt = mapping.get(nxt.name, nxt.name)
@@ -405,7 +449,8 @@ class _Loop:
             else:
                 source = Op("getitem", (Var(self.tapes[c.name]), k), _INDEX)
                 head.append(Assign(restored[c.name], source, L.loc))
-        self.reads: dict = {}
+        self.reads: dict = {}  # a recorded read's target -> (its tape, what the tape is like)
+        self.original = {new: old for old, new in mapping.items()}
         recompute = self.recompute(rv.record(body), mutated, k, top=True)
         adjoint = _guard(adjoint, mutated)
         r_body = tuple(head) + recompute + adjoint + tuple(tail)
@@ -420,9 +465,11 @@ class _Loop:
                 raise UnsupportedSyntaxError(
                     "reverse mode cannot differentiate this loop: the reverse sweep needs a "
                     "value read from an array that the loop also writes into, and symdiff "
-                    "records such reads only for single elements read outside inner loops",
+                    "records such reads only outside inner loops, of parts selected by "
+                    "indices and whole slices (a[i], a[i, :], a[:, j]) of an array the loop "
+                    "does not replace by another",
                     stmt.loc,
-                    "read the element into a variable before the inner loop, or use forward "
+                    "read the value into a variable before the inner loop, or use forward "
                     "mode (mode='forward')",
                 )
         read = _names_read(R)
@@ -433,16 +480,32 @@ class _Loop:
         for v, acc, _ in outer:
             contribs.setdefault(v, []).append(Var(acc))
         taped = [c for c in L.carried if c.name in self.tapes and restored[c.name] in read]
-        original = {new: old for old, new in mapping.items()}
-        reads = {original[t]: tape for t, tape in self.reads.items() if tape in read}
+        reads = {self.original[t]: tape for t, tape in self.reads.items() if tape[0] in read}
         rv.recordings[id(L)] = self.recording(taped, reads)
+
+    def refuse_growing(self):
+        """The reverse sweep restores and differentiates each iteration in
+        the shape its carried arrays have before the loop: one that is
+        surely of size 1 along an axis there and not after an iteration
+        (grown by broadcasting) cannot be reversed."""
+        for c in self.loop.carried:
+            before, after = self.rv.kind_atom(c.init), self.rv.kind_atom(c.next)
+            if any(before.state(a) == "1" and after.state(a) == ":" for a in range(after.rank)):
+                raise UnsupportedSyntaxError(
+                    f"reverse mode cannot differentiate this loop: '{self.rv.base(c.name)}' "
+                    "grows by broadcasting in it (of size 1 along an axis before the loop, "
+                    "larger after an iteration)",
+                    self.loop.loc,
+                    "give it its full shape before the loop (add np.zeros_like(...) of an "
+                    "array of that shape), or use forward mode (mode='forward')",
+                )
 
     def recompute(self, body, mutated: set, k, top: bool) -> tuple:
         """The body as it runs again in the reverse sweep.  Arrays the loop
-        writes into hold their final values by then: elements read from
+        writes into hold their final values by then: elements and rows read from
         them (outside inner loops: ``top``) come from a tape, and writes are
         skipped (their results are used only for their shapes)."""
-        rv, out = self.rv, []
+        out = []
         for s in body:
             if isinstance(s, If):
                 out.append(
@@ -474,16 +537,32 @@ class _Loop:
                 a for k, a in enumerate(value.args) if k not in shape_only and _named(a, mutated)
             ]
             if reads:
-                scalar = value.prim == "getitem" and rv.kinds[s.target].rank == 0
-                if top and scalar:
-                    tape = rv.new(f"{rv.base(reads[0].name)}_tape", tape_kind(rv.kinds[s.target]))
-                    self.reads[s.target] = tape
-                    out.append(Assign(s.target, Op("getitem", (Var(tape), k), _INDEX), s.loc))
-                else:
-                    out.append(Assign(s.target, Op("stale", (reads[0],)), s.loc))
+                replayed = self.replay(s, reads[0], k) if top else None
+                out.append(replayed or Assign(s.target, Op("stale", (reads[0],)), s.loc))
                 continue
             out.append(s)
         return tuple(out)
+
+    def replay(self, s: Assign, array: Var, k):
+        """``s`` reading (a part of) ``array``, which the loop writes into, as
+        a read of the value it had, recorded on a tape in the forward sweep;
+        None where that cannot be done (a read whose shape may change from
+        one iteration to the next, or of an array not carried by the loop)."""
+        rv, value = self.rv, s.value
+        pattern = dict(value.attrs)["index"] if value.prim == "getitem" else ()
+        if value.prim != "getitem" or any(item not in (("i",), _WHOLE) for item in pattern):
+            return None
+        kind = rv.kinds[s.target]
+        like = Const(0.0)  # an element
+        select = ()
+        if kind.rank:  # shaped like the array's value before the loop, indexed
+            like = self.mutated.get(self.original.get(array.name, array.name))
+            select = (("select", pattern),)
+            if not isinstance(like, Var):
+                return None
+        tape = rv.new(f"{rv.base(array.name)}_tape", tape_kind(kind))
+        self.reads[s.target] = (tape, like, select)
+        return Assign(s.target, Op("getitem", (Var(tape), k), _INDEX), s.loc)
 
     def recording(self, taped: list, reads: dict) -> list:
         """The forward sweep's statements for this loop: allocate the tapes,
@@ -510,8 +589,8 @@ class _Loop:
         else:
             counter = None
 
-        def allocate(tape, like):
-            init = Op("tape", (size, like), (("dtype", rv.kinds[tape].dtype),))
+        def allocate(tape, like, select=()):
+            init = Op("tape", (size, like), (("dtype", rv.kinds[tape].dtype), *select))
             name = rv.new(None, rv.kinds[tape])
             out.append(Assign(name, init, L.loc))
             return Var(name)
@@ -540,12 +619,12 @@ class _Loop:
                     stmt = dataclasses.replace(stmt, body=body_, orelse=orelse, phis=tuple(phis))
                 code.append(stmt)
                 if isinstance(stmt, Assign) and stmt.target in reads:
-                    tape = reads[stmt.target]
+                    tape = reads[stmt.target][0]
                     current[tape] = write(tape, Var(stmt.target), current[tape], code)
             return tuple(code)
 
         inits = {self.tapes[c.name]: allocate(self.tapes[c.name], c.init) for c in taped}
-        inits.update((tape, allocate(tape, Const(0.0))) for tape in reads.values())
+        inits.update((tape, allocate(tape, like, select)) for tape, like, select in reads.values())
         current = {tape: Var(tape) for tape in inits}
         for c in taped:
             tape = self.tapes[c.name]

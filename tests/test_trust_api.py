@@ -212,11 +212,17 @@ def test_derivative_source_forward_over_arrays_runs():
 
 
 def run_cli(*args, cwd=None):
+    """The installed ``symdiff`` command (``python -m symdiff`` would import a
+    folder named ``symdiff`` in ``cwd`` instead of the package)."""
+    import os
+    import shutil
     import subprocess
     import sys
 
+    script = shutil.which("symdiff", path=os.path.dirname(sys.executable))
+    command = [script] if script else [sys.executable, "-m", "symdiff"]
     return subprocess.run(
-        [sys.executable, "-m", "symdiff", *args],
+        [*command, *args],
         capture_output=True,
         text=True,
         cwd=cwd,
