@@ -23,7 +23,7 @@ from .errors import UnsupportedSyntaxError
 from .infer import Analysis, const_kind, expr_kind, needs_sum
 from .ir import STORES, Assign, Carry, Const, If, Kind, Loop, Op, Phi, Var
 from .optimize import Builder, dce
-from .primitives import PRIMITIVES, SHAPE_READS, lift, op, tape_kind
+from .primitives import PRIMITIVES, SHAPE_READS, lift, op, tape_kind, where
 
 
 class _Reverse:
@@ -52,7 +52,14 @@ class _Reverse:
         return self.kinds[atom.name] if isinstance(atom, Var) else const_kind(atom.value)
 
     def kind_of(self, expr):
-        return expr_kind(lift(expr).node, self.kinds.__getitem__)
+        return expr_kind(lift(expr).node, self.kind_of_name)
+
+    def kind_of_name(self, name: str) -> Kind:
+        """The kind of a value, or of a temporary a rule made inside an
+        expression (known from its definition)."""
+        if name not in self.kinds:
+            self.kinds[name] = expr_kind(self.defs[name], self.kind_of_name)
+        return self.kinds[name]
 
     def emit(self, b: Builder, expr, hint=None):
         kind = self.kind_of(expr)
@@ -136,7 +143,8 @@ class _Reverse:
         args, ans, g = list(map(lift, value.args)), lift(Var(stmt.target)), lift(y_bar)
         if prim.partials is not None:
             partials = prim.partials(*args, ans)
-            adjoints = [g * lift(p) if p is not None else None for p in partials]
+            mask = self.mask(terms, stmt.target, broadcast)
+            adjoints = [self.times(mask, g, lift(p)) if p is not None else None for p in partials]
         else:
             assert prim.vjp is not None, f"{value.prim} has no derivative rule"
             if prim.full_adjoint and not prim.elementwise:
@@ -152,6 +160,34 @@ class _Reverse:
             if value.prim in STORES and arg is value.args[1]:
                 self.mark_full(adjoint, arg.name)  # made from the full adjoint of the result
             contribs.setdefault(arg.name, []).append(adjoint)
+
+    def mask(self, terms, name: str, broadcast: bool):
+        """The adjoint ``where(c, g, 0.0)`` (or ``where(c, 0.0, g)``) that is
+        the whole adjoint of the value ``name`` (a side of ``np.where``), or
+        None; where the rule needs the adjoint in full shape (``broadcast``),
+        only if it has it."""
+        if len(terms) != 1 or not isinstance(terms[0], Var):
+            return None
+        source = self.defs.get(terms[0].name)
+        if source is None or source.prim != "where":
+            return None
+        if broadcast and needs_sum(self.kind_of(terms[0]), self.kinds[name]):
+            return None
+        _, then, other = source.args
+        return source if _is_zero(then) != _is_zero(other) else None
+
+    def times(self, mask, g, partial):
+        """``g * partial``.  A masked adjoint (see ``mask``) stays masked
+        after multiplying, ``where(c, g * partial, 0.0)``, so that a partial
+        that is inf or nan where its side of ``np.where`` is not selected
+        (``log`` or ``sqrt`` of what the condition guards against) does not
+        leak into the gradient."""
+        if mask is None:
+            return g * partial
+        cond, then, other = map(lift, mask.args)
+        if _is_zero(mask.args[2]):
+            return where(cond, then * partial, 0.0)
+        return where(cond, 0.0, other * partial)
 
     def zero(self, name: str, code: list):
         """A zero adjoint for ``name``: 0.0, or zeros of its shape (emitted into ``code``)."""
@@ -286,6 +322,10 @@ class _Reverse:
 
 _INDEX = (("index", (("i",),)),)
 _WHOLE = ("s", False, False, False)  # the index item ``:``
+
+
+def _is_zero(atom) -> bool:
+    return isinstance(atom, Const) and atom.value == 0
 
 
 def _mutated(loop: Loop) -> dict:

@@ -48,6 +48,10 @@ CASES = [
     (c.where_same_sides, (sample(3, 2), sample(1, 2))),
     (c.where_same_sides, (sample(3, 2), sample(3, 1))),
     (c.where_same_sides_scalar, (sample(2, 3), 0.7)),
+    (c.where_guards_sqrt, (np.array([-1.0, 4.0, 0.2]),)),
+    (c.where_guards_log_product, (np.array([[-1.0, 4.0], [0.3, -0.2]]),)),
+    (c.where_guards_chain, (np.array([-1.0, 0.25, 0.7, 2.0]),)),
+    (c.where_guards_scaled, (np.array([-1.0, 4.0, 0.2]), 1.5)),
     (c.where_over_nan_constant, (np.array([0.3, 0.5]), np.array([0.5, 0.3]))),
 ]
 

@@ -37,6 +37,24 @@ def where_same_sides_scalar(a, s):
     return np.sum(np.where(a > 0.1, s * s, s * s))
 
 
+# The side of np.where that is not selected never leaks nan into a gradient.
+def where_guards_sqrt(x):
+    return np.sum(np.where(x > 0.0, np.sqrt(x), 0.0))
+
+
+def where_guards_log_product(x):
+    return np.sum(np.where(x > 0.0, np.log(x) * x, x))
+
+
+def where_guards_chain(x):
+    y = np.where(x > 0.5, np.sqrt(x - 0.5) * 2.0, x**2)
+    return np.sum(np.sin(y))
+
+
+def where_guards_scaled(x, w):
+    return np.sum(np.where(x > 0.0, np.sqrt(x) * w, w))
+
+
 # jit=False runs the generated code with IEEE math, also in the JVP that the
 # forward-mode gradient over an array calls (math.log1p(-3.0) raised there).
 def where_over_nan_constant(a, b):
