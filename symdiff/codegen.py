@@ -897,6 +897,20 @@ def _tape_grow(printer, op, args):
     return ast.Call(ast.Name("_tape_grow"), args, [])
 
 
+def _transpose(printer, op, args):
+    """``x.T``; a number is its own transpose (a Python float has no ``.T``)."""
+    if printer.kind(op.args[0]).rank == 0:
+        return args[0]
+    return ast.Attribute(args[0], "T")
+
+
+def _copy(printer, op, args):
+    """``x.copy()``; a number is its own copy (Numba's floats have no ``.copy()``)."""
+    if printer.kind(op.args[0]).rank == 0:
+        return args[0]
+    return ast.Call(ast.Attribute(args[0], "copy"), [], [])
+
+
 _SPECIAL = {
     "tape": _tape,
     "tape_grow": _tape_grow,
@@ -905,7 +919,7 @@ _SPECIAL = {
     "erfc": _math_elementwise("erfc"),
     "dot": lambda p, op, args: p.call("np.dot", args),
     "outer": lambda p, op, args: p.call("np.outer", args),
-    "transpose": lambda p, op, args: ast.Attribute(args[0], "T"),
+    "transpose": _transpose,
     "reshape": _reshape,
     "reshape_like": lambda p, op, args: ast.Call(
         ast.Attribute(args[0], "reshape"), [ast.Attribute(args[1], "shape")], []
@@ -916,7 +930,7 @@ _SPECIAL = {
     "prod": _reduce("prod"),
     "prod_others": _prod_others,
     "getitem": _getitem,
-    "copy": lambda p, op, args: ast.Call(ast.Attribute(args[0], "copy"), [], []),
+    "copy": _copy,
     "shape": _shape,
     "size": lambda p, op, args: ast.Attribute(args[0], "size"),
     "zeros": lambda p, op, args: p.call("np.zeros", [ast.Tuple(args)]),

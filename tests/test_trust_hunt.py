@@ -83,3 +83,20 @@ def test_compiled_gradient_is_the_plain_one(case):
     plain = grad(fn, argnums=argnums, jit=False)(*args)
     for g, w in zip(compiled, plain):
         np.testing.assert_allclose(g, w, rtol=1e-12)
+
+
+NUMBER_CASES = [
+    c.np_transpose_of_number,
+    c.transpose_of_constant,
+    c.copy_of_number,
+]
+
+
+@pytest.mark.parametrize("jit", [False, True])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("fn", NUMBER_CASES, ids=lambda fn: fn.__name__)
+def test_transpose_and_copy_of_a_number(fn, mode, jit):
+    args = (sample(2, 3), 0.7)
+    got = grad(fn, argnums=(0, 1), mode=mode, jit=jit)(*args)
+    for g, w in zip(got, numeric_grad(fn, args)):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8)

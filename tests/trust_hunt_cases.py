@@ -59,3 +59,17 @@ def where_guards_scaled(x, w):
 # forward-mode gradient over an array calls (math.log1p(-3.0) raised there).
 def where_over_nan_constant(a, b):
     return np.sum(np.where(b < 0.1, np.log1p(-3.0), np.exp(a)))
+
+
+# A number is its own transpose and its own copy (as in NumPy, where
+# np.float64 has .T).
+def np_transpose_of_number(a, s):
+    return np.sum(a * np.transpose(s))
+
+
+def transpose_of_constant(a, s):
+    return np.sum(np.maximum(-1.34, -0.81).T + a.T * s)
+
+
+def copy_of_number(a, s):
+    return np.sum(a * np.copy(s))
