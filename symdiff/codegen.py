@@ -15,6 +15,7 @@ Scalars use ``math.*`` and builtins, which Numba compiles in nopython mode.
 from __future__ import annotations
 
 import ast
+import copy
 import math
 from collections import Counter
 
@@ -468,12 +469,31 @@ class _Printer:
                     test, body_, orelse = _negate(test), orelse, []
                 body_ = body_ or [ast.Pass()]
                 out.append(ast.If(test, body_, orelse))
-        for phi in phis_of or ():
+        out.extend(self.phi_copies(phis_of or (), side))
+        return out
+
+    def phi_copies(self, phis, side) -> list:
+        """The assignments a branch ends with, one per phi.  They happen at
+        once: one that overwrites a name another still reads comes after it,
+        and a cycle (a swap) goes through a temporary."""
+        pending = []
+        for phi in phis:
             source = self.atom(phi.then if side == 0 else phi.orelse)
             target = self.ident(phi.target)
             if not (isinstance(source, ast.Name) and source.id == target):
-                self.flush({target}, out)
-                out.append(ast.Assign([ast.Name(target)], source))
+                pending.append((target, source))
+        out = []
+        while pending:
+            ready = [k for k, (target, _) in enumerate(pending) if not _read_by(target, pending, k)]
+            if not ready:
+                target = pending[0][0]
+                saved = self.ident(f"$saved{len(self.names)}")
+                out.append(ast.Assign([ast.Name(saved)], ast.Name(target)))
+                pending = [(t, _renamed(source, target, saved)) for t, source in pending]
+                continue
+            target, source = pending.pop(ready[0])
+            self.flush({target}, out)
+            out.append(ast.Assign([ast.Name(target)], source))
         return out
 
     def store(self, target, op):
@@ -556,6 +576,27 @@ def _negate(test: ast.expr) -> ast.expr:
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return test.operand
     return ast.UnaryOp(ast.Not(), test)
+
+
+def _read_by(name: str, copies, skip: int) -> bool:
+    """Does a source of ``copies`` (target, source) other than number ``skip`` read ``name``?"""
+    return any(
+        isinstance(node, ast.Name) and node.id == name
+        for k, (_, source) in enumerate(copies)
+        if k != skip
+        for node in ast.walk(source)
+    )
+
+
+def _renamed(expr: ast.expr, old: str, new: str) -> ast.expr:
+    """``expr`` reading ``new`` where it read ``old``."""
+    if isinstance(expr, ast.Name):
+        return ast.Name(new) if expr.id == old else expr
+    expr = copy.deepcopy(expr)
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Name) and node.id == old:
+            node.id = new
+    return expr
 
 
 def _number_temporaries(tree, temps: set):

@@ -53,6 +53,9 @@ CASES = [
     (c.where_guards_chain, (np.array([-1.0, 0.25, 0.7, 2.0]),)),
     (c.where_guards_scaled, (np.array([-1.0, 4.0, 0.2]), 1.5)),
     (c.where_over_nan_constant, (np.array([0.3, 0.5]), np.array([0.5, 0.3]))),
+    (c.continue_then_assign, (np.array([-0.38, 0.76, -0.51, -0.58, 0.69]), 0.3)),
+    (c.swap_in_branch, (np.array([-0.38, 0.76, -0.51, 0.58, 0.69]), 0.3)),
+    (c.swap_or_update, (np.array([-0.38, 0.76, -0.51, 0.58, 0.69]), 0.3)),
 ]
 
 
@@ -75,7 +78,10 @@ def test_value_and_gradient_match_finite_differences(case, mode):
         np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8)
 
 
-@pytest.mark.parametrize("case", CASES[:4], ids=[case_id(case) for case in CASES[:4]])
+COMPILED = CASES[:4] + CASES[-3:]
+
+
+@pytest.mark.parametrize("case", COMPILED, ids=[case_id(case) for case in COMPILED])
 def test_compiled_gradient_is_the_plain_one(case):
     fn, args = case
     argnums = tuple(range(len(args)))

@@ -73,3 +73,34 @@ def transpose_of_constant(a, s):
 
 def copy_of_number(a, s):
     return np.sum(a * np.copy(s))
+
+
+# The assignments that end a branch (its phis) happen at once: in loops, where
+# values share names, one may overwrite a name another still reads.
+def continue_then_assign(x, w):
+    s = 0.5 * w
+    for i in range(x.shape[0]):
+        if x[i] < -0.5:
+            continue
+        s = w
+    return s
+
+
+def swap_in_branch(x, w):
+    a = w
+    b = 2.0 * w
+    for i in range(len(x)):
+        if x[i] > 0.0:
+            a, b = b, a
+    return a + 3.0 * b
+
+
+def swap_or_update(x, w):
+    a = w
+    b = 2.0 * w
+    for i in range(len(x)):
+        if x[i] > 0.0:
+            a, b = b, a
+        else:
+            b = b + x[i] * a
+    return a + 3.0 * b
