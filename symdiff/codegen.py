@@ -607,7 +607,9 @@ def _number_temporaries(tree, temps: set):
             order.setdefault(node.id, None)
     free = sorted(temps, key=lambda n: int(n[1:]))
     rename = dict(zip(order, free))
-    for node in ast.walk(tree):
+    # A node may appear twice in the tree (``x`` in ``f(g(v, x), x)``):
+    # each is renamed once.
+    for node in {id(node): node for node in ast.walk(tree)}.values():
         if isinstance(node, ast.Name) and node.id in rename:
             node.id = rename[node.id]
 

@@ -56,6 +56,10 @@ CASES = [
     (c.continue_then_assign, (np.array([-0.38, 0.76, -0.51, -0.58, 0.69]), 0.3)),
     (c.swap_in_branch, (np.array([-0.38, 0.76, -0.51, 0.58, 0.69]), 0.3)),
     (c.swap_or_update, (np.array([-0.38, 0.76, -0.51, 0.58, 0.69]), 0.3)),
+    (
+        c.summed_to_a_renamed_operand,
+        (-0.5, sample(1, 4), 0.3, -0.2, sample(4, 2), sample(1, 4), sample(4, 1, 2), sample(3, 3)),
+    ),
 ]
 
 
@@ -78,7 +82,7 @@ def test_value_and_gradient_match_finite_differences(case, mode):
         np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8)
 
 
-COMPILED = CASES[:4] + CASES[-3:]
+COMPILED = CASES[:4] + CASES[-4:]
 
 
 @pytest.mark.parametrize("case", COMPILED, ids=[case_id(case) for case in COMPILED])

@@ -104,3 +104,15 @@ def swap_or_update(x, w):
         else:
             b = b + x[i] * a
     return a + 3.0 * b
+
+
+# The operand an adjoint is summed to appears twice in the printed code
+# (_sum_axis1_if_one_2d(_sum_axis0_if_one_2d(g, x), x)): renumbering the
+# temporaries renamed it twice, to another array.
+def summed_to_a_renamed_operand(a, b, c, d, e, g, p8, p9):
+    if a > 0.2:
+        t0 = b
+    else:
+        t0 = np.where(np.expm1(np.cos(c)) > 0.1, np.minimum(d, 1.43), e[1, 1]) * g
+    t1 = np.max(p8[:, 0, :], axis=0) * np.expm1(np.cos(p9[:, 1:2]))[:-2]
+    return np.sum(t0) + np.sum(t1)
