@@ -486,7 +486,7 @@ class _Printer:
         while pending:
             ready = [k for k, (target, _) in enumerate(pending) if not _read_by(target, pending, k)]
             if not ready:
-                target = pending[0][0]
+                target = min(target for target, _ in pending)  # not the order of the phis
                 saved = self.ident(f"$saved{len(self.names)}")
                 out.append(ast.Assign([ast.Name(saved)], ast.Name(target)))
                 pending = [(t, _renamed(source, target, saved)) for t, source in pending]

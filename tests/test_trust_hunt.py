@@ -3,6 +3,11 @@ autograd and finite differences), each minimised to a few lines: the value
 is the function's, every gradient is shaped like its argument and matches
 central finite differences, in both modes."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -110,3 +115,26 @@ def test_transpose_and_copy_of_a_number(fn, mode, jit):
     got = grad(fn, argnums=(0, 1), mode=mode, jit=jit)(*args)
     for g, w in zip(got, numeric_grad(fn, args)):
         np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8)
+
+
+SWAP_SOURCE = """
+import numpy as np
+from symdiff import derivative_source
+from tests import trust_hunt_cases as c
+x = np.array([-0.38, 0.76, -0.51, 0.58, 0.69])
+for mode in ("reverse", "forward"):
+    print(derivative_source(c.swap_or_update, x, 0.3, argnums=(0, 1), mode=mode))
+"""
+
+
+def test_a_swap_prints_the_same_under_every_hash_seed():
+    root = Path(__file__).resolve().parent.parent
+    sources = set()
+    for seed in ("0", "1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)}
+        run = subprocess.run(
+            [sys.executable, "-c", SWAP_SOURCE], env=env, cwd=root, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr
+        sources.add(run.stdout)
+    assert len(sources) == 1
