@@ -330,7 +330,7 @@ class _Printer:
         shown = {self.alias.get(n, n) for n in ir.defined_names(fn)} | set(fn.params)
         shown = {n for n in shown if not n.startswith("$")}
         wanted: dict = {}
-        for name in shown:
+        for name in sorted(shown):
             base = ir.version_of(name, shown | {name.rpartition("_")[0]})
             if base != name and base not in shown and base not in ("np", "math"):
                 wanted.setdefault(base, []).append(name)
@@ -565,9 +565,11 @@ def _number_temporaries(tree, temps: set):
             order.setdefault(node.id, None)
     free = sorted(temps, key=lambda n: int(n[1:]))
     rename = dict(zip(order, free))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id in rename:
-            node.id = rename[node.id]
+    # Found first, renamed after: a node printed at two places (an operand
+    # used twice) is reached twice by the walk and must be renamed once.
+    found = [node for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id in rename]
+    for node, new_id in [(node, rename[node.id]) for node in found]:
+        node.id = new_id
 
 
 def _in_source_order(node):
