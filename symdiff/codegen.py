@@ -696,6 +696,8 @@ def _sum_to(printer, op, args):
     value = args[0]
     if target.rank == 0:
         return printer.call("np.sum", [value])
+    if g.rank < target.rank:  # smaller: it broadcasts as it is (see primitives._sum_to_kind)
+        return value
     for _ in range(g.rank - target.rank):
         value = printer.call("np.sum", [value], [("axis", ast.Constant(0))])
     for axis in range(target.rank):

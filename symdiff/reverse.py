@@ -20,7 +20,7 @@ import dataclasses
 
 from . import ir
 from .errors import UnsupportedSyntaxError
-from .infer import Analysis, const_kind, expr_kind, needs_sum
+from .infer import Analysis, const_kind, expr_kind, needs_sum, op_kind
 from .ir import STORES, Assign, Carry, Const, If, Kind, Loop, Op, Phi, Var
 from .optimize import Builder, dce
 from .primitives import PRIMITIVES, SHAPE_READS, lift, op, tape_kind
@@ -38,7 +38,8 @@ class _Reverse:
         self.kinds = dict(kinds)  # kinds of values and of adjoints
         self.active_set = set(an.active)
         self.recordings: dict = {}  # id(loop) -> the statements that run it and fill its tapes
-        self.full_shaped: set = set()  # adjoints known to have their value's full shape
+        # Adjoints known to have the full shape of a value: adjoint -> that value.
+        self.full_shaped: dict = {}
 
     def base(self, name: str) -> str:
         """The user's variable that ``name`` is a version of (for naming adjoints)."""
@@ -51,10 +52,17 @@ class _Reverse:
         return expr_kind(lift(expr).node, self.kinds.__getitem__)
 
     def emit(self, b: Builder, expr, hint=None):
-        kind = self.kind_of(expr)
+        """Emit ``expr``; the values it defines get the kinds of what was
+        emitted (simplified: ``where(True, 0.0, g)`` is the scalar 0.0)."""
+        start = len(b.out)
         atom = b.emit(expr, hint)
-        if isinstance(atom, Var):
-            self.kinds.setdefault(atom.name, kind)
+        for stmt in b.out[start:]:
+            if isinstance(stmt, Assign) and stmt.target not in self.kinds:
+                value = stmt.value
+                if isinstance(value, Op):
+                    self.kinds[stmt.target] = op_kind(value, list(map(self.kind_atom, value.args)))
+                else:
+                    self.kinds[stmt.target] = self.kind_atom(value)
         return atom
 
     def total(self, b: Builder, terms, hint=None):
@@ -67,12 +75,12 @@ class _Reverse:
 
     def full(self, b: Builder, adjoint, name: str):
         """``adjoint`` with the full shape of the value ``name``."""
-        if isinstance(adjoint, Var) and adjoint.name in self.full_shaped:
+        if isinstance(adjoint, Var) and self.full_shaped.get(adjoint.name) == name:
             return adjoint
         if needs_sum(self.kind_of(adjoint), self.kinds[name]):
             adjoint = self.emit(b, op("broadcast_like", adjoint, Var(name)))
         if isinstance(adjoint, Var):
-            self.full_shaped.add(adjoint.name)
+            self.full_shaped[adjoint.name] = name
         return adjoint
 
     def active(self, atom) -> bool:
@@ -121,19 +129,27 @@ class _Reverse:
         for arg, adjoint in zip(value.args, adjoints):
             if not self.active(arg) or adjoint is None:
                 continue
-            if prim.elementwise and needs_sum(self.kind_atom(arg), self.kind_of(adjoint)):
-                adjoint = op("sum_to", adjoint, arg)  # undo broadcasting
             adjoint = self.emit(b, adjoint)
+            if prim.elementwise and needs_sum(self.kind_atom(arg), self.kind_atom(adjoint)):
+                adjoint = self.sum_to(b, adjoint, arg, stmt.target)
             if value.prim in STORES and arg is value.args[1] and isinstance(adjoint, Var):
-                self.full_shaped.add(adjoint.name)  # made from the full adjoint of the result
+                self.full_shaped[adjoint.name] = arg.name  # from the full adjoint of the result
             contribs.setdefault(arg.name, []).append(adjoint)
+
+    def sum_to(self, b: Builder, adjoint, arg, result: str):
+        """``adjoint`` summed over the axes along which ``arg`` was broadcast
+        (to make ``result``); an adjoint of lower rank than ``arg`` is first
+        given the result's full shape, so that its axes line up with arg's."""
+        if self.kind_atom(adjoint).rank < self.kind_atom(arg).rank:
+            adjoint = self.emit(b, op("broadcast_like", adjoint, Var(result)))
+        return self.emit(b, op("sum_to", adjoint, arg))  # undo broadcasting
 
     def zero(self, name: str, code: list):
         """A zero adjoint for ``name``: 0.0, or zeros of its shape (emitted into ``code``)."""
         if self.kinds[name].rank == 0:
             return Const(0.0)
         zeros = Builder(self.namer, code, self.defs).emit(op("zeros_like", Var(name)))
-        self.full_shaped.add(zeros.name)
+        self.full_shaped[zeros.name] = name
         self.kinds.setdefault(zeros.name, self.kinds[name])
         return zeros
 
@@ -197,17 +213,18 @@ class _Reverse:
                 out.append(stmt)
         return tuple(out)
 
-    def own(self, b: Builder, adjoint):
-        """``adjoint``, or a copy of it when it is an array that other code may
-        also read (an argument, a value of the function, a part of another
-        adjoint): the reverse loop writes into it in place."""
+    def own(self, b: Builder, adjoint, name: str):
+        """``adjoint`` (of the value ``name``, in its full shape), or a copy of
+        it when it is an array that other code may also read (an argument, a
+        value of the function, a part of another adjoint): the reverse loop
+        writes into it in place."""
         if not isinstance(adjoint, Var) or self.kinds[adjoint.name].rank == 0:
             return adjoint
         source = self.defs.get(adjoint.name)
         if source is not None and source.prim not in ("getitem", "reshape", "transpose"):
             return adjoint
         copy = self.emit(b, op("copy", adjoint))
-        self.full_shaped.add(copy.name)
+        self.full_shaped[copy.name] = name
         return copy
 
     def sum_adjoint(self, b: Builder, terms, name: str):
@@ -215,7 +232,7 @@ class _Reverse:
         hint = f"{self.base(name)}_bar"
         if any(self._scatter(t) is not None for t in terms):
             total = self.emit(b, self.accumulate(b, None, terms, name), hint)
-            self.full_shaped.add(total.name)
+            self.full_shaped[total.name] = name
             return total
         return self.total(b, terms, hint)
 
@@ -248,7 +265,7 @@ class _Reverse:
         for (indices, attrs), gs in at_index.items():
             g = self.total(b, gs)
             base = self.emit(b, op("additem", g, base, *indices, attrs=attrs))
-            self.full_shaped.add(base.name)
+            self.full_shaped[base.name] = name
         return base
 
     def new(self, hint, kind, active=False) -> str:
@@ -349,14 +366,14 @@ class _Loop:
         outer = []
         for v in _free_active(L, rv):
             acc = rv.new(f"{rv.base(v)}_bar", rv.kinds[v], True)
-            seed = rv.own(b, rv.accumulate(b, None, contribs.pop(v, []), v))
+            seed = rv.own(b, rv.accumulate(b, None, contribs.pop(v, []), v), v)
             outer.append((v, acc, seed))
             inner[v] = [Var(acc)]
-            rv.full_shaped.add(acc)
+            rv.full_shaped[acc] = v
         for c in active:
-            seed = rv.own(b, rv.accumulate(b, None, seeds[c.name], c.name))
+            seed = rv.own(b, rv.accumulate(b, None, seeds[c.name], c.name), c.name)
             bars[c.name] = (rv.new(f"{rv.base(c.name)}_bar", rv.kinds[c.name], True), seed)
-            rv.full_shaped.add(bars[c.name][0])
+            rv.full_shaped[bars[c.name][0]] = c.name
             nxt = c.next
             if isinstance(nxt, Var) and rv.active(nxt):
                 nxt = mapping.get(nxt.name, nxt.name)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from symdiff import check_grad, derivative_source
+from symdiff import check_grad, derivative_source, grad
 
 from . import array_cases as ac
 from . import headline
@@ -118,3 +118,96 @@ def test_an_operand_printed_twice_is_named_once():
     line = next(s for s in source.splitlines() if "_sum_axis1_if_one_2d(_sum_axis0" in s)
     target = line.split(" = np.zeros_like(")[1].split(")")[0]
     assert line.endswith(f"_sum_axis0_if_one_2d(t6, {target}), {target})"), line
+
+
+# -- size-1 axes and keepdims ---------------------------------------------------
+def sum_of_kept_mean(A):
+    return np.sum(np.sum(A, axis=0, keepdims=True).mean(axis=0))
+
+
+def sum_times_two(y):
+    return np.sum(y * 2.0)
+
+
+def kept_mean(W):
+    return np.sum(np.mean(W, axis=1, keepdims=True))
+
+
+def where_known_condition(A):
+    return np.sum(np.where(2.0 > 0.0, A, np.sum(A, keepdims=True)))
+
+
+def kept_mean_0(x):
+    return np.sum(np.mean(x, axis=0, keepdims=True))
+
+
+def kept_sum_column(W):
+    h4 = np.sum(W, axis=1, keepdims=True)
+    return np.sum(W[:, 2] * h4[:, 0])
+
+
+def slice_plus_row(A, w):
+    """A slice that may have one column, met by a row: its adjoint (a row,
+    from the scalar seed) is summed over that column at run time."""
+    X = A[:, 1:]
+    return np.sum((X + w) * w)
+
+
+def reduce_kept_twice(A):
+    m = np.max(A, axis=1, keepdims=True)
+    return np.sum(np.mean(A - m, axis=0, keepdims=True) * np.sum(m, keepdims=True))
+
+
+def _r(*shape):
+    return np.random.default_rng(sum(shape) + len(shape)).uniform(0.2, 1.0, size=shape)
+
+
+# (function, arguments): every float argument is differentiated.
+SIZE_ONE_CASES = [
+    (sum_of_kept_mean, (_r(4, 3),)),
+    (sum_of_kept_mean, (_r(1, 3),)),
+    (sum_times_two, (_r(3, 1),)),
+    (sum_times_two, (_r(1, 3),)),
+    (sum_times_two, (_r(1, 1),)),
+    (kept_mean, (_r(4, 3),)),
+    (kept_mean, (_r(1, 3),)),
+    (where_known_condition, (_r(4, 3),)),
+    (kept_mean_0, (_r(1, 3),)),
+    (kept_mean_0, (_r(4, 3),)),
+    (kept_mean_0, (_r(4, 1),)),
+    (kept_sum_column, (_r(4, 3),)),
+    (slice_plus_row, (_r(3, 2), _r(1))),
+    (slice_plus_row, (_r(3, 4), _r(3))),
+    (reduce_kept_twice, (_r(3, 4),)),
+    (reduce_kept_twice, (_r(1, 4),)),
+]
+SIZE_ONE_IDS = [
+    f"{fn.__name__}-{'-'.join('x'.join(map(str, np.shape(a))) for a in args)}"
+    for fn, args in SIZE_ONE_CASES
+]
+
+
+def _argnums(args):
+    return tuple(i for i, a in enumerate(args) if isinstance(a, (float, np.ndarray)))
+
+
+@pytest.mark.parametrize("fn, args", SIZE_ONE_CASES, ids=SIZE_ONE_IDS)
+def test_size_one_axes_and_keepdims(fn, args):
+    report = check_grad(fn, *args, jit=False)
+    assert report.ok, str(report)
+    for mode in ("reverse", "forward"):
+        grads = grad(fn, _argnums(args), mode=mode, jit=False)(*args)
+        assert [np.shape(g) for g in grads] == [np.shape(a) for a in args], mode
+
+
+@pytest.mark.parametrize(
+    "fn, args",
+    [SIZE_ONE_CASES[i] for i in (0, 3, 7, 11, 12)],
+    ids=[SIZE_ONE_IDS[i] for i in (0, 3, 7, 11, 12)],
+)
+def test_size_one_axes_compiled(fn, args):
+    plain = grad(fn, _argnums(args), jit=False)(*args)
+    compiled = grad(fn, _argnums(args))(*args)
+    for a, b in zip(plain, compiled):
+        assert np.shape(a) == np.shape(b)
+        np.testing.assert_allclose(a, b, rtol=1e-12)
