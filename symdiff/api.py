@@ -334,18 +334,50 @@ class _Specialised:
             if self._forward_over_arrays(args):
                 self._impls[key] = self._forward_array_gradient(args)
             else:
-                self._impls[key] = self.derivative(*args).compile(self.jit)
+                self._impls[key] = self.compiled(args)
             entry = getattr(self, "_entry_namespace", None)
             if entry is not None and all(isinstance(k, type) for k in key):
                 entry.update({f"_t{i}": k for i, k in enumerate(key)})
                 entry["_impl"] = self._impls[key]
         return self._impls[key]
 
+    def compiled(self, args):
+        """The compiled derivative for the primal arguments ``args``.
+
+        A 0-d array argument is an array of rank 0, as in NumPy and JAX: the
+        generated code takes it as a scalar of its dtype, and a gradient with
+        respect to it comes back as a 0-d array of that dtype (the shape of
+        the input), in both backends."""
+        impl = self.derivative(*args).compile(self.jit)
+        zero_d = [i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.ndim == 0]
+        if not zero_d:
+            return impl
+        argnums, single = self._argnums(parsed(self.fn), args)
+        dtypes = {argnums.index(i): args[i].dtype for i in zero_d if i in argnums}
+
+        def as_arrays(grads):
+            if single:
+                return np.asarray(grads, dtypes[0]) if dtypes else grads
+            return tuple(
+                np.asarray(g, dtypes[k]) if k in dtypes else g for k, g in enumerate(grads)
+            )
+
+        def call(*values):
+            scalars = [v[()] if i in zero_d else v for i, v in enumerate(values)]
+            out = impl(*scalars)
+            if self.kind == "grad":
+                return as_arrays(out)
+            if self.kind == "jvp":
+                return out
+            return out[0], as_arrays(out[1])
+
+        return call
+
     def _forward_over_arrays(self, args) -> bool:
         if self.mode != "forward" or self.kind not in ("grad", "value_and_grad"):
             return False
         argnums, _ = normalize_argnums(self.argnums, parsed(self.fn))
-        return any(isinstance(args[i], np.ndarray) for i in argnums)
+        return any(np.ndim(args[i]) for i in argnums)
 
     def _forward_array_gradient(self, args):
         """Forward mode over array inputs: one JVP per input element (the cost
@@ -362,12 +394,11 @@ class _Specialised:
             grads = []
             value = None
             for i in argnums:
-                base = np.asarray(args[i], dtype=float)
-                grad = np.zeros_like(base)
+                base = np.asarray(args[i])
+                grad = np.zeros_like(base, dtype=np.result_type(base.dtype, np.float16))
                 for index in np.ndindex(*base.shape):
                     tangents = [
-                        np.zeros_like(np.asarray(args[j], dtype=float)) if np.ndim(args[j]) else 0.0
-                        for j in argnums
+                        np.zeros_like(args[j]) if np.ndim(args[j]) else 0.0 for j in argnums
                     ]
                     position = argnums.index(i)
                     if base.ndim:
@@ -375,7 +406,7 @@ class _Specialised:
                     else:
                         tangents[position] = 1.0
                     value, grad[index] = jvp_impl(*args, *tangents)
-                grads.append(grad if base.ndim else float(grad))
+                grads.append(grad if isinstance(args[i], np.ndarray) else float(grad))
             out = grads[0] if single else tuple(grads)
             return out if kind == "grad" else (value, out)
 
@@ -666,8 +697,7 @@ class _JVPCall(_Specialised):
         key = signature_key(args)
         impl = self._impls.get(key)
         if impl is None:
-            deriv = self.derivative(*args[:n])
-            impl = self._impls[key] = deriv.compile(self.jit)
+            impl = self._impls[key] = self.compiled(args[:n])
         return impl(*args)
 
 
@@ -721,7 +751,7 @@ class _VJPCall(_Specialised):
         key = signature_key(primals)
         impl = self._impls.get(key)
         if impl is None:
-            impl = self._impls[key] = self.derivative(*primals).compile(self.jit)
+            impl = self._impls[key] = self.compiled(primals)
         return impl
 
 

@@ -51,6 +51,8 @@ def sympy_expression(fn: ir.Function, args, wrt):
     ``np.where`` masks and the winner of ``max`` reductions are evaluated
     numerically at the point."""
     sp = _sympy()
+    # A 0-d array is a scalar here, as in the generated code.
+    args = [a[()] if isinstance(a, np.ndarray) and a.ndim == 0 else a for a in args]
     symbols = {p: _symbols_for(p, a) for p, a in zip(fn.params, args) if p in wrt}
     point = {}
     for p, a in zip(fn.params, args):

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from symdiff import check_grad, derivative_source, grad
+from symdiff import check_grad, derivative_source, grad, value_and_grad, vjp
 
 from . import array_cases as ac
 from . import headline
@@ -211,3 +211,37 @@ def test_size_one_axes_compiled(fn, args):
     for a, b in zip(plain, compiled):
         assert np.shape(a) == np.shape(b)
         np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+# -- 0-d arrays: arrays of rank 0, gradients of the input's shape (as JAX) ------
+def sine_of_0d(c):
+    return np.sin(c) * 2.0
+
+
+def mixed_0d(c, x):
+    return np.sum(np.sin(c) * x) + c * c
+
+
+@pytest.mark.parametrize("jit", [False, True])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_0d_array_arguments(jit, mode, dtype):
+    c, x = np.array(0.32, dtype=dtype), np.linspace(0.5, 1.5, 3).astype(dtype)
+    g = grad(sine_of_0d, mode=mode, jit=jit)(c)
+    assert isinstance(g, np.ndarray) and g.shape == () and g.dtype == dtype
+    np.testing.assert_allclose(g, 2.0 * np.cos(0.32), rtol=1e-6)
+    value, (gc, gx) = value_and_grad(mixed_0d, argnums=(0, 1), mode=mode, jit=jit)(c, x)
+    assert value == pytest.approx(mixed_0d(c, x), rel=1e-6)
+    assert gc.shape == () and gc.dtype == dtype and gx.shape == (3,)
+    np.testing.assert_allclose(gc, np.cos(0.32) * np.sum(x) + 0.64, rtol=1e-5)
+    np.testing.assert_allclose(gx, np.full(3, np.sin(0.32)), rtol=1e-5)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_0d_array_vjp_and_check(jit):
+    c = np.array(0.32)
+    value, pullback = vjp(sine_of_0d, c, jit=jit)
+    (gc,) = pullback(2.0)
+    assert gc.shape == () and gc == pytest.approx(4.0 * np.cos(0.32), rel=1e-12)
+    report = check_grad(mixed_0d, c, np.ones(3), jit=jit)
+    assert report.ok and report.sympy_value is not None and not report.notes, str(report)
