@@ -309,10 +309,16 @@ def _join_names(fn: ir.Function, layout: _Layout, in_place: dict) -> dict:
     return display
 
 
+# Operations whose int operands meet floats in arithmetic (float32 code casts them).
+_FLOAT_ARITHMETIC = {"add", "sub", "mul", "div", "pow", "mod", "max", "min", "hypot", "atan2",
+                     "copysign", "where", "clip"}  # fmt: skip
+
+
 class _Printer:
-    def __init__(self, fn: ir.Function, kinds: dict | None = None):
+    def __init__(self, fn: ir.Function, kinds: dict | None = None, float32=False):
         self.fn = fn
         self.kinds = kinds or {}
+        self.float32 = float32
         self.helpers: dict = {}
         self.counts, self.where = _uses(fn)
         layout = _Layout(fn)
@@ -363,14 +369,30 @@ class _Printer:
         if isinstance(value, float) and not math.isfinite(value):
             self.modules.add("math")
             if math.isnan(value):
-                return ast.Attribute(ast.Name("math"), "nan")
+                return self.in_float32(ast.Attribute(ast.Name("math"), "nan"))
             node = ast.Attribute(ast.Name("math"), "inf")
-            return node if value > 0 else ast.UnaryOp(ast.USub(), node)
+            return self.in_float32(node if value > 0 else ast.UnaryOp(ast.USub(), node))
         if not isinstance(value, bool) and (
             value < 0 or (value == 0 and math.copysign(1, value) < 0)
         ):
-            return ast.UnaryOp(ast.USub(), ast.Constant(-value))
-        return ast.Constant(value)
+            node = ast.UnaryOp(ast.USub(), ast.Constant(-value))
+        else:
+            node = ast.Constant(value)
+        return self.in_float32(node) if isinstance(value, float) else node
+
+    def in_float32(self, node: ast.expr) -> ast.expr:
+        """``node`` as a float32 scalar in float32 code (a float literal or
+        an int meeting floats would make Numba compute in float64)."""
+        return self.call("np.float32", [node]) if self.float32 else node
+
+    def float_dtype(self) -> list:
+        """The dtype argument of arrays of floats the code creates: none (float64) or float32."""
+        return [self.attribute("np.float32")] if self.float32 else []
+
+    def attribute(self, dotted: str) -> ast.expr:
+        module, _, attr = dotted.rpartition(".")
+        self.modules.add(module)
+        return ast.Attribute(ast.Name(module), attr)
 
     def kind(self, atom) -> Kind:
         if isinstance(atom, Var):
@@ -389,10 +411,10 @@ class _Printer:
     def op(self, op: Op) -> ast.expr:
         prim = PRIMITIVES[op.prim]
         is_array = any(self.kind(a).rank for a in op.args)
+        args = self.operands(op)
         special = _SPECIAL.get(op.prim)
         if special is not None and (is_array or prim.spelling[0] == "special"):
-            return special(self, op, [self.atom(a) for a in op.args])
-        args = [self.atom(a) for a in op.args]
+            return special(self, op, args)
         how = prim.spelling[0]
         if is_array and prim.array not in ("op", None):
             return self.call(prim.array, args)
@@ -408,6 +430,20 @@ class _Printer:
         if how == "where":
             return ast.IfExp(args[0], args[1], args[2])
         return self.call(prim.spelling[1], args)
+
+    def operands(self, op: Op) -> list:
+        """The printed operands; in float32 code, int scalars meeting floats
+        in arithmetic are float32 (NumPy and Numba would compute in float64)."""
+        args = [self.atom(a) for a in op.args]
+        kinds = [self.kind(a) for a in op.args]
+        meets_floats = op.prim == "div" or any(k.dtype == "float" for k in kinds)
+        if not (self.float32 and op.prim in _FLOAT_ARITHMETIC and meets_floats):
+            return args
+        exponent = 1 if op.prim == "pow" else None  # x ** 2 stays exact and float32
+        return [
+            self.in_float32(a) if k.dtype == "int" and k.rank == 0 and i != exponent else a
+            for i, (a, k) in enumerate(zip(args, kinds))
+        ]
 
     def helper(self, name: str, source: str) -> str:
         """Use a module-level helper function (emitted once, before the function)."""
@@ -578,13 +614,17 @@ def _in_source_order(node):
         yield from _in_source_order(child)
 
 
-def function_source(fn: ir.Function, docstring: str = "", header: tuple = (), kinds=None) -> str:
+def function_source(
+    fn: ir.Function, docstring: str = "", header: tuple = (), kinds=None, float32=False
+) -> str:
     """The complete module source defining ``fn``: header, imports, helpers, function.
 
     ``kinds`` (name -> ``Kind``) selects the spelling of each operation:
-    ``math.*`` and operators on scalars, ``np.*`` on arrays.
+    ``math.*`` and operators on scalars, ``np.*`` on arrays.  ``float32``:
+    its floats are float32 (the arrays it is given are), and so are the
+    constants and the arrays it creates.
     """
-    printer = _Printer(fn, kinds)
+    printer = _Printer(fn, kinds, float32)
     body = printer.block(fn.body)
     body.append(ast.Return(printer.result(fn.result)))
     if docstring:
@@ -647,7 +687,7 @@ def _keep_axis(printer, reduced, rank, axis):
 _AXIS_HELPER = """\
 def {name}(x):
     \"\"\"np.{func}(x, axis={axis}) for a 2-d array, written out for Numba.\"\"\"
-    out = np.empty(x.shape[{other}])
+    out = np.empty(x.shape[{other}], x.dtype)
     for i in range(x.shape[{other}]):
         out[i] = np.{func}(x[{index}])
     return out"""
@@ -759,7 +799,7 @@ _ELEMENTWISE_HELPER = """\
 def {name}(x):
     \"\"\"math.{func} of every element (NumPy has no ufunc for it), for Numba.\"\"\"
     flat = x.ravel()
-    out = np.empty(flat.size)
+    out = np.empty(flat.size{dtype})
     for i in range(flat.size):
         out[i] = math.{func}(flat[i])
     return out.reshape(x.shape)"""
@@ -769,8 +809,10 @@ def _math_elementwise(func):
     def spell(printer, op, args):
         if printer.kind(op.args[0]).rank == 0:
             return printer.call(f"math.{func}", args)
+        dtype = ", np.float32" if printer.float32 else ""
         name = printer.helper(
-            f"_{func}_array", _ELEMENTWISE_HELPER.format(name=f"_{func}_array", func=func)
+            f"_{func}_array",
+            _ELEMENTWISE_HELPER.format(name=f"_{func}_array", func=func, dtype=dtype),
         )
         printer.modules.update(("math", "np"))
         return ast.Call(ast.Name(name), args, [])
@@ -785,8 +827,12 @@ def _tape(printer, op, args):
     shape = n
     if kind.rank:
         shape = ast.BinOp(ast.Tuple([n]), ast.Add(), ast.Attribute(like, "shape"))
-    dtype = {"float": [], "int": ["np.int64"], "bool": ["np.bool_"]}[dict(op.attrs)["dtype"]]
-    return printer.call("np.empty", [shape] + [ast.parse(d, mode="eval").body for d in dtype])
+    dtype = dict(op.attrs)["dtype"]
+    if dtype == "float":
+        return printer.call("np.empty", [shape, *printer.float_dtype()])
+    return printer.call(
+        "np.empty", [shape, printer.attribute({"int": "np.int64", "bool": "np.bool_"}[dtype])]
+    )
 
 
 _GROW_HELPER = """\
@@ -826,11 +872,13 @@ _SPECIAL = {
     "copy": lambda p, op, args: ast.Call(ast.Attribute(args[0], "copy"), [], []),
     "shape": _shape,
     "size": lambda p, op, args: ast.Attribute(args[0], "size"),
-    "zeros": lambda p, op, args: p.call("np.zeros", [ast.Tuple(args)]),
-    "ones": lambda p, op, args: p.call("np.ones", [ast.Tuple(args)]),
+    "zeros": lambda p, op, args: p.call("np.zeros", [ast.Tuple(args), *p.float_dtype()]),
+    "ones": lambda p, op, args: p.call("np.ones", [ast.Tuple(args), *p.float_dtype()]),
     "zeros_like": lambda p, op, args: p.call("np.zeros_like", args),
     "ones_like": lambda p, op, args: p.call("np.ones_like", args),
-    "eye": lambda p, op, args: p.call("np.eye", args),
+    "eye": lambda p, op, args: p.call(
+        "np.eye", args, [("dtype", dtype) for dtype in p.float_dtype()]
+    ),
     "stack": lambda p, op, args: p.call("np.array", [ast.List(args)]),
     "sum_to": _sum_to,
     "expand_dims": _expand_dims,

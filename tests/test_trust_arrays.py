@@ -245,3 +245,96 @@ def test_0d_array_vjp_and_check(jit):
     assert gc.shape == () and gc == pytest.approx(4.0 * np.cos(0.32), rel=1e-12)
     report = check_grad(mixed_0d, c, np.ones(3), jit=jit)
     assert report.ok and report.sympy_value is not None and not report.notes, str(report)
+
+
+# -- float32 in, float32 out, no float64 inside ----------------------------------
+def mlp32(W1, W2, X):
+    h = np.tanh(X @ W1)
+    return np.sum((h @ W2) ** 2)
+
+
+def _f32(*shape, low=-1.0, high=1.0):
+    rng = np.random.default_rng(len(shape) * 10 + sum(shape))
+    return rng.uniform(low, high, size=shape).astype(np.float32)
+
+
+# (function, arguments): the float arrays are float32; every float argument
+# is differentiated (a float scalar is taken as float32, as NumPy does).
+FLOAT32_CASES = [
+    (mlp32, (_f32(3, 4), _f32(4, 2), _f32(5, 3))),
+    (ac.a_exp_log, (_f32(2, 3),)),
+    (ac.a_erf, (_f32(4),)),
+    (ac.a_mean, (_f32(2, 3),)),
+    (ac.a_max, (_f32(3, 4),)),
+    (ac.a_prod, (_f32(4, low=0.5, high=1.5),)),
+    (ac.a_where, (_f32(4), _f32(4))),
+    (ac.a_scalar_times, (0.7, _f32(3))),
+    (ac.a_constants, (_f32(3, 3),)),
+    (ac.a_stack, (0.3, -1.2)),  # no arrays in: float64 code
+    (ac.logistic_loss, (_f32(3), 0.2, _f32(6, 3), _f32(6, low=0.0), 0.01)),
+    (ac.softmax_cross_entropy, (_f32(3, 4), _f32(4), _f32(5, 3), _f32(5, 4, low=0.0))),
+    (lc.rosenbrock, (_f32(5),)),
+    (lc.rnn, (_f32(3, 3), _f32(3), _f32(3), _f32(4))),
+    (lc.writes, (_f32(4),)),
+    (lc.accumulate, (_f32(5), 0.4)),
+    (lc.euler, (0.5, 0.3, 4)),
+    (lc.recurrence, (_f32(4),)),
+]
+FLOAT32_IDS = [fn.__name__ for fn, _ in FLOAT32_CASES]
+
+
+def _float_literals_not_float32(source: str) -> list:
+    """Float literals of the generated code that are not np.float32(...)."""
+    import ast
+
+    tree = ast.parse(source)
+    wrapped = {
+        id(node.args[0] if not isinstance(node.args[0], ast.UnaryOp) else node.args[0].operand)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "np.float32"
+    }
+    docstrings = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, float)
+        and id(node) not in wrapped | docstrings
+    ]
+
+
+def _float32_expected(args):
+    return any(isinstance(a, np.ndarray) and a.dtype == np.float32 for a in args)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("fn, args", FLOAT32_CASES, ids=FLOAT32_IDS)
+def test_float32_in_float32_out(fn, args, mode):
+    argnums = _argnums(args)
+    wide = tuple(a.astype(np.float64) if isinstance(a, np.ndarray) else a for a in args)
+    expected = grad(fn, argnums, mode=mode, jit=False)(*wide)
+    grads = grad(fn, argnums, mode=mode, jit=False)(*args)
+    float32 = _float32_expected(args)
+    for ours, theirs, arg in zip(grads, expected, (args[i] for i in argnums)):
+        if isinstance(arg, np.ndarray):
+            assert ours.dtype == (np.float32 if float32 else np.float64)
+        np.testing.assert_allclose(ours, theirs, rtol=2e-4, atol=2e-5)
+    if float32:
+        kind = "grad" if mode == "reverse" else "jvp"  # what forward mode over arrays runs
+        source = derivative_source(fn, *args, argnums=argnums, mode=mode, kind=kind)
+        assert _float_literals_not_float32(source) == [], source
+
+
+@pytest.mark.parametrize(
+    "fn, args",
+    [c for c in FLOAT32_CASES if c[0].__name__ in {"mlp32", "a_erf", "a_max", "rnn", "accumulate"}],
+    ids=["mlp32", "a_erf", "a_max", "rnn", "accumulate"],
+)
+def test_float32_compiled(fn, args):
+    argnums = _argnums(args)
+    plain = grad(fn, argnums, jit=False)(*args)
+    compiled = grad(fn, argnums)(*args)
+    for ours, theirs, arg in zip(compiled, plain, (args[i] for i in argnums)):
+        if isinstance(arg, np.ndarray):
+            assert ours.dtype == np.float32
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
