@@ -352,9 +352,15 @@ class _Specialised:
 
     def specialize(self, *args, **kwargs):
         """The compiled function for this signature (a Numba dispatcher when
-        ``jit=True``), callable from other ``@njit`` code."""
+        ``jit=True``), callable from other ``@njit`` code (which passes 0-d
+        arrays as scalars, and float32 code's float scalars as float32)."""
         if kwargs or len(args) != self._nargs:
             args = _bind(self.fn, args, kwargs)
+        impl = self._specialized(args)
+        return getattr(impl, "compiled", impl)
+
+    def _specialized(self, args):
+        """What calls with these arguments' signature run."""
         key = signature_key(args)
         if key not in self._impls:
             if self._forward_over_arrays(args):
@@ -400,6 +406,7 @@ class _Specialised:
                 return out
             return out[0], as_arrays(out[1])
 
+        call.compiled = impl
         return call
 
     def _forward_over_arrays(self, args) -> bool:
@@ -442,7 +449,7 @@ class _Specialised:
         return gradient
 
     def _first_call(self, args):
-        impl = self.specialize(*args)
+        impl = self._specialized(args)
         try:
             return impl(*args)
         except Exception as exc:  # Numba typing errors in generated code

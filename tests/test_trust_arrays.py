@@ -338,3 +338,21 @@ def test_float32_compiled(fn, args):
         if isinstance(arg, np.ndarray):
             assert ours.dtype == np.float32
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_float32_specialize_is_callable_from_numba():
+    import numba
+
+    W1, W2, X = FLOAT32_CASES[0][1]
+    compiled = grad(mlp32, (0, 1)).specialize(W1, W2, X)
+
+    @numba.njit
+    def step(W1, W2, X):
+        gW1, _ = compiled(W1, W2, X)
+        return W1 - np.float32(0.1) * gW1
+
+    new = step(W1, W2, X)
+    assert new.dtype == np.float32
+    np.testing.assert_allclose(
+        new, W1 - 0.1 * grad(mlp32, (0, 1), jit=False)(W1, W2, X)[0], rtol=1e-5
+    )
