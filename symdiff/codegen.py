@@ -322,6 +322,7 @@ class _Printer:
         self.helpers: dict = {}
         self.counts, self.where = _uses(fn)
         layout = _Layout(fn)
+        self.defs = layout.defs
         self.in_place = _in_place(fn, layout)
         self.alias = _join_names(fn, layout, self.in_place)
         self.taken = {n for n in ir.defined_names(fn) if not n.startswith("$")}
@@ -786,8 +787,28 @@ def _where(printer, op, args):
     return ast.IfExp(args[0], args[1], args[2])
 
 
+# Operations whose array results are new C-contiguous arrays.
+_CONTIGUOUS = {"dot", "matmul", "outer", "zeros", "ones",
+               "zeros_like", "ones_like", "eye", "copy", "broadcast_like", "stack", "tape"}  # fmt: skip
+
+
+def _contiguous(printer, atom, printed) -> ast.expr:
+    """``printed`` (the array ``atom``) as a C-contiguous array: Numba
+    reshapes only those, and arguments, slices and transposes may not be."""
+    op = printer.defs.get(atom.name) if isinstance(atom, Var) else None
+    if op is not None and (op.prim in _CONTIGUOUS or PRIMITIVES[op.prim].elementwise):
+        return printed
+    return printer.call("np.ascontiguousarray", [printed])
+
+
 def _reshape(printer, op, args):
-    return ast.Call(ast.Attribute(args[0], "reshape"), [ast.Tuple(args[1:])], [])
+    array = _contiguous(printer, op.args[0], args[0])
+    return ast.Call(ast.Attribute(array, "reshape"), [ast.Tuple(args[1:])], [])
+
+
+def _reshape_like(printer, op, args):
+    array = _contiguous(printer, op.args[0], args[0])
+    return ast.Call(ast.Attribute(array, "reshape"), [ast.Attribute(args[1], "shape")], [])
 
 
 def _shape(printer, op, args):
@@ -861,9 +882,7 @@ _SPECIAL = {
     "outer": lambda p, op, args: p.call("np.outer", args),
     "transpose": lambda p, op, args: ast.Attribute(args[0], "T"),
     "reshape": _reshape,
-    "reshape_like": lambda p, op, args: ast.Call(
-        ast.Attribute(args[0], "reshape"), [ast.Attribute(args[1], "shape")], []
-    ),
+    "reshape_like": _reshape_like,
     "sum": _reduce("sum"),
     "amax": _reduce("max"),
     "amin": _reduce("min"),

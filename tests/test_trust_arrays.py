@@ -3,6 +3,7 @@ mode's broadcasting sums, 0-d arrays, float32 kept float32 in both
 backends, and generated source that does not depend on PYTHONHASHSEED.
 Each test pins a defect found in random array programs."""
 
+import importlib.util
 import os
 import random
 import subprocess
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import strategies as st
 
 from symdiff import check_grad, derivative_source, grad, value_and_grad, vjp
 
@@ -356,3 +359,194 @@ def test_float32_specialize_is_callable_from_numba():
     np.testing.assert_allclose(
         new, W1 - 0.1 * grad(mlp32, (0, 1), jit=False)(W1, W2, X)[0], rtol=1e-5
     )
+
+
+# -- random array programs -------------------------------------------------------
+_UNARY = ["np.sin({0})", "np.tanh({0})", "np.exp(0.3 * {0})", "({0} * {0})", "(-{0})",
+          "np.sqrt({0} * {0} + 1.0)", "np.log(1.0 + {0} * {0})", "np.where({0} > 0.5, {0}, 0.25)"]  # fmt: skip
+_BINARY = ["({0} + {1})", "({0} - {1})", "({0} * {1})", "np.maximum({0}, {1})",
+           "np.where({0} > {1}, {0}, {1})", "({0} / (1.5 + np.tanh({1})))"]  # fmt: skip
+_REDUCTIONS = ["sum", "mean", "max", "min"]
+
+
+class _Programs:
+    """Random array expressions with their shapes: elementwise operations
+    broadcasting against size-1 axes, reductions (of reductions) with axis and
+    keepdims, ``.T``, reshapes, ``@``, slices; each node ``(source, shape)``."""
+
+    def __init__(self, rng: random.Random, params: dict):
+        self.rng, self.values = rng, dict(params)
+
+    def leaf(self):
+        if self.rng.random() < 0.15:
+            return str(self.rng.choice([0.5, 1.5, 2.0])), ()
+        name = self.rng.choice(sorted(self.values))
+        return name, self.values[name]
+
+    def expr(self, depth):
+        if depth == 0:
+            return self.leaf()
+        a, shape = self.expr(depth - 1)
+        pick = self.rng.choice([self.unary, self.binary, self.reduce, self.reduce,
+                                self.transpose, self.reshape, self.matmul, self.slice])  # fmt: skip
+        return pick(a, shape, depth) or (a, shape)
+
+    def unary(self, a, shape, depth):
+        return self.rng.choice(_UNARY).format(a), shape
+
+    def binary(self, a, shape, depth):
+        b, other = self.expr(depth - 1)
+        try:
+            return self.rng.choice(_BINARY).format(a, b), np.broadcast_shapes(shape, other)
+        except ValueError:
+            return None
+
+    def reduce(self, a, shape, depth):
+        if not shape:
+            return None
+        func, keep = self.rng.choice(_REDUCTIONS), self.rng.random() < 0.5
+        axis = None if self.rng.random() < 0.3 else self.rng.randrange(-len(shape), len(shape))
+        options = ([f"axis={axis}"] if axis is not None else []) + (["keepdims=True"] * keep)
+        if self.rng.random() < 0.3:
+            text = f"({a}).{func}({', '.join(options)})"
+        else:
+            text = f"np.{func}({', '.join([a, *options])})"
+        if axis is None:
+            return text, (1,) * len(shape) if keep else ()
+        out = list(shape)
+        out[axis : axis + 1 or None] = [1] if keep else []
+        return text, tuple(out)
+
+    def transpose(self, a, shape, depth):
+        return (f"({a}).T", shape[::-1]) if len(shape) == 2 else None
+
+    def reshape(self, a, shape, depth):
+        if not shape:
+            return None
+        size = int(np.prod(shape))
+        spelling, new = self.rng.choice(
+            [("(1, -1)", (1, size)), ("(-1, 1)", (size, 1)), ("-1", (size,))]
+        )
+        return f"({a}).reshape({spelling})", new
+
+    def matmul(self, a, shape, depth):
+        b, other = self.expr(depth - 1)
+        if not (shape and other and len(other) <= 2 and shape[-1] == other[0]):
+            return None
+        return f"({a} @ {b})", shape[:-1] + other[1:]
+
+    def slice(self, a, shape, depth):
+        if len(shape) == 2:
+            j = self.rng.randrange(shape[1])
+            return self.rng.choice(
+                [(f"({a})[:, {j}]", shape[:1]), (f"({a})[:, :1]", (shape[0], 1))]
+            )
+        if len(shape) == 1 and shape[0] >= 2:
+            return f"({a})[1:]", (shape[0] - 1,)
+        return None
+
+
+def random_program(seed: int):
+    """``(source, name, argument shapes)`` of a random array function."""
+    rng = random.Random(seed)
+    shapes = {}
+    for name in ["A", "B"][: rng.choice([1, 2])]:
+        shapes[name] = tuple(rng.choice([1, 2, 3]) for _ in range(rng.choice([1, 2, 2])))
+    programs = _Programs(rng, shapes)
+    lines = []
+    for k in range(rng.choice([1, 2])):
+        text, shape = programs.expr(rng.choice([2, 3]))
+        lines.append(f"    h{k} = {text}")
+        programs.values[f"h{k}"] = shape
+    text, shape = programs.expr(rng.choice([1, 2, 3]))
+    lines.append(f"    return np.sum({text})" if shape else f"    return {text} * 1.0")
+    name = f"random_{seed}"
+    return f"def {name}({', '.join(shapes)}):\n" + "\n".join(lines) + "\n", name, shapes
+
+
+def _finite_differences(fn, args, h=1e-6):
+    grads = []
+    for k, a in enumerate(args):
+        g = np.zeros_like(a)
+        for index in np.ndindex(a.shape):
+            step = np.zeros_like(a)
+            step[index] = h
+            plus, minus = list(args), list(args)
+            plus[k], minus[k] = a + step, a - step
+            g[index] = (fn(*plus) - fn(*minus)) / (2 * h)
+        grads.append(g)
+    return grads
+
+
+@pytest.fixture(scope="module")
+def program_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("random_array_programs")
+
+
+def _load(directory, source, name):
+    path = directory / f"{name}.py"
+    path.write_text("import numpy as np\n\n\n" + source)
+    spec = importlib.util.spec_from_file_location(f"symdiff_trust_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, name)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_random_array_programs(program_dir, seed):
+    source, name, shapes = random_program(seed)
+    note(source)
+    fn = _load(program_dir, source, name)
+    rng = np.random.default_rng(seed)
+    args = [rng.uniform(0.2, 1.0, size=shape) for shape in shapes.values()]
+    with np.errstate(all="ignore"):
+        try:
+            fn(*args)
+        except ValueError:  # shapes the generator got wrong: not a program
+            assume(False)
+    expected = _finite_differences(fn, args)
+    coarse = _finite_differences(fn, args, h=1e-4)
+    assume(
+        all(np.allclose(a, b, rtol=1e-4, atol=1e-6) for a, b in zip(expected, coarse))
+    )  # no kink
+    for mode in ("reverse", "forward"):
+        grads = grad(fn, tuple(range(len(args))), mode=mode, jit=False)(*args)
+        for ours, theirs in zip(grads, expected):
+            assert np.shape(ours) == np.shape(theirs), mode
+            np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-7, err_msg=mode)
+
+
+@pytest.mark.parametrize("seed", [7, 19, 42, 101, 350])
+def test_random_array_programs_compiled(program_dir, seed):
+    """A sample compiled with Numba gives what plain Python gives."""
+    source, name, shapes = random_program(seed)
+    fn = _load(program_dir, source, name)
+    rng = np.random.default_rng(seed)
+    args = [rng.uniform(0.2, 1.0, size=shape) for shape in shapes.values()]
+    argnums = tuple(range(len(args)))
+    for ours, theirs in zip(grad(fn, argnums)(*args), grad(fn, argnums, jit=False)(*args)):
+        assert np.shape(ours) == np.shape(theirs)
+        np.testing.assert_allclose(ours, theirs, rtol=1e-11, atol=1e-13)
+
+
+def reshape_views(A):
+    column = A[:, :1].reshape((1, -1))
+    flat = A.T.reshape(-1)
+    return np.sum(column * 2.0) + np.sum(flat * flat[::-1]) + np.sum(A.reshape(-1))
+
+
+@pytest.mark.parametrize("layout", ["C", "strided"])
+def test_reshape_of_views_compiles(layout):
+    """Numba reshapes only C-contiguous arrays: slices, transposes and
+    arguments are made contiguous first (no copy when they already are)."""
+    A = np.arange(12.0).reshape(3, 4) / 10.0
+    A = A[:, :2] if layout == "C" else A[:, ::2]
+    A = np.ascontiguousarray(A) if layout == "C" else A
+    for mode in ("reverse", "forward"):
+        compiled = grad(reshape_views, mode=mode)(A)
+        plain = grad(reshape_views, mode=mode, jit=False)(A)
+        np.testing.assert_allclose(compiled, plain, rtol=1e-13)
+    assert check_grad(reshape_views, A, jit=False).ok
