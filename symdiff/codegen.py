@@ -787,16 +787,17 @@ def _where(printer, op, args):
     return ast.IfExp(args[0], args[1], args[2])
 
 
-# Operations whose array results are new C-contiguous arrays.
-_CONTIGUOUS = {"dot", "matmul", "outer", "zeros", "ones",
-               "zeros_like", "ones_like", "eye", "copy", "broadcast_like", "stack", "tape"}  # fmt: skip
+# Operations whose array results are new C-contiguous arrays (elementwise
+# results and zeros_like keep the layout of a transposed operand).
+_CONTIGUOUS = {"dot", "matmul", "outer", "zeros", "ones", "eye", "copy", "stack", "tape"}
 
 
 def _contiguous(printer, atom, printed) -> ast.expr:
     """``printed`` (the array ``atom``) as a C-contiguous array: Numba
-    reshapes only those, and arguments, slices and transposes may not be."""
+    reshapes only those, and arguments, slices, transposes and what is
+    computed from them may not be."""
     op = printer.defs.get(atom.name) if isinstance(atom, Var) else None
-    if op is not None and (op.prim in _CONTIGUOUS or PRIMITIVES[op.prim].elementwise):
+    if op is not None and op.prim in _CONTIGUOUS:
         return printed
     return printer.call("np.ascontiguousarray", [printed])
 

@@ -550,3 +550,18 @@ def test_reshape_of_views_compiles(layout):
         plain = grad(reshape_views, mode=mode, jit=False)(A)
         np.testing.assert_allclose(compiled, plain, rtol=1e-13)
     assert check_grad(reshape_views, A, jit=False).ok
+
+
+def reshape_of_transposed(A, B):
+    h0 = -(B - A).T
+    return np.sum(h0.reshape(-1).reshape((-1, 1)) - (h0 * h0).prod(axis=0))
+
+
+def test_reshape_of_an_elementwise_result_of_a_transpose_compiles():
+    """NumPy and Numba keep a transposed operand's layout in elementwise results."""
+    A, B = np.array([[0.3], [0.6]]), np.array([[0.2, 0.9]])
+    compiled = grad(reshape_of_transposed, (0, 1))(A, B)
+    plain = grad(reshape_of_transposed, (0, 1), jit=False)(A, B)
+    for ours, theirs in zip(compiled, plain):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-13)
+    assert check_grad(reshape_of_transposed, A, B, jit=False).ok
