@@ -59,6 +59,9 @@ DETERMINISM_CASES = [
     ("branch_in_loop", lc.branch_in_loop, (_args(5),), 0, "reverse"),
     ("rnn", lc.rnn, (np.ones((3, 3)), _args(3), _args(3), _args(4)), (0, 1), "reverse"),
     ("branch_broadcast", branch_broadcast, (_args(5), _args(3)), (0, 1), "reverse"),
+    ("mlp-float32", ac.mlp_loss, tuple(np.float32(0.5) * np.ones(s, np.float32)
+                                       for s in [(5, 8), 8, (8, 6), 6, (6, 1), 1, (16, 5), 16]),
+     (0, 1, 2, 3, 4, 5), "reverse"),
 ]  # fmt: skip
 
 
