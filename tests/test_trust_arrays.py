@@ -468,7 +468,10 @@ def random_program(seed: int):
 
 
 def _finite_differences(fn, args, h=1e-6):
-    grads = []
+    """Central differences, and whether every one-sided pair agrees (no kink
+    or tie, where the conventions for max and friends differ from them)."""
+    grads, smooth = [], True
+    centre = fn(*args)
     for k, a in enumerate(args):
         g = np.zeros_like(a)
         for index in np.ndindex(a.shape):
@@ -476,9 +479,11 @@ def _finite_differences(fn, args, h=1e-6):
             step[index] = h
             plus, minus = list(args), list(args)
             plus[k], minus[k] = a + step, a - step
-            g[index] = (fn(*plus) - fn(*minus)) / (2 * h)
+            forward, backward = (fn(*plus) - centre) / h, (centre - fn(*minus)) / h
+            smooth &= abs(forward - backward) <= 1e-4 * (1 + abs(forward))
+            g[index] = (forward + backward) / 2
         grads.append(g)
-    return grads
+    return grads, smooth
 
 
 @pytest.fixture(scope="module")
@@ -496,7 +501,7 @@ def _load(directory, source, name):
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=800, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(seed=st.integers(0, 2**32 - 1))
 def test_random_array_programs(program_dir, seed):
@@ -510,11 +515,8 @@ def test_random_array_programs(program_dir, seed):
             fn(*args)
         except ValueError:  # shapes the generator got wrong: not a program
             assume(False)
-    expected = _finite_differences(fn, args)
-    coarse = _finite_differences(fn, args, h=1e-4)
-    assume(
-        all(np.allclose(a, b, rtol=1e-4, atol=1e-6) for a, b in zip(expected, coarse))
-    )  # no kink
+    expected, smooth = _finite_differences(fn, args)
+    assume(smooth)
     for mode in ("reverse", "forward"):
         grads = grad(fn, tuple(range(len(args))), mode=mode, jit=False)(*args)
         for ours, theirs in zip(grads, expected):
