@@ -431,6 +431,7 @@ class _Specialised:
             value = None
             for i in argnums:
                 base = np.asarray(args[i])
+                # The input's float dtype (float32 stays float32; ints give float64).
                 grad = np.zeros_like(base, dtype=np.result_type(base.dtype, np.float16))
                 for index in np.ndindex(*base.shape):
                     tangents = [
