@@ -122,6 +122,16 @@ def in_float32(args) -> bool:
     return bool(floats) and all(dtype == np.float32 for dtype in floats)
 
 
+def _gradient_converter(arg, float32: bool):
+    """How a gradient with respect to ``arg`` is returned: of ``arg``'s shape
+    and float dtype (a 0-d array for a 0-d array; float32 in float32 code)."""
+    if isinstance(arg, np.ndarray) and arg.ndim == 0:
+        return lambda g: np.asarray(g, arg.dtype)
+    if float32 and not isinstance(arg, np.ndarray):
+        return np.float32
+    return lambda g: g
+
+
 def _float32_scalar(value):
     if isinstance(value, (float, np.floating)) and not isinstance(value, np.ndarray):
         return np.float32(value)
@@ -379,21 +389,20 @@ class _Specialised:
         A 0-d array argument is an array of rank 0, as in NumPy and JAX: the
         generated code takes it as a scalar of its dtype, and a gradient with
         respect to it comes back as a 0-d array of that dtype (the shape of
-        the input), in both backends."""
+        the input), in both backends.  In float32 code, float scalars are
+        taken as float32 and their gradients are float32 in both backends."""
         impl = self.derivative(*args).compile(self.jit)
         zero_d = [i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.ndim == 0]
         float32 = in_float32(args)
         if not zero_d and not float32:
             return impl
         argnums, single = self._argnums(parsed(self.fn), args)
-        dtypes = {argnums.index(i): args[i].dtype for i in zero_d if i in argnums}
+        converters = [_gradient_converter(args[i], float32) for i in argnums]
 
         def as_arrays(grads):
             if single:
-                return np.asarray(grads, dtypes[0]) if dtypes else grads
-            return tuple(
-                np.asarray(g, dtypes[k]) if k in dtypes else g for k, g in enumerate(grads)
-            )
+                return converters[0](grads)
+            return tuple(convert(g) for convert, g in zip(converters, grads))
 
         def call(*values):
             scalars = [v[()] if i in zero_d else v for i, v in enumerate(values)]
@@ -443,7 +452,8 @@ class _Specialised:
                     else:
                         tangents[position] = 1.0
                     value, grad[index] = jvp_impl(*args, *tangents)
-                grads.append(grad if isinstance(args[i], np.ndarray) else float(grad))
+                scalar = np.float32 if in_float32(args) else float
+                grads.append(grad if isinstance(args[i], np.ndarray) else scalar(grad))
             out = grads[0] if single else tuple(grads)
             return out if kind == "grad" else (value, out)
 

@@ -570,3 +570,19 @@ def test_reshape_of_an_elementwise_result_of_a_transpose_compiles():
     for ours, theirs in zip(compiled, plain):
         np.testing.assert_allclose(ours, theirs, rtol=1e-13)
     assert check_grad(reshape_of_transposed, A, B, jit=False).ok
+
+
+def scaled_relu(A, s):
+    return np.sum(np.maximum(A * s, 0.5) ** 2) * s
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_float32_scalar_argument_gradient_is_float32_in_both_backends(mode):
+    A, s = _f32(3), 0.8
+    plain = grad(scaled_relu, (0, 1), mode=mode, jit=False)(A, s)
+    compiled = grad(scaled_relu, (0, 1), mode=mode)(A, s)
+    for gradients in (plain, compiled):
+        assert gradients[0].dtype == np.float32 and type(gradients[1]) is np.float32
+    np.testing.assert_allclose(plain[1], compiled[1], rtol=1e-6)
+    expected = grad(scaled_relu, (0, 1), mode=mode, jit=False)(A.astype(np.float64), s)
+    np.testing.assert_allclose(plain[1], expected[1], rtol=1e-5)
