@@ -81,13 +81,15 @@ def expr_kind(node, lookup) -> Kind:
 
 def needs_sum(kx: Kind, ky: Kind) -> bool:
     """Must (or may) an adjoint of kind ``ky`` be summed to reach an operand of
-    kind ``kx``: is ``kx`` of lower rank, or of size 1 (surely or maybe) along
-    an axis where ``ky`` is not surely of size 1?"""
+    kind ``kx`` (equally: must a value of kind ``kx`` be broadcast to have the
+    shape of ``ky``)?  Yes when ``kx`` is of lower rank, or of size 1 (surely
+    or maybe) along an axis where ``ky`` is not surely of size 1.  Axes are
+    aligned from the right: leading axes of ``kx`` that ``ky`` lacks need no
+    sum (a smaller adjoint broadcasts)."""
     if kx.rank < ky.rank:
         return True
-    return any(
-        kx.state(a) != ":" and ky.state(a - (kx.rank - ky.rank)) != "1" for a in range(kx.rank)
-    )
+    offset = kx.rank - ky.rank
+    return any(kx.state(a + offset) != ":" and ky.state(a) != "1" for a in range(ky.rank))
 
 
 def _check_inplace(value: Op, kinds, params, loc):

@@ -387,8 +387,10 @@ def _offset(op) -> int | None:
     return value if op.prim == "add" else -value
 
 
-def _int_offsets(op: Op, defs: dict, kind) -> Op:
+def _int_offsets(op, defs: dict, kind):
     """``(a - 1) - 1`` -> ``a - 2`` on ints, where it is exact (loop bounds, indices)."""
+    if not isinstance(op, Op):  # already an atom (a size known to be 1)
+        return op
     outer = _offset(op)
     if kind != ir.INT or outer is None or not isinstance(op.args[0], Var):
         return op
@@ -415,14 +417,23 @@ def _use_counts(fn: ir.Function) -> dict:
     return counts
 
 
-def _changes_dtype(new, target: str, kinds: dict) -> bool:
+def _changes_kind(new, target: str, kinds: dict) -> bool:
     """Would replacing ``target`` by the atom ``new`` change its dtype (an int
-    kept where ``int * 1.0`` made a float)?"""
+    kept where ``int * 1.0`` made a float) or its shape (a scalar where
+    ``np.where(c, 0.0, g)`` with ``c`` known made an array)?"""
     if isinstance(new, Op) or target not in kinds:
         return False
+    want = kinds[target]
     if isinstance(new, Var):
-        return new.name in kinds and kinds[new.name].dtype != kinds[target].dtype
-    return kinds[target].dtype == "float" and not isinstance(new.value, float)
+        have = kinds.get(new.name)
+        if have is None:
+            return False
+        return have.dtype != want.dtype or _shape_of(have) != _shape_of(want)
+    return (want.dtype == "float" and not isinstance(new.value, float)) or want.rank > 0
+
+
+def _shape_of(kind) -> tuple:
+    return (kind.rank, kind.unit, kind.maybe)
 
 
 def simplify(fn: ir.Function, kinds: dict | None = None, reciprocals=False) -> ir.Function:
@@ -450,7 +461,7 @@ def simplify(fn: ir.Function, kinds: dict | None = None, reciprocals=False) -> i
                     op = _shape_source(op, defs, kinds)
                     op = _int_offsets(op, defs, kinds.get(s.target))
                     new = materialize(op, namer, out, defs, s.loc, uses)
-                    if _changes_dtype(new, s.target, kinds):  # int * 1.0 stays a float
+                    if _changes_kind(new, s.target, kinds):  # int * 1.0 stays a float
                         new = op
                 else:
                     new = atom(s.value)
