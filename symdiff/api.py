@@ -131,6 +131,12 @@ def _array_key(a):
     return (a.ndim, a.dtype.char)
 
 
+def _as_float_array(value) -> np.ndarray:
+    """``value`` as an array of its own float dtype (float32 stays float32), or float64."""
+    array = np.asarray(value)
+    return array if array.dtype.kind == "f" else array.astype(float)
+
+
 def normalize_argnums(argnums, fn: ir.Function):
     """``argnums`` as a tuple of indices, and whether it was a single int."""
     single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
@@ -362,11 +368,11 @@ class _Specialised:
             grads = []
             value = None
             for i in argnums:
-                base = np.asarray(args[i], dtype=float)
+                base = _as_float_array(args[i])
                 grad = np.zeros_like(base)
                 for index in np.ndindex(*base.shape):
                     tangents = [
-                        np.zeros_like(np.asarray(args[j], dtype=float)) if np.ndim(args[j]) else 0.0
+                        np.zeros_like(_as_float_array(args[j])) if np.ndim(args[j]) else 0.0
                         for j in argnums
                     ]
                     position = argnums.index(i)
