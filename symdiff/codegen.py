@@ -502,12 +502,10 @@ class _Printer:
         return out
 
     def loop(self, s: Loop) -> list:
-        out = []
-        for c in s.carried:
-            init = self.atom(c.init)
-            name = self.ident(c.name)
-            if not (isinstance(init, ast.Name) and init.id == name):
-                out.append(ast.Assign([ast.Name(name)], init))
+        # The carried values start from their inits all at once (a swap
+        # before an inner loop is one: `s, t = t, s`).
+        inits = [(self.ident(c.name), self.atom(c.init)) for c in s.carried]
+        out = _parallel_assign([(name, init) for name, init in inits if not _is_name(init, name)])
         if s.index is not None:
             start, stop, step = (self.atom(a) for a in s.bounds)
             args = [stop]
@@ -524,11 +522,8 @@ class _Printer:
                 test = ast.Constant(True)
             head = ast.While(test, header, [])
         body = self.block(s.body)
-        updates = []
-        for c in s.carried:
-            name, nxt = self.ident(c.name), self.atom(c.next)
-            if not (isinstance(nxt, ast.Name) and nxt.id == name):
-                updates.append((name, nxt))
+        updates = [(self.ident(c.name), self.atom(c.next)) for c in s.carried]
+        updates = [(name, nxt) for name, nxt in updates if not _is_name(nxt, name)]
         if updates:
             self.flush({n for n, _ in updates}, body)
         body.extend(_parallel_assign(updates))
@@ -539,9 +534,15 @@ class _Printer:
         return out
 
 
+def _is_name(node: ast.expr, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
 def _parallel_assign(updates) -> list:
     """``a, b = x, y`` as one assignment per line when some order of them
     reads no variable after it is assigned, else as a tuple assignment."""
+    if not updates:
+        return []
     reads = [{n.id for n in ast.walk(v) if isinstance(n, ast.Name)} for _, v in updates]
     for order in (range(len(updates)), reversed(range(len(updates)))):
         order = list(order)

@@ -38,7 +38,10 @@ class _Reverse:
         self.kinds = dict(kinds)  # kinds of values and of adjoints
         self.active_set = set(an.active)
         self.recordings: dict = {}  # id(loop) -> the statements that run it and fill its tapes
-        self.full_shaped: set = set()  # adjoints known to have their value's full shape
+        # Adjoints known to have the full shape of a value: adjoint -> that value's
+        # kind (an adjoint passed on unchanged, as by a keepdims sum, is not full
+        # for a value of another shape).
+        self.full_shaped: dict = {}
 
     def base(self, name: str) -> str:
         """The user's variable that ``name`` is a version of (for naming adjoints)."""
@@ -67,13 +70,17 @@ class _Reverse:
 
     def full(self, b: Builder, adjoint, name: str):
         """``adjoint`` with the full shape of the value ``name``."""
-        if isinstance(adjoint, Var) and adjoint.name in self.full_shaped:
+        if isinstance(adjoint, Var) and self.full_shaped.get(adjoint.name) == self.kinds[name]:
             return adjoint
         if needs_sum(self.kind_of(adjoint), self.kinds[name]):
             adjoint = self.emit(b, op("broadcast_like", adjoint, Var(name)))
         if isinstance(adjoint, Var):
-            self.full_shaped.add(adjoint.name)
+            self.mark_full(adjoint.name, name)
         return adjoint
+
+    def mark_full(self, adjoint: str, name: str):
+        """``adjoint`` has the full shape of the value ``name``."""
+        self.full_shaped[adjoint] = self.kinds[name]
 
     def active(self, atom) -> bool:
         return isinstance(atom, Var) and atom.name in self.active_set
@@ -125,7 +132,7 @@ class _Reverse:
                 adjoint = op("sum_to", adjoint, arg)  # undo broadcasting
             adjoint = self.emit(b, adjoint)
             if value.prim in STORES and arg is value.args[1] and isinstance(adjoint, Var):
-                self.full_shaped.add(adjoint.name)  # made from the full adjoint of the result
+                self.mark_full(adjoint.name, arg.name)  # from the result's full adjoint
             contribs.setdefault(arg.name, []).append(adjoint)
 
     def zero(self, name: str, code: list):
@@ -133,8 +140,8 @@ class _Reverse:
         if self.kinds[name].rank == 0:
             return Const(0.0)
         zeros = Builder(self.namer, code, self.defs).emit(op("zeros_like", Var(name)))
-        self.full_shaped.add(zeros.name)
         self.kinds.setdefault(zeros.name, self.kinds[name])
+        self.mark_full(zeros.name, name)
         return zeros
 
     def branch(self, stmt: If, contribs: dict, out: list):
@@ -207,7 +214,8 @@ class _Reverse:
         if source is not None and source.prim not in ("getitem", "reshape", "transpose"):
             return adjoint
         copy = self.emit(b, op("copy", adjoint))
-        self.full_shaped.add(copy.name)
+        if adjoint.name in self.full_shaped:
+            self.full_shaped[copy.name] = self.full_shaped[adjoint.name]
         return copy
 
     def sum_adjoint(self, b: Builder, terms, name: str):
@@ -215,7 +223,7 @@ class _Reverse:
         hint = f"{self.base(name)}_bar"
         if any(self._scatter(t) is not None for t in terms):
             total = self.emit(b, self.accumulate(b, None, terms, name), hint)
-            self.full_shaped.add(total.name)
+            self.mark_full(total.name, name)
             return total
         return self.total(b, terms, hint)
 
@@ -248,7 +256,7 @@ class _Reverse:
         for (indices, attrs), gs in at_index.items():
             g = self.total(b, gs)
             base = self.emit(b, op("additem", g, base, *indices, attrs=attrs))
-            self.full_shaped.add(base.name)
+            self.mark_full(base.name, name)
         return base
 
     def new(self, hint, kind, active=False) -> str:
@@ -352,11 +360,11 @@ class _Loop:
             seed = rv.own(b, rv.accumulate(b, None, contribs.pop(v, []), v))
             outer.append((v, acc, seed))
             inner[v] = [Var(acc)]
-            rv.full_shaped.add(acc)
+            rv.mark_full(acc, v)
         for c in active:
             seed = rv.own(b, rv.accumulate(b, None, seeds[c.name], c.name))
             bars[c.name] = (rv.new(f"{rv.base(c.name)}_bar", rv.kinds[c.name], True), seed)
-            rv.full_shaped.add(bars[c.name][0])
+            rv.mark_full(bars[c.name][0], c.name)
             nxt = c.next
             if isinstance(nxt, Var) and rv.active(nxt):
                 nxt = mapping.get(nxt.name, nxt.name)

@@ -22,15 +22,32 @@ from __future__ import annotations
 
 import ast
 import itertools
+import math
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import strategies as st
 
-from symdiff import value_and_grad
+from symdiff import derivative_source, grad, value_and_grad
 from symdiff.primitives import PRIMITIVES
-from symdiff.verify import float_argnums
+from symdiff.verify import finite_difference, float_argnums
 
-from .test_loop_properties import Loader, Program, _copies, _fd_gradient
+from . import trust_property_cases as tpc
+from .test_loop_properties import (
+    BINARY,
+    INDEX,
+    UNARY,
+    Case,
+    Loader,
+    Program,
+    _copies,
+    _fd_gradient,
+    check_program,
+    generic,
+)
+from .test_loop_properties import HEADER as LOOP_HEADER
 
 # ---------------------------------------------------------------------------
 # Loading generated source (symdiff reads functions' source from files).
@@ -45,6 +62,7 @@ def load(tmp_path_factory):
     def load_function(body_source: str, name: str):
         return loader(Program(HEADER + body_source, name)).fn
 
+    load_function.loader = loader
     return load_function
 
 
@@ -304,3 +322,667 @@ def test_sweep_covers_the_registry():
     names = elementwise_primitives()
     assert {"sin", "add", "pow", "clip", "erf", "hypot", "copysign"} <= set(names)
     assert len(names) >= 35
+
+
+# ---------------------------------------------------------------------------
+# Random array programs.
+
+# Shapes of the inputs A and B ("0d": a 0-d array); M is always (3, 3).
+INPUT_SHAPES = ((3,), (3, 1), (1, 3), (1, 1), (2, 3), (3, 3), (1,), "0d")
+ARRAY_UNARY = (
+    "np.sin({0})",
+    "np.tanh({0})",
+    "np.exp(np.sin({0}))",
+    "(({0}) * ({0}))",
+    "(0.5 * ({0}))",
+    "(-({0}))",
+    "np.log(1.0 + ({0}) ** 2)",
+    "np.sqrt(1.0 + ({0}) * ({0}))",
+    "np.cos({0})",
+)
+ARRAY_BINARY = (
+    "({0} + {1})",
+    "({0} - {1})",
+    "({0} * {1})",
+    "({0} / (1.0 + ({1}) ** 2))",
+    "np.arctan2({0}, 1.5 + np.cos({1}))",
+)
+REDUCTIONS = ("np.sum", "np.mean", "np.max", "np.min")
+METHOD_REDUCTIONS = ("sum", "mean")
+
+# Generator features, each once (or still) the trigger of a known open bug,
+# switched off while that bug is being fixed: remove a name from KNOWN_OPEN
+# once its fix lands (its pinned example below is then expected to pass).
+#   "keepdims_of_keepdims": a reduction of a keepdims reduction (optimiser
+#                 crash: 'Const' object has no attribute 'prim');
+#   "size1_reduce": a full reduction of an expression with size-1 axes, or a
+#                 reduction along a size-1 axis (AxisError family:
+#                 np.sum(y * 2.0) with y (3, 1));
+#   "column_times_column": columns of 2-d arrays multiplied (W[:, 2] * h[:, 0]).
+ARRAY_FEATURES = frozenset({"keepdims_of_keepdims", "size1_reduce", "column_times_column"})
+KNOWN_OPEN: set = {"keepdims_of_keepdims", "size1_reduce"}
+# Checks skipped while a known bug is open, for programs with a feature:
+#   "copy_write": forward mode (the tangent of a copy of a view is the view's
+#       tangent, written in place).
+KNOWN_OPEN_CHECKS = {"copy_write": {"forward"}}
+
+
+@dataclass(frozen=True)
+class ArrayProgram:
+    source: str
+    name: str
+    shapes: tuple  # of A and B
+    features: frozenset = frozenset()
+
+    def __repr__(self):
+        return f"ArrayProgram(shapes={self.shapes}, source=\n{self.source})"
+
+
+def _shape(s):
+    return () if s == "0d" else s
+
+
+class _ArrayBuilder:
+    """Draws a straight-line array program, tracking every value's shape."""
+
+    def __init__(self, draw, disabled):
+        self.draw = draw
+        self.disabled = disabled
+        self.values: dict = {}  # name -> shape
+        self.lines: list = []
+        self.features: set = set()  # of KNOWN_OPEN_CHECKS the program uses
+
+    def pick(self, options):
+        return self.draw(st.sampled_from(options))
+
+    def chance(self, p_in_8):
+        return self.draw(st.integers(0, 7)) < p_in_8
+
+    # -- expressions: (text, shape, from_keepdims) -------------------------------
+    def atom(self):
+        if self.draw(st.integers(0, 15)) == 0:
+            return (self.pick(("0.5", "1.5", "-0.75", "2.0")), (), False)
+        name = self.pick(sorted(self.values))
+        return (name, self.values[name], False)
+
+    def expr(self, depth):
+        if depth <= 0 or self.chance(1):
+            return self.atom()
+        kind = self.draw(st.integers(0, 9))
+        inner = self.expr(depth - 1)
+        text, shape, _ = inner
+        if kind <= 2:
+            return (self.pick(ARRAY_UNARY).format(text), shape, False)
+        if kind <= 4:
+            return self.binary(inner, self.expr(depth - 1))
+        if kind <= 6 and shape:
+            return self.reduce(inner)
+        if kind == 7 and len(shape) == 2:
+            return (
+                f"({text}).T" if self.chance(5) else f"np.transpose({text})",
+                shape[::-1],
+                False,
+            )
+        if kind == 8 and shape:
+            return self.reshape(inner)
+        if kind == 9 and shape:
+            return self.index(inner)
+        return self.matmul(inner)
+
+    def binary(self, left, right):
+        (lt, ls, lk), (rt, rs, rk) = left, right
+        try:
+            shape = np.broadcast_shapes(ls, rs)
+        except ValueError:
+            return left
+        if "column_times_column" in self.disabled and ":, " in lt and ":, " in rt:
+            return left
+        return (self.pick(ARRAY_BINARY).format(lt, rt), shape, lk or rk)
+
+    def reduce(self, inner):
+        text, shape, from_keepdims = inner
+        if "keepdims_of_keepdims" in self.disabled and from_keepdims:
+            return inner
+        axis = self.pick([None] + list(range(len(shape))) + [-1])
+        keepdims = self.chance(3)
+        if "size1_reduce" in self.disabled and 1 in shape:
+            if axis is None:
+                return (self.scalar(text, shape), (), from_keepdims)
+            if shape[axis] == 1:  # along a size-1 axis: the same family
+                return inner
+        fn = self.pick(REDUCTIONS)
+        options = ([f"axis={axis}"] if axis is not None else []) + (
+            ["keepdims=True"] if keepdims else []
+        )
+        if fn in ("np.sum", "np.mean") and self.chance(2):
+            call = f"({text}).{fn[3:]}({', '.join(options)})"
+        else:
+            call = f"{fn}({', '.join([text] + options)})"
+        axes = range(len(shape)) if axis is None else [axis % len(shape)]
+        if keepdims:
+            out = tuple(1 if a in axes else n for a, n in enumerate(shape))
+        else:
+            out = tuple(n for a, n in enumerate(shape) if a not in axes)
+        return (call, out, keepdims or from_keepdims)
+
+    def reshape(self, inner):
+        text, shape, k = inner
+        size = int(np.prod(shape))
+        options = [(size,), (1, size), (size, 1)]
+        if size == 6:
+            options += [(3, 2), (2, 3)]
+        if size == 9:
+            options += [(3, 3)]
+        target = self.pick(options)
+        if target == (size,) and self.chance(4):
+            return (f"({text}).ravel()", target, k)
+        spelled = f"({target[0]},)" if len(target) == 1 else str(target)
+        return (f"np.reshape({text}, {spelled})", target, k)
+
+    def index(self, inner):
+        text, shape, k = inner
+        if len(shape) == 1:
+            if shape[0] >= 2:
+                choice = self.pick(("[0]", "[1:]", "[:-1]", "[-1]"))
+                return (
+                    f"({text}){choice}",
+                    () if choice in ("[0]", "[-1]") else (shape[0] - 1,),
+                    k,
+                )
+            return (f"({text})[0]", (), k)
+        rows, cols = shape
+        choices = ["[0]", "[:, 0]", "[0, 0]"]
+        if rows >= 2:
+            choices += ["[1:]", "[-1, :]"]
+        if cols >= 2:
+            choices += ["[:, 1:]", "[:, -1]"]
+        choice = self.pick(choices)
+        out = {
+            "[0]": (cols,),
+            "[:, 0]": (rows,),
+            "[0, 0]": (),
+            "[1:]": (rows - 1, cols),
+            "[-1, :]": (cols,),
+            "[:, 1:]": (rows, cols - 1),
+            "[:, -1]": (rows,),
+        }[choice]
+        return (f"({text}){choice}", out, k)
+
+    def matmul(self, inner):
+        """``inner @ M``, ``M @ inner`` or ``np.dot``, where the shapes fit."""
+        text, shape, k = inner
+        if len(shape) == 2 and shape[1] == 3:
+            return (f"({text} @ M)", (shape[0], 3), k)
+        if len(shape) == 2 and shape[0] == 3:
+            return (f"(M @ {text})", (3, shape[1]), k)
+        if shape == (3,):
+            form = self.pick(("np.dot(M, {0})", "({0} @ M)", "np.dot({0}, {0})"))
+            return (form.format(text), () if form.startswith("np.dot({0}") else (3,), k)
+        return inner
+
+    # -- statements --------------------------------------------------------------
+    def statement(self, number):
+        name = f"t{number}"
+        text, shape, k = self.expr(self.pick((1, 2, 2, 3)))
+        self.lines.append(f"    {name} = {text}")
+        self.values[name] = shape
+        if shape and self.chance(2):  # a copy, then a write into it
+            self.copy_then_write(name, shape)
+        return k
+
+    def scalar(self, text, shape):
+        """A number from a value: itself, its sum, or (with "size1_reduce" off)
+        an element where it has a size-1 axis."""
+        if not shape:
+            return text
+        if "size1_reduce" in self.disabled and 1 in shape:
+            return f"({text})[{', '.join('0' * len(shape))}]"
+        return f"np.sum({text})"
+
+    def copy_then_write(self, name, shape):
+        value, value_shape, _ = self.expr(1)
+        scalar = self.scalar(value, value_shape)
+        self.features.add("copy_write")
+        element = "[0]" if len(shape) == 1 else "[0, 0]"
+        op = self.pick(("=", "+=", "*="))
+        self.lines.append(f"    {name}c = {name}.copy()")
+        self.lines.append(f"    {name}c{element} {op} {scalar}")
+        self.values[f"{name}c"] = shape
+
+
+_array_counter = itertools.count()
+
+
+@st.composite
+def array_programs(draw, disabled=frozenset(KNOWN_OPEN)):
+    b = _ArrayBuilder(draw, disabled)
+    shape_a = draw(st.sampled_from(INPUT_SHAPES))
+    shape_b = draw(st.sampled_from(INPUT_SHAPES))
+    b.values = {"A": _shape(shape_a), "B": _shape(shape_b), "M": (3, 3), "s": ()}
+    for number in range(draw(st.integers(1, 4))):
+        b.statement(number)
+    # Every value computed counts, each with its own factor.
+    computed = [n for n in b.values if n.startswith("t")]
+    terms = [b.scalar(n, b.values[n]) for n in computed]
+    terms = [t if i == 0 else f"{0.5**i} * {t}" for i, t in enumerate(reversed(terms))]
+    name = f"arr{next(_array_counter)}"
+    body = "\n".join(b.lines + [f"    return {' + '.join(terms)}"])
+    source = f"def {name}(A, B, M, s):\n{body}\n"
+    return ArrayProgram(source, name, (shape_a, shape_b), frozenset(b.features))
+
+
+# ---------------------------------------------------------------------------
+# Checking a random array program.
+
+ARGNUMS = (0, 1, 2, 3)
+
+
+@st.composite
+def array_cases(draw, disabled=frozenset(KNOWN_OPEN)):
+    program = draw(array_programs(disabled))
+    return program, draw(st.integers(0, 2**32 - 1))
+
+
+def array_args(program, seed, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    shape_a, shape_b = program.shapes
+    a = rng.uniform(-1.0, 1.0, size=_shape(shape_a)).astype(dtype)
+    b = rng.uniform(-1.0, 1.0, size=_shape(shape_b)).astype(dtype)
+    m = rng.uniform(-1.0, 1.0, size=(3, 3)).astype(dtype)
+    return (np.asarray(a), np.asarray(b), m, float(rng.uniform(-1.0, 1.0)))
+
+
+def _value(fn, args):
+    try:
+        with np.errstate(all="raise"):
+            value = float(fn(*_copies(args)))
+    except (ArithmeticError, ValueError, FloatingPointError, IndexError):
+        return None
+    return value if math.isfinite(value) and abs(value) < 1e6 else None
+
+
+def _run_source(source, args):
+    namespace: dict = {}
+    exec(compile(source, "<generated>", "exec"), namespace)
+    name = [n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)][-1]
+    return namespace[name](*args)
+
+
+def _stable_fd(fn, args, position, element, scale):
+    """Richardson central differences, or None where the function is not smooth
+    at the step's scale (a max/min changing its winner nearby)."""
+    coarse = finite_difference(fn, _copies(args), position, h=1e-3, element=element)
+    fine = finite_difference(fn, _copies(args), position, h=2.5e-4, element=element)
+    if abs(coarse - fine) > 1e-7 * scale + 1e-6 * abs(fine):
+        return None
+    return fine
+
+
+def _assert_grads_close(got, want, what, rtol=1e-9, atol=1e-12):
+    for position, (g, w) in enumerate(zip(got, want)):
+        assert np.shape(g) == np.shape(w), (what, position, np.shape(g), np.shape(w))
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, err_msg=f"{what} d/d{position}")
+
+
+def check_array_program(fn, args, features=frozenset()):
+    skipped = set().union(*(KNOWN_OPEN_CHECKS.get(f, set()) for f in features))
+    value = _value(fn, args)
+    assume(value is not None)
+    scale = 1.0 + abs(value)
+    value_r, rev = value_and_grad(fn, ARGNUMS, jit=False)(*_copies(args))
+    assert float(value_r) == pytest.approx(value, rel=1e-12, abs=1e-13), "value"
+    for position, g in enumerate(rev):
+        arg = args[position]
+        assert np.shape(g) == np.shape(arg), ("shape", position, np.shape(g))
+        if isinstance(arg, np.ndarray):
+            assert np.asarray(g).dtype == arg.dtype, ("dtype", position)
+    grad_scale = scale + sum(float(np.sum(np.abs(g))) for g in rev)
+
+    plain = _run_source(
+        derivative_source(fn, *args, argnums=ARGNUMS, optimized=False), _copies(args)
+    )
+    _assert_grads_close(plain, rev, "unoptimized", atol=1e-12 * grad_scale)
+    if "forward" not in skipped:
+        value_f, fwd = value_and_grad(fn, ARGNUMS, mode="forward", jit=False)(*_copies(args))
+        assert float(value_f) == pytest.approx(value, rel=1e-12, abs=1e-13), "forward value"
+        _assert_grads_close(fwd, rev, "forward", atol=1e-12 * grad_scale)
+
+    compared = 0
+    for position in ARGNUMS:
+        for element in np.ndindex(np.shape(args[position])):
+            fd = _stable_fd(fn, args, position, element, scale)
+            if fd is None:
+                continue
+            compared += 1
+            got = float(np.asarray(rev[position])[element])
+            assert got == pytest.approx(fd, rel=1e-5, abs=1e-6 * scale), ("fd", position, element)
+    assume(compared > 0)
+
+
+SETTINGS = dict(
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+)
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(array_cases())
+def test_array_programs(load, case):
+    program, seed = case
+    note(program.source)
+    fn = load(program.source, program.name)
+    check_array_program(fn, array_args(program, seed), program.features)
+
+
+def run_array(load, case):
+    program, seed = case
+    fn = load(program.source, program.name)
+    check_array_program(fn, array_args(program, seed), program.features)
+
+
+# ---------------------------------------------------------------------------
+# Random loop programs: tuple updates of computed values, swaps, rotations,
+# nested loops (checked by test_loop_properties.check_program: value,
+# unoptimised == optimised, forward == reverse, finite differences).
+
+TUPLE_RANGES = ("range(len(x))", "range(n)", "range(len(x) - 1, -1, -1)", "range(1, len(x))")
+TUPLE_INNER = ("range(2)", "range({v})", "range(n)", "range({v}, len(x))")
+CARRIED = ("s", "t", "r")
+TEMPS = ("u", "w")
+
+# Loop features, each once (or still) the trigger of a known open bug:
+#   "temp_in_tuple": a tuple update reading a temporary computed from a
+#       carried value in the same iteration (a = -k * x; x, v = x + 0.1 * v,
+#       v + 0.1 * a: the second component reads the new x).
+LOOP_FEATURES = frozenset({"temp_in_tuple"})
+KNOWN_OPEN_LOOPS: set = {"temp_in_tuple"}
+
+
+class _TupleBuilder:
+    def __init__(self, draw, disabled, carried):
+        self.draw = draw
+        self.disabled = disabled
+        self.carried = carried
+        self.temps: set = set()
+
+    def pick(self, options):
+        return self.draw(st.sampled_from(options))
+
+    def chance(self, p_in_8):
+        return self.draw(st.integers(0, 7)) < p_in_8
+
+    def atom(self, indices, temps=True):
+        names = list(self.carried) + (sorted(self.temps) if temps else [])
+        choice = self.pick(names + ["a", "x[]"])
+        if choice == "x[]":
+            return f"x[{self.pick(INDEX).format(v=self.pick(indices))}]"
+        return choice
+
+    def expr(self, indices, depth, temps=True):
+        if depth <= 0 or self.chance(2):
+            return self.atom(indices, temps)
+        if self.chance(3):
+            return self.pick(UNARY).format(self.expr(indices, depth - 1, temps))
+        left = self.expr(indices, depth - 1, temps)
+        return self.pick(BINARY).format(left, self.expr(indices, depth - 1, temps))
+
+    def tuple_value(self, indices):
+        """A computed component: the old value plus a small step (a leapfrog)."""
+        temps = "temp_in_tuple" not in self.disabled
+        name = self.pick(self.carried)
+        return f"{name} + {self.pick(('0.1', '-0.25', '0.5'))} * {self.expr(indices, 2, temps)}"
+
+    def block(self, indices, pad, n, depth):
+        lines = []
+        for _ in range(n):
+            kind = self.draw(st.integers(0, 7))
+            targets = list(self.carried)
+            if kind <= 2:  # a tuple update: computed components
+                k = self.draw(st.integers(2, len(targets)))
+                chosen = self.draw(st.permutations(targets))[:k]
+                values = [self.tuple_value(indices) for _ in chosen]
+                lines.append(f"{pad}{', '.join(chosen)} = {', '.join(values)}")
+            elif kind == 3:  # swap or rotation
+                chosen = list(self.draw(st.permutations(targets)))
+                rotated = chosen[1:] + chosen[:1]
+                lines.append(f"{pad}{', '.join(chosen)} = {', '.join(rotated)}")
+            elif kind == 4:  # a temporary
+                temp = self.pick(TEMPS)
+                lines.append(f"{pad}{temp} = {self.expr(indices, 2)}")
+                self.temps.add(temp)
+            elif kind == 5 and depth < 2:  # a nested loop
+                index = f"j{depth}"
+                rng = self.pick(TUPLE_INNER).format(v=indices[-1])
+                lines.append(f"{pad}for {index} in {rng}:")
+                saved = set(self.temps)
+                lines += self.block(
+                    indices + (index,), pad + "    ", self.draw(st.integers(1, 3)), depth + 1
+                )
+                self.temps = saved
+            elif kind == 6:  # an update under a condition
+                target = self.pick(targets)
+                lines.append(f"{pad}if {self.expr(indices, 1)} > {self.pick(('0.0', '0.5'))}:")
+                lines.append(f"{pad}    {target} = {self.tuple_value(indices)}")
+            else:
+                target = self.pick(targets)
+                lines.append(f"{pad}{target} = 0.5 * {target} + {self.expr(indices, 2)}")
+        return lines
+
+
+@st.composite
+def tuple_loop_programs(draw, disabled=frozenset(KNOWN_OPEN_LOOPS)):
+    carried = CARRIED[: draw(st.integers(2, 3))]
+    b = _TupleBuilder(draw, disabled, carried)
+    inits = ("a", "x[0]", "0.5", "math.sin(a)", "a * x[1]", "0.25")
+    lines = [f"    {c} = {b.pick(inits)}" for c in carried]
+    for _ in range(draw(st.integers(1, 2))):
+        lines.append(f"    for i in {b.pick(TUPLE_RANGES)}:")
+        b.temps = set()
+        lines += b.block(("i",), "        ", draw(st.integers(1, 4)), 0)
+    weights = " + ".join(f"{k + 1}.0 * {c}" for k, c in enumerate(carried))
+    name = f"lp{next(_counter)}"
+    source = (
+        LOOP_HEADER
+        + f"\ndef {name}(x, a, n: int):\n"
+        + "\n".join(lines)
+        + f"\n    return {weights}\n"
+    )
+    return Program(source, name)
+
+
+@st.composite
+def tuple_loop_cases(draw, disabled=frozenset(KNOWN_OPEN_LOOPS)):
+    program = draw(tuple_loop_programs(disabled))
+    size = draw(st.integers(3, 5))
+    x = tuple(draw(st.lists(generic, min_size=size, max_size=size)))
+    tx = tuple(draw(st.lists(generic, min_size=size, max_size=size)))
+    return (Case(program, x, draw(generic), draw(st.integers(0, size)), tx, draw(generic)),)
+
+
+def run_tuple_loop(load, case):
+    (case,) = case
+    check_program(load.loader(case.program), case)
+
+
+# ---------------------------------------------------------------------------
+# Regressions of the defects found here, fixed, and open defects pinned.
+
+REGRESSIONS = [
+    (tpc.swap_after_inner_loop, (0.3, 0.5)),  # inner loop inits printed one by one
+    (tpc.rotation_after_inner_loop, (0.3, 0.5)),
+    (tpc.element_of_keepdims_sum, (np.arange(9.0).reshape(3, 3) / 9,)),  # gradient of shape (3, 1)
+    (tpc.element_of_keepdims_sum, (np.arange(6.0).reshape(2, 3) / 6,)),
+    (tpc.element_of_reshaped_keepdims_sum, (np.arange(9.0).reshape(3, 3) / 9,)),  # a crash
+]
+
+
+@pytest.mark.parametrize("fn, args", REGRESSIONS, ids=[fn.__name__ for fn, _ in REGRESSIONS])
+def test_regression(fn, args):
+    check_against_fd(fn, args, argnums=tuple(range(len(args))))
+
+
+def test_swapped_inits_compile_with_numba():
+    check_against_fd(tpc.swap_after_inner_loop, (0.3, 0.5), argnums=(0, 1), jit=True)
+
+
+def _dtype_case_args(program, seed):
+    """The same point in float32: (float64 args, float32 args)."""
+    args = array_args(program, seed)
+    return args, tuple(a.astype(np.float32) if isinstance(a, np.ndarray) else a for a in args)
+
+
+def check_float32_program(fn, args64, args32):
+    """float32 inputs: float32 gradients, close to the float64 ones."""
+    assume(_value(fn, args64) is not None)
+    _, rev64 = value_and_grad(fn, ARGNUMS, jit=False)(*_copies(args64))
+    _, rev32 = value_and_grad(fn, ARGNUMS, jit=False)(*_copies(args32))
+    scale = 1.0 + sum(float(np.sum(np.abs(g))) for g in rev64)
+    for position, (g32, g64) in enumerate(zip(rev32, rev64)):
+        if isinstance(args32[position], np.ndarray) and not FLOAT32_DTYPE_KNOWN_OPEN:
+            assert np.asarray(g32).dtype == np.float32, ("dtype", position, np.asarray(g32).dtype)
+        np.testing.assert_allclose(g32, g64, rtol=1e-3, atol=1e-4 * scale)
+
+
+# Known open: a 0-d float32 input is read as a float64 number (its gradient,
+# and those it multiplies, are float64).
+FLOAT32_KNOWN_OPEN_SHAPES = {"0d"}
+# Known open: plain-Python runs pass float arguments as np.float64 (backend
+# _as_ieee), which promotes float32 arrays they meet to float64 (np.sum(A * s)
+# has a float64 gradient); see test_float32_times_float_argument_stays_float32.
+FLOAT32_DTYPE_KNOWN_OPEN = True
+
+
+@st.composite
+def float32_cases(draw):
+    program, seed = draw(array_cases())
+    assume(not FLOAT32_KNOWN_OPEN_SHAPES & set(program.shapes))
+    return program, seed
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(float32_cases())
+def test_float32_array_programs(load, case):
+    program, seed = case
+    note(program.source)
+    fn = load(program.source, program.name)
+    check_float32_program(fn, *_dtype_case_args(program, seed))
+
+
+def run_float32(load, case):
+    program, seed = case
+    check_float32_program(load(program.source, program.name), *_dtype_case_args(program, seed))
+
+
+def check_jit_program(fn, args, modes=("reverse", "forward")):
+    """Numba gives what plain Python gives, in both modes."""
+    assume(_value(fn, args) is not None)
+    for mode in modes:
+        py_value, py = value_and_grad(fn, ARGNUMS, mode=mode, jit=False)(*_copies(args))
+        nb_value, nb = value_and_grad(fn, ARGNUMS, mode=mode, jit=True)(*_copies(args))
+        assert float(nb_value) == pytest.approx(float(py_value), rel=1e-12, abs=1e-13), mode
+        _assert_grads_close(nb, py, f"numba {mode}", rtol=1e-10, atol=1e-12)
+
+
+# Inputs Numba gets wrong today (known open: 0-d arrays under Numba).
+JIT_KNOWN_OPEN_SHAPES = {"0d"}
+
+
+@st.composite
+def jit_cases(draw):
+    program, seed = draw(array_cases())
+    assume(not JIT_KNOWN_OPEN_SHAPES & set(program.shapes))
+    return program, seed
+
+
+@settings(max_examples=4, **SETTINGS)
+@given(jit_cases())
+def test_numba_matches_python_on_array_programs(load, case):
+    program, seed = case
+    note(program.source)
+    fn = load(program.source, program.name)
+    modes = ("reverse",) if "copy_write" in program.features else ("reverse", "forward")
+    check_jit_program(fn, array_args(program, seed), modes)
+
+
+def run_jit(load, case):
+    program, seed = case
+    modes = ("reverse",) if "copy_write" in program.features else ("reverse", "forward")
+    check_jit_program(load(program.source, program.name), array_args(program, seed), modes)
+
+
+# ---------------------------------------------------------------------------
+# Open defects: minimal examples, strict xfail (they flip when fixed).
+
+X3 = np.array([0.3, -0.5, 0.7])
+A22 = np.array([[0.3, 0.5], [0.7, 0.2]])
+
+
+def _xfail(reason):
+    return pytest.mark.xfail(strict=True, reason=reason)
+
+
+@_xfail("new: a view (r = t[0]) read after a write into t keeps the old values")
+def test_view_read_after_write_into_its_base():
+    fn = tpc.view_read_after_write
+    value, _ = value_and_grad(fn, jit=False)(A22.copy())
+    assert float(value) == pytest.approx(fn(A22.copy()), rel=1e-12)
+
+
+@_xfail("new: float arguments become np.float64 in plain-Python runs (backend _as_ieee)")
+def test_float32_times_float_argument_stays_float32():
+    g = grad(tpc.float32_times_float_argument, jit=False)(X3.astype(np.float32), 0.5)
+    assert g.dtype == np.float32
+
+
+@_xfail("new: a 0-d float32 array is read as a float64 number")
+def test_zero_d_float32_keeps_float32():
+    A, B = np.array(0.3, dtype=np.float32), np.ones(3, np.float32)
+    _, gb = grad(tpc.zero_d_float32_times_array, argnums=(0, 1), jit=False)(A, B)
+    assert gb.dtype == np.float32
+
+
+KNOWN = [
+    ("size-1/keepdims AxisError family", tpc.sum_of_size1_product, (X3.reshape(3, 1),)),
+    ("optimiser crash on a reduction of a keepdims reduction",
+     tpc.reduction_of_keepdims_reduction, (np.arange(6.0).reshape(2, 3) / 6,)),
+    ("forward-mode copy tangent aliasing", tpc.forward_copy_of_view_written, (X3,)),
+    ("loop tuple updates reading new values", tpc.leapfrog, (0.3, 0.5, 2.0)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "fn, args",
+    [pytest.param(fn, args, marks=_xfail(reason), id=fn.__name__) for reason, fn, args in KNOWN],
+)
+def test_known_open(fn, args):
+    check_against_fd(fn, args, argnums=float_argnums(args))
+
+
+def _loop_lines(source):
+    """The lines of ``source`` inside a loop (indented under a for/while)."""
+    inside, depth = [], None
+    for line in source.splitlines():
+        indent = len(line) - len(line.lstrip())
+        if depth is not None and line.strip() and indent <= depth:
+            depth = None
+        if depth is not None:
+            inside.append(line)
+        elif line.lstrip().startswith(("for ", "while ")):
+            depth = indent
+    return inside
+
+
+def test_nested_loop_gradient_is_right():
+    check_against_fd(tpc.nested_loop_reads, (X3, 0.4), argnums=(0, 1))
+
+
+@_xfail("nested-loop adjoint copies: x_bar = x_bar.copy() in every outer iteration")
+def test_nested_loop_gradient_copies_nothing_per_iteration():
+    source = derivative_source(tpc.nested_loop_reads, X3, 0.4, argnums=(0, 1))
+    assert not [line for line in _loop_lines(source) if ".copy()" in line]
