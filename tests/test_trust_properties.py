@@ -699,9 +699,14 @@ TEMPS = ("u", "w")
 # Loop features, each once (or still) the trigger of a known open bug:
 #   "temp_in_tuple": a tuple update reading a temporary computed from a
 #       carried value in the same iteration (a = -k * x; x, v = x + 0.1 * v,
-#       v + 0.1 * a: the second component reads the new x).
-LOOP_FEATURES = frozenset({"temp_in_tuple"})
-KNOWN_OPEN_LOOPS: set = {"temp_in_tuple"}
+#       v + 0.1 * a: the second component reads the new x);
+#   "computed_first": tuple updates whose first component is computed (s, r =
+#       s + 0.1 * s, s + 0.1 * t; s, r, t = s + r ** 2, t * 0.5, s + a: printed
+#       one by one, a later one reading a new value, in the value or, in forward
+#       mode, in a tangent).  With it off, the first component is another
+#       carried value's old value (s, t = t, <computed>), as in the loop tests.
+LOOP_FEATURES = frozenset({"temp_in_tuple", "computed_first"})
+KNOWN_OPEN_LOOPS: set = {"temp_in_tuple", "computed_first"}
 
 
 class _TupleBuilder:
@@ -747,6 +752,8 @@ class _TupleBuilder:
                 k = self.draw(st.integers(2, len(targets)))
                 chosen = self.draw(st.permutations(targets))[:k]
                 values = [self.tuple_value(indices) for _ in chosen]
+                if "computed_first" in self.disabled:
+                    values[0] = chosen[1]
                 lines.append(f"{pad}{', '.join(chosen)} = {', '.join(values)}")
             elif kind == 3:  # swap or rotation
                 chosen = list(self.draw(st.permutations(targets)))
@@ -803,6 +810,13 @@ def tuple_loop_cases(draw, disabled=frozenset(KNOWN_OPEN_LOOPS)):
     x = tuple(draw(st.lists(generic, min_size=size, max_size=size)))
     tx = tuple(draw(st.lists(generic, min_size=size, max_size=size)))
     return (Case(program, x, draw(generic), draw(st.integers(0, size)), tx, draw(generic)),)
+
+
+@settings(max_examples=80, **SETTINGS)
+@given(tuple_loop_cases())
+def test_tuple_loop_programs(load, case):
+    (case,) = case
+    check_program(load.loader(case.program), case)
 
 
 def run_tuple_loop(load, case):
@@ -953,6 +967,10 @@ KNOWN = [
      tpc.reduction_of_keepdims_reduction, (np.arange(6.0).reshape(2, 3) / 6,)),
     ("forward-mode copy tangent aliasing", tpc.forward_copy_of_view_written, (X3,)),
     ("loop tuple updates reading new values", tpc.leapfrog, (0.3, 0.5, 2.0)),
+    ("loop tuple updates reading new values (forward, three components)",
+     tpc.three_way_tuple_update, (0.3, 0.4)),
+    ("loop tuple updates reading new values (forward tangent)",
+     tpc.tuple_update_tangent_reads_new_value, (np.array([0.13, 0.58, -0.38, 0.14]), 0.0127)),
 ]  # fmt: skip
 
 

@@ -111,3 +111,22 @@ def nested_loop_reads(x, a):
             s, t = s + 0.1 * np.sin(t * x[j]), t - 0.1 * s
         s = np.tanh(s)
     return s + 2.0 * t
+
+
+def three_way_tuple_update(a, b):
+    """Forward mode prints r = t * 0.5 before s = s + r ** 2 (a wrong value)."""
+    s = a
+    r = b
+    t = 0.5
+    for _ in range(3):
+        s, r, t = s + r**2, t * 0.5, s + a
+    return s + r + t
+
+
+def tuple_update_tangent_reads_new_value(x, a):
+    """Forward mode: ds is computed from the new s (s = t + 0.1 * t0; ds = ... s * dt)."""
+    s = 0.25
+    t = np.sin(a)
+    for _ in range(1, len(x)):
+        s, t = t + 0.1 * np.tanh(t * s), t + 0.5 * t
+    return 1.0 * s + 2.0 * t
