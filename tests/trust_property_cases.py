@@ -130,3 +130,18 @@ def tuple_update_tangent_reads_new_value(x, a):
     for _ in range(1, len(x)):
         s, t = t + 0.1 * np.tanh(t * s), t + 0.5 * t
     return 1.0 * s + 2.0 * t
+
+
+def augmented_update_seen_through_alias(A):
+    """`t += 1.0` is in place in NumPy: u (the same array) sees it."""
+    t = A * 2.0
+    u = t
+    t += 1.0
+    return np.sum(u * A)
+
+
+def augmented_update_seen_through_view(A):
+    t = A * 2.0
+    u = t[1:]
+    t *= 3.0
+    return np.sum(u * A[1:])
