@@ -802,6 +802,13 @@ def _tape_grow(printer, op, args):
     return ast.Call(ast.Name("_tape_grow"), args, [])
 
 
+def _copy(printer, op, args):
+    """``x.copy()``; a number is its own copy (floats have no ``.copy()``)."""
+    if printer.kind(op.args[0]).rank == 0:
+        return args[0]
+    return ast.Call(ast.Attribute(args[0], "copy"), [], [])
+
+
 _SPECIAL = {
     "tape": _tape,
     "tape_grow": _tape_grow,
@@ -820,7 +827,7 @@ _SPECIAL = {
     "amin": _reduce("min"),
     "prod": _reduce("prod"),
     "getitem": _getitem,
-    "copy": lambda p, op, args: ast.Call(ast.Attribute(args[0], "copy"), [], []),
+    "copy": _copy,
     "shape": _shape,
     "size": lambda p, op, args: ast.Attribute(args[0], "size"),
     "zeros": lambda p, op, args: p.call("np.zeros", [ast.Tuple(args)]),

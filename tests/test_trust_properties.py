@@ -343,6 +343,13 @@ ARRAY_UNARY = (
     "np.log(1.0 + ({0}) ** 2)",
     "np.sqrt(1.0 + ({0}) * ({0}))",
     "np.cos({0})",
+    "np.abs({0})",
+    "np.clip({0}, -0.5, 0.5)",
+    "np.maximum({0}, 0.1)",
+    "((1.5 + np.sin({0})) ** 1.5)",
+    "scipy.special.erf({0})",
+    "np.copy({0})",
+    "np.arcsinh({0})",
 )
 ARRAY_BINARY = (
     "({0} + {1})",
@@ -350,8 +357,13 @@ ARRAY_BINARY = (
     "({0} * {1})",
     "({0} / (1.0 + ({1}) ** 2))",
     "np.arctan2({0}, 1.5 + np.cos({1}))",
+    "np.maximum({0}, {1})",
+    "np.minimum({0}, {1})",
+    "np.where({0} > {1}, {0}, 0.5 * {1})",
+    "np.hypot({0}, 0.5 + ({1}) ** 2)",
+    "((1.5 + np.cos({0})) ** np.sin({1}))",
 )
-REDUCTIONS = ("np.sum", "np.mean", "np.max", "np.min")
+REDUCTIONS = ("np.sum", "np.mean", "np.max", "np.min", "np.prod")
 METHOD_REDUCTIONS = ("sum", "mean")
 
 # Generator features, each once (or still) the trigger of a known open bug,
@@ -455,6 +467,8 @@ class _ArrayBuilder:
             if shape[axis] == 1:  # along a size-1 axis: the same family
                 return inner
         fn = self.pick(REDUCTIONS)
+        if fn == "np.prod":  # of factors near 1.5: no zero, no overflow
+            text = f"(1.5 + 0.5 * np.sin({text}))"
         options = ([f"axis={axis}"] if axis is not None else []) + (
             ["keepdims=True"] if keepdims else []
         )
@@ -872,6 +886,19 @@ REGRESSIONS = [
 @pytest.mark.parametrize("fn, args", REGRESSIONS, ids=[fn.__name__ for fn, _ in REGRESSIONS])
 def test_regression(fn, args):
     check_against_fd(fn, args, argnums=tuple(range(len(args))))
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_copy_of_a_number(jit):
+    check_against_fd(tpc.copy_of_a_number, (0.5,), argnums=(0,), jit=jit)
+
+
+@pytest.mark.parametrize("mode, kind", [("reverse", "grad"), ("forward", "jvp")])
+def test_copy_of_a_number_unoptimized(mode, kind):
+    source = derivative_source(tpc.copy_of_a_number, 0.5, mode=mode, kind=kind, optimized=False)
+    args = (0.5,) if kind == "grad" else (0.5, 1.0)
+    got = _run_source(source, args)
+    assert (got if kind == "grad" else got[1]) == pytest.approx(2 * 0.5 + 1.5)
 
 
 def test_swapped_inits_compile_with_numba():

@@ -145,3 +145,10 @@ def augmented_update_seen_through_view(A):
     u = t[1:]
     t *= 3.0
     return np.sum(u * A[1:])
+
+
+def copy_of_a_number(s):
+    """np.copy of a float argument and of a constant: printed as s.copy() and
+    1.5.copy(), which floats lack (plain Python: on the constant; Numba: both)."""
+    t = np.copy(s)
+    return t * s + np.copy(1.5) * s
