@@ -62,6 +62,10 @@ def _uses(fn: ir.Function):
     return counts, where
 
 
+# Operations printed as NumPy views of their first operand (when arrays).
+_VIEWS = ("getitem", "reshape", "transpose")
+
+
 class _Layout:
     """Where each value is defined and read, in program order, for deciding
     which values may share one variable (out of SSA form) and which array
@@ -73,7 +77,8 @@ class _Layout:
     it is on, as two reads on different sides of one ``if`` never both run.
     """
 
-    def __init__(self, fn: ir.Function):
+    def __init__(self, fn: ir.Function, kinds: dict | None = None):
+        self.kinds = kinds or {}
         self.params = set(fn.params)
         self.pos = 0
         self.def_pos: dict = {}
@@ -84,6 +89,7 @@ class _Layout:
         self.carry_of: dict = {}  # header name -> (Carry, Loop)
         self.loop_end: dict = {}  # id(loop) -> last position inside it
         self.phi_sources: dict = {}  # phi target -> its two sources
+        self.views: dict = {}  # array -> the arrays printed as views of it (x[0], x.T)
         self._pending: list = []
         self.block(fn.body, (), ())
         for a in ir.atoms_of(fn.result):
@@ -94,6 +100,11 @@ class _Layout:
             if outside:  # read again by every iteration of the outermost such loop
                 pos = self.loop_end[outside[0]]
             self.reads.setdefault(name, []).append((pos, sides, content))
+
+    def note_view(self, name, op: Op):
+        kind = self.kinds.get(name)
+        if op.prim in _VIEWS and isinstance(op.args[0], Var) and kind is not None and kind.rank:
+            self.views.setdefault(op.args[0].name, []).append(name)
 
     def define(self, name, loops):
         self.def_pos[name] = self.pos
@@ -116,6 +127,7 @@ class _Layout:
                 self.define(s.target, loops)
                 if isinstance(s.value, Op):
                     self.defs[s.target] = s.value
+                    self.note_view(s.target, s.value)
             elif isinstance(s, Loop):
                 for a in [c.init for c in s.carried] + list(s.bounds):
                     self.read(a, here, loops, sides)
@@ -172,6 +184,8 @@ def _storage_ok(layout: _Layout, name: str, pos: int, sides, seen=None) -> bool:
     seen.add(name)
     if name in layout.params:
         return False
+    if not all(_storage_ok(layout, view, pos, sides, seen) for view in layout.views.get(name, ())):
+        return False  # a view of it (r = x[0]) read afterwards would see the write
     if name in layout.carry_of:
         carry, loop = layout.carry_of[name]
         end = layout.loop_end[id(loop)]
@@ -315,7 +329,7 @@ class _Printer:
         self.kinds = kinds or {}
         self.helpers: dict = {}
         self.counts, self.where = _uses(fn)
-        layout = _Layout(fn)
+        layout = _Layout(fn, self.kinds)
         self.in_place = _in_place(fn, layout)
         self.alias = _join_names(fn, layout, self.in_place)
         self.taken = {n for n in ir.defined_names(fn) if not n.startswith("$")}

@@ -50,7 +50,7 @@ def view_read_after_write(A):
     t = A.copy()
     r = t[0]
     t[0, 0] = 7.0 * A[1, 1]
-    return np.sum(r * r)
+    return np.sum(r * r)  # ERR: view read after write
 
 
 def float32_times_float_argument(A, s):
@@ -137,14 +137,14 @@ def augmented_update_seen_through_alias(A):
     t = A * 2.0
     u = t
     t += 1.0
-    return np.sum(u * A)
+    return np.sum(u * A)  # ERR: alias read after update
 
 
 def augmented_update_seen_through_view(A):
     t = A * 2.0
     u = t[1:]
     t *= 3.0
-    return np.sum(u * A[1:])
+    return np.sum(u * A[1:])  # ERR: view read after update
 
 
 def copy_of_a_number(s):
@@ -152,3 +152,76 @@ def copy_of_a_number(s):
     1.5.copy(), which floats lack (plain Python: on the constant; Numba: both)."""
     t = np.copy(s)
     return t * s + np.copy(1.5) * s
+
+
+# A view or a second name of an array read after a write into the array:
+# NumPy shows the write through it; refused (the line of the read is marked).
+
+
+def view_read_after_write_in_loop(A):
+    t = A.copy()
+    r = t[0]
+    for i in range(2):
+        t[0, i] = 2.0 * A[1, i]
+    return np.sum(r * r)  # ERR: view read after loop
+
+
+def view_read_in_next_iteration(A):
+    t = A.copy()
+    r = t[0]
+    s = 0.0
+    for i in range(2):
+        s = s + np.sum(r)  # ERR: view read in loop
+        t[0, i] = 2.0 * s
+    return s
+
+
+def view_read_after_write_in_branch(A, c):
+    t = A.copy()
+    r = t.T
+    if c > 0.0:
+        t[0, 1] = c
+    return np.sum(r * A)  # ERR: view read after branch
+
+
+# Views and names that are fine: read before the write, copies, rebinding.
+
+
+def view_read_before_write(A):
+    t = A.copy()
+    r = t[0]
+    s = np.sum(r * r)
+    t[0, 0] = 2.0 * s
+    return np.sum(t) + s
+
+
+def copied_row_read_after_write(A):
+    t = A.copy()
+    r = t[0].copy()
+    t[0, 0] = 7.0 * A[1, 1]
+    return np.sum(r * r) + np.sum(t)
+
+
+def view_of_rebound_array(A):
+    t = A * 1.0
+    r = t[0]
+    t = t * 2.0
+    t[0, 0] = 3.0
+    return np.sum(r * r) + np.sum(t)
+
+
+def row_view_made_in_each_iteration(A):
+    t = A.copy()
+    s = 0.0
+    for i in range(2):
+        r = t[i]
+        s = s + np.sum(r * r)
+        t[i, 0] = s
+    return s + np.sum(t)
+
+
+def augmented_update_of_unshared_array(A):
+    t = A * 2.0
+    t += 1.0
+    u = t
+    return np.sum(u * A)
