@@ -90,17 +90,20 @@ def needs_sum(kx: Kind, ky: Kind) -> bool:
     )
 
 
-def _check_inplace(value: Op, kinds, params, loc):
-    """``w += ...`` on an input array would modify the caller's array."""
+def _check_inplace(value: Op, kinds, views, loc):
+    """``w += ...`` on an input array (or a view of one: ``w = x[0]``) would
+    modify the caller's array."""
     first = value.args[0]
     if (
         ("inplace", True) in value.attrs
         and isinstance(first, Var)
-        and first.name in params
+        and first.name in views
         and kinds[first.name].rank
     ):
+        source, is_view = views[first.name]
+        what = f"a view of the input array '{source}'" if is_view else f"the input array '{source}'"
         raise ShapeError(
-            f"in-place update of the input array '{first.name}'",
+            f"in-place update of {what}",
             loc,
             f"write {first.name} = {first.name} <op> ... (a new array); symdiff does not "
             "modify its inputs",
@@ -170,7 +173,7 @@ def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False) -> Analysis:
                 value = stmt.value
                 if isinstance(value, Op):
                     kind = op_kind(value, [atom_kind(a) for a in value.args], stmt.loc)
-                    _check_inplace(value, kinds, fn.params, stmt.loc)
+                    _check_inplace(value, kinds, views, stmt.loc)
                     if value.prim in ir.STORES and not generated:
                         _check_store(value, views, fn.params, stmt.loc)
                     elif value.prim in _VIEWS and kind.rank and isinstance(value.args[0], Var):

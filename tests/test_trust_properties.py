@@ -1046,6 +1046,16 @@ def test_shared_memory_read_before_write_or_copied_works(fn, args):
     check_against_fd(fn, args, argnums=(0,))
 
 
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_inplace_update_of_a_view_of_an_input_is_refused(mode):
+    fn = tpc.inplace_update_of_a_view_of_an_input
+    with pytest.raises(
+        ShapeError, match="in-place update of a view of the input array 'X'"
+    ) as info:
+        grad(fn, mode=mode, jit=False)(A22.copy())
+    assert info.value.lineno == _marker_line(fn, "in-place update of a view")
+
+
 def test_row_view_made_in_each_iteration_works_in_forward_mode():
     """(Reverse mode refuses it: a row read from an array the loop writes.)"""
     check_against_fd(tpc.row_view_made_in_each_iteration, (A22,), (0,), modes=("forward",))

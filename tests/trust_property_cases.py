@@ -225,3 +225,10 @@ def augmented_update_of_unshared_array(A):
     t += 1.0
     u = t
     return np.sum(u * A)
+
+
+def inplace_update_of_a_view_of_an_input(X):
+    """t += 1.0 writes into the caller's X (t is a row of it): refused."""
+    t = X[0]
+    t += 1.0  # ERR: in-place update of a view
+    return np.sum(t * t)
