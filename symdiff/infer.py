@@ -308,10 +308,14 @@ class _SharedMemory:
             names = ir.defined_names(self.fn)
             user, array = ir.version_of(atom.name, names), ir.version_of(root, names)
             line = f" at line {where.lineno}" if where is not None else ""
+            what = (
+                f"'{user}', which shares memory with '{array}' (a view of it),"
+                if user != array
+                else f"'{user}' as it was before, under a second name (u = {user}),"
+            )
             raise ShapeError(
-                f"this reads '{user}', which shares memory with '{array}' (a view or a second "
-                f"name of it), after a write into '{array}'{line}: NumPy shows the write "
-                "through it, symdiff's values never change",
+                f"this reads {what} after a write into '{array}'{line}: NumPy shows the "
+                "write through it, symdiff's values never change",
                 loc,
                 "make a copy where the view or the second name is made (.copy()), or read it "
                 "before the write",
