@@ -9,13 +9,20 @@
   of reductions with ``axis``/``keepdims``, ``.T``, ``reshape``, ``@``,
   slices, copies then writes; reverse == forward == unoptimised == finite
   differences, Numba == plain Python on a sample.
+  Views and second names of arrays written into afterwards: checked, or
+  refused cleanly.
 * Random loop programs with tuple updates whose components are computed
   (leapfrog steps, swaps, rotations) and nested loops, with a structural cost
-  check of the generated code.
+  check of the generated code (nothing allocated or copied per iteration).
+* Generated source compared under several ``PYTHONHASHSEED`` values.
+* Regressions of the defects found here, and refusals of shared memory.
 
-Known open defects are pinned as ``xfail(strict=True)`` minimal examples (flip
-them once the fix lands) and filtered out of the generators by the names in
-``KNOWN_OPEN``.
+Known open defects are pinned as ``xfail(strict=True)`` minimal examples (they
+fail loudly once the fix lands: then remove the mark) and kept out of the
+generators by switches to remove with them: ``KNOWN_OPEN`` (array features),
+``KNOWN_OPEN_CHECKS``, ``KNOWN_OPEN_LOOPS``, ``NESTED_COPIES_KNOWN_OPEN``,
+``FLOAT32_KNOWN_OPEN_SHAPES``, ``FLOAT32_DTYPE_KNOWN_OPEN``,
+``JIT_KNOWN_OPEN_SHAPES`` and ``OPEN_SWEEP``.
 """
 
 from __future__ import annotations
