@@ -62,6 +62,10 @@ def _uses(fn: ir.Function):
     return counts, where
 
 
+# Operations printed as NumPy views of their first operand (when arrays).
+_VIEWS = ("getitem", "reshape", "transpose")
+
+
 class _Layout:
     """Where each value is defined and read, in program order, for deciding
     which values may share one variable (out of SSA form) and which array
@@ -73,7 +77,8 @@ class _Layout:
     it is on, as two reads on different sides of one ``if`` never both run.
     """
 
-    def __init__(self, fn: ir.Function):
+    def __init__(self, fn: ir.Function, kinds: dict | None = None):
+        self.kinds = kinds or {}
         self.params = set(fn.params)
         self.pos = 0
         self.def_pos: dict = {}
@@ -84,6 +89,7 @@ class _Layout:
         self.carry_of: dict = {}  # header name -> (Carry, Loop)
         self.loop_end: dict = {}  # id(loop) -> last position inside it
         self.phi_sources: dict = {}  # phi target -> its two sources
+        self.views: dict = {}  # array -> the arrays printed as views of it (x[0], x.T)
         self._pending: list = []
         self.block(fn.body, (), ())
         for a in ir.atoms_of(fn.result):
@@ -94,6 +100,11 @@ class _Layout:
             if outside:  # read again by every iteration of the outermost such loop
                 pos = self.loop_end[outside[0]]
             self.reads.setdefault(name, []).append((pos, sides, content))
+
+    def note_view(self, name, op: Op):
+        kind = self.kinds.get(name)
+        if op.prim in _VIEWS and isinstance(op.args[0], Var) and kind is not None and kind.rank:
+            self.views.setdefault(op.args[0].name, []).append(name)
 
     def define(self, name, loops):
         self.def_pos[name] = self.pos
@@ -116,6 +127,7 @@ class _Layout:
                 self.define(s.target, loops)
                 if isinstance(s.value, Op):
                     self.defs[s.target] = s.value
+                    self.note_view(s.target, s.value)
             elif isinstance(s, Loop):
                 for a in [c.init for c in s.carried] + list(s.bounds):
                     self.read(a, here, loops, sides)
@@ -172,6 +184,8 @@ def _storage_ok(layout: _Layout, name: str, pos: int, sides, seen=None) -> bool:
     seen.add(name)
     if name in layout.params:
         return False
+    if not all(_storage_ok(layout, view, pos, sides, seen) for view in layout.views.get(name, ())):
+        return False  # a view of it (r = x[0]) read afterwards would see the write
     if name in layout.carry_of:
         carry, loop = layout.carry_of[name]
         end = layout.loop_end[id(loop)]
@@ -322,7 +336,7 @@ class _Printer:
         self.float32 = float32
         self.helpers: dict = {}
         self.counts, self.where = _uses(fn)
-        layout = _Layout(fn)
+        layout = _Layout(fn, self.kinds)
         self.defs = layout.defs
         self.in_place = _in_place(fn, layout)
         self.alias = _join_names(fn, layout, self.in_place)
@@ -540,12 +554,10 @@ class _Printer:
         return out
 
     def loop(self, s: Loop) -> list:
-        out = []
-        for c in s.carried:
-            init = self.atom(c.init)
-            name = self.ident(c.name)
-            if not (isinstance(init, ast.Name) and init.id == name):
-                out.append(ast.Assign([ast.Name(name)], init))
+        # The carried values start from their inits all at once (a swap
+        # before an inner loop is one: `s, t = t, s`).
+        inits = [(self.ident(c.name), self.atom(c.init)) for c in s.carried]
+        out = _parallel_assign([(name, init) for name, init in inits if not _is_name(init, name)])
         if s.index is not None:
             start, stop, step = (self.atom(a) for a in s.bounds)
             args = [stop]
@@ -562,11 +574,8 @@ class _Printer:
                 test = ast.Constant(True)
             head = ast.While(test, header, [])
         body = self.block(s.body)
-        updates = []
-        for c in s.carried:
-            name, nxt = self.ident(c.name), self.atom(c.next)
-            if not (isinstance(nxt, ast.Name) and nxt.id == name):
-                updates.append((name, nxt))
+        updates = [(self.ident(c.name), self.atom(c.next)) for c in s.carried]
+        updates = [(name, nxt) for name, nxt in updates if not _is_name(nxt, name)]
         if updates:
             self.flush({n for n, _ in updates}, body)
         body.extend(_parallel_assign(updates))
@@ -577,9 +586,15 @@ class _Printer:
         return out
 
 
+def _is_name(node: ast.expr, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
 def _parallel_assign(updates) -> list:
     """``a, b = x, y`` as one assignment per line when some order of them
     reads no variable after it is assigned, else as a tuple assignment."""
+    if not updates:
+        return []
     reads = [{n.id for n in ast.walk(v) if isinstance(n, ast.Name)} for _, v in updates]
     for order in (range(len(updates)), reversed(range(len(updates)))):
         order = list(order)
@@ -973,6 +988,13 @@ def _tape_grow(printer, op, args):
     return ast.Call(ast.Name("_tape_grow"), args, [])
 
 
+def _copy(printer, op, args):
+    """``x.copy()``; a number is its own copy (floats have no ``.copy()``)."""
+    if printer.kind(op.args[0]).rank == 0:
+        return args[0]
+    return ast.Call(ast.Attribute(args[0], "copy"), [], [])
+
+
 _SPECIAL = {
     "tape": _tape,
     "tape_grow": _tape_grow,
@@ -990,7 +1012,7 @@ _SPECIAL = {
     "prod": _reduce("prod"),
     "prod_others": _prod_others,
     "getitem": _getitem,
-    "copy": lambda p, op, args: ast.Call(ast.Attribute(args[0], "copy"), [], []),
+    "copy": _copy,
     "shape": _shape,
     "size": lambda p, op, args: ast.Attribute(args[0], "size"),
     "zeros": lambda p, op, args: p.call("np.zeros", [ast.Tuple(args), *p.float_dtype()]),
