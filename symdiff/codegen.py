@@ -90,6 +90,7 @@ class _Layout:
         self.loop_end: dict = {}  # id(loop) -> last position inside it
         self.phi_sources: dict = {}  # phi target -> its two sources
         self.views: dict = {}  # array -> the arrays printed as views of it (x[0], x.T)
+        self.view_of: dict = {}  # the other way: a view -> the array it is a view of
         self._pending: list = []
         self.block(fn.body, (), ())
         for a in ir.atoms_of(fn.result):
@@ -105,6 +106,7 @@ class _Layout:
         kind = self.kinds.get(name)
         if op.prim in _VIEWS and isinstance(op.args[0], Var) and kind is not None and kind.rank:
             self.views.setdefault(op.args[0].name, []).append(name)
+            self.view_of[name] = op.args[0].name
 
     def define(self, name, loops):
         self.def_pos[name] = self.pos
@@ -186,6 +188,9 @@ def _storage_ok(layout: _Layout, name: str, pos: int, sides, seen=None) -> bool:
         return False
     if not all(_storage_ok(layout, view, pos, sides, seen) for view in layout.views.get(name, ())):
         return False  # a view of it (r = x[0]) read afterwards would see the write
+    base = layout.view_of.get(name)
+    if base is not None and not _storage_ok(layout, base, pos, sides, seen):
+        return False  # it is a view (x[0], x.T) of an array that may not be overwritten
     if name in layout.carry_of:
         carry, loop = layout.carry_of[name]
         end = layout.loop_end[id(loop)]
