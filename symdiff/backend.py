@@ -78,8 +78,9 @@ def _ieee_math() -> types.SimpleNamespace:
 
 def _in_float64(ufunc):
     """``ufunc`` on float64 operands, as ``math`` computes (NumPy would compute
-    a bool or small int operand in float16)."""
-    return lambda *args: ufunc(*(np.float64(a) for a in args))
+    a bool or small int operand in float16); a float32 operand stays float32,
+    as in Numba (float32 code)."""
+    return lambda *args: ufunc(*(a if isinstance(a, np.float32) else np.float64(a) for a in args))
 
 
 IEEE_MATH = _ieee_math()

@@ -63,6 +63,10 @@ def _uses(fn: ir.Function):
     return counts, where
 
 
+# Operations printed as NumPy views of their first operand (when arrays).
+_VIEWS = ("getitem", "reshape", "transpose")
+
+
 class _Layout:
     """Where each value is defined and read, in program order, for deciding
     which values may share one variable (out of SSA form) and which array
@@ -74,7 +78,8 @@ class _Layout:
     it is on, as two reads on different sides of one ``if`` never both run.
     """
 
-    def __init__(self, fn: ir.Function):
+    def __init__(self, fn: ir.Function, kinds: dict | None = None):
+        self.kinds = kinds or {}
         self.params = set(fn.params)
         self.pos = 0
         self.def_pos: dict = {}
@@ -85,6 +90,8 @@ class _Layout:
         self.carry_of: dict = {}  # header name -> (Carry, Loop)
         self.loop_end: dict = {}  # id(loop) -> last position inside it
         self.phi_sources: dict = {}  # phi target -> its two sources
+        self.views: dict = {}  # array -> the arrays printed as views of it (x[0], x.T)
+        self.view_of: dict = {}  # the other way: a view -> the array it is a view of
         self._pending: list = []
         self.block(fn.body, (), ())
         for a in ir.atoms_of(fn.result):
@@ -95,6 +102,12 @@ class _Layout:
             if outside:  # read again by every iteration of the outermost such loop
                 pos = self.loop_end[outside[0]]
             self.reads.setdefault(name, []).append((pos, sides, content))
+
+    def note_view(self, name, op: Op):
+        kind = self.kinds.get(name)
+        if op.prim in _VIEWS and isinstance(op.args[0], Var) and kind is not None and kind.rank:
+            self.views.setdefault(op.args[0].name, []).append(name)
+            self.view_of[name] = op.args[0].name
 
     def define(self, name, loops):
         self.def_pos[name] = self.pos
@@ -117,6 +130,7 @@ class _Layout:
                 self.define(s.target, loops)
                 if isinstance(s.value, Op):
                     self.defs[s.target] = s.value
+                    self.note_view(s.target, s.value)
             elif isinstance(s, Loop):
                 for a in [c.init for c in s.carried] + list(s.bounds):
                     self.read(a, here, loops, sides)
@@ -173,6 +187,11 @@ def _storage_ok(layout: _Layout, name: str, pos: int, sides, seen=None) -> bool:
     seen.add(name)
     if name in layout.params:
         return False
+    if not all(_storage_ok(layout, view, pos, sides, seen) for view in layout.views.get(name, ())):
+        return False  # a view of it (r = x[0]) read afterwards would see the write
+    base = layout.view_of.get(name)
+    if base is not None and not _storage_ok(layout, base, pos, sides, seen):
+        return False  # it is a view (x[0], x.T) of an array that may not be overwritten
     if name in layout.carry_of:
         carry, loop = layout.carry_of[name]
         end = layout.loop_end[id(loop)]
@@ -311,13 +330,20 @@ def _join_names(fn: ir.Function, layout: _Layout, in_place: dict) -> dict:
     return display
 
 
+# Operations whose int operands meet floats in arithmetic (float32 code casts them).
+_FLOAT_ARITHMETIC = {"add", "sub", "mul", "div", "pow", "mod", "max", "min", "hypot", "atan2",
+                     "copysign", "where", "clip"}  # fmt: skip
+
+
 class _Printer:
-    def __init__(self, fn: ir.Function, kinds: dict | None = None):
+    def __init__(self, fn: ir.Function, kinds: dict | None = None, float32=False):
         self.fn = fn
         self.kinds = kinds or {}
+        self.float32 = float32
         self.helpers: dict = {}
         self.counts, self.where = _uses(fn)
-        layout = _Layout(fn)
+        layout = _Layout(fn, self.kinds)
+        self.defs = layout.defs
         self.in_place = _in_place(fn, layout)
         self.alias = _join_names(fn, layout, self.in_place)
         self.taken = {n for n in ir.defined_names(fn) if not n.startswith("$")}
@@ -332,7 +358,7 @@ class _Printer:
         shown = {self.alias.get(n, n) for n in ir.defined_names(fn)} | set(fn.params)
         shown = {n for n in shown if not n.startswith("$")}
         wanted: dict = {}
-        for name in shown:
+        for name in sorted(shown):
             base = ir.version_of(name, shown | {name.rpartition("_")[0]})
             if base != name and base not in shown and base not in ("np", "math"):
                 wanted.setdefault(base, []).append(name)
@@ -365,14 +391,30 @@ class _Printer:
         if isinstance(value, float) and not math.isfinite(value):
             self.modules.add("math")
             if math.isnan(value):
-                return ast.Attribute(ast.Name("math"), "nan")
+                return self.in_float32(ast.Attribute(ast.Name("math"), "nan"))
             node = ast.Attribute(ast.Name("math"), "inf")
-            return node if value > 0 else ast.UnaryOp(ast.USub(), node)
+            return self.in_float32(node if value > 0 else ast.UnaryOp(ast.USub(), node))
         if not isinstance(value, bool) and (
             value < 0 or (value == 0 and math.copysign(1, value) < 0)
         ):
-            return ast.UnaryOp(ast.USub(), ast.Constant(-value))
-        return ast.Constant(value)
+            node = ast.UnaryOp(ast.USub(), ast.Constant(-value))
+        else:
+            node = ast.Constant(value)
+        return self.in_float32(node) if isinstance(value, float) else node
+
+    def in_float32(self, node: ast.expr) -> ast.expr:
+        """``node`` as a float32 scalar in float32 code (a float literal or
+        an int meeting floats would make Numba compute in float64)."""
+        return self.call("np.float32", [node]) if self.float32 else node
+
+    def float_dtype(self) -> list:
+        """The dtype argument of arrays of floats the code creates: none (float64) or float32."""
+        return [self.attribute("np.float32")] if self.float32 else []
+
+    def attribute(self, dotted: str) -> ast.expr:
+        module, _, attr = dotted.rpartition(".")
+        self.modules.add(module)
+        return ast.Attribute(ast.Name(module), attr)
 
     def kind(self, atom) -> Kind:
         if isinstance(atom, Var):
@@ -391,10 +433,10 @@ class _Printer:
     def op(self, op: Op) -> ast.expr:
         prim = PRIMITIVES[op.prim]
         is_array = any(self.kind(a).rank for a in op.args)
+        args = self.operands(op)
         special = _SPECIAL.get(op.prim)
         if special is not None and (is_array or prim.spelling[0] == "special"):
-            return special(self, op, [self.atom(a) for a in op.args])
-        args = [self.atom(a) for a in op.args]
+            return special(self, op, args)
         how = prim.spelling[0]
         if is_array and prim.array not in ("op", None):
             return self.call(prim.array, args)
@@ -410,6 +452,20 @@ class _Printer:
         if how == "where":
             return ast.IfExp(args[0], args[1], args[2])
         return self.call(prim.spelling[1], args)
+
+    def operands(self, op: Op) -> list:
+        """The printed operands; in float32 code, int scalars meeting floats
+        in arithmetic are float32 (NumPy and Numba would compute in float64)."""
+        args = [self.atom(a) for a in op.args]
+        kinds = [self.kind(a) for a in op.args]
+        meets_floats = op.prim == "div" or any(k.dtype == "float" for k in kinds)
+        if not (self.float32 and op.prim in _FLOAT_ARITHMETIC and meets_floats):
+            return args
+        exponent = 1 if op.prim == "pow" else None  # x ** 2 stays exact and float32
+        return [
+            self.in_float32(a) if k.dtype == "int" and k.rank == 0 and i != exponent else a
+            for i, (a, k) in enumerate(zip(args, kinds))
+        ]
 
     def helper(self, name: str, source: str) -> str:
         """Use a module-level helper function (emitted once, before the function)."""
@@ -523,12 +579,10 @@ class _Printer:
         return out
 
     def loop(self, s: Loop) -> list:
-        out = []
-        for c in s.carried:
-            init = self.atom(c.init)
-            name = self.ident(c.name)
-            if not (isinstance(init, ast.Name) and init.id == name):
-                out.append(ast.Assign([ast.Name(name)], init))
+        # The carried values start from their inits all at once (a swap
+        # before an inner loop is one: `s, t = t, s`).
+        inits = [(self.ident(c.name), self.atom(c.init)) for c in s.carried]
+        out = _parallel_assign([(name, init) for name, init in inits if not _is_name(init, name)])
         if s.index is not None:
             start, stop, step = (self.atom(a) for a in s.bounds)
             args = [stop]
@@ -545,11 +599,8 @@ class _Printer:
                 test = ast.Constant(True)
             head = ast.While(test, header, [])
         body = self.block(s.body)
-        updates = []
-        for c in s.carried:
-            name, nxt = self.ident(c.name), self.atom(c.next)
-            if not (isinstance(nxt, ast.Name) and nxt.id == name):
-                updates.append((name, nxt))
+        updates = [(self.ident(c.name), self.atom(c.next)) for c in s.carried]
+        updates = [(name, nxt) for name, nxt in updates if not _is_name(nxt, name)]
         if updates:
             self.flush({n for n, _ in updates}, body)
         body.extend(_parallel_assign(updates))
@@ -560,9 +611,15 @@ class _Printer:
         return out
 
 
+def _is_name(node: ast.expr, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
 def _parallel_assign(updates) -> list:
     """``a, b = x, y`` as one assignment per line when some order of them
     reads no variable after it is assigned, else as a tuple assignment."""
+    if not updates:
+        return []
     reads = [{n.id for n in ast.walk(v) if isinstance(n, ast.Name)} for _, v in updates]
     for order in (range(len(updates)), reversed(range(len(updates)))):
         order = list(order)
@@ -607,11 +664,11 @@ def _number_temporaries(tree, temps: set):
             order.setdefault(node.id, None)
     free = sorted(temps, key=lambda n: int(n[1:]))
     rename = dict(zip(order, free))
-    # A node may appear twice in the tree (``x`` in ``f(g(v, x), x)``):
-    # each is renamed once.
-    for node in {id(node): node for node in ast.walk(tree)}.values():
-        if isinstance(node, ast.Name) and node.id in rename:
-            node.id = rename[node.id]
+    # Found first, renamed after: a node printed at two places (an operand
+    # used twice) is reached twice by the walk and must be renamed once.
+    found = [node for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id in rename]
+    for node, new_id in [(node, rename[node.id]) for node in found]:
+        node.id = new_id
 
 
 def _in_source_order(node):
@@ -621,15 +678,22 @@ def _in_source_order(node):
 
 
 def function_source(
-    fn: ir.Function, docstring: str = "", header: tuple = (), kinds=None, then: str = ""
+    fn: ir.Function,
+    docstring: str = "",
+    header: tuple = (),
+    kinds=None,
+    float32=False,
+    then: str = "",
 ) -> str:
     """The complete module source defining ``fn``: header, imports, helpers, function.
 
     ``kinds`` (name -> ``Kind``) selects the spelling of each operation:
-    ``math.*`` and operators on scalars, ``np.*`` on arrays.  ``then`` is
-    source (using NumPy) printed after the function: a driver calling it.
+    ``math.*`` and operators on scalars, ``np.*`` on arrays.  ``float32``:
+    its floats are float32 (the arrays it is given are), and so are the
+    constants and the arrays it creates.  ``then`` is source (using NumPy)
+    printed after the function: a driver calling it.
     """
-    printer = _Printer(fn, kinds)
+    printer = _Printer(fn, kinds, float32)
     if then:
         printer.modules.add("np")
     body = printer.block(fn.body)
@@ -735,7 +799,7 @@ def _keep_axis(printer, reduced, rank, axis):
 _AXIS_HELPER = """\
 def {name}(x):
     \"\"\"np.{func}(x, axis={axis}) for a 2-d array, written out for Numba.\"\"\"
-    out = np.empty(x.shape[{other}])
+    out = np.empty(x.shape[{other}], x.dtype)
     for i in range(x.shape[{other}]):
         out[i] = np.{func}(x[{index}])
     return out"""
@@ -784,6 +848,8 @@ def _sum_to(printer, op, args):
     value = args[0]
     if target.rank == 0:
         return printer.call("np.sum", [value])
+    if g.rank < target.rank:  # smaller: it broadcasts as it is (see primitives._sum_to_kind)
+        return value
     for _ in range(g.rank - target.rank):
         value = printer.call("np.sum", [value], [("axis", ast.Constant(0))])
     for axis in range(target.rank):
@@ -832,8 +898,29 @@ def _where(printer, op, args):
     return ast.IfExp(args[0], args[1], args[2])
 
 
+# Operations whose array results are new C-contiguous arrays (elementwise
+# results and zeros_like keep the layout of a transposed operand).
+_CONTIGUOUS = {"dot", "matmul", "outer", "zeros", "ones", "eye", "copy", "stack", "tape"}
+
+
+def _contiguous(printer, atom, printed) -> ast.expr:
+    """``printed`` (the array ``atom``) as a C-contiguous array: Numba
+    reshapes only those, and arguments, slices, transposes and what is
+    computed from them may not be."""
+    op = printer.defs.get(atom.name) if isinstance(atom, Var) else None
+    if op is not None and op.prim in _CONTIGUOUS:
+        return printed
+    return printer.call("np.ascontiguousarray", [printed])
+
+
 def _reshape(printer, op, args):
-    return ast.Call(ast.Attribute(args[0], "reshape"), [ast.Tuple(args[1:])], [])
+    array = _contiguous(printer, op.args[0], args[0])
+    return ast.Call(ast.Attribute(array, "reshape"), [ast.Tuple(args[1:])], [])
+
+
+def _reshape_like(printer, op, args):
+    array = _contiguous(printer, op.args[0], args[0])
+    return ast.Call(ast.Attribute(array, "reshape"), [ast.Attribute(args[1], "shape")], [])
 
 
 def _shape(printer, op, args):
@@ -848,11 +935,11 @@ def _prod_others(x):
     exact where elements are 0.\"\"\"
     flat = x.ravel()
     out = np.empty_like(flat)
-    left = 1.0
+    left = {one}
     for i in range(flat.size):
         out[i] = left
         left *= flat[i]
-    right = 1.0
+    right = {one}
     for i in range(flat.size - 1, -1, -1):
         out[i] *= right
         right *= flat[i]
@@ -869,7 +956,8 @@ def {name}(x):
 
 def _prod_others(printer, op, args):
     """Per element, the product of the others over the axes ``np.prod`` reduced."""
-    printer.helper("_prod_others", _PROD_OTHERS_HELPER)
+    one = "np.float32(1.0)" if printer.float32 else "1.0"  # float32 code stays float32
+    printer.helper("_prod_others", _PROD_OTHERS_HELPER.format(one=one))
     printer.modules.add("np")
     rank = printer.kind(op.args[0]).rank
     axis = dict(op.attrs).get("axis")
@@ -888,7 +976,7 @@ _ELEMENTWISE_HELPER = """\
 def {name}(x):
     \"\"\"math.{func} of every element (NumPy has no ufunc for it), for Numba.\"\"\"
     flat = x.ravel()
-    out = np.empty(flat.size)
+    out = np.empty(flat.size{dtype})
     for i in range(flat.size):
         out[i] = math.{func}(flat[i])
     return out.reshape(x.shape)"""
@@ -898,8 +986,10 @@ def _math_elementwise(func):
     def spell(printer, op, args):
         if printer.kind(op.args[0]).rank == 0:
             return printer.call(f"math.{func}", args)
+        dtype = ", np.float32" if printer.float32 else ""
         name = printer.helper(
-            f"_{func}_array", _ELEMENTWISE_HELPER.format(name=f"_{func}_array", func=func)
+            f"_{func}_array",
+            _ELEMENTWISE_HELPER.format(name=f"_{func}_array", func=func, dtype=dtype),
         )
         printer.modules.update(("math", "np"))
         return ast.Call(ast.Name(name), args, [])
@@ -920,8 +1010,12 @@ def _tape(printer, op, args):
         shape = ast.Tuple([n, *sizes])
     elif kind.rank:
         shape = ast.BinOp(ast.Tuple([n]), ast.Add(), ast.Attribute(like, "shape"))
-    dtype = {"float": [], "int": ["np.int64"], "bool": ["np.bool_"]}[dict(op.attrs)["dtype"]]
-    return printer.call("np.empty", [shape] + [ast.parse(d, mode="eval").body for d in dtype])
+    dtype = dict(op.attrs)["dtype"]
+    if dtype == "float":
+        return printer.call("np.empty", [shape, *printer.float_dtype()])
+    return printer.call(
+        "np.empty", [shape, printer.attribute({"int": "np.int64", "bool": "np.bool_"}[dtype])]
+    )
 
 
 _GROW_HELPER = """\
@@ -948,7 +1042,7 @@ def _transpose(printer, op, args):
 
 
 def _copy(printer, op, args):
-    """``x.copy()``; a number is its own copy (Numba's floats have no ``.copy()``)."""
+    """``x.copy()``; a number is its own copy (floats have no ``.copy()``)."""
     if printer.kind(op.args[0]).rank == 0:
         return args[0]
     return ast.Call(ast.Attribute(args[0], "copy"), [], [])
@@ -964,9 +1058,7 @@ _SPECIAL = {
     "outer": lambda p, op, args: p.call("np.outer", args),
     "transpose": _transpose,
     "reshape": _reshape,
-    "reshape_like": lambda p, op, args: ast.Call(
-        ast.Attribute(args[0], "reshape"), [ast.Attribute(args[1], "shape")], []
-    ),
+    "reshape_like": _reshape_like,
     "sum": _reduce("sum"),
     "amax": _reduce("max"),
     "amin": _reduce("min"),
@@ -976,11 +1068,13 @@ _SPECIAL = {
     "copy": _copy,
     "shape": _shape,
     "size": lambda p, op, args: ast.Attribute(args[0], "size"),
-    "zeros": lambda p, op, args: p.call("np.zeros", [ast.Tuple(args)]),
-    "ones": lambda p, op, args: p.call("np.ones", [ast.Tuple(args)]),
+    "zeros": lambda p, op, args: p.call("np.zeros", [ast.Tuple(args), *p.float_dtype()]),
+    "ones": lambda p, op, args: p.call("np.ones", [ast.Tuple(args), *p.float_dtype()]),
     "zeros_like": lambda p, op, args: p.call("np.zeros_like", args),
     "ones_like": lambda p, op, args: p.call("np.ones_like", args),
-    "eye": lambda p, op, args: p.call("np.eye", args),
+    "eye": lambda p, op, args: p.call(
+        "np.eye", args, [("dtype", dtype) for dtype in p.float_dtype()]
+    ),
     "stack": lambda p, op, args: p.call("np.array", [ast.List(args)]),
     "sum_to": _sum_to,
     "expand_dims": _expand_dims,

@@ -456,7 +456,7 @@ class _Converter:
         then, other = branches
         phis = []
         after = {}
-        for key in set(then.env) | set(other.env):
+        for key in dict.fromkeys([*then.env, *other.env]):  # in order: names are made here
             a, b = then.env.get(key), other.env.get(key)
             if a is None or b is None:
                 continue  # defined on one path only: not usable afterwards

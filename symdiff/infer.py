@@ -81,27 +81,31 @@ def expr_kind(node, lookup) -> Kind:
 
 def needs_sum(kx: Kind, ky: Kind) -> bool:
     """Must (or may) an adjoint of kind ``ky`` be summed to reach an operand of
-    kind ``kx``: is ``kx`` of lower rank, or of size 1 (surely or maybe) along
-    an axis where ``ky`` is not surely of size 1?  Leading axes that ``ky``
-    lacks need no sum: ``ky`` broadcasts along them (a scalar adjoint of a
-    ``(3, 1)`` operand stays a scalar)."""
+    kind ``kx`` (equally: must a value of kind ``kx`` be broadcast to have the
+    shape of ``ky``)?  Yes when ``kx`` is of lower rank, or of size 1 (surely
+    or maybe) along an axis where ``ky`` is not surely of size 1.  Axes are
+    aligned from the right: leading axes of ``kx`` that ``ky`` lacks need no
+    sum (a smaller adjoint broadcasts)."""
     if kx.rank < ky.rank:
         return True
-    lacking = kx.rank - ky.rank
-    return any(kx.state(a) != ":" and ky.state(a - lacking) != "1" for a in range(lacking, kx.rank))
+    offset = kx.rank - ky.rank
+    return any(kx.state(a + offset) != ":" and ky.state(a) != "1" for a in range(ky.rank))
 
 
-def _check_inplace(value: Op, kinds, params, loc):
-    """``w += ...`` on an input array would modify the caller's array."""
+def _check_inplace(value: Op, kinds, views, loc):
+    """``w += ...`` on an input array (or a view of one: ``w = x[0]``) would
+    modify the caller's array."""
     first = value.args[0]
     if (
         ("inplace", True) in value.attrs
         and isinstance(first, Var)
-        and first.name in params
+        and first.name in views
         and kinds[first.name].rank
     ):
+        source, is_view = views[first.name]
+        what = f"a view of the input array '{source}'" if is_view else f"the input array '{source}'"
         raise ShapeError(
-            f"in-place update of the input array '{first.name}'",
+            f"in-place update of {what}",
             loc,
             f"write {first.name} = {first.name} <op> ... (a new array); symdiff does not "
             "modify its inputs",
@@ -171,7 +175,7 @@ def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False) -> Analysis:
                 value = stmt.value
                 if isinstance(value, Op):
                     kind = op_kind(value, [atom_kind(a) for a in value.args], stmt.loc)
-                    _check_inplace(value, kinds, fn.params, stmt.loc)
+                    _check_inplace(value, kinds, views, stmt.loc)
                     if value.prim in ir.STORES and not generated:
                         _check_store(value, views, fn.params, stmt.loc)
                     elif value.prim in _VIEWS and kind.rank and isinstance(value.args[0], Var):
@@ -258,7 +262,138 @@ def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False) -> Analysis:
                 break
 
     block(fn.body)
+    if not generated:
+        _SharedMemory(fn, kinds).check()
     return Analysis(kinds, frozenset(active))
+
+
+class _SharedMemory:
+    """NumPy semantics that symdiff's values lack: a view (``r = t[0]``,
+    ``t.T``, ``t.reshape(...)``) or a second name (``u = t``) shares its
+    array's memory, so a later write into the array (``t[i] = v``,
+    ``t += v``) shows through it.  symdiff's values never change: reading
+    such a name after the write is refused rather than given the old values.
+
+    Each array value has a root (the value owning its memory) and the number
+    of writes into that root when it was made; a value read after a later
+    write into its root is stale."""
+
+    def __init__(self, fn: ir.Function, kinds: dict):
+        self.fn = fn
+        self.kinds = kinds
+        self.root: dict = {}  # array value -> the value owning its memory
+        self.epoch: dict = {}  # array value -> writes into its root when it was made
+        self.writes: dict = {}  # root -> (number of writes into it, where the last was)
+
+    def check(self):
+        for p in self.fn.params:
+            self.define(p, p)
+        self.block(self.fn.body)
+        for atom in _result_atoms(self.fn.result):
+            self.read(atom, self.fn.result_loc)
+
+    def define(self, name, root):
+        if self.kinds[name].rank:
+            self.root[name] = root
+            self.epoch[name] = self.writes.get(root, (0, None))[0]
+
+    def shares(self, atom):
+        """The root ``atom`` shares memory with, or None."""
+        return self.root.get(atom.name) if isinstance(atom, Var) else None
+
+    def read(self, atom, loc):
+        root = self.shares(atom)
+        if root is None:
+            return
+        count, where = self.writes.get(root, (0, None))
+        if self.epoch[atom.name] < count:
+            names = ir.defined_names(self.fn)
+            user, array = ir.version_of(atom.name, names), ir.version_of(root, names)
+            line = f" at line {where.lineno}" if where is not None else ""
+            what = (
+                f"'{user}', which shares memory with '{array}' (a view of it),"
+                if user != array
+                else f"'{user}' as it was before, under a second name (u = {user}),"
+            )
+            raise ShapeError(
+                f"this reads {what} after a write into '{array}'{line}: NumPy shows the "
+                "write through it, symdiff's values never change",
+                loc,
+                "make a copy where the view or the second name is made (.copy()), or read it "
+                "before the write",
+            )
+
+    def write(self, atom, loc):
+        root = self.shares(atom)
+        if root is not None:
+            self.writes[root] = (self.writes.get(root, (0, None))[0] + 1, loc)
+        return root
+
+    def block(self, body):
+        for stmt in body:
+            if isinstance(stmt, Assign):
+                self.assign(stmt)
+            elif isinstance(stmt, If):
+                self.branch(stmt)
+            else:
+                self.loop(stmt)
+
+    def assign(self, stmt: Assign):
+        for atom in ir.reads(stmt):
+            self.read(atom, stmt.loc)
+        value, root = stmt.value, None
+        if isinstance(value, Var):
+            root = self.shares(value)
+        elif isinstance(value, Op) and value.prim in ir.STORES:
+            root = self.write(value.args[1], stmt.loc)
+        elif isinstance(value, Op) and ("inplace", True) in value.attrs:
+            root = self.write(value.args[0], stmt.loc)
+        elif isinstance(value, Op) and value.prim in _VIEWS:
+            root = self.shares(value.args[0])
+        self.define(stmt.target, root or stmt.target)
+
+    def branch(self, stmt: If):
+        self.read(stmt.cond, stmt.loc)
+        before = dict(self.writes)
+        self.block(stmt.body)
+        for phi in stmt.phis:
+            self.read(phi.then, stmt.loc)
+        after_body, self.writes = self.writes, before
+        self.block(stmt.orelse)
+        for phi in stmt.phis:
+            self.read(phi.orelse, stmt.loc)
+        for root, entry in after_body.items():  # writes on either branch count after it
+            self.writes[root] = max(self.writes.get(root, (0, None)), entry, key=_count)
+        for phi in stmt.phis:
+            roots = {self.shares(phi.then), self.shares(phi.orelse)}
+            shared = roots.pop() if len(roots) == 1 else None
+            self.define(phi.target, shared or phi.target)
+
+    def loop(self, stmt):
+        for c in stmt.carried:
+            self.read(c.init, stmt.loc)
+        for _ in range(2):  # twice: a write in one iteration shows in the next
+            before = dict(self.writes)
+            for c in stmt.carried:
+                self.define(c.name, self.shares(c.init) or c.name)
+            self.block(stmt.header)
+            self.block(stmt.body)
+            for c in stmt.carried:
+                self.read(c.next, stmt.loc)
+            if self.writes == before:
+                break
+        for c in stmt.carried:
+            self.define(c.name, self.shares(c.init) or c.name)
+
+
+def _count(entry):
+    return entry[0]
+
+
+def _result_atoms(result):
+    if isinstance(result, tuple):
+        return [a for item in result for a in _result_atoms(item)]
+    return [result]
 
 
 # ---------------------------------------------------------------------------

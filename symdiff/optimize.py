@@ -89,7 +89,7 @@ def _keeps_shape(chosen, others, kinds: dict | None) -> bool:
     if have is None:  # a new temporary: only scalars around it cannot widen it
         return all(getattr(_kind_of_atom(a, kinds), "rank", None) == 0 for a in others)
     known = [_kind_of_atom(a, kinds) for a in others]
-    return None not in known and _shape(broadcast([have, *known])) == _shape(have)
+    return None not in known and _shape_of(broadcast([have, *known])) == _shape_of(have)
 
 
 def simplify_op(op: Op, defs: dict, uses: dict | None = None, kinds: dict | None = None):
@@ -413,8 +413,10 @@ def _offset(op) -> int | None:
     return value if op.prim == "add" else -value
 
 
-def _int_offsets(op: Op, defs: dict, kind) -> Op:
+def _int_offsets(op, defs: dict, kind):
     """``(a - 1) - 1`` -> ``a - 2`` on ints, where it is exact (loop bounds, indices)."""
+    if not isinstance(op, Op):  # already an atom (a size known to be 1)
+        return op
     outer = _offset(op)
     if kind != ir.INT or outer is None or not isinstance(op.args[0], Var):
         return op
@@ -443,21 +445,20 @@ def _use_counts(fn: ir.Function) -> dict:
 
 def _changes_kind(new, target: str, kinds: dict) -> bool:
     """Would replacing ``target`` by the atom ``new`` change its dtype (an int
-    kept where ``int * 1.0`` made a float) or its shape (``np.where(True, b,
-    a)`` is ``b`` broadcast against ``a``, not ``b``)?"""
+    kept where ``int * 1.0`` made a float) or its shape (a scalar where
+    ``np.where(c, 0.0, g)`` with ``c`` known made an array)?"""
     if isinstance(new, Op) or target not in kinds:
         return False
     want = kinds[target]
     if isinstance(new, Var):
         have = kinds.get(new.name)
-        return have is not None and (have.dtype, _shape(have)) != (want.dtype, _shape(want))
-    if want.rank:
-        return True
-    return want.dtype == "float" and not isinstance(new.value, float)
+        if have is None:
+            return False
+        return have.dtype != want.dtype or _shape_of(have) != _shape_of(want)
+    return (want.dtype == "float" and not isinstance(new.value, float)) or want.rank > 0
 
 
-def _shape(kind: ir.Kind) -> tuple:
-    """What a kind says about a shape: rank and which axes are (maybe) of size 1."""
+def _shape_of(kind) -> tuple:
     return (kind.rank, kind.unit, kind.maybe)
 
 

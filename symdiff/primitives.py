@@ -377,6 +377,20 @@ def _eye_kind(kinds, atoms, attrs):
     return kind_of_states("float", [_size_state(atoms[0])] * 2)
 
 
+def _sum_to_kind(kinds, atoms, attrs):
+    """``g`` summed to the shape of ``x``: along each axis, size 1 where either
+    has size 1 (``g`` itself may be smaller than ``x``), else ``g``'s size."""
+    g, x = kinds
+    if g.rank < x.rank:  # a smaller adjoint broadcasts as it is
+        return _with_dtype(g, "float")
+    offset = g.rank - x.rank
+    states = []
+    for axis in range(x.rank):
+        own, wanted = g.state(axis + offset), x.state(axis)
+        states.append("1" if "1" in (own, wanted) else own if wanted == ":" else "?")
+    return kind_of_states("float", states)
+
+
 def _stack_kind(kinds, atoms, attrs):
     if any(k.rank for k in kinds):
         raise RankError("np.array([...]) takes scalars")
@@ -702,7 +716,7 @@ _row("ones_like", 1, S, "special", None, None, kind=_float_like(0), differentiab
 _row("eye", 1, S, "special", None, None, kind=_eye_kind, differentiable=False, elementwise=False)
 
 # Adjoint plumbing, made by the transformations (never written by users).
-_row("sum_to", 2, S, "special", None, None, kind=_float_like(1), elementwise=False)         # sum g to x's shape
+_row("sum_to", 2, S, "special", None, None, kind=_sum_to_kind, elementwise=False)          # sum g to x's shape
 _row("expand_dims", 1, S, "special", None, None, kind=_expand_kind, elementwise=False)     # a reduced axis put back
 _row("broadcast_like", 2, S, "special", None, None, kind=_float_like(1), elementwise=False) # t broadcast to y's shape
 _row("reshape_like", 2, S, "special", None, None, kind=_float_like(1), elementwise=False)   # g reshaped to x's shape

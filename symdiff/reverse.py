@@ -20,7 +20,7 @@ import dataclasses
 
 from . import ir
 from .errors import UnsupportedSyntaxError
-from .infer import Analysis, const_kind, expr_kind, needs_sum
+from .infer import Analysis, const_kind, expr_kind, needs_sum, op_kind
 from .ir import STORES, Assign, Carry, Const, If, Kind, Loop, Op, Phi, Var
 from .optimize import Builder, dce
 from .primitives import PRIMITIVES, SHAPE_READS, lift, op, tape_kind, where
@@ -62,10 +62,17 @@ class _Reverse:
         return self.kinds[name]
 
     def emit(self, b: Builder, expr, hint=None):
-        kind = self.kind_of(expr)
+        """Emit ``expr``; the values it defines get the kinds of what was
+        emitted (simplified: ``where(True, 0.0, g)`` is the scalar 0.0)."""
+        start = len(b.out)
         atom = b.emit(expr, hint)
-        if isinstance(atom, Var):
-            self.kinds.setdefault(atom.name, kind)
+        for stmt in b.out[start:]:
+            if isinstance(stmt, Assign) and stmt.target not in self.kinds:
+                value = stmt.value
+                if isinstance(value, Op):
+                    self.kinds[stmt.target] = op_kind(value, list(map(self.kind_atom, value.args)))
+                else:
+                    self.kinds[stmt.target] = self.kind_atom(value)
         return atom
 
     def total(self, b: Builder, terms, hint=None):
@@ -154,9 +161,9 @@ class _Reverse:
         for arg, adjoint in zip(value.args, adjoints):
             if not self.active(arg) or adjoint is None:
                 continue
-            if prim.elementwise and needs_sum(self.kind_atom(arg), self.kind_of(adjoint)):
-                adjoint = op("sum_to", adjoint, arg)  # undo broadcasting
             adjoint = self.emit(b, adjoint)
+            if prim.elementwise and needs_sum(self.kind_atom(arg), self.kind_atom(adjoint)):
+                adjoint = self.sum_to(b, adjoint, arg, stmt.target)
             if value.prim in STORES and arg is value.args[1]:
                 self.mark_full(adjoint, arg.name)  # made from the full adjoint of the result
             contribs.setdefault(arg.name, []).append(adjoint)
@@ -188,6 +195,14 @@ class _Reverse:
         if _is_zero(mask.args[2]):
             return where(cond, then * partial, 0.0)
         return where(cond, 0.0, other * partial)
+
+    def sum_to(self, b: Builder, adjoint, arg, result: str):
+        """``adjoint`` summed over the axes along which ``arg`` was broadcast
+        (to make ``result``); an adjoint of lower rank than ``arg`` is first
+        given the result's full shape, so that its axes line up with arg's."""
+        if self.kind_atom(adjoint).rank < self.kind_atom(arg).rank:
+            adjoint = self.emit(b, op("broadcast_like", adjoint, Var(result)))
+        return self.emit(b, op("sum_to", adjoint, arg))  # undo broadcasting
 
     def zero(self, name: str, code: list):
         """A zero adjoint for ``name``: 0.0, or zeros of its shape (emitted into ``code``)."""

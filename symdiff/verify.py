@@ -106,6 +106,8 @@ def sympy_expression(fn: ir.Function, args, wrt, budget: Budget | None = None):
     numerically at the point.  ``budget`` raises ``TooLarge`` when the
     expressions outgrow it."""
     sp = _sympy()
+    # A 0-d array is a scalar here, as in the generated code.
+    args = [a[()] if isinstance(a, np.ndarray) and a.ndim == 0 else a for a in args]
     symbols = {p: _symbols_for(p, a) for p, a in zip(fn.params, args) if p in wrt}
     point = {}
     for p, a in zip(fn.params, args):
