@@ -65,6 +65,7 @@ CASES = [
         c.summed_to_a_renamed_operand,
         (-0.5, sample(1, 4), 0.3, -0.2, sample(4, 2), sample(1, 4), sample(4, 1, 2), sample(3, 3)),
     ),
+    (c.empty_slice_of_a_size1_axis, (sample(1, 3), sample(1, 3))),
 ]
 
 
@@ -87,7 +88,7 @@ def test_value_and_gradient_match_finite_differences(case, mode):
         np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8)
 
 
-COMPILED = CASES[:4] + CASES[-4:]
+COMPILED = CASES[:4] + CASES[-5:]
 
 
 @pytest.mark.parametrize("case", COMPILED, ids=[case_id(case) for case in COMPILED])

@@ -116,3 +116,9 @@ def summed_to_a_renamed_operand(a, b, c, d, e, g, p8, p9):
         t0 = np.where(np.expm1(np.cos(c)) > 0.1, np.minimum(d, 1.43), e[1, 1]) * g
     t1 = np.max(p8[:, 0, :], axis=0) * np.expm1(np.cos(p9[:, 1:2]))[:-2]
     return np.sum(t0) + np.sum(t1)
+
+
+# A slice of an axis of size 1 may be empty (g[1:2]), and an empty axis
+# broadcasts like any size but 1: a's adjoint is summed over it.
+def empty_slice_of_a_size1_axis(a, g):
+    return np.sum(a * g[1:2])
