@@ -62,6 +62,41 @@ def _uses(fn: ir.Function):
     return counts, where
 
 
+def _inlined(fn: ir.Function) -> set:
+    """The temporaries printed inside their one use (in the same block)
+    rather than assigned: the operations other than array writes, whose value
+    is not the array an array write writes into."""
+    counts, where = _uses(fn)
+    written = {
+        s.value.args[1].name
+        for s in ir.walk(fn.body)
+        if isinstance(s, Assign) and isinstance(s.value, Op) and s.value.prim in STORES
+        if isinstance(s.value.args[1], Var)
+    }
+    out = set()
+
+    def block(body):
+        for s in body:
+            if isinstance(s, Assign):
+                if (
+                    s.target.startswith("$")
+                    and counts[s.target] == 1
+                    and where.get(s.target) == id(body)
+                    and s.target not in written
+                    and not (isinstance(s.value, Op) and s.value.prim in STORES + ("scatter",))
+                ):
+                    out.add(s.target)
+            elif isinstance(s, Loop):
+                block(s.header)
+                block(s.body)
+            else:
+                block(s.body)
+                block(s.orelse)
+
+    block(fn.body)
+    return out
+
+
 class _Layout:
     """Where each value is defined and read, in program order, for deciding
     which values may share one variable (out of SSA form) and which array
@@ -211,7 +246,7 @@ def _in_place(fn: ir.Function, layout: _Layout) -> dict:
     return out
 
 
-def _join_names(fn: ir.Function, layout: _Layout, in_place: dict) -> dict:
+def _join_names(fn: ir.Function, layout: _Layout, in_place: dict, inlined: set) -> dict:
     """Print values under one name where their lifetimes allow (out of SSA).
 
     * A value defined inside a branch and joined after it (``r`` and ``r_2``
@@ -221,6 +256,11 @@ def _join_names(fn: ir.Function, layout: _Layout, in_place: dict) -> dict:
       is not used after the loop starts, and with the value the body gives
       it when the old value is not read after that is computed.
     * An array written in place shares the name of the array it overwrites.
+
+    An inlined temporary shares no name: it has no variable of its own, and
+    were it assigned (when a variable it reads is about to be reassigned) to
+    a shared one, it would overwrite that at a point the lifetimes above do
+    not describe.
 
     The printed code then reassigns one variable, as the user wrote it.
     Each class of names is shown under its plainest member (a user name
@@ -235,7 +275,7 @@ def _join_names(fn: ir.Function, layout: _Layout, in_place: dict) -> dict:
 
     def union(a, b):
         ra, rb = root(a), root(b)
-        if ra != rb:
+        if ra != rb and a not in inlined and b not in inlined:
             parent[ra] = rb
 
     for target, source in in_place.items():
@@ -314,10 +354,10 @@ class _Printer:
         self.fn = fn
         self.kinds = kinds or {}
         self.helpers: dict = {}
-        self.counts, self.where = _uses(fn)
+        self.inlined = _inlined(fn)
         layout = _Layout(fn)
         self.in_place = _in_place(fn, layout)
-        self.alias = _join_names(fn, layout, self.in_place)
+        self.alias = _join_names(fn, layout, self.in_place, self.inlined)
         self.taken = {n for n in ir.defined_names(fn) if not n.startswith("$")}
         self._plain_names(fn)
         self.pending: dict = {}  # inlinable temporaries: name -> ast expression
@@ -436,7 +476,6 @@ class _Printer:
 
     def block(self, body, phis_of=None, side=0) -> list:
         out = []
-        block_id = id(body)
         for s in body:
             if isinstance(s, Assign):
                 if isinstance(s.value, Op) and s.value.prim == "scatter":
@@ -446,11 +485,7 @@ class _Printer:
                     out.extend(self.store(s.target, s.value))
                     continue
                 expr = self.value(s.value)
-                if (
-                    s.target.startswith("$")
-                    and self.counts[s.target] == 1
-                    and self.where.get(s.target) == block_id
-                ):
+                if s.target in self.inlined:
                     self.pending[s.target] = expr
                     continue
                 self.flush({self.ident(s.target)}, out)
@@ -467,13 +502,22 @@ class _Printer:
                     test, body_, orelse = _negate(test), orelse, []
                 body_ = body_ or [ast.Pass()]
                 out.append(ast.If(test, body_, orelse))
-        for phi in phis_of or ():
-            source = self.atom(phi.then if side == 0 else phi.orelse)
-            target = self.ident(phi.target)
-            if not (isinstance(source, ast.Name) and source.id == target):
-                self.flush({target}, out)
-                out.append(ast.Assign([ast.Name(target)], source))
+        joins = [(phi.target, phi.then if side == 0 else phi.orelse) for phi in phis_of or ()]
+        out.extend(self.copies(joins, out))
         return out
+
+    def copies(self, pairs, out) -> list:
+        """The assignments ``target = source`` for (target, source) pairs that
+        take effect at once, as phis and carried values do (a swap of two
+        variables is one tuple assignment).  Pending temporaries reading the
+        assigned variables are assigned first, into ``out``."""
+        updates = []
+        for target, source in pairs:
+            name, value = self.ident(target), self.atom(source)
+            if not (isinstance(value, ast.Name) and value.id == name):
+                updates.append((name, value))
+        self.flush({name for name, _ in updates}, out)
+        return _parallel_assign(updates)
 
     def store(self, target, op):
         """``a[index] = v`` / ``a[index] += v``: in place when nothing reads
@@ -482,8 +526,6 @@ class _Printer:
         indices = [self.atom(a) for a in op.args[2:]]
         name = self.ident(target)
         out = []
-        if isinstance(array, Var) and array.name in self.pending:  # written by name: assign it
-            out.append(ast.Assign([ast.Name(self.ident(array.name))], self.pending.pop(array.name)))
         if target not in self.in_place:
             copy = ast.Call(ast.Attribute(self.atom(array), "copy"), [], [])
             out.append(ast.Assign([ast.Name(name)], copy))
@@ -503,11 +545,7 @@ class _Printer:
 
     def loop(self, s: Loop) -> list:
         out = []
-        for c in s.carried:
-            init = self.atom(c.init)
-            name = self.ident(c.name)
-            if not (isinstance(init, ast.Name) and init.id == name):
-                out.append(ast.Assign([ast.Name(name)], init))
+        out.extend(self.copies([(c.name, c.init) for c in s.carried], out))
         if s.index is not None:
             start, stop, step = (self.atom(a) for a in s.bounds)
             args = [stop]
@@ -524,14 +562,7 @@ class _Printer:
                 test = ast.Constant(True)
             head = ast.While(test, header, [])
         body = self.block(s.body)
-        updates = []
-        for c in s.carried:
-            name, nxt = self.ident(c.name), self.atom(c.next)
-            if not (isinstance(nxt, ast.Name) and nxt.id == name):
-                updates.append((name, nxt))
-        if updates:
-            self.flush({n for n, _ in updates}, body)
-        body.extend(_parallel_assign(updates))
+        body.extend(self.copies([(c.name, c.next) for c in s.carried], body))
         if s.exit is not None:
             body.append(ast.If(self.atom(s.exit), [ast.Break()], []))
         head.body = head.body + (body or [ast.Pass()])
@@ -624,14 +655,18 @@ def _getitem(printer, op, args):
 
 
 def _scatter_statements(printer, target, op):
-    """zeros like x, with g written at the index: the adjoint of x[index]."""
-    g, x = printer.atom(op.args[0]), printer.atom(op.args[1])
+    """zeros like x, with g written at the index: the adjoint of x[index].
+    (The pending temporaries reading the variable it reassigns are assigned
+    first: ``g`` is read after it is zeroed.)"""
     name = printer.ident(target)
+    out: list = []
+    printer.flush({name}, out)
+    g, x = printer.atom(op.args[0]), printer.atom(op.args[1])
     pattern = dict(op.attrs)["index"]
     first = ast.Assign([ast.Name(name)], printer.call("np.zeros_like", [x]))
     indices = [printer.atom(a) for a in op.args[2:]]
     where = ast.Subscript(ast.Name(name), _index(printer, pattern, indices))
-    return [first, ast.Assign([where], g)]
+    return out + [first, ast.Assign([where], g)]
 
 
 def _keep_axis(printer, reduced, rank, axis):

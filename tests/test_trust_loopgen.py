@@ -1,0 +1,397 @@
+# ruff: noqa: B007  (the loop programs below are read by symdiff as written)
+"""Loops printed out of SSA form: tuple updates, swaps and rotations of
+carried values (both modes), and nested loops that copy no adjoint per
+iteration.
+
+Tuple updates ``a, b = f(a, b), g(a, b)`` assign every carried value at once;
+the printed code, which reuses one variable per carried value, must read no
+variable after it has been overwritten (a lost copy) however the updates,
+their inlined temporaries, the joins after an ``if`` and the initial values
+of an inner loop are ordered.  Each program is checked against plain Python
+(value), finite differences (gradient, both modes) and the other mode.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+
+from symdiff import value_and_grad
+from symdiff.codegen import function_source
+from symdiff.ir import Assign, Carry, Const, Function, If, Loop, Op, Phi, Var
+from symdiff.verify import finite_difference, float_argnums
+
+# ---------------------------------------------------------------------------
+# Hand-written tuple updates.
+
+
+def euler_step(x, v, k, n: int):
+    for i in range(n):
+        a = -k * x
+        x, v = x + 0.1 * v, v + 0.1 * a
+    return x
+
+
+def damped_oscillator(x, v, k, c, n: int):
+    dt = 0.1
+    for i in range(n):
+        x, v = x + dt * v, v + dt * (-k * x - c * v)
+    return x + 0.5 * v
+
+
+def swap_then_scale(a, b, n: int):
+    for i in range(n):
+        a, b = b, a
+        a = a * 1.1
+    return a + 2.0 * b
+
+
+def rotation(a, b, c, n: int):
+    for i in range(n):
+        a, b, c = b, c, a
+        b = b * 0.9 + 0.1 * a
+    return a + 2.0 * b + 3.0 * c
+
+
+def fibonacci(a, b, n: int):
+    for i in range(n):
+        a, b = b, a + b
+    return b + 0.5 * a
+
+
+def three_way_products(a, b, c, n: int):
+    for i in range(n):
+        a, b, c = b * c, c + a, a - b * 0.5
+    return a + b * c
+
+
+def while_tuple_update(a, b, n: int):
+    i = 0
+    while i < n:
+        i += 1
+        a, b = b * 0.5 + a, a * 0.5 - b
+    return a * b
+
+
+def nested_tuple_updates(a, b, n: int):
+    for i in range(n):
+        for j in range(2):
+            a, b = a * 0.9 + 0.2 * b, b * 0.8 - 0.1 * a
+        a, b = b, a
+    return a + 3.0 * b
+
+
+def swap_in_branch(a, b, n: int):
+    for i in range(n):
+        if a < b:
+            a, b = b, a
+        a = a * 0.7 + 0.1 * b
+    return a + 3.0 * b
+
+
+def tuple_updates_in_both_branches(a, b, n: int):
+    for i in range(n):
+        if a > b:
+            a, b = b * 1.1, a * 0.9
+        else:
+            b, a = a + b, a * 0.5
+    return a + 3.0 * b
+
+
+def tuple_update_reading_an_array(x, n: int):
+    a = 0.3
+    b = 0.7
+    for i in range(n):
+        a, b = b + x[i] * a, a - x[i] * b
+    return a * b
+
+
+def tuple_update_of_calls(a, b, n: int):
+    for i in range(n):
+        a, b = math.sin(b) + a, math.cos(a) * b
+    return a + 2.0 * b
+
+
+def swap_before_inner_loop(a, b, n: int):
+    for i in range(n):
+        a, b = b, a
+        for j in range(2):
+            a = a * 0.5 + b
+    return a + 3.0 * b
+
+
+def while_rotation_with_temporary(a, b, c, n: int):
+    i = 0
+    while i < n and a < 5.0:
+        u = a * b - c
+        a, b, c = b + 0.1 * u, c, a * 0.8
+        i += 1
+    return a + 2.0 * b + 3.0 * c
+
+
+X = np.array([0.3, -0.5, 0.7, 1.1])
+
+TUPLE_UPDATES = [
+    (euler_step, (1.0, 1.0, 0.5, 3)),
+    (damped_oscillator, (1.0, 0.3, 0.7, 0.2, 5)),
+    (swap_then_scale, (1.0, 2.0, 3)),
+    (rotation, (1.0, 2.0, 3.0, 4)),
+    (fibonacci, (0.5, 1.5, 5)),
+    (three_way_products, (0.3, 0.5, 0.7, 3)),
+    (while_tuple_update, (0.3, 0.6, 3)),
+    (nested_tuple_updates, (0.4, 0.9, 3)),
+    (swap_in_branch, (0.4, 0.9, 4)),
+    (tuple_updates_in_both_branches, (0.4, 0.9, 4)),
+    (tuple_update_reading_an_array, (X, 3)),
+    (tuple_update_of_calls, (0.3, 0.8, 4)),
+    (swap_before_inner_loop, (0.4, 0.9, 3)),
+    (while_rotation_with_temporary, (0.4, 0.9, 0.2, 4)),
+]
+
+
+def _copies(args):
+    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+
+
+def _fd(fn, args, index, element=()):
+    """Finite differences at two step sizes, or None where they disagree (too
+    curved for the step: the comparison would test the differences)."""
+    x = args[index][element] if element else args[index]
+    h = 1e-3 * max(1.0, abs(float(x)))
+    coarse, fine = (
+        finite_difference(fn, _copies(args), index, h=step, element=element) for step in (h, h / 4)
+    )
+    return fine if abs(coarse - fine) <= 1e-7 * (1.0 + abs(fine)) else None
+
+
+def _fd_gradient(fn, args):
+    out = []
+    for i in float_argnums(args):
+        if isinstance(args[i], np.ndarray):
+            values = [_fd(fn, args, i, e) for e in np.ndindex(args[i].shape)]
+            out.append(np.array(values, dtype=object).reshape(args[i].shape))
+        else:
+            out.append(_fd(fn, args, i))
+    return out
+
+
+def check_against_python(fn, args, jit=False, require_fd=True):
+    """Value (both modes) equal to Python's, gradients (both modes) equal to
+    each other and to finite differences (where those are accurate; the
+    hand-written cases require them to be)."""
+    expected_value = fn(*_copies(args))
+    expected = _fd_gradient(fn, args)
+    argnums = float_argnums(args)
+    results = {}
+    for mode in ("reverse", "forward"):
+        value, grads = value_and_grad(fn, argnums, mode=mode, jit=jit)(*_copies(args))
+        assert float(value) == pytest.approx(expected_value, rel=1e-12, abs=1e-14), mode
+        for got, want in zip(grads, expected):
+            for g, w in zip(np.ravel(got), np.ravel(want)):
+                assert w is not None or not require_fd, "finite differences inaccurate"
+                if w is not None:
+                    assert g == pytest.approx(w, rel=1e-6, abs=1e-8), mode
+        results[mode] = grads
+    for rev, fwd in zip(results["reverse"], results["forward"]):
+        np.testing.assert_allclose(rev, fwd, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("fn, args", TUPLE_UPDATES, ids=[fn.__name__ for fn, _ in TUPLE_UPDATES])
+def test_tuple_updates(fn, args):
+    check_against_python(fn, args)
+
+
+COMPILED = [
+    (euler_step, (1.0, 1.0, 0.5, 3)),
+    (nested_tuple_updates, (0.4, 0.9, 3)),
+    (swap_in_branch, (0.4, 0.9, 4)),
+]
+
+
+@pytest.mark.parametrize("fn, args", COMPILED, ids=[fn.__name__ for fn, _ in COMPILED])
+def test_tuple_updates_compiled(fn, args):
+    check_against_python(fn, args, jit=True)
+
+
+def test_euler_step_value_is_pythons():
+    value, _ = value_and_grad(euler_step, argnums=(0, 1, 2), jit=False)(1.0, 1.0, 0.5, 3)
+    assert value == pytest.approx(1.2845, rel=1e-14)
+
+
+# ---------------------------------------------------------------------------
+# Generated tuple updates: every component an expression of several carried
+# values (or one of them: a swap or rotation), with a temporary computed
+# before the update, inside a for, a while, a nested loop or an if.
+
+COMPONENTS = (
+    "{p}",
+    "{p} + 0.1 * {q}",
+    "{p} * 0.9 - 0.2 * {q}",
+    "{p} + {q}",
+    "math.sin({p}) * {q}",
+    "0.5 * {p} * math.tanh({q})",
+    "{p} - 0.3 * {q} * {r}",
+    "{p} + 0.1 * u",
+    "{p} - 0.1 * ({q} * {r})",
+)
+NAMES = ("a", "b", "c")
+_counter = itertools.count()
+
+
+@st.composite
+def tuple_update(draw, names, pad):
+    """``u = ...`` then ``names = e1, e2, ...``; some components are first
+    given a name of their own (``w1 = e1``), so that the new values are a mix
+    of named values and temporaries printed inside their use."""
+    pick = st.sampled_from(names)
+    lines = [f"{pad}u = {draw(st.sampled_from(('', '-')))}{draw(pick)} * {draw(pick)} - 0.5"]
+    components = []
+    for k in range(len(names)):
+        template = draw(st.sampled_from(COMPONENTS))
+        p, q, r = (draw(pick) for _ in range(3))
+        component = template.format(p=p, q=q, r=r)
+        if draw(st.booleans()):
+            lines.append(f"{pad}w{k} = {component}")
+            component = f"w{k}"
+        components.append(component)
+    targets = list(names)
+    if draw(st.booleans()):
+        targets = draw(st.permutations(names))
+    lines.append(f"{pad}{', '.join(targets)} = {', '.join(components)}")
+    return lines
+
+
+@st.composite
+def tuple_programs(draw):
+    names = NAMES[: draw(st.integers(2, 3))]
+    shape = draw(st.sampled_from(("for", "while", "nested", "if")))
+    lines = []
+    if shape == "while":
+        lines += ["    i = 0", "    while i < n:", "        i += 1"]
+        lines += draw(tuple_update(names, " " * 8))
+    elif shape == "nested":
+        lines.append("    for i in range(n):")
+        lines += ["        for j in range(2):"] + draw(tuple_update(names, " " * 12))
+        lines += draw(tuple_update(names, " " * 8))
+    elif shape == "if":
+        lines += ["    for i in range(n):", f"        if {names[0]} < {names[1]} + 0.25:"]
+        lines += draw(tuple_update(names, " " * 12))
+        lines += draw(tuple_update(names, " " * 8))
+    else:
+        lines += ["    for i in range(n):"] + draw(tuple_update(names, " " * 8))
+    result = " + ".join(f"{k + 1}.0 * math.tanh({name})" for k, name in enumerate(names))
+    lines.append(f"    return {result}")
+    name = f"tuple_program_{next(_counter)}"
+    source = f"import math\n\n\ndef {name}({', '.join(names)}, n: int):\n"
+    return name, source + "\n".join(lines) + "\n", len(names)
+
+
+@pytest.fixture(scope="module")
+def load(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("tuple_programs")
+
+    def load(name, source):
+        path = directory / f"{name}.py"
+        path.write_text(source)
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return getattr(module, name)
+
+    return load
+
+
+def _decisions(source, name, args):
+    """The outcomes of every comparison the program makes at ``args``."""
+    tree = ast.parse(source)
+    trace: list = []
+
+    class Record(ast.NodeTransformer):
+        def visit_Compare(self, node):
+            return ast.Call(ast.Name("_record", ast.Load()), [node], [])
+
+    tree = ast.fix_missing_locations(Record().visit(tree))
+    namespace = {"_record": lambda v: trace.append(bool(v)) or v}
+    exec(compile(tree, "<traced>", "exec"), namespace)
+    namespace[name](*args)
+    return trace
+
+
+def _smooth_at(source, name, args) -> bool:
+    """Does the program take the same decisions throughout the stencil of
+    the finite differences?"""
+    centre = _decisions(source, name, args)
+    for k, step in itertools.product(range(len(args) - 1), (1e-3, -1e-3)):
+        moved = list(args)
+        moved[k] += step
+        if _decisions(source, name, moved) != centre:
+            return False
+    return True
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    tuple_programs(),
+    st.lists(st.floats(-0.9, 0.9), min_size=3, max_size=3),
+    st.integers(0, 4),
+)
+def test_generated_tuple_updates(load, program, start, n):
+    name, source, size = program
+    note(source)
+    args = (*start[:size], n)
+    if not _smooth_at(source, name, args):
+        return
+    check_against_python(load(name, source), args, require_fd=False)
+
+
+# ---------------------------------------------------------------------------
+# Joins after an `if` take effect at once, in whatever order the phis come.
+
+
+def _swap_in_branch_ir(phis_reversed: bool) -> Function:
+    """``for i in range(n): if a < b: a, b = b, a; a = a * 0.5`` then
+    ``a + 3 b``, with the two phis of the swap in either order."""
+    phis = [Phi("a_2", Var("b_1"), Var("a_1")), Phi("b_2", Var("a_1"), Var("b_1"))]
+    if phis_reversed:
+        phis.reverse()
+    body = (
+        Assign("$c", Op("lt", (Var("a_1"), Var("b_1")))),
+        If(Var("$c"), (), (), tuple(phis)),
+        Assign("a_3", Op("mul", (Var("a_2"), Const(0.5)))),
+    )
+    carried = (Carry("a_1", Var("a"), Var("a_3")), Carry("b_1", Var("b"), Var("b_2")))
+    loop = Loop(carried, body, "i", Const(0), Var("n"), Const(1))
+    result = (
+        Assign("$t", Op("mul", (Const(3.0), Var("b_1")))),
+        Assign("r", Op("add", (Var("a_1"), Var("$t")))),
+    )
+    return Function("f", ("a", "b", "n"), (loop, *result), Var("r"))
+
+
+def _swap_in_branch_python(a, b, n):
+    for _ in range(n):
+        if a < b:
+            a, b = b, a
+        a = a * 0.5
+    return a + 3.0 * b
+
+
+@pytest.mark.parametrize("phis_reversed", [False, True])
+def test_phis_of_a_swap_are_assigned_at_once(phis_reversed):
+    namespace: dict = {}
+    exec(function_source(_swap_in_branch_ir(phis_reversed)), namespace)
+    for args in [(0.4, 0.9, 1), (0.4, 0.9, 4), (2.0, 1.0, 3)]:
+        assert namespace["f"](*args) == _swap_in_branch_python(*args)
