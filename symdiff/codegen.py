@@ -20,7 +20,7 @@ from collections import Counter
 
 from . import ir
 from .errors import ShapeError
-from .infer import const_kind
+from .infer import VIEWS, const_kind
 from .ir import FLOAT, STORES, Assign, If, Kind, Loop, Op, Var
 from .primitives import PRIMITIVES, SHAPE_READS
 
@@ -106,10 +106,14 @@ class _Layout:
     value defined outside that loop counts as a read at the loop's end (it
     is read again by every iteration).  Each read records the branch sides
     it is on, as two reads on different sides of one ``if`` never both run.
+    A read of a view (a row, a reshape, a transpose) is also a read of the
+    array it views: they share memory.
     """
 
-    def __init__(self, fn: ir.Function):
+    def __init__(self, fn: ir.Function, kinds: dict):
         self.params = set(fn.params)
+        self.kinds = kinds
+        self.view_of: dict = {}  # array -> the array it is a view of
         self.pos = 0
         self.def_pos: dict = {}
         self.def_loops: dict = {}  # name -> the loops (ids) enclosing its definition
@@ -129,6 +133,9 @@ class _Layout:
             if outside:  # read again by every iteration of the outermost such loop
                 pos = self.loop_end[outside[0]]
             self.reads.setdefault(name, []).append((pos, sides, content))
+            while name in self.view_of:
+                name = self.view_of[name]
+                self.reads.setdefault(name, []).append((pos, sides, content))
 
     def define(self, name, loops):
         self.def_pos[name] = self.pos
@@ -151,6 +158,12 @@ class _Layout:
                 self.define(s.target, loops)
                 if isinstance(s.value, Op):
                     self.defs[s.target] = s.value
+                    if (
+                        s.value.prim in VIEWS
+                        and isinstance(args[0], Var)
+                        and self.kinds.get(s.target, FLOAT).rank
+                    ):
+                        self.view_of[s.target] = args[0].name
             elif isinstance(s, Loop):
                 for a in [c.init for c in s.carried] + list(s.bounds):
                     self.read(a, here, loops, sides)
@@ -207,12 +220,18 @@ def _storage_ok(layout: _Layout, name: str, pos: int, sides, seen=None) -> bool:
     seen.add(name)
     if name in layout.params:
         return False
+    if name in layout.view_of:  # its memory is that of the array it views
+        base = layout.view_of[name]
+        return not layout.read_after(name, pos, sides) and _storage_ok(
+            layout, base, pos, sides, seen
+        )
     if name in layout.carry_of:
         carry, loop = layout.carry_of[name]
         end = layout.loop_end[id(loop)]
-        # Reads after the loop see the final value: fine when the loop's
-        # update is this very array; reads inside the loop must come first.
-        if layout.read_after(name, pos, sides, before=end):
+        # A write inside the loop: reads after the loop see the final value,
+        # fine when the loop's update is this very array; reads inside the
+        # loop must come first.  A write after the loop: no read may follow.
+        if layout.read_after(name, pos, sides, before=end if pos <= end else None):
             return False
         if not isinstance(carry.init, Var):
             return True
@@ -229,13 +248,19 @@ def _storage_ok(layout: _Layout, name: str, pos: int, sides, seen=None) -> bool:
     )
 
 
+# The operations whose result may reuse the memory of an operand (its
+# position): an array write, and a copy (of an array read no more: no copy).
+_REUSES = {"setitem": 1, "additem": 1, "copy": 0}
+
+
 def _in_place(fn: ir.Function, layout: _Layout) -> dict:
-    """The array writes that may overwrite their source: target -> source."""
+    """The array writes that may overwrite their source, and the copies that
+    may be their source itself: target -> source."""
     out = {}
     for s in ir.walk(fn.body):
-        if not (isinstance(s, Assign) and isinstance(s.value, Op) and s.value.prim in STORES):
+        if not (isinstance(s, Assign) and isinstance(s.value, Op) and s.value.prim in _REUSES):
             continue
-        source = s.value.args[1]
+        source = s.value.args[_REUSES[s.value.prim]]
         if not isinstance(source, Var):
             continue
         pos, loops, sides = layout.stmt_pos[id(s)]
@@ -255,7 +280,9 @@ def _join_names(fn: ir.Function, layout: _Layout, in_place: dict, inlined: set) 
     * A loop-carried value shares its name with its initial value when that
       is not used after the loop starts, and with the value the body gives
       it when the old value is not read after that is computed.
-    * An array written in place shares the name of the array it overwrites.
+    * An array written in place shares the name of the array it overwrites
+      (a copy not made, of an array read no more, is printed as a second
+      name for it: ``x_bar = out``).
 
     An inlined temporary shares no name: it has no variable of its own, and
     were it assigned (when a variable it reads is about to be reassigned) to
@@ -279,7 +306,8 @@ def _join_names(fn: ir.Function, layout: _Layout, in_place: dict, inlined: set) 
             parent[ra] = rb
 
     for target, source in in_place.items():
-        union(target, source)
+        if layout.defs[target].prim in STORES:  # a copy not made is a second name
+            union(target, source)
     joined: set = set()
     taken_inits: set = set()
 
@@ -354,9 +382,9 @@ class _Printer:
         self.fn = fn
         self.kinds = kinds or {}
         self.helpers: dict = {}
-        self.inlined = _inlined(fn)
-        layout = _Layout(fn)
+        layout = _Layout(fn, self.kinds)
         self.in_place = _in_place(fn, layout)
+        self.inlined = _inlined(fn) - set(self.in_place)
         self.alias = _join_names(fn, layout, self.in_place, self.inlined)
         self.taken = {n for n in ir.defined_names(fn) if not n.startswith("$")}
         self._plain_names(fn)
@@ -484,6 +512,9 @@ class _Printer:
                 if isinstance(s.value, Op) and s.value.prim in STORES:
                     out.extend(self.store(s.target, s.value))
                     continue
+                if s.target in self.in_place:  # a copy not made: another name
+                    out.extend(self.alias_array(s.target, s.value.args[0], out))
+                    continue
                 expr = self.value(s.value)
                 if s.target in self.inlined:
                     self.pending[s.target] = expr
@@ -518,6 +549,14 @@ class _Printer:
                 updates.append((name, value))
         self.flush({name for name, _ in updates}, out)
         return _parallel_assign(updates)
+
+    def alias_array(self, target, source, out) -> list:
+        """``target = source`` for a copy not made (``source`` is read no
+        more).  The pending temporaries reading ``source`` are assigned first:
+        writes into ``target`` change ``source``."""
+        if isinstance(source, Var) and source.name not in self.pending:
+            self.flush({self.ident(source.name)}, out)
+        return self.copies([(target, source)], out)
 
     def store(self, target, op):
         """``a[index] = v`` / ``a[index] += v``: in place when nothing reads

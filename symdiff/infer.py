@@ -108,7 +108,7 @@ def _check_inplace(value: Op, kinds, params, loc):
 
 
 # Operations whose array result may share memory with their first operand.
-_VIEWS = {"getitem", "reshape", "transpose"}
+VIEWS = ("getitem", "reshape", "transpose")
 
 
 def _check_store(value: Op, views: dict, params, loc):
@@ -173,7 +173,7 @@ def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False) -> Analysis:
                     _check_inplace(value, kinds, fn.params, stmt.loc)
                     if value.prim in ir.STORES and not generated:
                         _check_store(value, views, fn.params, stmt.loc)
-                    elif value.prim in _VIEWS and kind.rank and isinstance(value.args[0], Var):
+                    elif value.prim in VIEWS and kind.rank and isinstance(value.args[0], Var):
                         root = view_of(value.args[0])
                         views[stmt.target] = (root[0] if root else value.args[0].name, True)
                     if value.prim == "shape" and isinstance(value.args[0], Var):

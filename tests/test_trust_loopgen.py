@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from symdiff import value_and_grad
+from symdiff import derivative_source, value_and_grad
 from symdiff.codegen import function_source
 from symdiff.ir import Assign, Carry, Const, Function, If, Loop, Op, Phi, Var
 from symdiff.verify import finite_difference, float_argnums
@@ -395,3 +395,155 @@ def test_phis_of_a_swap_are_assigned_at_once(phis_reversed):
     exec(function_source(_swap_in_branch_ir(phis_reversed)), namespace)
     for args in [(0.4, 0.9, 1), (0.4, 0.9, 4), (2.0, 1.0, 3)]:
         assert namespace["f"](*args) == _swap_in_branch_python(*args)
+
+
+# ---------------------------------------------------------------------------
+# Nested loops: an adjoint carried by the outer reverse loop and written in
+# place by the inner one is not copied per outer iteration (that made the
+# gradient of a double-loop matrix-vector product cost O(n^3)).
+
+
+def matvec(A, x):
+    n = x.shape[0]
+    s = 0.0
+    for i in range(n):
+        for j in range(n):
+            s += A[i, j] * x[j]
+    return s
+
+
+def matvec_into_array(A, x):
+    n = x.shape[0]
+    y = np.zeros(n)
+    for i in range(n):
+        for j in range(n):
+            y[i] += A[i, j] * x[j]
+    return np.sum(y * y)
+
+
+def matmul_triple_loop(A, B):
+    n = A.shape[0]
+    C = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            for k in range(n):
+                C[i, j] += A[i, k] * B[k, j]
+    return np.sum(np.sin(C))
+
+
+def nested_local_arrays(x):
+    n = x.shape[0]
+    out = np.zeros(n)
+    acc = np.zeros(n)
+    for i in range(n):
+        for j in range(n):
+            out[j] = out[j] * 0.5 + x[i] * x[j]
+        acc[i] = np.sum(out)
+    return np.sum(acc * acc) + np.sum(out)
+
+
+def inner_while(A, x):
+    n = x.shape[0]
+    s = 0.0
+    for i in range(n):
+        j = 0
+        while j < n:
+            s += A[i, j] * math.sin(x[j])
+            j += 1
+    return s
+
+
+def two_inner_loops(A, x):
+    n = x.shape[0]
+    s = 0.0
+    t = 0.0
+    for i in range(n):
+        for j in range(n):
+            s += A[i, j] * x[j]
+        for j in range(n):
+            t += A[j, i] * s
+    return s + t
+
+
+_rng = np.random.default_rng(7)
+_A, _B, _x = _rng.normal(size=(3, 3)), _rng.normal(size=(3, 3)), _rng.normal(size=3)
+
+NESTED = [
+    (matvec, (_A, _x)),
+    (matvec_into_array, (_A, _x)),
+    (matmul_triple_loop, (_A, _B)),
+    (nested_local_arrays, (_x,)),
+    (inner_while, (_A, _x)),
+    (two_inner_loops, (_A, _x)),
+]
+
+
+def _copies_in_loops(source) -> list:
+    """The ``.copy()`` / ``np.copy`` calls inside any loop of the source."""
+    found = []
+    for loop in ast.walk(ast.parse(source)):
+        if isinstance(loop, (ast.For, ast.While)):
+            for node in ast.walk(loop):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "copy"
+                ):
+                    found.append(ast.unparse(node))
+    return found
+
+
+@pytest.mark.parametrize("kind", ["grad", "value_and_grad"])
+@pytest.mark.parametrize("fn, args", NESTED, ids=[fn.__name__ for fn, _ in NESTED])
+def test_nested_loops_copy_nothing_per_iteration(fn, args, kind):
+    argnums = tuple(range(len(args)))
+    source = derivative_source(fn, *args, argnums=argnums, kind=kind)
+    assert _copies_in_loops(source) == [], source
+
+
+@pytest.mark.parametrize("fn, args", NESTED, ids=[fn.__name__ for fn, _ in NESTED])
+def test_nested_loops_gradients(fn, args):
+    check_against_python(fn, args)
+
+
+def test_matvec_gradient_compiled():
+    check_against_python(matvec, (_A, _x), jit=True)
+
+
+def adjoint_read_twice(x):
+    """The adjoint of h feeds both g (written by the inner loop) and h: the
+    reverse loop still needs the old value after the inner loop, so it keeps
+    its copy (and the gradient stays right)."""
+    n = x.shape[0]
+    h = x * 1.0
+    for i in range(3):
+        g = h * 0.5
+        for j in range(n):
+            g[j] = g[j] + math.sin(h[j])
+        h = g + h
+    return np.sum(h * h)
+
+
+def copy_of_an_array_with_a_live_view(x):
+    a = np.zeros((2, 3))
+    a[0] = x
+    r = a[0]
+    b = a.copy()
+    b[0, 1] = 5.0
+    return np.sum(r * x) + np.sum(b)
+
+
+def copy_of_a_view(x):
+    a = np.zeros((2, 3))
+    a[0] = x
+    r = a[0]
+    b = r.copy()
+    b[1] = 5.0
+    return np.sum(a * 2.0) + np.sum(b * x)
+
+
+@pytest.mark.parametrize(
+    "fn", [adjoint_read_twice, copy_of_an_array_with_a_live_view, copy_of_a_view]
+)
+def test_copies_still_made_where_the_original_is_read(fn):
+    check_against_python(fn, (_x,))
