@@ -349,16 +349,21 @@ def _join_names(fn: ir.Function, layout: _Layout, in_place: dict, inlined: set) 
             ):
                 taken_inits.add(init.name)
                 union(init.name, c.name)
+            # Every value printed under the carried value's name must be read
+            # before the new value is computed.
+            shared = [n for n in layout.def_pos if root(n) == root(c.name)]
+            reads = [p for n in shared for p, _, _ in layout.reads.get(n, ()) if here < p <= end]
+            if nxt == Var(loop.index) and not reads and root(loop.index) == loop.index:
+                # The index, kept after the loop (a Python for variable): the
+                # loop assigns it, as the user's loop does.
+                union(loop.index, c.name)
+                continue
             if not (isinstance(nxt, Var) and nxt.name in inside):
                 continue
             if any(root(n) == root(nxt.name) for n in layout.def_pos if n not in inside):
                 continue  # it already shares a name with a value from outside the body
             members = [n for n in inside if root(n) == root(nxt.name)]
             first = min(layout.def_pos[n] for n in members)
-            # Every value printed under the carried value's name must be read
-            # before the new value is computed.
-            shared = [n for n in layout.def_pos if root(n) == root(c.name)]
-            reads = [p for n in shared for p, _, _ in layout.reads.get(n, ()) if here < p <= end]
             if others.count(Var(c.name)) or any(p > first for p in reads):
                 continue
             if any(root(n) == root(c.name) for n in members):
@@ -522,7 +527,6 @@ class _Printer:
                 self.flush({self.ident(s.target)}, out)
                 out.append(ast.Assign([ast.Name(self.ident(s.target))], expr))
             elif isinstance(s, Loop):
-                self.flush(self.assigned_in(s), out)
                 out.extend(self.loop(s))
             else:
                 self.flush(self.assigned_in(s), out)
@@ -585,6 +589,7 @@ class _Printer:
     def loop(self, s: Loop) -> list:
         out = []
         out.extend(self.copies([(c.name, c.init) for c in s.carried], out))
+        self.flush(self.assigned_in(s), out)
         if s.index is not None:
             start, stop, step = (self.atom(a) for a in s.bounds)
             args = [stop]

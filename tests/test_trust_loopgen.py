@@ -17,6 +17,7 @@ import ast
 import importlib.util
 import itertools
 import math
+import re
 
 import numpy as np
 import pytest
@@ -547,3 +548,60 @@ def copy_of_a_view(x):
 )
 def test_copies_still_made_where_the_original_is_read(fn):
     check_against_python(fn, (_x,))
+
+
+# ---------------------------------------------------------------------------
+# Loop indices print as the user's names: one version suffix at most
+# (``j_2``, not ``j_1_1``), and a for variable used after its loop is the
+# loop's own variable (``for j in range(3)``, not ``j = j_1`` in the body).
+
+
+def shadowed_index(x, a):
+    s = a
+    t = 0.0
+    for j in range(2):
+        for j in range(3):
+            s = s * x[j] + t
+        t = t * x[j] + s
+    return s + t
+
+
+def index_after_loop(x):
+    i = 0
+    for i in range(len(x)):
+        pass
+    return x[i]
+
+
+INDEX_NAMES = NESTED + [(shadowed_index, (_x, 0.3)), (index_after_loop, (_x,))]
+
+
+def _loops(source):
+    return [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.For)]
+
+
+@pytest.mark.parametrize("fn, args", INDEX_NAMES, ids=[fn.__name__ for fn, _ in INDEX_NAMES])
+def test_loop_indices_have_one_version_suffix(fn, args):
+    source = derivative_source(fn, *args, argnums=float_argnums(args), kind="value_and_grad")
+    names = [loop.target.id for loop in _loops(source)]
+    assert all(re.fullmatch(r"[a-z]+(_\d+)?", name) for name in names), names
+
+
+@pytest.mark.parametrize("fn, args", INDEX_NAMES, ids=[fn.__name__ for fn, _ in INDEX_NAMES])
+def test_no_loop_copies_its_index_into_another_variable(fn, args):
+    source = derivative_source(fn, *args, argnums=float_argnums(args), kind="value_and_grad")
+    for loop in _loops(source):
+        copies = [
+            ast.unparse(s)
+            for s in loop.body
+            if isinstance(s, ast.Assign)
+            and isinstance(s.value, ast.Name)
+            and s.value.id == loop.target.id
+        ]
+        assert copies == [], source
+
+
+@pytest.mark.parametrize("fn, args", INDEX_NAMES[-2:], ids=["shadowed_index", "index_after_loop"])
+def test_index_programs_gradients(fn, args):
+    check_against_python(fn, args)
+    check_against_python(fn, args, jit=True)
