@@ -344,7 +344,11 @@ def _join_names(fn: ir.Function, layout: _Layout, in_place: dict, inlined: set) 
                 isinstance(init, Var)
                 and init.name not in layout.params
                 and init.name not in taken_inits  # one carried value per initial value
-                and not layout.read_after(init.name, here, (), content_only=False)
+                and not any(  # nothing printed under its name is read once the loop starts
+                    layout.read_after(n, here, (), content_only=False)
+                    for n in layout.def_pos
+                    if root(n) == root(init.name)
+                )
                 and root(init.name) != root(c.name)
             ):
                 taken_inits.add(init.name)

@@ -605,3 +605,24 @@ def test_no_loop_copies_its_index_into_another_variable(fn, args):
 def test_index_programs_gradients(fn, args):
     check_against_python(fn, args)
     check_against_python(fn, args, jit=True)
+
+
+# ---------------------------------------------------------------------------
+# An inner loop's carried value starts as the join of an `if` whose branch
+# value the reverse sweep reads after the inner loop (the adjoint of tanh
+# reads tanh's result): they are not printed as one variable.
+
+
+def branch_value_then_inner_loop(x):
+    s = 0.0
+    for i in range(len(x)):
+        s = s + x[i] * 0.5
+        if i % 2 == 0:
+            s = math.tanh(s)
+        for j in range(3):
+            s = math.sin(s)
+    return s
+
+
+def test_join_of_a_branch_value_read_after_an_inner_loop():
+    check_against_python(branch_value_then_inner_loop, (np.array([0.3, -0.5, 0.7]),))
