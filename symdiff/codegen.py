@@ -117,6 +117,7 @@ class _Layout:
         self.pos = 0
         self.def_pos: dict = {}
         self.def_loops: dict = {}  # name -> the loops (ids) enclosing its definition
+        self.def_sides: dict = {}  # name -> the branch sides of its definition
         self.reads: dict = {}  # name -> [(position, sides, content?)]
         self.stmt_pos: dict = {}  # id(stmt) -> (position, loops, sides)
         self.defs: dict = {}  # name -> Op
@@ -137,9 +138,10 @@ class _Layout:
                 name = self.view_of[name]
                 self.reads.setdefault(name, []).append((pos, sides, content))
 
-    def define(self, name, loops):
+    def define(self, name, loops, sides):
         self.def_pos[name] = self.pos
         self.def_loops[name] = loops
+        self.def_sides[name] = sides
 
     def read(self, atom, pos, loops, sides, content=True):
         if isinstance(atom, Var):
@@ -155,7 +157,7 @@ class _Layout:
                 shape_only = SHAPE_READS.get(s.value.prim, ()) if isinstance(s.value, Op) else ()
                 for k, a in enumerate(args):
                     self.read(a, here, loops, sides, k not in shape_only)
-                self.define(s.target, loops)
+                self.define(s.target, loops, sides)
                 if isinstance(s.value, Op):
                     self.defs[s.target] = s.value
                     if (
@@ -169,7 +171,7 @@ class _Layout:
                     self.read(a, here, loops, sides)
                 inner = loops + (id(s),)
                 for name in ir.targets(s):
-                    self.define(name, inner)
+                    self.define(name, inner, sides)
                 for c in s.carried:
                     self.carry_of[c.name] = (c, s)
                 self.block(s.header, inner, sides)
@@ -191,7 +193,7 @@ class _Layout:
                         self.read(getattr(p, pick), self.pos, loops, side)
                 self.pos += 1
                 for p in s.phis:
-                    self.define(p.target, loops)
+                    self.define(p.target, loops, sides)
                     self.phi_sources[p.target] = (p.then, p.orelse)
 
     @staticmethod
@@ -305,6 +307,31 @@ def _join_names(fn: ir.Function, layout: _Layout, in_place: dict, inlined: set) 
         if ra != rb and a not in inlined and b not in inlined:
             parent[ra] = rb
 
+    names = ir.defined_names(fn)
+
+    def same_variable(a, b) -> bool:
+        """Are ``a`` and ``b`` versions of one variable (or one a temporary)?"""
+        return "$" in (a[0], b[0]) or ir.version_of(a, names) == ir.version_of(b, names)
+
+    def printed_as(name) -> list:
+        """The values printed under the same name as ``name``."""
+        return [n for n in layout.def_pos if root(n) == root(name)]
+
+    def live_where_defined(value, other) -> bool:
+        """Is ``value`` still to be read where ``other`` is assigned?"""
+        where = layout.def_pos[other]
+        return layout.def_pos[value] < where and layout.read_after(
+            value, where, layout.def_sides[other], content_only=False
+        )
+
+    def interfere(a, b) -> bool:
+        """Would one variable for the values printed as ``a`` and those printed
+        as ``b`` be assigned while it holds a value still to be read?"""
+        ours, theirs = printed_as(a), printed_as(b)
+        return any(
+            live_where_defined(m, n) or live_where_defined(n, m) for m in ours for n in theirs
+        )
+
     for target, source in in_place.items():
         if layout.defs[target].prim in STORES:  # a copy not made is a second name
             union(target, source)
@@ -329,6 +356,7 @@ def _join_names(fn: ir.Function, layout: _Layout, in_place: dict, inlined: set) 
                         isinstance(source, Var)
                         and source.name in inside
                         and source.name not in joined
+                        and not interfere(source.name, phi.target)
                     ):
                         joined.add(source.name)  # one value joins one phi
                         union(source.name, phi.target)
@@ -346,8 +374,7 @@ def _join_names(fn: ir.Function, layout: _Layout, in_place: dict, inlined: set) 
                 and init.name not in taken_inits  # one carried value per initial value
                 and not any(  # nothing printed under its name is read once the loop starts
                     layout.read_after(n, here, (), content_only=False)
-                    for n in layout.def_pos
-                    if root(n) == root(init.name)
+                    for n in printed_as(init.name)
                 )
                 and root(init.name) != root(c.name)
             ):
@@ -355,15 +382,18 @@ def _join_names(fn: ir.Function, layout: _Layout, in_place: dict, inlined: set) 
                 union(init.name, c.name)
             # Every value printed under the carried value's name must be read
             # before the new value is computed.
-            shared = [n for n in layout.def_pos if root(n) == root(c.name)]
+            shared = printed_as(c.name)
             reads = [p for n in shared for p, _, _ in layout.reads.get(n, ()) if here < p <= end]
-            if nxt == Var(loop.index) and not reads and root(loop.index) == loop.index:
+            is_index = loop.index is not None and nxt == Var(loop.index)
+            if is_index and not reads and root(loop.index) == loop.index:
                 # The index, kept after the loop (a Python for variable): the
                 # loop assigns it, as the user's loop does.
                 union(loop.index, c.name)
                 continue
             if not (isinstance(nxt, Var) and nxt.name in inside):
                 continue
+            if not same_variable(nxt.name, c.name):
+                continue  # printed under b's name, a's new value would read as b
             if any(root(n) == root(nxt.name) for n in layout.def_pos if n not in inside):
                 continue  # it already shares a name with a value from outside the body
             members = [n for n in inside if root(n) == root(nxt.name)]

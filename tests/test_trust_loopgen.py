@@ -626,3 +626,22 @@ def branch_value_then_inner_loop(x):
 
 def test_join_of_a_branch_value_read_after_an_inner_loop():
     check_against_python(branch_value_then_inner_loop, (np.array([0.3, -0.5, 0.7]),))
+
+
+def branch_value_and_loop_in_the_other_branch(a, n: int):
+    """Forward mode: the tangent of sin(s) reads s after sin(s) is computed;
+    s must not share a variable with sin(s) through the loop of the other
+    branch (whose carried value starts as s and joins with sin(s))."""
+    s = 0.0
+    for i in range(n):
+        s = s + a
+        if i % 2 == 0:
+            s = math.sin(s)
+        else:
+            for j in range(3):
+                s = s * 0.5 + a
+    return s
+
+
+def test_join_of_branch_values_that_would_overwrite_a_live_value():
+    check_against_python(branch_value_and_loop_in_the_other_branch, (0.7, 4))
