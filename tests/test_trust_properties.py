@@ -20,7 +20,7 @@
 Known open defects are pinned as ``xfail(strict=True)`` minimal examples (they
 fail loudly once the fix lands: then remove the mark) and kept out of the
 generators by switches to remove with them: ``KNOWN_OPEN`` (array features),
-``KNOWN_OPEN_CHECKS``, ``KNOWN_OPEN_LOOPS``, ``NESTED_COPIES_KNOWN_OPEN``,
+``KNOWN_OPEN_CHECKS``, ``KNOWN_OPEN_LOOPS``, ``NESTED_TAPES_KNOWN_OPEN``,
 ``FLOAT32_KNOWN_OPEN_SHAPES``, ``FLOAT32_DTYPE_KNOWN_OPEN``,
 ``JIT_KNOWN_OPEN_SHAPES`` and ``OPEN_SWEEP``.
 """
@@ -777,7 +777,7 @@ TEMPS = ("u", "w")
 #       mode, in a tangent).  With it off, the first component is another
 #       carried value's old value (s, t = t, <computed>), as in the loop tests.
 LOOP_FEATURES = frozenset({"temp_in_tuple", "computed_first"})
-KNOWN_OPEN_LOOPS: set = {"temp_in_tuple", "computed_first"}
+KNOWN_OPEN_LOOPS: set = set()
 
 
 class _TupleBuilder:
@@ -885,18 +885,21 @@ def tuple_loop_cases(draw, disabled=frozenset(KNOWN_OPEN_LOOPS)):
 
 # Known open: reverse mode copies an adjoint in every outer iteration of
 # nested loops (x_bar = x_bar.copy()); the cost check skips nested loops.
-NESTED_COPIES_KNOWN_OPEN = True
+# Known open: the tapes of an inner loop are allocated once per iteration of
+# the outer loop (each as long as the inner trip count); nothing is copied.
+NESTED_TAPES_KNOWN_OPEN = True
 
 
 def check_loop_cost(loaded, case):
     """Structural cost: the reverse code allocates and copies nothing per
     iteration (scalars carried, x read: tapes are made before the loop)."""
-    if NESTED_COPIES_KNOWN_OPEN and "for j" in loaded.program.source:
-        return
     args = (np.array(case.x), case.a, case.n)
     source = derivative_source(loaded.fn, *args, argnums=(0, 1))
     in_loops = _loop_lines(source)
-    for word in (".copy()", "np.zeros", "np.empty", "np.array"):
+    words = (".copy()", "np.zeros", "np.empty", "np.array")
+    if NESTED_TAPES_KNOWN_OPEN and "for j" in loaded.program.source:
+        words = (".copy()",)
+    for word in words:
         assert not [line for line in in_loops if word in line], (word, source)
 
 
@@ -1057,14 +1060,10 @@ def run_jit(load, case):
 
 
 # ---------------------------------------------------------------------------
-# Open defects: minimal examples, strict xfail (they flip when fixed).
+# Minimal examples of the defects these generators found (regressions).
 
 X3 = np.array([0.3, -0.5, 0.7])
 A22 = np.array([[0.3, 0.5], [0.7, 0.2]])
-
-
-def _xfail(reason):
-    return pytest.mark.xfail(strict=True, reason=reason)
 
 
 # A view or a second name read after a write into its array: refused at the
@@ -1151,28 +1150,15 @@ FIXED = [
     (tpc.reduction_of_keepdims_reduction, (np.arange(6.0).reshape(2, 3) / 6,)),
     # forward mode wrote into a copy's tangent, which was a view of the input tangent
     (tpc.forward_copy_of_view_written, (X3,)),
+    # loop tuple updates reading new values (in the value, a tangent, forward mode)
+    (tpc.leapfrog, (0.3, 0.5, 2.0)),
+    (tpc.three_way_tuple_update, (0.3, 0.4)),
+    (tpc.tuple_update_tangent_reads_new_value, (np.array([0.13, 0.58, -0.38, 0.14]), 0.0127)),
 ]
 
 
 @pytest.mark.parametrize("fn, args", FIXED, ids=[fn.__name__ for fn, _ in FIXED])
 def test_fixed(fn, args):
-    check_against_fd(fn, args, argnums=float_argnums(args))
-
-
-KNOWN = [
-    ("loop tuple updates reading new values", tpc.leapfrog, (0.3, 0.5, 2.0)),
-    ("loop tuple updates reading new values (forward, three components)",
-     tpc.three_way_tuple_update, (0.3, 0.4)),
-    ("loop tuple updates reading new values (forward tangent)",
-     tpc.tuple_update_tangent_reads_new_value, (np.array([0.13, 0.58, -0.38, 0.14]), 0.0127)),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    "fn, args",
-    [pytest.param(fn, args, marks=_xfail(reason), id=fn.__name__) for reason, fn, args in KNOWN],
-)
-def test_known_open(fn, args):
     check_against_fd(fn, args, argnums=float_argnums(args))
 
 
@@ -1194,7 +1180,6 @@ def test_nested_loop_gradient_is_right():
     check_against_fd(tpc.nested_loop_reads, (X3, 0.4), argnums=(0, 1))
 
 
-@_xfail("nested-loop adjoint copies: x_bar = x_bar.copy() in every outer iteration")
 def test_nested_loop_gradient_copies_nothing_per_iteration():
     source = derivative_source(tpc.nested_loop_reads, X3, 0.4, argnums=(0, 1))
     assert not [line for line in _loop_lines(source) if ".copy()" in line]
