@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
 from symdiff import derivative_source, grad, value_and_grad
@@ -49,6 +49,7 @@ from . import trust_property_cases as tpc
 from .test_loop_properties import (
     BINARY,
     INDEX,
+    SETTINGS,
     UNARY,
     Case,
     Loader,
@@ -695,29 +696,11 @@ def check_array_program(fn, args, features=frozenset()):
     assume(compared > 0)
 
 
-SETTINGS = dict(
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.filter_too_much,
-    ],
-)
-
-
 @settings(max_examples=150, **SETTINGS)
 @given(array_cases())
 def test_array_programs(load, case):
     program, seed = case
     note(program.source)
-    fn = load(program.source, program.name)
-    check_array_program(fn, array_args(program, seed), program.features)
-
-
-def run_array(load, case):
-    program, seed = case
     fn = load(program.source, program.name)
     check_array_program(fn, array_args(program, seed), program.features)
 
@@ -876,13 +859,6 @@ def test_numba_matches_python_on_tuple_loops(load, case):
     numba_check(load.loader, case)
 
 
-def run_tuple_loop(load, case):
-    (case,) = case
-    loaded = load.loader(case.program)
-    check_program(loaded, case)
-    check_loop_cost(loaded, case)
-
-
 # ---------------------------------------------------------------------------
 # Regressions of the defects found here, all fixed.
 
@@ -957,11 +933,6 @@ def test_float32_array_programs(load, case):
     check_float32_program(fn, *_dtype_case_args(program, seed))
 
 
-def run_float32(load, case):
-    program, seed = case
-    check_float32_program(load(program.source, program.name), *_dtype_case_args(program, seed))
-
-
 def check_jit_program(fn, args, modes=("reverse", "forward")):
     """Numba gives what plain Python gives, in both modes."""
     assume(_value(fn, args) is not None)
@@ -981,11 +952,6 @@ def test_numba_matches_python_on_array_programs(load, case):
     note(program.source)
     fn = load(program.source, program.name)
     check_jit_program(fn, array_args(program, seed))
-
-
-def run_jit(load, case):
-    program, seed = case
-    check_jit_program(load(program.source, program.name), array_args(program, seed))
 
 
 # ---------------------------------------------------------------------------
