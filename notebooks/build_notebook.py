@@ -38,7 +38,7 @@ import numpy as np
 import sympy as sp
 
 import symdiff
-from symdiff import derivative_source, grad, jvp
+from symdiff import derivative_source, grad
 
 
 def f(x, z):
@@ -80,15 +80,20 @@ $\\sqrt[3]\\varepsilon$ (central), and never reaches machine precision.""",
         """\
 steps = np.logspace(-15, -1, 57)
 forward_err = [abs((f(X0 + h, Z0) - f(X0, Z0)) / h - exact[0]) / abs(exact[0]) for h in steps]
-central_err = [abs((f(X0 + h, Z0) - f(X0 - h, Z0)) / (2 * h) - exact[0]) / abs(exact[0]) for h in steps]
+central_err = [
+    abs((f(X0 + h, Z0) - f(X0 - h, Z0)) / (2 * h) - exact[0]) / abs(exact[0]) for h in steps
+]
 
 fig, ax = plt.subplots(figsize=(6, 4))
 ax.loglog(steps, forward_err, "o-", ms=3, label="forward difference")
 ax.loglog(steps, central_err, "s-", ms=3, label="central difference")
 ax.loglog(steps, steps * 10, "k:", lw=1, label="truncation ~ h")
 ax.loglog(steps, 1e-16 / steps * 10, "k--", lw=1, label="round-off ~ eps / h")
-ax.set_xlabel("step h"); ax.set_ylabel("relative error in df/dx"); ax.set_ylim(1e-13, 10)
-ax.legend(); ax.set_title("Finite differences at x = 2, z = 3")
+ax.set_xlabel("step h")
+ax.set_ylabel("relative error in df/dx")
+ax.set_ylim(1e-13, 10)
+ax.legend()
+ax.set_title("Finite differences at x = 2, z = 3")
 plt.show()
 print(f"best forward: {min(forward_err):.1e} at h = {steps[np.argmin(forward_err)]:.0e}")
 print(f"best central: {min(central_err):.1e} at h = {steps[np.argmin(central_err)]:.0e}")""",
@@ -127,9 +132,12 @@ for depth in depths:
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.5))
 a1.semilogy(list(depths), sizes, "o-", label="derivative expression")
 a1.semilogy(list(depths), cse_sizes, "s-", label="after cse()")
-a1.set_xlabel("depth"); a1.set_ylabel("operations"); a1.legend()
+a1.set_xlabel("depth")
+a1.set_ylabel("operations")
+a1.legend()
 a2.semilogy(list(depths), seconds, "o-")
-a2.set_xlabel("depth"); a2.set_ylabel("seconds for sp.diff")
+a2.set_xlabel("depth")
+a2.set_ylabel("seconds for sp.diff")
 plt.show()
 list(zip(depths, sizes, cse_sizes))""",
     ),
@@ -179,14 +187,16 @@ reverse mode one forward and one backward sweep whatever $n$.""",
     (
         "code",
         """\
-import pathlib, sys, importlib
+import importlib
+import pathlib
+import sys
 
-source = '''import numpy as np
+source = \"\"\"import numpy as np
 
 
 def h(w):
     return np.sum(np.sin(w) * np.exp(w[::-1]))
-'''
+\"\"\"
 pathlib.Path("_scaling.py").write_text(source)
 sys.path.insert(0, ".")
 h = importlib.import_module("_scaling").h
@@ -198,7 +208,8 @@ h_fwd = grad(h, mode="forward")
 def central(fun, w, step=1e-5):
     out = np.empty_like(w)
     for i in range(w.size):
-        e = np.zeros_like(w); e[i] = step
+        e = np.zeros_like(w)
+        e[i] = step
         out[i] = (fun(w + e) - fun(w - e)) / (2 * step)
     return out
 
@@ -207,7 +218,8 @@ def per_call(fun, w, budget=0.2):
     fun(w)
     calls, start = 0, time.perf_counter()
     while time.perf_counter() - start < budget:
-        fun(w); calls += 1
+        fun(w)
+        calls += 1
     return (time.perf_counter() - start) / calls
 
 
@@ -222,7 +234,9 @@ for n in dims:
 fig, ax = plt.subplots(figsize=(6, 4))
 for name, ts in times.items():
     ax.loglog(dims, ts, "o-", label=name)
-ax.set_xlabel("number of inputs n"); ax.set_ylabel("seconds per gradient"); ax.legend()
+ax.set_xlabel("number of inputs n")
+ax.set_ylabel("seconds per gradient")
+ax.legend()
 plt.show()""",
     ),
     (
@@ -237,17 +251,20 @@ def timed(fun, budget=0.2):
     fun()
     calls, start = 0, time.perf_counter()
     while time.perf_counter() - start < budget:
-        fun(); calls += 1
+        fun()
+        calls += 1
     return (time.perf_counter() - start) / calls
 
 
 df_sym = [sp.lambdify((x, z), sp.diff(y, v), "math") for v in (x, z)]
 hc = 6e-6
 methods = {
-    "forward difference (h=1e-8)": lambda: np.array([(f(X0 + 1e-8, Z0) - f(X0, Z0)) / 1e-8,
-                                                     (f(X0, Z0 + 1e-8) - f(X0, Z0)) / 1e-8]),
-    "central difference (h=6e-6)": lambda: np.array([(f(X0 + hc, Z0) - f(X0 - hc, Z0)) / (2 * hc),
-                                                     (f(X0, Z0 + hc) - f(X0, Z0 - hc)) / (2 * hc)]),
+    "forward difference (h=1e-8)": lambda: np.array(
+        [(f(X0 + 1e-8, Z0) - f(X0, Z0)) / 1e-8, (f(X0, Z0 + 1e-8) - f(X0, Z0)) / 1e-8]
+    ),
+    "central difference (h=6e-6)": lambda: np.array(
+        [(f(X0 + hc, Z0) - f(X0 - hc, Z0)) / (2 * hc), (f(X0, Z0 + hc) - f(X0, Z0 - hc)) / (2 * hc)]
+    ),
     "SymPy, lambdified": lambda: np.array([d(X0, Z0) for d in df_sym]),
     "symdiff forward mode": lambda: np.array(forward(X0, Z0)),
     "symdiff reverse mode": lambda: np.array(reverse(X0, Z0)),

@@ -15,13 +15,12 @@ Scalars use ``math.*`` and builtins, which Numba compiles in nopython mode.
 from __future__ import annotations
 
 import ast
-import copy
 import math
 from collections import Counter
 
 from . import ir
 from .errors import ShapeError
-from .infer import const_kind
+from .infer import VIEWS, const_kind
 from .ir import FLOAT, STORES, Assign, If, Kind, Loop, Op, Var
 from .primitives import PRIMITIVES, SHAPE_READS
 
@@ -63,8 +62,39 @@ def _uses(fn: ir.Function):
     return counts, where
 
 
-# Operations printed as NumPy views of their first operand (when arrays).
-_VIEWS = ("getitem", "reshape", "transpose")
+def _inlined(fn: ir.Function) -> set:
+    """The temporaries printed inside their one use (in the same block)
+    rather than assigned: the operations other than array writes, whose value
+    is not the array an array write writes into."""
+    counts, where = _uses(fn)
+    written = {
+        s.value.args[1].name
+        for s in ir.walk(fn.body)
+        if isinstance(s, Assign) and isinstance(s.value, Op) and s.value.prim in STORES
+        if isinstance(s.value.args[1], Var)
+    }
+    out = set()
+
+    def block(body):
+        for s in body:
+            if isinstance(s, Assign):
+                if (
+                    s.target.startswith("$")
+                    and counts[s.target] == 1
+                    and where.get(s.target) == id(body)
+                    and s.target not in written
+                    and not (isinstance(s.value, Op) and s.value.prim in STORES + ("scatter",))
+                ):
+                    out.add(s.target)
+            elif isinstance(s, Loop):
+                block(s.header)
+                block(s.body)
+            else:
+                block(s.body)
+                block(s.orelse)
+
+    block(fn.body)
+    return out
 
 
 class _Layout:
@@ -76,22 +106,24 @@ class _Layout:
     value defined outside that loop counts as a read at the loop's end (it
     is read again by every iteration).  Each read records the branch sides
     it is on, as two reads on different sides of one ``if`` never both run.
+    A read of a view (a row, a reshape, a transpose) is also a read of the
+    array it views: they share memory.
     """
 
-    def __init__(self, fn: ir.Function, kinds: dict | None = None):
-        self.kinds = kinds or {}
+    def __init__(self, fn: ir.Function, kinds: dict):
         self.params = set(fn.params)
+        self.kinds = kinds
+        self.view_of: dict = {}  # array -> the array it is a view of
         self.pos = 0
         self.def_pos: dict = {}
         self.def_loops: dict = {}  # name -> the loops (ids) enclosing its definition
+        self.def_sides: dict = {}  # name -> the branch sides of its definition
         self.reads: dict = {}  # name -> [(position, sides, content?)]
         self.stmt_pos: dict = {}  # id(stmt) -> (position, loops, sides)
         self.defs: dict = {}  # name -> Op
         self.carry_of: dict = {}  # header name -> (Carry, Loop)
         self.loop_end: dict = {}  # id(loop) -> last position inside it
         self.phi_sources: dict = {}  # phi target -> its two sources
-        self.views: dict = {}  # array -> the arrays printed as views of it (x[0], x.T)
-        self.view_of: dict = {}  # the other way: a view -> the array it is a view of
         self._pending: list = []
         self.block(fn.body, (), ())
         for a in ir.atoms_of(fn.result):
@@ -102,16 +134,14 @@ class _Layout:
             if outside:  # read again by every iteration of the outermost such loop
                 pos = self.loop_end[outside[0]]
             self.reads.setdefault(name, []).append((pos, sides, content))
+            while name in self.view_of:
+                name = self.view_of[name]
+                self.reads.setdefault(name, []).append((pos, sides, content))
 
-    def note_view(self, name, op: Op):
-        kind = self.kinds.get(name)
-        if op.prim in _VIEWS and isinstance(op.args[0], Var) and kind is not None and kind.rank:
-            self.views.setdefault(op.args[0].name, []).append(name)
-            self.view_of[name] = op.args[0].name
-
-    def define(self, name, loops):
+    def define(self, name, loops, sides):
         self.def_pos[name] = self.pos
         self.def_loops[name] = loops
+        self.def_sides[name] = sides
 
     def read(self, atom, pos, loops, sides, content=True):
         if isinstance(atom, Var):
@@ -127,16 +157,21 @@ class _Layout:
                 shape_only = SHAPE_READS.get(s.value.prim, ()) if isinstance(s.value, Op) else ()
                 for k, a in enumerate(args):
                     self.read(a, here, loops, sides, k not in shape_only)
-                self.define(s.target, loops)
+                self.define(s.target, loops, sides)
                 if isinstance(s.value, Op):
                     self.defs[s.target] = s.value
-                    self.note_view(s.target, s.value)
+                    if (
+                        s.value.prim in VIEWS
+                        and isinstance(args[0], Var)
+                        and self.kinds.get(s.target, FLOAT).rank
+                    ):
+                        self.view_of[s.target] = args[0].name
             elif isinstance(s, Loop):
                 for a in [c.init for c in s.carried] + list(s.bounds):
                     self.read(a, here, loops, sides)
                 inner = loops + (id(s),)
                 for name in ir.targets(s):
-                    self.define(name, inner)
+                    self.define(name, inner, sides)
                 for c in s.carried:
                     self.carry_of[c.name] = (c, s)
                 self.block(s.header, inner, sides)
@@ -158,7 +193,7 @@ class _Layout:
                         self.read(getattr(p, pick), self.pos, loops, side)
                 self.pos += 1
                 for p in s.phis:
-                    self.define(p.target, loops)
+                    self.define(p.target, loops, sides)
                     self.phi_sources[p.target] = (p.then, p.orelse)
 
     @staticmethod
@@ -187,11 +222,11 @@ def _storage_ok(layout: _Layout, name: str, pos: int, sides, seen=None) -> bool:
     seen.add(name)
     if name in layout.params:
         return False
-    if not all(_storage_ok(layout, view, pos, sides, seen) for view in layout.views.get(name, ())):
-        return False  # a view of it (r = x[0]) read afterwards would see the write
-    base = layout.view_of.get(name)
-    if base is not None and not _storage_ok(layout, base, pos, sides, seen):
-        return False  # it is a view (x[0], x.T) of an array that may not be overwritten
+    if name in layout.view_of:  # its memory is that of the array it views
+        base = layout.view_of[name]
+        return not layout.read_after(name, pos, sides) and _storage_ok(
+            layout, base, pos, sides, seen
+        )
     if name in layout.carry_of:
         carry, loop = layout.carry_of[name]
         end = layout.loop_end[id(loop)]
@@ -215,13 +250,19 @@ def _storage_ok(layout: _Layout, name: str, pos: int, sides, seen=None) -> bool:
     )
 
 
+# The operations whose result may reuse the memory of an operand (its
+# position): an array write, and a copy (of an array read no more: no copy).
+_REUSES = {"setitem": 1, "additem": 1, "copy": 0}
+
+
 def _in_place(fn: ir.Function, layout: _Layout) -> dict:
-    """The array writes that may overwrite their source: target -> source."""
+    """The array writes that may overwrite their source, and the copies that
+    may be their source itself: target -> source."""
     out = {}
     for s in ir.walk(fn.body):
-        if not (isinstance(s, Assign) and isinstance(s.value, Op) and s.value.prim in STORES):
+        if not (isinstance(s, Assign) and isinstance(s.value, Op) and s.value.prim in _REUSES):
             continue
-        source = s.value.args[1]
+        source = s.value.args[_REUSES[s.value.prim]]
         if not isinstance(source, Var):
             continue
         pos, loops, sides = layout.stmt_pos[id(s)]
@@ -232,7 +273,7 @@ def _in_place(fn: ir.Function, layout: _Layout) -> dict:
     return out
 
 
-def _join_names(fn: ir.Function, layout: _Layout, in_place: dict) -> dict:
+def _join_names(fn: ir.Function, layout: _Layout, in_place: dict, inlined: set) -> dict:
     """Print values under one name where their lifetimes allow (out of SSA).
 
     * A value defined inside a branch and joined after it (``r`` and ``r_2``
@@ -241,7 +282,14 @@ def _join_names(fn: ir.Function, layout: _Layout, in_place: dict) -> dict:
     * A loop-carried value shares its name with its initial value when that
       is not used after the loop starts, and with the value the body gives
       it when the old value is not read after that is computed.
-    * An array written in place shares the name of the array it overwrites.
+    * An array written in place shares the name of the array it overwrites
+      (a copy not made, of an array read no more, is printed as a second
+      name for it: ``x_bar = out``).
+
+    An inlined temporary shares no name: it has no variable of its own, and
+    were it assigned (when a variable it reads is about to be reassigned) to
+    a shared one, it would overwrite that at a point the lifetimes above do
+    not describe.
 
     The printed code then reassigns one variable, as the user wrote it.
     Each class of names is shown under its plainest member (a user name
@@ -256,11 +304,37 @@ def _join_names(fn: ir.Function, layout: _Layout, in_place: dict) -> dict:
 
     def union(a, b):
         ra, rb = root(a), root(b)
-        if ra != rb:
+        if ra != rb and a not in inlined and b not in inlined:
             parent[ra] = rb
 
+    names = ir.defined_names(fn)
+
+    def same_variable(a, b) -> bool:
+        """Are ``a`` and ``b`` versions of one variable (or one a temporary)?"""
+        return "$" in (a[0], b[0]) or ir.version_of(a, names) == ir.version_of(b, names)
+
+    def printed_as(name) -> list:
+        """The values printed under the same name as ``name``."""
+        return [n for n in layout.def_pos if root(n) == root(name)]
+
+    def live_where_defined(value, other) -> bool:
+        """Is ``value`` still to be read where ``other`` is assigned?"""
+        where = layout.def_pos[other]
+        return layout.def_pos[value] < where and layout.read_after(
+            value, where, layout.def_sides[other], content_only=False
+        )
+
+    def interfere(a, b) -> bool:
+        """Would one variable for the values printed as ``a`` and those printed
+        as ``b`` be assigned while it holds a value still to be read?"""
+        ours, theirs = printed_as(a), printed_as(b)
+        return any(
+            live_where_defined(m, n) or live_where_defined(n, m) for m in ours for n in theirs
+        )
+
     for target, source in in_place.items():
-        union(target, source)
+        if layout.defs[target].prim in STORES:  # a copy not made is a second name
+            union(target, source)
     joined: set = set()
     taken_inits: set = set()
 
@@ -282,6 +356,7 @@ def _join_names(fn: ir.Function, layout: _Layout, in_place: dict) -> dict:
                         isinstance(source, Var)
                         and source.name in inside
                         and source.name not in joined
+                        and not interfere(source.name, phi.target)
                     ):
                         joined.add(source.name)  # one value joins one phi
                         union(source.name, phi.target)
@@ -297,21 +372,32 @@ def _join_names(fn: ir.Function, layout: _Layout, in_place: dict) -> dict:
                 isinstance(init, Var)
                 and init.name not in layout.params
                 and init.name not in taken_inits  # one carried value per initial value
-                and not layout.read_after(init.name, here, (), content_only=False)
+                and not any(  # nothing printed under its name is read once the loop starts
+                    layout.read_after(n, here, (), content_only=False)
+                    for n in printed_as(init.name)
+                )
                 and root(init.name) != root(c.name)
             ):
                 taken_inits.add(init.name)
                 union(init.name, c.name)
+            # Every value printed under the carried value's name must be read
+            # before the new value is computed.
+            shared = printed_as(c.name)
+            reads = [p for n in shared for p, _, _ in layout.reads.get(n, ()) if here < p <= end]
+            is_index = loop.index is not None and nxt == Var(loop.index)
+            if is_index and not reads and root(loop.index) == loop.index:
+                # The index, kept after the loop (a Python for variable): the
+                # loop assigns it, as the user's loop does.
+                union(loop.index, c.name)
+                continue
             if not (isinstance(nxt, Var) and nxt.name in inside):
                 continue
+            if not same_variable(nxt.name, c.name):
+                continue  # printed under b's name, a's new value would read as b
             if any(root(n) == root(nxt.name) for n in layout.def_pos if n not in inside):
                 continue  # it already shares a name with a value from outside the body
             members = [n for n in inside if root(n) == root(nxt.name)]
             first = min(layout.def_pos[n] for n in members)
-            # Every value printed under the carried value's name must be read
-            # before the new value is computed.
-            shared = [n for n in layout.def_pos if root(n) == root(c.name)]
-            reads = [p for n in shared for p, _, _ in layout.reads.get(n, ()) if here < p <= end]
             if others.count(Var(c.name)) or any(p > first for p in reads):
                 continue
             if any(root(n) == root(c.name) for n in members):
@@ -341,11 +427,11 @@ class _Printer:
         self.kinds = kinds or {}
         self.float32 = float32
         self.helpers: dict = {}
-        self.counts, self.where = _uses(fn)
         layout = _Layout(fn, self.kinds)
         self.defs = layout.defs
         self.in_place = _in_place(fn, layout)
-        self.alias = _join_names(fn, layout, self.in_place)
+        self.inlined = _inlined(fn) - set(self.in_place)
+        self.alias = _join_names(fn, layout, self.in_place, self.inlined)
         self.taken = {n for n in ir.defined_names(fn) if not n.startswith("$")}
         self._plain_names(fn)
         self.pending: dict = {}  # inlinable temporaries: name -> ast expression
@@ -494,7 +580,6 @@ class _Printer:
 
     def block(self, body, phis_of=None, side=0) -> list:
         out = []
-        block_id = id(body)
         for s in body:
             if isinstance(s, Assign):
                 if isinstance(s.value, Op) and s.value.prim == "scatter":
@@ -503,18 +588,16 @@ class _Printer:
                 if isinstance(s.value, Op) and s.value.prim in STORES:
                     out.extend(self.store(s.target, s.value))
                     continue
+                if s.target in self.in_place:  # a copy not made: another name
+                    out.extend(self.alias_array(s.target, s.value.args[0], out))
+                    continue
                 expr = self.value(s.value)
-                if (
-                    s.target.startswith("$")
-                    and self.counts[s.target] == 1
-                    and self.where.get(s.target) == block_id
-                ):
+                if s.target in self.inlined:
                     self.pending[s.target] = expr
                     continue
                 self.flush({self.ident(s.target)}, out)
                 out.append(ast.Assign([ast.Name(self.ident(s.target))], expr))
             elif isinstance(s, Loop):
-                self.flush(self.assigned_in(s), out)
                 out.extend(self.loop(s))
             else:
                 self.flush(self.assigned_in(s), out)
@@ -525,32 +608,30 @@ class _Printer:
                     test, body_, orelse = _negate(test), orelse, []
                 body_ = body_ or [ast.Pass()]
                 out.append(ast.If(test, body_, orelse))
-        out.extend(self.phi_copies(phis_of or (), side))
+        joins = [(phi.target, phi.then if side == 0 else phi.orelse) for phi in phis_of or ()]
+        out.extend(self.copies(joins, out))
         return out
 
-    def phi_copies(self, phis, side) -> list:
-        """The assignments a branch ends with, one per phi.  They happen at
-        once: one that overwrites a name another still reads comes after it,
-        and a cycle (a swap) goes through a temporary."""
-        pending = []
-        for phi in phis:
-            source = self.atom(phi.then if side == 0 else phi.orelse)
-            target = self.ident(phi.target)
-            if not (isinstance(source, ast.Name) and source.id == target):
-                pending.append((target, source))
-        out = []
-        while pending:
-            ready = [k for k, (target, _) in enumerate(pending) if not _read_by(target, pending, k)]
-            if not ready:
-                target = min(target for target, _ in pending)  # not the order of the phis
-                saved = self.ident(f"$saved{len(self.names)}")
-                out.append(ast.Assign([ast.Name(saved)], ast.Name(target)))
-                pending = [(t, _renamed(source, target, saved)) for t, source in pending]
-                continue
-            target, source = pending.pop(ready[0])
-            self.flush({target}, out)
-            out.append(ast.Assign([ast.Name(target)], source))
-        return out
+    def copies(self, pairs, out) -> list:
+        """The assignments ``target = source`` for (target, source) pairs that
+        take effect at once, as phis and carried values do (a swap of two
+        variables is one tuple assignment).  Pending temporaries reading the
+        assigned variables are assigned first, into ``out``."""
+        updates = []
+        for target, source in pairs:
+            name, value = self.ident(target), self.atom(source)
+            if not (isinstance(value, ast.Name) and value.id == name):
+                updates.append((name, value))
+        self.flush({name for name, _ in updates}, out)
+        return _parallel_assign(updates)
+
+    def alias_array(self, target, source, out) -> list:
+        """``target = source`` for a copy not made (``source`` is read no
+        more).  The pending temporaries reading ``source`` are assigned first:
+        writes into ``target`` change ``source``."""
+        if isinstance(source, Var) and source.name not in self.pending:
+            self.flush({self.ident(source.name)}, out)
+        return self.copies([(target, source)], out)
 
     def store(self, target, op):
         """``a[index] = v`` / ``a[index] += v``: in place when nothing reads
@@ -559,8 +640,6 @@ class _Printer:
         indices = [self.atom(a) for a in op.args[2:]]
         name = self.ident(target)
         out = []
-        if isinstance(array, Var) and array.name in self.pending:  # written by name: assign it
-            out.append(ast.Assign([ast.Name(self.ident(array.name))], self.pending.pop(array.name)))
         if target not in self.in_place:
             copy = ast.Call(ast.Attribute(self.atom(array), "copy"), [], [])
             out.append(ast.Assign([ast.Name(name)], copy))
@@ -579,10 +658,9 @@ class _Printer:
         return out
 
     def loop(self, s: Loop) -> list:
-        # The carried values start from their inits all at once (a swap
-        # before an inner loop is one: `s, t = t, s`).
-        inits = [(self.ident(c.name), self.atom(c.init)) for c in s.carried]
-        out = _parallel_assign([(name, init) for name, init in inits if not _is_name(init, name)])
+        out = []
+        out.extend(self.copies([(c.name, c.init) for c in s.carried], out))
+        self.flush(self.assigned_in(s), out)
         if s.index is not None:
             start, stop, step = (self.atom(a) for a in s.bounds)
             args = [stop]
@@ -599,11 +677,7 @@ class _Printer:
                 test = ast.Constant(True)
             head = ast.While(test, header, [])
         body = self.block(s.body)
-        updates = [(self.ident(c.name), self.atom(c.next)) for c in s.carried]
-        updates = [(name, nxt) for name, nxt in updates if not _is_name(nxt, name)]
-        if updates:
-            self.flush({n for n, _ in updates}, body)
-        body.extend(_parallel_assign(updates))
+        body.extend(self.copies([(c.name, c.next) for c in s.carried], body))
         if s.exit is not None:
             body.append(ast.If(self.atom(s.exit), [ast.Break()], []))
         head.body = head.body + (body or [ast.Pass()])
@@ -633,27 +707,6 @@ def _negate(test: ast.expr) -> ast.expr:
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return test.operand
     return ast.UnaryOp(ast.Not(), test)
-
-
-def _read_by(name: str, copies, skip: int) -> bool:
-    """Does a source of ``copies`` (target, source) other than number ``skip`` read ``name``?"""
-    return any(
-        isinstance(node, ast.Name) and node.id == name
-        for k, (_, source) in enumerate(copies)
-        if k != skip
-        for node in ast.walk(source)
-    )
-
-
-def _renamed(expr: ast.expr, old: str, new: str) -> ast.expr:
-    """``expr`` reading ``new`` where it read ``old``."""
-    if isinstance(expr, ast.Name):
-        return ast.Name(new) if expr.id == old else expr
-    expr = copy.deepcopy(expr)
-    for node in ast.walk(expr):
-        if isinstance(node, ast.Name) and node.id == old:
-            node.id = new
-    return expr
 
 
 def _number_temporaries(tree, temps: set):
@@ -778,14 +831,18 @@ def _getitem(printer, op, args):
 
 
 def _scatter_statements(printer, target, op):
-    """zeros like x, with g written at the index: the adjoint of x[index]."""
-    g, x = printer.atom(op.args[0]), printer.atom(op.args[1])
+    """zeros like x, with g written at the index: the adjoint of x[index].
+    (The pending temporaries reading the variable it reassigns are assigned
+    first: ``g`` is read after it is zeroed.)"""
     name = printer.ident(target)
+    out: list = []
+    printer.flush({name}, out)
+    g, x = printer.atom(op.args[0]), printer.atom(op.args[1])
     pattern = dict(op.attrs)["index"]
     first = ast.Assign([ast.Name(name)], printer.call("np.zeros_like", [x]))
     indices = [printer.atom(a) for a in op.args[2:]]
     where = ast.Subscript(ast.Name(name), _index(printer, pattern, indices))
-    return [first, ast.Assign([where], g)]
+    return out + [first, ast.Assign([where], g)]
 
 
 def _keep_axis(printer, reduced, rank, axis):

@@ -113,7 +113,7 @@ def _check_inplace(value: Op, kinds, views, loc):
 
 
 # Operations whose array result may share memory with their first operand.
-_VIEWS = {"getitem", "reshape", "transpose"}
+VIEWS = ("getitem", "reshape", "transpose")
 
 
 def _check_store(value: Op, views: dict, params, loc):
@@ -178,7 +178,7 @@ def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False) -> Analysis:
                     _check_inplace(value, kinds, views, stmt.loc)
                     if value.prim in ir.STORES and not generated:
                         _check_store(value, views, fn.params, stmt.loc)
-                    elif value.prim in _VIEWS and kind.rank and isinstance(value.args[0], Var):
+                    elif value.prim in VIEWS and kind.rank and isinstance(value.args[0], Var):
                         root = view_of(value.args[0])
                         views[stmt.target] = (root[0] if root else value.args[0].name, True)
                     if value.prim == "shape" and isinstance(value.args[0], Var):
@@ -348,7 +348,7 @@ class _SharedMemory:
             root = self.write(value.args[1], stmt.loc)
         elif isinstance(value, Op) and ("inplace", True) in value.attrs:
             root = self.write(value.args[0], stmt.loc)
-        elif isinstance(value, Op) and value.prim in _VIEWS:
+        elif isinstance(value, Op) and value.prim in VIEWS:
             root = self.shares(value.args[0])
         self.define(stmt.target, root or stmt.target)
 

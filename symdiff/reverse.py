@@ -429,7 +429,7 @@ class _Loop:
         mapping = {c.name: rv.new(rv.base(c.name), rv.kinds[c.name]) for c in L.carried}
         restored = dict(mapping)
         if L.index is not None:
-            mapping[L.index] = rv.new(L.index, Kind("int"))
+            mapping[L.index] = rv.new(rv.base(L.index), Kind("int"))
         body = ir.rename(L.body, mapping, rv.namer)
         for old, new in mapping.items():
             rv.kinds.setdefault(new, rv.kinds[old])

@@ -22,11 +22,9 @@ checked at a point:
   coordinate where an instrumented twin of the program (every comparison
   recorded) takes the same decisions at every stencil point.
 
-The regression section at the end holds the minimal forms of the bugs these
-tests found and fixed since, the open-bugs section those still open (marked
-``xfail``); ``DISABLED`` can switch off generator features while a bug they
-find is open (none are now: the open ones show up in about 2% of random
-programs, not in the derandomized examples).
+The regression sections at the end hold the minimal forms of the bugs these
+tests found, all fixed since; the generators draw every feature that once
+triggered one.
 """
 
 from __future__ import annotations
@@ -128,19 +126,14 @@ RESULTS = (
 )
 
 # Generator features on top of the basic loop programs, each once the
-# trigger of a bug (see the regressions at the end):
-#   "copy_next":  a carried scalar assigned a value the optimiser can replace
-#                 by an existing one (CSE, ``x * 1.0``), additive updates in
-#                 nested loops, int counters updated under an ``if``;
-#   "same_start": two carried scalars starting from one value, and two
-#                 scalars carried by one inner loop;
-#   "tmp_array":  an array created and written in the loop body, then read whole;
-#   "shadow":     a nested loop reusing the index name of the loop around it,
-#                 read after the inner loop;
-#   "two_arrays": a second local array; "reread": reads of an array before and
-#                 after writing it in one iteration.
-FEATURES = frozenset({"copy_next", "same_start", "tmp_array", "shadow", "two_arrays", "reread"})
-DISABLED: set = set()  # features switched off while a bug they find is open
+# trigger of a bug (see the regressions at the end): a carried scalar assigned
+# a value the optimiser can replace by an existing one (CSE, ``x * 1.0``),
+# additive updates in nested loops, int counters updated under an ``if``; two
+# carried scalars starting from one value, and two scalars carried by one
+# inner loop; an array created and written in the loop body, then read whole;
+# a nested loop reusing the index name of the loop around it, read after the
+# inner loop; a second local array; reads of an array before and after writing
+# it in one iteration.
 
 
 @dataclass(frozen=True)
@@ -155,7 +148,8 @@ class Program:
 class _Env:
     """What a statement may use: scalars defined on every path here, the loop
     indices in scope, and what it may do with the local array ``out``
-    (``out_mode``: None, "read", "write" or "both")."""
+    (``out_mode``: None, or "both" in the loops of a program that has it:
+    read and written)."""
 
     def __init__(self, carried):
         self.carried = tuple(carried)
@@ -166,7 +160,6 @@ class _Env:
         self.has_out = False
         self.depth = 0  # loop nesting
         self.temp = "u"  # the name of this loop's temporary
-        self.taped = [0]  # element reads of `out` in a loop that writes it (shared)
         self.used_w = [False]
 
     def assignable(self):
@@ -181,13 +174,8 @@ class _Env:
 
 
 class _Builder:
-    def __init__(self, draw, disabled):
+    def __init__(self, draw):
         self.draw = draw
-        self.disabled = disabled
-        self.factors = 0
-
-    def on(self, feature) -> bool:
-        return feature not in self.disabled
 
     def pick(self, options):
         return self.draw(st.sampled_from(options))
@@ -237,21 +225,10 @@ class _Builder:
         return f"{self.expr(env, 1)} > {self.expr(env, 1)}"
 
     # -- statements ------------------------------------------------------------
-    def fresh(self, env, target, value):
-        """The value assigned to ``target``.  Without "copy_next", the value
-        of a carried scalar is made a new operation, which CSE cannot merge
-        with an earlier one (a unique factor)."""
-        if self.on("copy_next") or target not in env.carried:
-            return value
-        self.factors += 1
-        return f"({value}) * {1.0 + self.factors / 64}"
-
     def update(self, env, target, value, pad):
-        """``target = target + value`` in one of its spellings.  Additive
-        updates in nested loops trigger the "copy_next" bug (the adjoint is
-        carried unchanged through the inner loop)."""
-        if env.depth >= 2 and not self.on("copy_next"):
-            return f"{pad}{target} = 0.5 * {target} + {value}"
+        """``target = target + value`` in one of its spellings (additive
+        updates in nested loops once carried the adjoint unchanged through the
+        inner loop)."""
         form = self.draw(st.integers(0, 2))
         if form == 0:
             return f"{pad}{target} += {value}"
@@ -269,8 +246,7 @@ class _Builder:
             edepth = self.pick((1, 2, 2, 3))
             if kind <= 2:  # assignment to a scalar (carried, or a local temporary)
                 target = self.pick(sorted(env.carried) + [env.temp])
-                value = self.fresh(env, target, self.expr(env, edepth, force_var=True))
-                lines.append(f"{pad}{target} = {value}")
+                lines.append(f"{pad}{target} = {self.expr(env, edepth, force_var=True)}")
                 env.scalars.add(target)
             elif kind == 3:  # update
                 target = self.pick(sorted(env.assignable()))
@@ -280,20 +256,16 @@ class _Builder:
                     lines.append(self.update(env, target, self.expr(env, edepth), pad))
             elif kind == 4 and len(env.carried) == 2:  # tuple update
                 first, second = env.carried if self.chance(4) else env.carried[::-1]
-                value = self.fresh(env, second, self.expr(env, edepth, force_var=True))
+                value = self.expr(env, edepth, force_var=True)
                 lines.append(f"{pad}{first}, {second} = {second}, {value}")
             elif kind in (5, 6) and env.out_mode in ("write", "both"):  # write into `out`
                 op = self.pick(("=", "+=", "-=", "*="))
-                if op == "*=" and not self.on("reread"):
-                    if env.taped[0]:  # `*=` reads the element: one read only
-                        op = "+="
-                    env.taped[0] += 1
                 value = self.bounded(env) if op == "*=" else self.expr(env, edepth)
                 lines.append(f"{pad}out[{self.index(env)}] {op} {value}")
-                if self.on("two_arrays") and self.chance(3):
+                if self.chance(3):
                     lines.append(f"{pad}w[{self.index(env)}] = {self.expr(env, 1)}")
                     env.used_w[0] = True
-            elif kind == 7 and self.on("tmp_array"):
+            elif kind == 7:
                 lines.append(f"{pad}tmp = np.zeros(2)")
                 lines.append(f"{pad}tmp[0] = {self.expr(env, 1)}")
                 lines.append(f"{pad}tmp[1] = {self.expr(env, 1)}")
@@ -304,11 +276,10 @@ class _Builder:
                 lines.append(f"{pad}if {self.cond(env)}:")
                 if self.chance(3):
                     target = self.pick(sorted(env.carried))
-                    value = self.fresh(env, target, self.expr(env, 1, force_var=True))
-                    lines.append(f"{pad}    {target} = {value}")
+                    lines.append(f"{pad}    {target} = {self.expr(env, 1, force_var=True)}")
                 lines.append(f"{pad}    {jump}")
             elif kind == 9 and "k" in env.ints:  # an int counter
-                if self.on("copy_next") and self.chance(4):
+                if self.chance(4):
                     lines.append(f"{pad}if {self.cond(env)}:")
                     lines.append(f"{pad}    k += 1")
                 else:
@@ -332,9 +303,9 @@ class _Builder:
                 env.scalars = set.intersection(*(o.scalars for o in outcomes))
             elif kind in (13, 14):  # nested for loop
                 rng = self.pick(INNER_RANGES).format(v=env.indices[-1])
-                # With "shadow", an inner loop may reuse the index of the loop
-                # around it, which is then read after the inner loop.
-                index = "j" if self.on("shadow") else f"j{env.depth}"
+                # An inner loop may reuse the index of the loop around it,
+                # which is then read after the inner loop.
+                index = "j"
                 sub = self.inner(env, index)
                 body = self.block(sub, indent + 1, self.draw(st.integers(1, 3)))
                 lines += [f"{pad}for {index} in {rng}:"] + body
@@ -358,19 +329,13 @@ class _Builder:
         sub.depth = env.depth + 1
         # A temporary of its own, readable after its assignment only.
         sub.temp = "u" if sub.depth == 1 else f"u{sub.depth}"
-        if sub.depth > 1 and not self.on("same_start") and len(env.carried) > 1:
-            sub.carried = (self.pick(env.carried),)  # one carried scalar per inner loop
         return sub
 
     def top_loop(self, env):
         """The environment of a top-level loop: what it does with `out`."""
         sub = self.inner(env, "i")
-        sub.taped = [0]
         if env.has_out:
-            if self.on("reread"):
-                sub.out_mode = "both"
-            else:  # reads or writes, not both
-                sub.out_mode = self.pick(("read", "write"))
+            sub.out_mode = "both"
         return sub
 
 
@@ -378,22 +343,19 @@ _counter = itertools.count()
 
 
 @st.composite
-def programs(draw, disabled=frozenset(DISABLED)):
-    b = _Builder(draw, disabled)
+def programs(draw):
+    b = _Builder(draw)
     name = f"g{next(_counter)}"
     lines = []
     carried = ("s", "t")[: draw(st.integers(1, 2))]
     env = _Env(carried)
     inits = b.draw(st.lists(st.sampled_from(SCALAR_INITS), min_size=2, max_size=2))
-    if not b.on("same_start") and inits[0] == inits[1]:
-        inits[1] = "0.75"  # two carried values from one value: the "same_start" bug
     for c, init in zip(carried, inits):
         lines.append(f"    {c} = {init}")
     if draw(st.booleans()):
         lines.append(f"    out = {b.pick(ARRAY_INITS)}")
         env.has_out = True
-        if b.on("two_arrays"):
-            lines.append("    w = np.zeros(len(x))")
+        lines.append("    w = np.zeros(len(x))")
     if b.chance(3):
         lines.append("    k = 0")
         env.ints.add("k")
@@ -500,8 +462,8 @@ class Case:
 
 
 @st.composite
-def cases(draw, disabled=frozenset(DISABLED)):
-    program = draw(programs(disabled))
+def cases(draw):
+    program = draw(programs())
     size = draw(st.integers(3, 6))
     x = tuple(draw(st.lists(generic, min_size=size, max_size=size)))
     tx = tuple(draw(st.lists(generic, min_size=size, max_size=size)))
@@ -664,7 +626,7 @@ def test_loop_programs(load, case):
 
 
 @settings(max_examples=60, **SETTINGS)
-@given(cases(disabled=frozenset()))
+@given(cases())
 def test_all_features(load, case):
     check_program(load(case.program), case)
 

@@ -174,11 +174,6 @@ TERNARY = (
 )
 COMPARE_OPS = ("<", ">", "<=", ">=", "!=")
 
-# Generator features can be switched off here while a bug they find is being
-# fixed ("bool_arith": comparisons used as numbers, "chained_assign",
-# "tuple_assign", "bool_args"), with a comment naming the bug.  Keep it empty.
-DISABLED: set = set()
-
 
 @dataclass(frozen=True)
 class Program:
@@ -217,8 +212,6 @@ class _Builder:
             return self.pick(UNARY).format(self.expr(names, flags, depth - 1, force_var))
         if kind < 9:
             template = self.pick(BINARY)
-            if "{c}" in template and "*" in template and "bool_arith" in DISABLED:
-                template = "({0} + {1})"
             left = self.expr(names, flags, depth - 1, force_var)
             right = self.expr(names, flags, depth - 1)
             cond = self.cond(names, flags, depth - 1) if "{c}" in template else ""
@@ -260,7 +253,7 @@ class _Builder:
                 target = self.pick(sorted(set(LOCAL_NAMES) | names))
                 form = self.draw(st.integers(0, 7))
                 value = self.expr(names, flags, edepth)
-                if form == 0 and "chained_assign" not in DISABLED:  # chained
+                if form == 0:  # chained
                     other = self.pick(sorted(set(LOCAL_NAMES) | names))
                     lines.append(f"{pad}{target} = {other} = {value}")
                     names.add(other)
@@ -296,13 +289,11 @@ class _Builder:
                         f"{self.expr(names, flags, edepth)}, "
                         f"{self.expr(names, flags, edepth)})"
                     )
-                elif "tuple_assign" not in DISABLED:
+                else:
                     lines.append(
                         f"{pad}{first}, {second} = {self.expr(names, flags, edepth)}, "
                         f"{self.expr(names, flags, edepth)}"
                     )
-                else:
-                    lines.append(f"{pad}{first} = {self.expr(names, flags, edepth)}")
                     lines.append(f"{pad}{second} = {self.expr(names, flags, edepth)}")
                 names |= {first, second}
             elif kind == 6:  # boolean flag
@@ -620,7 +611,7 @@ def cases(draw, max_statements=6):
     if draw(st.integers(0, 3)) == 0:
         # A non-differentiated int or bool argument.
         ints = st.integers(-3, 3)
-        args[-1] = draw(ints if "bool_args" in DISABLED else ints | st.booleans())
+        args[-1] = draw(ints | st.booleans())
     wrt = tuple(i for i, a in enumerate(args) if isinstance(a, float))
     tangents = tuple(draw(coordinates) if i in wrt else None for i in range(n))
     return Case(

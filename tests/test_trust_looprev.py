@@ -518,7 +518,7 @@ def load_program(tmp_path_factory):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-@given(tlp.cases(disabled=frozenset()))
+@given(tlp.cases())
 def test_gradients_compiled_without_checks_index_within_arrays(load_program, case):
     """Random loop programs: where the gradient is compiled without bounds
     checks, running it with every index checked finds none outside."""

@@ -1,5 +1,5 @@
 """Hand-written programs for test_trust_properties.py: minimal forms of the
-defects its generators found (fixed ones and open ones)."""
+defects its generators found (all fixed now, or refused cleanly)."""
 
 import numpy as np
 
@@ -42,7 +42,7 @@ def element_of_reshaped_keepdims_sum(M):
 
 
 # ---------------------------------------------------------------------------
-# Open.
+# Found later: fixed since, or (shared memory) refused.
 
 
 def view_read_after_write(A):
@@ -63,8 +63,8 @@ def zero_d_float32_times_array(A, B):
     return np.sum(np.sin(A) * B)
 
 
-# Known open defects being fixed by others, pinned so that their fixes flip
-# these tests (strict xfail) and the generators' filters can be removed.
+# Once pinned as strict xfails and kept out of the generators while others
+# fixed them; fixed now (test_fixed), and the generators draw them.
 
 
 def sum_of_size1_product(y):
