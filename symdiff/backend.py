@@ -122,6 +122,18 @@ def _as_ieee(value):
     return np.float64(value) if type(value) is float else value
 
 
+def _with_ieee_math(module: types.ModuleType, name: str):
+    """The module's function ``name`` rebound, with every helper it calls (the
+    JVP a forward-mode gradient calls per element, Numba helpers), to a
+    namespace where ``math`` is ``IEEE_MATH``."""
+    namespace = dict(module.__dict__)
+    namespace["math"] = IEEE_MATH
+    for key, value in module.__dict__.items():
+        if isinstance(value, types.FunctionType) and value.__module__ == module.__name__:
+            namespace[key] = types.FunctionType(value.__code__, namespace, key)
+    return namespace[name]
+
+
 def compile_source(source: str, name: str, jit: bool = True, boundscheck: bool = True):
     """The function ``name`` defined by ``source``, compiled or plain Python.
 
@@ -140,9 +152,7 @@ def compile_source(source: str, name: str, jit: bool = True, boundscheck: bool =
             if helper.startswith("_") and isinstance(value, types.FunctionType):
                 setattr(module, helper, numba.njit(**options)(value))
         return numba.njit(**options)(py_func)
-    namespace = dict(module.__dict__)
-    namespace["math"] = IEEE_MATH
-    plain = types.FunctionType(py_func.__code__, namespace, name)
+    plain = _with_ieee_math(module, name)
 
     @functools.wraps(py_func)
     def run(*args):

@@ -1091,6 +1091,13 @@ def _tape_grow(printer, op, args):
     return ast.Call(ast.Name("_tape_grow"), args, [])
 
 
+def _transpose(printer, op, args):
+    """``x.T``; a number is its own transpose (a Python float has no ``.T``)."""
+    if printer.kind(op.args[0]).rank == 0:
+        return args[0]
+    return ast.Attribute(args[0], "T")
+
+
 def _copy(printer, op, args):
     """``x.copy()``; a number is its own copy (floats have no ``.copy()``)."""
     if printer.kind(op.args[0]).rank == 0:
@@ -1106,7 +1113,7 @@ _SPECIAL = {
     "erfc": _math_elementwise("erfc"),
     "dot": lambda p, op, args: p.call("np.dot", args),
     "outer": lambda p, op, args: p.call("np.outer", args),
-    "transpose": lambda p, op, args: ast.Attribute(args[0], "T"),
+    "transpose": _transpose,
     "reshape": _reshape,
     "reshape_like": _reshape_like,
     "sum": _reduce("sum"),

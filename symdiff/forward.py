@@ -52,7 +52,7 @@ class _Forward:
             if isinstance(stmt, Assign):
                 out.append(stmt)
                 if stmt.target in self.an.active:
-                    self.assign(stmt, Builder(self.namer, out, self.defs, stmt.loc))
+                    self.assign(stmt, Builder(self.namer, out, self.defs, self.tkinds, stmt.loc))
             elif isinstance(stmt, Loop):
                 self.loop(stmt, out)
             else:
@@ -118,7 +118,7 @@ class _Forward:
         if not isinstance(atom, Var) or self.tkinds[atom.name].rank == 0:
             if kind is None or kind.rank == 0:
                 return Const(0.0)
-        zeros = Builder(self.namer, code, self.defs).emit(op("zeros_like", atom))
+        zeros = Builder(self.namer, code, self.defs, self.tkinds).emit(op("zeros_like", atom))
         if isinstance(zeros, Var):
             self.tkinds.setdefault(zeros.name, kind or self.tkinds[atom.name])
         return zeros

@@ -22,8 +22,9 @@ import dataclasses
 import math
 
 from . import ir
+from .infer import const_kind
 from .ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
-from .primitives import PRIMITIVES, SHAPE_READS, E
+from .primitives import PRIMITIVES, SHAPE_READS, E, broadcast
 
 
 def _is(atom, value) -> bool:
@@ -71,11 +72,33 @@ def _reciprocal_of(atom, defs):
     return None
 
 
-def simplify_op(op: Op, defs: dict, uses: dict | None = None):
+def _kind_of_atom(atom, kinds: dict):
+    if isinstance(atom, Const):
+        return const_kind(atom.value)
+    return kinds.get(atom.name)
+
+
+def _keeps_shape(chosen, others, kinds: dict | None) -> bool:
+    """May a broadcasting operation be replaced by its operand ``chosen``: is
+    ``chosen`` already of the shape the ``others`` broadcast it to?  Without
+    ``kinds`` (a caller that does not track shapes) operands are taken to be
+    of one shape."""
+    if kinds is None:
+        return True
+    have = _kind_of_atom(chosen, kinds)
+    if have is None:  # a new temporary: only scalars around it cannot widen it
+        return all(getattr(_kind_of_atom(a, kinds), "rank", None) == 0 for a in others)
+    known = [_kind_of_atom(a, kinds) for a in others]
+    return None not in known and _shape_of(broadcast([have, *known])) == _shape_of(have)
+
+
+def simplify_op(op: Op, defs: dict, uses: dict | None = None, kinds: dict | None = None):
     """An equivalent atom or simpler operation.
 
-    ``defs`` maps names to their defining ``Op``.  The result may nest one
-    ``Op`` inside another (``-(a * b)``); ``materialize`` flattens it.
+    ``defs`` maps names to their defining ``Op``; ``kinds`` (optional) the
+    kinds of values, without which no rewrite that may change a shape is safe
+    for arrays.  The result may nest one ``Op`` inside another (``-(a *
+    b)``); ``materialize`` flattens it.
     """
     prim, args = op.prim, op.args
     if args and all(isinstance(a, Const) for a in args):
@@ -145,29 +168,31 @@ def simplify_op(op: Op, defs: dict, uses: dict | None = None):
     elif prim == "where":
         cond, a, b = args
         if isinstance(cond, Const):
-            return a if cond.value else b
-        if _key(a) == _key(b):
+            chosen, other = (a, b) if cond.value else (b, a)
+            if _keeps_shape(chosen, (other,), kinds):
+                return chosen
+        if _key(a) == _key(b) and _keeps_shape(a, (cond,), kinds):
             return a
     return op
 
 
-def materialize(node, namer: ir.Namer, out: list, defs: dict, loc=None, uses=None):
+def materialize(node, namer: ir.Namer, out: list, defs: dict, loc=None, uses=None, kinds=None):
     """Simplify ``node`` (an atom or nested ``Op``) into statements; return the
     atom or the final flat ``Op`` (not yet assigned)."""
     if not isinstance(node, Op):
         return node
     args = []
     for arg in node.args:
-        flat = materialize(arg, namer, out, defs, loc, uses)
+        flat = materialize(arg, namer, out, defs, loc, uses, kinds)
         if isinstance(flat, Op):
             name = namer.temp()
             out.append(Assign(name, flat, loc))
             defs[name] = flat
             flat = Var(name)
         args.append(flat)
-    new = simplify_op(Op(node.prim, tuple(args), node.attrs), defs, uses)
+    new = simplify_op(Op(node.prim, tuple(args), node.attrs), defs, uses, kinds)
     if isinstance(new, Op) and any(isinstance(a, Op) for a in new.args):
-        return materialize(new, namer, out, defs, loc, uses)
+        return materialize(new, namer, out, defs, loc, uses, kinds)
     return new
 
 
@@ -183,10 +208,11 @@ class Builder:
 
     ``emit(e, hint)`` names the final value ``hint`` when it is a new value
     (a copy ``hint = t`` that ``simplify`` coalesces into ``t``'s definition).
+    ``kinds`` are the kinds of the values the rules read (see ``simplify_op``).
     """
 
-    def __init__(self, namer: ir.Namer, out: list, defs: dict, loc=None):
-        self.namer, self.out, self.defs, self.loc = namer, out, defs, loc
+    def __init__(self, namer: ir.Namer, out: list, defs: dict, kinds: dict, loc=None):
+        self.namer, self.out, self.defs, self.kinds, self.loc = namer, out, defs, kinds, loc
 
     def emit(self, expr, hint: str | None = None):
         node = expr.node if isinstance(expr, E) else expr
@@ -198,7 +224,7 @@ class Builder:
         return atom
 
     def _flatten(self, node):
-        new = materialize(node, self.namer, self.out, self.defs, self.loc)
+        new = materialize(node, self.namer, self.out, self.defs, self.loc, kinds=self.kinds)
         if not isinstance(new, Op):
             return new
         name = self.namer.temp()
@@ -442,6 +468,7 @@ def simplify(fn: ir.Function, kinds: dict | None = None, reciprocals=False) -> i
     ``kinds`` (optional) enables rewrites that depend on shapes;
     ``reciprocals`` folds ``a * (1 / b)`` into ``a / b`` where ``1 / b`` is not
     shared (run once CSE has found what is shared)."""
+    shapes_known = kinds  # None: folds that may change a shape are not checked
     kinds = kinds or {}
     fn = _coalesce(fn)
     uses = _use_counts(fn) if reciprocals else None
@@ -460,7 +487,7 @@ def simplify(fn: ir.Function, kinds: dict | None = None, reciprocals=False) -> i
                     op = Op(s.value.prim, tuple(map(atom, s.value.args)), s.value.attrs)
                     op = _shape_source(op, defs, kinds)
                     op = _int_offsets(op, defs, kinds.get(s.target))
-                    new = materialize(op, namer, out, defs, s.loc, uses)
+                    new = materialize(op, namer, out, defs, s.loc, uses, shapes_known)
                     if _changes_kind(new, s.target, kinds):  # int * 1.0 stays a float
                         new = op
                 else:

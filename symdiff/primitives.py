@@ -352,7 +352,9 @@ def _getitem_kind(kinds, atoms, attrs):
         if item[0] == "i":
             continue
         whole = item == ("s", False, False, False)
-        states.append(state if whole or state == "1" else "?")  # a slice may have size 1
+        # A slice may have size 1, or 0 (x[1:2] of an axis of size 1, which
+        # then broadcasts like any size but 1).
+        states.append(state if whole else "?")
     return kind_of_states(dtype, states)
 
 

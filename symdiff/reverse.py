@@ -23,7 +23,7 @@ from .errors import UnsupportedSyntaxError
 from .infer import Analysis, const_kind, expr_kind, needs_sum, op_kind
 from .ir import STORES, Assign, Carry, Const, If, Kind, Loop, Op, Phi, Var
 from .optimize import Builder, dce
-from .primitives import PRIMITIVES, SHAPE_READS, lift, op, tape_kind
+from .primitives import PRIMITIVES, SHAPE_READS, lift, op, tape_kind, where
 
 
 class _Reverse:
@@ -52,7 +52,14 @@ class _Reverse:
         return self.kinds[atom.name] if isinstance(atom, Var) else const_kind(atom.value)
 
     def kind_of(self, expr):
-        return expr_kind(lift(expr).node, self.kinds.__getitem__)
+        return expr_kind(lift(expr).node, self.kind_of_name)
+
+    def kind_of_name(self, name: str) -> Kind:
+        """The kind of a value, or of a temporary a rule made inside an
+        expression (known from its definition)."""
+        if name not in self.kinds:
+            self.kinds[name] = expr_kind(self.defs[name], self.kind_of_name)
+        return self.kinds[name]
 
     def emit(self, b: Builder, expr, hint=None):
         """Emit ``expr``; the values it defines get the kinds of what was
@@ -125,7 +132,7 @@ class _Reverse:
         terms = contribs.pop(stmt.target, None)
         if not terms or stmt.target not in self.active_set:
             return
-        b = Builder(self.namer, out, self.defs, stmt.loc)
+        b = Builder(self.namer, out, self.defs, self.kinds, stmt.loc)
         y_bar = self.sum_adjoint(b, terms, stmt.target)
         value = stmt.value
         if not isinstance(value, Op):
@@ -143,7 +150,8 @@ class _Reverse:
         args, ans, g = list(map(lift, value.args)), lift(Var(stmt.target)), lift(y_bar)
         if prim.partials is not None:
             partials = prim.partials(*args, ans)
-            adjoints = [g * lift(p) if p is not None else None for p in partials]
+            mask = self.mask(terms, stmt.target, broadcast)
+            adjoints = [self.times(mask, g, lift(p)) if p is not None else None for p in partials]
         else:
             assert prim.vjp is not None, f"{value.prim} has no derivative rule"
             if prim.full_adjoint and not prim.elementwise:
@@ -160,6 +168,34 @@ class _Reverse:
                 self.mark_full(adjoint, arg.name)  # made from the full adjoint of the result
             contribs.setdefault(arg.name, []).append(adjoint)
 
+    def mask(self, terms, name: str, broadcast: bool):
+        """The adjoint ``where(c, g, 0.0)`` (or ``where(c, 0.0, g)``) that is
+        the whole adjoint of the value ``name`` (a side of ``np.where``), or
+        None; where the rule needs the adjoint in full shape (``broadcast``),
+        only if it has it."""
+        if len(terms) != 1 or not isinstance(terms[0], Var):
+            return None
+        source = self.defs.get(terms[0].name)
+        if source is None or source.prim != "where":
+            return None
+        if broadcast and needs_sum(self.kind_of(terms[0]), self.kinds[name]):
+            return None
+        _, then, other = source.args
+        return source if _is_zero(then) != _is_zero(other) else None
+
+    def times(self, mask, g, partial):
+        """``g * partial``.  A masked adjoint (see ``mask``) stays masked
+        after multiplying, ``where(c, g * partial, 0.0)``, so that a partial
+        that is inf or nan where its side of ``np.where`` is not selected
+        (``log`` or ``sqrt`` of what the condition guards against) does not
+        leak into the gradient."""
+        if mask is None:
+            return g * partial
+        cond, then, other = map(lift, mask.args)
+        if _is_zero(mask.args[2]):
+            return where(cond, then * partial, 0.0)
+        return where(cond, 0.0, other * partial)
+
     def sum_to(self, b: Builder, adjoint, arg, result: str):
         """``adjoint`` summed over the axes along which ``arg`` was broadcast
         (to make ``result``); an adjoint of lower rank than ``arg`` is first
@@ -172,13 +208,13 @@ class _Reverse:
         """A zero adjoint for ``name``: 0.0, or zeros of its shape (emitted into ``code``)."""
         if self.kinds[name].rank == 0:
             return Const(0.0)
-        zeros = Builder(self.namer, code, self.defs).emit(op("zeros_like", Var(name)))
+        zeros = Builder(self.namer, code, self.defs, self.kinds).emit(op("zeros_like", Var(name)))
         self.mark_full(zeros, name)
         self.kinds.setdefault(zeros.name, self.kinds[name])
         return zeros
 
     def branch(self, stmt: If, contribs: dict, out: list):
-        b = Builder(self.namer, out, self.defs, stmt.loc)
+        b = Builder(self.namer, out, self.defs, self.kinds, stmt.loc)
         sides = ({}, {})
         for phi in stmt.phis:
             terms = contribs.pop(phi.target, None)
@@ -201,7 +237,7 @@ class _Reverse:
             before = contribs.pop(name, []) if scattered else []
             totals = []
             for side, code in zip(sides, codes):
-                side_b = Builder(self.namer, code, self.defs, stmt.loc)
+                side_b = Builder(self.namer, code, self.defs, self.kinds, stmt.loc)
                 terms = before + side.get(name, [])
                 if scattered and terms:
                     total = self.accumulate(side_b, None, terms, name)
@@ -303,6 +339,10 @@ _INDEX = (("index", (("i",),)),)
 _WHOLE = ("s", False, False, False)  # the index item ``:``
 
 
+def _is_zero(atom) -> bool:
+    return isinstance(atom, Const) and atom.value == 0
+
+
 def _mutated(loop: Loop) -> dict:
     """Names of the array values a loop writes into, with every other
     version of the same arrays (before and after each write, joined at
@@ -383,7 +423,7 @@ class _Loop:
         if not active:
             return
         self.refuse_growing()
-        b = Builder(rv.namer, out, rv.defs, L.loc)
+        b = Builder(rv.namer, out, rv.defs, rv.kinds, L.loc)
 
         # This iteration's values, under new names.
         mapping = {c.name: rv.new(rv.base(c.name), rv.kinds[c.name]) for c in L.carried}
@@ -422,7 +462,7 @@ class _Loop:
                 inner.setdefault(nxt, []).append(Var(bars[c.name][0]))
         adjoint = rv.sweep(body, inner)
         tail: list = []
-        tb = Builder(rv.namer, tail, rv.defs, L.loc)
+        tb = Builder(rv.namer, tail, rv.defs, rv.kinds, L.loc)
         carries = []
         for c in active:
             nxt = rv.accumulate(tb, None, inner.pop(restored[c.name], []), c.name)
@@ -441,7 +481,7 @@ class _Loop:
         }
         self.count = rv.new("n_iter", Kind("int")) if self.counted else None
         head: list = []
-        hb = Builder(rv.namer, head, rv.defs, L.loc)
+        hb = Builder(rv.namer, head, rv.defs, rv.kinds, L.loc)
         if not self.counted:
             r_index = mapping[L.index]
             k = hb.emit(_iteration(Var(r_index), L))
@@ -586,7 +626,7 @@ class _Loop:
         if not taped and not reads and not self.counted:
             return [L]
         out: list = []
-        b = Builder(rv.namer, out, rv.defs, L.loc)
+        b = Builder(rv.namer, out, rv.defs, rv.kinds, L.loc)
         if L.index is not None:
             if L.step == Const(1):
                 size = b.emit(op("max", lift(L.stop) - lift(L.start), 0))
@@ -595,7 +635,7 @@ class _Loop:
         else:
             size = Const(16)
         body: list = []
-        bb = Builder(rv.namer, body, rv.defs, L.loc)
+        bb = Builder(rv.namer, body, rv.defs, rv.kinds, L.loc)
         k = Var(self.count) if self.counted else bb.emit(_iteration(Var(L.index), L))
         carries = list(L.carried)
         if self.counted:
@@ -612,7 +652,7 @@ class _Loop:
 
         def write(tape, value, current, code):
             """Statements into ``code`` storing ``value`` at entry k; the new tape."""
-            wb = Builder(rv.namer, code, rv.defs, L.loc)
+            wb = Builder(rv.namer, code, rv.defs, rv.kinds, L.loc)
             if L.index is None:  # while loops: grow the tape when it is full
                 current = wb.emit(op("tape_grow", current, k))
             return wb.emit(op("setitem", value, current, k, attrs=_INDEX))
@@ -759,7 +799,7 @@ def reverse(fn: ir.Function, an: Analysis, wrt: tuple, kind: str, scalar_out: bo
     primal = rv.record(fn.body)
     grads = []
     for p in wrt:
-        b = Builder(namer, code, rv.defs, fn.loc)
+        b = Builder(namer, code, rv.defs, rv.kinds, fn.loc)
         terms = contribs.pop(p, [])
         if not terms:
             grads.append(rv.zero(p, code))
