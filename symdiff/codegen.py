@@ -685,10 +685,6 @@ class _Printer:
         return out
 
 
-def _is_name(node: ast.expr, name: str) -> bool:
-    return isinstance(node, ast.Name) and node.id == name
-
-
 def _parallel_assign(updates) -> list:
     """``a, b = x, y`` as one assignment per line when some order of them
     reads no variable after it is assigned, else as a tuple assignment."""

@@ -289,7 +289,7 @@ class _SharedMemory:
         for p in self.fn.params:
             self.define(p, p)
         self.block(self.fn.body)
-        for atom in _result_atoms(self.fn.result):
+        for atom in ir.atoms_of(self.fn.result):
             self.read(atom, self.fn.result_loc)
 
     def define(self, name, root):
@@ -388,12 +388,6 @@ class _SharedMemory:
 
 def _count(entry):
     return entry[0]
-
-
-def _result_atoms(result):
-    if isinstance(result, tuple):
-        return [a for item in result for a in _result_atoms(item)]
-    return [result]
 
 
 # ---------------------------------------------------------------------------

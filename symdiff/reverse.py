@@ -20,7 +20,7 @@ import dataclasses
 
 from . import ir
 from .errors import UnsupportedSyntaxError
-from .infer import Analysis, const_kind, expr_kind, needs_sum, op_kind
+from .infer import VIEWS, Analysis, const_kind, expr_kind, needs_sum, op_kind
 from .ir import STORES, Assign, Carry, Const, If, Kind, Loop, Op, Phi, Var
 from .optimize import Builder, dce
 from .primitives import PRIMITIVES, SHAPE_READS, lift, op, tape_kind, where
@@ -280,7 +280,7 @@ class _Reverse:
         if not isinstance(adjoint, Var) or self.kinds[adjoint.name].rank == 0:
             return adjoint
         source = self.defs.get(adjoint.name)
-        if source is not None and source.prim not in ("getitem", "reshape", "transpose"):
+        if source is not None and source.prim not in VIEWS:
             return adjoint
         copy = self.emit(b, op("copy", adjoint))
         self.full_shaped[copy.name] = set(self.full_shaped.get(adjoint.name, ()))

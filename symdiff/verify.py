@@ -328,13 +328,11 @@ class GradCheckRow:
 
     def errors(self):
         ref = self.sympy
-
-        rel = _rel
         return {
-            "reverse": rel(self.reverse, ref),
-            "forward": rel(self.forward, ref),
-            "finite_diff": rel(self.finite_diff, ref if ref is not None else self.reverse),
-            "forward_vs_reverse": rel(self.forward, self.reverse),
+            "reverse": _rel(self.reverse, ref),
+            "forward": _rel(self.forward, ref),
+            "finite_diff": _rel(self.finite_diff, ref if ref is not None else self.reverse),
+            "forward_vs_reverse": _rel(self.forward, self.reverse),
         }
 
 
