@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import __version__, backend, codegen, frontend, ir, optimize
+from .analysis import analyze, indices_in_bounds
 from .errors import ArgumentError, Loc, ShapeError, SymDiffError
-from .forward import forward
-from .infer import analyze, indices_in_bounds
 from .ir import BOOL, FLOAT, INT
-from .reverse import reverse
+from .transform.forward import forward
+from .transform.reverse import reverse
 
 MODES = ("reverse", "forward")
 KINDS = ("grad", "value_and_grad", "jvp", "vjp")

@@ -138,7 +138,7 @@ def compile_source(source: str, name: str, jit: bool = True, boundscheck: bool =
     """The function ``name`` defined by ``source``, compiled or plain Python.
 
     ``boundscheck=False`` where every index is proven within its array
-    (``infer.indices_in_bounds``)."""
+    (``analysis.indices_in_bounds``)."""
     module = _load_module(source, name)
     py_func = getattr(module, name)
     if jit:

@@ -19,8 +19,8 @@ import math
 from collections import Counter
 
 from . import ir
+from .analysis import VIEWS, const_kind
 from .errors import ShapeError
-from .infer import VIEWS, const_kind
 from .ir import FLOAT, STORES, Assign, If, Kind, Loop, Op, Var
 from .primitives import PRIMITIVES, SHAPE_READS
 

@@ -452,10 +452,10 @@ def test_bounds_checks_follow_the_derivative_code(fn, args, proven):
 
 def test_bounds_checks_kept_where_only_the_function_is_proven():
     """The function has no index; its gradient reads tapes."""
-    from symdiff import frontend, infer
+    from symdiff import analysis, frontend
 
     primal = frontend.parse(stops_when_small)
-    assert infer.indices_in_bounds(primal, infer.analyze(primal, [infer.FLOAT]).kinds)
+    assert analysis.indices_in_bounds(primal, analysis.analyze(primal, [analysis.FLOAT]).kinds)
     assert grad(stops_when_small).derivative(0.5).boundscheck
 
 

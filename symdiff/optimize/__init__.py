@@ -21,10 +21,10 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from . import ir
-from .infer import const_kind
-from .ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
-from .primitives import PRIMITIVES, SHAPE_READS, E, broadcast
+from .. import ir
+from ..analysis import const_kind
+from ..ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
+from ..primitives import PRIMITIVES, SHAPE_READS, E, broadcast
 
 
 def _is(atom, value) -> bool:

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ir import FLOAT, INT, Const, Kind, Op, Var, kind_of_states
+from ..ir import FLOAT, INT, Const, Kind, Op, Var, kind_of_states
 
 
 def _sympy():

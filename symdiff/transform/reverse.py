@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from . import ir
-from .errors import UnsupportedSyntaxError
-from .infer import VIEWS, Analysis, const_kind, expr_kind, needs_sum, op_kind
-from .ir import STORES, Assign, Carry, Const, If, Kind, Loop, Op, Phi, Var
-from .optimize import Builder, dce
-from .primitives import PRIMITIVES, SHAPE_READS, lift, op, tape_kind, where
+from .. import ir
+from ..analysis import VIEWS, Analysis, const_kind, expr_kind, needs_sum, op_kind
+from ..errors import UnsupportedSyntaxError
+from ..ir import STORES, Assign, Carry, Const, If, Kind, Loop, Op, Phi, Var
+from ..optimize import Builder, dce
+from ..primitives import PRIMITIVES, SHAPE_READS, lift, op, tape_kind, where
 
 
 class _Reverse:

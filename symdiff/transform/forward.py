@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from . import ir
-from .infer import Analysis, expr_kind, needs_sum
-from .ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
-from .optimize import Builder
-from .primitives import PRIMITIVES, lift, op
+from .. import ir
+from ..analysis import Analysis, expr_kind, needs_sum
+from ..ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
+from ..optimize import Builder
+from ..primitives import PRIMITIVES, lift, op
 
 # Rules whose tangent already has the value's full shape: writes into a
 # full tangent array, and zeros or broadcasts like the value.

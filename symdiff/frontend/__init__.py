@@ -32,11 +32,11 @@ import types
 
 import numpy as np
 
-from . import ir
-from .errors import Loc, SourceUnavailableError, SymDiffError, UnknownFunctionError, caller_loc
-from .errors import UnsupportedSyntaxError as Unsupported
-from .ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
-from .primitives import PRIMITIVES, primitive_for, supported_names
+from .. import ir
+from ..errors import Loc, SourceUnavailableError, SymDiffError, UnknownFunctionError, caller_loc
+from ..errors import UnsupportedSyntaxError as Unsupported
+from ..ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
+from ..primitives import PRIMITIVES, primitive_for, supported_names
 
 RETURN = "<return>"  # environment key of a function's result while converting
 BREAK = "<break>"  # environment key of a loop's break flag while converting its body

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import ir
-from .errors import ArgumentError, ShapeError
-from .ir import BOOL, FLOAT, INT, Assign, Const, If, Kind, Op, Var, kind_of_states
-from .primitives import PRIMITIVES, RankError
+from .. import ir
+from ..errors import ArgumentError, ShapeError
+from ..ir import BOOL, FLOAT, INT, Assign, Const, If, Kind, Op, Var, kind_of_states
+from ..primitives import PRIMITIVES, RankError
 
 
 @dataclass(frozen=True, slots=True)
