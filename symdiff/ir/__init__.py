@@ -20,6 +20,7 @@ Every node is an immutable, slotted dataclass: passes build new trees.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from ..errors import Loc
@@ -202,16 +203,55 @@ def map_result(result, fn):
     return fn(result)
 
 
+def bodies(stmt) -> tuple:
+    """The statement lists nested in ``stmt``, in program order: an ``If``'s
+    ``(body, orelse)``, a ``Loop``'s ``(header, body)``, none for an ``Assign``.
+
+    This and ``with_bodies`` are the one place that knows which fields of a
+    statement hold statements; passes walk the IR through them (``walk``,
+    ``map_bodies``) instead of testing for ``If`` and ``Loop`` by hand."""
+    if isinstance(stmt, If):
+        return (stmt.body, stmt.orelse)
+    if isinstance(stmt, Loop):
+        return (stmt.header, stmt.body)
+    return ()
+
+
+def with_bodies(stmt, new: tuple):
+    """``stmt`` with its nested statement lists replaced by ``new`` (in the
+    order ``bodies`` gives them)."""
+    if isinstance(stmt, If):
+        return dataclasses.replace(stmt, body=tuple(new[0]), orelse=tuple(new[1]))
+    if isinstance(stmt, Loop):
+        return dataclasses.replace(stmt, header=tuple(new[0]), body=tuple(new[1]))
+    return stmt
+
+
 def walk(body):
     """Every statement in ``body``, nested ones included, in order."""
     for stmt in body:
         yield stmt
-        if isinstance(stmt, If):
-            yield from walk(stmt.body)
-            yield from walk(stmt.orelse)
-        elif isinstance(stmt, Loop):
-            yield from walk(stmt.header)
-            yield from walk(stmt.body)
+        for inner in bodies(stmt):
+            yield from walk(inner)
+
+
+def map_bodies(body, visit) -> tuple:
+    """``body`` rewritten statement by statement, innermost first.
+
+    ``visit(stmt)`` receives each statement with its nested bodies already
+    rewritten and returns its replacement: a statement, a list of statements
+    (spliced in place), or None (dropped)."""
+    out = []
+    for stmt in body:
+        inner = bodies(stmt)
+        if inner:
+            stmt = with_bodies(stmt, tuple(map_bodies(b, visit) for b in inner))
+        new = visit(stmt)
+        if isinstance(new, (list, tuple)):
+            out.extend(new)
+        elif new is not None:
+            out.append(new)
+    return tuple(out)
 
 
 def reads(stmt) -> list:
