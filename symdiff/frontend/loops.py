@@ -56,8 +56,8 @@ class Loops:
             exit_flag = None
         loop = Loop(
             tuple(
-                Carry(carried_vars[name].name, before[name], nxt)
-                for name, nxt in zip(carried, nexts)
+                Carry(carried_vars[name].name, before[name], next_value)
+                for name, next_value in zip(carried, nexts)
             ),
             tuple(body.out),
             index_name,

@@ -39,11 +39,13 @@ class Source:
             )
         self.filename = fn.__code__.co_filename
         self.node = self._parse_def()
-        self.local_names = {a.arg for a in ast.walk(self.node.args) if isinstance(a, ast.arg)} | {
+        params = {a.arg for a in ast.walk(self.node.args) if isinstance(a, ast.arg)}
+        stored = {
             n.id
             for n in ast.walk(self.node)
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
         }
+        self.local_names = params | stored  # every name the function binds
         self.closure = _closure_values(fn)
         linecache.checkcache(self.filename)
 
