@@ -1,11 +1,14 @@
 """The scalar language: each construct against SymPy and finite differences."""
 
+import ast
 import math
 import textwrap
 
 import pytest
 
 import symdiff
+from symdiff.frontend import Converter, expressions, normalize, statements
+from symdiff.frontend.messages import describe, is_or_are
 
 from . import language_cases as lc
 
@@ -111,14 +114,10 @@ def test_comparisons_and_bools_used_as_numbers(mode):
 
 
 def _normal_form(source, normalise):
-    import ast
-
-    from symdiff.frontend.normalize import SetBreakFlag
-
     stmts = normalise(ast.parse(textwrap.dedent(source)).body)
     text = ast.unparse(ast.Module(stmts, []))
     # SetBreakFlag has no source spelling; ast.unparse prints nothing for it.
-    flags = sum(isinstance(node, SetBreakFlag) for s in stmts for node in ast.walk(s))
+    flags = sum(isinstance(node, normalize.SetBreakFlag) for s in stmts for node in ast.walk(s))
     return text, flags
 
 
@@ -186,8 +185,6 @@ NORMAL_FORMS = [
 
 @pytest.mark.parametrize("which, source, expected, flags", NORMAL_FORMS)
 def test_normal_form_has_one_way_out_of_every_path(which, source, expected, flags):
-    from symdiff.frontend import normalize
-
     normalise = {"returns": normalize.normalise_returns, "jumps": normalize.normalise_jumps}
     text, found_flags = _normal_form(source, normalise[which])
     assert text == expected
@@ -195,8 +192,6 @@ def test_normal_form_has_one_way_out_of_every_path(which, source, expected, flag
 
 
 def test_every_conversion_rule_is_in_its_dispatch_table():
-    from symdiff.frontend import Converter, expressions, statements
-
     expression_rules = {name for name in dir(Converter) if name.startswith("expr_")}
     expression_rules.discard("expr_stmt")  # a statement: a bare expression
     tabled = {rule.__name__ for rule in expressions._EXPRESSION_RULES.values()}
@@ -206,10 +201,6 @@ def test_every_conversion_rule_is_in_its_dispatch_table():
 
 
 def test_error_words_name_what_the_user_wrote():
-    import ast
-
-    from symdiff.frontend.messages import describe, is_or_are
-
     node = ast.parse("[a for a in b]", mode="eval").body
     assert (describe(node), is_or_are(node)) == ("list comprehensions", "are")
     assert (describe(ast.Try), is_or_are(ast.Try())) == ("`try`", "is")
