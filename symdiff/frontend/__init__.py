@@ -53,12 +53,32 @@ class Converter(Statements, Loops, Expressions, Names, Calls, ConverterCore):
 def parse(fn) -> ir.Function:
     """The IR of a Python function.
 
+    Parameters
+    ----------
+    fn : function
+        A function defined with ``def``, whose source ``inspect`` can read.
+
+    Returns
+    -------
+    ir.Function
+        Its body in SSA form; ``loc`` and ``result_loc`` point into ``fn``'s file.
+
+    Raises
+    ------
+    SymDiffError
+        A subclass naming the file, line and column of the first construct
+        that cannot be converted, and what to write instead.
+
     Examples
     --------
     >>> import math
     >>> def f(x):
     ...     return math.sin(x) * x
-    >>> print(ir.format_function(parse(f)))   # doctest: +SKIP
+    >>> print(ir.format_function(parse(f)))
+    def f(x):
+        $t1 = sin(x)
+        f = mul($t1, x)
+        return f
     """
     src = Source(fn)
     params = check_params(src)
