@@ -24,10 +24,10 @@ class Namer:
         self._temps = 0
 
     def fresh(self, hint: str) -> str:
-        name, k = hint, 0
+        name, number = hint, 0
         while name in self.taken:
-            k += 1
-            name = f"{hint}_{k}"
+            number += 1
+            name = f"{hint}_{number}"
         self.taken.add(name)
         return name
 

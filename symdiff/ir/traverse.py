@@ -146,20 +146,24 @@ def rename(body, mapping: dict, namer: Namer) -> tuple:
     """``body`` with every name it defines given a fresh name (``mapping``
     is extended with old -> new) and every use renamed through ``mapping``."""
 
-    def atom(a):
-        return Var(mapping.get(a.name, a.name)) if isinstance(a, Var) else a
+    def renamed(atom):
+        return Var(mapping.get(atom.name, atom.name)) if isinstance(atom, Var) else atom
 
     def fresh(name):
         hint = version_of(name, namer.taken) if not name.startswith("$") else None
         mapping[name] = namer.fresh(hint) if hint else namer.temp()
         return mapping[name]
 
-    return _map_body(body, atom, fresh)
+    return _map_body(body, renamed, fresh)
 
 
 def replace_uses(body, mapping: dict) -> tuple:
     """``body`` with every use of a name in ``mapping`` replaced by its atom."""
-    return _map_body(body, lambda a: mapping.get(a.name, a) if isinstance(a, Var) else a, str)
+
+    def replaced(atom):
+        return mapping.get(atom.name, atom) if isinstance(atom, Var) else atom
+
+    return _map_body(body, replaced, str)
 
 
 def written_in_place(carry: Carry, body) -> bool:
