@@ -120,6 +120,29 @@ def test_same_shape_lets_one_array_borrow_anothers_size():
     assert proven(body, ("x", "y"), (VECTOR, VECTOR), same_shape={"y": "x"})
 
 
+def test_a_count_of_iterations_is_at_most_the_trip_count_after_its_loop():
+    # c = 0; for i in range(len(x)): c = c + 1 (may break); for j in range(c): x[j]
+    def body(start):
+        count = Carry("c", Const(start), Var("c2"))
+        counting = for_range("i", ZERO, N, ONE, [op("c2", "add", Var("c"), ONE)], [count])
+        reading = for_range("j", ZERO, Var("c"), ONE, [getitem("xj", "x", Var("j"))])
+        return [N_IS_LEN_X, counting, reading, Assign("s", Const(0.0))]
+
+    assert proven(body(0))
+    assert not proven(body(1))  # not a count from 0
+
+
+def test_a_tape_has_its_length_then_the_axes_of_what_it_records():
+    # t = np.empty((n,) + x.shape); for i in range(n): t[i, j] for j = 0 or i
+    def body(second_index):
+        tape = op("t", "tape", N, Var("x"), attrs=(("dtype", "float"),))
+        loop = for_range("i", ZERO, N, ONE, [getitem("ti", "t", Var("i"), second_index)])
+        return [N_IS_LEN_X, tape, loop, Assign("s", Const(0.0))]
+
+    assert proven(body(Var("i")))  # x's length is n
+    assert not proven(body(ONE))
+
+
 # -- kinds and activity -------------------------------------------------------
 
 
