@@ -1,6 +1,9 @@
 """Analyses on small hand-built IR: kinds and activity, memory sharing,
 the index-bounds prover."""
 
+import doctest
+import importlib
+
 import pytest
 
 from symdiff import analysis
@@ -267,3 +270,13 @@ def test_an_in_place_update_of_a_view_of_an_input_is_refused():
         analysis.analyze(fn, [MATRIX])
     copy = op("w", "mul", Var("x"), Const(1.0))
     analysis.analyze(Function("f", ("x",), (copy, update), Var("w2")), [MATRIX])
+
+
+@pytest.mark.parametrize("name", ["symdiff.analysis.kinds", "symdiff.analysis.bounds"])
+def test_docstring_examples_run(name):
+    tests = doctest.DocTestFinder().find(importlib.import_module(name))
+    assert sum(len(test.examples) for test in tests) >= 3
+    runner = doctest.DocTestRunner()
+    for test in tests:
+        runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0

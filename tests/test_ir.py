@@ -1,5 +1,7 @@
 """The IR's traversal helpers: every pass walks bodies through them."""
 
+import doctest
+
 from symdiff import ir
 from symdiff.ir import Assign, Carry, Const, If, Loop, Phi, Var
 
@@ -124,3 +126,11 @@ def test_written_in_place_follows_stores_through_branches():
         Const(1),
     )
     assert not ir.written_in_place(copied.carried[0], copied.body)
+
+
+def test_format_functions_docstring_example_runs():
+    runner = doctest.DocTestRunner()
+    for test in doctest.DocTestFinder().find(ir.listing):
+        runner.run(test)
+    assert runner.summarize(verbose=False).attempted >= 3
+    assert runner.summarize(verbose=False).failed == 0

@@ -70,6 +70,17 @@ def indices_in_bounds(fn: ir.Function, kinds: dict, same_shape=None) -> bool:
     Where this proves every index, the code is compiled without bounds
     checks (which cost up to a fifth of a tight loop's time); elsewhere
     Numba checks each index when the code runs.
+
+    >>> from symdiff.ir import FLOAT, INT, Assign, Const, Function, Kind, Loop, Op, Var
+    >>> def reading(offset):  # n = x.shape[0]; for i in range(n): y = x[i + offset]
+    ...     at = (Assign("k", Op("add", (Var("i"), Const(offset)))),)
+    ...     read = Op("getitem", (Var("x"), Var("k")), (("index", (("i",),)),))
+    ...     loop = Loop((), (*at, Assign("y", read)), "i", Const(0), Var("n"), Const(1))
+    ...     size = Assign("n", Op("shape", (Var("x"),), (("axis", 0),)))
+    ...     return Function("f", ("x",), (size, loop), Const(0.0))
+    >>> kinds = {"x": Kind("float", 1), "n": INT, "i": INT, "k": INT, "y": FLOAT}
+    >>> indices_in_bounds(reading(0), kinds), indices_in_bounds(reading(1), kinds)
+    (True, False)
     """
     return _BoundsProver(kinds, same_shape).block(fn.body)
 

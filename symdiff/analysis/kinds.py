@@ -98,7 +98,14 @@ def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False) -> Analysis:
     """Kinds of all values and the active set, given the parameters' kinds.
 
     ``generated``: ``fn`` is derivative code, which writes into the adjoint
-    arrays it is given (code generation copies them where that matters)."""
+    arrays it is given (code generation copies them where that matters).
+
+    >>> from symdiff.ir import FLOAT, INT, Assign, Function, Op, Var
+    >>> body = (Assign("y", Op("mul", (Var("x"), Var("k")))),)
+    >>> result = analyze(Function("f", ("x", "k"), body, Var("y")), [FLOAT, INT], wrt=("x",))
+    >>> str(result.kinds["y"]), sorted(result.active)
+    ('float', ['x', 'y'])
+    """
     kinds = dict(zip(fn.params, param_kinds))
     active = _differentiated(kinds, wrt, fn.loc)
     _KindInference(kinds, active, generated).block(fn.body)
