@@ -21,6 +21,10 @@ from .memory import InputAliases, check_shared_memory
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
+    """What ``analyze`` found: ``kinds`` maps every value's name to its
+    ``ir.Kind``; ``active`` holds the floats that depend on a
+    differentiated parameter."""
+
     kinds: dict
     active: frozenset
 
