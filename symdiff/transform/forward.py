@@ -18,7 +18,7 @@ import dataclasses
 from .. import ir
 from ..analysis import Analysis, expr_kind, needs_sum
 from ..ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
-from ..optimize import Builder
+from ..ir.builder import Builder
 from ..primitives import PRIMITIVES, lift, op
 
 # Rules whose tangent already has the value's full shape: writes into a

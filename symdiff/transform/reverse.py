@@ -22,7 +22,8 @@ from .. import ir
 from ..analysis import VIEWS, Analysis, const_kind, expr_kind, needs_sum, op_kind
 from ..errors import UnsupportedSyntaxError
 from ..ir import STORES, Assign, Carry, Const, If, Kind, Loop, Op, Phi, Var
-from ..optimize import Builder, dce
+from ..ir.builder import Builder
+from ..optimize import dce
 from ..primitives import PRIMITIVES, SHAPE_READS, lift, op, tape_kind, where
 
 
