@@ -2,9 +2,9 @@
 
 Every primitive is pure, so a statement whose values nobody reads can go.
 ``live_code`` keeps the assignments, phis, branches and loop carries that
-the given atoms depend on; the optimiser's dead-code elimination and the
-reverse sweep of a loop (which drops what its adjoint does not read) both
-use it.
+the given atoms depend on, walking the code backwards; the optimiser's
+dead-code elimination (``optimize.dce``) and the reverse sweep of loops
+(which drops what the adjoint does not read) both use it.
 """
 
 from __future__ import annotations
@@ -19,50 +19,60 @@ def _vars(values):
 
 
 def live_code(body, results) -> tuple:
-    """``body`` without the statements none of the atoms ``results`` needs."""
-    live = _vars(results)
+    """``body`` without the statements that none of the atoms ``results`` needs."""
+    return _Liveness(_vars(results)).block(body)
 
-    def loop(s: Loop):
+
+class _Liveness:
+    """``live``: the names read by the code after the point reached so far."""
+
+    def __init__(self, live: set):
+        self.live = live
+
+    def block(self, body) -> tuple:
+        out = []
+        for stmt in reversed(body):
+            if isinstance(stmt, Assign):
+                if stmt.target in self.live:
+                    value = stmt.value
+                    self.live.update(_vars(value.args if isinstance(value, Op) else (value,)))
+                    out.append(stmt)
+            elif isinstance(stmt, Loop):
+                new = self.loop(stmt)
+                if new is not None:
+                    out.append(new)
+            else:
+                new = self.branch(stmt)
+                if new is not None:
+                    out.append(new)
+        return tuple(reversed(out))
+
+    def branch(self, stmt: If):
+        phis = tuple(phi for phi in stmt.phis if phi.target in self.live)
+        for phi in phis:
+            self.live.update(_vars((phi.then, phi.orelse)))
+        then, orelse = self.block(stmt.body), self.block(stmt.orelse)
+        if not (then or orelse or phis):
+            return None
+        self.live.update(_vars((stmt.cond,)))
+        return If(stmt.cond, then, orelse, phis, stmt.loc)
+
+    def loop(self, stmt: Loop):
         """The carries whose values are used after the loop or by the body,
         found by iterating to a fixed point; None if none are."""
-        needed = {c.name for c in s.carried if c.name in live}
+        live = self.live
+        needed = {c.name for c in stmt.carried if c.name in live}
         if not needed:  # a pure loop whose values nobody reads
             return None
         while True:
-            live.update(_vars(c.next for c in s.carried if c.name in needed))
-            live.update(_vars(a for a in (s.cond, s.exit) if a is not None))
-            body, header = block(s.body), block(s.header)
-            more = {c.name for c in s.carried if c.name in live} - needed
+            live.update(_vars(c.next for c in stmt.carried if c.name in needed))
+            live.update(_vars(a for a in (stmt.cond, stmt.exit) if a is not None))
+            body, header = self.block(stmt.body), self.block(stmt.header)
+            more = {c.name for c in stmt.carried if c.name in live} - needed
             if not more:
                 break
             needed |= more
-        if not needed:
-            return None
-        live.update(_vars(c.init for c in s.carried if c.name in needed))
-        live.update(_vars(s.bounds))
-        carried = tuple(c for c in s.carried if c.name in needed)
-        return dataclasses.replace(s, carried=carried, body=body, header=header)
-
-    def block(body) -> tuple:
-        out = []
-        for s in reversed(body):
-            if isinstance(s, Assign):
-                if s.target in live:
-                    live.update(_vars(s.value.args if isinstance(s.value, Op) else (s.value,)))
-                    out.append(s)
-                continue
-            if isinstance(s, Loop):
-                new = loop(s)
-                if new is not None:
-                    out.append(new)
-                continue
-            phis = tuple(p for p in s.phis if p.target in live)
-            for p in phis:
-                live.update(_vars((p.then, p.orelse)))
-            body_, orelse = block(s.body), block(s.orelse)
-            if body_ or orelse or phis:
-                live.update(_vars((s.cond,)))
-                out.append(If(s.cond, body_, orelse, phis, s.loc))
-        return tuple(reversed(out))
-
-    return block(body)
+        live.update(_vars(c.init for c in stmt.carried if c.name in needed))
+        live.update(_vars(stmt.bounds))
+        carried = tuple(c for c in stmt.carried if c.name in needed)
+        return dataclasses.replace(stmt, carried=carried, body=body, header=header)

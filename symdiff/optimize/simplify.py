@@ -187,61 +187,65 @@ class _Simplifier:
                 self.branch(stmt, avail, out)
         return out
 
-    def assign(self, s: Assign, avail: dict, out: list):
+    def assign(self, stmt: Assign, avail: dict, out: list):
         atom, kinds = self.atom, self.kinds
-        if isinstance(s.value, Op):
-            op = Op(s.value.prim, tuple(map(atom, s.value.args)), s.value.attrs)
+        if isinstance(stmt.value, Op):
+            op = Op(stmt.value.prim, tuple(map(atom, stmt.value.args)), stmt.value.attrs)
             op = shape_source(op, self.defs, kinds)
-            op = _int_offsets(op, self.defs, kinds.get(s.target))
-            new = materialize(op, self.namer, out, self.defs, s.loc, self.uses, self.shapes_known)
-            if _changes_kind(new, s.target, kinds):  # int * 1.0 stays a float
+            op = _int_offsets(op, self.defs, kinds.get(stmt.target))
+            new = materialize(
+                op, self.namer, out, self.defs, stmt.loc, self.uses, self.shapes_known
+            )
+            if _changes_kind(new, stmt.target, kinds):  # int * 1.0 stays a float
                 new = op
         else:
-            new = atom(s.value)
+            new = atom(stmt.value)
         if not isinstance(new, Op):
-            self.subst[s.target] = new
+            self.subst[stmt.target] = new
             return
         key = _cse_key(new) if new.prim not in _FRESH else None
         if key in avail:
-            self.subst[s.target] = Var(avail[key])
+            self.subst[stmt.target] = Var(avail[key])
             return
         if key is not None:
-            avail[key] = s.target
-        self.defs[s.target] = new
-        out.append(Assign(s.target, new, s.loc))
+            avail[key] = stmt.target
+        self.defs[stmt.target] = new
+        out.append(Assign(stmt.target, new, stmt.loc))
 
-    def branch(self, s: If, avail: dict, out: list):
+    def branch(self, stmt: If, avail: dict, out: list):
         atom = self.atom
-        cond = atom(s.cond)
+        cond = atom(stmt.cond)
         if isinstance(cond, Const):  # the branch is known: inline it
-            out.extend(self.block(s.body if cond.value else s.orelse, avail))
-            for phi in s.phis:
+            out.extend(self.block(stmt.body if cond.value else stmt.orelse, avail))
+            for phi in stmt.phis:
                 self.subst[phi.target] = atom(phi.then if cond.value else phi.orelse)
             return
-        body = self.block(s.body, dict(avail))
-        orelse = self.block(s.orelse, dict(avail))
+        body = self.block(stmt.body, dict(avail))
+        orelse = self.block(stmt.orelse, dict(avail))
         phis = []
-        for phi in s.phis:
+        for phi in stmt.phis:
             then, other = atom(phi.then), atom(phi.orelse)
             if atom_key(then) == atom_key(other):
                 self.subst[phi.target] = then
             else:
                 phis.append(Phi(phi.target, then, other))
-        out.append(If(cond, tuple(body), tuple(orelse), tuple(phis), s.loc))
+        out.append(If(cond, tuple(body), tuple(orelse), tuple(phis), stmt.loc))
 
-    def loop(self, s: Loop, avail) -> Loop:
+    def loop(self, stmt: Loop, avail) -> Loop:
         atom = self.atom
         # A carry the body leaves unchanged is its initial value throughout.
         carried = []
-        for c in s.carried:
-            if c.next == Var(c.name) or atom(c.next) == atom(c.init):
-                self.subst[c.name] = atom(c.init)
+        for carry in stmt.carried:
+            if carry.next == Var(carry.name) or atom(carry.next) == atom(carry.init):
+                self.subst[carry.name] = atom(carry.init)
             else:
-                carried.append(c)
-        new = map_loop(s, atom, lambda b: tuple(self.block(b, dict(avail))), tuple(carried))
-        for c in new.carried:  # an array the loop only writes into keeps its shape
-            if isinstance(c.init, Var) and ir.written_in_place(c, new.body):
-                self.defs.setdefault(c.name, Op("copy", (c.init,)))
+                carried.append(carry)
+        new = map_loop(
+            stmt, atom, lambda inner: tuple(self.block(inner, dict(avail))), tuple(carried)
+        )
+        for carry in new.carried:  # an array the loop only writes into keeps its shape
+            if isinstance(carry.init, Var) and ir.written_in_place(carry, new.body):
+                self.defs.setdefault(carry.name, Op("copy", (carry.init,)))
         if isinstance(new.exit, Const) and not new.exit.value:  # never breaks
             new = dataclasses.replace(new, exit=None)
         return new
