@@ -53,6 +53,9 @@ class LoopAdjoint:
         self.mutated = _mutated(loop)
 
     def differentiate(self, contribs: dict, out: list):
+        """Emit the reverse loop into ``out``, taking the adjoint terms of
+        the carried values from ``contribs`` and giving back those of the
+        values from before the loop."""
         state, loop = self.state, self.loop
         seeds = {carry.name: contribs.pop(carry.name, []) for carry in loop.carried}
         active = self.active_carries(seeds)
@@ -64,30 +67,41 @@ class LoopAdjoint:
         bars, inner, outer = self.seed_adjoints(builder, active, seeds, contribs)
         adjoint = state.sweep(body, inner)
         tail, carries = self.adjoint_carries(active, bars, inner, outer)
-        head, index, iteration, bounds = self.restore(builder)
-        self.reads: dict = {}  # a recorded read's target -> (its tape, what the tape is like)
-        self.original = {new: old for old, new in self.mapping.items()}
-        recompute = self.recompute(state.record(body), iteration, top=True)
-        adjoint = _guard(adjoint, self.mutated_names)
-        reverse_body = tuple(head) + recompute + adjoint + tuple(tail)
-        reverse_loop = Loop(tuple(carries), reverse_body, index, *bounds, loc=loop.loc)
-        results = [Var(carry.name) for carry in carries]
-        reverse_loop = live_code((reverse_loop,), results)[0]
-        _refuse_stale(reverse_loop)
-        read = _names_read(reverse_loop)
+        reverse_loop = self.reverse_loop(builder, body, adjoint, tail, carries)
         out.append(reverse_loop)
         for carry in active:
             if state.active(carry.init):
                 contribs.setdefault(carry.init.name, []).append(Var(bars[carry.name][0]))
         for name, accumulated, _ in outer:
             contribs.setdefault(name, []).append(Var(accumulated))
+        state.recordings[id(loop)] = self.recording(*self.recorded(reverse_loop))
+
+    def reverse_loop(self, builder: Builder, body, adjoint, tail, carries) -> Loop:
+        """The reverse loop: restore, recompute, differentiate; without what
+        its results do not need."""
+        head, index, iteration, bounds = self.restore(builder)
+        self.reads: dict = {}  # a recorded read's target -> (its tape, what the tape is like)
+        self.original = {new: old for old, new in self.mapping.items()}
+        recompute = self.recompute(self.state.record(body), iteration, top=True)
+        adjoint = _guard(adjoint, self.mutated_names)
+        reverse_body = tuple(head) + recompute + adjoint + tuple(tail)
+        reverse_loop = Loop(tuple(carries), reverse_body, index, *bounds, loc=self.loop.loc)
+        results = [Var(carry.name) for carry in carries]
+        reverse_loop = live_code((reverse_loop,), results)[0]
+        _refuse_stale(reverse_loop)
+        return reverse_loop
+
+    def recorded(self, reverse_loop: Loop):
+        """What the forward sweep records: the carried values and the reads
+        whose tapes the reverse loop still reads."""
+        read = _names_read(reverse_loop)
         taped = [
             carry
-            for carry in loop.carried
+            for carry in self.loop.carried
             if carry.name in self.tapes and self.restored[carry.name] in read
         ]
         reads = {self.original[t]: tape for t, tape in self.reads.items() if tape[0] in read}
-        state.recordings[id(loop)] = self.recording(taped, reads)
+        return taped, reads
 
     def active_carries(self, seeds: dict) -> list:
         """Carried values whose adjoint can be nonzero: those used after the
