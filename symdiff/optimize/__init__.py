@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from .. import ir
 from ..ir.liveness import live_code
-from .rules import materialize, simplify_op
-from .simplify import map_loop, simplify
+from .rules import simplify_op
+from .simplify import simplify
 
-__all__ = ["dce", "map_loop", "materialize", "optimize", "simplify", "simplify_op"]
+__all__ = ["dce", "optimize", "simplify", "simplify_op"]
 
 
 def dce(fn: ir.Function) -> ir.Function:
