@@ -19,8 +19,6 @@ sweep: see ``reverse_loops``.
 
 from __future__ import annotations
 
-import dataclasses
-
 from .. import ir
 from ..analysis import VIEWS, Analysis, const_kind, expr_kind, needs_sum, op_kind
 from ..ir import STORES, Assign, Const, If, Kind, Loop, Op, Phi, Var
@@ -272,12 +270,8 @@ class ReverseState:
         for stmt in body:
             if isinstance(stmt, Loop) and id(stmt) in self.recordings:
                 out.extend(self.recordings[id(stmt)])
-            elif isinstance(stmt, If):
-                out.append(
-                    dataclasses.replace(
-                        stmt, body=self.record(stmt.body), orelse=self.record(stmt.orelse)
-                    )
-                )
+            elif isinstance(stmt, If):  # inner loops are recorded where their loop is reversed
+                out.append(ir.with_bodies(stmt, [self.record(inner) for inner in ir.bodies(stmt)]))
             else:
                 out.append(stmt)
         return tuple(out)
