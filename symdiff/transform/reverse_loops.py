@@ -298,15 +298,13 @@ class LoopAdjoint:
         size = _trip_count(Builder(state.namer, out, state.defs, state.kinds, loop.loc), loop)
         body: list = []
         body_builder = Builder(state.namer, body, state.defs, state.kinds, loop.loc)
-        if self.counted:
+        carries, counter = list(loop.carried), None
+        if self.counted:  # the iteration number is counted, and the count carried
             iteration = Var(self.count)
-        else:
-            iteration = body_builder.emit(_iteration(Var(loop.index), loop))
-        carries = list(loop.carried)
-        counter = None
-        if self.counted:
             carries.append(Carry(self.count, Const(0), body_builder.emit(lift(iteration) + 1)))
             counter = body.pop() if isinstance(body[-1], Assign) else None
+        else:
+            iteration = body_builder.emit(_iteration(Var(loop.index), loop))
         tapes = {self.tapes[c.name]: (c.init, ()) for c in taped}
         tapes.update((tape, (like, select)) for tape, like, select in reads.values())
         inits = {tape: self.allocate(out, size, tape, *made) for tape, made in tapes.items()}
