@@ -23,7 +23,9 @@ import numpy as np
 
 from . import api, ir
 from .ir import Assign, Loop, Op, Var
+from .pipeline import parsed
 from .primitives import PRIMITIVES
+from .signature import normalize_argnums, unwrap
 
 
 def _sympy():
@@ -493,11 +495,11 @@ def check_grad(
     >>> report.ok                                     # doctest: +SKIP
     True
     """
-    fn = api._unwrap(fn)
-    primal = api.parsed(fn)
+    fn = unwrap(fn)
+    primal = parsed(fn)
     if argnums is None:
         argnums = float_argnums(args)
-    idx, single = api.normalize_argnums(argnums, primal)
+    idx, single = normalize_argnums(argnums, primal)
     notes = []
     rev = api.value_and_grad(fn, idx, "reverse", jit)(*args)
     fwd = api.value_and_grad(fn, idx, "forward", jit)(*args)
