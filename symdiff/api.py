@@ -26,7 +26,6 @@ from .errors import ArgumentError, Loc, ShapeError, SymDiffError
 from .pipeline import Derivative, Request, parsed
 from .signature import (
     FORMS,
-    MODES,
     argument_kind,
     check_arity,
     check_function,
@@ -40,13 +39,11 @@ from .signature import (
     unwrap,
 )
 
-__all__ = ["MODES", "FORMS", "grad", "value_and_grad", "jvp", "vjp", "derivative_source"]
-
 _DERIVED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def derive(fn, request: Request) -> Derivative:
-    """The derivative code for ``request``, generated once per function."""
+def cached_derivative(fn, request: Request) -> Derivative:
+    """The derivative code of ``fn`` for ``request``, generated once per function and request."""
     fn = unwrap(fn)
     try:
         per_fn = _DERIVED.setdefault(fn, {})
@@ -98,7 +95,7 @@ class _Specialised:
         kinds = tuple(argument_kind(a, primal, i) for i, a in enumerate(args))
         argnums, single = normalize_argnums(self.argnums, primal)
         request = Request(kinds, argnums, single, self.mode, self.form, optimized, in_float32(args))
-        return derive(self.fn, request)
+        return cached_derivative(self.fn, request)
 
     def source(self, *args, **kwargs) -> str:
         """The generated derivative source for these arguments' signature."""

@@ -54,7 +54,9 @@ def test_derive_is_a_pure_function_of_its_request(fn, request_):
 
 def test_the_api_derives_once_per_request():
     request_ = REQUESTS[0][1]
-    assert api.derive(scalar_loop, request_) is api.derive(scalar_loop, request_)
+    assert api.cached_derivative(scalar_loop, request_) is api.cached_derivative(
+        scalar_loop, request_
+    )
     assert request_ in api._DERIVED[scalar_loop]
     assert api._DERIVED[scalar_loop][request_] == pipeline.derive(scalar_loop, request_)
 
