@@ -322,11 +322,11 @@ class _JVPCall(_Specialised):
         super().__init__(fn, argnums, "forward", jit, "jvp")
 
     def __call__(self, *args):
-        n = len(parsed(self.fn).params)
+        count = len(parsed(self.fn).params)
         key = signature_key(args)
         impl = self._impls.get(key)
         if impl is None:
-            impl = self._impls[key] = self.compiled(args[:n])
+            impl = self._impls[key] = self.compiled(args[:count])
         return impl(*args)
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from .api import derivative_source
 from .errors import Loc, SymDiffError, UnsupportedSyntaxError
 from .signature import FORMS, MODES, unwrap
-from .verify import check_grad
+from .verify import check_grad, float_argnums
 
 
 def _load(target: str):
@@ -129,11 +129,7 @@ def _argnums(fn, args, wrt):
     by default every float parameter (scalar or array)."""
     params = list(inspect.signature(fn).parameters)
     if not wrt:
-        return tuple(
-            i
-            for i, a in enumerate(args)
-            if isinstance(a, float) or getattr(getattr(a, "dtype", None), "kind", "") == "f"
-        )
+        return float_argnums(args)
     names = [n.strip() for n in wrt.split(",") if n.strip()]
     unknown = [n for n in names if n not in params]
     if unknown:
