@@ -5,7 +5,8 @@ one node per module of ``symdiff``, one edge per import of another module of
 the package, at module level or inside a function alike.  ``from . import
 name`` is an import of the submodule ``name`` when there is one, and of the
 package itself otherwise (``from . import __version__`` imports
-``symdiff/__init__.py``).
+``symdiff/__init__.py``).  Imports under ``if TYPE_CHECKING:`` are not
+counted: they are never run (type annotations only).
 """
 
 import ast
@@ -39,8 +40,17 @@ def _absolute(module: str, is_package: bool, node: ast.ImportFrom) -> str:
 def imports_of(module: str, path: Path, modules: dict) -> set:
     """The modules of the package that ``module`` imports, anywhere in its source."""
     is_package = path.name == "__init__.py"
+    tree = ast.parse(path.read_text(), str(path))
+    type_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING")
+        for inner in ast.walk(node)
+    }
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names if alias.name in modules}
         elif isinstance(node, ast.ImportFrom):
@@ -84,12 +94,16 @@ def find_cycle(graph: dict):
 
 def test_the_checker_finds_cycles_and_reads_relative_imports(tmp_path):
     """The helpers above on a small package: a cycle through a function-level
-    import, ``from . import name`` of a submodule and of a package attribute."""
+    import, ``from . import name`` of a submodule and of a package attribute,
+    an import for type annotations only (not counted)."""
     package = tmp_path / "pkg"
     (package / "sub").mkdir(parents=True)
     (package / "__init__.py").write_text("from .a import f\n__version__ = '1'\n")
     (package / "a.py").write_text("from . import b\n\ndef f():\n    from .sub import c\n")
-    (package / "b.py").write_text("from . import __version__\n")
+    (package / "b.py").write_text(
+        "from typing import TYPE_CHECKING\nfrom . import __version__\n"
+        "if TYPE_CHECKING:\n    from .a import f\n"
+    )
     (package / "sub" / "__init__.py").write_text("")
     (package / "sub" / "c.py").write_text("from .. import a\nimport pkg.b\n")
     graph = import_graph(package)
