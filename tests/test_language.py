@@ -1,6 +1,7 @@
 """The scalar language: each construct against SymPy and finite differences."""
 
 import ast
+import doctest
 import math
 import textwrap
 
@@ -205,3 +206,13 @@ def test_error_words_name_what_the_user_wrote():
     assert (describe(node), is_or_are(node)) == ("list comprehensions", "are")
     assert (describe(ast.Try), is_or_are(ast.Try())) == ("`try`", "is")
     assert describe(ast.Ellipsis) == "`Ellipsis`"  # no word: the class name, quoted
+
+
+def test_parse_docstring_example_runs():
+    import symdiff.frontend
+
+    runner = doctest.DocTestRunner()
+    for test in doctest.DocTestFinder().find(symdiff.frontend):
+        runner.run(test)
+    results = runner.summarize(verbose=False)
+    assert results.attempted > 0 and results.failed == 0
