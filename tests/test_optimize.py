@@ -217,19 +217,3 @@ def test_live_code_keeps_only_what_the_results_need():
     assert kept[0].body == (Assign("s2", Op("add", (Var("s"), x))),)
     assert live_code(body, [Var("b")]) == (Assign("b", Op("cos", (x,))),)
     assert live_code(body, [Const(1.0)]) == ()
-
-
-def test_transformations_import_no_optimizer_pass():
-    """forward and reverse build derivative code with ir.builder and drop
-    dead loop code with ir.liveness: they never import the optimiser."""
-    import ast
-    import pathlib
-
-    import symdiff.transform
-
-    for path in pathlib.Path(symdiff.transform.__path__[0]).glob("*.py"):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom):
-                assert not (node.module or "").startswith("optimize"), path.name
-                assert "optimize" not in [a.name for a in node.names], path.name

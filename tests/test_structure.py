@@ -12,8 +12,6 @@ counted: they are never run (type annotations only).
 import ast
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parent.parent / "symdiff"
 
 
@@ -125,11 +123,6 @@ def test_module_imports_have_no_cycle():
     assert cycle is None, "import cycle: " + " -> ".join(cycle)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="transform still builds rule expressions with optimize.Builder; "
-    "passes once Builder moves out of optimize (issue 10, transform)",
-)
 def test_transformations_do_not_import_the_optimizer():
     graph = import_graph()
     transforms = [name for name in graph if name.startswith("symdiff.transform.")]
