@@ -18,7 +18,7 @@ from ..errors import ShapeError
 from ..ir import Assign, If, Kind, Op, Var
 
 # Operations whose array result may share memory with their first operand.
-VIEWS = ("getitem", "reshape", "transpose")
+VIEWS = ("getitem", "reshape", "transpose", "reshape_like", "expand_dims")
 
 
 def _check_inplace(value: Op, kinds, views, loc):
