@@ -124,6 +124,8 @@ def test_module_imports_have_no_cycle():
 
 
 def test_transformations_do_not_import_the_optimizer():
+    """Rules build their expressions with ``ir.builder``: a transformation
+    emits derivative code, the optimiser simplifies it afterwards."""
     graph = import_graph()
     transforms = [name for name in graph if name.startswith("symdiff.transform.")]
     assert transforms
