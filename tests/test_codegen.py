@@ -18,6 +18,7 @@ def f_grad(x, z):
 
     Returns (df/dx, df/dz).
     """
+    # line 7
     t0 = x * z
     t1 = math.exp(t0)
     t2 = math.log(x)

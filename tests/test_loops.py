@@ -144,7 +144,9 @@ def test_generated_adjoint_loop_reads_like_a_textbook():
     assert "x_bar = np.zeros_like(x)" in body
     loop = """\
     x_bar = np.zeros_like(x)
+    # line 10
     for i in range(x.shape[0] - 2, -1, -1):
+        # line 11
         t0 = i + 1
         t1 = x[i]
         t2 = 200.0 * (x[t0] - t1 ** 2)

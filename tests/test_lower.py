@@ -8,8 +8,9 @@ import pytest
 
 from symdiff import ir
 from symdiff.codegen import function_source
+from symdiff.errors import Loc
 from symdiff.ir import Assign, Carry, Const, Function, If, Kind, Loop, Op, Phi, Var
-from symdiff.lower import CopyArray, Inlined, Local, ParallelAssign, Store, lower
+from symdiff.lower import CopyArray, Inlined, Line, Local, ParallelAssign, Store, lower
 
 AT_0 = (("index", (("i",),)),)  # the index pattern ``a[i]``
 VECTOR = Kind("float", 1)
@@ -150,6 +151,40 @@ def test_a_value_still_to_be_read_does_not_share_the_name_assigned_over_it():
     assert lowered.result == (Local("r_2", "r_1"), Local("r", "r"))
     assert [s.target for s in branch.body] == ["r", "r_1"]  # the join: r_1 = r
     assert [s.target for s in branch.orelse] == ["r_1"]
+
+
+def at(line):
+    return Loc("user.py", line)
+
+
+def test_a_line_mark_where_the_users_line_changes():
+    body = (
+        Assign("a", Op("mul", (Var("x"), Const(2.0))), at(3)),
+        Assign("b", Op("mul", (Var("a"), Var("a"))), at(3)),
+        Assign("c", Op("add", (Var("b"), Var("a"))), at(4)),
+        Assign("d", Op("add", (Var("c"), Var("x"))), at(3)),
+    )
+    fn = Function("f", ("x",), body, Var("d"), loc=at(1))
+    marks = [s.number if isinstance(s, Line) else s.target for s in lower(fn).body]
+    assert marks == [3, "a", "b", 4, "c", 3, "d"]
+    assert "    # line 3\n    a = x * 2.0\n    b = a * a\n    # line 4\n" in function_source(fn)
+
+
+def test_no_line_mark_breaks_an_elif():
+    inner = If(Var("d"), (Assign("y", Const(1.0), at(5)),), (Assign("y_1", Const(2.0), at(7)),),
+               (Phi("y_2", Var("y"), Var("y_1")),), at(6))  # fmt: skip
+    outer = If(Var("c"), (Assign("y_3", Const(0.0), at(3)),), (inner,),
+               (Phi("y_4", Var("y_3"), Var("y_2")),), at(2))  # fmt: skip
+    fn = Function("f", ("c", "d"), (outer,), Var("y_4"), loc=at(1))
+    source = function_source(fn)
+    assert "elif d:" in source
+    assert source.count("# line") == 4  # lines 2, 3, 5, 7: not 6, the elif's own
+
+
+def test_a_helpers_lines_name_its_file():
+    body = (Assign("y", Op("sin", (Var("x"),)), Loc("/lib/helpers.py", 9)),)
+    fn = Function("f", ("x",), body, Var("y"), loc=at(1))
+    assert "# line 9 of helpers.py\n" in function_source(fn)
 
 
 @pytest.mark.parametrize("user", ["t0", "t1"])
