@@ -88,8 +88,8 @@ def test_temporaries_avoid_user_names():
         Var("y"),
     )
     source = function_source(fn)
-    assert "t1 = math.sin(t0)" in source
-    assert "y = t1 * t1" in source
+    assert "_t0 = math.sin(t0)" in source
+    assert "y = _t0 * _t0" in source
 
 
 @pytest.mark.parametrize(

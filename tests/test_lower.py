@@ -187,8 +187,8 @@ def test_a_helpers_lines_name_its_file():
     assert "# line 9 of helpers.py\n" in function_source(fn)
 
 
-@pytest.mark.parametrize("user", ["t0", "t1"])
-def test_temporaries_never_take_a_users_name(user):
+@pytest.mark.parametrize("user", ["t0", "t1", "t12"])
+def test_temporaries_never_look_like_a_users_name(user):
     body = (
         Assign("$t1", Op("sin", (Var("x"),))),
         Assign(user, Op("mul", (Var("$t1"), Var("$t1")))),
@@ -196,9 +196,37 @@ def test_temporaries_never_take_a_users_name(user):
         Assign("y", Op("mul", (Var("$t2"), Var("$t2")))),
     )
     fn = Function("f", ("x",), body, Var("y"))
-    lowered = lower(fn)
-    temps = [s.target for s in lowered.body if s.target != user and s.target != "y"]
-    assert user not in temps and len(set(temps)) == 2
+    temps = [s.target for s in lower(fn).body if s.target not in (user, "y")]
+    assert temps == ["_t0", "_t1"]  # not t1, t2 next to the user's t0
     namespace: dict = {}
     exec(function_source(fn), namespace)
     assert namespace["f"](0.5) == pytest.approx(math.cos(math.sin(0.5) ** 2) ** 2)
+
+
+def test_temporaries_are_t0_t1_where_no_user_name_looks_like_them():
+    sine = Assign("$t1", Op("sin", (Var("t"),)))
+    body = (sine, Assign("y", Op("mul", (Var("$t1"), Var("$t1")))))
+    lowered = lower(Function("f", ("t", "t_0"), body, Var("y")))
+    assert lowered.body[0].target == "t0"
+
+
+@pytest.mark.parametrize("i_read_later", [False, True])
+def test_a_later_loop_reuses_the_users_index_name_where_it_is_free(i_read_later):
+    """for i in range(n): s += i; for i_1 in range(n): s += i_1 + (i_1 or the last i)."""
+    carried = [Carry("s_1", Const(0.0), Var("s_2"))]
+    if i_read_later:
+        carried.append(Carry("last", Const(0), Var("i")))  # the i kept after the loop
+    first = Loop(tuple(carried), (Assign("s_2", Op("add", (Var("s_1"), Var("i")))),),
+                 "i", Const(0), Var("n"), Const(1))  # fmt: skip
+    term = Var("last") if i_read_later else Var("i_1")
+    body = (Assign("s_4", Op("add", (Var("s_3"), term))),
+            Assign("s_5", Op("add", (Var("s_4"), Var("i_1")))))  # fmt: skip
+    second = Loop(
+        (Carry("s_3", Var("s_1"), Var("s_5")),), body, "i_1", Const(0), Var("n"), Const(1)
+    )
+    fn = Function("f", ("n",), (first, second), Var("s_3"))
+    loops = statements(lower(fn), Loop)
+    assert [loop.index for loop in loops] == ["i", "i_1" if i_read_later else "i"]
+    namespace: dict = {}
+    exec(function_source(fn), namespace)
+    assert namespace["f"](3) == 3.0 + (3 * 2 + 3 if i_read_later else 3 + 3)

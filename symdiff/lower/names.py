@@ -24,6 +24,7 @@ name before a temporary); ``plain_names`` then prints a version ``i_1`` as
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from .. import ir
 from ..ir import STORES, Assign, If, Loop, Op, Var
@@ -152,6 +153,21 @@ class _Joiner:
             return
         self.union(nxt.name, carry.name)
 
+    def join_indices(self, body):
+        """A loop's index shares the name of an earlier loop's index of the
+        same user variable where their lifetimes allow, so the reverse sweep
+        loops over ``i`` as the user's loop does (not ``i_1``)."""
+        earlier: dict = {}  # user variable -> the indices of earlier loops
+        for s in ir.walk(body):
+            if not (isinstance(s, Loop) and s.index is not None):
+                continue
+            user = ir.version_of(s.index, self.names)
+            for other in earlier.get(user, ()):
+                if self.root(other) != self.root(s.index) and not self.interfere(other, s.index):
+                    self.union(s.index, other)
+                    break
+            earlier.setdefault(user, []).append(s.index)
+
     def display(self) -> dict:
         """Each joined name -> the plainest member of its class."""
         classes: dict = {}
@@ -173,6 +189,7 @@ def join_names(fn: ir.Function, layout: Layout, in_place: dict, inlined: set) ->
         if layout.defs[target].prim in STORES:  # a copy not made is a second name
             joiner.union(target, source)
     joiner.block(fn.body)
+    joiner.join_indices(fn.body)
     return joiner.display()
 
 
@@ -245,16 +262,15 @@ def _renamed(node, rename: dict):
 
 def number_temporaries(lowered: Lowered, taken: set) -> Lowered:
     """Name the temporaries (``$t7``) ``t0, t1, ...`` in the order the code
-    shows them, skipping the names in ``taken``."""
+    shows them; ``_t0, _t1, ...`` where the user has a name like those (a
+    ``t0`` of the user's among temporaries ``t1, t2`` would read as one of
+    them), and so on: a temporary never looks like a name in ``taken``."""
+    prefix = "t"
+    while any(re.fullmatch(re.escape(prefix) + r"\d+", name) for name in taken):
+        prefix = "_" + prefix
     order: dict = {}
     for name in _names_shown((lowered.params, lowered.body, lowered.result)):
         if name.startswith("$"):
-            order.setdefault(name, None)
-    rename, number = {}, 0
-    for name in order:
-        while f"t{number}" in taken:
-            number += 1
-        rename[name] = f"t{number}"
-        number += 1
-    params, body, result = _renamed((lowered.params, lowered.body, lowered.result), rename)
+            order.setdefault(name, f"{prefix}{len(order)}")
+    params, body, result = _renamed((lowered.params, lowered.body, lowered.result), order)
     return dataclasses.replace(lowered, params=params, body=body, result=result)
