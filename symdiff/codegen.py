@@ -49,12 +49,13 @@ class _Printer:
         """Nothing to do: lowering has assigned every temporary it does not inline."""
 
     # -- expressions -------------------------------------------------------
-    def atom(self, a) -> ast.expr:
-        if isinstance(a, Inlined):
-            return self.value(a.value)
-        if isinstance(a, Var):
-            return ast.Name(a.printed)
-        return self.const(a.value)
+    def atom(self, atom) -> ast.expr:
+        """A lowered atom: a variable, a constant, or an inlined temporary's operation."""
+        if isinstance(atom, Inlined):
+            return self.value(atom.value)
+        if isinstance(atom, Var):
+            return ast.Name(atom.printed)
+        return self.const(atom.value)
 
     def const(self, value) -> ast.expr:
         if isinstance(value, float) and not math.isfinite(value):
@@ -156,63 +157,63 @@ class _Printer:
     def statement(self, stmt) -> list:
         return _STATEMENTS[type(stmt)](self, stmt)
 
-    def assign(self, s: Assign) -> list:
-        if isinstance(s.value, Op) and s.value.prim == "scatter":
-            return _scatter_statements(self, s.target, s.value)
-        return [ast.Assign([ast.Name(s.target)], self.value(s.value))]
+    def assign(self, stmt: Assign) -> list:
+        if isinstance(stmt.value, Op) and stmt.value.prim == "scatter":
+            return _scatter_statements(self, stmt.target, stmt.value)
+        return [ast.Assign([ast.Name(stmt.target)], self.value(stmt.value))]
 
-    def copy_array(self, s: CopyArray) -> list:
-        copy = ast.Call(ast.Attribute(self.atom(s.source), "copy"), [], [])
-        return [ast.Assign([ast.Name(s.target)], copy)]
+    def copy_array(self, stmt: CopyArray) -> list:
+        copy = ast.Call(ast.Attribute(self.atom(stmt.source), "copy"), [], [])
+        return [ast.Assign([ast.Name(stmt.target)], copy)]
 
-    def store(self, s: Store) -> list:
+    def store(self, stmt: Store) -> list:
         """``a[index] = v``, ``a[index] += v`` (``-= w`` for ``+= -w``)."""
-        value = self.atom(s.value)
-        indices = [self.atom(a) for a in s.indices]
-        where = ast.Subscript(ast.Name(s.target), _index(self, s.pattern, indices))
-        if not s.accumulate:
+        value = self.atom(stmt.value)
+        indices = [self.atom(a) for a in stmt.indices]
+        where = ast.Subscript(ast.Name(stmt.target), _index(self, stmt.pattern, indices))
+        if not stmt.accumulate:
             return [ast.Assign([where], value)]
         if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
             return [ast.AugAssign(where, ast.Sub(), value.operand)]
         return [ast.AugAssign(where, ast.Add(), value)]
 
-    def parallel_assign(self, s: ParallelAssign) -> list:
-        names = ast.Tuple([ast.Name(n) for n in s.targets])
-        return [ast.Assign([names], ast.Tuple([self.atom(v) for v in s.values]))]
+    def parallel_assign(self, stmt: ParallelAssign) -> list:
+        names = ast.Tuple([ast.Name(n) for n in stmt.targets])
+        return [ast.Assign([names], ast.Tuple([self.atom(v) for v in stmt.values]))]
 
-    def branch(self, s: If) -> list:
-        test = self.atom(s.cond)
-        body, orelse = self.block(s.body), self.block(s.orelse)
+    def branch(self, stmt: If) -> list:
+        test = self.atom(stmt.cond)
+        body, orelse = self.block(stmt.body), self.block(stmt.orelse)
         if not body and orelse:  # print `if not c:` rather than an empty branch
             test, body, orelse = _negate(test), orelse, []
         return [ast.If(test, body or [ast.Pass()], orelse)]
 
-    def loop(self, s: Loop) -> list:
-        if s.index is not None:
-            start, stop, step = (self.atom(a) for a in s.bounds)
+    def loop(self, stmt: Loop) -> list:
+        if stmt.index is not None:
+            start, stop, step = (self.atom(a) for a in stmt.bounds)
             args = [stop]
-            if s.step != ir.Const(1):
+            if stmt.step != ir.Const(1):
                 args = [start, stop, step]
-            elif s.start != ir.Const(0):
+            elif stmt.start != ir.Const(0):
                 args = [start, stop]
-            head = ast.For(ast.Name(s.index), self.call("range", args), [], [])
+            head = ast.For(ast.Name(stmt.index), self.call("range", args), [], [])
         else:
-            header = self.block(s.header)
-            test = self.atom(s.cond)
+            header = self.block(stmt.header)
+            test = self.atom(stmt.cond)
             if header:  # while True: <header>; if not cond: break
                 header.append(ast.If(_negate(test), [ast.Break()], []))
                 test = ast.Constant(True)
             head = ast.While(test, header, [])
-        body = self.block(s.body)
-        if s.exit is not None:
-            body.append(ast.If(self.atom(s.exit), [ast.Break()], []))
+        body = self.block(stmt.body)
+        if stmt.exit is not None:
+            body.append(ast.If(self.atom(stmt.exit), [ast.Break()], []))
         head.body = head.body + (body or [ast.Pass()])
         return [head]
 
-    def line(self, s: Line) -> list:
+    def line(self, stmt: Line) -> list:
         """A placeholder statement, replaced by the comment once printed."""
-        where = f" of {s.filename}" if s.filename else ""
-        self.lines.append(f"# line {s.number}{where}")
+        where = f" of {stmt.filename}" if stmt.filename else ""
+        self.lines.append(f"# line {stmt.number}{where}")
         return [ast.Expr(ast.Name(f"{_LINE_MARK}{len(self.lines) - 1}"))]
 
     def comments(self, code: str) -> str:

@@ -37,17 +37,17 @@ def _uses(fn: ir.Function):
                 counts[atom.name] += 1
                 where[atom.name] = id(block)
 
-    for body, s in _with_blocks(fn.body):
-        if isinstance(s, Assign):
-            use(ir.reads(s), body)
-        elif isinstance(s, Loop):
-            use([c.init for c in s.carried] + list(s.bounds), body)
-            use([c.next for c in s.carried] + [s.exit], s.body)
-            use([s.cond], s.header)
+    for body, stmt in _with_blocks(fn.body):
+        if isinstance(stmt, Assign):
+            use(ir.reads(stmt), body)
+        elif isinstance(stmt, Loop):
+            use([c.init for c in stmt.carried] + list(stmt.bounds), body)
+            use([c.next for c in stmt.carried] + [stmt.exit], stmt.body)
+            use([stmt.cond], stmt.header)
         else:  # an If: the phis read their sources at the end of each branch
-            use([s.cond], body)
-            use([p.then for p in s.phis], s.body)
-            use([p.orelse for p in s.phis], s.orelse)
+            use([stmt.cond], body)
+            use([p.then for p in stmt.phis], stmt.body)
+            use([p.orelse for p in stmt.phis], stmt.orelse)
     use(ir.atoms_of(fn.result), fn.body)
     return counts, where
 
@@ -126,51 +126,53 @@ class Layout:
             self._pending.append((atom.name, pos, loops, sides, content))
 
     def block(self, body, loops, sides):
-        for s in body:
+        for stmt in body:
             self.pos += 1
             here = self.pos
-            self.stmt_pos[id(s)] = (here, loops, sides)
-            if isinstance(s, Assign):
-                args = s.value.args if isinstance(s.value, Op) else (s.value,)
-                shape_only = SHAPE_READS.get(s.value.prim, ()) if isinstance(s.value, Op) else ()
-                for k, a in enumerate(args):
-                    self.read(a, here, loops, sides, k not in shape_only)
-                self.define(s.target, loops, sides)
-                if isinstance(s.value, Op):
-                    self.defs[s.target] = s.value
+            self.stmt_pos[id(stmt)] = (here, loops, sides)
+            if isinstance(stmt, Assign):
+                args = stmt.value.args if isinstance(stmt.value, Op) else (stmt.value,)
+                shape_only = (
+                    SHAPE_READS.get(stmt.value.prim, ()) if isinstance(stmt.value, Op) else ()
+                )
+                for position, atom in enumerate(args):
+                    self.read(atom, here, loops, sides, position not in shape_only)
+                self.define(stmt.target, loops, sides)
+                if isinstance(stmt.value, Op):
+                    self.defs[stmt.target] = stmt.value
                     if (
-                        s.value.prim in VIEWS
+                        stmt.value.prim in VIEWS
                         and isinstance(args[0], Var)
-                        and self.kinds.get(s.target, FLOAT).rank
+                        and self.kinds.get(stmt.target, FLOAT).rank
                     ):
-                        self.view_of[s.target] = args[0].name
-            elif isinstance(s, Loop):
-                for a in [c.init for c in s.carried] + list(s.bounds):
-                    self.read(a, here, loops, sides)
-                inner = loops + (id(s),)
-                for name in ir.targets(s):
+                        self.view_of[stmt.target] = args[0].name
+            elif isinstance(stmt, Loop):
+                for atom in [c.init for c in stmt.carried] + list(stmt.bounds):
+                    self.read(atom, here, loops, sides)
+                inner = loops + (id(stmt),)
+                for name in ir.targets(stmt):
                     self.define(name, inner, sides)
-                for c in s.carried:
-                    self.carry_of[c.name] = (c, s)
-                self.block(s.header, inner, sides)
-                self.read(s.cond, self.pos, inner, sides)
-                self.block(s.body, inner, sides)
+                for c in stmt.carried:
+                    self.carry_of[c.name] = (c, stmt)
+                self.block(stmt.header, inner, sides)
+                self.read(stmt.cond, self.pos, inner, sides)
+                self.block(stmt.body, inner, sides)
                 self.pos += 1
-                for a in [c.next for c in s.carried] + [s.exit]:
-                    self.read(a, self.pos, inner, sides)
-                self.loop_end[id(s)] = self.pos
-                for c in s.carried:  # the exit values are (re)defined here
+                for atom in [c.next for c in stmt.carried] + [stmt.exit]:
+                    self.read(atom, self.pos, inner, sides)
+                self.loop_end[id(stmt)] = self.pos
+                for c in stmt.carried:  # the exit values are (re)defined here
                     self.def_pos[c.name] = here
             else:
-                self.read(s.cond, here, loops, sides)
-                for k, (branch, pick) in enumerate(((s.body, "then"), (s.orelse, "orelse"))):
-                    side = sides + ((id(s), k),)
+                self.read(stmt.cond, here, loops, sides)
+                for k, (branch, pick) in enumerate(((stmt.body, "then"), (stmt.orelse, "orelse"))):
+                    side = sides + ((id(stmt), k),)
                     self.block(branch, loops, side)
                     self.pos += 1  # the phis are assigned at the end of the branch
-                    for p in s.phis:
+                    for p in stmt.phis:
                         self.read(getattr(p, pick), self.pos, loops, side)
                 self.pos += 1
-                for p in s.phis:
+                for p in stmt.phis:
                     self.define(p.target, loops, sides)
                     self.phi_sources[p.target] = (p.then, p.orelse)
 

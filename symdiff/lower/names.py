@@ -81,20 +81,20 @@ class _Joiner:
 
     def block(self, body):
         """Join the phis and carried values of ``body``, innermost first."""
-        for s in body:
-            for inner in ir.bodies(s):
+        for stmt in body:
+            for inner in ir.bodies(stmt):
                 self.block(inner)
-            if isinstance(s, Loop):
-                for carry in s.carried:
-                    self.join_init(s, carry)
-                    self.join_next(s, carry)
-            elif isinstance(s, If):
-                self.join_phis(s)
+            if isinstance(stmt, Loop):
+                for carry in stmt.carried:
+                    self.join_init(stmt, carry)
+                    self.join_next(stmt, carry)
+            elif isinstance(stmt, If):
+                self.join_phis(stmt)
 
-    def join_phis(self, s: If):
-        for side, branch in ((0, s.body), (1, s.orelse)):
+    def join_phis(self, stmt: If):
+        for side, branch in ((0, stmt.body), (1, stmt.orelse)):
             inside = ir.defined_in(branch)
-            for phi in s.phis:
+            for phi in stmt.phis:
                 source = phi.then if side == 0 else phi.orelse
                 if (
                     isinstance(source, Var)
@@ -158,15 +158,17 @@ class _Joiner:
         same user variable where their lifetimes allow, so the reverse sweep
         loops over ``i`` as the user's loop does (not ``i_1``)."""
         earlier: dict = {}  # user variable -> the indices of earlier loops
-        for s in ir.walk(body):
-            if not (isinstance(s, Loop) and s.index is not None):
+        for stmt in ir.walk(body):
+            if not (isinstance(stmt, Loop) and stmt.index is not None):
                 continue
-            user = ir.version_of(s.index, self.names)
+            user = ir.version_of(stmt.index, self.names)
             for other in earlier.get(user, ()):
-                if self.root(other) != self.root(s.index) and not self.interfere(other, s.index):
-                    self.union(s.index, other)
+                if self.root(other) != self.root(stmt.index) and not self.interfere(
+                    other, stmt.index
+                ):
+                    self.union(stmt.index, other)
                     break
-            earlier.setdefault(user, []).append(s.index)
+            earlier.setdefault(user, []).append(stmt.index)
 
     def display(self) -> dict:
         """Each joined name -> the plainest member of its class."""

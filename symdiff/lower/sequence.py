@@ -82,32 +82,32 @@ class Sequencer:
     def block(self, body, phis=(), side=0) -> list:
         """``body`` lowered; at its end the joins of ``phis`` for branch ``side``."""
         out: list = []
-        for s in body:
-            if isinstance(s, Assign):
-                self.assign(s, out)
-            elif isinstance(s, Loop):
-                self.loop(s, out)
+        for stmt in body:
+            if isinstance(stmt, Assign):
+                self.assign(stmt, out)
+            elif isinstance(stmt, Loop):
+                self.loop(stmt, out)
             else:
-                self.branch(s, out)
+                self.branch(stmt, out)
         joins = [(phi.target, phi.then if side == 0 else phi.orelse) for phi in phis]
         out.extend(self.copies(joins, out))
         return out
 
-    def assign(self, s: Assign, out: list):
-        value = s.value
+    def assign(self, stmt: Assign, out: list):
+        value = stmt.value
         if isinstance(value, Op) and value.prim == "scatter":
-            self.flush({self.name(s.target)}, out)  # the target is zeroed first
-            out.append(Assign(self.name(s.target), self.expr(value), s.loc))
+            self.flush({self.name(stmt.target)}, out)  # the target is zeroed first
+            out.append(Assign(self.name(stmt.target), self.expr(value), stmt.loc))
         elif isinstance(value, Op) and value.prim in STORES:
-            self.store(s, out)
-        elif s.target in self.in_place:  # a copy not made: another name
-            self.alias_array(s, out)
-        elif s.target in self.inlined:
-            self.pending[s.target] = (self.expr(value), s.loc)
+            self.store(stmt, out)
+        elif stmt.target in self.in_place:  # a copy not made: another name
+            self.alias_array(stmt, out)
+        elif stmt.target in self.inlined:
+            self.pending[stmt.target] = (self.expr(value), stmt.loc)
         else:
             expr = self.expr(value)
-            self.flush({self.name(s.target)}, out)
-            out.append(Assign(self.name(s.target), expr, s.loc))
+            self.flush({self.name(stmt.target)}, out)
+            out.append(Assign(self.name(stmt.target), expr, stmt.loc))
 
     def copies(self, pairs, out: list) -> list:
         """The assignments ``target = source`` for (SSA target, source atom)
@@ -121,43 +121,43 @@ class Sequencer:
         self.flush({name for name, _ in updates}, out)
         return parallel_assign(updates)
 
-    def alias_array(self, s: Assign, out: list):
+    def alias_array(self, stmt: Assign, out: list):
         """``target = source`` for a copy not made (``source`` is read no
         more).  The pending temporaries reading ``source`` are assigned first:
         writes into ``target`` change ``source``."""
-        source = s.value.args[0]
+        source = stmt.value.args[0]
         if isinstance(source, Var) and source.name not in self.pending:
             self.flush({self.name(source.name)}, out)
-        out.extend(self.copies([(s.target, source)], out))
+        out.extend(self.copies([(stmt.target, source)], out))
 
-    def store(self, s: Assign, out: list):
+    def store(self, stmt: Assign, out: list):
         """``a[index] = v`` / ``a[index] += v``: in place when nothing reads
         the old array afterwards, else into a copy."""
-        op = s.value
+        op = stmt.value
         value, array = self.atom(op.args[0]), op.args[1]
         indices = tuple(self.atom(a) for a in op.args[2:])
-        name = self.name(s.target)
-        if s.target not in self.in_place:
-            out.append(CopyArray(name, self.atom(array), s.loc))
+        name = self.name(stmt.target)
+        if stmt.target not in self.in_place:
+            out.append(CopyArray(name, self.atom(array), stmt.loc))
         self.flush({name}, out)
         pattern = dict(op.attrs)["index"]
-        out.append(Store(name, pattern, indices, value, op.prim == "additem", s.loc))
+        out.append(Store(name, pattern, indices, value, op.prim == "additem", stmt.loc))
 
-    def branch(self, s: If, out: list):
-        self.flush(self.assigned_in(s), out)
-        cond = self.atom(s.cond)
-        body = self.block(s.body, s.phis, 0)
-        orelse = self.block(s.orelse, s.phis, 1)
-        out.append(If(cond, tuple(body), tuple(orelse), (), s.loc))
+    def branch(self, stmt: If, out: list):
+        self.flush(self.assigned_in(stmt), out)
+        cond = self.atom(stmt.cond)
+        body = self.block(stmt.body, stmt.phis, 0)
+        orelse = self.block(stmt.orelse, stmt.phis, 1)
+        out.append(If(cond, tuple(body), tuple(orelse), (), stmt.loc))
 
-    def loop(self, s: Loop, out: list):
-        out.extend(self.copies([(c.name, c.init) for c in s.carried], out))
-        self.flush(self.assigned_in(s), out)
-        bounds = [self.atom(a) for a in s.bounds] or [None, None, None]
-        index = self.name(s.index) if s.index is not None else None
-        header = tuple(self.block(s.header))
-        cond = self.atom(s.cond) if s.index is None else None
-        body = self.block(s.body)
-        body.extend(self.copies([(c.name, c.next) for c in s.carried], body))
-        exit_ = self.atom(s.exit) if s.exit is not None else None
-        out.append(Loop((), tuple(body), index, *bounds, header, cond, exit_, s.loc))
+    def loop(self, stmt: Loop, out: list):
+        out.extend(self.copies([(c.name, c.init) for c in stmt.carried], out))
+        self.flush(self.assigned_in(stmt), out)
+        bounds = [self.atom(a) for a in stmt.bounds] or [None, None, None]
+        index = self.name(stmt.index) if stmt.index is not None else None
+        header = tuple(self.block(stmt.header))
+        cond = self.atom(stmt.cond) if stmt.index is None else None
+        body = self.block(stmt.body)
+        body.extend(self.copies([(c.name, c.next) for c in stmt.carried], body))
+        exit_ = self.atom(stmt.exit) if stmt.exit is not None else None
+        out.append(Loop((), tuple(body), index, *bounds, header, cond, exit_, stmt.loc))
