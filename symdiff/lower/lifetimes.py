@@ -18,6 +18,16 @@ from ..ir import FLOAT, STORES, Assign, Loop, Op, Var
 from ..primitives import SHAPE_READS
 
 
+def _shape_reads(op: Op) -> tuple:
+    """The operand positions ``op`` reads only for their shape."""
+    return SHAPE_READS.get(op.prim, ())
+
+
+def _is_view(op: Op) -> bool:
+    """Does ``op`` give a view of (memory shared with) its first operand?"""
+    return op.prim in VIEWS
+
+
 def _with_blocks(body):
     """Every statement nested in ``body``, with the statement list holding it."""
     for stmt in body:
@@ -132,16 +142,14 @@ class Layout:
             self.stmt_pos[id(stmt)] = (here, loops, sides)
             if isinstance(stmt, Assign):
                 args = stmt.value.args if isinstance(stmt.value, Op) else (stmt.value,)
-                shape_only = (
-                    SHAPE_READS.get(stmt.value.prim, ()) if isinstance(stmt.value, Op) else ()
-                )
+                shape_only = _shape_reads(stmt.value) if isinstance(stmt.value, Op) else ()
                 for position, atom in enumerate(args):
                     self.read(atom, here, loops, sides, position not in shape_only)
                 self.define(stmt.target, loops, sides)
                 if isinstance(stmt.value, Op):
                     self.defs[stmt.target] = stmt.value
                     if (
-                        stmt.value.prim in VIEWS
+                        _is_view(stmt.value)
                         and isinstance(args[0], Var)
                         and self.kinds.get(stmt.target, FLOAT).rank
                     ):
