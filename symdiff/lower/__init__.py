@@ -19,7 +19,7 @@ Every decision about the printed code's variables is made here, once, and
 * the printed names: a version ``i_1`` shown as ``i`` where that is free,
   temporaries ``t0, t1, ...`` in order of appearance, never a name of the
   user's;
-* a ``Line`` mark where the user's source line changes.
+* a ``Line`` mark where the user's source line changes (``lines``).
 
 The lowered node types are in ``nodes``.
 
@@ -33,11 +33,10 @@ Op(prim='sin', args=(Local(name='x', printed='x'),), attrs=())
 from __future__ import annotations
 
 import dataclasses
-import os
 
 from .. import ir
-from ..ir import If, Loop
 from .lifetimes import Layout, in_place_writes, inlined_temporaries
+from .lines import mark_lines
 from .names import join_names, number_temporaries, plain_names
 from .nodes import CopyArray, Inlined, Line, Local, Lowered, ParallelAssign, Store
 from .sequence import Sequencer
@@ -70,40 +69,4 @@ def lower(fn: ir.Function, kinds: dict | None = None) -> Lowered:
     lowered = number_temporaries(lowered, taken)
     if fn.loc is None:  # no source to refer to
         return lowered
-    quiet = frozenset({(fn.loc.lineno, fn.loc.filename)})
-    body = mark_lines(lowered.body, [None, fn.loc.filename], quiet)
-    return dataclasses.replace(lowered, body=body)
-
-
-def mark_lines(body: tuple, current: list, quiet: frozenset, elif_=False) -> tuple:
-    """``body`` with a ``Line`` before each statement whose user source line
-    differs from that of the code printed before it (``current[0]``, the
-    last line marked).  Lines of another file (a helper the frontend
-    inlined) name it.
-
-    The lines in ``quiet`` get no mark: the ``def`` line (the arguments'
-    adjoints are gathered there) and, inside a loop, the loop's own line
-    (restoring an iteration, accumulating its adjoints: the loop's
-    bookkeeping, in the block of the line it serves).  Nor does the ``if``
-    that is the whole ``else`` of another (``elif_``): it prints as
-    ``elif``, on its own line."""
-    out = []
-    for stmt in body:
-        loc = getattr(stmt, "loc", None)
-        where = None if loc is None else (loc.lineno, loc.filename)
-        if where is not None and where != current[0] and where not in quiet:
-            current[0] = where
-            if not elif_:
-                other = None if loc.filename == current[1] else os.path.basename(loc.filename)
-                out.append(Line(loc.lineno, other))
-        inner = ir.bodies(stmt)
-        if inner:
-            inside = quiet | {where} if isinstance(stmt, Loop) and where else quiet
-            new = []
-            for k, branch in enumerate(inner):
-                is_elif = isinstance(stmt, If) and k == 1 and len(branch) == 1
-                is_elif = is_elif and isinstance(branch[0], If)
-                new.append(mark_lines(branch, current, inside, is_elif))
-            stmt = ir.with_bodies(stmt, new)
-        out.append(stmt)
-    return tuple(out)
+    return dataclasses.replace(lowered, body=mark_lines(lowered.body, fn.loc))
