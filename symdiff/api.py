@@ -411,6 +411,7 @@ def derivative_source(fn, *args, argnums=0, mode="reverse", kind="grad", optimiz
     <BLANKLINE>
         Returns df/dx.
         """
+        # line 2
         t0 = math.exp(x)
         f = t0 * x
         x_bar = t0 + f

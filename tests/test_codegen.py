@@ -6,8 +6,9 @@ import re
 import pytest
 
 import symdiff
-from symdiff.codegen import function_source
-from symdiff.ir import Assign, Const, Function, Op, Var
+from symdiff.codegen import function_source, lowered_source
+from symdiff.ir import Assign, Const, Function, If, Kind, Op, Var
+from symdiff.lower import CopyArray, Inlined, Line, Local, Lowered, ParallelAssign, Store
 
 from . import language_cases as lc
 from .headline import f
@@ -18,6 +19,7 @@ def f_grad(x, z):
 
     Returns (df/dx, df/dz).
     """
+    # line 7
     t0 = x * z
     t1 = math.exp(t0)
     t2 = math.log(x)
@@ -87,8 +89,8 @@ def test_temporaries_avoid_user_names():
         Var("y"),
     )
     source = function_source(fn)
-    assert "t1 = math.sin(t0)" in source
-    assert "y = t1 * t1" in source
+    assert "_t0 = math.sin(t0)" in source
+    assert "y = _t0 * _t0" in source
 
 
 @pytest.mark.parametrize(
@@ -114,3 +116,31 @@ def test_unoptimized_code_is_longer_but_equal():
     exec(opt, ns2)
     a, b = ns1["f_grad"](2.0, 3.0), ns2["f_grad"](2.0, 3.0)
     assert a == pytest.approx(b, rel=1e-14)
+
+
+def test_the_printer_prints_lowered_statements_as_they_are():
+    """codegen decides nothing: each lowered node prints as one statement."""
+    x, y, a, i = (Local(n, n) for n in ("x", "y", "a", "i"))
+    body = (
+        Line(3),
+        CopyArray("a", x),
+        Store("a", (("i",),), (i,), Inlined("$t2", Op("neg", (y,))), True),
+        Store("a", (("i",),), (Const(0),), Inlined("$t1", Op("sin", (y,))), False),
+        Line(4, "helpers.py"),
+        ParallelAssign(("x", "y"), (y, x)),
+        If(Local("c", "c"), (), (Assign("y", Const(1.0)),)),
+    )
+    lowered = Lowered("g", ("x", "y", "i", "c"), body, (a, y), {})
+    kinds = {"x": Kind("float", 1), "a": Kind("float", 1)}
+    assert body_of(lowered_source(lowered, kinds=kinds)) == (
+        "def g(x, y, i, c):\n"
+        "    # line 3\n"
+        "    a = x.copy()\n"
+        "    a[i] -= y\n"
+        "    a[0] = math.sin(y)\n"
+        "    # line 4 of helpers.py\n"
+        "    x, y = (y, x)\n"
+        "    if not c:\n"
+        "        y = 1.0\n"
+        "    return (a, y)\n"
+    )

@@ -1,6 +1,7 @@
 """Every example runs (at small sizes) and does what it says."""
 
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +53,7 @@ def test_oscillator_fit_recovers_the_parameters(capsys):
     example = load("oscillator_fit")
     results = example.main(["--steps", "1500", "--iterations", "1500", "--show-gradient"])
     printed = capsys.readouterr().out
-    assert "for t_1 in range(" in printed  # the adjoint is a loop, not unrolled steps
+    # The adjoint is a loop, not unrolled steps, backwards over the user's t.
+    assert re.search(r"for t in range\(.*, -1, -1\):", printed)
     for name in ("L-BFGS-B", "descent"):
         np.testing.assert_allclose(results[name], results["truth"], rtol=0.05, atol=0.02)
