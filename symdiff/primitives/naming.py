@@ -1,0 +1,110 @@
+"""How user code names primitives: Python objects and methods -> entries.
+
+Resolving objects (not spellings) makes every import style work
+(``np.sin``, ``from numpy import sin``, ``import math as m``).  The tables
+here are built from the entries' ``names``; the few spellings that are not
+one primitive (``np.mean`` is a sum over a size, ``np.square`` a product) are
+the frontend's sugar, listed in ``SUGAR``.
+
+* ``primitive_for(obj)``: functions of numbers (elementwise primitives),
+  read as ``prim(*operands)``;
+* ``array_function(obj)``: array functions (``np.sum``, ``np.reshape``,
+  ``np.cumsum``...) and sugar, read by the frontend's ``call_numpy``;
+* ``METHODS``: ``x.sum()``, ``x.cumsum(axis=0)``...
+"""
+
+from __future__ import annotations
+
+import builtins as _builtins
+import math as _math
+import sys
+
+import numpy as _numpy
+
+from .registry import PRIMITIVES, Names, named
+
+# Spellings the frontend rewrites into other primitives.
+SUGAR: dict[str, Names] = {
+    "mean": named(numpy="mean", methods="mean"),  # sum / size (or / shape[axis])
+    "square": named(numpy="square", arguments=1),  # x * x
+    "ravel": named(numpy="ravel", methods="ravel flatten", arguments=1),  # reshape(x, -1)
+    "array": named(numpy="array", arguments=1),  # np.array([a, b]): stack
+    "len": named(builtins="len", arguments=1),  # shape(x)[0]
+}
+_MODULES = {"math": _math, "numpy": _numpy, "builtins": _builtins}
+
+
+def _of_numbers(name) -> bool:
+    """Read as ``prim(*operands)``: elementwise, not making a new array (np.copy)."""
+    entry = PRIMITIVES.get(name)
+    return entry is not None and entry.elementwise and not entry.fresh
+
+
+def _objects(names: Names):
+    for module, attrs in (
+        ("math", names.math),
+        ("numpy", names.numpy),
+        ("builtins", names.builtins),
+    ):
+        for attr in attrs:
+            yield getattr(_MODULES[module], attr)
+
+
+def _tables():
+    of_numbers, of_arrays, methods = {}, {}, {}
+    named_entries = [(prim, entry.names) for prim, entry in PRIMITIVES.items()]
+    for name, names in named_entries + list(SUGAR.items()):
+        table = of_numbers if _of_numbers(name) else of_arrays
+        for obj in _objects(names):
+            table[id(obj)] = (obj, name)
+        methods.update((method, name) for method in names.methods)
+    return of_numbers, of_arrays, methods
+
+
+CALLABLES, ARRAY_FUNCTIONS, METHODS = _tables()
+SCIPY_SPECIAL = {
+    attr: prim for prim, entry in PRIMITIVES.items() for attr in entry.names.scipy
+}  # SciPy's ufuncs, recognised without importing SciPy (the user's code has)
+
+
+def primitive_for(obj) -> str | None:
+    """The elementwise primitive a Python callable stands for, or None."""
+    entry = CALLABLES.get(id(obj))
+    if entry is not None and entry[0] is obj:
+        return entry[1]
+    special = sys.modules.get("scipy.special")
+    name = getattr(obj, "__name__", None)
+    if special is not None and name in SCIPY_SPECIAL and getattr(special, name, None) is obj:
+        return SCIPY_SPECIAL[name]
+    return None
+
+
+def array_function(obj) -> str | None:
+    """The array primitive (or ``SUGAR`` name) a NumPy function stands for, or None."""
+    entry = ARRAY_FUNCTIONS.get(id(obj))
+    return entry[1] if entry is not None and entry[0] is obj else None
+
+
+def names_of(name) -> Names:
+    """The ``Names`` of a primitive or of a ``SUGAR`` spelling."""
+    return SUGAR[name] if name in SUGAR else PRIMITIVES[name].names
+
+
+def call_arguments(name) -> int:
+    """How many positional arguments a user call of ``name`` takes."""
+    names = names_of(name)
+    return names.arguments if names.arguments is not None else PRIMITIVES[name].arity
+
+
+def supported_names() -> str:
+    """A short list of the functions symdiff knows, for error messages."""
+    operators = {"add", "sub", "mul", "div", "neg"}
+    scalar = sorted({p for _, p in CALLABLES.values()} - operators)
+    arrays = "np.dot, np.outer, np.transpose, np.reshape, np.sum, np.mean, np.max, np.min, "
+    arrays += "np.prod, np.cumsum, np.zeros, np.ones, np.eye, np.array, len"
+    return f"{', '.join(scalar)} (as math.* or np.*), {arrays}"
+
+
+def method_names() -> str:
+    """The array methods symdiff knows, for error messages."""
+    return ", ".join(METHODS)
