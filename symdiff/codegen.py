@@ -19,7 +19,7 @@ import math
 from collections import Counter
 
 from . import ir
-from .analysis import VIEWS, const_kind
+from .analysis import const_kind
 from .ir import FLOAT, STORES, Assign, If, Kind, Loop, Op, Var
 from .primitives import PRIMITIVES, SHAPE_READS
 from .primitives.spelling import scatter_statements, subscript
@@ -161,7 +161,7 @@ class _Layout:
                 if isinstance(s.value, Op):
                     self.defs[s.target] = s.value
                     if (
-                        s.value.prim in VIEWS
+                        PRIMITIVES[s.value.prim].view
                         and isinstance(args[0], Var)
                         and self.kinds.get(s.target, FLOAT).rank
                     ):

@@ -112,10 +112,6 @@ def _check_inplace(value: Op, kinds, views, loc):
         )
 
 
-# Operations whose array result may share memory with their first operand.
-VIEWS = ("getitem", "reshape", "transpose")
-
-
 def _check_store(value: Op, views: dict, params, loc):
     """``a[i] = v`` may only write into arrays the function made itself."""
     array = value.args[1]
@@ -178,7 +174,9 @@ def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False) -> Analysis:
                     _check_inplace(value, kinds, views, stmt.loc)
                     if value.prim in ir.STORES and not generated:
                         _check_store(value, views, fn.params, stmt.loc)
-                    elif value.prim in VIEWS and kind.rank and isinstance(value.args[0], Var):
+                    elif (
+                        PRIMITIVES[value.prim].view and kind.rank and isinstance(value.args[0], Var)
+                    ):
                         root = view_of(value.args[0])
                         views[stmt.target] = (root[0] if root else value.args[0].name, True)
                     if value.prim == "shape" and isinstance(value.args[0], Var):
@@ -348,7 +346,7 @@ class _SharedMemory:
             root = self.write(value.args[1], stmt.loc)
         elif isinstance(value, Op) and ("inplace", True) in value.attrs:
             root = self.write(value.args[0], stmt.loc)
-        elif isinstance(value, Op) and value.prim in VIEWS:
+        elif isinstance(value, Op) and PRIMITIVES[value.prim].view:
             root = self.shares(value.args[0])
         self.define(stmt.target, root or stmt.target)
 
@@ -554,8 +552,8 @@ def indices_in_bounds(fn: ir.Function, kinds: dict, same_shape=None) -> bool:
             return [value] if kinds.get(value.name, FLOAT).rank else None
         if not isinstance(value, Op):
             return None
-        if value.prim in _SHAPED_LIKE:
-            like = value.args[_SHAPED_LIKE[value.prim]]
+        if (position := PRIMITIVES[value.prim].shaped_like) is not None:
+            like = value.args[position]
             return [like] if isinstance(like, Var) else None
         rank = kinds.get(s.target, FLOAT).rank
         if PRIMITIVES[value.prim].elementwise and rank:  # broadcasting: its full-rank operands
@@ -593,7 +591,7 @@ def indices_in_bounds(fn: ir.Function, kinds: dict, same_shape=None) -> bool:
                     values[s.target] = e
                 continue
             prim, args, attrs = value.prim, value.args, dict(value.attrs)
-            if prim == "getitem" or prim in _INDEXED:
+            if prim == "getitem" or PRIMITIVES[prim].indexed:
                 array = args[0] if prim == "getitem" else args[1]
                 indices = args[1:] if prim == "getitem" else args[2:]
                 if isinstance(array, Var) and not index_ok(array, attrs["index"], indices):
@@ -654,10 +652,3 @@ def indices_in_bounds(fn: ir.Function, kinds: dict, same_shape=None) -> bool:
             sizes[(target, axis)] = size(array, a)
 
     return block(fn.body)
-
-
-# Operations writing at an index of an array (their second operand), and
-# operations whose array result has the shape of an operand (its position).
-_INDEXED = (*ir.STORES, "scatter")
-_SHAPED_LIKE = {"setitem": 1, "additem": 1, "scatter": 1, "copy": 0, "zeros_like": 0, "ones_like": 0,
-                "broadcast_like": 1, "sum_to": 1, "reshape_like": 1}  # fmt: skip

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 
 from .. import ir
-from ..analysis import VIEWS, Analysis, const_kind, expr_kind, needs_sum, op_kind
+from ..analysis import Analysis, const_kind, expr_kind, needs_sum, op_kind
 from ..errors import UnsupportedSyntaxError
 from ..ir import STORES, Assign, Carry, Const, If, Kind, Loop, Op, Phi, Var
 from ..optimize import Builder, dce
@@ -280,7 +280,7 @@ class _Reverse:
         if not isinstance(adjoint, Var) or self.kinds[adjoint.name].rank == 0:
             return adjoint
         source = self.defs.get(adjoint.name)
-        if source is not None and source.prim not in VIEWS:
+        if source is not None and not PRIMITIVES[source.prim].view:
             return adjoint
         copy = self.emit(b, op("copy", adjoint))
         self.full_shaped[copy.name] = set(self.full_shaped.get(adjoint.name, ()))
