@@ -21,7 +21,7 @@ from collections import Counter
 from . import ir
 from .analysis import const_kind
 from .ir import FLOAT, STORES, Assign, If, Kind, Loop, Op, Var
-from .primitives import PRIMITIVES, SHAPE_READS
+from .primitives import PRIMITIVES
 from .primitives.spelling import scatter_statements, subscript
 
 
@@ -154,7 +154,7 @@ class _Layout:
             self.stmt_pos[id(s)] = (here, loops, sides)
             if isinstance(s, Assign):
                 args = s.value.args if isinstance(s.value, Op) else (s.value,)
-                shape_only = SHAPE_READS.get(s.value.prim, ()) if isinstance(s.value, Op) else ()
+                shape_only = PRIMITIVES[s.value.prim].shape_reads if isinstance(s.value, Op) else ()
                 for k, a in enumerate(args):
                     self.read(a, here, loops, sides, k not in shape_only)
                 self.define(s.target, loops, sides)

@@ -24,7 +24,7 @@ import math
 from .. import ir
 from ..analysis import const_kind
 from ..ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
-from ..primitives import PRIMITIVES, SHAPE_READS, E, broadcast
+from ..primitives import PRIMITIVES, E, broadcast
 
 
 def _is(atom, value) -> bool:
@@ -323,10 +323,6 @@ def map_loop(loop: Loop, atom, block, carried=None) -> Loop:
     )
 
 
-# Operations that read only the shape of one operand: which one.
-_SHAPE_ONLY = {prim: min(positions) for prim, positions in SHAPE_READS.items()}
-
-
 def _same_shape(atom, defs: dict, kinds: dict):
     """A value with the shape of ``atom`` that is computed earlier (an operand
     of the same kind of an elementwise operation), so that ``atom`` itself
@@ -352,7 +348,8 @@ def _same_shape(atom, defs: dict, kinds: dict):
 def _shape_source(op: Op, defs: dict, kinds: dict):
     """Read shapes from where they are known first (see ``_same_shape``), and
     ``t.size``/``t.shape[k]`` of reductions and products from their operands."""
-    index = _SHAPE_ONLY.get(op.prim)
+    shape_reads = PRIMITIVES[op.prim].shape_reads  # operands read only for their shape
+    index = min(shape_reads) if shape_reads else None
     if index is None or not isinstance(op.args[index], Var):
         return op
     args = list(op.args)
@@ -397,10 +394,6 @@ def _shape_source(op: Op, defs: dict, kinds: dict):
         if ranks == [1, 2]:
             return shape_of(b, 1)
     return op
-
-
-# New arrays that code may write into: two of them are never one.
-_FRESH = {"zeros", "ones", "zeros_like", "ones_like", "eye", "copy", "tape", "stack"}
 
 
 def _offset(op) -> int | None:
@@ -495,7 +488,7 @@ def simplify(fn: ir.Function, kinds: dict | None = None, reciprocals=False) -> i
                 if not isinstance(new, Op):
                     subst[s.target] = new
                     continue
-                key = _cse_key(new) if new.prim not in _FRESH else None
+                key = _cse_key(new) if not PRIMITIVES[new.prim].fresh else None  # two are never one
                 if key in avail:
                     subst[s.target] = Var(avail[key])
                     continue

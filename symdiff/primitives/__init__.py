@@ -83,6 +83,3 @@ __all__ = [
     "index_rank", "lift", "log", "normalize_axis", "op", "outer", "primitive_for", "sign", "sin",
     "sinh", "sqrt", "supported_names", "tape_kind", "transpose", "where",
 ]  # fmt: skip
-
-# Derived from the entries' flags, for the modules that still read a table.
-SHAPE_READS = {name: set(e.shape_reads) for name, e in PRIMITIVES.items() if e.shape_reads}

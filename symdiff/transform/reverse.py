@@ -23,7 +23,7 @@ from ..analysis import Analysis, const_kind, expr_kind, needs_sum, op_kind
 from ..errors import UnsupportedSyntaxError
 from ..ir import STORES, Assign, Carry, Const, If, Kind, Loop, Op, Phi, Var
 from ..optimize import Builder, dce
-from ..primitives import PRIMITIVES, SHAPE_READS, lift, op, tape_kind, where
+from ..primitives import PRIMITIVES, lift, op, tape_kind, where
 
 
 class _Reverse:
@@ -587,7 +587,7 @@ class _Loop:
             if value.prim in STORES and _named(value.args[1], mutated):
                 out.append(Assign(s.target, value.args[1], s.loc))
                 continue
-            shape_only = SHAPE_READS.get(value.prim, set())
+            shape_only = PRIMITIVES[value.prim].shape_reads
             reads = [
                 a for k, a in enumerate(value.args) if k not in shape_only and _named(a, mutated)
             ]
@@ -707,7 +707,7 @@ def _guard(body, mutated: set) -> tuple:
                 s, header=_guard(s.header, mutated), body=_guard(s.body, mutated)
             )
         elif isinstance(s.value, Op):
-            shape_only = SHAPE_READS.get(s.value.prim, set())
+            shape_only = PRIMITIVES[s.value.prim].shape_reads
             stale = [
                 a for k, a in enumerate(s.value.args) if k not in shape_only and _named(a, mutated)
             ]
