@@ -36,7 +36,15 @@ from .. import ir
 from ..errors import Loc, SourceUnavailableError, SymDiffError, UnknownFunctionError, caller_loc
 from ..errors import UnsupportedSyntaxError as Unsupported
 from ..ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
-from ..primitives import PRIMITIVES, primitive_for, supported_names
+from ..primitives import (
+    METHODS,
+    PRIMITIVES,
+    array_function,
+    call_arguments,
+    primitive_for,
+    supported_names,
+)
+from ..primitives.naming import method_names
 
 RETURN = "<return>"  # environment key of a function's result while converting
 BREAK = "<break>"  # environment key of a loop's break flag while converting its body
@@ -814,64 +822,65 @@ class _Converter:
     def call_method(self, e):
         base = self.expr(e.func.value)
         name, args = e.func.attr, e.args
-        if name in ("sum", "max", "min", "prod", "mean"):
-            prim = {"max": "amax", "min": "amin"}.get(name, name)
+        prim = METHODS.get(name)
+        if prim in ("sum", "amax", "amin", "prod", "mean"):
             return self.reduction(prim, base, e, args, 0)
+        if prim in PRIMITIVES and PRIMITIVES[prim].names.options:
+            return self.call_with_options(prim, f".{name}", [base], e)
         if e.keywords:
             self.fail(
                 e, f"keyword arguments to .{name}() are not supported", "pass them by position"
             )
-        if name == "reshape":
+        if prim == "reshape":
             shape = self.shape_args(args[0]) if len(args) == 1 else [self.expr(a) for a in args]
             return self.op("reshape", (base, *shape), e)
-        if name in ("ravel", "flatten"):
+        if prim == "ravel":
             return self.op("reshape", (base, Const(-1)), e)
-        if name in ("transpose",) and not args:
-            return self.op("transpose", (base,), e)
-        if name == "dot" and len(args) == 1:
-            return self.op("dot", (base, self.expr(args[0])), e)
-        if name == "clip" and len(args) == 2:
-            return self.op("clip", (base, self.expr(args[0]), self.expr(args[1])), e)
-        if name == "copy" and not args:
-            return self.op("copy", (base,), e)
+        if prim is not None and len(args) + 1 == call_arguments(prim):  # x.dot(y), x.clip(a, b)
+            return self.op(prim, (base, *(self.expr(a) for a in args)), e)
         self.fail(
             e,
             f"method .{name}() is not supported",
-            "use sum, mean, max, min, prod, reshape, ravel, transpose, dot, clip, copy, "
-            "or the NumPy function",
+            f"use {method_names()}, or the NumPy function",
         )
+
+    def call_with_options(self, prim, label, operands, e):
+        """A primitive with static options (``np.cumsum(x, axis=0)``, ``x.cumsum()``):
+        its operands by position, then its options by position or by name."""
+        options = PRIMITIVES[prim].names.options
+        count = PRIMITIVES[prim].arity - len(operands)
+        spelled = ", ".join(f"{o.name}=" for o in options)
+        if not count <= len(e.args) <= count + len(options):
+            self.fail(e, f"{label}() takes {count} operand(s) and {spelled}", "check the call")
+        by_name = {o.name: o for o in options}
+        given = list(zip(options, e.args[count:]))
+        for kw in e.keywords:
+            if kw.arg not in by_name:
+                self.fail(kw.value, f"keyword `{kw.arg}` is not supported here", f"use {spelled}")
+            given.append((by_name[kw.arg], kw.value))
+        values = {o.name: o.default for o in options}
+        for option, node in given:
+            values[option.name] = self.static(node, option.name, option.types[0])
+        operands = [*operands, *(self.expr(a) for a in e.args[:count])]
+        return self.op(prim, operands, e, attrs=tuple(sorted(values.items())))
 
     def call_numpy(self, func, label, e):
         """NumPy functions that are not elementwise."""
         args = e.args
-        name = _NUMPY_STRUCTURAL[id(func)][1]
+        name = array_function(func)
         if name in ("sum", "amax", "amin", "prod", "mean"):
             if not args:
                 self.fail(e, f"{label}() needs an array", f"write {label}(x)")
             return self.reduction(name, self.expr(args[0]), e, args, 1)
+        if name in PRIMITIVES and PRIMITIVES[name].names.options:
+            return self.call_with_options(name, label, [], e)
         if e.keywords:
             self.fail(
                 e,
                 f"keyword arguments to {label}() are not supported",
                 "pass the arguments by position",
             )
-        arity = {
-            "dot": 2,
-            "matmul": 2,
-            "outer": 2,
-            "transpose": 1,
-            "reshape": 2,
-            "square": 1,
-            "zeros_like": 1,
-            "ones_like": 1,
-            "copy": 1,
-            "eye": 1,
-            "zeros": 1,
-            "ones": 1,
-            "array": 1,
-            "ravel": 1,
-            "len": 1,
-        }[name]
+        arity = call_arguments(name)
         if len(args) != arity:
             self.fail(
                 e, f"{label}() takes {arity} argument{'s' * (arity > 1)} here", "check the call"
@@ -1039,8 +1048,7 @@ class _Converter:
         prim = primitive_for(func)
         if prim is not None:
             return self.call_primitive(prim, label, e)
-        entry = _NUMPY_STRUCTURAL.get(id(func))
-        if entry is not None and entry[0] is func:
+        if array_function(func) is not None:
             return self.call_numpy(func, label, e)
         if func is float:
             if len(e.args) != 1 or e.keywords:
@@ -1137,20 +1145,6 @@ class _Converter:
                 f"{fdef.name} does not return a value on every path",
                 "end every path with `return <value>`",
             )
-
-
-_NUMPY_STRUCTURAL = {
-    id(obj): (obj, name)
-    for obj, name in [
-        (np.dot, "dot"), (np.matmul, "matmul"), (np.outer, "outer"),
-        (np.transpose, "transpose"), (np.reshape, "reshape"), (np.ravel, "ravel"),
-        (np.sum, "sum"), (np.mean, "mean"), (np.max, "amax"), (np.amax, "amax"),
-        (np.min, "amin"), (np.amin, "amin"), (np.prod, "prod"), (np.square, "square"),
-        (np.zeros, "zeros"), (np.ones, "ones"), (np.zeros_like, "zeros_like"),
-        (np.ones_like, "ones_like"), (np.eye, "eye"), (np.array, "array"), (len, "len"),
-        (np.empty, "zeros"), (np.empty_like, "zeros_like"), (np.copy, "copy"),
-    ]
-}  # fmt: skip
 
 
 def _assigned_names(stmts):
