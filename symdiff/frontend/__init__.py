@@ -851,7 +851,8 @@ class _Converter:
         count = PRIMITIVES[prim].arity - len(operands)
         spelled = ", ".join(f"{o.name}=" for o in options)
         if not count <= len(e.args) <= count + len(options):
-            self.fail(e, f"{label}() takes {count} operand(s) and {spelled}", "check the call")
+            what = f"{count} operand{'s' * (count != 1)}, then {spelled}"
+            self.fail(e, f"{label}() takes {what}", "pass the options by name")
         by_name = {o.name: o for o in options}
         given = list(zip(options, e.args[count:]))
         for kw in e.keywords:
