@@ -119,6 +119,7 @@ def check_against_fd(fn, args, argnums, jit=False, modes=("reverse", "forward"),
 SPECIAL_SPELLINGS = {
     "erf": "scipy.special.erf({0})",
     "erfc": "scipy.special.erfc({0})",
+    "expit": "scipy.special.expit({0})",
     "copy": "np.copy({0})",
     "clip": "np.clip({0}, {1}, {2})",
     "where": "np.where({0} > {1}, {1}, {2})",

@@ -274,8 +274,8 @@ def cumsum_kind(kinds, atoms, attrs):
         normalize_axis(axis, k.rank)
         return with_dtype(k, dtype)
     states = states_of(k)
-    if k.rank > 1:  # the product of the sizes: 1 only if every one is
-        states = ["1" if all(s == "1" for s in states) else "?"]
+    if k.rank > 1:  # the product of the sizes: not 1 if one is not, 1 if all are
+        states = [":" if ":" in states else "1" if set(states) == {"1"} else "?"]
     return kind_of_states(dtype, states)
 
 

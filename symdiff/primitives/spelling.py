@@ -340,8 +340,7 @@ def expit(printer, op, args):
     """``1 / (1 + exp(-x))``: scipy.special.expit, which Numba lacks, written out."""
     module = "np" if printer.kind(op.args[0]).rank else "math"
     exp = printer.call(f"{module}.exp", [ast.UnaryOp(ast.USub(), args[0])])
-    one = printer.const(1.0)
-    return ast.BinOp(one, ast.Div(), ast.BinOp(printer.const(1.0), ast.Add(), exp))
+    return ast.BinOp(printer.const(1.0), ast.Div(), ast.BinOp(printer.const(1.0), ast.Add(), exp))
 
 
 def cumsum(printer, op, args):
