@@ -175,6 +175,30 @@ def erfc(x):
     return math.erfc(x)
 
 
+def np_sin(x):
+    return np.sin(x)
+
+
+def np_arctan2(y, x):
+    return numpy.arctan2(y, x)
+
+
+def np_maximum(x, y):
+    return np.maximum(x, y)
+
+
+def np_sign_times(x):
+    return np.sign(x) * x
+
+
+def np_power(x, y):
+    return np.power(x, y)
+
+
+def np_arccosh(x):
+    return np.arccosh(x)
+
+
 def cbrt(x):
     return np.cbrt(x)
 
@@ -201,27 +225,3 @@ def cumsum_axis_not_an_int(x):
 
 def cumsum_of_a_number(x):
     return np.cumsum(x * 2.0)  # ERR: cumsum_of_a_number
-
-
-def np_sin(x):
-    return np.sin(x)
-
-
-def np_arctan2(y, x):
-    return numpy.arctan2(y, x)
-
-
-def np_maximum(x, y):
-    return np.maximum(x, y)
-
-
-def np_sign_times(x):
-    return np.sign(x) * x
-
-
-def np_power(x, y):
-    return np.power(x, y)
-
-
-def np_arccosh(x):
-    return np.arccosh(x)
