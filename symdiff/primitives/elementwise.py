@@ -66,25 +66,37 @@ def _ieee_div(a, b):
         return math.copysign(math.inf, a) * math.copysign(1.0, b)
 
 
-C, B, U, CMP = "call", "binop", "unary", "compare"
+CALL, BINOP, UNARY, COMPARE = "call", "binop", "unary", "compare"  # how scalars are spelled
+
+
+def _math_function(name, numpy_name, partials, sympy=None, arity=1, **fields):
+    """A function of ``math`` and NumPy with a float result: ``math.<name>`` on
+    scalars (NumPy's ``<numpy_name>`` in plain Python), ``np.<numpy_name>`` on arrays."""
+    spelling, array = (CALL, f"math.{name}"), f"np.{numpy_name}"
+    register(
+        name, arity, spelling, array, getattr(math, name), sympy or sym(name), partials,
+        result_kind=float_result, names=named(math=name, numpy=numpy_name),
+        ieee=getattr(np, numpy_name), **fields,
+    )  # fmt: skip
+
 
 # fmt: off
 # Arithmetic.
-register("add", 2, (B, ast.Add), "op", lambda a, b: a + b, lambda a, b: a + b, lambda x, y, ans: (1.0, 1.0), commutative=True, names=named(numpy="add"), float_arithmetic=True)
-register("sub", 2, (B, ast.Sub), "op", lambda a, b: a - b, lambda a, b: a - b, lambda x, y, ans: (1.0, -1.0), names=named(numpy="subtract"), float_arithmetic=True)
-register("mul", 2, (B, ast.Mult), "op", lambda a, b: a * b, lambda a, b: a * b, lambda x, y, ans: (y, x), commutative=True, names=named(numpy="multiply"), float_arithmetic=True)
-register("div", 2, (B, ast.Div), "op", _ieee_div, lambda a, b: a / b, lambda x, y, ans: (1.0 / y, -ans * (1.0 / y)), result_kind=float_result, names=named(numpy="divide"), float_arithmetic=True)
-register("pow", 2, (B, ast.Pow), "op", lambda a, b: a**b, lambda a, b: a**b, _pow_partials, result_kind=pow_kind, names=named(math="pow", builtins="pow", numpy="power"), ieee=np.power, float_arithmetic=True)
-register("floordiv", 2, (B, ast.FloorDiv), "op", lambda a, b: a // b, lambda a, b: sympy_module().floor(a / b), lambda x, y, ans: (None, None), differentiable=False)
-register("mod", 2, (B, ast.Mod), "op", lambda a, b: a % b, lambda a, b: sympy_module().Mod(a, b), lambda x, y, ans: (1.0, -(x // y)), float_arithmetic=True)
-register("neg", 1, (U, ast.USub), "op", lambda a: -a, lambda a: -a, lambda x, ans: (-1.0,), names=named(numpy="negative"))
+register("add", 2, (BINOP, ast.Add), "op", lambda a, b: a + b, lambda a, b: a + b, lambda x, y, ans: (1.0, 1.0), commutative=True, names=named(numpy="add"), float_arithmetic=True)
+register("sub", 2, (BINOP, ast.Sub), "op", lambda a, b: a - b, lambda a, b: a - b, lambda x, y, ans: (1.0, -1.0), names=named(numpy="subtract"), float_arithmetic=True)
+register("mul", 2, (BINOP, ast.Mult), "op", lambda a, b: a * b, lambda a, b: a * b, lambda x, y, ans: (y, x), commutative=True, names=named(numpy="multiply"), float_arithmetic=True)
+register("div", 2, (BINOP, ast.Div), "op", _ieee_div, lambda a, b: a / b, lambda x, y, ans: (1.0 / y, -ans * (1.0 / y)), result_kind=float_result, names=named(numpy="divide"), float_arithmetic=True)
+register("pow", 2, (BINOP, ast.Pow), "op", lambda a, b: a**b, lambda a, b: a**b, _pow_partials, result_kind=pow_kind, names=named(math="pow", builtins="pow", numpy="power"), ieee=np.power, float_arithmetic=True)
+register("floordiv", 2, (BINOP, ast.FloorDiv), "op", lambda a, b: a // b, lambda a, b: sympy_module().floor(a / b), lambda x, y, ans: (None, None), differentiable=False)
+register("mod", 2, (BINOP, ast.Mod), "op", lambda a, b: a % b, lambda a, b: sympy_module().Mod(a, b), lambda x, y, ans: (1.0, -(x // y)), float_arithmetic=True)
+register("neg", 1, (UNARY, ast.USub), "op", lambda a: -a, lambda a: -a, lambda x, ans: (-1.0,), names=named(numpy="negative"))
 
 # fmt: on
 
 
 # Comparisons and logic: bool results, never differentiated.
 def _comparison(name, operator, evaluate, sympy_name, arity=2, array="op"):
-    spelling = (U if arity == 1 else CMP, operator)
+    spelling = (UNARY if arity == 1 else COMPARE, operator)
     register(
         name,
         arity,
@@ -109,36 +121,36 @@ _comparison("not", ast.Not, lambda a: not a, "Not", arity=1, array="np.logical_n
 
 # fmt: off
 # Elementary functions.
-register("sin", 1, (C, "math.sin"), "np.sin", math.sin, sym("sin"), lambda x, ans: (cos(x),), result_kind=float_result, names=named(math="sin", numpy="sin"), ieee=np.sin)
-register("cos", 1, (C, "math.cos"), "np.cos", math.cos, sym("cos"), lambda x, ans: (-sin(x),), result_kind=float_result, names=named(math="cos", numpy="cos"), ieee=np.cos)
-register("tan", 1, (C, "math.tan"), "np.tan", math.tan, sym("tan"), lambda x, ans: (1.0 + ans**2,), result_kind=float_result, names=named(math="tan", numpy="tan"), ieee=np.tan)
-register("asin", 1, (C, "math.asin"), "np.arcsin", math.asin, sym("asin"), lambda x, ans: (1.0 / sqrt(1.0 - x**2),), result_kind=float_result, names=named(math="asin", numpy="arcsin"), ieee=np.arcsin)
-register("acos", 1, (C, "math.acos"), "np.arccos", math.acos, sym("acos"), lambda x, ans: (-1.0 / sqrt(1.0 - x**2),), result_kind=float_result, names=named(math="acos", numpy="arccos"), ieee=np.arccos)
-register("atan", 1, (C, "math.atan"), "np.arctan", math.atan, sym("atan"), lambda x, ans: (1.0 / (1.0 + x**2),), result_kind=float_result, names=named(math="atan", numpy="arctan"), ieee=np.arctan)
-register("atan2", 2, (C, "math.atan2"), "np.arctan2", math.atan2, sym("atan2"), _atan2_partials, result_kind=float_result, names=named(math="atan2", numpy="arctan2"), ieee=np.arctan2, float_arithmetic=True)
-register("sinh", 1, (C, "math.sinh"), "np.sinh", math.sinh, sym("sinh"), lambda x, ans: (cosh(x),), result_kind=float_result, names=named(math="sinh", numpy="sinh"), ieee=np.sinh)
-register("cosh", 1, (C, "math.cosh"), "np.cosh", math.cosh, sym("cosh"), lambda x, ans: (sinh(x),), result_kind=float_result, names=named(math="cosh", numpy="cosh"), ieee=np.cosh)
-register("tanh", 1, (C, "math.tanh"), "np.tanh", math.tanh, sym("tanh"), lambda x, ans: (1.0 - ans**2,), result_kind=float_result, names=named(math="tanh", numpy="tanh"), ieee=np.tanh)
-register("asinh", 1, (C, "math.asinh"), "np.arcsinh", math.asinh, sym("asinh"), lambda x, ans: (1.0 / sqrt(x**2 + 1.0),), result_kind=float_result, names=named(math="asinh", numpy="arcsinh"), ieee=np.arcsinh)
-register("acosh", 1, (C, "math.acosh"), "np.arccosh", math.acosh, sym("acosh"), lambda x, ans: (1.0 / sqrt(x**2 - 1.0),), result_kind=float_result, names=named(math="acosh", numpy="arccosh"), ieee=np.arccosh)
-register("atanh", 1, (C, "math.atanh"), "np.arctanh", math.atanh, sym("atanh"), lambda x, ans: (1.0 / (1.0 - x**2),), result_kind=float_result, names=named(math="atanh", numpy="arctanh"), ieee=np.arctanh)
-register("exp", 1, (C, "math.exp"), "np.exp", math.exp, sym("exp"), lambda x, ans: (ans,), result_kind=float_result, names=named(math="exp", numpy="exp"), ieee=np.exp)
-register("expm1", 1, (C, "math.expm1"), "np.expm1", math.expm1, lambda a: sympy_module().exp(a) - 1, lambda x, ans: (ans + 1.0,), result_kind=float_result, names=named(math="expm1", numpy="expm1"), ieee=np.expm1)
-register("log", 1, (C, "math.log"), "np.log", math.log, sym("log"), lambda x, ans: (1.0 / x,), result_kind=float_result, names=named(math="log", numpy="log"), ieee=np.log)
-register("log1p", 1, (C, "math.log1p"), "np.log1p", math.log1p, lambda a: sympy_module().log(1 + a), lambda x, ans: (1.0 / (1.0 + x),), result_kind=float_result, names=named(math="log1p", numpy="log1p"), ieee=np.log1p)
-register("log2", 1, (C, "math.log2"), "np.log2", math.log2, lambda a: sympy_module().log(a, 2), lambda x, ans: (1.0 / (x * math.log(2.0)),), result_kind=float_result, names=named(math="log2", numpy="log2"), ieee=np.log2)
-register("log10", 1, (C, "math.log10"), "np.log10", math.log10, lambda a: sympy_module().log(a, 10), lambda x, ans: (1.0 / (x * math.log(10.0)),), result_kind=float_result, names=named(math="log10", numpy="log10"), ieee=np.log10)
-register("sqrt", 1, (C, "math.sqrt"), "np.sqrt", math.sqrt, sym("sqrt"), lambda x, ans: (0.5 / ans,), result_kind=float_result, names=named(math="sqrt", numpy="sqrt"), ieee=np.sqrt)
-register("hypot", 2, (C, "math.hypot"), "np.hypot", math.hypot, lambda a, b: sympy_module().sqrt(a**2 + b**2), _hypot_partials, result_kind=float_result, names=named(math="hypot", numpy="hypot"), ieee=np.hypot, float_arithmetic=True)
-register("erf", 1, (C, "math.erf"), "special", math.erf, sym("erf"), lambda x, ans: (2.0 / math.sqrt(math.pi) * exp(-(x**2)),), result_kind=float_result, names=named(math="erf", scipy="erf"), spell=spelling.math_elementwise("erf"))
-register("erfc", 1, (C, "math.erfc"), "special", math.erfc, sym("erfc"), lambda x, ans: (-2.0 / math.sqrt(math.pi) * exp(-(x**2)),), result_kind=float_result, names=named(math="erfc", scipy="erfc"), spell=spelling.math_elementwise("erfc"))
-register("cbrt", 1, (C, "np.cbrt"), "np.cbrt", lambda x: float(np.cbrt(x)), lambda a: sympy_module().real_root(a, 3), lambda x, ans: (1.0 / (3.0 * ans**2),), result_kind=float_result, names=named(numpy="cbrt"))
+_math_function("sin", "sin", lambda x, ans: (cos(x),))
+_math_function("cos", "cos", lambda x, ans: (-sin(x),))
+_math_function("tan", "tan", lambda x, ans: (1.0 + ans**2,))
+_math_function("asin", "arcsin", lambda x, ans: (1.0 / sqrt(1.0 - x**2),))
+_math_function("acos", "arccos", lambda x, ans: (-1.0 / sqrt(1.0 - x**2),))
+_math_function("atan", "arctan", lambda x, ans: (1.0 / (1.0 + x**2),))
+_math_function("atan2", "arctan2", _atan2_partials, arity=2, float_arithmetic=True)
+_math_function("sinh", "sinh", lambda x, ans: (cosh(x),))
+_math_function("cosh", "cosh", lambda x, ans: (sinh(x),))
+_math_function("tanh", "tanh", lambda x, ans: (1.0 - ans**2,))
+_math_function("asinh", "arcsinh", lambda x, ans: (1.0 / sqrt(x**2 + 1.0),))
+_math_function("acosh", "arccosh", lambda x, ans: (1.0 / sqrt(x**2 - 1.0),))
+_math_function("atanh", "arctanh", lambda x, ans: (1.0 / (1.0 - x**2),))
+_math_function("exp", "exp", lambda x, ans: (ans,))
+_math_function("expm1", "expm1", lambda x, ans: (ans + 1.0,), sympy=lambda a: sympy_module().exp(a) - 1)
+_math_function("log", "log", lambda x, ans: (1.0 / x,))
+_math_function("log1p", "log1p", lambda x, ans: (1.0 / (1.0 + x),), sympy=lambda a: sympy_module().log(1 + a))
+_math_function("log2", "log2", lambda x, ans: (1.0 / (x * math.log(2.0)),), sympy=lambda a: sympy_module().log(a, 2))
+_math_function("log10", "log10", lambda x, ans: (1.0 / (x * math.log(10.0)),), sympy=lambda a: sympy_module().log(a, 10))
+_math_function("sqrt", "sqrt", lambda x, ans: (0.5 / ans,))
+_math_function("hypot", "hypot", _hypot_partials, sympy=lambda a, b: sympy_module().sqrt(a**2 + b**2), arity=2, float_arithmetic=True)
+register("erf", 1, (CALL, "math.erf"), "special", math.erf, sym("erf"), lambda x, ans: (2.0 / math.sqrt(math.pi) * exp(-(x**2)),), result_kind=float_result, names=named(math="erf", scipy="erf"), spell=spelling.math_elementwise("erf"))
+register("erfc", 1, (CALL, "math.erfc"), "special", math.erfc, sym("erfc"), lambda x, ans: (-2.0 / math.sqrt(math.pi) * exp(-(x**2)),), result_kind=float_result, names=named(math="erfc", scipy="erfc"), spell=spelling.math_elementwise("erfc"))
+register("cbrt", 1, (CALL, "np.cbrt"), "np.cbrt", lambda x: float(np.cbrt(x)), lambda a: sympy_module().real_root(a, 3), lambda x, ans: (1.0 / (3.0 * ans**2),), result_kind=float_result, names=named(numpy="cbrt"))
 register("expit", 1, ("special",), "special", lambda x: 1.0 / (1.0 + math.exp(-x)), lambda a: 1 / (1 + sympy_module().exp(-a)), lambda x, ans: (ans * (1.0 - ans),), result_kind=float_result, names=named(scipy="expit"), spell=spelling.expit)
-register("abs", 1, (C, "abs"), "np.abs", abs, sym("Abs"), lambda x, ans: (sign(x),), names=named(math="fabs", builtins="abs", numpy="abs absolute fabs"), ieee=np.fabs)
-register("sign", 1, (C, "np.sign"), "np.sign", _sign, sym("sign"), lambda x, ans: (None,), differentiable=False, names=named(numpy="sign"))
-register("copysign", 2, (C, "math.copysign"), "np.copysign", math.copysign, lambda a, b: sympy_module().Abs(a) * sympy_module().sign(b), lambda x, y, ans: (sign(x) * copysign(1.0, y), None), result_kind=float_result, names=named(math="copysign", numpy="copysign"), ieee=np.copysign, float_arithmetic=True)
-register("max", 2, (C, "max"), "np.maximum", max, sym("Max"), lambda x, y, ans: (_tie(x, y), _tie(y, x)), commutative=True, names=named(builtins="max", numpy="maximum"), float_arithmetic=True)
-register("min", 2, (C, "min"), "np.minimum", min, sym("Min"), lambda x, y, ans: (_tie(y, x), _tie(x, y)), commutative=True, names=named(builtins="min", numpy="minimum"), float_arithmetic=True)
+register("abs", 1, (CALL, "abs"), "np.abs", abs, sym("Abs"), lambda x, ans: (sign(x),), names=named(math="fabs", builtins="abs", numpy="abs absolute fabs"), ieee=np.fabs)
+register("sign", 1, (CALL, "np.sign"), "np.sign", _sign, sym("sign"), lambda x, ans: (None,), differentiable=False, names=named(numpy="sign"))
+_math_function("copysign", "copysign", lambda x, y, ans: (sign(x) * copysign(1.0, y), None), sympy=lambda a, b: sympy_module().Abs(a) * sympy_module().sign(b), arity=2, float_arithmetic=True)
+register("max", 2, (CALL, "max"), "np.maximum", max, sym("Max"), lambda x, y, ans: (_tie(x, y), _tie(y, x)), commutative=True, names=named(builtins="max", numpy="maximum"), float_arithmetic=True)
+register("min", 2, (CALL, "min"), "np.minimum", min, sym("Min"), lambda x, y, ans: (_tie(y, x), _tie(x, y)), commutative=True, names=named(builtins="min", numpy="minimum"), float_arithmetic=True)
 register("clip", 3, ("special",), "np.clip", lambda x, lo, hi: min(max(x, lo), hi), lambda x, lo, hi: sympy_module().Min(sympy_module().Max(x, lo), hi),
      lambda x, lo, hi, ans: (where(x < lo, 0.0, where(x > hi, 0.0, 1.0)), where(x < lo, 1.0, 0.0), where(x > hi, 1.0, 0.0)),
      names=named(numpy="clip", methods="clip"), spell=spelling.clip, float_arithmetic=True)
