@@ -263,4 +263,3 @@ def a_cumsum_axis(X):
 
 def a_flip(X):
     return np.sum(np.flip(X, 1) * X + np.flip(X) ** 2 + np.flip(X, axis=0)[0])
-
