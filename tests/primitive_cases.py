@@ -225,3 +225,9 @@ def cumsum_axis_not_an_int(x):
 
 def cumsum_of_a_number(x):
     return np.cumsum(x * 2.0)  # ERR: cumsum_of_a_number
+
+
+def new_primitives_in_a_loop(x, n):
+    for i in range(n):
+        x = np.cumsum(x) * 0.5 + scipy.special.expit(x * i) + np.cbrt(x + 2.0)
+    return np.sum(np.flip(x) * x)

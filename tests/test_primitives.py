@@ -253,3 +253,12 @@ def test_flags_replace_the_side_tables():
     assert having("full_tangent") == {"setitem", "additem", "zeros_like", "broadcast_like"}
     assert {"zeros", "copy", "tape", "stack"} <= having("fresh") and "dot" not in having("fresh")
     assert PRIMITIVES["sum_to"].shape_reads == {1} and not PRIMITIVES["sum"].shape_reads
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_new_primitives_in_a_reverse_loop(jit):
+    """cumsum, expit, cbrt and flip in a loop reversed with tapes, against
+    SymPy and finite differences (and compiled)."""
+    x = np.array([0.3, -0.7, 0.1, 0.9])
+    report = symdiff.check_grad(c.new_primitives_in_a_loop, x, 3, jit=jit)
+    assert report.ok and report.sympy_value is not None, str(report)
