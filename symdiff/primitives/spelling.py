@@ -1,4 +1,5 @@
-"""Array spellings: how code generation prints primitives on arrays.
+"""Spellings: how code generation prints primitives on arrays (and the few
+scalars whose spelling is ``("special",)``: ``clip``, ``expit``).
 
 Each function here is the ``spell`` of one or more registry entries:
 ``spell(printer, op, args)`` receives code generation's printer (``kind``,
