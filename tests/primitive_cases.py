@@ -231,3 +231,7 @@ def new_primitives_in_a_loop(x, n):
     for i in range(n):
         x = np.cumsum(x) * 0.5 + scipy.special.expit(x * i) + np.cbrt(x + 2.0)
     return np.sum(np.flip(x) * x)
+
+
+def sum_keepdims_by_position(x):
+    return np.sum(np.sum(x, 0, True))  # ERR: sum_keepdims_by_position

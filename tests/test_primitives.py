@@ -230,6 +230,7 @@ def _marked_line(name):
         (c.cumsum_too_many, (np.ones(3),), ["np.cumsum", "axis="]),
         (c.cumsum_axis_not_an_int, (np.ones(3),), ["axis", "constant int"]),
         (c.cumsum_of_a_number, (0.5,), ["cumsum", "array"]),
+        (c.sum_keepdims_by_position, (np.ones((2, 2)),), ["np.sum", "keepdims="]),
     ],
     ids=lambda v: getattr(v, "__name__", None),
 )

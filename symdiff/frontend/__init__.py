@@ -44,7 +44,7 @@ from ..primitives import (
     primitive_for,
     supported_names,
 )
-from ..primitives.naming import method_names
+from ..primitives.naming import method_names, names_of
 
 RETURN = "<return>"  # environment key of a function's result while converting
 BREAK = "<break>"  # environment key of a loop's break flag while converting its body
@@ -783,36 +783,18 @@ class _Converter:
             )
         return value
 
-    def reduce_options(self, e, args, start):
-        """``axis`` and ``keepdims`` from positional and keyword arguments."""
-        options = {"axis": None, "keepdims": False}
-        if len(args) > start:
-            options["axis"] = self.static(args[start], "axis", int)
-        if len(args) > start + 1:
-            self.fail(e, "too many positional arguments", "pass axis= and keepdims= by name")
-        for kw in e.keywords:
-            if kw.arg == "axis":
-                options["axis"] = self.static(kw.value, "axis", int)
-            elif kw.arg == "keepdims":
-                options["keepdims"] = self.static(kw.value, "keepdims", bool)
-            else:
-                self.fail(
-                    kw.value, f"keyword `{kw.arg}` is not supported here", "use axis= and keepdims="
-                )
-        return tuple(sorted(options.items()))
-
-    def reduction(self, name, base, e, args, start):
-        attrs = self.reduce_options(e, args, start)
-        if name == "mean":
-            total = self.op("sum", (base,), e, attrs=attrs)
-            axis = dict(attrs)["axis"]
-            count = (
-                self.op("size", (base,), e)
-                if axis is None
-                else self.op("shape", (base,), e, attrs=(("axis", axis),))
-            )
-            return self.op("div", (total, count), e)
-        return self.op(name, (base,), e, attrs=attrs)
+    def mean(self, label, operands, e):
+        """``np.mean(x, axis=k)``: the sum divided by the size (or the axis' size)."""
+        attrs = self.static_options("mean", label, e, 1 - len(operands))
+        base = operands[0] if operands else self.expr(e.args[0])
+        total = self.op("sum", (base,), e, attrs=attrs)
+        axis = dict(attrs)["axis"]
+        count = (
+            self.op("size", (base,), e)
+            if axis is None
+            else self.op("shape", (base,), e, attrs=(("axis", axis),))
+        )
+        return self.op("div", (total, count), e)
 
     def shape_args(self, node):
         """Sizes given as an int or a tuple of ints: a list of atoms."""
@@ -823,8 +805,8 @@ class _Converter:
         base = self.expr(e.func.value)
         name, args = e.func.attr, e.args
         prim = METHODS.get(name)
-        if prim in ("sum", "amax", "amin", "prod", "mean"):
-            return self.reduction(prim, base, e, args, 0)
+        if prim == "mean":
+            return self.mean(f".{name}", [base], e)
         if prim in PRIMITIVES and PRIMITIVES[prim].names.options:
             return self.call_with_options(prim, f".{name}", [base], e)
         if e.keywords:
@@ -845,16 +827,25 @@ class _Converter:
         )
 
     def call_with_options(self, prim, label, operands, e):
-        """A primitive with static options (``np.cumsum(x, axis=0)``, ``x.cumsum()``):
-        its operands by position, then its options by position or by name."""
-        options = PRIMITIVES[prim].names.options
+        """A primitive with static options (``np.sum(x, axis=0)``, ``x.cumsum()``):
+        its operands by position, then its options (``attrs``)."""
         count = PRIMITIVES[prim].arity - len(operands)
+        attrs = self.static_options(prim, label, e, count)
+        operands = [*operands, *(self.expr(a) for a in e.args[:count])]
+        return self.op(prim, operands, e, attrs=attrs)
+
+    def static_options(self, name, label, e, count):
+        """The options of a call of ``name`` (its registry entry's, or its
+        sugar's) after ``count`` operands: by position where they may be, or
+        by name, as compile-time constants; the others get their defaults."""
+        options = names_of(name).options
+        positional = [o for o in options if o.positional]
         spelled = ", ".join(f"{o.name}=" for o in options)
-        if not count <= len(e.args) <= count + len(options):
+        if not count <= len(e.args) <= count + len(positional):
             what = f"{count} operand{'s' * (count != 1)}, then {spelled}"
             self.fail(e, f"{label}() takes {what}", "pass the options by name")
         by_name = {o.name: o for o in options}
-        given = list(zip(options, e.args[count:]))
+        given = list(zip(positional, e.args[count:]))
         for kw in e.keywords:
             if kw.arg not in by_name:
                 self.fail(kw.value, f"keyword `{kw.arg}` is not supported here", f"use {spelled}")
@@ -862,17 +853,14 @@ class _Converter:
         values = {o.name: o.default for o in options}
         for option, node in given:
             values[option.name] = self.static(node, option.name, option.types[0])
-        operands = [*operands, *(self.expr(a) for a in e.args[:count])]
-        return self.op(prim, operands, e, attrs=tuple(sorted(values.items())))
+        return tuple(sorted(values.items()))
 
     def call_numpy(self, func, label, e):
         """NumPy functions that are not elementwise."""
         args = e.args
         name = array_function(func)
-        if name in ("sum", "amax", "amin", "prod", "mean"):
-            if not args:
-                self.fail(e, f"{label}() needs an array", f"write {label}(x)")
-            return self.reduction(name, self.expr(args[0]), e, args, 1)
+        if name == "mean":
+            return self.mean(label, [], e)
         if name in PRIMITIVES and PRIMITIVES[name].names.options:
             return self.call_with_options(name, label, [], e)
         if e.keywords:

@@ -22,10 +22,11 @@ import sys
 import numpy as _numpy
 
 from .registry import PRIMITIVES, Names, named
+from .structural import REDUCTION
 
 # Spellings the frontend rewrites into other primitives.
 SUGAR: dict[str, Names] = {
-    "mean": named(numpy="mean", methods="mean"),  # sum / size (or / shape[axis])
+    "mean": named(numpy="mean", methods="mean", options=REDUCTION),  # sum / size (or shape)
     "square": named(numpy="square", arguments=1),  # x * x
     "ravel": named(numpy="ravel", methods="ravel flatten", arguments=1),  # reshape(x, -1)
     "array": named(numpy="array", arguments=1),  # np.array([a, b]): stack

@@ -30,6 +30,7 @@ class Option:
     name: str
     types: tuple  # the accepted Python types of a constant (None is the default only)
     default: object = None
+    positional: bool = True  # False: keyword only (keepdims=)
 
 
 @dataclass(frozen=True, slots=True)

@@ -213,6 +213,8 @@ def _same_kind(kinds, atoms, attrs):
 
 
 AXIS = Option("axis", (int,), None)
+KEEPDIMS = Option("keepdims", (bool,), False, positional=False)
+REDUCTION = (AXIS, KEEPDIMS)
 SPECIAL = ("special",)  # spelled by ``spell`` on scalars too
 NOT_ELEMENTWISE = {"elementwise": False}
 CONSTANT = {"differentiable": False, "elementwise": False}
@@ -228,13 +230,13 @@ register("transpose", 1, SPECIAL, "special", np.transpose, None, jvp=_linear_jvp
          result_kind=transpose_kind, names=named(numpy="transpose", methods="transpose"), spell=spelling.transpose, sympy_arrays=symbolic.on_arrays(np.transpose), view=True, **NOT_ELEMENTWISE)
 register("reshape", -1, SPECIAL, "special", None, None, jvp=_reshape_jvp, vjp=_reshape_vjp, result_kind=reshape_kind, names=named(numpy="reshape", methods="reshape", arguments=2),
          spell=spelling.reshape, sympy_arrays=_reshape_sympy, view=True, **NOT_ELEMENTWISE)
-register("sum", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_linear_jvp("sum"), vjp=_sum_vjp, result_kind=reduce_kind, names=named(numpy="sum", methods="sum"),
+register("sum", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_linear_jvp("sum"), vjp=_sum_vjp, result_kind=reduce_kind, names=named(numpy="sum", methods="sum", options=REDUCTION),
          spell=spelling.reduction("sum"), sympy_arrays=symbolic.reduce(np.sum), **NOT_ELEMENTWISE)
-register("amax", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, result_kind=reduce_kind_2d, names=named(numpy="max amax", methods="max"),
+register("amax", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, result_kind=reduce_kind_2d, names=named(numpy="max amax", methods="max", options=REDUCTION),
          spell=spelling.reduction("max"), sympy_arrays=symbolic.pick(np.argmax), **NOT_ELEMENTWISE)
-register("amin", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, result_kind=reduce_kind_2d, names=named(numpy="min amin", methods="min"),
+register("amin", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, result_kind=reduce_kind_2d, names=named(numpy="min amin", methods="min", options=REDUCTION),
          spell=spelling.reduction("min"), sympy_arrays=symbolic.pick(np.argmin), **NOT_ELEMENTWISE)
-register("prod", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_prod_jvp, vjp=_prod_vjp, result_kind=reduce_kind_2d, names=named(numpy="prod", methods="prod"),
+register("prod", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_prod_jvp, vjp=_prod_vjp, result_kind=reduce_kind_2d, names=named(numpy="prod", methods="prod", options=REDUCTION),
          spell=spelling.reduction("prod"), sympy_arrays=symbolic.reduce(np.prod), **NOT_ELEMENTWISE)
 register("cumsum", 1, SPECIAL, "special", None, None, jvp=_cumsum_jvp, vjp=_cumsum_vjp, result_kind=cumsum_kind, names=named(numpy="cumsum", methods="cumsum", options=(AXIS,)),
          spell=spelling.cumsum, sympy_arrays=symbolic.cumsum, contiguous=True, **NOT_ELEMENTWISE)
