@@ -10,8 +10,12 @@ flags passes read (returns a view, a fresh array, reads an operand only for
 its shape...).  The rows are in ``elementwise`` and ``structural``.
 
 Adding an elementwise function is one ``register(...)`` row in
-``elementwise.py`` (and one row in ``tests/test_primitives.py``); a
-structural one is its rules and a row in ``structural.py``.
+``elementwise.py`` (and one row in ``tests/test_primitives.py``'s table; the
+elementwise sweep of ``tests/test_trust_properties.py`` covers it from the
+registry).  A structural one is its rules and a row in ``structural.py`` (a
+``spell`` in ``spelling.py``, a SymPy counterpart in ``symbolic.py``, and
+``Option``s for static keyword arguments such as ``axis=``): nothing else in
+the compiler changes, as ``np.cumsum`` shows.
 
 Two kinds of derivative rules:
 
@@ -24,7 +28,7 @@ Two kinds of derivative rules:
   wherever it is defined (``//``), so no code is generated for it.
 * Structural array primitives (``dot``, reductions, indexing, reshaping)
   give an explicit ``jvp(tangents, *args, ans, attrs)`` and
-  ``vjp(g, *args, ans, attrs)``; ``tangents`` holds ``None`` for operands
+  ``vjp(g, *args, ans, attrs, ranks)``; ``tangents`` holds ``None`` for operands
   that are not differentiated.
 
 Conventions at non-differentiable points (tested in ``tests/test_primitives.py``):
@@ -33,7 +37,7 @@ Conventions at non-differentiable points (tested in ``tests/test_primitives.py``
 * ``max``/``min`` (and ``np.maximum``/``np.minimum``, and the reductions
   ``np.max``/``np.min``) with tied operands: the derivative is split equally,
   so ``max(x, x)`` has derivative 1 and ``max(x, 0.0)`` has 0.5 at 0.
-* ``sqrt`` at 0: ``inf``.  ``copysign(x, y)``: ``sign(x) * copysign(1, y)``.
+* ``sqrt`` and ``np.cbrt`` at 0: ``inf``.  ``copysign(x, y)``: ``sign(x) * copysign(1, y)``.
 * ``//`` has derivative 0; ``x % y`` has ``1`` and ``-(x // y)``.
 * ``x ** y``: ``d/dx`` is ``y * x ** (y - 1)``, and 0 for ``y == 0`` (also at
   ``x == 0``, where the formula is ``0 * inf``); ``d/dy`` is ``x ** y * log(x)``
