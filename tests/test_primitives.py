@@ -263,3 +263,28 @@ def test_new_primitives_in_a_reverse_loop(jit):
     x = np.array([0.3, -0.7, 0.1, 0.9])
     report = symdiff.check_grad(c.new_primitives_in_a_loop, x, 3, jit=jit)
     assert report.ok and report.sympy_value is not None, str(report)
+
+
+def test_new_primitives_live_in_the_registry_only():
+    """np.cbrt, scipy.special.expit, np.cumsum and np.flip are named nowhere
+    in the compiler outside symdiff/primitives/ (no string, no attribute)."""
+    import ast
+    from pathlib import Path
+
+    package = Path(symdiff.__file__).parent
+    new = {"cbrt", "expit", "cumsum", "flip"}
+    for path in package.rglob("*.py"):
+        if "primitives" in path.parts:
+            continue
+        tree = ast.parse(path.read_text())
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and node.body
+            if isinstance(node.body[0], ast.Expr)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and id(node) not in docstrings:
+                assert not (isinstance(node.value, str) and node.value in new), (path, node.value)
+            if isinstance(node, ast.Attribute):
+                assert node.attr not in new, (path, node.attr)
