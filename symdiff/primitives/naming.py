@@ -101,9 +101,13 @@ def supported_names() -> str:
     """A short list of the functions symdiff knows, for error messages."""
     operators = {"add", "sub", "mul", "div", "neg"}
     scalar = sorted({p for _, p in CALLABLES.values()} - operators)
-    arrays = "np.dot, np.outer, np.transpose, np.reshape, np.sum, np.mean, np.max, np.min, "
-    arrays += "np.prod, np.cumsum, np.zeros, np.ones, np.eye, np.array, len"
-    return f"{', '.join(scalar)} (as math.* or np.*), {arrays}"
+    arrays = []
+    for name in dict.fromkeys(name for _, name in ARRAY_FUNCTIONS.values()):
+        names = names_of(name)
+        arrays.append(f"np.{names.numpy[0]}" if names.numpy else names.builtins[0])
+    scipy = sorted(SCIPY_SPECIAL)
+    parts = [f"{', '.join(scalar)} (as math.* or np.*)", f"{', '.join(scipy)} (scipy.special)"]
+    return ", ".join(parts + arrays)
 
 
 def method_names() -> str:
