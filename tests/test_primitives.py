@@ -288,3 +288,15 @@ def test_new_primitives_live_in_the_registry_only():
                 assert not (isinstance(node.value, str) and node.value in new), (path, node.value)
             if isinstance(node, ast.Attribute):
                 assert node.attr not in new, (path, node.attr)
+
+
+def test_cumsum_gradient_reads_like_the_textbook():
+    """The VJP of a running sum is the running sum from the end: flip, cumsum, flip."""
+    from . import array_cases as ac
+
+    source = symdiff.derivative_source(ac.a_cumsum, np.ones(4))
+    assert "x_bar = np.cumsum(x) * np.cos(x) + np.cumsum(np.sin(x)[::-1])[::-1]" in source
+    source = symdiff.derivative_source(ac.a_cumsum_flat, np.ones((2, 3)))
+    assert "np.cumsum((2 * np.cumsum(X))[::-1])[::-1]" in source and ".reshape(X.shape)" in source
+    forward = symdiff.derivative_source(ac.a_cumsum_axis, np.ones((2, 3)), mode="forward")
+    assert "np.cumsum(dX, axis=0)" in forward and "np.cumsum(dX, axis=1)" in forward
