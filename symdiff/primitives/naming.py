@@ -32,7 +32,6 @@ SUGAR: dict[str, Names] = {
     "array": named(numpy="array", arguments=1),  # np.array([a, b]): stack
     "len": named(builtins="len", arguments=1),  # shape(x)[0]
 }
-_MODULES = {"math": _math, "numpy": _numpy, "builtins": _builtins}
 
 
 def _of_numbers(name) -> bool:
@@ -42,16 +41,13 @@ def _of_numbers(name) -> bool:
 
 
 def _objects(names: Names):
-    for module, attrs in (
-        ("math", names.math),
-        ("numpy", names.numpy),
-        ("builtins", names.builtins),
-    ):
-        for attr in attrs:
-            yield getattr(_MODULES[module], attr)
+    """The Python objects ``names`` names (``math.fabs``, ``np.abs``, ``abs``...)."""
+    for module, attrs in ((_math, names.math), (_numpy, names.numpy), (_builtins, names.builtins)):
+        yield from (getattr(module, attr) for attr in attrs)
 
 
 def _tables():
+    """Functions of numbers, array functions (both: id -> (object, name)) and methods."""
     of_numbers, of_arrays, methods = {}, {}, {}
     named_entries = [(prim, entry.names) for prim, entry in PRIMITIVES.items()]
     for name, names in named_entries + list(SUGAR.items()):
