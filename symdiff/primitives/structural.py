@@ -275,10 +275,10 @@ register("eye", 1, SPECIAL, "special", None, None, result_kind=eye_kind, names=n
 
 # Adjoint plumbing, made by the transformations (never written by users).
 register("sum_to", 2, SPECIAL, "special", None, None, result_kind=sum_to_kind, spell=spelling.sum_to, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # sum g to x's shape
-register("expand_dims", 1, SPECIAL, "special", None, None, result_kind=expand_kind, spell=spelling.expand_dims, **NOT_ELEMENTWISE)  # a reduced axis put back
+register("expand_dims", 1, SPECIAL, "special", None, None, result_kind=expand_kind, spell=spelling.expand_dims, view=True, **NOT_ELEMENTWISE)  # a reduced axis put back
 register("broadcast_like", 2, SPECIAL, "special", None, None, result_kind=float_like(1), spell=spelling.broadcast_like,  # t broadcast to y's shape
          full_tangent=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)
-register("reshape_like", 2, SPECIAL, "special", None, None, result_kind=float_like(1), spell=spelling.reshape_like, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # g reshaped to x's shape
+register("reshape_like", 2, SPECIAL, "special", None, None, result_kind=float_like(1), spell=spelling.reshape_like, view=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # g reshaped to x's shape
 register("scatter", -1, SPECIAL, "special", None, None, result_kind=float_like(1), indexed=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # zeros like x, g at an index
 register("prod_others", 1, SPECIAL, "special", None, None, result_kind=float_like(0), spell=spelling.prod_others, **NOT_ELEMENTWISE)  # per element: the product of the others
 # fmt: on
