@@ -6,25 +6,17 @@ Numba.  Every derivative can be checked against SymPy and finite
 differences.
 """
 
-__version__ = "0.1.0"
-
-from .api import (  # noqa: E402
-    Differentiated,
-    derivative_source,
-    differentiate,
-    grad,
-    jvp,
-    value_and_grad,
-    vjp,
-)
-from .errors import (  # noqa: E402
+from .api import derivative_source, grad, jvp, value_and_grad, vjp
+from .decorator import Differentiated, differentiate
+from .errors import (
     ArgumentError,
     SourceUnavailableError,
     SymDiffError,
     UnknownFunctionError,
     UnsupportedSyntaxError,
 )
-from .verify import GradCheckReport, check_grad  # noqa: E402
+from .verify import GradCheckReport, check_grad
+from .version import __version__ as __version__
 
 __all__ = [
     "ArgumentError",

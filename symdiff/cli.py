@@ -25,9 +25,10 @@ import os
 import sys
 from pathlib import Path
 
-from . import api
+from .api import derivative_source
 from .errors import Loc, SymDiffError, UnsupportedSyntaxError
-from .verify import check_grad
+from .signature import FORMS, MODES, unwrap
+from .verify import check_grad, float_argnums
 
 
 def _load(target: str):
@@ -52,7 +53,7 @@ def _load(target: str):
     fn = getattr(module, func_name, None)
     if fn is None:
         raise _UsageError(f"{path_text}: no function named {func_name!r}")
-    return api._unwrap(fn)
+    return unwrap(fn)
 
 
 class _UsageError(Exception):
@@ -128,11 +129,7 @@ def _argnums(fn, args, wrt):
     by default every float parameter (scalar or array)."""
     params = list(inspect.signature(fn).parameters)
     if not wrt:
-        return tuple(
-            i
-            for i, a in enumerate(args)
-            if isinstance(a, float) or getattr(getattr(a, "dtype", None), "kind", "") == "f"
-        )
+        return float_argnums(args)
     names = [n.strip() for n in wrt.split(",") if n.strip()]
     unknown = [n for n in names if n not in params]
     if unknown:
@@ -172,8 +169,8 @@ def _options(parser, with_kind=True):
     parser.add_argument("target", help="FILE.py:FUNCTION")
     parser.add_argument("--wrt", help="comma-separated parameters (default: the float ones)")
     if with_kind:
-        parser.add_argument("--mode", choices=api.MODES, default="reverse")
-        parser.add_argument("--kind", choices=api.KINDS, default="grad")
+        parser.add_argument("--mode", choices=MODES, default="reverse")
+        parser.add_argument("--kind", choices=FORMS, default="grad")
         parser.add_argument("--no-optimize", action="store_true", help="unsimplified code")
         parser.add_argument(
             "--rank", action="append", metavar="NAME=R", help="NAME is an array of rank R"
@@ -210,7 +207,7 @@ def main(argv=None) -> int:
             print(text[: len(text) - len(verdict)] + _paint(verdict, color, sys.stdout))
             return 0 if report.ok else 1
         args = _example_args(fn, _ranks(options.rank))
-        source = api.derivative_source(
+        source = derivative_source(
             fn,
             *args,
             argnums=_argnums(fn, args, options.wrt),

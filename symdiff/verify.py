@@ -23,7 +23,9 @@ import numpy as np
 
 from . import api, ir
 from .ir import Assign, Loop, Op, Var
+from .pipeline import parsed
 from .primitives import PRIMITIVES
+from .signature import normalize_argnums, unwrap
 
 
 def _sympy():
@@ -109,31 +111,46 @@ def sympy_expression(fn: ir.Function, args, wrt, budget: Budget | None = None):
     # A 0-d array is a scalar here, as in the generated code.
     args = [a[()] if isinstance(a, np.ndarray) and a.ndim == 0 else a for a in args]
     symbols = {p: _symbols_for(p, a) for p, a in zip(fn.params, args) if p in wrt}
-    point = {}
-    for p, a in zip(fn.params, args):
-        if p in symbols:
-            for sym, v in zip(np.ravel(symbols[p]), np.ravel(a)):
-                point[sym] = sp.Float(repr(float(v)), 30)
-    env = {}
-    for p, a in zip(fn.params, args):
-        env[p] = symbols[p] if p in symbols else (a if isinstance(a, np.ndarray) else sp.sympify(a))
+    point, env = {}, {}
+    for param, arg in zip(fn.params, args):
+        if param in symbols:
+            env[param] = symbols[param]
+            for symbol, number in zip(np.ravel(symbols[param]), np.ravel(arg)):
+                point[symbol] = sp.Float(repr(float(number)), 30)
+        else:
+            env[param] = arg if isinstance(arg, np.ndarray) else sp.sympify(arg)
+    run = _SymbolicRun(env, point, budget)
+    run.block(fn.body)
+    return run.value_of(fn.result), [symbols[p] for p in wrt], point
 
-    def val(atom):
+
+class _SymbolicRun:
+    """Executes IR on SymPy values (``env``: name -> value) along the path
+    taken at ``point``: conditions are decided numerically there."""
+
+    def __init__(self, env: dict, point: dict, budget: Budget | None):
+        self.env = env
+        self.point = point
+        self.budget = budget
+
+    def value_of(self, atom):
         if isinstance(atom, Var):
-            return env[atom.name]
-        return sp.sympify(atom.value)
+            return self.env[atom.name]
+        return _sympy().sympify(atom.value)
 
-    def number(expr) -> float:
-        return evaluate_at(expr, point)
+    def number(self, expr) -> float:
+        return evaluate_at(expr, self.point)
 
-    def truth(expr) -> bool:
-        value = sp.sympify(expr).xreplace(point)
+    def truth(self, expr) -> bool:
+        sp = _sympy()
+        value = sp.sympify(expr).xreplace(self.point)
         if value in (sp.true, sp.false):
             return bool(value)
         return bool(value.evalf(30) != 0)
 
-    def evaluate(op: Op):
-        args = [val(a) for a in op.args]
+    def evaluate(self, op: Op):
+        number, truth = self.number, self.truth
+        args = [self.value_of(a) for a in op.args]
         attrs = dict(op.attrs)
         prim = PRIMITIVES[op.prim]
         if prim.sympy_arrays is not None:
@@ -142,47 +159,46 @@ def sympy_expression(fn: ir.Function, args, wrt, budget: Budget | None = None):
             return np.vectorize(prim.sympy, otypes=[object])(*args)
         return prim.sympy(*args)
 
-    def block(body):
+    def block(self, body):
+        env, value_of = self.env, self.value_of
         for stmt in body:
             if isinstance(stmt, Assign):
                 if isinstance(stmt.value, Op):
-                    env[stmt.target] = evaluate(stmt.value)
+                    env[stmt.target] = self.evaluate(stmt.value)
                 else:
-                    env[stmt.target] = val(stmt.value)
-                if budget is not None:
-                    budget.check(env[stmt.target])
+                    env[stmt.target] = value_of(stmt.value)
+                if self.budget is not None:
+                    self.budget.check(env[stmt.target])
             elif isinstance(stmt, Loop):
-                loop(stmt)
+                self.loop(stmt)
             else:
-                taken = truth(val(stmt.cond))
-                block(stmt.body if taken else stmt.orelse)
+                taken = self.truth(value_of(stmt.cond))
+                self.block(stmt.body if taken else stmt.orelse)
                 for phi in stmt.phis:
-                    env[phi.target] = val(phi.then if taken else phi.orelse)
+                    env[phi.target] = value_of(phi.then if taken else phi.orelse)
 
-    def loop(stmt):
+    def loop(self, stmt: Loop):
         """Run the loop along the path taken at the point (unrolled symbolically)."""
-        for c in stmt.carried:
-            env[c.name] = val(c.init)
-        indices = iter(range(*(int(val(a)) for a in stmt.bounds))) if stmt.index else None
+        env, value_of, truth = self.env, self.value_of, self.truth
+        for carry in stmt.carried:
+            env[carry.name] = value_of(carry.init)
+        indices = iter(range(*(int(value_of(a)) for a in stmt.bounds))) if stmt.index else None
         while True:
             if indices is not None:
-                i = next(indices, None)
-                if i is None:
+                index = next(indices, None)
+                if index is None:
                     break
-                env[stmt.index] = sp.Integer(i)
+                env[stmt.index] = _sympy().Integer(index)
             else:
-                block(stmt.header)
-                if not truth(val(stmt.cond)):
+                self.block(stmt.header)
+                if not truth(value_of(stmt.cond)):
                     break
-            block(stmt.body)
-            nexts = [val(c.next) for c in stmt.carried]
-            for c, value in zip(stmt.carried, nexts):
-                env[c.name] = value
-            if stmt.exit is not None and truth(val(stmt.exit)):
+            self.block(stmt.body)
+            nexts = [value_of(carry.next) for carry in stmt.carried]
+            for carry, value in zip(stmt.carried, nexts):
+                env[carry.name] = value
+            if stmt.exit is not None and truth(value_of(stmt.exit)):
                 break
-
-    block(fn.body)
-    return val(fn.result), [symbols[p] for p in wrt], point
 
 
 def float_argnums(args) -> tuple:
@@ -397,47 +413,24 @@ def check_grad(
     >>> import math
     >>> def f(x, z):
     ...     return math.exp(x * z) / x
-    >>> report = check_grad(f, 2.0, 3.0, jit=False)   # doctest: +SKIP
-    >>> report.ok                                     # doctest: +SKIP
+    >>> report = check_grad(f, 2.0, 3.0, jit=False)
+    >>> report.ok
     True
     """
-    fn = api._unwrap(fn)
-    primal = api.parsed(fn)
-    if argnums is None:
-        argnums = float_argnums(args)
-    idx, single = api.normalize_argnums(argnums, primal)
+    fn = unwrap(fn)
+    primal = parsed(fn)
+    indices, _ = normalize_argnums(float_argnums(args) if argnums is None else argnums, primal)
     notes = []
-    rev = api.value_and_grad(fn, idx, "reverse", jit)(*args)
-    fwd = api.value_and_grad(fn, idx, "forward", jit)(*args)
-    rev_grads = rev[1]  # idx is a tuple: always a tuple of gradients
-    fwd_grads = fwd[1]
-    value = float(rev[0])
+    # indices is a tuple: the gradients are always a tuple, one per index
+    reverse_value, reverse_grads = api.value_and_grad(fn, indices, "reverse", jit)(*args)
+    forward_value, forward_grads = api.value_and_grad(fn, indices, "forward", jit)(*args)
     python_value = _python_value(fn, args, notes)
-    wrt = [primal.params[i] for i in idx]
+    wrt = [primal.params[i] for i in indices]
     budget = Budget(sympy_max_nodes, sympy_seconds)
-    sym_value, sym_grads = _sympy_reference(primal, args, wrt, budget, notes)
+    sympy_value, sympy_grads = _sympy_reference(primal, args, wrt, budget, notes)
     rows = []
-    for k, i in enumerate(idx):
-        name, arg = primal.params[i], args[i]
-        elements = list(np.ndindex(np.shape(arg))) if isinstance(arg, np.ndarray) else [()]
-        for e, element in enumerate(elements):
-            try:
-                fd = finite_difference(fn, args, i, element=element)
-                fd = fd if math.isfinite(fd) else None
-            except (ArithmeticError, ValueError) as exc:
-                fd = None
-                notes.append(f"finite differences for {name} failed: {exc}")
-            label = f"{name}[{','.join(map(str, element))}]" if element else name
-            reference = sym_grads[k][e] if sym_grads[k] is not None else None
-            rows.append(
-                GradCheckRow(
-                    label,
-                    float(np.asarray(rev_grads[k])[element]),
-                    float(np.asarray(fwd_grads[k])[element]),
-                    reference,
-                    fd,
-                )
-            )
+    for index, *gradients in zip(indices, reverse_grads, forward_grads, sympy_grads):
+        rows += _gradient_rows(fn, args, index, primal.params[index], gradients, notes)
     point = {
         p: (a if not isinstance(a, np.ndarray) else f"array{a.shape}")
         for p, a in zip(primal.params, args)
@@ -445,15 +438,44 @@ def check_grad(
     return GradCheckReport(
         fn.__name__,
         point,
-        value,
-        sym_value,
+        float(reverse_value),
+        sympy_value,
         rows,
         rtol,
         fd_rtol,
         notes,
         python_value=python_value,
-        forward_value=float(fwd[0]),
+        forward_value=float(forward_value),
     )
+
+
+def _gradient_rows(fn, args, index: int, name: str, gradients, notes: list) -> list:
+    """One row per element of ``args[index]`` (one for a scalar): symdiff's
+    ``gradients`` (reverse, forward, and SymPy's list or None), and finite
+    differences of ``fn``."""
+    reverse_grad, forward_grad, sympy_grads = gradients
+    arg = args[index]
+    elements = list(np.ndindex(np.shape(arg))) if isinstance(arg, np.ndarray) else [()]
+    rows = []
+    for position, element in enumerate(elements):
+        try:
+            difference = finite_difference(fn, args, index, element=element)
+            difference = difference if math.isfinite(difference) else None
+        except (ArithmeticError, ValueError) as exc:
+            difference = None
+            notes.append(f"finite differences for {name} failed: {exc}")
+        label = f"{name}[{','.join(map(str, element))}]" if element else name
+        reference = sympy_grads[position] if sympy_grads is not None else None
+        rows.append(
+            GradCheckRow(
+                label,
+                float(np.asarray(reverse_grad)[element]),
+                float(np.asarray(forward_grad)[element]),
+                reference,
+                difference,
+            )
+        )
+    return rows
 
 
 def _sympy_reference(primal, args, wrt, budget: Budget, notes: list):

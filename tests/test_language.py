@@ -1,10 +1,14 @@
 """The scalar language: each construct against SymPy and finite differences."""
 
+import ast
 import math
+import textwrap
 
 import pytest
 
 import symdiff
+from symdiff.frontend import Converter, expressions, normalize, statements
+from symdiff.frontend.messages import describe, is_or_are
 
 from . import language_cases as lc
 
@@ -104,3 +108,100 @@ def test_comparisons_and_bools_used_as_numbers(mode):
     value, derivative = symdiff.value_and_grad(lc.bool_argument_in_math, jit=False)(0.5, True)
     assert float(value) == math.cos(1.0) * 0.5
     assert float(derivative) == math.cos(1.0)
+
+
+# -- the frontend's normal form and rule tables ------------------------------------
+
+
+def _normal_form(source, normalise):
+    stmts = normalise(ast.parse(textwrap.dedent(source)).body)
+    text = ast.unparse(ast.Module(stmts, []))
+    # SetBreakFlag has no source spelling; ast.unparse prints nothing for it.
+    flags = sum(isinstance(node, normalize.SetBreakFlag) for s in stmts for node in ast.walk(s))
+    return text, flags
+
+
+NORMAL_FORMS = [
+    (  # what follows an `if` that may return moves into its open branch
+        "returns",
+        """
+        if c:
+            return a
+        b = 1
+        return b
+        """,
+        "if c:\n    return a\nelse:\n    b = 1\n    return b",
+        0,
+    ),
+    (  # statements after a `return` are dropped
+        "returns",
+        "return a\nb = 1\n",
+        "return a",
+        0,
+    ),
+    (  # both branches return: nothing moves
+        "returns",
+        """
+        if c:
+            return a
+        else:
+            return b
+        """,
+        "if c:\n    return a\nelse:\n    return b",
+        0,
+    ),
+    (  # `continue` ends its path; the rest moves into the other branch
+        "jumps",
+        """
+        if c:
+            continue
+        x = 1
+        """,
+        "if c:\nelse:\n    x = 1",  # ast.unparse prints an empty body as nothing
+        0,
+    ),
+    (  # `break` becomes the break flag; what follows it is dropped
+        "jumps",
+        """
+        x = 1
+        break
+        y = 2
+        """,
+        "x = 1",
+        1,
+    ),
+    (  # a nested loop's `break` is that loop's: left alone
+        "jumps",
+        """
+        for i in range(3):
+            break
+        x = 1
+        """,
+        "for i in range(3):\n    break\nx = 1",
+        0,
+    ),
+]
+
+
+@pytest.mark.parametrize("which, source, expected, flags", NORMAL_FORMS)
+def test_normal_form_has_one_way_out_of_every_path(which, source, expected, flags):
+    normalise = {"returns": normalize.normalise_returns, "jumps": normalize.normalise_jumps}
+    text, found_flags = _normal_form(source, normalise[which])
+    assert text == expected
+    assert found_flags == flags
+
+
+def test_every_conversion_rule_is_in_its_dispatch_table():
+    expression_rules = {name for name in dir(Converter) if name.startswith("expr_")}
+    expression_rules.discard("expr_stmt")  # a statement: a bare expression
+    tabled = {rule.__name__ for rule in expressions._EXPRESSION_RULES.values()}
+    assert tabled == expression_rules
+    for rule in [*expressions._EXPRESSION_RULES.values(), *statements._STATEMENT_RULES.values()]:
+        assert getattr(Converter, rule.__name__) is rule
+
+
+def test_error_words_name_what_the_user_wrote():
+    node = ast.parse("[a for a in b]", mode="eval").body
+    assert (describe(node), is_or_are(node)) == ("list comprehensions", "are")
+    assert (describe(ast.Try), is_or_are(ast.Try())) == ("`try`", "is")
+    assert describe(ast.Ellipsis) == "`Ellipsis`"  # no word: the class name, quoted

@@ -154,3 +154,82 @@ def test_copies_keep_user_names():
     )
     out = simplify(g)
     assert out.body[0] == Assign("y_bar", Op("sin", (x,)))
+
+
+# ---------------------------------------------------------------------------
+# The rule table, the expression builder, liveness, and the layering.
+
+
+def test_each_rule_leaves_what_it_cannot_simplify_alone():
+    """A rule says None where it has nothing to do; simplify_op then returns
+    the operation itself (no copy, no rewrite)."""
+    from symdiff.optimize.rules import RULES
+
+    assert set(RULES) == {"add", "sub", "mul", "div", "pow", "neg", "where"}
+    plain = {
+        "add": Op("add", (x, y)),
+        "sub": Op("sub", (x, y)),
+        "mul": Op("mul", (x, y)),
+        "div": Op("div", (x, y)),
+        "pow": Op("pow", (x, Const(2.0))),
+        "neg": Op("neg", (x,)),
+        "where": Op("where", (z, x, y)),
+    }
+    for prim, rule in RULES.items():
+        assert rule(plain[prim], {}, None, None) is None, prim
+        assert simplify_op(plain[prim], {}) is plain[prim]
+
+
+def test_constants_are_folded_before_any_rule():
+    assert simplify_op(Op("mul", (Const(3.0), Const(-1.0))), {}) == Const(-3.0)
+    assert simplify_op(Op("neg", (Const(2),)), {}) == Const(-2)
+
+
+def test_builder_emits_a_rule_expression_simplified_and_named():
+    from symdiff.ir.builder import Builder
+    from symdiff.primitives import lift
+
+    out: list = []
+    builder = Builder(ir.Namer({"x", "y"}), out, {}, {})
+    atom = builder.emit(lift(x) * 1.0 + lift(y), hint="z")
+    assert atom == Var("z")
+    assert out == [Assign("$t1", Op("add", (x, y))), Assign("z", Var("$t1"))]
+    assert builder.emit(lift(x) * 1.0, hint="w") == x  # no new value, no name
+    assert builder.total([]) is None
+
+
+def test_live_code_keeps_only_what_the_results_need():
+    from symdiff.ir import Carry, Loop
+    from symdiff.ir.liveness import live_code
+
+    loop = Loop(
+        (Carry("s", Const(0.0), Var("s2")), Carry("u", Const(1.0), Var("u2"))),
+        (Assign("s2", Op("add", (Var("s"), x))), Assign("u2", Op("mul", (Var("u"), y)))),
+        "i",
+        Const(0),
+        Var("n"),
+        Const(1),
+    )
+    body = (Assign("a", Op("sin", (x,))), Assign("b", Op("cos", (x,))), loop)
+    kept = live_code(body, [Var("s")])
+    assert [type(s).__name__ for s in kept] == ["Loop"]
+    assert [c.name for c in kept[0].carried] == ["s"]
+    assert kept[0].body == (Assign("s2", Op("add", (Var("s"), x))),)
+    assert live_code(body, [Var("b")]) == (Assign("b", Op("cos", (x,))),)
+    assert live_code(body, [Const(1.0)]) == ()
+
+
+def test_transformations_import_no_optimizer_pass():
+    """forward and reverse build derivative code with ir.builder and drop
+    dead loop code with ir.liveness: they never import the optimiser."""
+    import ast
+    import pathlib
+
+    import symdiff.transform
+
+    for path in pathlib.Path(symdiff.transform.__path__[0]).glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                assert not (node.module or "").startswith("optimize"), path.name
+                assert "optimize" not in [a.name for a in node.names], path.name

@@ -517,8 +517,11 @@ def test_random_array_programs(program_dir, seed):
             assume(False)
     expected, smooth = _finite_differences(fn, args)
     assume(smooth)
+    before = [a.copy() for a in args]
     for mode in ("reverse", "forward"):
         grads = grad(fn, tuple(range(len(args))), mode=mode, jit=False)(*args)
+        for a, b in zip(args, before):
+            np.testing.assert_array_equal(a, b, err_msg=f"{mode} wrote into an argument")
         for ours, theirs in zip(grads, expected):
             assert np.shape(ours) == np.shape(theirs), mode
             np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-7, err_msg=mode)
@@ -586,3 +589,32 @@ def test_float32_scalar_argument_gradient_is_float32_in_both_backends(mode):
     np.testing.assert_allclose(plain[1], compiled[1], rtol=1e-6)
     expected = grad(scaled_relu, (0, 1), mode=mode, jit=False)(A.astype(np.float64), s)
     np.testing.assert_allclose(plain[1], expected[1], rtol=1e-5)
+
+
+def _view_adjoint(A, B):
+    return B[:, 0] @ B.reshape(-1)
+
+
+def _expanded_adjoint(x):
+    return np.sum(np.sum(x, axis=1, keepdims=True) * x[:, :1])
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize(
+    "fn, shapes",
+    [(_view_adjoint, [(1, 3), (3, 1)]), (_expanded_adjoint, [(3, 2)])],
+)
+def test_gradients_never_write_into_their_arguments(fn, shapes, mode):
+    """An adjoint that is a view of an argument (a reshape of ``B[:, 0]``'s
+    adjoint, itself ``B[:, 0]``) must be copied before it is added into:
+    the gradient of B wrote into B and doubled it."""
+    rng = np.random.default_rng(3)
+    args = [rng.uniform(0.2, 1.0, size=shape) for shape in shapes]
+    before = [a.copy() for a in args]
+    expected, _ = _finite_differences(fn, args)
+    for _ in range(2):  # a second call sees the same arguments
+        grads = grad(fn, tuple(range(len(args))), mode=mode, jit=False)(*args)
+        for a, b in zip(args, before):
+            np.testing.assert_array_equal(a, b)
+        for ours, theirs in zip(grads, expected):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-8)

@@ -18,28 +18,28 @@ import dataclasses
 from .. import ir
 from ..analysis import Analysis, expr_kind, needs_sum
 from ..ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
-from ..optimize import Builder
+from ..ir.builder import Builder
 from ..primitives import PRIMITIVES, lift, op
 
 
 class _Forward:
-    def __init__(self, an: Analysis, namer: ir.Namer, seeds: list, names: list, kinds: dict):
-        self.an = an
+    def __init__(self, analysis: Analysis, namer: ir.Namer, seeds: list, names: list, kinds: dict):
+        self.analysis = analysis
         self.tkinds = dict(kinds)  # kinds of values, tangents included
         self.namer = namer
         self.tangents = [dict(seed) for seed in seeds]  # per direction: name -> atom
         self.names = names  # per direction: template of tangent names ("d{}_dx")
         self.defs: dict = {}
 
-    def hint(self, k, name):
+    def hint(self, direction, name):
         """The tangent's name: temporaries have temporary tangents."""
         if name.startswith("$"):
             return None
-        return self.names[k].format(ir.version_of(name, self.tkinds))
+        return self.names[direction].format(ir.version_of(name, self.tkinds))
 
-    def tangent(self, k, atom):
+    def tangent(self, direction, atom):
         if isinstance(atom, Var):
-            return self.tangents[k].get(atom.name)
+            return self.tangents[direction].get(atom.name)
         return None
 
     def block(self, body) -> tuple:
@@ -47,7 +47,7 @@ class _Forward:
         for stmt in body:
             if isinstance(stmt, Assign):
                 out.append(stmt)
-                if stmt.target in self.an.active:
+                if stmt.target in self.analysis.active:
                     self.assign(stmt, Builder(self.namer, out, self.defs, self.tkinds, stmt.loc))
             elif isinstance(stmt, Loop):
                 self.loop(stmt, out)
@@ -55,15 +55,15 @@ class _Forward:
                 self.branch(stmt, out)
         return tuple(out)
 
-    def assign(self, stmt: Assign, b: Builder):
+    def assign(self, stmt: Assign, builder: Builder):
         value = stmt.value
-        for k in range(len(self.tangents)):
+        for direction in range(len(self.tangents)):
             if not isinstance(value, Op):
-                tan = self.tangent(k, value)
+                tan = self.tangent(direction, value)
                 if tan is not None:
-                    self.tangents[k][stmt.target] = tan
+                    self.tangents[direction][stmt.target] = tan
                 continue
-            tangents = [self.tangent(k, arg) for arg in value.args]
+            tangents = [self.tangent(direction, arg) for arg in value.args]
             if all(t is None for t in tangents):
                 continue
             total = self.rule(value, stmt.target, tangents)
@@ -71,10 +71,10 @@ class _Forward:
                 continue
             total = self.full_shape(total, stmt.target)
             kind = expr_kind(total.node, self.tkinds.__getitem__)
-            atom = b.emit(total, self.hint(k, stmt.target))
+            atom = builder.emit(total, self.hint(direction, stmt.target))
             if isinstance(atom, Var):
                 self.tkinds.setdefault(atom.name, kind)
-            self.tangents[k][stmt.target] = atom
+            self.tangents[direction][stmt.target] = atom
 
     def rule(self, value: Op, target: str, tangents):
         """The tangent of ``target = value`` as an expression (None if zero)."""
@@ -122,22 +122,22 @@ class _Forward:
     def loop(self, stmt: Loop, out: list):
         """Tangents of carried values are carried too."""
         tangent_carries = []
-        for c in stmt.carried:
-            if c.name not in self.an.active:
+        for carry in stmt.carried:
+            if carry.name not in self.analysis.active:
                 continue
-            for k in range(len(self.tangents)):
-                init = self.tangent(k, c.init)
-                init = init if init is not None else self.zero(c.init, out, like=c.name)
-                hint = self.hint(k, c.name)
+            for direction in range(len(self.tangents)):
+                init = self.tangent(direction, carry.init)
+                init = init if init is not None else self.zero(carry.init, out, like=carry.name)
+                hint = self.hint(direction, carry.name)
                 name = self.namer.fresh(hint) if hint else self.namer.temp()
-                self.tkinds[name] = self.tkinds[c.name]
-                self.tangents[k][c.name] = Var(name)
-                tangent_carries.append((k, c, name, init))
+                self.tkinds[name] = self.tkinds[carry.name]
+                self.tangents[direction][carry.name] = Var(name)
+                tangent_carries.append((direction, carry, name, init))
         header, body = list(self.block(stmt.header)), list(self.block(stmt.body))
         carried = list(stmt.carried)
-        for k, c, name, init in tangent_carries:
-            nxt = self.tangent(k, c.next)
-            nxt = nxt if nxt is not None else self.zero(c.next, body, like=c.name)
+        for direction, carry, name, init in tangent_carries:
+            nxt = self.tangent(direction, carry.next)
+            nxt = nxt if nxt is not None else self.zero(carry.next, body, like=carry.name)
             carried.append(Carry(name, init, nxt))
         out.append(
             dataclasses.replace(
@@ -149,32 +149,34 @@ class _Forward:
         body, orelse = list(self.block(stmt.body)), list(self.block(stmt.orelse))
         phis = list(stmt.phis)
         for phi in stmt.phis:
-            if phi.target not in self.an.active:
+            if phi.target not in self.analysis.active:
                 continue
-            for k in range(len(self.tangents)):
-                then, other = self.tangent(k, phi.then), self.tangent(k, phi.orelse)
+            for direction in range(len(self.tangents)):
+                then, other = self.tangent(direction, phi.then), self.tangent(direction, phi.orelse)
                 if then is None and other is None:
                     continue
-                hint = self.hint(k, phi.target)
+                hint = self.hint(direction, phi.target)
                 name = self.namer.fresh(hint) if hint else self.namer.temp()
                 then = then if then is not None else self.zero(phi.then, body)
                 other = other if other is not None else self.zero(phi.orelse, orelse)
                 phis.append(Phi(name, then, other))
                 self.tkinds[name] = self.tkinds[phi.target]
-                self.tangents[k][phi.target] = Var(name)
+                self.tangents[direction][phi.target] = Var(name)
         out.append(If(stmt.cond, tuple(body), tuple(orelse), tuple(phis), stmt.loc))
 
 
-def forward(fn: ir.Function, an: Analysis, wrt: tuple, kind: str, scalar_out: bool) -> ir.Function:
+def forward(
+    fn: ir.Function, analysis: Analysis, wrt: tuple, form: str, scalar_out: bool
+) -> ir.Function:
     """The forward-mode derivative of ``fn``.
 
-    ``kind="jvp"``: ``f_jvp(*params, *d_wrt) -> (value, dvalue)``.
-    ``kind="grad"``/``"value_and_grad"``: one direction per ``wrt`` parameter;
+    ``form="jvp"``: ``f_jvp(*params, *d_wrt) -> (value, dvalue)``.
+    ``form="grad"``/``"value_and_grad"``: one direction per ``wrt`` parameter;
     returns the gradient (a tuple unless ``scalar_out``), with the value first
     for ``value_and_grad``.
     """
     namer = ir.Namer(ir.defined_names(fn))
-    if kind == "jvp":
+    if form == "jvp":
         tangent_params = [namer.fresh(f"d{p}") for p in wrt]
         seeds = [{p: Var(t) for p, t in zip(wrt, tangent_params)}]
         names = ["d{}"]
@@ -182,24 +184,24 @@ def forward(fn: ir.Function, an: Analysis, wrt: tuple, kind: str, scalar_out: bo
         tangent_params = []
         seeds = [{p: Const(1.0)} for p in wrt]
         names = ["d{}_d" + p for p in wrt]
-    kinds = dict(an.kinds)
-    for p, t in zip(wrt, tangent_params):
-        kinds[t] = an.kinds[p]
-    fw = _Forward(an, namer, seeds, names, kinds)
-    body = list(fw.block(fn.body))
+    kinds = dict(analysis.kinds)
+    for param, tangent in zip(wrt, tangent_params):
+        kinds[tangent] = analysis.kinds[param]
+    sweep = _Forward(analysis, namer, seeds, names, kinds)
+    body = list(sweep.block(fn.body))
     outs = tuple(
-        fw.tangent(k, fn.result)
-        if fw.tangent(k, fn.result) is not None
-        else fw.zero(fn.result, body)
+        sweep.tangent(k, fn.result)
+        if sweep.tangent(k, fn.result) is not None
+        else sweep.zero(fn.result, body)
         for k in range(len(seeds))
     )
-    if kind == "jvp":
+    if form == "jvp":
         result = (fn.result, outs[0])
     else:
         grads = outs[0] if scalar_out else outs
-        result = grads if kind == "grad" else (fn.result, grads)
+        result = grads if form == "grad" else (fn.result, grads)
     return ir.Function(
-        f"{fn.name}_{kind}",
+        f"{fn.name}_{form}",
         fn.params + tuple(tangent_params),
         body,
         result,

@@ -1,0 +1,250 @@
+"""Kinds and activity for one argument signature.
+
+``analyze(fn, param_kinds, wrt)`` gives the kind (``ir.Kind``: dtype, rank,
+axes known to be 1) of every value and the set of *active* values: floats
+that depend on a differentiated parameter.  Only active values get tangents
+or adjoints.  Ranks that do not fit an operation raise ``ShapeError`` at the
+line of the user's code; so do writes into input arrays (``memory``), in
+program order with the rank errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import ir
+from ..errors import ArgumentError, ShapeError
+from ..ir import BOOL, FLOAT, INT, Assign, Const, If, Kind, Op, Var, kind_of_states
+from ..primitives import PRIMITIVES, RankError
+from .memory import InputAliases, check_shared_memory
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What ``analyze`` found: ``kinds`` maps every value's name to its
+    ``ir.Kind``; ``active`` holds the floats that depend on a
+    differentiated parameter."""
+
+    kinds: dict
+    active: frozenset
+
+    def kind(self, atom) -> Kind:
+        if isinstance(atom, Var):
+            return self.kinds[atom.name]
+        return const_kind(atom.value)
+
+    def is_active(self, atom) -> bool:
+        return isinstance(atom, Var) and atom.name in self.active
+
+
+def const_kind(value) -> Kind:
+    if isinstance(value, bool):
+        return BOOL
+    if isinstance(value, int):
+        return INT
+    return FLOAT
+
+
+def join(*kinds: Kind) -> Kind:
+    """The kind of a value that is one of these (a phi)."""
+    if all(k.dtype == "bool" for k in kinds):
+        dtype = "bool"
+    else:
+        dtype = "float" if any(k.dtype == "float" for k in kinds) else "int"
+    rank = max(k.rank for k in kinds)
+    states = []
+    for axis in range(rank):
+        seen = {k.state(axis) if axis < k.rank else "?" for k in kinds}
+        states.append(seen.pop() if len(seen) == 1 else "?")
+    return kind_of_states(dtype, states)
+
+
+def op_kind(op: Op, arg_kinds, loc=None) -> Kind:
+    """The kind of ``op``'s result, or a ``ShapeError`` at ``loc``."""
+    prim = PRIMITIVES[op.prim]
+    try:
+        if prim.array is None and any(k.rank for k in arg_kinds):
+            raise RankError(f"{op.prim} is not available on arrays")
+        return prim.result_kind(list(arg_kinds), op.args, op.attrs)
+    except RankError as exc:
+        shown = ", ".join(str(k) for k in arg_kinds)
+        raise ShapeError(
+            f"{exc} (operands: {shown})",
+            loc,
+            "check the ranks of the arrays involved (x.ndim); symdiff needs them to "
+            "fit when it generates code",
+        ) from None
+
+
+def expr_kind(node, lookup) -> Kind:
+    """The kind of a (nested) rule expression; ``lookup(name)`` gives variables' kinds."""
+    if isinstance(node, Var):
+        return lookup(node.name)
+    if isinstance(node, Const):
+        return const_kind(node.value)
+    return op_kind(node, [expr_kind(a, lookup) for a in node.args])
+
+
+def needs_sum(kx: Kind, ky: Kind) -> bool:
+    """Must (or may) an adjoint of kind ``ky`` be summed to reach an operand of
+    kind ``kx`` (equally: must a value of kind ``kx`` be broadcast to have the
+    shape of ``ky``)?  Yes when ``kx`` is of lower rank, or of size 1 (surely
+    or maybe) along an axis where ``ky`` is not surely of size 1.  Axes are
+    aligned from the right: leading axes of ``kx`` that ``ky`` lacks need no
+    sum (a smaller adjoint broadcasts)."""
+    if kx.rank < ky.rank:
+        return True
+    offset = kx.rank - ky.rank
+    return any(kx.state(a + offset) != ":" and ky.state(a) != "1" for a in range(ky.rank))
+
+
+def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False) -> Analysis:
+    """Kinds of all values and the active set, given the parameters' kinds.
+
+    ``generated``: ``fn`` is derivative code, which writes into the adjoint
+    arrays it is given (code generation copies them where that matters).
+
+    >>> from symdiff.ir import FLOAT, INT, Assign, Function, Op, Var
+    >>> body = (Assign("y", Op("mul", (Var("x"), Var("k")))),)
+    >>> result = analyze(Function("f", ("x", "k"), body, Var("y")), [FLOAT, INT], wrt=("x",))
+    >>> str(result.kinds["y"]), sorted(result.active)
+    ('float', ['x', 'y'])
+    """
+    kinds = dict(zip(fn.params, param_kinds))
+    active = _differentiated(kinds, wrt, fn.loc)
+    _KindInference(kinds, active, generated).block(fn.body)
+    if not generated:
+        check_shared_memory(fn, kinds)
+    return Analysis(kinds, frozenset(active))
+
+
+def _differentiated(kinds: dict, wrt, loc) -> set:
+    """The parameters in ``wrt``, each checked to be a float or float array."""
+    for name in wrt:
+        if kinds[name].dtype != "float":
+            what = {"bool": "a bool", "int": "an int"}[kinds[name].dtype]
+            if kinds[name].rank:
+                what += " array"
+            raise ArgumentError(
+                f"cannot differentiate with respect to '{name}': it is {what}",
+                loc,
+                f"pass floats (e.g. {name}=2.0 instead of 2, or an array of dtype float64), "
+                f"or leave '{name}' out of argnums",
+            )
+    return set(wrt)
+
+
+class _KindInference:
+    """One pass over a body, in program order: fills ``kinds`` and
+    ``active``, loops to a fixed point (kinds only widen, activity only
+    grows); ``aliases`` refuses writes into input arrays on the way."""
+
+    def __init__(self, kinds: dict, active: set, generated: bool):
+        self.kinds = kinds
+        self.active = active
+        self.aliases = InputAliases(kinds, generated)
+        self.size_states: dict = {}  # an int read from x.shape[k] -> the state of that axis of x
+
+    def atom_kind(self, atom) -> Kind:
+        return self.kinds[atom.name] if isinstance(atom, Var) else const_kind(atom.value)
+
+    def atom_active(self, atom) -> bool:
+        return isinstance(atom, Var) and atom.name in self.active
+
+    def define(self, name: str, kind: Kind, depends_on_active: bool):
+        """``name`` has ``kind``; it is active if it is a float that depends on an active value."""
+        self.kinds[name] = kind
+        if depends_on_active and kind.dtype == "float":
+            self.active.add(name)
+
+    def block(self, body):
+        for stmt in body:
+            if isinstance(stmt, Assign):
+                self.assign(stmt)
+            elif isinstance(stmt, If):
+                self.branch(stmt)
+            else:
+                self.loop(stmt)
+
+    def assign(self, stmt: Assign):
+        value = stmt.value
+        if isinstance(value, Op):
+            kind, is_active = self.operation(stmt)
+        else:
+            kind, is_active = self.atom_kind(value), self.atom_active(value)
+            self.aliases.share(stmt.target, value)
+        self.define(stmt.target, kind, is_active)
+
+    def operation(self, stmt: Assign) -> tuple:
+        """The kind of ``stmt``'s operation and whether it depends on an active value."""
+        value = stmt.value
+        kind = op_kind(value, [self.atom_kind(a) for a in value.args], stmt.loc)
+        self.aliases.operation(stmt, kind)
+        if value.prim == "shape" and isinstance(value.args[0], Var):
+            source = self.kinds[value.args[0].name]
+            self.size_states[stmt.target] = source.state(dict(value.attrs)["axis"] % source.rank)
+        elif value.prim in ("zeros", "ones"):  # sizes read from other arrays
+            states = [
+                self.size_states.get(a.name, kind.state(i)) if isinstance(a, Var) else kind.state(i)
+                for i, a in enumerate(value.args)
+            ]
+            kind = kind_of_states(kind.dtype, states)
+        is_active = PRIMITIVES[value.prim].differentiable and any(map(self.atom_active, value.args))
+        return kind, is_active
+
+    def branch(self, stmt: If):
+        for inner in ir.bodies(stmt):
+            self.block(inner)
+        for phi in stmt.phis:
+            self.aliases.share(phi.target, phi.then, phi.orelse)
+            then_kind, else_kind = self.atom_kind(phi.then), self.atom_kind(phi.orelse)
+            if then_kind.rank != else_kind.rank and then_kind.rank and else_kind.rank:
+                raise ShapeError(
+                    f"'{phi.target}' is an array of rank {then_kind.rank} on one branch "
+                    f"and of rank {else_kind.rank} on the other",
+                    stmt.loc,
+                    "give it the same rank on both branches",
+                )
+            is_active = self.atom_active(phi.then) or self.atom_active(phi.orelse)
+            self.define(phi.target, join(then_kind, else_kind), is_active)
+
+    def loop(self, stmt: ir.Loop):
+        if stmt.index is not None:
+            self.check_range(stmt)
+            self.kinds[stmt.index] = INT
+        for carry in stmt.carried:
+            self.define(carry.name, self.atom_kind(carry.init), self.atom_active(carry.init))
+            self.aliases.share(carry.name, carry.init)
+        for _ in range(50):  # to a fixed point: kinds only widen, activity only grows
+            before = self.carried_state(stmt)
+            for inner in ir.bodies(stmt):
+                self.block(inner)
+            for carry in stmt.carried:
+                self.carry(carry, stmt.loc)
+            if before == self.carried_state(stmt):
+                break
+
+    def carried_state(self, stmt: ir.Loop) -> tuple:
+        return ({carry.name: self.kinds[carry.name] for carry in stmt.carried}, len(self.active))
+
+    def check_range(self, stmt: ir.Loop):
+        bad = [a for a in stmt.bounds if self.atom_kind(a) != INT]
+        if bad:
+            raise ShapeError(
+                f"range() takes ints, got {self.atom_kind(bad[0])}",
+                stmt.loc,
+                "use ints for loop bounds (len(x), x.shape[0], int arguments)",
+            )
+
+    def carry(self, carry: ir.Carry, loc):
+        """A carried value after one more iteration: its kind joins its starting one."""
+        init_kind, next_kind = self.atom_kind(carry.init), self.atom_kind(carry.next)
+        if init_kind.rank != next_kind.rank:
+            raise ShapeError(
+                f"'{carry.name}' is an array of rank {init_kind.rank} before the loop and of "
+                f"rank {next_kind.rank} after an iteration",
+                loc,
+                "keep the rank of values the loop updates",
+            )
+        is_active = self.atom_active(carry.init) or self.atom_active(carry.next)
+        self.define(carry.name, join(init_kind, next_kind), is_active)

@@ -1,0 +1,251 @@
+"""Calls -> IR: primitives, NumPy's structural functions, array methods and
+the user's own helpers.
+
+Methods of ``frontend.Converter`` (conventions in ``converter``).
+``expr_Call`` sorts a call by what the callee is: a method of a local array
+(``call_method``), a registered primitive (``call_primitive``), a NumPy
+function that is not elementwise (``call_numpy``, named by the registry:
+``primitives.array_function``), ``float``, or a Python function of the user's, which
+is parsed the same way and inlined into the caller's statements
+(``call_helper``; errors inside it also name the call site).  Anything else
+is an ``UnknownFunctionError`` listing what symdiff knows.  Static options
+(``axis``/``keepdims``) are read as compile-time constants (``static_options``).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import sys
+import types
+
+from ..errors import SymDiffError, UnknownFunctionError
+from ..errors import UnsupportedSyntaxError as Unsupported
+from ..ir import Const
+from ..primitives import (
+    METHODS,
+    PRIMITIVES,
+    array_function,
+    call_arguments,
+    primitive_for,
+    supported_names,
+)
+from ..primitives.naming import method_names, names_of
+from .converter import RETURN
+from .source import Source, check_params
+
+
+class Calls:
+    """Conversion of calls (mixed into ``frontend.Converter``)."""
+
+    def expr_Call(self, e):
+        if isinstance(e.func, ast.Attribute) and self._is_local(e.func.value):
+            return self.call_method(e)
+        func = self.resolve(e.func)
+        func = getattr(func, "__symdiff_function__", func)  # @differentiate helpers
+        label = ast.unparse(e.func)
+        for arg in e.args:
+            if isinstance(arg, ast.Starred):
+                self.fail(arg, "`*args` in calls is not supported", "pass arguments one by one")
+        prim = primitive_for(func)
+        if prim is not None:
+            return self.call_primitive(prim, label, e)
+        if array_function(func) is not None:
+            return self.call_numpy(func, label, e)
+        if func is float:
+            if len(e.args) != 1 or e.keywords:
+                self.fail(e, "float() takes one number here", "write float(x)")
+            # x * 1.0: a float for int and bool x, and no work for float x
+            # (the optimiser drops it where x is already a float).
+            return self.op("mul", (self.expr(e.args[0]), Const(1.0)), e)
+        if isinstance(func, types.FunctionType):
+            return self.call_helper(func, e)
+        raise UnknownFunctionError(
+            f"no derivative rule for {label}()",
+            self.loc(e),
+            f"symdiff knows {supported_names()}, and your own functions defined with def; "
+            "rewrite the call with these or pass its value in as an argument",
+        )
+
+    def call_primitive(self, prim, label, e):
+        if e.keywords:
+            self.fail(
+                e, f"{label}() takes no keyword arguments here", "pass the arguments by position"
+            )
+        args = [self.expr(a) for a in e.args]
+        if any(isinstance(a, tuple) for a in args):
+            self.fail(e, f"{label}() takes numbers, not tuples", "pass scalars")
+        if prim == "log" and len(args) == 2:  # math.log(x, base)
+            num = self.op("log", args[:1], e)
+            den = self.op("log", args[1:], e)
+            return self.op("div", (num, den), e)
+        if prim in ("max", "min") and len(args) >= 2:
+            value = args[0]
+            for arg in args[1:]:
+                value = self.op(prim, (value, arg), e)
+            return value
+        arity = PRIMITIVES[prim].arity
+        if len(args) != arity:
+            hint = "check the call"
+            if prim in ("max", "min") and len(args) == 1:
+                hint = f"for the largest/smallest element of an array write np.{prim}(x)"
+            self.fail(
+                e,
+                f"{label}() takes {arity} argument{'s' * (arity > 1)} here, got {len(args)}",
+                hint,
+            )
+        return self.op(prim, args, e)
+
+    def call_helper(self, func, e):
+        module = (getattr(func, "__module__", None) or "").partition(".")[0]
+        if module in sys.stdlib_module_names or module in ("numpy", "scipy", "sympy", "numba"):
+            raise UnknownFunctionError(
+                f"no derivative rule for {func.__module__}.{func.__name__}()",
+                self.loc(e),
+                f"symdiff knows {supported_names()}, and your own functions defined with "
+                "def; write the computation with these",
+            )
+        if func in self.stack:
+            self.fail(
+                e,
+                f"recursive call to {func.__name__}",
+                "recursion cannot be differentiated; write it iteratively",
+                cls=Unsupported,
+            )
+        src = Source(func)
+        params = check_params(src)
+        try:
+            bound = inspect.signature(func).bind(*e.args, **{k.arg: k.value for k in e.keywords})
+        except TypeError as exc:
+            self.fail(e, f"bad call to {func.__name__}: {exc}", "match the helper's parameters")
+        env = {}
+        for name in params:
+            if name in bound.arguments:
+                env[name] = self.expr(bound.arguments[name])
+            else:
+                default = inspect.signature(func).parameters[name].default
+                env[name] = self.constant(default, e, name)
+        sub = type(self)(src, self.namer, self.stack + (func,), env)  # the helper's own source
+        sub.out = self.out
+        try:
+            sub.body(src.node)
+        except SymDiffError as err:
+            if not getattr(err, "_call_noted", False):
+                err._call_noted = True
+                note = f"(in {func.__name__}, called at {self.loc(e)})"
+                err.hint = f"{err.hint}\n{note}" if err.hint else note
+                err.args = (err._render(),)
+            raise
+        return sub.env[RETURN]
+
+    def call_method(self, e):
+        base = self.expr(e.func.value)
+        name, args = e.func.attr, e.args
+        prim = METHODS.get(name)
+        if prim == "mean":
+            return self.mean(f".{name}", [base], e)
+        if prim in PRIMITIVES and PRIMITIVES[prim].names.options:
+            return self.call_with_options(prim, f".{name}", [base], e)
+        if e.keywords:
+            self.fail(
+                e, f"keyword arguments to .{name}() are not supported", "pass them by position"
+            )
+        if prim == "reshape":
+            shape = self.shape_args(args[0]) if len(args) == 1 else [self.expr(a) for a in args]
+            return self.op("reshape", (base, *shape), e)
+        if prim == "ravel":
+            return self.op("reshape", (base, Const(-1)), e)
+        if prim is not None and len(args) + 1 == call_arguments(prim):  # x.dot(y), x.clip(a, b)
+            return self.op(prim, (base, *(self.expr(a) for a in args)), e)
+        self.fail(
+            e,
+            f"method .{name}() is not supported",
+            f"use {method_names()}, or the NumPy function",
+        )
+
+    def call_with_options(self, prim, label, operands, e):
+        """A primitive with static options (``np.sum(x, axis=0)``, ``x.cumsum()``):
+        its operands by position, then its options (``attrs``)."""
+        count = PRIMITIVES[prim].arity - len(operands)
+        attrs = self.static_options(prim, label, e, count)
+        operands = [*operands, *(self.expr(a) for a in e.args[:count])]
+        return self.op(prim, operands, e, attrs=attrs)
+
+    def static_options(self, name, label, e, count):
+        """The options of a call of ``name`` (its registry entry's, or its
+        sugar's) after ``count`` operands: by position where they may be, or
+        by name, as compile-time constants; the others get their defaults."""
+        options = names_of(name).options
+        positional = [o for o in options if o.positional]
+        spelled = ", ".join(f"{o.name}=" for o in options)
+        if not count <= len(e.args) <= count + len(positional):
+            what = f"{count} operand{'s' * (count != 1)}, then {spelled}"
+            self.fail(e, f"{label}() takes {what}", "pass the options by name")
+        by_name = {o.name: o for o in options}
+        given = list(zip(positional, e.args[count:]))
+        for kw in e.keywords:
+            if kw.arg not in by_name:
+                self.fail(kw.value, f"keyword `{kw.arg}` is not supported here", f"use {spelled}")
+            given.append((by_name[kw.arg], kw.value))
+        values = {o.name: o.default for o in options}
+        for option, node in given:
+            values[option.name] = self.static(node, option.name, option.types[0])
+        return tuple(sorted(values.items()))
+
+    def call_numpy(self, func, label, e):
+        """NumPy functions that are not elementwise."""
+        args = e.args
+        name = array_function(func)
+        if name == "mean":
+            return self.mean(label, [], e)
+        if name in PRIMITIVES and PRIMITIVES[name].names.options:
+            return self.call_with_options(name, label, [], e)
+        if e.keywords:
+            self.fail(
+                e,
+                f"keyword arguments to {label}() are not supported",
+                "pass the arguments by position",
+            )
+        arity = call_arguments(name)
+        if len(args) != arity:
+            self.fail(
+                e, f"{label}() takes {arity} argument{'s' * (arity > 1)} here", "check the call"
+            )
+        if name in ("zeros", "ones"):
+            return self.op(name, self.shape_args(args[0]), e)
+        if name == "array":
+            if not isinstance(args[0], (ast.List, ast.Tuple)):
+                self.fail(
+                    e,
+                    f"{label}() takes a list of numbers here",
+                    "write np.array([a, b, c]); pass other arrays as arguments",
+                )
+            return self.op("stack", [self.expr(v) for v in args[0].elts], e)
+        values = [self.expr(a) for a in args]
+        if name == "reshape":
+            return self.op("reshape", (values[0], *self.shape_args(args[1])), e)
+        if name == "ravel":
+            return self.op("reshape", (values[0], Const(-1)), e)
+        if name == "square":
+            return self.op("mul", (values[0], values[0]), e)
+        if name == "len":
+            return self.op("shape", values, e, attrs=(("axis", 0),))
+        return self.op(name, values, e)
+
+    def mean(self, label, operands, e):
+        """``np.mean(x, axis=k)``: the sum divided by the size (or the axis' size)."""
+        attrs = self.static_options("mean", label, e, 1 - len(operands))
+        base = operands[0] if operands else self.expr(e.args[0])
+        total = self.op("sum", (base,), e, attrs=attrs)
+        axis = dict(attrs)["axis"]
+        count = (
+            self.op("size", (base,), e)
+            if axis is None
+            else self.op("shape", (base,), e, attrs=(("axis", axis),))
+        )
+        return self.op("div", (total, count), e)
+
+    def shape_args(self, node):
+        """Sizes given as an int or a tuple of ints: a list of atoms."""
+        value = self.expr(node)
+        return list(value) if isinstance(value, tuple) else [value]

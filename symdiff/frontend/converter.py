@@ -1,0 +1,88 @@
+"""The converter's state and the operations every conversion rule uses.
+
+``frontend.Converter`` is assembled from this core and the rule mixins of
+``statements``, ``loops``, ``expressions``, ``names`` and ``calls``; it
+converts one function body.  Conventions shared by every rule:
+
+* ``env`` maps each Python name to its current value: an IR atom (``Var``
+  or ``Const``) or a tuple of values (tuple literals, helpers returning
+  tuples).  Two keys are not Python names: ``RETURN`` holds the result once
+  a ``return`` has run, ``BREAK`` a loop body's break flag.
+* statements are appended to ``out`` in order.  An operation's result is
+  first a temporary (``$t…``); ``_rename_last`` gives it the user's name when
+  it is assigned, so ``y = sin(x)`` is printed as ``y = ...``.
+* a branch or a loop body is converted by a ``nested`` converter that shares
+  the namer and gets a copy of the environment; the caller joins the
+  results.  A helper's body gets a converter of its own source (``calls``).
+* every error goes through ``fail`` with the offending AST node, so it
+  carries the user's line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from .. import ir
+from ..errors import Loc
+from ..errors import UnsupportedSyntaxError as Unsupported
+from ..ir import Assign, If, Op, Var
+from .source import Source
+
+RETURN = "<return>"  # environment key of a function's result while converting
+BREAK = "<break>"  # environment key of a loop's break flag while converting its body
+
+
+class ConverterCore:
+    """State of one conversion and the helpers every rule uses."""
+
+    def __init__(self, src: Source, namer: ir.Namer, stack: tuple, env: dict):
+        self.src = src
+        self.namer = namer
+        self.stack = stack  # the functions being converted, outermost first
+        self.env = env
+        self.out: list = []
+        self.return_loc: Loc | None = None  # of the `return` that ran last, if any
+
+    def nested(self, env: dict):
+        """A converter for a branch or loop body of this function."""
+        return type(self)(self.src, self.namer, self.stack, env)
+
+    def loc(self, node) -> Loc:
+        return self.src.loc(node)
+
+    def fail(self, node, message, hint, cls=Unsupported):
+        raise cls(message, self.loc(node), hint)
+
+    def new_name(self, pyname: str) -> str:
+        return self.namer.fresh(pyname)
+
+    def emit(self, value, node, target: str | None = None) -> Var:
+        name = target or self.namer.temp()
+        self.out.append(Assign(name, value, self.loc(node)))
+        return Var(name)
+
+    def op(self, prim, args, node, target=None, attrs=()) -> Var:
+        if any(isinstance(a, tuple) for a in args):
+            self.fail(
+                node,
+                "a tuple cannot be used as a number here",
+                "unpack it first (a, b = ...) and use its elements",
+            )
+        return self.emit(Op(prim, tuple(args), tuple(attrs)), node, target)
+
+    def _rename_last(self, value: Var, pyname: str) -> Var:
+        """Give the value just computed (a temporary) the user's variable name."""
+        last = self.out[-1] if self.out else None
+        if isinstance(last, Assign) and last.target == value.name:
+            name = self.new_name(pyname)
+            self.out[-1] = dataclasses.replace(last, target=name)
+            return Var(name)
+        if isinstance(last, If) and any(phi.target == value.name for phi in last.phis):
+            name = self.new_name(pyname)
+            phis = tuple(
+                dataclasses.replace(phi, target=name) if phi.target == value.name else phi
+                for phi in last.phis
+            )
+            self.out[-1] = dataclasses.replace(last, phis=phis)
+            return Var(name)
+        return value

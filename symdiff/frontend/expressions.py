@@ -1,0 +1,248 @@
+"""Expressions -> IR: operators, comparisons, ``and``/``or``, ``x if c else y``,
+tuples, indexing and array attributes.
+
+Methods of ``frontend.Converter`` (conventions in ``converter``).  ``expr``
+dispatches on the node type through ``_EXPRESSION_RULES`` (at the end; names
+and calls have their rules in ``names`` and ``calls``) and returns an atom
+or a tuple of values.  Expression nodes are called ``e``, as in ``ast``.
+
+``and``, ``or``, chained comparisons and ``x if c else y`` short-circuit as
+in Python: each later operand becomes a branch of an ``If`` (built by
+``branch_value``), so the branch not taken is never evaluated, nor
+differentiated.  An operand that is not built yet is a function of the
+converter of its branch (``_operand``).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from ..ir import Const, If, Var
+from .calls import Calls
+from .converter import RETURN
+from .messages import EXPRESSION_HINTS, describe, is_or_are
+from .names import Names
+
+BINARY_OPERATORS = {
+    ast.Add: "add",
+    ast.Sub: "sub",
+    ast.Mult: "mul",
+    ast.Div: "div",
+    ast.Pow: "pow",
+    ast.FloorDiv: "floordiv",
+    ast.Mod: "mod",
+    ast.MatMult: "matmul",
+}
+COMPARISONS = {
+    ast.Lt: "lt",
+    ast.LtE: "le",
+    ast.Gt: "gt",
+    ast.GtE: "ge",
+    ast.Eq: "eq",
+    ast.NotEq: "ne",
+}
+
+
+class Expressions:
+    """Conversion of expressions (mixed into ``frontend.Converter``)."""
+
+    def condition(self, test):
+        value = self.expr(test)
+        if isinstance(value, tuple):
+            self.fail(test, "a tuple is not a condition", "compare scalars")
+        return value
+
+    def expr(self, e, target=None):
+        """Convert ``e``; the final operation is assigned to ``target`` if given."""
+        rule = _EXPRESSION_RULES.get(type(e))
+        if rule is None:
+            hint = EXPRESSION_HINTS.get(type(e), "use arithmetic, comparisons and math functions")
+            self.fail(e, f"{describe(e)} {is_or_are(e)} not supported", hint)
+        value = rule(self, e)
+        if target is not None and isinstance(value, Var) and value.name.startswith("$"):
+            value = self._rename_last(value, target)
+        return value
+
+    def expr_Constant(self, e):
+        if isinstance(e.value, (bool, int, float)) and not isinstance(e.value, complex):
+            return Const(e.value)
+        self.fail(
+            e,
+            f"constant {e.value!r} is not a number",
+            "only int, float and bool constants take part in differentiated code",
+        )
+
+    def expr_Tuple(self, e):
+        return tuple(self.expr(elt) for elt in e.elts)
+
+    def expr_UnaryOp(self, e):
+        operand = self.expr(e.operand)
+        if isinstance(e.op, ast.UAdd):
+            return operand
+        prim = {ast.USub: "neg", ast.Not: "not"}.get(type(e.op))
+        if prim is None:
+            self.fail(e, "bitwise operators are not supported", "use arithmetic operators")
+        return self.op(prim, (operand,), e)
+
+    def expr_BinOp(self, e):
+        prim = BINARY_OPERATORS.get(type(e.op))
+        if prim is None:
+            self.fail(
+                e,
+                f"operator {describe(e.op)} is not supported",
+                "use + - * / ** // % and @",
+            )
+        left, right = self.expr(e.left), self.expr(e.right)
+        return self.op(prim, (left, right), e)
+
+    def expr_Compare(self, e):
+        # a < b < c  ==  (a < b) and (b < c), evaluating b once.
+        operands = [self.expr(e.left)] + [None] * len(e.comparators)
+
+        def compare(i):
+            def build(converter):
+                left = operands[i]
+                right = converter.expr(e.comparators[i])
+                operands[i + 1] = right
+                prim = COMPARISONS.get(type(e.ops[i]))
+                if prim is None:
+                    converter.fail(
+                        e,
+                        f"comparison {describe(e.ops[i])} is not supported",
+                        "use < <= > >= == !=",
+                    )
+                return converter.op(prim, (left, right), e)
+
+            return build
+
+        pieces = [compare(i) for i in range(len(e.ops))]
+        return self.short_circuit("and", pieces, e)
+
+    def expr_BoolOp(self, e):
+        pieces = [_operand(v) for v in e.values]
+        return self.short_circuit("and" if isinstance(e.op, ast.And) else "or", pieces, e)
+
+    def short_circuit(self, operator, pieces, node):
+        """Python's `and`/`or`: later operands are evaluated only when needed."""
+        value = pieces[0](self)
+        for piece in pieces[1:]:
+            if operator == "and":
+                value = self.branch_value(value, piece, lambda converter, known=value: known, node)
+            else:
+                value = self.branch_value(value, lambda converter, known=value: known, piece, node)
+        return value
+
+    def expr_IfExp(self, e):
+        cond = self.condition(e.test)
+        return self.branch_value(cond, _operand(e.body), _operand(e.orelse), e)
+
+    def branch_value(self, cond, then, orelse, node):
+        """The value of ``then`` if ``cond`` else of ``orelse`` (functions of
+        the converter of their branch), through ``RETURN`` as an ``if``'s result."""
+        saved = self.env.get(RETURN)
+        self.env.pop(RETURN, None)
+        self.if_stmt_value(cond, then, orelse, node)
+        value = self.env.pop(RETURN)
+        if saved is not None:
+            self.env[RETURN] = saved
+        return value
+
+    def if_stmt_value(self, cond, then, orelse, node):
+        """Like ``if_stmt`` with an already computed condition and value branches."""
+        before = dict(self.env)
+        branches = []
+        for build in (then, orelse):
+            branch = self.nested(dict(before))
+            branch.env[RETURN] = build(branch)
+            branches.append(branch)
+        then_branch, else_branch = branches
+        phis = []
+        after = dict(before)
+        after[RETURN] = self._join(
+            RETURN, then_branch.env[RETURN], else_branch.env[RETURN], phis, node
+        )
+        self.env = after
+        if isinstance(cond, Const):  # decided now: keep only the taken side
+            taken = then_branch if cond.value else else_branch
+            self.out.extend(taken.out)
+            self.env[RETURN] = taken.env[RETURN]
+            return
+        self.out.append(
+            If(cond, tuple(then_branch.out), tuple(else_branch.out), tuple(phis), self.loc(node))
+        )
+
+    # -- arrays ------------------------------------------------------------------
+    def expr_Attribute(self, e):
+        if self._is_local(e.value):
+            base = self.expr(e.value)
+            if e.attr == "T":
+                return self.op("transpose", (base,), e)
+            if e.attr == "size":
+                return self.op("size", (base,), e)
+            if e.attr == "shape":
+                self.fail(
+                    e,
+                    "`.shape` is used here as a whole tuple",
+                    "use its elements: x.shape[0], x.shape[1]",
+                )
+            self.fail(
+                e,
+                f"array attribute `.{e.attr}` is not supported",
+                "use .T, .shape[k], .size, or the methods sum, mean, max, min, prod, "
+                "reshape, dot, transpose, clip, copy",
+            )
+        value = self.resolve(e)
+        return self.constant(value, e, ast.unparse(e))
+
+    def expr_Subscript(self, e):
+        if (
+            isinstance(e.value, ast.Attribute)
+            and e.value.attr == "shape"
+            and self._is_local(e.value.value)
+        ):
+            base = self.expr(e.value.value)
+            axis = self.static(e.slice, "the axis in x.shape[axis]", int)
+            return self.op("shape", (base,), e, attrs=(("axis", axis),))
+        base = self.expr(e.value)
+        pattern, args = self.index(e.slice)
+        return self.op("getitem", (base, *args), e, attrs=(("index", pattern),))
+
+    def index(self, node):
+        """An index ``i, a:b`` as a static pattern and its atoms."""
+        items = node.elts if isinstance(node, ast.Tuple) else [node]
+        pattern, args = [], []
+        for item in items:
+            if isinstance(item, ast.Slice):
+                parts = (item.lower, item.upper, item.step)
+                pattern.append(("s",) + tuple(p is not None for p in parts))
+                args.extend(self.expr(p) for p in parts if p is not None)
+            elif isinstance(item, ast.Constant) and item.value in (None, Ellipsis):
+                self.fail(
+                    item,
+                    "indexing with None or ... is not supported",
+                    "use reshape to add axes, and write every axis out",
+                )
+            else:
+                pattern.append(("i",))
+                args.append(self.expr(item))
+        return tuple(pattern), args
+
+
+def _operand(node):
+    """Build an operand of `and`/`or` later, in the converter of its branch."""
+    return lambda converter: converter.expr(node)
+
+
+_EXPRESSION_RULES = {
+    ast.Constant: Expressions.expr_Constant,
+    ast.Name: Names.expr_Name,
+    ast.Attribute: Expressions.expr_Attribute,
+    ast.Subscript: Expressions.expr_Subscript,
+    ast.Tuple: Expressions.expr_Tuple,
+    ast.UnaryOp: Expressions.expr_UnaryOp,
+    ast.BinOp: Expressions.expr_BinOp,
+    ast.Compare: Expressions.expr_Compare,
+    ast.BoolOp: Expressions.expr_BoolOp,
+    ast.IfExp: Expressions.expr_IfExp,
+    ast.Call: Calls.expr_Call,
+}

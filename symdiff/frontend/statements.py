@@ -1,0 +1,233 @@
+"""Statements -> IR: assignments, ``if``/``else``, ``return``, writes into arrays.
+
+Methods of ``frontend.Converter`` (conventions in ``converter``).  A body is
+normalised first (``normalize``), so ``return`` only ends a path; ``block``
+stops at it.  An ``if`` converts both branches with nested converters and
+joins every name both leave with a phi (``_join``); a name bound on one path
+only is not usable after the ``if``.  ``a[i] = v`` makes a new version of
+the array ``a`` which every name of the array then refers to; code
+generation writes it in place where no one sees the old version.  The rule
+for each statement type is in ``_STATEMENT_RULES`` at the end.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from ..ir import Const, If, Phi, Var
+from .converter import BREAK, RETURN
+from .expressions import BINARY_OPERATORS
+from .loops import Loops
+from .messages import EXPRESSION_HINTS, STATEMENT_HINTS, describe, is_or_are
+from .normalize import SetBreakFlag, normalise_returns
+
+
+class Statements:
+    """Conversion of statements (mixed into ``frontend.Converter``)."""
+
+    def body(self, fdef):
+        """The body of the function ``fdef``; its result is ``self.env[RETURN]``."""
+        self.block(normalise_returns(list(fdef.body)))
+        if RETURN not in self.env:
+            self.fail(
+                fdef,
+                f"{fdef.name} does not return a value on every path",
+                "end every path with `return <value>`",
+            )
+
+    def block(self, stmts):
+        for stmt in stmts:
+            if RETURN in self.env:  # unreachable after normalisation
+                break
+            self.stmt(stmt)
+
+    def stmt(self, node):
+        rule = _STATEMENT_RULES.get(type(node))
+        if rule is None:
+            hint = STATEMENT_HINTS.get(
+                type(node), "rewrite it with assignments, if/else and return"
+            )
+            self.fail(node, f"{describe(node)} {is_or_are(node)} not supported", hint)
+        rule(self, node)
+
+    def set_break_flag(self, node):
+        self.env[BREAK] = Const(True)
+
+    def no_effect(self, node):
+        """``pass`` and ``assert``: nothing to compute."""
+
+    def assign(self, node):
+        if isinstance(node.targets[0], ast.Subscript):
+            if len(node.targets) != 1:
+                self.fail(node, "chained assignment into an array element", "assign once per line")
+            self.store_item(node.targets[0], node.value, node)
+            return
+        value = self.expr(node.value, self._target_hint(node.targets))
+        names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        if names and isinstance(value, Var) and value.name.startswith("$"):
+            value = self._rename_last(value, names[0])  # a = b = <expr>: name it once
+        for target in node.targets:
+            self.bind(target, value, node)
+
+    def ann_assign(self, node):
+        if node.value is None:
+            return
+        self.bind(node.target, self.expr(node.value, self._target_hint([node.target])), node)
+
+    def aug_assign(self, node):
+        prim = BINARY_OPERATORS.get(type(node.op))
+        if prim is None:
+            self.fail(node, f"operator {describe(node.op)} is not supported", "use + - * / ** // %")
+        if isinstance(node.target, ast.Subscript):
+            self.store_item(node.target, node.value, node, prim)
+            return
+        if not isinstance(node.target, ast.Name):
+            self.fail(
+                node,
+                "augmented assignment to this target is not supported",
+                "assign to a plain variable name or an array element",
+            )
+        left = self.name(node.target)
+        right = self.expr(node.value)
+        name = self.new_name(node.target.id)
+        attrs = (("inplace", True),)  # infer refuses it on input arrays
+        self.env[node.target.id] = self.op(prim, (left, right), node, name, attrs=attrs)
+
+    def return_stmt(self, node):
+        if node.value is None:
+            self.fail(node, "`return` without a value", "return the value to differentiate")
+        self.env[RETURN] = self.expr(node.value)
+        self.return_loc = self.loc(node)
+
+    def expr_stmt(self, node):
+        """A bare expression: docstrings and print are fine; nothing else has effect."""
+        value = node.value
+        if isinstance(value, ast.Constant):
+            return
+        if isinstance(value, ast.Call) and self._is_builtin(value.func, print):
+            return
+        self.expr(value)  # checked for errors; the value is unused, DCE drops it
+
+    @staticmethod
+    def _target_hint(targets):
+        if len(targets) == 1 and isinstance(targets[0], ast.Name):
+            return targets[0].id
+        return None
+
+    def bind(self, target, value, node):
+        """Bind the assignment target ``target`` (a name or a tuple of them) to ``value``."""
+        if isinstance(target, ast.Name):
+            if isinstance(value, Var) and value.name.startswith("$"):
+                value = self._rename_last(value, target.id)
+            self.env[target.id] = value
+        elif isinstance(target, ast.Tuple):
+            if not isinstance(value, tuple) or len(value) != len(target.elts):
+                self.fail(
+                    node,
+                    f"cannot unpack this value into {len(target.elts)} names",
+                    "unpack a tuple of the same length",
+                )
+            for element, element_value in zip(target.elts, value):
+                self.bind(element, element_value, node)
+        elif isinstance(target, ast.Subscript):
+            self.fail(
+                node,
+                "writing into an array element inside a tuple assignment is not supported",
+                "assign each element on its own line: out[i] = a",
+            )
+        else:
+            hint = EXPRESSION_HINTS.get(type(target), "assign to plain variable names")
+            self.fail(node, f"cannot assign to {describe(target)}", hint)
+
+    def if_stmt(self, node):
+        cond = self.condition(node.test)
+        before = dict(self.env)
+        branches = []
+        for stmts in (node.body, node.orelse):
+            branch = self.nested(dict(before))
+            branch.block(stmts)
+            if branch.return_loc is not None:
+                self.return_loc = branch.return_loc
+            branches.append(branch)
+        then, other = branches
+        phis = []
+        after = {}
+        for key in dict.fromkeys([*then.env, *other.env]):  # in order: names are made here
+            then_value, else_value = then.env.get(key), other.env.get(key)
+            if then_value is None or else_value is None:
+                continue  # defined on one path only: not usable afterwards
+            if key in before and then_value is before[key] and else_value is before[key]:
+                after[key] = then_value
+                continue
+            after[key] = self._join(key, then_value, else_value, phis, node)
+        self.env = after
+        self.out.append(If(cond, tuple(then.out), tuple(other.out), tuple(phis), self.loc(node)))
+
+    def _join(self, key, then_value, else_value, phis, node):
+        """The value of ``key`` after a branch: a new phi in ``phis`` where
+        the two paths leave different values (element by element for tuples)."""
+        if isinstance(then_value, tuple) or isinstance(else_value, tuple):
+            if not (
+                isinstance(then_value, tuple)
+                and isinstance(else_value, tuple)
+                and len(then_value) == len(else_value)
+            ):
+                what = "the returned value" if key == RETURN else f"'{key}'"
+                self.fail(
+                    node,
+                    f"{what} is a tuple of one length on one path and not on another",
+                    "give it the same shape on every path",
+                )
+            return tuple(self._join(key, x, y, phis, node) for x, y in zip(then_value, else_value))
+        if then_value == else_value:
+            return then_value
+        name = self.new_name(key) if key not in (RETURN, BREAK) else self.namer.temp()
+        phis.append(Phi(name, then_value, else_value))
+        return Var(name)
+
+    def store_item(self, target, value_node, node, prim=None):
+        """``a[index] = value`` (or ``a[index] <prim>= value``): a new version of
+        ``a``, which every name of the array now refers to.  Code generation
+        writes it in place where no one sees the old version."""
+        if not isinstance(target.value, ast.Name) or not self._is_local(target.value):
+            self.fail(
+                target,
+                "only local arrays can be written into",
+                "create the array in the function (out = np.zeros(n)) and write into it by name",
+            )
+        old = self.name(target.value)
+        if not isinstance(old, Var):
+            self.fail(target, f"'{target.value.id}' is not an array", "write into arrays only")
+        pattern, args = self.index(target.slice)
+        value = self.expr(value_node)
+        if isinstance(value, tuple):
+            self.fail(node, "a tuple cannot be stored in an array", "store one number")
+        attrs = (("index", pattern),)
+        if prim in ("add", "sub"):
+            if prim == "sub":
+                value = self.op("neg", (value,), node)
+            new = self.op("additem", (value, old, *args), node, attrs=attrs)
+        else:
+            if prim is not None:
+                item = self.op("getitem", (old, *args), node, attrs=attrs)
+                value = self.op(prim, (item, value), node)
+            new = self.op("setitem", (value, old, *args), node, attrs=attrs)
+        new = self._rename_last(new, target.value.id)
+        for key, bound in list(self.env.items()):
+            if bound == old:
+                self.env[key] = new
+
+
+_STATEMENT_RULES = {
+    SetBreakFlag: Statements.set_break_flag,
+    ast.Assign: Statements.assign,
+    ast.AnnAssign: Statements.ann_assign,
+    ast.AugAssign: Statements.aug_assign,
+    ast.Return: Statements.return_stmt,
+    ast.If: Statements.if_stmt,
+    ast.For: Loops.loop_stmt,
+    ast.While: Loops.loop_stmt,
+    ast.Pass: Statements.no_effect,
+    ast.Assert: Statements.no_effect,
+    ast.Expr: Statements.expr_stmt,
+}

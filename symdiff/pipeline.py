@@ -1,0 +1,242 @@
+"""The compiler's stages, chained for one derivative of one argument signature.
+
+::
+
+    user function ──parse──▶ primal IR (SSA)              frontend.parse, once per function
+                                 │
+                     analyze(primal, kinds, wrt)           kinds, shapes, activity
+                                 │
+                 transform: forward │ reverse              transform.forward / .reverse
+                                 ▼
+                          derivative IR ──optimize──▶ simplified IR
+                                 │
+                     analyze(derivative)                   the kinds of the code that runs
+                     indices_in_bounds(derivative)         compile without bounds checks?
+                                 │
+                     codegen.function_source               leave SSA, print the module
+                                 ▼
+                     Derivative.compile ──backend──▶ Numba dispatcher or plain Python
+
+This module is the only place the stages are chained.  Each stage is a pure
+function of the value before it and runs once per ``Request``; none edits the
+IR it is given.  ``derive`` does not cache: ``api`` keeps one ``Derivative``
+per function and request.
+
+Forward mode with respect to arrays derives a JVP (``_f_jvp``) and prints it
+together with a driver (``codegen.forward_driver``) that calls it once per
+element of each array and once per scalar.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import weakref
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from . import backend, codegen, frontend, ir, optimize
+from .analysis import Analysis, analyze, indices_in_bounds
+from .errors import ArgumentError
+from .ir import BOOL, FLOAT
+from .signature import check_mode, unwrap
+from .transform.forward import forward
+from .transform.reverse import reverse
+from .version import __version__
+
+_PARSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class Request(NamedTuple):
+    """What to derive: one derivative form for one argument signature."""
+
+    kinds: tuple  # the ir.Kind of each argument
+    argnums: tuple  # the positions differentiated with respect to
+    single: bool  # argnums was one int: one derivative, not a tuple of them
+    mode: str  # "reverse" or "forward" (signature.MODES)
+    form: str  # "grad", "value_and_grad", "jvp" or "vjp" (signature.FORMS)
+    optimized: bool = True
+    float32: bool = False  # the float arrays are float32 (signature.in_float32)
+
+
+@dataclass(frozen=True)
+class Derivative:
+    """One specialisation: the generated source, its IR and the callable."""
+
+    source: str
+    function: ir.Function
+    name: str
+    boundscheck: bool = True
+    output: ir.Kind = FLOAT  # the kind of the differentiated function's value
+
+    def compile(self, jit: bool):
+        return backend.compile_source(self.source, self.name, jit, self.boundscheck)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a request is derived from its primal."""
+
+    wrt: tuple  # the names of the parameters differentiated with respect to
+    forward: bool  # by forward mode (else reverse)
+    form: str  # what the transformation derives: the request's form, or "jvp"
+    over_arrays: bool  # forward mode w.r.t. arrays: a JVP called by a driver
+    added_kinds: tuple  # kinds of the parameters the derivative adds (tangents, cotangent)
+
+
+def parsed(fn) -> ir.Function:
+    """The IR of ``fn``, parsed once per function object."""
+    fn = unwrap(fn)
+    try:
+        return _PARSED[fn]
+    except (KeyError, TypeError):
+        pass
+    result = frontend.parse(fn)
+    try:
+        _PARSED[fn] = result
+    except TypeError:  # not weak-referenceable: do not cache
+        pass
+    return result
+
+
+def derive(fn, request: Request) -> Derivative:
+    """Generate the derivative code of ``fn`` for ``request``: every stage once."""
+    primal = parsed(fn)
+    check_mode(request.mode, primal)
+    wrt = tuple(primal.params[i] for i in request.argnums)
+    primal_facts = analyze(primal, request.kinds, wrt)
+    output = check_output(primal, primal_facts, request.form)
+    plan = plan_for(request, wrt, primal_facts, output)
+    derived = transformed(primal, primal_facts, plan, request.single)
+    all_kinds = request.kinds + plan.added_kinds
+    if request.optimized:
+        derived = optimize.optimize(derived, analyze(derived, all_kinds, generated=True).kinds)
+    kinds = analyze(derived, all_kinds, generated=True).kinds
+    # Bounds are proven on the code that runs; a jvp's tangents are made
+    # like the primals they go with.
+    added = derived.params[len(primal.params) :]
+    tangents = dict(zip(added, wrt)) if plan.form == "jvp" else {}
+    checked = not indices_in_bounds(derived, kinds, tangents)
+    header = module_header(primal, request, plan, checked)
+    if plan.over_arrays:
+        source = _forward_over_arrays(primal, derived, kinds, plan, request, header)
+        name = f"{primal.name}_{request.form}"
+    else:
+        doc = docstring(primal, derived, wrt, request.form, request.single, plan.forward)
+        source = codegen.function_source(derived, doc, header, kinds, request.float32)
+        name = derived.name
+    return Derivative(source, derived, name, checked, output)
+
+
+def check_output(primal: ir.Function, facts: Analysis, form: str) -> ir.Kind:
+    """The output's kind, or a clear error if ``form`` cannot use it."""
+    if isinstance(primal.result, tuple):
+        raise ArgumentError(
+            f"{primal.name} returns a tuple; {form} needs a single scalar output",
+            primal.result_loc or primal.loc,
+            "return one float, or differentiate a function that selects one output",
+        )
+    output = facts.kind(primal.result)
+    if output.rank and form in ("grad", "value_and_grad"):
+        raise ArgumentError(
+            f"{primal.name} returns an array (rank {output.rank}); {form} needs a scalar output",
+            primal.result_loc or primal.loc,
+            "reduce it to a scalar (np.sum, np.mean), or use vjp/jvp for array outputs",
+        )
+    if output.dtype != "float":
+        raise ArgumentError(
+            f"{primal.name} returns {'a bool' if output == BOOL else 'an int'}; "
+            "derivatives need a float output",
+            primal.result_loc or primal.loc,
+            "return a float (write 1.0 rather than 1)",
+        )
+    return output
+
+
+def plan_for(request: Request, wrt: tuple, facts: Analysis, output: ir.Kind) -> Plan:
+    """Which mode derives ``request``, and which parameters the derivative adds."""
+    form = request.form
+    by_forward = form == "jvp" or (request.mode == "forward" and form != "vjp")
+    over_arrays = by_forward and form != "jvp" and any(facts.kinds[p].rank for p in wrt)
+    derived_form = "jvp" if over_arrays else form
+    if derived_form == "jvp":
+        added = tuple(facts.kinds[p] for p in wrt)
+    else:
+        added = (output,) if form == "vjp" else ()
+    return Plan(wrt, by_forward, derived_form, over_arrays, added)
+
+
+def transformed(primal: ir.Function, facts: Analysis, plan: Plan, single: bool) -> ir.Function:
+    """The derivative IR, straight from the transformation (not optimised)."""
+    transform = forward if plan.forward else reverse
+    derived = transform(primal, facts, plan.wrt, plan.form, single)
+    if plan.over_arrays:  # the JVP, called once per basis direction by the driver
+        derived = dataclasses.replace(derived, name=f"_{primal.name}_jvp")
+    return derived
+
+
+def _forward_over_arrays(primal, jvp, kinds, plan: Plan, request: Request, header) -> str:
+    """Forward mode with respect to arrays: the source of the JVP function and
+    of the driver that calls it once per basis direction (one element of one
+    input), as the source shows and the backend runs."""
+    wrt, single = plan.wrt, request.single
+    jvp_doc = docstring(primal, jvp, wrt, "jvp", single, True)
+    doc = docstring(primal, jvp, wrt, request.form, single, True).splitlines()[0]
+    doc += f"\n\n    One call of {jvp.name} per element of each array (and per scalar).\n    "
+    driver = codegen.forward_driver(
+        f"{primal.name}_{request.form}",
+        primal.name,
+        jvp,
+        wrt,
+        [kinds[t].rank for t in jvp.params[len(primal.params) :]],
+        request.form == "value_and_grad",
+        single,
+        doc,
+    )
+    return codegen.function_source(jvp, jvp_doc, header, kinds, request.float32, then=driver)
+
+
+def module_header(primal: ir.Function, request: Request, plan: Plan, checked: bool) -> tuple:
+    """The comment lines at the top of the generated module."""
+    precision = "float32" if request.float32 else "float"
+    signature = ", ".join(
+        f"{p}: {str(k).replace('float', precision)}" for p, k in zip(primal.params, request.kinds)
+    )
+    header = (
+        f"Generated by symdiff {__version__} from {primal.name} "
+        f"({primal.loc.filename}:{primal.loc.lineno})",
+        f"{'forward' if plan.forward else 'reverse'} mode, "
+        f"{primal.name}({signature}), with respect to {', '.join(plan.wrt)}",
+    )
+    if any(isinstance(s, ir.Loop) for s in ir.walk(primal.body)):
+        header += (
+            "indices checked when the code runs"
+            if checked
+            else "every index is provably within its array: compiled without bounds checks",
+        )
+    return header
+
+
+def docstring(primal, derived, wrt, form: str, single: bool, by_forward: bool) -> str:
+    """The generated function's docstring: what it computes and returns."""
+    name = primal.name if len(primal.name) == 1 else f"({primal.name})"
+    how = "forward" if by_forward else "reverse"
+    parts = [f"d{name}/d{p}" for p in wrt]
+    grads = parts[0] if single else f"({', '.join(parts)}{',' * (len(parts) == 1)})"
+    if form == "grad":
+        first = f"Gradient of {primal.name} with respect to {', '.join(wrt)}, by {how} mode."
+        returns = grads
+    elif form == "value_and_grad":
+        first = f"Value and gradient of {primal.name}, by {how} mode."
+        returns = f"({primal.name}, {grads})"
+    elif form == "jvp":
+        first = f"Value and directional derivative of {primal.name} (forward mode)."
+        tangents = derived.params[len(primal.params) :]
+        combo = " + ".join(f"d{name}/d{p} * {t}" for p, t in zip(wrt, tangents))
+        returns = f"({primal.name}, its derivative {combo})"
+    else:
+        first = f"Value and vector-Jacobian product of {primal.name} (reverse mode)."
+        seed = derived.params[-1]
+        parts = [f"{seed} * {part}" for part in parts]
+        products = parts[0] if single else f"({', '.join(parts)}{',' * (len(parts) == 1)})"
+        returns = f"({primal.name}, {products})"
+    return f"{first}\n\nReturns {returns}.\n"

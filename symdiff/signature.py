@@ -1,0 +1,206 @@
+"""Argument signatures: what a specialisation depends on, and argument checks.
+
+A derivative is generated once per *signature* of the arguments it is called
+with: the Python types of scalars; the rank, dtype and size-1 axes of arrays
+(``signature_key``), and from them the ``ir.Kind`` of each parameter
+(``argument_kind``).  Array sizes other than 1 are not part of it: one
+compiled gradient serves every batch size.
+
+The checks here turn a wrong call (an ``argnums`` out of range, a tangent of
+the wrong shape) into an ``ArgumentError`` at the user's function.
+"""
+
+from __future__ import annotations
+
+import numbers
+import types
+
+import numpy as np
+
+from . import frontend, ir
+from .errors import ArgumentError
+from .ir import BOOL, FLOAT, INT
+
+MODES = ("reverse", "forward")
+# What a derivative function returns; the public keyword for it is ``kind``.
+FORMS = ("grad", "value_and_grad", "jvp", "vjp")
+
+NUMBER = (numbers.Real, np.floating, np.integer)
+
+
+def unwrap(fn):
+    """The user's function behind a ``Differentiated`` wrapper."""
+    return getattr(fn, "__symdiff_function__", fn)
+
+
+def check_function(fn):
+    """Fail early, at the user's call, for things that are not Python functions."""
+    if not isinstance(fn, types.FunctionType):
+        frontend.parse(fn)  # raises SourceUnavailableError with the caller's location
+
+
+def check_mode(mode, fn: ir.Function):
+    if mode not in MODES:
+        raise ArgumentError(
+            f"mode must be 'reverse' or 'forward', not {mode!r}",
+            fn.loc,
+            "write mode='reverse' (default) or mode='forward'",
+        )
+
+
+def check_arity(primal: ir.Function, values) -> None:
+    """One value per parameter of ``primal``, or a clear error."""
+    count = len(primal.params)
+    if len(values) != count:
+        raise ArgumentError(
+            f"{primal.name}({', '.join(primal.params)}) takes {count} "
+            f"argument{'s' * (count != 1)}, got {len(values)}",
+            primal.loc,
+            "pass one value per parameter",
+        )
+
+
+def checked_values(values, what: str, fn: ir.Function) -> tuple:
+    """``values`` as a tuple of numbers and arrays (None kept), or a clear error."""
+    if not isinstance(values, (tuple, list)):
+        raise ArgumentError(
+            f"{what} must be a tuple with one value per parameter, not {type(values).__name__}",
+            fn.loc,
+            f"write {what}=(2.0, 3.0), one value per parameter of {fn.name}",
+        )
+    for value in values:
+        if value is not None and not isinstance(value, (*NUMBER, np.ndarray)):
+            raise ArgumentError(
+                f"{what} must hold numbers or NumPy arrays, not {type(value).__name__}",
+                fn.loc,
+                "pass floats or np.ndarray (convert lists with np.asarray)",
+            )
+    return tuple(values)
+
+
+def shaped_like(value, primal, what: str, fn: ir.Function):
+    """A tangent or cotangent ``value`` checked against the shape of ``primal``
+    (a number for a number, an array of the same shape for an array)."""
+    if not isinstance(value, (*NUMBER, np.ndarray)):
+        raise ArgumentError(
+            f"{what} must be a number or a NumPy array, not {type(value).__name__}",
+            fn.loc,
+            "pass a float, or an np.ndarray shaped like the value it stands for",
+        )
+    if not isinstance(primal, np.ndarray):
+        if isinstance(value, np.ndarray) and value.ndim:
+            raise ArgumentError(
+                f"{what} is an array of shape {value.shape} for a scalar", fn.loc, "pass a float"
+            )
+        return float(value)
+    if np.shape(value) != primal.shape:
+        raise ArgumentError(
+            f"{what} has shape {np.shape(value)}, not the shape {primal.shape} it stands for",
+            fn.loc,
+            f"pass an array of shape {primal.shape}",
+        )
+    return np.asarray(value, dtype=primal.dtype if primal.dtype.kind == "f" else float)
+
+
+def argument_kind(value, fn: ir.Function, index: int) -> ir.Kind:
+    """The kind of one argument value (``index``: its position, for errors)."""
+    if isinstance(value, (bool, np.bool_)):
+        return BOOL
+    if isinstance(value, (numbers.Integral, np.integer)):
+        return INT
+    if isinstance(value, (numbers.Real, np.floating)):
+        return FLOAT
+    name = fn.params[index] if index < len(fn.params) else f"#{index}"
+    if isinstance(value, np.ndarray):
+        for dtype, base in (("float", np.floating), ("int", np.integer), ("bool", np.bool_)):
+            if np.issubdtype(value.dtype, base):
+                unit = tuple(i for i, size in enumerate(value.shape) if size == 1)
+                return ir.Kind(dtype, value.ndim, unit)
+        raise ArgumentError(
+            f"argument '{name}' is an array of dtype {value.dtype}",
+            fn.loc,
+            "pass float64 (or int, bool) arrays",
+        )
+    raise ArgumentError(
+        f"argument '{name}' is a {type(value).__name__}; symdiff takes numbers and NumPy arrays",
+        fn.loc,
+        "pass floats, ints, bools or np.ndarray (convert lists with np.asarray)",
+    )
+
+
+def in_float32(args) -> bool:
+    """Does code for these arguments compute in float32: are its float arrays
+    float32 (and float scalars then taken as float32, as NumPy does)?"""
+    floats = [a.dtype for a in args if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+    return bool(floats) and all(dtype == np.float32 for dtype in floats)
+
+
+def gradient_converter(arg, float32: bool):
+    """How a gradient with respect to ``arg`` is returned: of ``arg``'s shape
+    and float dtype (a 0-d array for a 0-d array; float32 in float32 code)."""
+    if isinstance(arg, np.ndarray) and arg.ndim == 0:
+        return lambda g: np.asarray(g, arg.dtype)
+    if float32 and not isinstance(arg, np.ndarray):
+        return np.float32
+    return lambda g: g
+
+
+def float32_scalar(value):
+    """A float scalar as float32 (arrays and other values unchanged)."""
+    if isinstance(value, (float, np.floating)) and not isinstance(value, np.ndarray):
+        return np.float32(value)
+    return value
+
+
+def signature_key(args) -> tuple:
+    """What a specialisation depends on: types; rank, dtype and size-1 axes of arrays."""
+    arg_types = tuple(map(type, args))
+    if np.ndarray not in arg_types:
+        return arg_types
+    return tuple(_array_key(a) if t is np.ndarray else t for a, t in zip(args, arg_types))
+
+
+def _array_key(array):
+    """Rank, dtype, and the axes of size 1 (which broadcast, so their adjoints
+    are summed): arrays of any other sizes share one specialisation."""
+    if 1 in array.shape:
+        return (array.ndim, array.dtype.char, tuple(size == 1 for size in array.shape))
+    return (array.ndim, array.dtype.char)
+
+
+def normalize_argnums(argnums, fn: ir.Function):
+    """``argnums`` as a tuple of indices, and whether it was a single int."""
+    single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
+    items = (argnums,) if single else argnums
+    try:
+        items = tuple(items)
+    except TypeError:
+        raise ArgumentError(
+            f"argnums must be an int or a tuple of ints, not {argnums!r}",
+            fn.loc,
+            "write argnums=0 or argnums=(0, 1)",
+        ) from None
+    count = len(fn.params)
+    indices = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, (int, np.integer)):
+            raise ArgumentError(
+                f"argnums must contain ints, not {item!r}",
+                fn.loc,
+                "write argnums=0 or argnums=(0, 1)",
+            )
+        if not -count <= item < count:
+            raise ArgumentError(
+                f"argnums {item} is out of range: {fn.name} has {count} parameter"
+                f"{'s' * (count != 1)} ({', '.join(fn.params)})",
+                fn.loc,
+                f"use an index from 0 to {count - 1}",
+            )
+        indices.append(int(item) % count)
+    if len(set(indices)) != len(indices):
+        raise ArgumentError(
+            f"argnums {argnums!r} repeats an argument", fn.loc, "list each argument once"
+        )
+    if not indices:
+        raise ArgumentError("argnums is empty", fn.loc, "name at least one argument")
+    return tuple(indices), single
