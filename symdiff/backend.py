@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .primitives import PRIMITIVES
+
 
 def cache_dir() -> Path:
     base = os.environ.get("SYMDIFF_CACHE_DIR")
@@ -41,38 +43,15 @@ def cache_dir() -> Path:
 
 
 def _ieee_math() -> types.SimpleNamespace:
-    """``math`` with IEEE results (inf/nan) instead of exceptions."""
-    names = {
-        "sin": np.sin,
-        "cos": np.cos,
-        "tan": np.tan,
-        "asin": np.arcsin,
-        "acos": np.arccos,
-        "atan": np.arctan,
-        "atan2": np.arctan2,
-        "sinh": np.sinh,
-        "cosh": np.cosh,
-        "tanh": np.tanh,
-        "asinh": np.arcsinh,
-        "acosh": np.arccosh,
-        "atanh": np.arctanh,
-        "exp": np.exp,
-        "expm1": np.expm1,
-        "log": np.log,
-        "log1p": np.log1p,
-        "log2": np.log2,
-        "log10": np.log10,
-        "sqrt": np.sqrt,
-        "hypot": np.hypot,
-        "copysign": np.copysign,
-        "fabs": np.fabs,
-        "pow": np.power,
-    }
+    """``math`` with IEEE results (inf/nan) instead of exceptions: each
+    primitive's ``math`` names bound to its NumPy scalar function (``ieee``)."""
     space = types.SimpleNamespace(
         **{k: getattr(math, k) for k in dir(math) if not k.startswith("_")}
     )
-    for name, func in names.items():
-        setattr(space, name, _in_float64(func))
+    for entry in PRIMITIVES.values():
+        if entry.ieee is not None:
+            for name in entry.names.math:
+                setattr(space, name, _in_float64(entry.ieee))
     return space
 
 

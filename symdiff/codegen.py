@@ -19,14 +19,10 @@ import re
 
 from . import ir
 from .analysis import const_kind
-from .errors import ShapeError
 from .ir import FLOAT, Assign, If, Kind, Loop, Op, Var
 from .lower import CopyArray, Inlined, Line, Lowered, ParallelAssign, Store, lower
 from .primitives import PRIMITIVES
-
-# Operations whose int operands meet floats in arithmetic (float32 code casts them).
-_FLOAT_ARITHMETIC = {"add", "sub", "mul", "div", "pow", "mod", "max", "min", "hypot", "atan2",
-                     "copysign", "where", "clip"}  # fmt: skip
+from .primitives.spelling import scatter_statements, subscript
 
 
 class _Printer:
@@ -107,9 +103,8 @@ class _Printer:
         prim = PRIMITIVES[op.prim]
         is_array = any(self.kind(a).rank for a in op.args)
         args = self.operands(op)
-        special = _SPECIAL.get(op.prim)
-        if special is not None and (is_array or prim.spelling[0] == "special"):
-            return special(self, op, args)
+        if prim.spell is not None and (is_array or prim.spelling[0] == "special"):
+            return prim.spell(self, op, args)
         how = prim.spelling[0]
         if is_array and prim.array not in ("op", None):
             return self.call(prim.array, args)
@@ -132,7 +127,7 @@ class _Printer:
         args = [self.atom(a) for a in op.args]
         kinds = [self.kind(a) for a in op.args]
         meets_floats = op.prim == "div" or any(k.dtype == "float" for k in kinds)
-        if not (self.float32 and op.prim in _FLOAT_ARITHMETIC and meets_floats):
+        if not (self.float32 and PRIMITIVES[op.prim].float_arithmetic and meets_floats):
             return args
         exponent = 1 if op.prim == "pow" else None  # x ** 2 stays exact and float32
         return [
@@ -162,7 +157,7 @@ class _Printer:
 
     def assign(self, stmt: Assign) -> list:
         if isinstance(stmt.value, Op) and stmt.value.prim == "scatter":
-            return _scatter_statements(self, stmt.target, stmt.value)
+            return scatter_statements(self, stmt.target, stmt.value)
         return [ast.Assign([ast.Name(stmt.target)], self.value(stmt.value))]
 
     def copy_array(self, stmt: CopyArray) -> list:
@@ -173,7 +168,7 @@ class _Printer:
         """``a[index] = v``, ``a[index] += v`` (``-= w`` for ``+= -w``)."""
         value = self.atom(stmt.value)
         indices = [self.atom(a) for a in stmt.indices]
-        where = ast.Subscript(ast.Name(stmt.target), _index(self, stmt.pattern, indices))
+        where = ast.Subscript(ast.Name(stmt.target), subscript(self, stmt.pattern, indices))
         if not stmt.accumulate:
             return [ast.Assign([where], value)]
         if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
@@ -332,337 +327,3 @@ def forward_driver(
     if with_value:
         result = f"({value}, {result})"
     return "\n".join(lines + [f"    return {result}"])
-
-
-# ---------------------------------------------------------------------------
-# Array operations, spelled with what Numba compiles in nopython mode.
-
-
-def _index(printer, pattern, indices):
-    """The subscript for an index pattern (see ``frontend``) and its printed atoms."""
-    items, it = [], iter(indices)
-    for item in pattern:
-        if item[0] == "i":
-            items.append(next(it))
-        else:
-            parts = [next(it) if present else None for present in item[1:]]
-            items.append(ast.Slice(*parts))
-    return items[0] if len(items) == 1 else ast.Tuple(items)
-
-
-def _getitem(printer, op, args):
-    pattern = dict(op.attrs)["index"]
-    return ast.Subscript(args[0], _index(printer, pattern, args[1:]))
-
-
-def _scatter_statements(printer, target, op):
-    """zeros like x, with g written at the index: the adjoint of x[index].
-    (The pending temporaries reading the variable it reassigns are assigned
-    first: ``g`` is read after it is zeroed.)"""
-    name = printer.ident(target)
-    out: list = []
-    printer.flush({name}, out)
-    g, x = printer.atom(op.args[0]), printer.atom(op.args[1])
-    pattern = dict(op.attrs)["index"]
-    first = ast.Assign([ast.Name(name)], printer.call("np.zeros_like", [x]))
-    indices = [printer.atom(a) for a in op.args[2:]]
-    where = ast.Subscript(ast.Name(name), _index(printer, pattern, indices))
-    return out + [first, ast.Assign([where], g)]
-
-
-def _keep_axis(printer, reduced, rank, axis):
-    """``reduced`` (a reduction over ``axis`` of a rank-``rank`` array) with
-    that axis kept as size 1: ``keepdims=True``, which Numba lacks."""
-    if rank == 1:
-        return printer.call("np.full", [ast.Constant(1), reduced])
-    return printer.call("np.expand_dims", [reduced, ast.Constant(axis)])
-
-
-_AXIS_HELPER = """\
-def {name}(x):
-    \"\"\"np.{func}(x, axis={axis}) for a 2-d array, written out for Numba.\"\"\"
-    out = np.empty(x.shape[{other}], x.dtype)
-    for i in range(x.shape[{other}]):
-        out[i] = np.{func}(x[{index}])
-    return out"""
-
-
-def _reduce(func):
-    def spell(printer, op, args):
-        attrs = dict(op.attrs)
-        kind = printer.kind(op.args[0])
-        axis = attrs.get("axis")
-        axis = None if axis is None else axis % kind.rank
-        if axis is None or kind.rank == 1:
-            value = printer.call(f"np.{func}", args)
-            if attrs.get("keepdims"):
-                shape = ast.Tuple([ast.Constant(1)] * kind.rank)
-                return printer.call("np.full", [shape, value])
-            return value
-        if func == "sum":
-            value = printer.call("np.sum", args, [("axis", ast.Constant(axis))])
-        elif kind.rank == 2:
-            index = "i, :" if axis == 1 else ":, i"
-            name = printer.helper(
-                f"_{func}_axis{axis}",
-                _AXIS_HELPER.format(
-                    name=f"_{func}_axis{axis}", func=func, axis=axis, other=1 - axis, index=index
-                ),
-            )
-            printer.modules.add("np")
-            value = ast.Call(ast.Name(name), args, [])
-        else:
-            raise ShapeError(
-                f"np.{func}(..., axis={axis}) on a rank-{kind.rank} array is not supported",
-                None,
-                "reshape to 2-d first, or reduce over all axes",
-            )
-        if attrs.get("keepdims"):
-            return _keep_axis(printer, value, kind.rank, axis)
-        return value
-
-    return spell
-
-
-def _sum_to(printer, op, args):
-    """Sum an adjoint over the axes along which its operand was broadcast."""
-    g, target = printer.kind(op.args[0]), printer.kind(op.args[1])
-    value = args[0]
-    if target.rank == 0:
-        return printer.call("np.sum", [value])
-    if g.rank < target.rank:  # smaller: it broadcasts as it is (see primitives._sum_to_kind)
-        return value
-    for _ in range(g.rank - target.rank):
-        value = printer.call("np.sum", [value], [("axis", ast.Constant(0))])
-    for axis in range(target.rank):
-        if g.state(axis + (g.rank - target.rank)) == "1" or target.state(axis) == ":":
-            continue
-        if target.state(axis) == "1":
-            summed = printer.call("np.sum", [value], [("axis", ast.Constant(axis))])
-            value = _keep_axis(printer, summed, target.rank, axis)
-        else:  # size 1 or not: known when the code runs
-            name = f"_sum_axis{axis}_if_one_{target.rank}d"
-            keep = (
-                "np.full(1, np.sum(g))"
-                if target.rank == 1
-                else (f"np.expand_dims(np.sum(g, axis={axis}), {axis})")
-            )
-            printer.helper(name, _SUM_IF_ONE.format(name=name, axis=axis, keep=keep))
-            printer.modules.add("np")
-            value = ast.Call(ast.Name(name), [value, args[1]], [])
-    return value
-
-
-_SUM_IF_ONE = """\
-def {name}(g, x):
-    \"\"\"g summed over axis {axis} (kept, of size 1) when x has size 1 there: the
-    adjoint of a value broadcast along that axis.\"\"\"
-    if x.shape[{axis}] == 1 and g.shape[{axis}] != 1:
-        return {keep}
-    return np.ascontiguousarray(g)"""
-
-
-def _expand_dims(printer, op, args):
-    if printer.kind(op.args[0]).rank == 0:
-        return args[0]
-    return printer.call("np.expand_dims", [args[0], ast.Constant(dict(op.attrs)["axis"])])
-
-
-def _clip(printer, op, args):
-    if any(printer.kind(a).rank for a in op.args):
-        return printer.call("np.clip", args)
-    return printer.call("min", [printer.call("max", args[:2]), args[2]])
-
-
-def _where(printer, op, args):
-    if any(printer.kind(a).rank for a in op.args):
-        return printer.call("np.where", args)
-    return ast.IfExp(args[0], args[1], args[2])
-
-
-# Operations whose array results are new C-contiguous arrays (elementwise
-# results and zeros_like keep the layout of a transposed operand).
-_CONTIGUOUS = {"dot", "matmul", "outer", "zeros", "ones", "eye", "copy", "stack", "tape"}
-
-
-def _contiguous(printer, atom, printed) -> ast.expr:
-    """``printed`` (the array ``atom``) as a C-contiguous array: Numba
-    reshapes only those, and arguments, slices, transposes and what is
-    computed from them may not be."""
-    op = printer.defs.get(atom.name) if isinstance(atom, Var) else None
-    if op is not None and op.prim in _CONTIGUOUS:
-        return printed
-    return printer.call("np.ascontiguousarray", [printed])
-
-
-def _reshape(printer, op, args):
-    array = _contiguous(printer, op.args[0], args[0])
-    return ast.Call(ast.Attribute(array, "reshape"), [ast.Tuple(args[1:])], [])
-
-
-def _reshape_like(printer, op, args):
-    array = _contiguous(printer, op.args[0], args[0])
-    return ast.Call(ast.Attribute(array, "reshape"), [ast.Attribute(args[1], "shape")], [])
-
-
-def _shape(printer, op, args):
-    axis = dict(op.attrs).get("axis")
-    return ast.Subscript(ast.Attribute(args[0], "shape"), ast.Constant(axis))
-
-
-_PROD_OTHERS_HELPER = """\
-def _prod_others(x):
-    \"\"\"For each element of x, the product of all the others (the derivative of
-    np.prod): exclusive products from the left times those from the right, so
-    exact where elements are 0.\"\"\"
-    flat = x.ravel()
-    out = np.empty_like(flat)
-    left = {one}
-    for i in range(flat.size):
-        out[i] = left
-        left *= flat[i]
-    right = {one}
-    for i in range(flat.size - 1, -1, -1):
-        out[i] *= right
-        right *= flat[i]
-    return out.reshape(x.shape)"""
-
-_PROD_OTHERS_AXIS_HELPER = """\
-def {name}(x):
-    \"\"\"_prod_others along axis {axis} of a 2-d array.\"\"\"
-    out = np.empty_like(x)
-    for i in range(x.shape[{other}]):
-        out[{index}] = _prod_others(x[{index}])
-    return out"""
-
-
-def _prod_others(printer, op, args):
-    """Per element, the product of the others over the axes ``np.prod`` reduced."""
-    one = "np.float32(1.0)" if printer.float32 else "1.0"  # float32 code stays float32
-    printer.helper("_prod_others", _PROD_OTHERS_HELPER.format(one=one))
-    printer.modules.add("np")
-    rank = printer.kind(op.args[0]).rank
-    axis = dict(op.attrs).get("axis")
-    if axis is None or rank == 1:
-        return ast.Call(ast.Name("_prod_others"), args, [])
-    axis %= rank
-    name = f"_prod_others_axis{axis}"
-    index = "i, :" if axis == 1 else ":, i"
-    printer.helper(
-        name, _PROD_OTHERS_AXIS_HELPER.format(name=name, axis=axis, other=1 - axis, index=index)
-    )
-    return ast.Call(ast.Name(name), args, [])
-
-
-_ELEMENTWISE_HELPER = """\
-def {name}(x):
-    \"\"\"math.{func} of every element (NumPy has no ufunc for it), for Numba.\"\"\"
-    flat = x.ravel()
-    out = np.empty(flat.size{dtype})
-    for i in range(flat.size):
-        out[i] = math.{func}(flat[i])
-    return out.reshape(x.shape)"""
-
-
-def _math_elementwise(func):
-    def spell(printer, op, args):
-        if printer.kind(op.args[0]).rank == 0:
-            return printer.call(f"math.{func}", args)
-        dtype = ", np.float32" if printer.float32 else ""
-        name = printer.helper(
-            f"_{func}_array",
-            _ELEMENTWISE_HELPER.format(name=f"_{func}_array", func=func, dtype=dtype),
-        )
-        printer.modules.update(("math", "np"))
-        return ast.Call(ast.Name(name), args, [])
-
-    return spell
-
-
-def _tape(printer, op, args):
-    """An empty tape: one entry per iteration, each of the shape of ``like``
-    (or of ``like[select]``, a pattern of indices and whole slices)."""
-    n, like = args
-    kind = printer.kind(op.args[1])
-    select = dict(op.attrs).get("select")
-    shape = n
-    if select is not None:  # the sizes of the axes that are not indexed
-        kept = [a for a in range(kind.rank) if a >= len(select) or select[a][0] != "i"]
-        sizes = [ast.Subscript(ast.Attribute(like, "shape"), ast.Constant(a)) for a in kept]
-        shape = ast.Tuple([n, *sizes])
-    elif kind.rank:
-        shape = ast.BinOp(ast.Tuple([n]), ast.Add(), ast.Attribute(like, "shape"))
-    dtype = dict(op.attrs)["dtype"]
-    if dtype == "float":
-        return printer.call("np.empty", [shape, *printer.float_dtype()])
-    return printer.call(
-        "np.empty", [shape, printer.attribute({"int": "np.int64", "bool": "np.bool_"}[dtype])]
-    )
-
-
-_GROW_HELPER = """\
-def _tape_grow(tape, k):
-    \"\"\"The tape, or a copy twice as long when entry k is past its end.\"\"\"
-    if k < tape.shape[0]:
-        return tape
-    longer = np.empty((2 * tape.shape[0],) + tape.shape[1:], tape.dtype)
-    longer[: tape.shape[0]] = tape
-    return longer"""
-
-
-def _tape_grow(printer, op, args):
-    printer.helper("_tape_grow", _GROW_HELPER)
-    printer.modules.add("np")
-    return ast.Call(ast.Name("_tape_grow"), args, [])
-
-
-def _transpose(printer, op, args):
-    """``x.T``; a number is its own transpose (a Python float has no ``.T``)."""
-    if printer.kind(op.args[0]).rank == 0:
-        return args[0]
-    return ast.Attribute(args[0], "T")
-
-
-def _copy(printer, op, args):
-    """``x.copy()``; a number is its own copy (floats have no ``.copy()``)."""
-    if printer.kind(op.args[0]).rank == 0:
-        return args[0]
-    return ast.Call(ast.Attribute(args[0], "copy"), [], [])
-
-
-_SPECIAL = {
-    "tape": _tape,
-    "tape_grow": _tape_grow,
-    "range_len": lambda p, op, args: p.call("len", [p.call("range", args)]),
-    "erf": _math_elementwise("erf"),
-    "erfc": _math_elementwise("erfc"),
-    "dot": lambda p, op, args: p.call("np.dot", args),
-    "outer": lambda p, op, args: p.call("np.outer", args),
-    "transpose": _transpose,
-    "reshape": _reshape,
-    "reshape_like": _reshape_like,
-    "sum": _reduce("sum"),
-    "amax": _reduce("max"),
-    "amin": _reduce("min"),
-    "prod": _reduce("prod"),
-    "prod_others": _prod_others,
-    "getitem": _getitem,
-    "copy": _copy,
-    "shape": _shape,
-    "size": lambda p, op, args: ast.Attribute(args[0], "size"),
-    "zeros": lambda p, op, args: p.call("np.zeros", [ast.Tuple(args), *p.float_dtype()]),
-    "ones": lambda p, op, args: p.call("np.ones", [ast.Tuple(args), *p.float_dtype()]),
-    "zeros_like": lambda p, op, args: p.call("np.zeros_like", args),
-    "ones_like": lambda p, op, args: p.call("np.ones_like", args),
-    "eye": lambda p, op, args: p.call(
-        "np.eye", args, [("dtype", dtype) for dtype in p.float_dtype()]
-    ),
-    "stack": lambda p, op, args: p.call("np.array", [ast.List(args)]),
-    "sum_to": _sum_to,
-    "expand_dims": _expand_dims,
-    "broadcast_like": lambda p, op, args: ast.BinOp(
-        p.call("np.zeros_like", [args[1]]), ast.Add(), args[0]
-    ),
-    "clip": _clip,
-    "where": _where,
-}

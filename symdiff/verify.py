@@ -153,14 +153,10 @@ class _SymbolicRun:
         args = [self.value_of(a) for a in op.args]
         attrs = dict(op.attrs)
         prim = PRIMITIVES[op.prim]
-        special = _SYMBOLIC.get(op.prim)
-        if special is not None:
-            return special(args, attrs, number, truth)
+        if prim.sympy_arrays is not None:
+            return prim.sympy_arrays(args, attrs, number, truth)
         if any(isinstance(a, np.ndarray) for a in args):
-            func = prim.sympy
-            if op.prim in _COMPARISONS:
-                return np.vectorize(lambda *a: truth(func(*a)), otypes=[bool])(*args)
-            return np.vectorize(func, otypes=[object])(*args)
+            return np.vectorize(prim.sympy, otypes=[object])(*args)
         return prim.sympy(*args)
 
     def block(self, body):
@@ -203,94 +199,6 @@ class _SymbolicRun:
                 env[carry.name] = value
             if stmt.exit is not None and truth(value_of(stmt.exit)):
                 break
-
-
-_COMPARISONS = {"lt", "le", "gt", "ge", "eq", "ne", "not"}
-
-
-def _pick(func):
-    """max/min along an axis: the elements that win at the point, averaged
-    when several tie (the documented convention: ties share the derivative)."""
-
-    def winners(a, values):
-        best = values.max() if func is np.argmax else values.min()
-        tied = [e for e, v in zip(a, values) if v == best]
-        return sum(tied) / len(tied) if len(tied) > 1 else tied[0]
-
-    def pick(args, attrs, number, truth):
-        a = np.asarray(args[0], dtype=object)
-        values = np.vectorize(number, otypes=[float])(a)
-        axis = attrs.get("axis")
-        if axis is None:
-            best = winners(a.ravel(), values.ravel())
-            return np.full((1,) * a.ndim, best, dtype=object) if attrs.get("keepdims") else best
-        moved_a, moved_v = np.moveaxis(a, axis, -1), np.moveaxis(values, axis, -1)
-        out = np.empty(moved_a.shape[:-1], dtype=object)
-        for index in np.ndindex(out.shape):
-            out[index] = winners(moved_a[index], moved_v[index])
-        return np.expand_dims(out, axis) if attrs.get("keepdims") else out
-
-    return pick
-
-
-def _index(args, attrs):
-    items, it = [], iter(int(v) for v in args[1:])
-    for item in attrs["index"]:
-        if item[0] == "i":
-            items.append(next(it))
-        else:
-            items.append(slice(*[next(it) if present else None for present in item[1:]]))
-    return tuple(items)
-
-
-def _store(args, attrs, add):
-    """``a[index] = v`` (or ``+=``) on a copy of ``a`` as an object array."""
-    value, array = args[0], np.array(args[1], dtype=object)
-    where = _index(args[1:], attrs)
-    array[where] = array[where] + value if add else value
-    return array
-
-
-def _reduce(func):
-    def reduce(args, attrs, number, truth):
-        out = func(
-            np.asarray(args[0], dtype=object),
-            axis=attrs.get("axis"),
-            keepdims=attrs.get("keepdims", False),
-        )
-        return out
-
-    return reduce
-
-
-_SYMBOLIC = {
-    "dot": lambda a, at, n, t: np.dot(a[0], a[1]),
-    "matmul": lambda a, at, n, t: np.dot(a[0], a[1]),
-    "outer": lambda a, at, n, t: np.outer(a[0], a[1]),
-    "transpose": lambda a, at, n, t: np.transpose(a[0]),
-    "reshape": lambda a, at, n, t: np.reshape(a[0], tuple(int(v) for v in a[1:])),
-    "sum": _reduce(np.sum),
-    "prod": _reduce(np.prod),
-    "amax": _pick(np.argmax),
-    "amin": _pick(np.argmin),
-    "getitem": lambda a, at, n, t: np.asarray(a[0], dtype=object)[_index(a, at)],
-    "shape": lambda a, at, n, t: _sympy().Integer(np.shape(a[0])[at["axis"]]),
-    "size": lambda a, at, n, t: _sympy().Integer(np.size(a[0])),
-    "zeros": lambda a, at, n, t: np.zeros(tuple(int(v) for v in a)),
-    "ones": lambda a, at, n, t: np.ones(tuple(int(v) for v in a)),
-    "zeros_like": lambda a, at, n, t: np.zeros(np.shape(a[0])),
-    "ones_like": lambda a, at, n, t: np.ones(np.shape(a[0])),
-    "eye": lambda a, at, n, t: np.eye(int(a[0])),
-    "stack": lambda a, at, n, t: np.array(a, dtype=object),
-    "copy": lambda a, at, n, t: np.array(a[0], dtype=object),
-    "setitem": lambda a, at, n, t: _store(a, at, False),
-    "additem": lambda a, at, n, t: _store(a, at, True),
-    "where": lambda a, at, n, t: (
-        np.where(np.vectorize(t, otypes=[bool])(a[0]), a[1], a[2])
-        if any(isinstance(v, np.ndarray) for v in a)
-        else (a[1] if t(a[0]) else a[2])
-    ),
-}
 
 
 def float_argnums(args) -> tuple:

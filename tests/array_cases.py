@@ -247,3 +247,19 @@ def bad_rank3_max(T):
 
 def a_max_ties(x):
     return np.max(x) + np.sum(np.max(x.reshape((2, 2)), axis=1))
+
+
+def a_cumsum(x):
+    return np.sum(np.cumsum(x) * np.sin(x))
+
+
+def a_cumsum_flat(X):
+    return np.sum(np.cumsum(X) ** 2)
+
+
+def a_cumsum_axis(X):
+    return np.sum(np.cumsum(X, axis=0) * np.cumsum(X, 1) + X.cumsum(axis=-1) ** 2)
+
+
+def a_flip(X):
+    return np.sum(np.flip(X, 1) * X + np.flip(X) ** 2 + np.flip(X, axis=0)[0])

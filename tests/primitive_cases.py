@@ -8,6 +8,7 @@ from math import exp as math_exp
 
 import numpy
 import numpy as np
+import scipy.special
 
 
 def add(x, y):
@@ -196,3 +197,41 @@ def np_power(x, y):
 
 def np_arccosh(x):
     return np.arccosh(x)
+
+
+def cbrt(x):
+    return np.cbrt(x)
+
+
+def expit(x):
+    return scipy.special.expit(x)
+
+
+def cumsum_method(x):
+    return np.sum(x.cumsum(axis=1) * x.cumsum()[:6].reshape((2, 3)))
+
+
+def cumsum_dtype(x):
+    return np.sum(np.cumsum(x, dtype=float))  # ERR: cumsum_dtype
+
+
+def cumsum_too_many(x):
+    return np.sum(np.cumsum(x, 0, 1))  # ERR: cumsum_too_many
+
+
+def cumsum_axis_not_an_int(x):
+    return np.sum(np.cumsum(x, axis=1.5))  # ERR: cumsum_axis_not_an_int
+
+
+def cumsum_of_a_number(x):
+    return np.cumsum(x * 2.0)  # ERR: cumsum_of_a_number
+
+
+def new_primitives_in_a_loop(x, n):
+    for i in range(n):
+        x = np.cumsum(x) * 0.5 + scipy.special.expit(x * i) + np.cbrt(x + 2.0)
+    return np.sum(np.flip(x) * x)
+
+
+def sum_keepdims_by_position(x):
+    return np.sum(np.sum(x, 0, True))  # ERR: sum_keepdims_by_position

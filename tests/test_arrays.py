@@ -51,6 +51,10 @@ CASES = [
     (ac.a_max, (r(3, 4),)),
     (ac.a_min, (r(3, 2),)),
     (ac.a_prod, (r(4, low=0.5, high=1.5),)),
+    (ac.a_cumsum, (r(5),)),
+    (ac.a_cumsum_flat, (r(2, 3),)),
+    (ac.a_cumsum_axis, (r(3, 4),)),
+    (ac.a_flip, (r(3, 2),)),
     (ac.a_index, (r(4),)),
     (ac.a_index_2d, (r(3, 4),)),
     (ac.a_shapes, (r(2, 3),)),
@@ -67,7 +71,7 @@ CASES = [
 ]
 IDS = [f"{fn.__name__}-{i}" for i, (fn, _) in enumerate(CASES)]
 JIT_SUBSET = {"a_slice_column", "a_reshape_runtime", "a_erf", "a_exp_log", "a_bias", "a_column", "a_keepdims", "a_dot_mv", "a_matmul",
-              "a_max", "a_index_2d", "a_mean", "a_where"}  # fmt: skip
+              "a_max", "a_index_2d", "a_mean", "a_where", "a_cumsum_flat", "a_cumsum_axis", "a_flip"}  # fmt: skip
 
 
 @pytest.mark.parametrize("fn, args", CASES, ids=IDS)

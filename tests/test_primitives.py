@@ -63,6 +63,8 @@ TABLE = [
     (c.copysign, sp.Abs(X) * sp.sign(Y), [(0.4, -1.5), (-2.0, 3.0)]),
     (c.erf, sp.erf(X), [(0.4,), (-1.1,)]),
     (c.erfc, sp.erfc(X), [(0.4,), (-1.1,)]),
+    (c.cbrt, sp.real_root(X, 3), [(0.4,), (-2.1,)]),
+    (c.expit, 1 / (1 + sp.exp(-X)), [(0.4,), (-2.1,)]),
     (c.np_sin, sp.sin(X), [(0.4,)]),
     (c.np_arctan2, sp.atan2(X, Y), [(0.4, -1.5)]),
     (c.np_maximum, sp.Max(X, Y), [(0.4, 1.5)]),
@@ -77,7 +79,20 @@ CASES = [
     for i, point in enumerate(points)
 ]
 
-JIT_SUBSET = {"div", "power", "atan2", "log", "sqrt", "abs_", "max_", "erf", "copysign", "mod"}
+JIT_SUBSET = {
+    "div",
+    "power",
+    "atan2",
+    "log",
+    "sqrt",
+    "abs_",
+    "max_",
+    "erf",
+    "copysign",
+    "mod",
+    "cbrt",
+}
+JIT_SUBSET |= {"expit"}
 
 
 def sympy_gradient(expr, point):
@@ -140,6 +155,7 @@ CONVENTIONS = [
     (c.max_, (1.5, 1.5), (0.5, 0.5)),
     (c.min_, (1.5, 1.5), (0.5, 0.5)),
     (c.sqrt, (0.0,), (math.inf,)),
+    (c.cbrt, (0.0,), (math.inf,)),
     (c.copysign, (0.0, -1.0), (0.0, 0.0)),
     (c.floordiv, (5.0, 2.0), (2.0, 5.0)),
 ]
@@ -151,7 +167,7 @@ CONVENTIONS = [
     "fn, point, expected", CONVENTIONS, ids=lambda v: getattr(v, "__name__", None)
 )
 def test_conventions_at_nondifferentiable_points(fn, point, expected, mode, jit):
-    if jit and fn not in (c.abs_, c.max_, c.sqrt):
+    if jit and fn not in (c.abs_, c.max_, c.sqrt, c.cbrt):
         pytest.skip("compiled on a representative subset")
     grads = symdiff.grad(fn, tuple(range(len(point))), mode=mode, jit=jit)(*point)
     assert tuple(map(float, grads)) == expected
@@ -162,3 +178,132 @@ def test_max_of_a_value_with_itself_has_derivative_one():
     from . import language_cases as lc
 
     assert symdiff.grad(lc.max_self, jit=False)(2.0) == 1.0
+
+
+@pytest.mark.parametrize("jit", [False, True])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_expit_is_exact_far_from_zero(mode, jit):
+    """1 / (1 + exp(-x)) overflows to 1 / inf = 0, not to an error or nan."""
+    for x, value in ((-800.0, 0.0), (800.0, 1.0)):
+        got, slope = symdiff.value_and_grad(c.expit, mode=mode, jit=jit)(x)
+        assert (float(got), float(slope)) == (value, 0.0)
+
+
+def test_new_primitives_are_one_entry_each():
+    """cbrt and expit are named by their entries alone (np.cbrt, scipy.special.expit)."""
+    import scipy.special
+
+    from symdiff.primitives import PRIMITIVES, primitive_for
+
+    assert primitive_for(np.cbrt) == "cbrt" and primitive_for(scipy.special.expit) == "expit"
+    assert PRIMITIVES["cbrt"].names.numpy == ("cbrt",)
+    assert PRIMITIVES["expit"].names.scipy == ("expit",)
+    source = symdiff.derivative_source(c.expit, 0.3)
+    assert "1.0 / (1.0 + math.exp(-x))" in source
+
+
+def test_cumsum_method_and_options():
+    """x.cumsum(axis=1) and x.cumsum() are read from the entry's names and options."""
+    x = np.arange(1.0, 7.0).reshape(2, 3) / 7
+    expected = np.cumsum(x, axis=1) * np.cumsum(x)[:6].reshape(2, 3)
+    for mode in ("reverse", "forward"):
+        value, gradient = symdiff.value_and_grad(c.cumsum_method, mode=mode, jit=False)(x)
+        assert value == pytest.approx(np.sum(expected), rel=1e-14)
+        for index in np.ndindex(x.shape):
+            fd = finite_difference(lambda a: c.cumsum_method(a), (x,), 0, element=index)
+            assert gradient[index] == pytest.approx(fd, rel=1e-8)
+
+
+def _marked_line(name):
+    import linecache
+
+    for lineno in range(1, 400):
+        if f"# ERR: {name}" in linecache.getline(c.__file__, lineno):
+            return lineno
+    raise AssertionError(name)
+
+
+@pytest.mark.parametrize(
+    "fn, args, words",
+    [
+        (c.cumsum_dtype, (np.ones(3),), ["dtype", "axis="]),
+        (c.cumsum_too_many, (np.ones(3),), ["np.cumsum", "axis="]),
+        (c.cumsum_axis_not_an_int, (np.ones(3),), ["axis", "constant int"]),
+        (c.cumsum_of_a_number, (0.5,), ["cumsum", "array"]),
+        (c.sum_keepdims_by_position, (np.ones((2, 2)),), ["np.sum", "keepdims="]),
+    ],
+    ids=lambda v: getattr(v, "__name__", None),
+)
+def test_bad_options_name_the_line(fn, args, words):
+    with pytest.raises(symdiff.errors.SymDiffError) as info:
+        symdiff.grad(fn, jit=False)(*args)
+    err = info.value
+    assert err.lineno == _marked_line(fn.__name__), str(err)
+    assert all(word in str(err) for word in words), str(err)
+
+
+def test_flags_replace_the_side_tables():
+    """What passes read about primitives are flags of their entries."""
+    from symdiff.primitives import PRIMITIVES
+
+    def having(flag):
+        return {name for name, p in PRIMITIVES.items() if getattr(p, flag)}
+
+    assert having("view") == {
+        "getitem",
+        "reshape",
+        "transpose",
+        "flip",
+        "reshape_like",
+        "expand_dims",
+    }
+    assert having("indexed") == {"setitem", "additem", "scatter"}
+    assert having("full_tangent") == {"setitem", "additem", "zeros_like", "broadcast_like"}
+    assert {"zeros", "copy", "tape", "stack"} <= having("fresh") and "dot" not in having("fresh")
+    assert PRIMITIVES["sum_to"].shape_reads == {1} and not PRIMITIVES["sum"].shape_reads
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_new_primitives_in_a_reverse_loop(jit):
+    """cumsum, expit, cbrt and flip in a loop reversed with tapes, against
+    SymPy and finite differences (and compiled)."""
+    x = np.array([0.3, -0.7, 0.1, 0.9])
+    report = symdiff.check_grad(c.new_primitives_in_a_loop, x, 3, jit=jit)
+    assert report.ok and report.sympy_value is not None, str(report)
+
+
+def test_new_primitives_live_in_the_registry_only():
+    """np.cbrt, scipy.special.expit, np.cumsum and np.flip are named nowhere
+    in the compiler outside symdiff/primitives/ (no string, no attribute)."""
+    import ast
+    from pathlib import Path
+
+    package = Path(symdiff.__file__).parent
+    new = {"cbrt", "expit", "cumsum", "flip"}
+    for path in package.rglob("*.py"):
+        if "primitives" in path.parts:
+            continue
+        tree = ast.parse(path.read_text())
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and node.body
+            if isinstance(node.body[0], ast.Expr)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and id(node) not in docstrings:
+                assert not (isinstance(node.value, str) and node.value in new), (path, node.value)
+            if isinstance(node, ast.Attribute):
+                assert node.attr not in new, (path, node.attr)
+
+
+def test_cumsum_gradient_reads_like_the_textbook():
+    """The VJP of a running sum is the running sum from the end: flip, cumsum, flip."""
+    from . import array_cases as ac
+
+    source = symdiff.derivative_source(ac.a_cumsum, np.ones(4))
+    assert "x_bar = np.cumsum(x) * np.cos(x) + np.cumsum(np.sin(x)[::-1])[::-1]" in source
+    source = symdiff.derivative_source(ac.a_cumsum_flat, np.ones((2, 3)))
+    assert "np.cumsum((2 * np.cumsum(X))[::-1])[::-1]" in source and ".reshape(X.shape)" in source
+    forward = symdiff.derivative_source(ac.a_cumsum_axis, np.ones((2, 3)), mode="forward")
+    assert "np.cumsum(dX, axis=0)" in forward and "np.cumsum(dX, axis=1)" in forward

@@ -117,8 +117,6 @@ def check_against_fd(fn, args, argnums, jit=False, modes=("reverse", "forward"),
 
 # How user code spells a primitive whose array spelling is not a NumPy name.
 SPECIAL_SPELLINGS = {
-    "erf": "scipy.special.erf({0})",
-    "erfc": "scipy.special.erfc({0})",
     "copy": "np.copy({0})",
     "clip": "np.clip({0}, {1}, {2})",
     "where": "np.where({0} > {1}, {1}, {2})",
@@ -197,9 +195,11 @@ def array_template(name):
         kind, operator = p.spelling
         symbol = OPERATORS[operator]
         return f"({symbol}{{0}})" if kind == "unary" else f"({{0}} {symbol} {{1}})"
+    operands = ", ".join(f"{{{i}}}" for i in range(p.arity))
     if p.array.startswith("np."):
-        operands = ", ".join(f"{{{i}}}" for i in range(p.arity))
         return f"{p.array}({operands})"
+    if p.names.scipy:  # how user code names it: scipy.special.<name>
+        return f"scipy.special.{p.names.scipy[0]}({operands})"
     assert name in SPECIAL_SPELLINGS, f"add how user code spells {name!r} to SPECIAL_SPELLINGS"
     return SPECIAL_SPELLINGS[name]
 

@@ -14,13 +14,12 @@ Everything other modules use is re-exported here.
 from ..ir import BOOL, FLOAT, INT
 from .bounds import indices_in_bounds
 from .kinds import Analysis, analyze, const_kind, expr_kind, join, needs_sum, op_kind
-from .memory import VIEWS, check_shared_memory
+from .memory import check_shared_memory
 
 __all__ = [
     "BOOL",
     "FLOAT",
     "INT",
-    "VIEWS",
     "Analysis",
     "analyze",
     "check_shared_memory",

@@ -136,7 +136,7 @@ class _BoundsProver:
                 self.values[stmt.target] = expr
             return True
         prim, args, attrs = value.prim, value.args, dict(value.attrs)
-        if prim == "getitem" or prim in _INDEXED:
+        if prim == "getitem" or PRIMITIVES[prim].indexed:
             array = args[0] if prim == "getitem" else args[1]
             indices = args[1:] if prim == "getitem" else args[2:]
             return not isinstance(array, Var) or self.index_ok(array, attrs["index"], indices)
@@ -298,8 +298,8 @@ class _BoundsProver:
             return [value] if self.kinds.get(value.name, FLOAT).rank else None
         if not isinstance(value, Op):
             return None
-        if value.prim in _SHAPED_LIKE:
-            like = value.args[_SHAPED_LIKE[value.prim]]
+        if (position := PRIMITIVES[value.prim].shaped_like) is not None:
+            like = value.args[position]
             return [like] if isinstance(like, Var) else None
         rank = self.kinds.get(stmt.target, FLOAT).rank
         if PRIMITIVES[value.prim].elementwise and rank:  # broadcasting: its full-rank operands
@@ -340,10 +340,3 @@ class _BoundsProver:
             axes = axes if 0 < min(ranks) <= max(ranks) <= 2 else []
         for axis, (array, array_axis) in enumerate(axes):
             self.sizes[(target, axis)] = self.size(array, array_axis)
-
-
-# Operations writing at an index of an array (their second operand), and
-# operations whose array result has the shape of an operand (its position).
-_INDEXED = (*ir.STORES, "scatter")
-_SHAPED_LIKE = {"setitem": 1, "additem": 1, "scatter": 1, "copy": 0, "zeros_like": 0, "ones_like": 0,
-                "broadcast_like": 1, "sum_to": 1, "reshape_like": 1}  # fmt: skip

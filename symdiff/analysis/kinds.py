@@ -65,7 +65,7 @@ def op_kind(op: Op, arg_kinds, loc=None) -> Kind:
     try:
         if prim.array is None and any(k.rank for k in arg_kinds):
             raise RankError(f"{op.prim} is not available on arrays")
-        return prim.kind(list(arg_kinds), op.args, op.attrs)
+        return prim.result_kind(list(arg_kinds), op.args, op.attrs)
     except RankError as exc:
         shown = ", ".join(str(k) for k in arg_kinds)
         raise ShapeError(

@@ -16,9 +16,7 @@ from __future__ import annotations
 from .. import ir
 from ..errors import ShapeError
 from ..ir import Assign, If, Kind, Op, Var
-
-# Operations whose array result may share memory with their first operand.
-VIEWS = ("getitem", "reshape", "transpose", "reshape_like", "expand_dims")
+from ..primitives import PRIMITIVES
 
 
 def _check_inplace(value: Op, kinds, views, loc):
@@ -82,7 +80,7 @@ class InputAliases:
         _check_inplace(value, self.kinds, self.views, stmt.loc)
         if value.prim in ir.STORES and not self.generated:
             _check_store(value, self.views, stmt.loc)
-        elif value.prim in VIEWS and kind.rank and isinstance(value.args[0], Var):
+        elif PRIMITIVES[value.prim].view and kind.rank and isinstance(value.args[0], Var):
             root = self.view_of(value.args[0])
             self.views[stmt.target] = (root[0] if root else value.args[0].name, True)
 
@@ -179,7 +177,7 @@ class _SharedMemory:
             root = self.write(value.args[1], stmt.loc)
         elif isinstance(value, Op) and ("inplace", True) in value.attrs:
             root = self.write(value.args[0], stmt.loc)
-        elif isinstance(value, Op) and value.prim in VIEWS:
+        elif isinstance(value, Op) and PRIMITIVES[value.prim].view:
             root = self.shares(value.args[0])
         self.define(stmt.target, root or stmt.target)
 

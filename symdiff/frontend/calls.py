@@ -4,12 +4,12 @@ the user's own helpers.
 Methods of ``frontend.Converter`` (conventions in ``converter``).
 ``expr_Call`` sorts a call by what the callee is: a method of a local array
 (``call_method``), a registered primitive (``call_primitive``), a NumPy
-function that is not elementwise (``call_numpy``, named by
-``_NUMPY_STRUCTURAL``), ``float``, or a Python function of the user's, which
+function that is not elementwise (``call_numpy``, named by the registry:
+``primitives.array_function``), ``float``, or a Python function of the user's, which
 is parsed the same way and inlined into the caller's statements
 (``call_helper``; errors inside it also name the call site).  Anything else
-is an ``UnknownFunctionError`` listing what symdiff knows.  Reductions read
-``axis``/``keepdims`` as compile-time constants (``reduce_options``).
+is an ``UnknownFunctionError`` listing what symdiff knows.  Static options
+(``axis``/``keepdims``) are read as compile-time constants (``static_options``).
 """
 
 from __future__ import annotations
@@ -19,12 +19,18 @@ import inspect
 import sys
 import types
 
-import numpy as np
-
 from ..errors import SymDiffError, UnknownFunctionError
 from ..errors import UnsupportedSyntaxError as Unsupported
 from ..ir import Const
-from ..primitives import PRIMITIVES, primitive_for, supported_names
+from ..primitives import (
+    METHODS,
+    PRIMITIVES,
+    array_function,
+    call_arguments,
+    primitive_for,
+    supported_names,
+)
+from ..primitives.naming import method_names, names_of
 from .converter import RETURN
 from .source import Source, check_params
 
@@ -44,8 +50,7 @@ class Calls:
         prim = primitive_for(func)
         if prim is not None:
             return self.call_primitive(prim, label, e)
-        entry = _NUMPY_STRUCTURAL.get(id(func))
-        if entry is not None and entry[0] is func:
+        if array_function(func) is not None:
             return self.call_numpy(func, label, e)
         if func is float:
             if len(e.args) != 1 or e.keywords:
@@ -136,64 +141,72 @@ class Calls:
     def call_method(self, e):
         base = self.expr(e.func.value)
         name, args = e.func.attr, e.args
-        if name in ("sum", "max", "min", "prod", "mean"):
-            prim = {"max": "amax", "min": "amin"}.get(name, name)
-            return self.reduction(prim, base, e, args, 0)
+        prim = METHODS.get(name)
+        if prim == "mean":
+            return self.mean(f".{name}", [base], e)
+        if prim in PRIMITIVES and PRIMITIVES[prim].names.options:
+            return self.call_with_options(prim, f".{name}", [base], e)
         if e.keywords:
             self.fail(
                 e, f"keyword arguments to .{name}() are not supported", "pass them by position"
             )
-        if name == "reshape":
+        if prim == "reshape":
             shape = self.shape_args(args[0]) if len(args) == 1 else [self.expr(a) for a in args]
             return self.op("reshape", (base, *shape), e)
-        if name in ("ravel", "flatten"):
+        if prim == "ravel":
             return self.op("reshape", (base, Const(-1)), e)
-        if name in ("transpose",) and not args:
-            return self.op("transpose", (base,), e)
-        if name == "dot" and len(args) == 1:
-            return self.op("dot", (base, self.expr(args[0])), e)
-        if name == "clip" and len(args) == 2:
-            return self.op("clip", (base, self.expr(args[0]), self.expr(args[1])), e)
-        if name == "copy" and not args:
-            return self.op("copy", (base,), e)
+        if prim is not None and len(args) + 1 == call_arguments(prim):  # x.dot(y), x.clip(a, b)
+            return self.op(prim, (base, *(self.expr(a) for a in args)), e)
         self.fail(
             e,
             f"method .{name}() is not supported",
-            "use sum, mean, max, min, prod, reshape, ravel, transpose, dot, clip, copy, "
-            "or the NumPy function",
+            f"use {method_names()}, or the NumPy function",
         )
+
+    def call_with_options(self, prim, label, operands, e):
+        """A primitive with static options (``np.sum(x, axis=0)``, ``x.cumsum()``):
+        its operands by position, then its options (``attrs``)."""
+        count = PRIMITIVES[prim].arity - len(operands)
+        attrs = self.static_options(prim, label, e, count)
+        operands = [*operands, *(self.expr(a) for a in e.args[:count])]
+        return self.op(prim, operands, e, attrs=attrs)
+
+    def static_options(self, name, label, e, count):
+        """The options of a call of ``name`` (its registry entry's, or its
+        sugar's) after ``count`` operands: by position where they may be, or
+        by name, as compile-time constants; the others get their defaults."""
+        options = names_of(name).options
+        positional = [o for o in options if o.positional]
+        spelled = ", ".join(f"{o.name}=" for o in options)
+        if not count <= len(e.args) <= count + len(positional):
+            what = f"{count} operand{'s' * (count != 1)}, then {spelled}"
+            self.fail(e, f"{label}() takes {what}", "pass the options by name")
+        by_name = {o.name: o for o in options}
+        given = list(zip(positional, e.args[count:]))
+        for kw in e.keywords:
+            if kw.arg not in by_name:
+                self.fail(kw.value, f"keyword `{kw.arg}` is not supported here", f"use {spelled}")
+            given.append((by_name[kw.arg], kw.value))
+        values = {o.name: o.default for o in options}
+        for option, node in given:
+            values[option.name] = self.static(node, option.name, option.types[0])
+        return tuple(sorted(values.items()))
 
     def call_numpy(self, func, label, e):
         """NumPy functions that are not elementwise."""
         args = e.args
-        name = _NUMPY_STRUCTURAL[id(func)][1]
-        if name in ("sum", "amax", "amin", "prod", "mean"):
-            if not args:
-                self.fail(e, f"{label}() needs an array", f"write {label}(x)")
-            return self.reduction(name, self.expr(args[0]), e, args, 1)
+        name = array_function(func)
+        if name == "mean":
+            return self.mean(label, [], e)
+        if name in PRIMITIVES and PRIMITIVES[name].names.options:
+            return self.call_with_options(name, label, [], e)
         if e.keywords:
             self.fail(
                 e,
                 f"keyword arguments to {label}() are not supported",
                 "pass the arguments by position",
             )
-        arity = {
-            "dot": 2,
-            "matmul": 2,
-            "outer": 2,
-            "transpose": 1,
-            "reshape": 2,
-            "square": 1,
-            "zeros_like": 1,
-            "ones_like": 1,
-            "copy": 1,
-            "eye": 1,
-            "zeros": 1,
-            "ones": 1,
-            "array": 1,
-            "ravel": 1,
-            "len": 1,
-        }[name]
+        arity = call_arguments(name)
         if len(args) != arity:
             self.fail(
                 e, f"{label}() takes {arity} argument{'s' * (arity > 1)} here", "check the call"
@@ -219,52 +232,20 @@ class Calls:
             return self.op("shape", values, e, attrs=(("axis", 0),))
         return self.op(name, values, e)
 
-    def reduce_options(self, e, args, start):
-        """``axis`` and ``keepdims`` from positional and keyword arguments."""
-        options = {"axis": None, "keepdims": False}
-        if len(args) > start:
-            options["axis"] = self.static(args[start], "axis", int)
-        if len(args) > start + 1:
-            self.fail(e, "too many positional arguments", "pass axis= and keepdims= by name")
-        for kw in e.keywords:
-            if kw.arg == "axis":
-                options["axis"] = self.static(kw.value, "axis", int)
-            elif kw.arg == "keepdims":
-                options["keepdims"] = self.static(kw.value, "keepdims", bool)
-            else:
-                self.fail(
-                    kw.value, f"keyword `{kw.arg}` is not supported here", "use axis= and keepdims="
-                )
-        return tuple(sorted(options.items()))
-
-    def reduction(self, name, base, e, args, start):
-        attrs = self.reduce_options(e, args, start)
-        if name == "mean":
-            total = self.op("sum", (base,), e, attrs=attrs)
-            axis = dict(attrs)["axis"]
-            count = (
-                self.op("size", (base,), e)
-                if axis is None
-                else self.op("shape", (base,), e, attrs=(("axis", axis),))
-            )
-            return self.op("div", (total, count), e)
-        return self.op(name, (base,), e, attrs=attrs)
+    def mean(self, label, operands, e):
+        """``np.mean(x, axis=k)``: the sum divided by the size (or the axis' size)."""
+        attrs = self.static_options("mean", label, e, 1 - len(operands))
+        base = operands[0] if operands else self.expr(e.args[0])
+        total = self.op("sum", (base,), e, attrs=attrs)
+        axis = dict(attrs)["axis"]
+        count = (
+            self.op("size", (base,), e)
+            if axis is None
+            else self.op("shape", (base,), e, attrs=(("axis", axis),))
+        )
+        return self.op("div", (total, count), e)
 
     def shape_args(self, node):
         """Sizes given as an int or a tuple of ints: a list of atoms."""
         value = self.expr(node)
         return list(value) if isinstance(value, tuple) else [value]
-
-
-_NUMPY_STRUCTURAL = {
-    id(obj): (obj, name)
-    for obj, name in [
-        (np.dot, "dot"), (np.matmul, "matmul"), (np.outer, "outer"),
-        (np.transpose, "transpose"), (np.reshape, "reshape"), (np.ravel, "ravel"),
-        (np.sum, "sum"), (np.mean, "mean"), (np.max, "amax"), (np.amax, "amax"),
-        (np.min, "amin"), (np.amin, "amin"), (np.prod, "prod"), (np.square, "square"),
-        (np.zeros, "zeros"), (np.ones, "ones"), (np.zeros_like, "zeros_like"),
-        (np.ones_like, "ones_like"), (np.eye, "eye"), (np.array, "array"), (len, "len"),
-        (np.empty, "zeros"), (np.empty_like, "zeros_like"), (np.copy, "copy"),
-    ]
-}  # fmt: skip

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from .. import ir
 from ..ir import Const, Op, Var
-from ..primitives import PRIMITIVES, SHAPE_READS
-
-# Operations that read only the shape of one operand: which one.
-_SHAPE_ONLY = {prim: min(positions) for prim, positions in SHAPE_READS.items()}
+from ..primitives import PRIMITIVES
 
 
 def _same_shape(atom, defs: dict, kinds: dict):
@@ -41,7 +38,8 @@ def _same_shape(atom, defs: dict, kinds: dict):
 def shape_source(op: Op, defs: dict, kinds: dict):
     """Read shapes from where they are known first (see ``_same_shape``), and
     ``t.size``/``t.shape[k]`` of reductions and products from their operands."""
-    index = _SHAPE_ONLY.get(op.prim)
+    shape_reads = PRIMITIVES[op.prim].shape_reads  # operands read only for their shape
+    index = min(shape_reads) if shape_reads else None
     if index is None or not isinstance(op.args[index], Var):
         return op
     args = list(op.args)

@@ -7,7 +7,7 @@
 * common-subexpression elimination (value numbering; commutative operands
   in a canonical order; a value computed before an ``if`` is reused inside
   it, one computed inside a branch is not reused outside); new arrays that
-  code may write into (``_FRESH``) are never merged;
+  code may write into (``Primitive.fresh``) are never merged;
 * an ``if`` on a known condition is inlined, two ``if``s on one condition
   in a row are merged, a carry the loop leaves unchanged is dropped.
 """
@@ -21,9 +21,6 @@ from ..ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
 from ..primitives import PRIMITIVES
 from .rules import atom_key, materialize, shape_of
 from .shapes import shape_source
-
-# New arrays that code may write into: two of them are never one.
-_FRESH = {"zeros", "ones", "zeros_like", "ones_like", "eye", "copy", "tape", "stack"}
 
 
 def _cse_key(op: Op):
@@ -203,7 +200,7 @@ class _Simplifier:
         if not isinstance(new, Op):
             self.subst[stmt.target] = new
             return
-        key = _cse_key(new) if new.prim not in _FRESH else None
+        key = _cse_key(new) if not PRIMITIVES[new.prim].fresh else None  # two are never one
         if key in avail:
             self.subst[stmt.target] = Var(avail[key])
             return

@@ -21,10 +21,6 @@ from ..ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
 from ..ir.builder import Builder
 from ..primitives import PRIMITIVES, lift, op
 
-# Rules whose tangent already has the value's full shape: writes into a
-# full tangent array, and zeros or broadcasts like the value.
-_FULL = ("setitem", "additem", "zeros_like", "broadcast_like")
-
 
 class _Forward:
     def __init__(self, analysis: Analysis, namer: ir.Namer, seeds: list, names: list, kinds: dict):
@@ -104,7 +100,7 @@ class _Forward:
         want = self.tkinds[target]
         if want.rank == 0:
             return total
-        if isinstance(total.node, Op) and total.node.prim in _FULL:
+        if isinstance(total.node, Op) and PRIMITIVES[total.node.prim].full_tangent:
             return total
         have = expr_kind(total.node, self.tkinds.__getitem__)
         if needs_sum(have, want):

@@ -20,7 +20,7 @@ sweep: see ``reverse_loops``.
 from __future__ import annotations
 
 from .. import ir
-from ..analysis import VIEWS, Analysis, const_kind, expr_kind, needs_sum, op_kind
+from ..analysis import Analysis, const_kind, expr_kind, needs_sum, op_kind
 from ..ir import STORES, Assign, Const, If, Kind, Loop, Op, Phi, Var
 from ..ir.builder import Builder
 from ..primitives import PRIMITIVES, lift, op, where
@@ -283,7 +283,7 @@ class ReverseState:
         if not isinstance(adjoint, Var) or self.kinds[adjoint.name].rank == 0:
             return adjoint
         source = self.defs.get(adjoint.name)
-        if source is not None and source.prim not in VIEWS:
+        if source is not None and not PRIMITIVES[source.prim].view:
             return adjoint
         copy = self.emit(builder, op("copy", adjoint))
         self.full_shaped[copy.name] = set(self.full_shaped.get(adjoint.name, ()))

@@ -31,7 +31,7 @@ from ..errors import UnsupportedSyntaxError
 from ..ir import STORES, Assign, Carry, Const, If, Kind, Loop, Op, Phi, Var
 from ..ir.builder import Builder
 from ..ir.liveness import live_code
-from ..primitives import SHAPE_READS, lift, op, tape_kind
+from ..primitives import PRIMITIVES, lift, op, tape_kind
 
 if TYPE_CHECKING:
     from .reverse import ReverseState
@@ -256,7 +256,7 @@ class LoopAdjoint:
             if value.prim in STORES and _named(value.args[1], mutated):
                 out.append(Assign(stmt.target, value.args[1], stmt.loc))
                 continue
-            shape_only = SHAPE_READS.get(value.prim, set())
+            shape_only = PRIMITIVES[value.prim].shape_reads
             reads = [
                 a for k, a in enumerate(value.args) if k not in shape_only and _named(a, mutated)
             ]
@@ -403,7 +403,7 @@ def _guard(body, mutated: set) -> tuple:
 
     def guarded(stmt):
         if isinstance(stmt, Assign) and isinstance(stmt.value, Op):
-            shape_only = SHAPE_READS.get(stmt.value.prim, set())
+            shape_only = PRIMITIVES[stmt.value.prim].shape_reads
             stale = [
                 a
                 for k, a in enumerate(stmt.value.args)

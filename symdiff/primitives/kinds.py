@@ -1,0 +1,288 @@
+"""Kind rules: the kind of a primitive's result from its operands' kinds.
+
+A kind rule is ``rule(kinds, atoms, attrs) -> Kind`` (``ir.Kind``: dtype,
+rank, size-1 facts per axis); it raises ``RankError`` for operands of ranks
+the primitive does not accept (reported at the user's line by ``analysis``).
+Axis states are ``":"`` (the size of what it meets), ``"1"`` (size 1) and
+``"?"`` (may have size 1, known when the code runs).
+"""
+
+from __future__ import annotations
+
+from ..ir import FLOAT, INT, Const, Kind, kind_of_states
+
+
+class RankError(ValueError):
+    """An operation applied to values of ranks it does not accept."""
+
+
+def broadcast(kinds) -> Kind:
+    """The kind of an elementwise result: NumPy broadcasting of the operands.
+
+    An axis of the result has size 1 when every operand that has it has size
+    1 there; it has full size when any operand has full size there; otherwise
+    it may have size 1.
+    """
+    rank = max(k.rank for k in kinds)
+    states = []
+    for axis in range(rank):
+        met = [k.state(axis - (rank - k.rank)) for k in kinds if axis >= rank - k.rank]
+        states.append(":" if ":" in met else "1" if all(s == "1" for s in met) else "?")
+    dtype = "float" if any(k.dtype == "float" for k in kinds) else "int"
+    return kind_of_states(dtype, states)
+
+
+def size_state(atom) -> str:
+    """The state of an axis whose size is ``atom``: a literal 1, another
+    literal, or a size known only when the code runs."""
+    if isinstance(atom, Const):
+        return "1" if atom.value == 1 else ":" if atom.value > 1 else "?"
+    return "?"
+
+
+def states_of(k: Kind):
+    return [k.state(a) for a in range(k.rank)]
+
+
+def joined(kinds, atoms, attrs):
+    return broadcast(kinds)
+
+
+def float_result(kinds, atoms, attrs):
+    return with_dtype(broadcast(kinds), "float")
+
+
+def bool_result(kinds, atoms, attrs):
+    return with_dtype(broadcast(kinds), "bool")
+
+
+def with_dtype(k: Kind, dtype: str) -> Kind:
+    return Kind(dtype, k.rank, k.unit, k.maybe)
+
+
+def pow_kind(kinds, atoms, attrs):
+    k = broadcast(kinds)
+    exponent = atoms[1]
+    if k.dtype == "int" and isinstance(exponent, Const) and exponent.value >= 0:
+        return k
+    return with_dtype(k, "float")
+
+
+def where_kind(kinds, atoms, attrs):
+    k = broadcast(kinds)
+    dtype = "float" if any(x.dtype == "float" for x in kinds[1:]) else kinds[1].dtype
+    return with_dtype(k, dtype)
+
+
+def dot_kind(kinds, atoms, attrs):
+    a, b = kinds[0], kinds[1]
+    if a.rank == 0 or b.rank == 0:
+        raise RankError("a matrix product needs arrays, not scalars (use * for scaling)")
+    if a.rank > 2 or b.rank > 2:
+        raise RankError(f"matrix products of rank-{max(a.rank, b.rank)} arrays are not supported")
+    states = states_of(a)[:-1] + states_of(b)[1:] if b.rank == 2 else states_of(a)[:-1]
+    if a.rank == 1:
+        states = states_of(b)[1:]
+    dtype = "float" if FLOAT.dtype in (a.dtype, b.dtype) else "int"
+    return kind_of_states(dtype, states)
+
+
+def same_as(index):
+    def rule(kinds, atoms, attrs):
+        k = kinds[index]
+        return with_dtype(k, "float" if k.dtype == "bool" else k.dtype)
+
+    return rule
+
+
+def float_like(index):
+    def rule(kinds, atoms, attrs):
+        return with_dtype(kinds[index], "float")
+
+    return rule
+
+
+def transpose_kind(kinds, atoms, attrs):
+    k = kinds[0]
+    return kind_of_states(k.dtype, reversed(states_of(k)))
+
+
+def reshape_kind(kinds, atoms, attrs):
+    if kinds[0].rank == 0:
+        raise RankError("reshape needs an array")
+    if any(k.rank or k.dtype != "int" for k in kinds[1:]):
+        raise RankError("a shape is a tuple of ints")
+    return kind_of_states(kinds[0].dtype, [size_state(a) for a in atoms[1:]])
+
+
+def normalize_axis(axis, rank):
+    if axis is None:
+        return None
+    if not -rank <= axis < rank:
+        raise RankError(f"axis {axis} is out of range for an array of rank {rank}")
+    return axis % rank
+
+
+def reduce_kind(kinds, atoms, attrs):
+    k = kinds[0]
+    a = dict(attrs)
+    axis, keepdims = normalize_axis(a.get("axis"), max(k.rank, 1)), a.get("keepdims", False)
+    dtype = "float" if k.dtype == "float" else "int"
+    if k.rank == 0:
+        raise RankError("reductions need an array")
+
+    if axis is None:
+        return kind_of_states(dtype, ["1"] * k.rank if keepdims else [])
+    states = states_of(k)
+    if keepdims:
+        states[axis] = "1"
+    else:
+        del states[axis]
+    return kind_of_states(dtype, states)
+
+
+def reduce_kind_2d(kinds, atoms, attrs):
+    """Reductions written out for Numba along an axis of 2-d arrays only."""
+    if dict(attrs).get("axis") is not None and kinds[0].rank > 2:
+        raise RankError(
+            f"max, min and prod along an axis of a rank-{kinds[0].rank} array are not "
+            "supported (reshape to 2-d first, or reduce over all axes)"
+        )
+    return reduce_kind(kinds, atoms, attrs)
+
+
+def expand_kind(kinds, atoms, attrs):
+    k = kinds[0]
+    if k.rank == 0:  # a scalar broadcasts as it is
+        return k
+    axis = dict(attrs)["axis"] % (k.rank + 1)
+    states = states_of(k)
+    states.insert(axis, "1")
+    return kind_of_states(k.dtype, states)
+
+
+def outer_kind(kinds, atoms, attrs):
+    if kinds[0].rank != 1 or kinds[1].rank != 1:
+        raise RankError("np.outer takes two rank-1 arrays")
+    return kind_of_states("float", states_of(kinds[0]) + states_of(kinds[1]))
+
+
+def index_rank(pattern) -> int:
+    """How many axes an index pattern removes (one per integer index)."""
+    return sum(1 for item in pattern if item[0] == "i")
+
+
+def getitem_kind(kinds, atoms, attrs):
+    k = kinds[0]
+    pattern = dict(attrs)["index"]
+    if len(pattern) > k.rank:
+        raise RankError(
+            f"too many indices: {len(pattern)} index item(s) for a value of rank {k.rank}"
+        )
+    if any(x.rank or x.dtype == "float" for x in kinds[1:]):
+        raise RankError("indices must be ints (or slices of ints)")
+    dtype = "float" if k.dtype == "float" else k.dtype
+    states = []
+    for axis, state in enumerate(states_of(k)):
+        item = pattern[axis] if axis < len(pattern) else ("s", False, False, False)
+        if item[0] == "i":
+            continue
+        whole = item == ("s", False, False, False)
+        # A slice may have size 1, or 0 (x[1:2] of an axis of size 1, which
+        # then broadcasts like any size but 1).
+        states.append(state if whole else "?")
+    return kind_of_states(dtype, states)
+
+
+def shape_kind(kinds, atoms, attrs):
+    axis = dict(attrs).get("axis")
+    if kinds[0].rank == 0:
+        raise RankError("a scalar has no shape")
+    if axis is not None:
+        normalize_axis(axis, kinds[0].rank)
+    return INT
+
+
+def create_kind(kinds, atoms, attrs):
+    if any(k.rank or k.dtype != "int" for k in kinds):
+        raise RankError("array sizes must be ints")
+    return kind_of_states("float", [size_state(a) for a in atoms])
+
+
+def eye_kind(kinds, atoms, attrs):
+    if kinds[0].rank or kinds[0].dtype != "int":
+        raise RankError("np.eye takes an int")
+    return kind_of_states("float", [size_state(atoms[0])] * 2)
+
+
+def sum_to_kind(kinds, atoms, attrs):
+    """``g`` summed to the shape of ``x``: along each axis, size 1 where either
+    has size 1 (``g`` itself may be smaller than ``x``), else ``g``'s size."""
+    g, x = kinds
+    if g.rank < x.rank:  # a smaller adjoint broadcasts as it is
+        return with_dtype(g, "float")
+    offset = g.rank - x.rank
+    states = []
+    for axis in range(x.rank):
+        have, wanted = g.state(axis + offset), x.state(axis)
+        states.append("1" if "1" in (have, wanted) else have if wanted == ":" else "?")
+    return kind_of_states("float", states)
+
+
+def stack_kind(kinds, atoms, attrs):
+    if any(k.rank for k in kinds):
+        raise RankError("np.array([...]) takes scalars")
+    dtype = "float" if any(k.dtype == "float" for k in kinds) else "int"
+    return kind_of_states(dtype, ["1" if len(kinds) == 1 else ":"])
+
+
+def store_kind(kinds, atoms, attrs):
+    """``a[index] = v``: the kind of ``a``; ``v`` must fit the selection."""
+    value, array = kinds[0], kinds[1]
+    selected = getitem_kind(kinds[1:], atoms[1:], attrs)
+    if value.rank > selected.rank:
+        raise RankError(
+            f"cannot store a rank-{value.rank} value into a selection of rank {selected.rank}"
+        )
+    if array.dtype != "float" and value.dtype == "float":
+        raise RankError("storing a float into an int or bool array would truncate it")
+    return array
+
+
+def tape_kind(k: Kind) -> Kind:
+    """A tape of values of kind ``k``: one more (leading) axis."""
+    return Kind(k.dtype, k.rank + 1, tuple(a + 1 for a in k.unit), tuple(a + 1 for a in k.maybe))
+
+
+def tape_result(kinds, atoms, attrs):
+    """A tape of n entries like ``like``, or like ``like[select]`` (a pattern
+    of indices and whole slices: the part a loop reads of an array)."""
+    like = kinds[1]
+    if "select" in dict(attrs):
+        like = getitem_kind([like], atoms[1:], (("index", dict(attrs)["select"]),))
+    return tape_kind(with_dtype(like, dict(attrs)["dtype"]))
+
+
+def cumsum_kind(kinds, atoms, attrs):
+    """``np.cumsum``: the shape of ``x`` along an axis; flattened for ``axis=None``."""
+    k = kinds[0]
+    if k.rank == 0:
+        raise RankError("np.cumsum needs an array")
+    dtype = "float" if k.dtype == "float" else "int"
+    axis = dict(attrs).get("axis")
+    if axis is not None:
+        normalize_axis(axis, k.rank)
+        return with_dtype(k, dtype)
+    states = states_of(k)
+    if k.rank > 1:  # the product of the sizes: not 1 if one is not, 1 if all are
+        states = [":" if ":" in states else "1" if set(states) == {"1"} else "?"]
+    return kind_of_states(dtype, states)
+
+
+def flip_kind(kinds, atoms, attrs):
+    """``np.flip``: the kind of ``x`` (its sizes are kept)."""
+    k = kinds[0]
+    if k.rank == 0:
+        raise RankError("np.flip needs an array")
+    normalize_axis(dict(attrs).get("axis"), k.rank)
+    return k

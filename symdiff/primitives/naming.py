@@ -1,0 +1,111 @@
+"""How user code names primitives: Python objects and methods -> entries.
+
+Resolving objects (not spellings) makes every import style work
+(``np.sin``, ``from numpy import sin``, ``import math as m``).  The tables
+here are built from the entries' ``names``; the few spellings that are not
+one primitive (``np.mean`` is a sum over a size, ``np.square`` a product) are
+the frontend's sugar, listed in ``SUGAR``.
+
+* ``primitive_for(obj)``: functions of numbers (elementwise primitives),
+  read as ``prim(*operands)``;
+* ``array_function(obj)``: array functions (``np.sum``, ``np.reshape``,
+  ``np.cumsum``...) and sugar, read by the frontend's ``call_numpy``;
+* ``METHODS``: ``x.sum()``, ``x.cumsum(axis=0)``...
+"""
+
+from __future__ import annotations
+
+import builtins as _builtins
+import math as _math
+import sys
+
+import numpy as _numpy
+
+from .registry import PRIMITIVES, Names, named
+from .structural import REDUCTION
+
+# Spellings the frontend rewrites into other primitives.
+SUGAR: dict[str, Names] = {
+    "mean": named(numpy="mean", methods="mean", options=REDUCTION),  # sum / size (or shape)
+    "square": named(numpy="square", arguments=1),  # x * x
+    "ravel": named(numpy="ravel", methods="ravel flatten", arguments=1),  # reshape(x, -1)
+    "array": named(numpy="array", arguments=1),  # np.array([a, b]): stack
+    "len": named(builtins="len", arguments=1),  # shape(x)[0]
+}
+
+
+def _of_numbers(name) -> bool:
+    """Read as ``prim(*operands)``: elementwise, not making a new array (np.copy)."""
+    entry = PRIMITIVES.get(name)
+    return entry is not None and entry.elementwise and not entry.fresh
+
+
+def _objects(names: Names):
+    """The Python objects ``names`` names (``math.fabs``, ``np.abs``, ``abs``...)."""
+    for module, attrs in ((_math, names.math), (_numpy, names.numpy), (_builtins, names.builtins)):
+        yield from (getattr(module, attr) for attr in attrs)
+
+
+def _tables():
+    """Functions of numbers, array functions (both: id -> (object, name)) and methods."""
+    of_numbers, of_arrays, methods = {}, {}, {}
+    named_entries = [(prim, entry.names) for prim, entry in PRIMITIVES.items()]
+    for name, names in named_entries + list(SUGAR.items()):
+        table = of_numbers if _of_numbers(name) else of_arrays
+        for obj in _objects(names):
+            table[id(obj)] = (obj, name)
+        methods.update((method, name) for method in names.methods)
+    return of_numbers, of_arrays, methods
+
+
+CALLABLES, ARRAY_FUNCTIONS, METHODS = _tables()
+SCIPY_SPECIAL = {
+    attr: prim for prim, entry in PRIMITIVES.items() for attr in entry.names.scipy
+}  # SciPy's ufuncs, recognised without importing SciPy (the user's code has)
+
+
+def primitive_for(obj) -> str | None:
+    """The elementwise primitive a Python callable stands for, or None."""
+    entry = CALLABLES.get(id(obj))
+    if entry is not None and entry[0] is obj:
+        return entry[1]
+    special = sys.modules.get("scipy.special")
+    name = getattr(obj, "__name__", None)
+    if special is not None and name in SCIPY_SPECIAL and getattr(special, name, None) is obj:
+        return SCIPY_SPECIAL[name]
+    return None
+
+
+def array_function(obj) -> str | None:
+    """The array primitive (or ``SUGAR`` name) a NumPy function stands for, or None."""
+    entry = ARRAY_FUNCTIONS.get(id(obj))
+    return entry[1] if entry is not None and entry[0] is obj else None
+
+
+def names_of(name) -> Names:
+    """The ``Names`` of a primitive or of a ``SUGAR`` spelling."""
+    return SUGAR[name] if name in SUGAR else PRIMITIVES[name].names
+
+
+def call_arguments(name) -> int:
+    """How many positional arguments a user call of ``name`` takes."""
+    names = names_of(name)
+    return names.arguments if names.arguments is not None else PRIMITIVES[name].arity
+
+
+def supported_names() -> str:
+    """A short list of the functions symdiff knows, for error messages."""
+    operators = {"add", "sub", "mul", "div", "neg"}
+    scalar = sorted({p for _, p in CALLABLES.values()} - operators)
+    arrays = []
+    for name in dict.fromkeys(name for _, name in ARRAY_FUNCTIONS.values()):
+        names = names_of(name)
+        arrays.append(f"np.{names.numpy[0]}" if names.numpy else names.builtins[0])
+    scipy = sorted(SCIPY_SPECIAL)
+    parts = [f"{', '.join(scalar)} (as math.* or np.*)", f"{', '.join(scipy)} (scipy.special)"]
+    return ", ".join(parts + arrays)
+
+
+def method_names() -> str:
+    """The array methods symdiff knows, for error messages."""
+    return ", ".join(METHODS)

@@ -1,0 +1,365 @@
+"""Spellings: how code generation prints primitives on arrays (and the few
+scalars whose spelling is ``("special",)``: ``clip``, ``expit``).
+
+Each function here is the ``spell`` of one or more registry entries:
+``spell(printer, op, args)`` receives code generation's printer (``kind``,
+``call``, ``attribute``, ``helper``, ``float32``...), the ``Op`` and its
+printed operands, and returns the Python ``ast`` expression, using only what
+Numba compiles in nopython mode.  Where Numba lacks a NumPy form
+(``np.max(x, axis=1)``, ``keepdims=True``, run-time size-1 sums, growing
+tapes, ``erf`` of an array), the spelling emits a small helper function into
+the module (``printer.helper``); the helpers' sources are here too.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from ..errors import ShapeError
+from ..ir import Var
+from .registry import PRIMITIVES
+
+
+def subscript(printer, pattern, indices):
+    """The subscript for an index pattern (see ``frontend``) and its printed atoms."""
+    items, it = [], iter(indices)
+    for item in pattern:
+        if item[0] == "i":
+            items.append(next(it))
+        else:
+            parts = [next(it) if present else None for present in item[1:]]
+            items.append(ast.Slice(*parts))
+    return items[0] if len(items) == 1 else ast.Tuple(items)
+
+
+def getitem(printer, op, args):
+    pattern = dict(op.attrs)["index"]
+    return ast.Subscript(args[0], subscript(printer, pattern, args[1:]))
+
+
+def scatter_statements(printer, target, op):
+    """zeros like x, with g written at the index: the adjoint of x[index].
+    (The pending temporaries reading the variable it reassigns are assigned
+    first: ``g`` is read after it is zeroed.)"""
+    name = printer.ident(target)
+    out: list = []
+    printer.flush({name}, out)
+    g, x = printer.atom(op.args[0]), printer.atom(op.args[1])
+    pattern = dict(op.attrs)["index"]
+    first = ast.Assign([ast.Name(name)], printer.call("np.zeros_like", [x]))
+    indices = [printer.atom(a) for a in op.args[2:]]
+    selection = ast.Subscript(ast.Name(name), subscript(printer, pattern, indices))
+    return out + [first, ast.Assign([selection], g)]
+
+
+def keep_axis(printer, reduced, rank, axis):
+    """``reduced`` (a reduction over ``axis`` of a rank-``rank`` array) with
+    that axis kept as size 1: ``keepdims=True``, which Numba lacks."""
+    if rank == 1:
+        return printer.call("np.full", [ast.Constant(1), reduced])
+    return printer.call("np.expand_dims", [reduced, ast.Constant(axis)])
+
+
+_AXIS_HELPER = """\
+def {name}(x):
+    \"\"\"np.{func}(x, axis={axis}) for a 2-d array, written out for Numba.\"\"\"
+    out = np.empty(x.shape[{other}], x.dtype)
+    for i in range(x.shape[{other}]):
+        out[i] = np.{func}(x[{index}])
+    return out"""
+
+
+def reduction(func):
+    def spell(printer, op, args):
+        attrs = dict(op.attrs)
+        kind = printer.kind(op.args[0])
+        axis = attrs.get("axis")
+        axis = None if axis is None else axis % kind.rank
+        if axis is None or kind.rank == 1:
+            value = printer.call(f"np.{func}", args)
+            if attrs.get("keepdims"):
+                shape = ast.Tuple([ast.Constant(1)] * kind.rank)
+                return printer.call("np.full", [shape, value])
+            return value
+        if func == "sum":
+            value = printer.call("np.sum", args, [("axis", ast.Constant(axis))])
+        elif kind.rank == 2:
+            index = "i, :" if axis == 1 else ":, i"
+            name = printer.helper(
+                f"_{func}_axis{axis}",
+                _AXIS_HELPER.format(
+                    name=f"_{func}_axis{axis}", func=func, axis=axis, other=1 - axis, index=index
+                ),
+            )
+            printer.modules.add("np")
+            value = ast.Call(ast.Name(name), args, [])
+        else:
+            raise ShapeError(
+                f"np.{func}(..., axis={axis}) on a rank-{kind.rank} array is not supported",
+                None,
+                "reshape to 2-d first, or reduce over all axes",
+            )
+        if attrs.get("keepdims"):
+            return keep_axis(printer, value, kind.rank, axis)
+        return value
+
+    return spell
+
+
+def sum_to(printer, op, args):
+    """Sum an adjoint over the axes along which its operand was broadcast."""
+    g, target = printer.kind(op.args[0]), printer.kind(op.args[1])
+    value = args[0]
+    if target.rank == 0:
+        return printer.call("np.sum", [value])
+    if g.rank < target.rank:  # smaller: it broadcasts as it is (see primitives._sum_to_kind)
+        return value
+    for _ in range(g.rank - target.rank):
+        value = printer.call("np.sum", [value], [("axis", ast.Constant(0))])
+    for axis in range(target.rank):
+        if g.state(axis + (g.rank - target.rank)) == "1" or target.state(axis) == ":":
+            continue
+        if target.state(axis) == "1":
+            summed = printer.call("np.sum", [value], [("axis", ast.Constant(axis))])
+            value = keep_axis(printer, summed, target.rank, axis)
+        else:  # size 1 or not: known when the code runs
+            name = f"_sum_axis{axis}_if_one_{target.rank}d"
+            keep = (
+                "np.full(1, np.sum(g))"
+                if target.rank == 1
+                else (f"np.expand_dims(np.sum(g, axis={axis}), {axis})")
+            )
+            printer.helper(name, _SUM_IF_ONE.format(name=name, axis=axis, keep=keep))
+            printer.modules.add("np")
+            value = ast.Call(ast.Name(name), [value, args[1]], [])
+    return value
+
+
+_SUM_IF_ONE = """\
+def {name}(g, x):
+    \"\"\"g summed over axis {axis} (kept, of size 1) when x has size 1 there: the
+    adjoint of a value broadcast along that axis.\"\"\"
+    if x.shape[{axis}] == 1 and g.shape[{axis}] != 1:
+        return {keep}
+    return np.ascontiguousarray(g)"""
+
+
+def expand_dims(printer, op, args):
+    if printer.kind(op.args[0]).rank == 0:
+        return args[0]
+    return printer.call("np.expand_dims", [args[0], ast.Constant(dict(op.attrs)["axis"])])
+
+
+def clip(printer, op, args):
+    if any(printer.kind(a).rank for a in op.args):
+        return printer.call("np.clip", args)
+    return printer.call("min", [printer.call("max", args[:2]), args[2]])
+
+
+def where(printer, op, args):
+    if any(printer.kind(a).rank for a in op.args):
+        return printer.call("np.where", args)
+    return ast.IfExp(args[0], args[1], args[2])
+
+
+def contiguous(printer, atom, printed) -> ast.expr:
+    """``printed`` (the array ``atom``) as a C-contiguous array: Numba
+    reshapes only those, and arguments, slices, transposes and what is
+    computed from them may not be."""
+    op = printer.defs.get(atom.name) if isinstance(atom, Var) else None
+    if op is not None and PRIMITIVES[op.prim].contiguous:
+        return printed
+    return printer.call("np.ascontiguousarray", [printed])
+
+
+def reshape(printer, op, args):
+    array = contiguous(printer, op.args[0], args[0])
+    return ast.Call(ast.Attribute(array, "reshape"), [ast.Tuple(args[1:])], [])
+
+
+def reshape_like(printer, op, args):
+    array = contiguous(printer, op.args[0], args[0])
+    return ast.Call(ast.Attribute(array, "reshape"), [ast.Attribute(args[1], "shape")], [])
+
+
+def shape(printer, op, args):
+    axis = dict(op.attrs).get("axis")
+    return ast.Subscript(ast.Attribute(args[0], "shape"), ast.Constant(axis))
+
+
+_PROD_OTHERS_HELPER = """\
+def _prod_others(x):
+    \"\"\"For each element of x, the product of all the others (the derivative of
+    np.prod): exclusive products from the left times those from the right, so
+    exact where elements are 0.\"\"\"
+    flat = x.ravel()
+    out = np.empty_like(flat)
+    left = {one}
+    for i in range(flat.size):
+        out[i] = left
+        left *= flat[i]
+    right = {one}
+    for i in range(flat.size - 1, -1, -1):
+        out[i] *= right
+        right *= flat[i]
+    return out.reshape(x.shape)"""
+
+_PROD_OTHERS_AXIS_HELPER = """\
+def {name}(x):
+    \"\"\"_prod_others along axis {axis} of a 2-d array.\"\"\"
+    out = np.empty_like(x)
+    for i in range(x.shape[{other}]):
+        out[{index}] = _prod_others(x[{index}])
+    return out"""
+
+
+def prod_others(printer, op, args):
+    """Per element, the product of the others over the axes ``np.prod`` reduced."""
+    one = "np.float32(1.0)" if printer.float32 else "1.0"  # float32 code stays float32
+    printer.helper("_prod_others", _PROD_OTHERS_HELPER.format(one=one))
+    printer.modules.add("np")
+    rank = printer.kind(op.args[0]).rank
+    axis = dict(op.attrs).get("axis")
+    if axis is None or rank == 1:
+        return ast.Call(ast.Name("_prod_others"), args, [])
+    axis %= rank
+    name = f"_prod_others_axis{axis}"
+    index = "i, :" if axis == 1 else ":, i"
+    printer.helper(
+        name, _PROD_OTHERS_AXIS_HELPER.format(name=name, axis=axis, other=1 - axis, index=index)
+    )
+    return ast.Call(ast.Name(name), args, [])
+
+
+_ELEMENTWISE_HELPER = """\
+def {name}(x):
+    \"\"\"math.{func} of every element (NumPy has no ufunc for it), for Numba.\"\"\"
+    flat = x.ravel()
+    out = np.empty(flat.size{dtype})
+    for i in range(flat.size):
+        out[i] = math.{func}(flat[i])
+    return out.reshape(x.shape)"""
+
+
+def math_elementwise(func):
+    def spell(printer, op, args):
+        if printer.kind(op.args[0]).rank == 0:
+            return printer.call(f"math.{func}", args)
+        dtype = ", np.float32" if printer.float32 else ""
+        name = printer.helper(
+            f"_{func}_array",
+            _ELEMENTWISE_HELPER.format(name=f"_{func}_array", func=func, dtype=dtype),
+        )
+        printer.modules.update(("math", "np"))
+        return ast.Call(ast.Name(name), args, [])
+
+    return spell
+
+
+def tape(printer, op, args):
+    """An empty tape: one entry per iteration, each of the shape of ``like``
+    (or of ``like[select]``, a pattern of indices and whole slices)."""
+    n, like = args
+    kind = printer.kind(op.args[1])
+    select = dict(op.attrs).get("select")
+    shape = n
+    if select is not None:  # the sizes of the axes that are not indexed
+        kept = [a for a in range(kind.rank) if a >= len(select) or select[a][0] != "i"]
+        sizes = [ast.Subscript(ast.Attribute(like, "shape"), ast.Constant(a)) for a in kept]
+        shape = ast.Tuple([n, *sizes])
+    elif kind.rank:
+        shape = ast.BinOp(ast.Tuple([n]), ast.Add(), ast.Attribute(like, "shape"))
+    dtype = dict(op.attrs)["dtype"]
+    if dtype == "float":
+        return printer.call("np.empty", [shape, *printer.float_dtype()])
+    return printer.call(
+        "np.empty", [shape, printer.attribute({"int": "np.int64", "bool": "np.bool_"}[dtype])]
+    )
+
+
+_GROW_HELPER = """\
+def _tape_grow(tape, k):
+    \"\"\"The tape, or a copy twice as long when entry k is past its end.\"\"\"
+    if k < tape.shape[0]:
+        return tape
+    longer = np.empty((2 * tape.shape[0],) + tape.shape[1:], tape.dtype)
+    longer[: tape.shape[0]] = tape
+    return longer"""
+
+
+def tape_grow(printer, op, args):
+    printer.helper("_tape_grow", _GROW_HELPER)
+    printer.modules.add("np")
+    return ast.Call(ast.Name("_tape_grow"), args, [])
+
+
+def transpose(printer, op, args):
+    """``x.T``; a number is its own transpose (a Python float has no ``.T``)."""
+    if printer.kind(op.args[0]).rank == 0:
+        return args[0]
+    return ast.Attribute(args[0], "T")
+
+
+def copy(printer, op, args):
+    """``x.copy()``; a number is its own copy (floats have no ``.copy()``)."""
+    if printer.kind(op.args[0]).rank == 0:
+        return args[0]
+    return ast.Call(ast.Attribute(args[0], "copy"), [], [])
+
+
+def calling(dotted):
+    """``dotted(*args)``: a NumPy function Numba compiles as it is."""
+    return lambda printer, op, args: printer.call(dotted, args)
+
+
+def range_len(printer, op, args):
+    return printer.call("len", [printer.call("range", args)])
+
+
+def size(printer, op, args):
+    return ast.Attribute(args[0], "size")
+
+
+def created(dotted):
+    """``np.zeros((n, m))``: an array of floats of the given sizes."""
+    return lambda printer, op, args: printer.call(dotted, [ast.Tuple(args), *printer.float_dtype()])
+
+
+def eye(printer, op, args):
+    return printer.call("np.eye", args, [("dtype", dtype) for dtype in printer.float_dtype()])
+
+
+def stack(printer, op, args):
+    return printer.call("np.array", [ast.List(args)])
+
+
+def broadcast_like(printer, op, args):
+    return ast.BinOp(printer.call("np.zeros_like", [args[1]]), ast.Add(), args[0])
+
+
+def expit(printer, op, args):
+    """``1 / (1 + exp(-x))``: scipy.special.expit, which Numba lacks, written out."""
+    module = "np" if printer.kind(op.args[0]).rank else "math"
+    exp = printer.call(f"{module}.exp", [ast.UnaryOp(ast.USub(), args[0])])
+    return ast.BinOp(printer.const(1.0), ast.Div(), ast.BinOp(printer.const(1.0), ast.Add(), exp))
+
+
+def cumsum(printer, op, args):
+    """``np.cumsum(x)`` (flattened) or ``np.cumsum(x, axis=k)``."""
+    axis = dict(op.attrs).get("axis")
+    if axis is None:
+        return printer.call("np.cumsum", args)
+    axis %= printer.kind(op.args[0]).rank
+    return printer.call("np.cumsum", args, [("axis", ast.Constant(axis))])
+
+
+def flip(printer, op, args):
+    """``x[::-1]``, ``x[:, ::-1]``...: a view reversed along an axis (all for None)."""
+    rank = printer.kind(op.args[0]).rank
+    axis = dict(op.attrs).get("axis")
+    backwards = ast.Slice(None, None, ast.UnaryOp(ast.USub(), ast.Constant(1)))
+    if axis is None:
+        items = [backwards] * rank
+    else:
+        items = [ast.Slice()] * (axis % rank) + [backwards]
+    return ast.Subscript(args[0], items[0] if len(items) == 1 else ast.Tuple(items))

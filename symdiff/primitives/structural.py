@@ -1,0 +1,284 @@
+"""Structural array primitives: products, reshapes, reductions, indexing,
+stores, shapes and constants, and the plumbing the transformations make.
+
+Each gives an explicit ``jvp(tangents, *args, ans, attrs)`` (``tangents``
+holds ``None`` for operands that are not differentiated) and ``vjp(g, *args,
+ans, attrs, ranks)``, its array spelling (``spelling``) and its SymPy
+counterpart on whole arrays (``symbolic``).
+"""
+
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from ..ir import FLOAT, INT, Const
+from . import spelling, symbolic
+from .expr import dot, op, outer, transpose, where
+from .kinds import (
+    create_kind,
+    cumsum_kind,
+    dot_kind,
+    expand_kind,
+    eye_kind,
+    flip_kind,
+    float_like,
+    getitem_kind,
+    index_rank,
+    outer_kind,
+    reduce_kind,
+    reduce_kind_2d,
+    reshape_kind,
+    shape_kind,
+    stack_kind,
+    store_kind,
+    sum_to_kind,
+    tape_result,
+    transpose_kind,
+)
+from .registry import Option, named, register
+
+
+def _linear_jvp(name):
+    """The JVP of an operation linear in each operand: sum over operands."""
+
+    def jvp(tangents, *rest):
+        args, attrs = rest[:-2], rest[-1]
+        total = None
+        for i, t in enumerate(tangents):
+            if t is None:
+                continue
+            operands = list(args)
+            operands[i] = t
+            term = op(name, *operands, attrs=attrs)
+            total = term if total is None else total + term
+        return total
+
+    return jvp
+
+
+def _dot_vjp(name):
+    def vjp(g, a, b, ans, attrs, ranks):
+        ra, rb = ranks
+        product = (lambda u, v: op(name, u, v)) if name == "matmul" else dot
+        if ra == 1 and rb == 1:
+            return g * b, g * a
+        if ra == 2 and rb == 1:
+            return outer(g, b), product(transpose(a), g)
+        if ra == 1 and rb == 2:
+            return product(b, g), outer(a, g)
+        return product(g, transpose(b)), product(transpose(a), g)
+
+    return vjp
+
+
+def _reduce_attrs(attrs):
+    return dict(attrs).get("axis"), dict(attrs).get("keepdims", False)
+
+
+def _expand(g, x, attrs):
+    """A reduction's result ``g`` made broadcastable against the reduced ``x``:
+    the reduced axis put back (size 1) unless ``keepdims`` kept it."""
+    axis, keepdims = _reduce_attrs(attrs)
+    if axis is None or keepdims:
+        return g
+    return op("expand_dims", g, attrs=(("axis", axis),))
+
+
+def _max_mask(x, ans, attrs):
+    """1 where x attains the max (ties share it equally), over the reduced axes."""
+    hits = where(x.eq(_expand(ans, x, attrs)), 1.0, 0.0)
+    return hits / _expand(op("sum", hits, attrs=attrs), x, attrs)
+
+
+def _max_jvp(tangents, x, ans, attrs):
+    return op("sum", _max_mask(x, ans, attrs) * tangents[0], attrs=attrs)
+
+
+def _max_vjp(g, x, ans, attrs, ranks):
+    return (_expand(g, x, attrs) * _max_mask(x, ans, attrs),)
+
+
+def _prod_others(x, attrs):
+    """d prod / d x_i: the product of the other elements (over the reduced
+    axes), computed without dividing by x_i, so exact where elements are 0."""
+    axis, _ = _reduce_attrs(attrs)
+    return op("prod_others", x, attrs=(("axis", axis),))
+
+
+def _prod_jvp(tangents, x, ans, attrs):
+    return op("sum", _prod_others(x, attrs) * tangents[0], attrs=attrs)
+
+
+def _prod_vjp(g, x, ans, attrs, ranks):
+    return (_expand(g, x, attrs) * _prod_others(x, attrs),)
+
+
+def _sum_vjp(g, x, ans, attrs, ranks):
+    return (_expand(g, x, attrs),)
+
+
+def _index_vjp(g, x, *rest):
+    indices, attrs = rest[:-3], rest[-2]
+    return (op("scatter", g, x, *indices, attrs=attrs),) + (None,) * len(indices)
+
+
+def _index_jvp(tangents, x, *rest):
+    indices, attrs = rest[:-2], rest[-1]
+    return op("getitem", tangents[0], *indices, attrs=attrs)
+
+
+def _selected(g, v, indices, attrs, ranks):
+    """The part of ``g`` at the index, summed to ``v``'s shape if ``v`` was broadcast."""
+    part = op("getitem", g, *indices, attrs=attrs)
+    selected_rank = ranks[1] - index_rank(dict(attrs)["index"])
+    if ranks[0] < selected_rank:
+        return op("sum_to", part, v)
+    # A row or slice of g is a view: copied, as g is cleared or added to in place.
+    return op("copy", part) if selected_rank else part
+
+
+def _setitem_vjp(g, v, a, *rest):
+    indices, attrs, ranks = rest[:-3], rest[-2], rest[-1]
+    cleared = op("setitem", 0.0, g, *indices, attrs=attrs)
+    return (_selected(g, v, indices, attrs, ranks), cleared) + (None,) * len(indices)
+
+
+def _setitem_jvp(tangents, v, a, *rest):
+    indices, attrs = rest[:-2], rest[-1]
+    tv, ta = tangents[0], tangents[1]
+    base = ta if ta is not None else op("zeros_like", a)
+    return op("setitem", tv if tv is not None else 0.0, base, *indices, attrs=attrs)
+
+
+def _additem_vjp(g, v, a, *rest):
+    indices, attrs, ranks = rest[:-3], rest[-2], rest[-1]
+    return (_selected(g, v, indices, attrs, ranks), g) + (None,) * len(indices)
+
+
+def _additem_jvp(tangents, v, a, *rest):
+    indices, attrs = rest[:-2], rest[-1]
+    tv, ta = tangents[0], tangents[1]
+    if tv is None:
+        return ta
+    base = ta if ta is not None else op("zeros_like", a)
+    return op("additem", tv, base, *indices, attrs=attrs)
+
+
+def _reshape_jvp(tangents, x, *rest):
+    shape, attrs = rest[:-2], rest[-1]
+    return op("reshape", tangents[0], *shape, attrs=attrs)
+
+
+def _reshape_vjp(g, x, *rest):
+    shape = rest[:-3]
+    return (op("reshape_like", g, x),) + (None,) * len(shape)
+
+
+def _cumsum_jvp(tangents, x, ans, attrs):
+    return op("cumsum", tangents[0], attrs=attrs)
+
+
+def _cumsum_vjp(g, x, ans, attrs, ranks):
+    """The sums of ``g`` from each element to the end: ``g`` reversed, summed
+    up, reversed back (flattened for ``axis=None``, then reshaped like ``x``)."""
+    axis = dict(attrs).get("axis")
+    along = (("axis", 0 if axis is None else axis),)
+    from_the_end = op("flip", op("cumsum", op("flip", g, attrs=along), attrs=attrs), attrs=along)
+    if axis is None and ranks[0] > 1:
+        return (op("reshape_like", from_the_end, x),)
+    return (from_the_end,)
+
+
+def _flip_vjp(g, x, ans, attrs, ranks):
+    return (op("flip", g, attrs=attrs),)
+
+
+def _stack_jvp(tangents, *rest):
+    return op("stack", *[t if t is not None else 0.0 for t in tangents])
+
+
+def _stack_vjp(g, *rest):
+    count = len(rest) - 3
+    return tuple(op("getitem", g, Const(i), attrs=(("index", (("i",),)),)) for i in range(count))
+
+
+def _reshape_sympy(args, attrs, number, truth):
+    return np.reshape(args[0], symbolic.sizes(args[1:]))
+
+
+def _same_kind(kinds, atoms, attrs):
+    return kinds[0]
+
+
+AXIS = Option("axis", (int,), None)
+KEEPDIMS = Option("keepdims", (bool,), False, positional=False)
+REDUCTION = (AXIS, KEEPDIMS)
+SPECIAL = ("special",)  # spelled by ``spell`` on scalars too
+NOT_ELEMENTWISE = {"elementwise": False}
+CONSTANT = {"differentiable": False, "elementwise": False}
+
+# fmt: off
+register("dot", 2, SPECIAL, "special", np.dot, None, jvp=_linear_jvp("dot"), vjp=_dot_vjp("dot"), result_kind=dot_kind, names=named(numpy="dot", methods="dot"),
+         spell=spelling.calling("np.dot"), sympy_arrays=symbolic.on_arrays(np.dot), contiguous=True, **NOT_ELEMENTWISE)
+register("matmul", 2, ("binop", ast.MatMult), "op", np.matmul, None, jvp=_linear_jvp("matmul"), vjp=_dot_vjp("matmul"), result_kind=dot_kind, names=named(numpy="matmul"),
+         sympy_arrays=symbolic.on_arrays(np.dot), contiguous=True, **NOT_ELEMENTWISE)
+register("outer", 2, SPECIAL, "special", np.outer, None, jvp=_linear_jvp("outer"), vjp=lambda g, a, b, ans, attrs, ranks: (dot(g, b), dot(transpose(g), a)),
+         result_kind=outer_kind, names=named(numpy="outer"), spell=spelling.calling("np.outer"), sympy_arrays=symbolic.on_arrays(np.outer), contiguous=True, **NOT_ELEMENTWISE)
+register("transpose", 1, SPECIAL, "special", np.transpose, None, jvp=_linear_jvp("transpose"), vjp=lambda g, x, ans, attrs, ranks: (transpose(g),),
+         result_kind=transpose_kind, names=named(numpy="transpose", methods="transpose"), spell=spelling.transpose, sympy_arrays=symbolic.on_arrays(np.transpose), view=True, **NOT_ELEMENTWISE)
+register("reshape", -1, SPECIAL, "special", None, None, jvp=_reshape_jvp, vjp=_reshape_vjp, result_kind=reshape_kind, names=named(numpy="reshape", methods="reshape", arguments=2),
+         spell=spelling.reshape, sympy_arrays=_reshape_sympy, view=True, **NOT_ELEMENTWISE)
+register("sum", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_linear_jvp("sum"), vjp=_sum_vjp, result_kind=reduce_kind, names=named(numpy="sum", methods="sum", options=REDUCTION),
+         spell=spelling.reduction("sum"), sympy_arrays=symbolic.reduce(np.sum), **NOT_ELEMENTWISE)
+register("amax", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, result_kind=reduce_kind_2d, names=named(numpy="max amax", methods="max", options=REDUCTION),
+         spell=spelling.reduction("max"), sympy_arrays=symbolic.pick(np.argmax), **NOT_ELEMENTWISE)
+register("amin", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, result_kind=reduce_kind_2d, names=named(numpy="min amin", methods="min", options=REDUCTION),
+         spell=spelling.reduction("min"), sympy_arrays=symbolic.pick(np.argmin), **NOT_ELEMENTWISE)
+register("prod", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_prod_jvp, vjp=_prod_vjp, result_kind=reduce_kind_2d, names=named(numpy="prod", methods="prod", options=REDUCTION),
+         spell=spelling.reduction("prod"), sympy_arrays=symbolic.reduce(np.prod), **NOT_ELEMENTWISE)
+register("cumsum", 1, SPECIAL, "special", None, None, jvp=_cumsum_jvp, vjp=_cumsum_vjp, result_kind=cumsum_kind, names=named(numpy="cumsum", methods="cumsum", options=(AXIS,)),
+         spell=spelling.cumsum, sympy_arrays=symbolic.cumsum, contiguous=True, **NOT_ELEMENTWISE)
+register("flip", 1, SPECIAL, "special", None, None, jvp=_linear_jvp("flip"), vjp=_flip_vjp, result_kind=flip_kind, names=named(numpy="flip", options=(AXIS,)),
+         spell=spelling.flip, sympy_arrays=symbolic.flip, view=True, shaped_like=0, **NOT_ELEMENTWISE)
+register("getitem", -1, SPECIAL, "special", None, None, jvp=_index_jvp, vjp=_index_vjp, result_kind=getitem_kind,
+         spell=spelling.getitem, sympy_arrays=symbolic.getitem, view=True, **NOT_ELEMENTWISE)
+register("setitem", -1, SPECIAL, "special", None, None, jvp=_setitem_jvp, vjp=_setitem_vjp, result_kind=store_kind,  # a[index] = v
+         sympy_arrays=symbolic.store(add=False), full_tangent=True, indexed=True, shaped_like=1, **NOT_ELEMENTWISE)
+register("additem", -1, SPECIAL, "special", None, None, jvp=_additem_jvp, vjp=_additem_vjp, result_kind=store_kind,  # a[index] += v
+         sympy_arrays=symbolic.store(add=True), full_tangent=True, indexed=True, shaped_like=1, **NOT_ELEMENTWISE)
+register("copy", 1, SPECIAL, "special", lambda x: x, lambda x: x, lambda x, ans: (1.0,), result_kind=_same_kind, names=named(numpy="copy", methods="copy"),
+         spell=spelling.copy, sympy_arrays=lambda args, attrs, number, truth: np.array(args[0], dtype=object), fresh=True, contiguous=True, shaped_like=0)
+register("stack", -1, SPECIAL, "special", None, None, result_kind=stack_kind, jvp=_stack_jvp, vjp=_stack_vjp,  # np.array([a, b, c])
+         spell=spelling.stack, sympy_arrays=lambda args, attrs, number, truth: np.array(args, dtype=object), fresh=True, contiguous=True, **NOT_ELEMENTWISE)
+
+# Loops reversed with tapes (made by reverse mode).
+register("tape", 2, SPECIAL, "special", None, None, result_kind=tape_result, spell=spelling.tape, fresh=True, contiguous=True, **CONSTANT)  # np.empty((n,) + like.shape, dtype); like[select] with a select=pattern
+register("tape_grow", 2, SPECIAL, "special", None, None, result_kind=_same_kind, spell=spelling.tape_grow, **CONSTANT)  # tape, or a copy twice as long if k is past its end
+register("range_len", 3, SPECIAL, "special", None, None, result_kind=lambda kinds, atoms, attrs: INT, spell=spelling.range_len, **CONSTANT)
+register("stale", 1, SPECIAL, "special", None, None, result_kind=lambda kinds, atoms, attrs: FLOAT, **CONSTANT)  # never generated: a read reverse mode cannot replay
+
+# Shapes and constants: ints, or arrays that do not depend on their inputs' values.
+register("shape", 1, SPECIAL, "special", None, None, result_kind=shape_kind, spell=spelling.shape, sympy_arrays=symbolic.shape, shape_reads=frozenset({0}), **CONSTANT)
+register("size", 1, SPECIAL, "special", None, None, result_kind=shape_kind, spell=spelling.size, sympy_arrays=symbolic.size, shape_reads=frozenset({0}), **CONSTANT)
+register("zeros", -1, SPECIAL, "special", None, None, result_kind=create_kind, names=named(numpy="zeros empty", arguments=1), spell=spelling.created("np.zeros"),
+         sympy_arrays=lambda args, attrs, number, truth: np.zeros(symbolic.sizes(args)), fresh=True, contiguous=True, **CONSTANT)
+register("ones", -1, SPECIAL, "special", None, None, result_kind=create_kind, names=named(numpy="ones", arguments=1), spell=spelling.created("np.ones"),
+         sympy_arrays=lambda args, attrs, number, truth: np.ones(symbolic.sizes(args)), fresh=True, contiguous=True, **CONSTANT)
+register("zeros_like", 1, SPECIAL, "special", None, None, result_kind=float_like(0), names=named(numpy="zeros_like empty_like"), spell=spelling.calling("np.zeros_like"),
+         sympy_arrays=lambda args, attrs, number, truth: np.zeros(np.shape(args[0])), fresh=True, full_tangent=True, shaped_like=0, shape_reads=frozenset({0}), **CONSTANT)
+register("ones_like", 1, SPECIAL, "special", None, None, result_kind=float_like(0), names=named(numpy="ones_like"), spell=spelling.calling("np.ones_like"),
+         sympy_arrays=lambda args, attrs, number, truth: np.ones(np.shape(args[0])), fresh=True, shaped_like=0, shape_reads=frozenset({0}), **CONSTANT)
+register("eye", 1, SPECIAL, "special", None, None, result_kind=eye_kind, names=named(numpy="eye"), spell=spelling.eye,
+         sympy_arrays=lambda args, attrs, number, truth: np.eye(int(args[0])), fresh=True, contiguous=True, **CONSTANT)
+
+# Adjoint plumbing, made by the transformations (never written by users).
+register("sum_to", 2, SPECIAL, "special", None, None, result_kind=sum_to_kind, spell=spelling.sum_to, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # sum g to x's shape
+register("expand_dims", 1, SPECIAL, "special", None, None, result_kind=expand_kind, spell=spelling.expand_dims, view=True, **NOT_ELEMENTWISE)  # a reduced axis put back
+register("broadcast_like", 2, SPECIAL, "special", None, None, result_kind=float_like(1), spell=spelling.broadcast_like,  # t broadcast to y's shape
+         full_tangent=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)
+register("reshape_like", 2, SPECIAL, "special", None, None, result_kind=float_like(1), spell=spelling.reshape_like, view=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # g reshaped to x's shape
+register("scatter", -1, SPECIAL, "special", None, None, result_kind=float_like(1), indexed=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # zeros like x, g at an index
+register("prod_others", 1, SPECIAL, "special", None, None, result_kind=float_like(0), spell=spelling.prod_others, **NOT_ELEMENTWISE)  # per element: the product of the others
+# fmt: on
