@@ -13,7 +13,9 @@
                      analyze(derivative)                   the kinds of the code that runs
                      indices_in_bounds(derivative)         compile without bounds checks?
                                  │
-                     codegen.function_source               leave SSA, print the module
+                     lower(derivative)                     leave SSA: shared names, in place, inlining
+                                 │
+                     codegen.lowered_source                print the lowered IR as a module
                                  ▼
                      Derivative.compile ──backend──▶ Numba dispatcher or plain Python
 
@@ -38,6 +40,7 @@ from . import backend, codegen, frontend, ir, optimize
 from .analysis import Analysis, analyze, indices_in_bounds
 from .errors import ArgumentError
 from .ir import BOOL, FLOAT
+from .lower import lower
 from .signature import check_mode, unwrap
 from .transform.forward import forward
 from .transform.reverse import reverse
@@ -122,7 +125,8 @@ def derive(fn, request: Request) -> Derivative:
         name = f"{primal.name}_{request.form}"
     else:
         doc = docstring(primal, derived, wrt, request.form, request.single, plan.forward)
-        source = codegen.function_source(derived, doc, header, kinds, request.float32)
+        lowered = lower(derived, kinds)
+        source = codegen.lowered_source(lowered, doc, header, kinds, request.float32)
         name = derived.name
     return Derivative(source, derived, name, checked, output)
 
@@ -192,7 +196,8 @@ def _forward_over_arrays(primal, jvp, kinds, plan: Plan, request: Request, heade
         single,
         doc,
     )
-    return codegen.function_source(jvp, jvp_doc, header, kinds, request.float32, then=driver)
+    lowered = lower(jvp, kinds)
+    return codegen.lowered_source(lowered, jvp_doc, header, kinds, request.float32, then=driver)
 
 
 def module_header(primal: ir.Function, request: Request, plan: Plan, checked: bool) -> tuple:

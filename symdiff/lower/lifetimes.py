@@ -13,19 +13,18 @@ from __future__ import annotations
 from collections import Counter
 
 from .. import ir
-from ..analysis import VIEWS
 from ..ir import FLOAT, STORES, Assign, Loop, Op, Var
-from ..primitives import SHAPE_READS
+from ..primitives import PRIMITIVES
 
 
 def _shape_reads(op: Op) -> tuple:
     """The operand positions ``op`` reads only for their shape."""
-    return SHAPE_READS.get(op.prim, ())
+    return tuple(sorted(PRIMITIVES[op.prim].shape_reads))
 
 
 def _is_view(op: Op) -> bool:
     """Does ``op`` give a view of (memory shared with) its first operand?"""
-    return op.prim in VIEWS
+    return PRIMITIVES[op.prim].view
 
 
 def _with_blocks(body):
