@@ -13,8 +13,8 @@
                      analyze(derivative)                   the kinds of the code that runs
                      indices_in_bounds(derivative)         compile without bounds checks?
                                  │
-                     lower(derivative)                     leave SSA: shared names, in place, inlining
-                                 │
+                     lower.lower                           leave SSA: shared names, in-place
+                                 │                         writes, inlined temporaries
                      codegen.lowered_source                print the lowered IR as a module
                                  ▼
                      Derivative.compile ──backend──▶ Numba dispatcher or plain Python
@@ -120,12 +120,12 @@ def derive(fn, request: Request) -> Derivative:
     tangents = dict(zip(added, wrt)) if plan.form == "jvp" else {}
     checked = not indices_in_bounds(derived, kinds, tangents)
     header = module_header(primal, request, plan, checked)
+    lowered = lower(derived, kinds)
     if plan.over_arrays:
-        source = _forward_over_arrays(primal, derived, kinds, plan, request, header)
+        source = _forward_over_arrays(primal, derived, lowered, kinds, plan, request, header)
         name = f"{primal.name}_{request.form}"
     else:
         doc = docstring(primal, derived, wrt, request.form, request.single, plan.forward)
-        lowered = lower(derived, kinds)
         source = codegen.lowered_source(lowered, doc, header, kinds, request.float32)
         name = derived.name
     return Derivative(source, derived, name, checked, output)
@@ -178,7 +178,7 @@ def transformed(primal: ir.Function, facts: Analysis, plan: Plan, single: bool) 
     return derived
 
 
-def _forward_over_arrays(primal, jvp, kinds, plan: Plan, request: Request, header) -> str:
+def _forward_over_arrays(primal, jvp, lowered, kinds, plan: Plan, request, header) -> str:
     """Forward mode with respect to arrays: the source of the JVP function and
     of the driver that calls it once per basis direction (one element of one
     input), as the source shows and the backend runs."""
@@ -196,7 +196,6 @@ def _forward_over_arrays(primal, jvp, kinds, plan: Plan, request: Request, heade
         single,
         doc,
     )
-    lowered = lower(jvp, kinds)
     return codegen.lowered_source(lowered, jvp_doc, header, kinds, request.float32, then=driver)
 
 
