@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from symdiff import ir
@@ -217,3 +218,20 @@ def test_live_code_keeps_only_what_the_results_need():
     assert kept[0].body == (Assign("s2", Op("add", (Var("s"), x))),)
     assert live_code(body, [Var("b")]) == (Assign("b", Op("cos", (x,))),)
     assert live_code(body, [Const(1.0)]) == ()
+
+
+def _logistic_of_a_sum(w, b):
+    t = np.ones((4, 3)) @ w
+    return np.sum((1.0 / (1.0 + np.exp(-(t + b))))[:, 0])
+
+
+def test_new_temporaries_never_take_a_name_the_kinds_know():
+    """``optimize`` gets the kinds of the unoptimised IR; a temporary made in
+    a later round took the name of a value dropped earlier (``$t19``, of kind
+    float[1]), so ``-(-a)`` was kept as changing a float[:,1] into a float[1]
+    and printed as ``--(...)``."""
+    from symdiff import derivative_source
+
+    source = derivative_source(_logistic_of_a_sum, np.ones((3, 1)), np.ones(1), argnums=(0, 1))
+    assert "--" not in source
+    assert "t4 = t3 * (t2 * t2) * t1" in source

@@ -166,7 +166,9 @@ class _Simplifier:
         self.shapes_known = kinds  # None: folds that may change a shape are not checked
         self.kinds = kinds or {}
         self.uses = uses
-        self.namer = ir.Namer(ir.defined_names(fn))
+        # ``kinds`` was computed before the first round: a name it knows, even
+        # one a round dropped, is never reused for a new value of another kind.
+        self.namer = ir.Namer(ir.defined_names(fn) | set(self.kinds))
         self.subst: dict = {}
         self.defs: dict = {}
 
