@@ -151,10 +151,9 @@ class _SymbolicRun:
     def evaluate(self, op: Op):
         number, truth = self.number, self.truth
         args = [self.value_of(a) for a in op.args]
-        attrs = dict(op.attrs)
         prim = PRIMITIVES[op.prim]
         if prim.sympy_arrays is not None:
-            return prim.sympy_arrays(args, attrs, number, truth)
+            return prim.sympy_arrays(args, op.attrs, number, truth)
         if any(isinstance(a, np.ndarray) for a in args):
             return np.vectorize(prim.sympy, otypes=[object])(*args)
         return prim.sympy(*args)

@@ -8,7 +8,24 @@ import pytest
 
 from symdiff import analysis
 from symdiff.errors import ArgumentError, Loc, ShapeError, SymDiffError
-from symdiff.ir import FLOAT, INT, Assign, Carry, Const, Function, If, Kind, Loop, Op, Phi, Var
+from symdiff.ir import (
+    FLOAT,
+    INT,
+    NO_ATTRS,
+    Assign,
+    Attrs,
+    AxisSize,
+    Carry,
+    Const,
+    Function,
+    If,
+    Kind,
+    Loop,
+    Op,
+    Phi,
+    Take,
+    Var,
+)
 
 VECTOR = Kind("float", 1)
 MATRIX = Kind("float", 2)
@@ -18,17 +35,17 @@ ZERO, ONE, N = Const(0), Const(1), Var("n")
 
 def getitem(target, array, *indices):
     """``target = array[indices]``, every index an integer."""
-    pattern = tuple(("i",) for _ in indices)
-    return Assign(target, Op("getitem", (Var(array), *indices), (("index", pattern),)), LINE)
+    pattern = tuple(Take() for _ in indices)
+    return Assign(target, Op("getitem", (Var(array), *indices), Attrs(index=pattern)), LINE)
 
 
 def setitem(target, value, array, *indices):
     """``array[indices] = value`` as the new version ``target`` of ``array``."""
-    pattern = tuple(("i",) for _ in indices)
-    return Assign(target, Op("setitem", (value, Var(array), *indices), (("index", pattern),)))
+    pattern = tuple(Take() for _ in indices)
+    return Assign(target, Op("setitem", (value, Var(array), *indices), Attrs(index=pattern)))
 
 
-def op(target, prim, *args, attrs=()):
+def op(target, prim, *args, attrs=NO_ATTRS):
     return Assign(target, Op(prim, tuple(args), attrs), LINE)
 
 
@@ -49,7 +66,7 @@ def proven(body, params=("x",), param_kinds=(VECTOR,), same_shape=None) -> bool:
     return analysis.indices_in_bounds(fn, kinds, same_shape)
 
 
-N_IS_LEN_X = op("n", "shape", Var("x"), attrs=(("axis", 0),))
+N_IS_LEN_X = op("n", "shape", Var("x"), attrs=Attrs(axis=0))
 
 
 # -- the bounds prover --------------------------------------------------------
@@ -138,7 +155,7 @@ def test_a_count_of_iterations_is_at_most_the_trip_count_after_its_loop():
 def test_a_tape_has_its_length_then_the_axes_of_what_it_records():
     # t = np.empty((n,) + x.shape); for i in range(n): t[i, j] for j = 0 or i
     def body(second_index):
-        tape = op("t", "tape", N, Var("x"), attrs=(("dtype", "float"),))
+        tape = op("t", "tape", N, Var("x"), attrs=Attrs(dtype="float"))
         loop = for_range("i", ZERO, N, ONE, [getitem("ti", "t", Var("i"), second_index)])
         return [N_IS_LEN_X, tape, loop, Assign("s", Const(0.0))]
 
@@ -175,11 +192,11 @@ def test_activity_reaches_a_value_through_two_carried_values():
     assert analysis.analyze(fn, [FLOAT], wrt=("x",)).active == {"x", "a", "a2", "b", "b2"}
 
 
-@pytest.mark.parametrize("state", ["1", ":"])
-def test_np_zeros_of_a_size_read_from_an_array_has_its_axis_state(state):
-    x_kind = Kind("float", 1, unit=(0,) if state == "1" else ())
+@pytest.mark.parametrize("size", [AxisSize.ONE, AxisSize.MATCHES])
+def test_np_zeros_of_a_size_read_from_an_array_has_its_axis_size(size):
+    x_kind = Kind("float", 1, unit=(0,) if size is AxisSize.ONE else ())
     fn = Function("f", ("x",), (N_IS_LEN_X, op("z", "zeros", N)), Var("z"))
-    assert analysis.analyze(fn, [x_kind]).kinds["z"].state(0) == state
+    assert analysis.analyze(fn, [x_kind]).kinds["z"].size(0) is size
 
 
 def test_phi_of_ranks_1_and_2_is_a_shape_error_at_the_users_line():
@@ -264,7 +281,7 @@ def test_writing_into_an_input_array_is_refused():
 
 def test_an_in_place_update_of_a_view_of_an_input_is_refused():
     view = getitem("w", "x", Const(0))
-    update = op("w2", "add", Var("w"), Const(1.0), attrs=(("inplace", True),))
+    update = op("w2", "add", Var("w"), Const(1.0), attrs=Attrs(inplace=True))
     fn = Function("f", ("x",), (view, update), Var("w2"))
     with pytest.raises(ShapeError, match="in-place update of a view of the input array 'x'"):
         analysis.analyze(fn, [MATRIX])

@@ -7,7 +7,7 @@ import pytest
 
 import symdiff
 from symdiff.codegen import function_source, lowered_source
-from symdiff.ir import Assign, Const, Function, If, Kind, Op, Var
+from symdiff.ir import Assign, Const, Function, If, Kind, Op, Take, Var
 from symdiff.lower import CopyArray, Inlined, Line, Local, Lowered, ParallelAssign, Store
 
 from . import language_cases as lc
@@ -124,8 +124,8 @@ def test_the_printer_prints_lowered_statements_as_they_are():
     body = (
         Line(3),
         CopyArray("a", x),
-        Store("a", (("i",),), (i,), Inlined("$t2", Op("neg", (y,))), True),
-        Store("a", (("i",),), (Const(0),), Inlined("$t1", Op("sin", (y,))), False),
+        Store("a", (Take(),), (i,), Inlined("$t2", Op("neg", (y,))), True),
+        Store("a", (Take(),), (Const(0),), Inlined("$t1", Op("sin", (y,))), False),
         Line(4, "helpers.py"),
         ParallelAssign(("x", "y"), (y, x)),
         If(Local("c", "c"), (), (Assign("y", Const(1.0)),)),

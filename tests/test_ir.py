@@ -113,7 +113,7 @@ def test_version_of_and_namer():
 
 def test_written_in_place_follows_stores_through_branches():
     store = Assign(
-        "a2", ir.Op("setitem", (Const(1.0), Var("a"), Var("i")), (("index", (("i",),)),))
+        "a2", ir.Op("setitem", (Const(1.0), Var("a"), Var("i")), ir.Attrs(index=(ir.Take(),)))
     )
     loop = Loop((Carry("a", Var("a0"), Var("a2")),), (store,), "i", Const(0), Const(3), Const(1))
     assert ir.written_in_place(loop.carried[0], loop.body)

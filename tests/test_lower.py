@@ -9,10 +9,10 @@ import pytest
 from symdiff import ir
 from symdiff.codegen import function_source
 from symdiff.errors import Loc
-from symdiff.ir import Assign, Carry, Const, Function, If, Kind, Loop, Op, Phi, Var
+from symdiff.ir import Assign, Attrs, Carry, Const, Function, If, Kind, Loop, Op, Phi, Take, Var
 from symdiff.lower import CopyArray, Inlined, Line, Local, ParallelAssign, Store, lower
 
-AT_0 = (("index", (("i",),)),)  # the index pattern ``a[i]``
+AT_0 = Attrs(index=(Take(),))  # the index pattern ``a[i]``
 VECTOR = Kind("float", 1)
 
 
@@ -72,7 +72,7 @@ def test_a_store_into_an_array_read_no_more_is_in_place():
     lowered = lower(store_into_zeros(False), {"y": VECTOR, "y_1": VECTOR})
     assert not statements(lowered, CopyArray)
     assert statements(lowered, Store) == [
-        Store("y", (("i",),), (Const(0),), Local("x", "x"), False)
+        Store("y", (Take(),), (Const(0),), Local("x", "x"), False)
     ]
     assert lowered.result == Local("y_1", "y")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import ir
-from ..ir import FLOAT, INT, Assign, Const, If, Op, Var
+from ..ir import FLOAT, INT, Assign, Attrs, Const, If, Op, Take, Var
 from ..primitives import PRIMITIVES
 
 
@@ -71,12 +71,13 @@ def indices_in_bounds(fn: ir.Function, kinds: dict, same_shape=None) -> bool:
     checks (which cost up to a fifth of a tight loop's time); elsewhere
     Numba checks each index when the code runs.
 
-    >>> from symdiff.ir import FLOAT, INT, Assign, Const, Function, Kind, Loop, Op, Var
+    >>> from symdiff.ir import FLOAT, INT, Assign, Attrs, Const, Function, Kind, Loop, Op
+    >>> from symdiff.ir import Take, Var
     >>> def reading(offset):  # n = x.shape[0]; for i in range(n): y = x[i + offset]
     ...     at = (Assign("k", Op("add", (Var("i"), Const(offset)))),)
-    ...     read = Op("getitem", (Var("x"), Var("k")), (("index", (("i",),)),))
+    ...     read = Op("getitem", (Var("x"), Var("k")), Attrs(index=(Take(),)))
     ...     loop = Loop((), (*at, Assign("y", read)), "i", Const(0), Var("n"), Const(1))
-    ...     size = Assign("n", Op("shape", (Var("x"),), (("axis", 0),)))
+    ...     size = Assign("n", Op("shape", (Var("x"),), Attrs(axis=0)))
     ...     return Function("f", ("x",), (size, loop), Const(0.0))
     >>> kinds = {"x": Kind("float", 1), "n": INT, "i": INT, "k": INT, "y": FLOAT}
     >>> indices_in_bounds(reading(0), kinds), indices_in_bounds(reading(1), kinds)
@@ -135,15 +136,15 @@ class _BoundsProver:
             if self.kinds.get(stmt.target) == INT and (expr := self.affine(value)) is not None:
                 self.values[stmt.target] = expr
             return True
-        prim, args, attrs = value.prim, value.args, dict(value.attrs)
+        prim, args, attrs = value.prim, value.args, value.attrs
         if prim == "getitem" or PRIMITIVES[prim].indexed:
             array = args[0] if prim == "getitem" else args[1]
             indices = args[1:] if prim == "getitem" else args[2:]
-            return not isinstance(array, Var) or self.index_ok(array, attrs["index"], indices)
+            return not isinstance(array, Var) or self.index_ok(array, attrs.index, indices)
         self.operation(stmt.target, prim, args, attrs)
         return True
 
-    def operation(self, target: str, prim: str, args, attrs: dict):
+    def operation(self, target: str, prim: str, args, attrs: Attrs):
         """Record what an operation other than an indexing tells about sizes and ints."""
         is_int = self.kinds.get(target) == INT
         if prim == "tape":
@@ -159,7 +160,7 @@ class _BoundsProver:
                 if (expr := self.affine(size)) is not None:
                     self.sizes[(target, axis)] = expr
         elif prim == "shape" and isinstance(args[0], Var):
-            self.values[target] = self.size(args[0], attrs["axis"] % self.kinds[args[0].name].rank)
+            self.values[target] = self.size(args[0], attrs.axis % self.kinds[args[0].name].rank)
         elif prim in ("add", "sub") and is_int:
             left, right = self.affine(args[0]), self.affine(args[1])
             if left is not None and right is not None:
@@ -216,9 +217,9 @@ class _BoundsProver:
         """Is each integer index of ``array[pattern]`` proven within its axis?"""
         operands = iter(indices)
         for axis, item in enumerate(pattern):
-            if item[0] != "i":
-                for present in item[1:]:
-                    if present:
+            if not isinstance(item, Take):
+                for given in item.bounds():
+                    if given:
                         next(operands)
                 continue
             interval = self.index_interval(next(operands))
@@ -318,9 +319,9 @@ class _BoundsProver:
             self.sizes[(tape, 0)] = expr
         if not isinstance(like, Var):
             return
-        select = attrs.get("select", ())
+        select = attrs.select or ()
         rank = self.kinds[like.name].rank
-        kept = [a for a in range(rank) if a >= len(select) or select[a][0] != "i"]
+        kept = [a for a in range(rank) if a >= len(select) or not isinstance(select[a], Take)]
         for axis, like_axis in enumerate(kept, start=1):
             self.sizes[(tape, axis)] = self.size(like, like_axis)
 

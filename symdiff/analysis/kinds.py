@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..errors import ArgumentError, ShapeError
-from ..ir import BOOL, FLOAT, INT, Assign, Const, If, Kind, Op, Var, kind_of_states
+from ..ir import BOOL, FLOAT, INT, Assign, AxisSize, Const, If, Kind, Op, Var
 from ..primitives import PRIMITIVES, RankError
 from .memory import InputAliases, check_shared_memory
 
@@ -52,11 +52,11 @@ def join(*kinds: Kind) -> Kind:
     else:
         dtype = "float" if any(k.dtype == "float" for k in kinds) else "int"
     rank = max(k.rank for k in kinds)
-    states = []
+    sizes = []
     for axis in range(rank):
-        seen = {k.state(axis) if axis < k.rank else "?" for k in kinds}
-        states.append(seen.pop() if len(seen) == 1 else "?")
-    return kind_of_states(dtype, states)
+        seen = {k.size(axis) if axis < k.rank else AxisSize.MAYBE_ONE for k in kinds}
+        sizes.append(seen.pop() if len(seen) == 1 else AxisSize.MAYBE_ONE)
+    return Kind.of_sizes(dtype, sizes)
 
 
 def op_kind(op: Op, arg_kinds, loc=None) -> Kind:
@@ -95,7 +95,10 @@ def needs_sum(kx: Kind, ky: Kind) -> bool:
     if kx.rank < ky.rank:
         return True
     offset = kx.rank - ky.rank
-    return any(kx.state(a + offset) != ":" and ky.state(a) != "1" for a in range(ky.rank))
+    return any(
+        kx.size(a + offset) is not AxisSize.MATCHES and ky.size(a) is not AxisSize.ONE
+        for a in range(ky.rank)
+    )
 
 
 def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False) -> Analysis:
@@ -143,7 +146,7 @@ class _KindInference:
         self.kinds = kinds
         self.active = active
         self.aliases = InputAliases(kinds, generated)
-        self.size_states: dict = {}  # an int read from x.shape[k] -> the state of that axis of x
+        self.axis_sizes: dict = {}  # an int read from x.shape[k] -> the AxisSize of that axis of x
 
     def atom_kind(self, atom) -> Kind:
         return self.kinds[atom.name] if isinstance(atom, Var) else const_kind(atom.value)
@@ -182,13 +185,13 @@ class _KindInference:
         self.aliases.operation(stmt, kind)
         if value.prim == "shape" and isinstance(value.args[0], Var):
             source = self.kinds[value.args[0].name]
-            self.size_states[stmt.target] = source.state(dict(value.attrs)["axis"] % source.rank)
+            self.axis_sizes[stmt.target] = source.size(value.attrs.axis % source.rank)
         elif value.prim in ("zeros", "ones"):  # sizes read from other arrays
-            states = [
-                self.size_states.get(a.name, kind.state(i)) if isinstance(a, Var) else kind.state(i)
+            sizes = [
+                self.axis_sizes.get(a.name, kind.size(i)) if isinstance(a, Var) else kind.size(i)
                 for i, a in enumerate(value.args)
             ]
-            kind = kind_of_states(kind.dtype, states)
+            kind = Kind.of_sizes(kind.dtype, sizes)
         is_active = PRIMITIVES[value.prim].differentiable and any(map(self.atom_active, value.args))
         return kind, is_active
 

@@ -24,7 +24,7 @@ def _check_inplace(value: Op, kinds, views, loc):
     modify the caller's array."""
     first = value.args[0]
     if (
-        ("inplace", True) in value.attrs
+        value.attrs.inplace
         and isinstance(first, Var)
         and first.name in views
         and kinds[first.name].rank
@@ -175,7 +175,7 @@ class _SharedMemory:
             root = self.shares(value)
         elif isinstance(value, Op) and value.prim in ir.STORES:
             root = self.write(value.args[1], stmt.loc)
-        elif isinstance(value, Op) and ("inplace", True) in value.attrs:
+        elif isinstance(value, Op) and value.attrs.inplace:
             root = self.write(value.args[0], stmt.loc)
         elif isinstance(value, Op) and PRIMITIVES[value.prim].view:
             root = self.shares(value.args[0])

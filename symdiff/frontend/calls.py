@@ -21,7 +21,7 @@ import types
 
 from ..errors import SymDiffError, UnknownFunctionError
 from ..errors import UnsupportedSyntaxError as Unsupported
-from ..ir import Const
+from ..ir import Attrs, Const
 from ..primitives import (
     METHODS,
     PRIMITIVES,
@@ -190,7 +190,7 @@ class Calls:
         values = {o.name: o.default for o in options}
         for option, node in given:
             values[option.name] = self.static(node, option.name, option.types[0])
-        return tuple(sorted(values.items()))
+        return Attrs(**values)
 
     def call_numpy(self, func, label, e):
         """NumPy functions that are not elementwise."""
@@ -229,7 +229,7 @@ class Calls:
         if name == "square":
             return self.op("mul", (values[0], values[0]), e)
         if name == "len":
-            return self.op("shape", values, e, attrs=(("axis", 0),))
+            return self.op("shape", values, e, attrs=Attrs(axis=0))
         return self.op(name, values, e)
 
     def mean(self, label, operands, e):
@@ -237,11 +237,11 @@ class Calls:
         attrs = self.static_options("mean", label, e, 1 - len(operands))
         base = operands[0] if operands else self.expr(e.args[0])
         total = self.op("sum", (base,), e, attrs=attrs)
-        axis = dict(attrs)["axis"]
+        axis = attrs.axis
         count = (
             self.op("size", (base,), e)
             if axis is None
-            else self.op("shape", (base,), e, attrs=(("axis", axis),))
+            else self.op("shape", (base,), e, attrs=Attrs(axis=axis))
         )
         return self.op("div", (total, count), e)
 

@@ -25,7 +25,7 @@ import dataclasses
 from .. import ir
 from ..errors import Loc
 from ..errors import UnsupportedSyntaxError as Unsupported
-from ..ir import Assign, If, Op, Var
+from ..ir import NO_ATTRS, Assign, Attrs, If, Op, Var
 from .source import Source
 
 RETURN = "<return>"  # environment key of a function's result while converting
@@ -61,14 +61,14 @@ class ConverterCore:
         self.out.append(Assign(name, value, self.loc(node)))
         return Var(name)
 
-    def op(self, prim, args, node, target=None, attrs=()) -> Var:
+    def op(self, prim, args, node, target=None, attrs: Attrs = NO_ATTRS) -> Var:
         if any(isinstance(a, tuple) for a in args):
             self.fail(
                 node,
                 "a tuple cannot be used as a number here",
                 "unpack it first (a, b = ...) and use its elements",
             )
-        return self.emit(Op(prim, tuple(args), tuple(attrs)), node, target)
+        return self.emit(Op(prim, tuple(args), attrs), node, target)
 
     def _rename_last(self, value: Var, pyname: str) -> Var:
         """Give the value just computed (a temporary) the user's variable name."""

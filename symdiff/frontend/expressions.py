@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ast
 
-from ..ir import Const, If, Var
+from ..ir import Attrs, Const, If, Span, Take, Var
 from .calls import Calls
 from .converter import RETURN
 from .messages import EXPRESSION_HINTS, describe, is_or_are
@@ -202,19 +202,19 @@ class Expressions:
         ):
             base = self.expr(e.value.value)
             axis = self.static(e.slice, "the axis in x.shape[axis]", int)
-            return self.op("shape", (base,), e, attrs=(("axis", axis),))
+            return self.op("shape", (base,), e, attrs=Attrs(axis=axis))
         base = self.expr(e.value)
         pattern, args = self.index(e.slice)
-        return self.op("getitem", (base, *args), e, attrs=(("index", pattern),))
+        return self.op("getitem", (base, *args), e, attrs=Attrs(index=pattern))
 
     def index(self, node):
-        """An index ``i, a:b`` as a static pattern and its atoms."""
+        """An index ``i, a:b`` as a static pattern (``Take``/``Span`` items) and its atoms."""
         items = node.elts if isinstance(node, ast.Tuple) else [node]
         pattern, args = [], []
         for item in items:
             if isinstance(item, ast.Slice):
                 parts = (item.lower, item.upper, item.step)
-                pattern.append(("s",) + tuple(p is not None for p in parts))
+                pattern.append(Span(*(p is not None for p in parts)))
                 args.extend(self.expr(p) for p in parts if p is not None)
             elif isinstance(item, ast.Constant) and item.value in (None, Ellipsis):
                 self.fail(
@@ -223,7 +223,7 @@ class Expressions:
                     "use reshape to add axes, and write every axis out",
                 )
             else:
-                pattern.append(("i",))
+                pattern.append(Take())
                 args.append(self.expr(item))
         return tuple(pattern), args
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 
-from ..ir import Const, If, Phi, Var
+from ..ir import Attrs, Const, If, Phi, Var
 from .converter import BREAK, RETURN
 from .expressions import BINARY_OPERATORS
 from .loops import Loops
@@ -90,7 +90,7 @@ class Statements:
         left = self.name(node.target)
         right = self.expr(node.value)
         name = self.new_name(node.target.id)
-        attrs = (("inplace", True),)  # infer refuses it on input arrays
+        attrs = Attrs(inplace=True)  # infer refuses it on input arrays
         self.env[node.target.id] = self.op(prim, (left, right), node, name, attrs=attrs)
 
     def return_stmt(self, node):
@@ -202,7 +202,7 @@ class Statements:
         value = self.expr(value_node)
         if isinstance(value, tuple):
             self.fail(node, "a tuple cannot be stored in an array", "store one number")
-        attrs = (("index", pattern),)
+        attrs = Attrs(index=pattern)
         if prim in ("add", "sub"):
             if prim == "sub":
                 value = self.op("neg", (value,), node)

@@ -12,13 +12,14 @@ A ``Function`` is a list of statements over named values.  Conventions:
 * Names starting with ``$`` are compiler temporaries; code generation gives
   them short readable names (``t0``, ``t1``, ...).  Every other name is shown
   as it is.
-* ``Op.attrs`` holds static parameters of an operation (an ``axis=``, a
-  shape), leaving room for array primitives next to the scalar ones.
+* ``Op.attrs`` holds static parameters of an operation (an ``axis=``, an
+  index pattern) as an ``Attrs``; index items are ``Take``/``Span`` and axis
+  size facts ``AxisSize`` (``payloads``): typed values, never strings.
 
 Every node is an immutable, slotted dataclass: passes build new trees.
 
 The package is split by what each module is about: ``nodes`` (the node
-types and ``Kind``), ``traverse`` (walking and rewriting bodies), ``names``
+types and ``Kind``), ``payloads`` (attributes, index items, axis sizes), ``traverse`` (walking and rewriting bodies), ``names``
 (SSA versions and fresh names), ``listing`` (a debug listing).  Everything
 is re-exported here: ``from symdiff.ir import Assign`` and ``ir.walk`` work.
 """
@@ -42,8 +43,17 @@ from .nodes import (
     Stmt,
     Var,
     atoms_of,
-    kind_of_states,
     map_result,
+)
+from .payloads import (
+    NO_ATTRS,
+    WHOLE,
+    Attrs,
+    AxisSize,
+    IndexItem,
+    Span,
+    Take,
+    index_rank,
 )
 from .traverse import (
     STORES,
@@ -65,19 +75,26 @@ __all__ = [
     "BOOL",
     "FLOAT",
     "INT",
+    "NO_ATTRS",
     "STORES",
+    "WHOLE",
     "Assign",
     "Atom",
+    "Attrs",
+    "AxisSize",
     "Carry",
     "Const",
     "Function",
     "If",
+    "IndexItem",
     "Kind",
     "Loop",
     "Namer",
     "Op",
     "Phi",
+    "Span",
     "Stmt",
+    "Take",
     "Var",
     "atoms_of",
     "bodies",
@@ -85,7 +102,7 @@ __all__ = [
     "defined_in",
     "defined_names",
     "format_function",
-    "kind_of_states",
+    "index_rank",
     "map_bodies",
     "map_result",
     "reads",

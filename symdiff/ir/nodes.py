@@ -1,6 +1,6 @@
 """The IR's node types: frozen, slotted dataclasses (passes build new trees).
 
-* ``Kind``: what a value is (dtype, rank, size-1 facts per axis).
+* ``Kind``: what a value is (dtype, rank, an ``AxisSize`` per axis).
 * Atoms: ``Var`` and ``Const``.  ``Op``: a primitive applied to atoms.
 * Statements: ``Assign``, ``If`` (with its ``Phi``s), ``Loop`` (with its
   ``Carry``s).  ``Function``: parameters, body and result.
@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import Loc
+from .payloads import NO_ATTRS, Attrs, AxisSize
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,24 +31,35 @@ class Kind:
     unit: tuple = ()
     maybe: tuple = ()
 
-    def state(self, axis: int) -> str:
-        return "1" if axis in self.unit else "?" if axis in self.maybe else ":"
+    def size(self, axis: int) -> AxisSize:
+        """What is known about the size of ``axis``."""
+        if axis in self.unit:
+            return AxisSize.ONE
+        return AxisSize.MAYBE_ONE if axis in self.maybe else AxisSize.MATCHES
+
+    def sizes(self) -> list:
+        """``size(axis)`` of every axis, in order."""
+        return [self.size(a) for a in range(self.rank)]
+
+    @staticmethod
+    def of_sizes(dtype: str, sizes) -> Kind:
+        """The kind of ``dtype`` whose axes have these ``AxisSize``s.
+
+        >>> Kind.of_sizes("float", [AxisSize.ONE, AxisSize.MATCHES])
+        Kind(dtype='float', rank=2, unit=(0,), maybe=())
+        """
+        sizes = list(sizes)
+        return Kind(
+            dtype,
+            len(sizes),
+            tuple(a for a, s in enumerate(sizes) if s is AxisSize.ONE),
+            tuple(a for a, s in enumerate(sizes) if s is AxisSize.MAYBE_ONE),
+        )
 
     def __str__(self) -> str:
         if self.rank == 0:
             return self.dtype
-        return f"{self.dtype}[{','.join(self.state(a) for a in range(self.rank))}]"
-
-
-def kind_of_states(dtype: str, states) -> Kind:
-    """A kind from per-axis states "1", "?" or ":"."""
-    states = list(states)
-    return Kind(
-        dtype,
-        len(states),
-        tuple(a for a, s in enumerate(states) if s == "1"),
-        tuple(a for a, s in enumerate(states) if s == "?"),
-    )
+        return f"{self.dtype}[{','.join(s.value for s in self.sizes())}]"
 
 
 FLOAT = Kind("float")
@@ -80,10 +92,10 @@ class Op:
 
     prim: str
     args: tuple
-    attrs: tuple = ()
+    attrs: Attrs = NO_ATTRS
 
     def __str__(self) -> str:
-        extra = "".join(f", {k}={v!r}" for k, v in self.attrs)
+        extra = "".join(f", {k}={v!r}" for k, v in self.attrs.given())
         return f"{self.prim}({', '.join(map(str, self.args))}{extra})"
 
 

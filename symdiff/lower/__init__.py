@@ -27,7 +27,7 @@ The lowered node types are in ``nodes``.
 >>> fn = Function("f", ("x",), (Assign("$t1", Op("sin", (Var("x"),))),
 ...                             Assign("y", Op("mul", (Var("$t1"), Var("x"))))), Var("y"))
 >>> lower(fn).body[0].value.args[0].value    # $t1 is printed inside its one use
-Op(prim='sin', args=(Local(name='x', printed='x'),), attrs=())
+Op(prim='sin', args=(Local(name='x', printed='x'),), attrs=Attrs())
 """
 
 from __future__ import annotations

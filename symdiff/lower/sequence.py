@@ -140,7 +140,7 @@ class Sequencer:
         if stmt.target not in self.in_place:
             out.append(CopyArray(name, self.atom(array), stmt.loc))
         self.flush({name}, out)
-        pattern = dict(op.attrs)["index"]
+        pattern = op.attrs.index
         out.append(Store(name, pattern, indices, value, op.prim == "additem", stmt.loc))
 
     def branch(self, stmt: If, out: list):

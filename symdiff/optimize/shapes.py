@@ -9,7 +9,7 @@ may become dead code.
 from __future__ import annotations
 
 from .. import ir
-from ..ir import Const, Op, Var
+from ..ir import Attrs, Const, Op, Var
 from ..primitives import PRIMITIVES
 
 
@@ -54,8 +54,8 @@ def shape_source(op: Op, defs: dict, kinds: dict):
     if op.prim == "size":
         if kind.rank != 1:
             return op
-        op = Op("shape", op.args, (("axis", 0),))
-    axis = dict(op.attrs)["axis"] % kind.rank
+        op = Op("shape", op.args, Attrs(axis=0))
+    axis = op.attrs.axis % kind.rank
     return _axis_of_source(op, source, axis, defs, kinds)
 
 
@@ -66,16 +66,16 @@ def _axis_of_source(op: Op, source: Op, axis: int, defs: dict, kinds: dict):
     def shape_of(atom, k):
         if not isinstance(atom, Var):
             return op
-        return shape_source(Op("shape", (atom,), (("axis", k),)), defs, kinds)
+        return shape_source(Op("shape", (atom,), Attrs(axis=k)), defs, kinds)
 
     if source.prim in ("sum", "amax", "amin", "prod"):
-        attrs = dict(source.attrs)
-        k = attrs.get("axis")
+        attrs = source.attrs
+        k = attrs.axis
         x = source.args[0]
         rank = kinds[x.name].rank if isinstance(x, Var) and x.name in kinds else None
         if k is not None and rank is not None:
             k %= rank
-            if attrs.get("keepdims"):
+            if attrs.keepdims:
                 return Const(1) if axis == k else shape_of(x, axis)
             return shape_of(x, axis + (axis >= k))
     elif source.prim in ("dot", "matmul"):

@@ -51,6 +51,7 @@ Conventions at non-differentiable points (tested in ``tests/test_primitives.py``
 * ``np.prod``: the product of the other elements (exact where elements are 0).
 """
 
+from ..ir import index_rank
 from . import elementwise, structural  # noqa: F401  (the rows: registered on import)
 from .expr import (
     E,
@@ -70,7 +71,7 @@ from .expr import (
     transpose,
     where,
 )
-from .kinds import RankError, broadcast, index_rank, normalize_axis, tape_kind
+from .kinds import RankError, broadcast, normalize_axis, tape_kind
 from .naming import (
     CALLABLES,
     METHODS,

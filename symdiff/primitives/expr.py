@@ -6,7 +6,7 @@ Rules are written as the mathematics is (``cos(x)``, ``1.0 - ans**2``);
 
 from __future__ import annotations
 
-from ..ir import Const, Op, Var
+from ..ir import NO_ATTRS, Attrs, Const, Op, Var
 
 
 class E:
@@ -68,9 +68,9 @@ def lift(value) -> E:
     return E(Const(value))
 
 
-def op(prim, *args, attrs=()) -> E:
+def op(prim, *args, attrs: Attrs = NO_ATTRS) -> E:
     """``prim`` applied to ``args`` (E, atoms or numbers); ``attrs`` static."""
-    return E(Op(prim, tuple(lift(a).node for a in args), tuple(attrs)))
+    return E(Op(prim, tuple(lift(a).node for a in args), attrs))
 
 
 def _applying(prim):

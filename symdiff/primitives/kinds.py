@@ -3,13 +3,16 @@
 A kind rule is ``rule(kinds, atoms, attrs) -> Kind`` (``ir.Kind``: dtype,
 rank, size-1 facts per axis); it raises ``RankError`` for operands of ranks
 the primitive does not accept (reported at the user's line by ``analysis``).
-Axis states are ``":"`` (the size of what it meets), ``"1"`` (size 1) and
-``"?"`` (may have size 1, known when the code runs).
+Axis sizes are ``ir.AxisSize``: ``MATCHES`` (the size of what it meets),
+``ONE`` and ``MAYBE_ONE`` (may have size 1, known when the code runs);
+``attrs`` is the operation's ``ir.Attrs``.
 """
 
 from __future__ import annotations
 
-from ..ir import FLOAT, INT, Const, Kind, kind_of_states
+from ..ir import FLOAT, INT, WHOLE, Attrs, AxisSize, Const, Kind, Take
+
+ONE, MAYBE_ONE, MATCHES = AxisSize.ONE, AxisSize.MAYBE_ONE, AxisSize.MATCHES
 
 
 class RankError(ValueError):
@@ -24,24 +27,22 @@ def broadcast(kinds) -> Kind:
     it may have size 1.
     """
     rank = max(k.rank for k in kinds)
-    states = []
+    sizes = []
     for axis in range(rank):
-        met = [k.state(axis - (rank - k.rank)) for k in kinds if axis >= rank - k.rank]
-        states.append(":" if ":" in met else "1" if all(s == "1" for s in met) else "?")
+        met = [k.size(axis - (rank - k.rank)) for k in kinds if axis >= rank - k.rank]
+        sizes.append(
+            MATCHES if MATCHES in met else ONE if all(s is ONE for s in met) else MAYBE_ONE
+        )
     dtype = "float" if any(k.dtype == "float" for k in kinds) else "int"
-    return kind_of_states(dtype, states)
+    return Kind.of_sizes(dtype, sizes)
 
 
-def size_state(atom) -> str:
-    """The state of an axis whose size is ``atom``: a literal 1, another
+def size_of(atom) -> AxisSize:
+    """What is known of an axis whose size is ``atom``: a literal 1, another
     literal, or a size known only when the code runs."""
     if isinstance(atom, Const):
-        return "1" if atom.value == 1 else ":" if atom.value > 1 else "?"
-    return "?"
-
-
-def states_of(k: Kind):
-    return [k.state(a) for a in range(k.rank)]
+        return ONE if atom.value == 1 else MATCHES if atom.value > 1 else MAYBE_ONE
+    return MAYBE_ONE
 
 
 def joined(kinds, atoms, attrs):
@@ -80,11 +81,11 @@ def dot_kind(kinds, atoms, attrs):
         raise RankError("a matrix product needs arrays, not scalars (use * for scaling)")
     if a.rank > 2 or b.rank > 2:
         raise RankError(f"matrix products of rank-{max(a.rank, b.rank)} arrays are not supported")
-    states = states_of(a)[:-1] + states_of(b)[1:] if b.rank == 2 else states_of(a)[:-1]
+    sizes = a.sizes()[:-1] + b.sizes()[1:] if b.rank == 2 else a.sizes()[:-1]
     if a.rank == 1:
-        states = states_of(b)[1:]
+        sizes = b.sizes()[1:]
     dtype = "float" if FLOAT.dtype in (a.dtype, b.dtype) else "int"
-    return kind_of_states(dtype, states)
+    return Kind.of_sizes(dtype, sizes)
 
 
 def same_as(index):
@@ -104,7 +105,7 @@ def float_like(index):
 
 def transpose_kind(kinds, atoms, attrs):
     k = kinds[0]
-    return kind_of_states(k.dtype, reversed(states_of(k)))
+    return Kind.of_sizes(k.dtype, reversed(k.sizes()))
 
 
 def reshape_kind(kinds, atoms, attrs):
@@ -112,7 +113,7 @@ def reshape_kind(kinds, atoms, attrs):
         raise RankError("reshape needs an array")
     if any(k.rank or k.dtype != "int" for k in kinds[1:]):
         raise RankError("a shape is a tuple of ints")
-    return kind_of_states(kinds[0].dtype, [size_state(a) for a in atoms[1:]])
+    return Kind.of_sizes(kinds[0].dtype, [size_of(a) for a in atoms[1:]])
 
 
 def normalize_axis(axis, rank):
@@ -125,25 +126,24 @@ def normalize_axis(axis, rank):
 
 def reduce_kind(kinds, atoms, attrs):
     k = kinds[0]
-    a = dict(attrs)
-    axis, keepdims = normalize_axis(a.get("axis"), max(k.rank, 1)), a.get("keepdims", False)
+    axis, keepdims = normalize_axis(attrs.axis, max(k.rank, 1)), attrs.keepdims
     dtype = "float" if k.dtype == "float" else "int"
     if k.rank == 0:
         raise RankError("reductions need an array")
 
     if axis is None:
-        return kind_of_states(dtype, ["1"] * k.rank if keepdims else [])
-    states = states_of(k)
+        return Kind.of_sizes(dtype, [ONE] * k.rank if keepdims else [])
+    sizes = k.sizes()
     if keepdims:
-        states[axis] = "1"
+        sizes[axis] = ONE
     else:
-        del states[axis]
-    return kind_of_states(dtype, states)
+        del sizes[axis]
+    return Kind.of_sizes(dtype, sizes)
 
 
 def reduce_kind_2d(kinds, atoms, attrs):
     """Reductions written out for Numba along an axis of 2-d arrays only."""
-    if dict(attrs).get("axis") is not None and kinds[0].rank > 2:
+    if attrs.axis is not None and kinds[0].rank > 2:
         raise RankError(
             f"max, min and prod along an axis of a rank-{kinds[0].rank} array are not "
             "supported (reshape to 2-d first, or reduce over all axes)"
@@ -155,26 +155,21 @@ def expand_kind(kinds, atoms, attrs):
     k = kinds[0]
     if k.rank == 0:  # a scalar broadcasts as it is
         return k
-    axis = dict(attrs)["axis"] % (k.rank + 1)
-    states = states_of(k)
-    states.insert(axis, "1")
-    return kind_of_states(k.dtype, states)
+    axis = attrs.axis % (k.rank + 1)
+    sizes = k.sizes()
+    sizes.insert(axis, ONE)
+    return Kind.of_sizes(k.dtype, sizes)
 
 
 def outer_kind(kinds, atoms, attrs):
     if kinds[0].rank != 1 or kinds[1].rank != 1:
         raise RankError("np.outer takes two rank-1 arrays")
-    return kind_of_states("float", states_of(kinds[0]) + states_of(kinds[1]))
-
-
-def index_rank(pattern) -> int:
-    """How many axes an index pattern removes (one per integer index)."""
-    return sum(1 for item in pattern if item[0] == "i")
+    return Kind.of_sizes("float", kinds[0].sizes() + kinds[1].sizes())
 
 
 def getitem_kind(kinds, atoms, attrs):
     k = kinds[0]
-    pattern = dict(attrs)["index"]
+    pattern = attrs.index
     if len(pattern) > k.rank:
         raise RankError(
             f"too many indices: {len(pattern)} index item(s) for a value of rank {k.rank}"
@@ -182,20 +177,19 @@ def getitem_kind(kinds, atoms, attrs):
     if any(x.rank or x.dtype == "float" for x in kinds[1:]):
         raise RankError("indices must be ints (or slices of ints)")
     dtype = "float" if k.dtype == "float" else k.dtype
-    states = []
-    for axis, state in enumerate(states_of(k)):
-        item = pattern[axis] if axis < len(pattern) else ("s", False, False, False)
-        if item[0] == "i":
+    sizes = []
+    for axis, size in enumerate(k.sizes()):
+        item = pattern[axis] if axis < len(pattern) else WHOLE
+        if isinstance(item, Take):
             continue
-        whole = item == ("s", False, False, False)
         # A slice may have size 1, or 0 (x[1:2] of an axis of size 1, which
         # then broadcasts like any size but 1).
-        states.append(state if whole else "?")
-    return kind_of_states(dtype, states)
+        sizes.append(size if item == WHOLE else MAYBE_ONE)
+    return Kind.of_sizes(dtype, sizes)
 
 
 def shape_kind(kinds, atoms, attrs):
-    axis = dict(attrs).get("axis")
+    axis = attrs.axis
     if kinds[0].rank == 0:
         raise RankError("a scalar has no shape")
     if axis is not None:
@@ -206,13 +200,13 @@ def shape_kind(kinds, atoms, attrs):
 def create_kind(kinds, atoms, attrs):
     if any(k.rank or k.dtype != "int" for k in kinds):
         raise RankError("array sizes must be ints")
-    return kind_of_states("float", [size_state(a) for a in atoms])
+    return Kind.of_sizes("float", [size_of(a) for a in atoms])
 
 
 def eye_kind(kinds, atoms, attrs):
     if kinds[0].rank or kinds[0].dtype != "int":
         raise RankError("np.eye takes an int")
-    return kind_of_states("float", [size_state(atoms[0])] * 2)
+    return Kind.of_sizes("float", [size_of(atoms[0])] * 2)
 
 
 def sum_to_kind(kinds, atoms, attrs):
@@ -222,18 +216,18 @@ def sum_to_kind(kinds, atoms, attrs):
     if g.rank < x.rank:  # a smaller adjoint broadcasts as it is
         return with_dtype(g, "float")
     offset = g.rank - x.rank
-    states = []
+    sizes = []
     for axis in range(x.rank):
-        have, wanted = g.state(axis + offset), x.state(axis)
-        states.append("1" if "1" in (have, wanted) else have if wanted == ":" else "?")
-    return kind_of_states("float", states)
+        have, wanted = g.size(axis + offset), x.size(axis)
+        sizes.append(ONE if ONE in (have, wanted) else have if wanted is MATCHES else MAYBE_ONE)
+    return Kind.of_sizes("float", sizes)
 
 
 def stack_kind(kinds, atoms, attrs):
     if any(k.rank for k in kinds):
         raise RankError("np.array([...]) takes scalars")
     dtype = "float" if any(k.dtype == "float" for k in kinds) else "int"
-    return kind_of_states(dtype, ["1" if len(kinds) == 1 else ":"])
+    return Kind.of_sizes(dtype, [ONE if len(kinds) == 1 else MATCHES])
 
 
 def store_kind(kinds, atoms, attrs):
@@ -258,9 +252,9 @@ def tape_result(kinds, atoms, attrs):
     """A tape of n entries like ``like``, or like ``like[select]`` (a pattern
     of indices and whole slices: the part a loop reads of an array)."""
     like = kinds[1]
-    if "select" in dict(attrs):
-        like = getitem_kind([like], atoms[1:], (("index", dict(attrs)["select"]),))
-    return tape_kind(with_dtype(like, dict(attrs)["dtype"]))
+    if attrs.select is not None:
+        like = getitem_kind([like], atoms[1:], Attrs(index=attrs.select))
+    return tape_kind(with_dtype(like, attrs.dtype))
 
 
 def cumsum_kind(kinds, atoms, attrs):
@@ -269,14 +263,13 @@ def cumsum_kind(kinds, atoms, attrs):
     if k.rank == 0:
         raise RankError("np.cumsum needs an array")
     dtype = "float" if k.dtype == "float" else "int"
-    axis = dict(attrs).get("axis")
-    if axis is not None:
-        normalize_axis(axis, k.rank)
+    if attrs.axis is not None:
+        normalize_axis(attrs.axis, k.rank)
         return with_dtype(k, dtype)
-    states = states_of(k)
+    sizes = k.sizes()
     if k.rank > 1:  # the product of the sizes: not 1 if one is not, 1 if all are
-        states = [":" if ":" in states else "1" if set(states) == {"1"} else "?"]
-    return kind_of_states(dtype, states)
+        sizes = [MATCHES if MATCHES in sizes else ONE if set(sizes) == {ONE} else MAYBE_ONE]
+    return Kind.of_sizes(dtype, sizes)
 
 
 def flip_kind(kinds, atoms, attrs):
@@ -284,5 +277,5 @@ def flip_kind(kinds, atoms, attrs):
     k = kinds[0]
     if k.rank == 0:
         raise RankError("np.flip needs an array")
-    normalize_axis(dict(attrs).get("axis"), k.rank)
+    normalize_axis(attrs.axis, k.rank)
     return k

@@ -16,24 +16,26 @@ from __future__ import annotations
 import ast
 
 from ..errors import ShapeError
-from ..ir import Var
+from ..ir import AxisSize, Take, Var
 from .registry import PRIMITIVES
+
+ONE, MATCHES = AxisSize.ONE, AxisSize.MATCHES
 
 
 def subscript(printer, pattern, indices):
     """The subscript for an index pattern (see ``frontend``) and its printed atoms."""
     items, it = [], iter(indices)
     for item in pattern:
-        if item[0] == "i":
+        if isinstance(item, Take):
             items.append(next(it))
         else:
-            parts = [next(it) if present else None for present in item[1:]]
+            parts = [next(it) if given else None for given in item.bounds()]
             items.append(ast.Slice(*parts))
     return items[0] if len(items) == 1 else ast.Tuple(items)
 
 
 def getitem(printer, op, args):
-    pattern = dict(op.attrs)["index"]
+    pattern = op.attrs.index
     return ast.Subscript(args[0], subscript(printer, pattern, args[1:]))
 
 
@@ -45,7 +47,7 @@ def scatter_statements(printer, target, op):
     out: list = []
     printer.flush({name}, out)
     g, x = printer.atom(op.args[0]), printer.atom(op.args[1])
-    pattern = dict(op.attrs)["index"]
+    pattern = op.attrs.index
     first = ast.Assign([ast.Name(name)], printer.call("np.zeros_like", [x]))
     indices = [printer.atom(a) for a in op.args[2:]]
     selection = ast.Subscript(ast.Name(name), subscript(printer, pattern, indices))
@@ -71,13 +73,13 @@ def {name}(x):
 
 def reduction(func):
     def spell(printer, op, args):
-        attrs = dict(op.attrs)
+        attrs = op.attrs
         kind = printer.kind(op.args[0])
-        axis = attrs.get("axis")
+        axis = attrs.axis
         axis = None if axis is None else axis % kind.rank
         if axis is None or kind.rank == 1:
             value = printer.call(f"np.{func}", args)
-            if attrs.get("keepdims"):
+            if attrs.keepdims:
                 shape = ast.Tuple([ast.Constant(1)] * kind.rank)
                 return printer.call("np.full", [shape, value])
             return value
@@ -99,7 +101,7 @@ def reduction(func):
                 None,
                 "reshape to 2-d first, or reduce over all axes",
             )
-        if attrs.get("keepdims"):
+        if attrs.keepdims:
             return keep_axis(printer, value, kind.rank, axis)
         return value
 
@@ -117,9 +119,9 @@ def sum_to(printer, op, args):
     for _ in range(g.rank - target.rank):
         value = printer.call("np.sum", [value], [("axis", ast.Constant(0))])
     for axis in range(target.rank):
-        if g.state(axis + (g.rank - target.rank)) == "1" or target.state(axis) == ":":
+        if g.size(axis + (g.rank - target.rank)) is ONE or target.size(axis) is MATCHES:
             continue
-        if target.state(axis) == "1":
+        if target.size(axis) is ONE:
             summed = printer.call("np.sum", [value], [("axis", ast.Constant(axis))])
             value = keep_axis(printer, summed, target.rank, axis)
         else:  # size 1 or not: known when the code runs
@@ -147,7 +149,7 @@ def {name}(g, x):
 def expand_dims(printer, op, args):
     if printer.kind(op.args[0]).rank == 0:
         return args[0]
-    return printer.call("np.expand_dims", [args[0], ast.Constant(dict(op.attrs)["axis"])])
+    return printer.call("np.expand_dims", [args[0], ast.Constant(op.attrs.axis)])
 
 
 def clip(printer, op, args):
@@ -183,7 +185,7 @@ def reshape_like(printer, op, args):
 
 
 def shape(printer, op, args):
-    axis = dict(op.attrs).get("axis")
+    axis = op.attrs.axis
     return ast.Subscript(ast.Attribute(args[0], "shape"), ast.Constant(axis))
 
 
@@ -219,7 +221,7 @@ def prod_others(printer, op, args):
     printer.helper("_prod_others", _PROD_OTHERS_HELPER.format(one=one))
     printer.modules.add("np")
     rank = printer.kind(op.args[0]).rank
-    axis = dict(op.attrs).get("axis")
+    axis = op.attrs.axis
     if axis is None or rank == 1:
         return ast.Call(ast.Name("_prod_others"), args, [])
     axis %= rank
@@ -261,15 +263,15 @@ def tape(printer, op, args):
     (or of ``like[select]``, a pattern of indices and whole slices)."""
     n, like = args
     kind = printer.kind(op.args[1])
-    select = dict(op.attrs).get("select")
+    select = op.attrs.select
     shape = n
     if select is not None:  # the sizes of the axes that are not indexed
-        kept = [a for a in range(kind.rank) if a >= len(select) or select[a][0] != "i"]
+        kept = [a for a in range(kind.rank) if a >= len(select) or not isinstance(select[a], Take)]
         sizes = [ast.Subscript(ast.Attribute(like, "shape"), ast.Constant(a)) for a in kept]
         shape = ast.Tuple([n, *sizes])
     elif kind.rank:
         shape = ast.BinOp(ast.Tuple([n]), ast.Add(), ast.Attribute(like, "shape"))
-    dtype = dict(op.attrs)["dtype"]
+    dtype = op.attrs.dtype
     if dtype == "float":
         return printer.call("np.empty", [shape, *printer.float_dtype()])
     return printer.call(
@@ -346,7 +348,7 @@ def expit(printer, op, args):
 
 def cumsum(printer, op, args):
     """``np.cumsum(x)`` (flattened) or ``np.cumsum(x, axis=k)``."""
-    axis = dict(op.attrs).get("axis")
+    axis = op.attrs.axis
     if axis is None:
         return printer.call("np.cumsum", args)
     axis %= printer.kind(op.args[0]).rank
@@ -356,7 +358,7 @@ def cumsum(printer, op, args):
 def flip(printer, op, args):
     """``x[::-1]``, ``x[:, ::-1]``...: a view reversed along an axis (all for None)."""
     rank = printer.kind(op.args[0]).rank
-    axis = dict(op.attrs).get("axis")
+    axis = op.attrs.axis
     backwards = ast.Slice(None, None, ast.UnaryOp(ast.USub(), ast.Constant(1)))
     if axis is None:
         items = [backwards] * rank

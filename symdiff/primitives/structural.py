@@ -13,7 +13,7 @@ import ast
 
 import numpy as np
 
-from ..ir import FLOAT, INT, Const
+from ..ir import FLOAT, INT, Attrs, Const, Take, index_rank
 from . import spelling, symbolic
 from .expr import dot, op, outer, transpose, where
 from .kinds import (
@@ -25,7 +25,6 @@ from .kinds import (
     flip_kind,
     float_like,
     getitem_kind,
-    index_rank,
     outer_kind,
     reduce_kind,
     reduce_kind_2d,
@@ -73,17 +72,12 @@ def _dot_vjp(name):
     return vjp
 
 
-def _reduce_attrs(attrs):
-    return dict(attrs).get("axis"), dict(attrs).get("keepdims", False)
-
-
 def _expand(g, x, attrs):
     """A reduction's result ``g`` made broadcastable against the reduced ``x``:
     the reduced axis put back (size 1) unless ``keepdims`` kept it."""
-    axis, keepdims = _reduce_attrs(attrs)
-    if axis is None or keepdims:
+    if attrs.axis is None or attrs.keepdims:
         return g
-    return op("expand_dims", g, attrs=(("axis", axis),))
+    return op("expand_dims", g, attrs=Attrs(axis=attrs.axis))
 
 
 def _max_mask(x, ans, attrs):
@@ -103,8 +97,7 @@ def _max_vjp(g, x, ans, attrs, ranks):
 def _prod_others(x, attrs):
     """d prod / d x_i: the product of the other elements (over the reduced
     axes), computed without dividing by x_i, so exact where elements are 0."""
-    axis, _ = _reduce_attrs(attrs)
-    return op("prod_others", x, attrs=(("axis", axis),))
+    return op("prod_others", x, attrs=Attrs(axis=attrs.axis))
 
 
 def _prod_jvp(tangents, x, ans, attrs):
@@ -132,7 +125,7 @@ def _index_jvp(tangents, x, *rest):
 def _selected(g, v, indices, attrs, ranks):
     """The part of ``g`` at the index, summed to ``v``'s shape if ``v`` was broadcast."""
     part = op("getitem", g, *indices, attrs=attrs)
-    selected_rank = ranks[1] - index_rank(dict(attrs)["index"])
+    selected_rank = ranks[1] - index_rank(attrs.index)
     if ranks[0] < selected_rank:
         return op("sum_to", part, v)
     # A row or slice of g is a view: copied, as g is cleared or added to in place.
@@ -183,10 +176,9 @@ def _cumsum_jvp(tangents, x, ans, attrs):
 def _cumsum_vjp(g, x, ans, attrs, ranks):
     """The sums of ``g`` from each element to the end: ``g`` reversed, summed
     up, reversed back (flattened for ``axis=None``, then reshaped like ``x``)."""
-    axis = dict(attrs).get("axis")
-    along = (("axis", 0 if axis is None else axis),)
+    along = Attrs(axis=0 if attrs.axis is None else attrs.axis)
     from_the_end = op("flip", op("cumsum", op("flip", g, attrs=along), attrs=attrs), attrs=along)
-    if axis is None and ranks[0] > 1:
+    if attrs.axis is None and ranks[0] > 1:
         return (op("reshape_like", from_the_end, x),)
     return (from_the_end,)
 
@@ -201,7 +193,7 @@ def _stack_jvp(tangents, *rest):
 
 def _stack_vjp(g, *rest):
     count = len(rest) - 3
-    return tuple(op("getitem", g, Const(i), attrs=(("index", (("i",),)),)) for i in range(count))
+    return tuple(op("getitem", g, Const(i), attrs=Attrs(index=(Take(),))) for i in range(count))
 
 
 def _reshape_sympy(args, attrs, number, truth):

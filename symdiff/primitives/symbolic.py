@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..ir import Take
+
 
 def sympy_module():
     """SymPy, imported when first needed (checking), not with symdiff."""
@@ -55,15 +57,15 @@ def pick(func):
     def picked(args, attrs, number, truth):
         a = np.asarray(args[0], dtype=object)
         values = np.vectorize(number, otypes=[float])(a)
-        axis = attrs.get("axis")
+        axis = attrs.axis
         if axis is None:
             best = winners(a.ravel(), values.ravel())
-            return np.full((1,) * a.ndim, best, dtype=object) if attrs.get("keepdims") else best
+            return np.full((1,) * a.ndim, best, dtype=object) if attrs.keepdims else best
         moved_a, moved_v = np.moveaxis(a, axis, -1), np.moveaxis(values, axis, -1)
         out = np.empty(moved_a.shape[:-1], dtype=object)
         for index in np.ndindex(out.shape):
             out[index] = winners(moved_a[index], moved_v[index])
-        return np.expand_dims(out, axis) if attrs.get("keepdims") else out
+        return np.expand_dims(out, axis) if attrs.keepdims else out
 
     return picked
 
@@ -71,11 +73,11 @@ def pick(func):
 def index_of(args, attrs):
     """The NumPy index of an index pattern, from its (int) operands."""
     items, it = [], iter(int(v) for v in args[1:])
-    for item in attrs["index"]:
-        if item[0] == "i":
+    for item in attrs.index:
+        if isinstance(item, Take):
             items.append(next(it))
         else:
-            items.append(slice(*[next(it) if present else None for present in item[1:]]))
+            items.append(slice(*[next(it) if given else None for given in item.bounds()]))
     return tuple(items)
 
 
@@ -95,8 +97,8 @@ def reduce(func):
     def reduced(args, attrs, number, truth):
         return func(
             np.asarray(args[0], dtype=object),
-            axis=attrs.get("axis"),
-            keepdims=attrs.get("keepdims", False),
+            axis=attrs.axis,
+            keepdims=attrs.keepdims,
         )
 
     return reduced
@@ -116,7 +118,7 @@ def getitem(args, attrs, number, truth):
 
 
 def shape(args, attrs, number, truth):
-    return sympy_module().Integer(np.shape(args[0])[attrs["axis"]])
+    return sympy_module().Integer(np.shape(args[0])[attrs.axis])
 
 
 def size(args, attrs, number, truth):
@@ -125,8 +127,8 @@ def size(args, attrs, number, truth):
 
 def cumsum(args, attrs, number, truth):
     """Running sums, element by element (flattened first for ``axis=None``)."""
-    return np.cumsum(np.asarray(args[0], dtype=object), axis=attrs.get("axis"))
+    return np.cumsum(np.asarray(args[0], dtype=object), axis=attrs.axis)
 
 
 def flip(args, attrs, number, truth):
-    return np.flip(np.asarray(args[0], dtype=object), axis=attrs.get("axis"))
+    return np.flip(np.asarray(args[0], dtype=object), axis=attrs.axis)

@@ -36,8 +36,7 @@ from ..primitives import PRIMITIVES, lift, op, tape_kind
 if TYPE_CHECKING:
     from .reverse import ReverseState
 
-_INDEX = (("index", (("i",),)),)
-_WHOLE = ("s", False, False, False)  # the index item ``:``
+_INDEX = ir.Attrs(index=(ir.Take(),))  # a tape's entry ``tape[k]``
 
 
 class LoopAdjoint:
@@ -226,7 +225,8 @@ class LoopAdjoint:
         (grown by broadcasting) cannot be reversed."""
         for carry in self.loop.carried:
             before, after = self.state.kind_atom(carry.init), self.state.kind_atom(carry.next)
-            if any(before.state(a) == "1" and after.state(a) == ":" for a in range(after.rank)):
+            grown = zip(before.sizes(), after.sizes())
+            if (ir.AxisSize.ONE, ir.AxisSize.MATCHES) in grown:
                 raise UnsupportedSyntaxError(
                     f"reverse mode cannot differentiate this loop: '{self.state.base(carry.name)}' "
                     "grows by broadcasting in it (of size 1 along an axis before the loop, "
@@ -273,15 +273,15 @@ class LoopAdjoint:
         None where that cannot be done (a read whose shape may change from
         one iteration to the next, or of an array not carried by the loop)."""
         state, value = self.state, stmt.value
-        pattern = dict(value.attrs)["index"] if value.prim == "getitem" else ()
-        if value.prim != "getitem" or any(item not in (("i",), _WHOLE) for item in pattern):
+        pattern = value.attrs.index if value.prim == "getitem" else ()
+        if value.prim != "getitem" or any(item not in (ir.Take(), ir.WHOLE) for item in pattern):
             return None
         kind = state.kinds[stmt.target]
         like = Const(0.0)  # an element
-        select = ()
+        select = None
         if kind.rank:  # shaped like the array's value before the loop, indexed
             like = self.mutated.get(self.original.get(array.name, array.name))
-            select = (("select", pattern),)
+            select = pattern
             if not isinstance(like, Var):
                 return None
         tape = state.new(f"{state.base(array.name)}_tape", tape_kind(kind))
@@ -305,7 +305,7 @@ class LoopAdjoint:
             counter = body.pop() if isinstance(body[-1], Assign) else None
         else:
             iteration = body_builder.emit(_iteration(Var(loop.index), loop))
-        tapes = {self.tapes[c.name]: (c.init, ()) for c in taped}
+        tapes = {self.tapes[c.name]: (c.init, None) for c in taped}
         tapes.update((tape, (like, select)) for tape, like, select in reads.values())
         inits = {tape: self.allocate(out, size, tape, *made) for tape, made in tapes.items()}
         current = {tape: Var(tape) for tape in inits}
@@ -319,10 +319,10 @@ class LoopAdjoint:
         out.append(dataclasses.replace(loop, carried=tuple(carries), body=tuple(body)))
         return out
 
-    def allocate(self, out: list, size, tape: str, like, select=()):
+    def allocate(self, out: list, size, tape: str, like, select=None):
         """A new tape of ``size`` entries shaped like ``like`` (a ``select``ed part of it)."""
         kinds = self.state.kinds
-        init = Op("tape", (size, like), (("dtype", kinds[tape].dtype), *select))
+        init = Op("tape", (size, like), ir.Attrs(select=select, dtype=kinds[tape].dtype))
         name = self.state.new(None, kinds[tape])
         out.append(Assign(name, init, self.loop.loc))
         return Var(name)
