@@ -18,8 +18,7 @@ import math
 import re
 
 from . import ir
-from .analysis import const_kind
-from .ir import FLOAT, Assign, If, Kind, Loop, Op, Var
+from .ir import FLOAT, Assign, If, Kind, Loop, Op, Var, atom_kind
 from .lower import CopyArray, Inlined, Line, Lowered, ParallelAssign, Store, lower
 from .primitives import PRIMITIVES
 from .primitives.spelling import scatter_statements, subscript
@@ -86,9 +85,7 @@ class _Printer:
         return ast.Attribute(ast.Name(module), attr)
 
     def kind(self, atom) -> Kind:
-        if isinstance(atom, Var):
-            return self.kinds.get(atom.name, FLOAT)
-        return const_kind(atom.value)
+        return atom_kind(atom, self.kinds, unknown=FLOAT)
 
     def call(self, dotted: str, args, keywords=()) -> ast.expr:
         module, _, attr = dotted.rpartition(".")

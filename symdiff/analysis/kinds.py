@@ -14,7 +14,18 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..errors import ArgumentError, ShapeError
-from ..ir import BOOL, FLOAT, INT, Assign, Const, If, Kind, Op, Var, kind_of_states
+from ..ir import (
+    INT,
+    Assign,
+    Const,
+    If,
+    Kind,
+    Op,
+    Var,
+    atom_kind,
+    const_kind,
+    kind_of_states,
+)
 from ..primitives import PRIMITIVES, RankError
 from .memory import InputAliases, check_shared_memory
 
@@ -29,20 +40,10 @@ class Analysis:
     active: frozenset
 
     def kind(self, atom) -> Kind:
-        if isinstance(atom, Var):
-            return self.kinds[atom.name]
-        return const_kind(atom.value)
+        return atom_kind(atom, self.kinds)
 
     def is_active(self, atom) -> bool:
         return isinstance(atom, Var) and atom.name in self.active
-
-
-def const_kind(value) -> Kind:
-    if isinstance(value, bool):
-        return BOOL
-    if isinstance(value, int):
-        return INT
-    return FLOAT
 
 
 def join(*kinds: Kind) -> Kind:
@@ -146,7 +147,7 @@ class _KindInference:
         self.size_states: dict = {}  # an int read from x.shape[k] -> the state of that axis of x
 
     def atom_kind(self, atom) -> Kind:
-        return self.kinds[atom.name] if isinstance(atom, Var) else const_kind(atom.value)
+        return atom_kind(atom, self.kinds)
 
     def atom_active(self, atom) -> bool:
         return isinstance(atom, Var) and atom.name in self.active

@@ -19,10 +19,12 @@ Every node is an immutable, slotted dataclass: passes build new trees.
 
 The package is split by what each module is about: ``nodes`` (the node
 types and ``Kind``), ``traverse`` (walking and rewriting bodies), ``names``
-(SSA versions and fresh names), ``listing`` (a debug listing).  Everything
+(SSA versions and fresh names), ``kinds`` (the kind of an atom),
+``listing`` (a debug listing).  Everything
 is re-exported here: ``from symdiff.ir import Assign`` and ``ir.walk`` work.
 """
 
+from .kinds import atom_kind, const_kind
 from .listing import format_function
 from .names import Namer, version_of
 from .nodes import (
@@ -66,6 +68,8 @@ __all__ = [
     "FLOAT",
     "INT",
     "STORES",
+    "atom_kind",
+    "const_kind",
     "Assign",
     "Atom",
     "Carry",

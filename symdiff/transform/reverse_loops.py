@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING
 from .. import ir
 from ..errors import UnsupportedSyntaxError
 from ..ir import STORES, Assign, Carry, Const, If, Kind, Loop, Op, Phi, Var
-from ..ir.builder import Builder
 from ..ir.liveness import live_code
 from ..primitives import PRIMITIVES, lift, op, tape_kind
+from ..primitives.builder import Builder
 
 if TYPE_CHECKING:
     from .reverse import ReverseState
