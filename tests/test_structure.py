@@ -149,7 +149,7 @@ LAYERS = (
     ("codegen",),
     ("backend",),
     ("pipeline",),
-    ("api",),
+    ("api", "sympy_reference"),
     ("verify",),
     ("decorator",),
     ("",),  # symdiff/__init__.py: the public names
