@@ -135,7 +135,7 @@ def _differentiated(kinds: dict, wrt, loc) -> set:
     return set(wrt)
 
 
-class _KindInference:
+class _KindInference(ir.BodyVisitor):
     """One pass over a body, in program order: fills ``kinds`` and
     ``active``, loops to a fixed point (kinds only widen, activity only
     grows); ``aliases`` refuses writes into input arrays on the way."""
@@ -157,15 +157,6 @@ class _KindInference:
         self.kinds[name] = kind
         if depends_on_active and kind.dtype == "float":
             self.active.add(name)
-
-    def block(self, body):
-        for stmt in body:
-            if isinstance(stmt, Assign):
-                self.assign(stmt)
-            elif isinstance(stmt, If):
-                self.branch(stmt)
-            else:
-                self.loop(stmt)
 
     def assign(self, stmt: Assign):
         value = stmt.value

@@ -49,6 +49,7 @@ from .nodes import (
 )
 from .traverse import (
     STORES,
+    BodyVisitor,
     bodies,
     comes_back,
     defined_in,
@@ -68,6 +69,7 @@ __all__ = [
     "FLOAT",
     "INT",
     "STORES",
+    "BodyVisitor",
     "atom_kind",
     "const_kind",
     "Assign",
