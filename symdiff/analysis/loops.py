@@ -44,8 +44,8 @@ def mutated_arrays(loop: Loop) -> dict:
     written = {find(w) for w in written}
     made = {a for a, _ in links}  # versions made from other versions
     origins: dict = {}  # root -> the arrays its versions are made from
-    for n in names - made:
-        origins.setdefault(find(n), set()).add(n)
+    for name in names - made:
+        origins.setdefault(find(name), set()).add(name)
     before = {
         find(c.name): c.init
         for c in loop.carried
