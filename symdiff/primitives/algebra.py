@@ -120,16 +120,20 @@ def _sub(op: Op, defs: dict, uses, kinds):
     return None
 
 
-def _mul(op: Op, defs: dict, uses, kinds):
-    x, y = op.args
+def _unit_factor(x, y, defs: dict):
+    """``x * y`` or ``x / y`` when ``y`` is 1 or -1: ``x`` or ``-x``; else None."""
     if _is(y, 1.0):
         return x
     if _is(y, -1.0):
         return simplify_op(Op("neg", (x,)), defs)
-    if _is(x, 1.0):
-        return y
-    if _is(x, -1.0):
-        return simplify_op(Op("neg", (y,)), defs)
+    return None
+
+
+def _mul(op: Op, defs: dict, uses, kinds):
+    x, y = op.args
+    for a, b in ((x, y), (y, x)):
+        if (new := _unit_factor(a, b, defs)) is not None:
+            return new
     # a * (1 / b) -> a / b: one rounding instead of two, when the
     # reciprocal is not shared (a shared one saves divisions).
     for a, b in ((x, y), (y, x)):
@@ -148,10 +152,8 @@ def _mul(op: Op, defs: dict, uses, kinds):
 
 def _div(op: Op, defs: dict, uses, kinds):
     x, y = op.args
-    if _is(y, 1.0):
-        return x
-    if _is(y, -1.0):
-        return simplify_op(Op("neg", (x,)), defs)
+    if (new := _unit_factor(x, y, defs)) is not None:
+        return new
     return _signs_outwards(op, defs)
 
 
