@@ -13,7 +13,9 @@
                      analyze(derivative)                   the kinds of the code that runs
                      indices_in_bounds(derivative)         compile without bounds checks?
                                  │
-                     codegen.function_source               leave SSA, print the module
+                     lower.lower                           leave SSA: shared names, in-place
+                                 │                         writes, inlined temporaries
+                     codegen.lowered_source                print the lowered IR as a module
                                  ▼
                      Derivative.compile ──backend──▶ Numba dispatcher or plain Python
 
@@ -38,6 +40,7 @@ from . import backend, codegen, frontend, ir, optimize
 from .analysis import Analysis, analyze, indices_in_bounds
 from .errors import ArgumentError
 from .ir import BOOL, FLOAT
+from .lower import lower
 from .signature import check_mode, unwrap
 from .transform.forward import forward
 from .transform.reverse import reverse
@@ -117,12 +120,13 @@ def derive(fn, request: Request) -> Derivative:
     tangents = dict(zip(added, wrt)) if plan.form == "jvp" else {}
     checked = not indices_in_bounds(derived, kinds, tangents)
     header = module_header(primal, request, plan, checked)
+    lowered = lower(derived, kinds)
     if plan.over_arrays:
-        source = _forward_over_arrays(primal, derived, kinds, plan, request, header)
+        source = _forward_over_arrays(primal, derived, lowered, kinds, plan, request, header)
         name = f"{primal.name}_{request.form}"
     else:
         doc = docstring(primal, derived, wrt, request.form, request.single, plan.forward)
-        source = codegen.function_source(derived, doc, header, kinds, request.float32)
+        source = codegen.lowered_source(lowered, doc, header, kinds, request.float32)
         name = derived.name
     return Derivative(source, derived, name, checked, output)
 
@@ -174,7 +178,7 @@ def transformed(primal: ir.Function, facts: Analysis, plan: Plan, single: bool) 
     return derived
 
 
-def _forward_over_arrays(primal, jvp, kinds, plan: Plan, request: Request, header) -> str:
+def _forward_over_arrays(primal, jvp, lowered, kinds, plan: Plan, request, header) -> str:
     """Forward mode with respect to arrays: the source of the JVP function and
     of the driver that calls it once per basis direction (one element of one
     input), as the source shows and the backend runs."""
@@ -192,7 +196,7 @@ def _forward_over_arrays(primal, jvp, kinds, plan: Plan, request: Request, heade
         single,
         doc,
     )
-    return codegen.function_source(jvp, jvp_doc, header, kinds, request.float32, then=driver)
+    return codegen.lowered_source(lowered, jvp_doc, header, kinds, request.float32, then=driver)
 
 
 def module_header(primal: ir.Function, request: Request, plan: Plan, checked: bool) -> tuple:

@@ -604,3 +604,12 @@ def with_everything(x, y):
 
 def array_output(x):
     return x * x  # ERR: array_output_for_grad
+
+
+def axis_from_local(x):
+    k = 0
+    return np.sum(np.sum(x, axis=k))  # ERR: axis_from_local
+
+
+def axis_from_param(x, k):
+    return np.sum(np.cumsum(x, axis=k))  # ERR: axis_from_param

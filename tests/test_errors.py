@@ -598,6 +598,20 @@ CASES = [
         marker="name_not_defined",
         words=["undefined_name"],
     ),
+    # An axis symdiff cannot read at compile time was taken as axis=None (a sum
+    # of everything): refused instead.
+    case(
+        "axis_from_local",
+        lambda: grad(ec.axis_from_local, np.ones((2, 3))),
+        U,
+        words=["axis", "constant"],
+    ),
+    case(
+        "axis_from_param",
+        lambda: grad(ec.axis_from_param, np.ones((2, 3)), 0),
+        U,
+        words=["axis", "constant"],
+    ),
 ]
 
 

@@ -114,10 +114,11 @@ class Names:
 
     def static(self, node, what, expected_type):
         """A compile-time constant argument (an axis, keepdims)."""
+        unknown = object()  # not a constant: a local variable, a call...
         try:
             value = ast.literal_eval(node)
         except ValueError:
-            value = None
+            value = unknown
             if isinstance(node, (ast.Name, ast.Attribute)) and not self._is_local(node):
                 value = self.resolve(node)
         ok = isinstance(value, expected_type) and not (

@@ -19,7 +19,7 @@ from ..primitives import PRIMITIVES
 
 def _shape_reads(op: Op) -> tuple:
     """The operand positions ``op`` reads only for their shape."""
-    return PRIMITIVES[op.prim].shape_reads
+    return tuple(sorted(PRIMITIVES[op.prim].shape_reads))
 
 
 def _is_view(op: Op) -> bool:
