@@ -153,9 +153,12 @@ def _point(fn, assignments):
             raise _UsageError(
                 f"--at {item!r}: expected NAME=VALUE with NAME one of {', '.join(params)}"
             )
-        kind = type(examples[params.index(name.strip())])  # float unless annotated
+        value_type = type(examples[params.index(name.strip())])  # float unless annotated
         try:
-            value = kind(float(text)) if kind is not bool else text.strip() in ("1", "True", "true")
+            if value_type is bool:
+                value = text.strip() in ("1", "True", "true")
+            else:
+                value = value_type(float(text))
         except ValueError:
             raise _UsageError(f"--at {item!r}: {text!r} is not a number") from None
         values[name.strip()] = value

@@ -18,8 +18,7 @@ import math
 import re
 
 from . import ir
-from .analysis import const_kind
-from .ir import FLOAT, Assign, If, Kind, Loop, Op, Var
+from .ir import FLOAT, Assign, If, Kind, Loop, Op, Var, atom_kind
 from .lower import CopyArray, Inlined, Line, Lowered, ParallelAssign, Store, lower
 from .primitives import PRIMITIVES
 from .primitives.spelling import scatter_statements, subscript
@@ -86,9 +85,7 @@ class _Printer:
         return ast.Attribute(ast.Name(module), attr)
 
     def kind(self, atom) -> Kind:
-        if isinstance(atom, Var):
-            return self.kinds.get(atom.name, FLOAT)
-        return const_kind(atom.value)
+        return atom_kind(atom, self.kinds, unknown=FLOAT)
 
     def call(self, dotted: str, args, keywords=()) -> ast.expr:
         module, _, attr = dotted.rpartition(".")
@@ -140,13 +137,13 @@ class _Printer:
         self.helpers.setdefault(name, source)
         return name
 
-    def value(self, v) -> ast.expr:
-        return self.op(v) if isinstance(v, Op) else self.atom(v)
+    def value(self, value) -> ast.expr:
+        return self.op(value) if isinstance(value, Op) else self.atom(value)
 
-    def result(self, r) -> ast.expr:
-        if isinstance(r, tuple):
-            return ast.Tuple([self.result(item) for item in r])
-        return self.atom(r)
+    def result(self, result) -> ast.expr:
+        if isinstance(result, tuple):
+            return ast.Tuple([self.result(item) for item in result])
+        return self.atom(result)
 
     # -- statements --------------------------------------------------------
     def block(self, body) -> list:
@@ -303,25 +300,25 @@ def forward_driver(
     namer = ir.Namer(jvp.params)
     call = f"{jvp.name}({', '.join(jvp.params)})"
     lines = [f"def {name}({', '.join(primals)}):", f'    """{doc}"""']
-    for p, t, rank in zip(wrt, tangents, ranks):
-        lines.append(f"    {t} = np.zeros_like({p})" if rank else f"    {t} = 0.0")
+    for param, tangent, rank in zip(wrt, tangents, ranks):
+        lines.append(f"    {tangent} = np.zeros_like({param})" if rank else f"    {tangent} = 0.0")
     value = namer.fresh(primal)
     if with_value:
         lines.append(f"    {value} = {call}[0]")
     grads = []
-    for p, t, rank in zip(wrt, tangents, ranks):
-        grad = namer.fresh(f"d{primal}_d{p}")
+    for param, tangent, rank in zip(wrt, tangents, ranks):
+        grad = namer.fresh(f"d{primal}_d{param}")
         grads.append(grad)
         if not rank:
-            lines += [f"    {t} = 1.0", f"    {grad} = {call}[1]", f"    {t} = 0.0"]
+            lines += [f"    {tangent} = 1.0", f"    {grad} = {call}[1]", f"    {tangent} = 0.0"]
             continue
         index = namer.fresh("index")
         lines += [
-            f"    {grad} = np.zeros_like({p})",
-            f"    for {index} in np.ndindex({p}.shape):",
-            f"        {t}[{index}] = 1.0",
+            f"    {grad} = np.zeros_like({param})",
+            f"    for {index} in np.ndindex({param}.shape):",
+            f"        {tangent}[{index}] = 1.0",
             f"        {grad}[{index}] = {call}[1]",
-            f"        {t}[{index}] = 0.0",
+            f"        {tangent}[{index}] = 0.0",
         ]
     result = grads[0] if single else f"({', '.join(grads)}{',' * (len(grads) == 1)})"
     if with_value:

@@ -73,13 +73,13 @@ def _generated_entry(spec, signature):
     """The entry as generated source: ``fn``'s parameters, then the caches."""
     names, params = [], []
     namespace = {"_table": spec._impls, "_type": type, "_missing": _MISSING}
-    for i, p in enumerate(signature.parameters.values()):
-        names.append(p.name)
-        if p.default is p.empty:
-            params.append(f"{p.name}=_missing")
+    for i, param in enumerate(signature.parameters.values()):
+        names.append(param.name)
+        if param.default is param.empty:
+            params.append(f"{param.name}=_missing")
         else:
-            namespace[f"_default{i}"] = p.default
-            params.append(f"{p.name}=_default{i}")
+            namespace[f"_default{i}"] = param.default
+            params.append(f"{param.name}=_default{i}")
     name = spec.__name__ if spec.__name__.isidentifier() else "entry"
     namespace.update({f"_t{i}": _Unseen for i in range(len(names))})
     namespace["_impl"] = None

@@ -124,7 +124,7 @@ def test_module_imports_have_no_cycle():
 
 
 def test_transformations_do_not_import_the_optimizer():
-    """Rules build their expressions with ``ir.builder``: a transformation
+    """Rules build their expressions with ``primitives.builder``: a transformation
     emits derivative code, the optimiser simplifies it afterwards."""
     graph = import_graph()
     transforms = [name for name in graph if name.startswith("symdiff.transform.")]
@@ -134,3 +134,95 @@ def test_transformations_do_not_import_the_optimizer():
         for name in transforms
     }
     assert not any(offenders.values()), offenders
+
+
+# The layers, lowest first: a module may import its own layer's modules (a
+# package's own submodules, or two packages side by side) and lower layers.
+LAYERS = (
+    ("errors", "version", "entry"),
+    ("ir",),
+    ("primitives",),
+    ("frontend", "analysis"),
+    ("signature", "transform"),
+    ("optimize",),
+    ("lower",),
+    ("codegen",),
+    ("backend",),
+    ("pipeline",),
+    ("api", "sympy_reference"),
+    ("verify",),
+    ("decorator",),
+    ("",),  # symdiff/__init__.py: the public names
+    ("cli",),
+    ("__main__",),
+)
+
+
+def layer_of(module: str) -> str:
+    """The layer name of a module: ``symdiff.ir.nodes`` -> ``ir``; the
+    package itself -> ``""``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def imports_of_packages(graph: dict, importer: str, imported) -> dict:
+    """Module of layer ``importer`` -> the modules of layers ``imported`` it imports."""
+    found = {
+        name: sorted(t for t in targets if layer_of(t) in imported)
+        for name, targets in graph.items()
+        if layer_of(name) == importer
+    }
+    return {name: targets for name, targets in found.items() if targets}
+
+
+def layering_violations(graph: dict, layers=LAYERS) -> list:
+    """Imports of a module from a higher layer, and modules in no layer."""
+    rank = {name: level for level, names in enumerate(layers) for name in names}
+    bad = [(name, "no layer") for name in sorted(graph) if layer_of(name) not in rank]
+    for name in sorted(graph):
+        for target in sorted(graph[name]):
+            source, dest = layer_of(name), layer_of(target)
+            if source in rank and dest in rank and rank[dest] > rank[source]:
+                bad.append((name, target))
+            elif source != dest and rank.get(dest) == rank.get(source) is not None:
+                bad.append((name, target))  # side by side: neither imports the other
+    return bad
+
+
+def test_the_layering_checker_finds_upward_imports():
+    graph = {
+        "pkg.ir.nodes": set(),
+        "pkg.ir.builder": {"pkg.ir.nodes", "pkg.optimize.rules"},
+        "pkg.optimize.rules": {"pkg.ir.nodes"},
+        "pkg.frontend": {"pkg.ir.nodes"},
+        "pkg.analysis": {"pkg.frontend"},
+        "pkg.stray": set(),
+    }
+    layers = (("ir",), ("frontend", "analysis"), ("optimize",))
+    assert layering_violations(graph, layers) == [
+        ("pkg.stray", "no layer"),
+        ("pkg.analysis", "pkg.frontend"),
+        ("pkg.ir.builder", "pkg.optimize.rules"),
+    ]
+    assert imports_of_packages(graph, "ir", ("optimize",)) == {
+        "pkg.ir.builder": ["pkg.optimize.rules"]
+    }
+    del graph["pkg.stray"], graph["pkg.ir.builder"]
+    graph["pkg.analysis"] = {"pkg.ir.nodes"}
+    assert layering_violations(graph, layers) == []
+
+
+def test_the_ir_imports_no_stage_that_uses_it():
+    """The IR is the bottom layer: nodes, traversal, names; nothing from the
+    stages built on it."""
+    graph = import_graph()
+    assert "symdiff.ir.nodes" in graph
+    stages = ("primitives", "optimize", "transform", "lower", "codegen", "analysis")
+    assert imports_of_packages(graph, "ir", stages) == {}
+
+
+def test_the_packages_are_layered():
+    """Every import points down ``LAYERS`` (which also says the layers are a
+    DAG), and every module of the package is in a layer."""
+    graph = import_graph()
+    assert layering_violations(graph) == []

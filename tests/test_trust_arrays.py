@@ -4,10 +4,7 @@ backends, and generated source that does not depend on PYTHONHASHSEED.
 Each test pins a defect found in random array programs."""
 
 import importlib.util
-import os
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +17,7 @@ from symdiff import check_grad, derivative_source, grad, value_and_grad, vjp
 from . import array_cases as ac
 from . import headline
 from . import loop_cases as lc
+from .hash_seeds import run_under_hash_seed
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,14 +73,8 @@ def determinism_sources() -> str:
 
 
 def _sources_with_hashseed(seed) -> str:
-    env = dict(os.environ, PYTHONHASHSEED=str(seed))
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
     code = "from tests.test_trust_arrays import determinism_sources as s; print(s())"
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return run_under_hash_seed(code, seed)
 
 
 def test_generated_source_does_not_depend_on_the_hash_seed():
@@ -107,12 +99,7 @@ assert report.ok, str(report)
 
 @pytest.mark.parametrize("seed", [0, 1, 3, 5])
 def test_branch_broadcast_gradient_is_right_under_every_hash_seed(seed):
-    env = dict(os.environ, PYTHONHASHSEED=str(seed))
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
-    done = subprocess.run(
-        [sys.executable, "-c", _HASHSEED_CHECK], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
+    run_under_hash_seed(_HASHSEED_CHECK, seed)  # asserts that the check passes
 
 
 def test_an_operand_printed_twice_is_named_once():

@@ -3,11 +3,6 @@ autograd and finite differences), each minimised to a few lines: the value
 is the function's, every gradient is shaped like its argument and matches
 central finite differences, in both modes."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -15,6 +10,7 @@ from symdiff import grad, value_and_grad
 from symdiff.verify import finite_difference
 
 from . import trust_hunt_cases as c
+from .hash_seeds import run_under_hash_seed
 
 RNG = np.random.default_rng(7)
 
@@ -129,13 +125,7 @@ for mode in ("reverse", "forward"):
 
 
 def test_a_swap_prints_the_same_under_every_hash_seed():
-    root = Path(__file__).resolve().parent.parent
     sources = set()
     for seed in ("0", "1", "2", "3"):
-        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)}
-        run = subprocess.run(
-            [sys.executable, "-c", SWAP_SOURCE], env=env, cwd=root, capture_output=True, text=True
-        )
-        assert run.returncode == 0, run.stderr
-        sources.add(run.stdout)
+        sources.add(run_under_hash_seed(SWAP_SOURCE, seed))
     assert len(sources) == 1

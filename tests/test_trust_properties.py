@@ -29,9 +29,6 @@ import ast
 import inspect
 import itertools
 import math
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +43,7 @@ from symdiff.verify import finite_difference, float_argnums
 
 from . import test_loop_properties
 from . import trust_property_cases as tpc
+from .hash_seeds import run_under_hash_seed
 from .test_loop_properties import (
     BINARY,
     INDEX,
@@ -1097,15 +1095,7 @@ for fn, args in cases:
 
 
 def _sources_under_seed(seed, cases):
-    env = dict(os.environ, PYTHONHASHSEED=str(seed))
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")])
-    script = _PRINT_SOURCES.format(cases=cases)
-    done = subprocess.run(
-        [sys.executable, "-c", script], env=env, cwd=root, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return run_under_hash_seed(_PRINT_SOURCES.format(cases=cases), seed)
 
 
 SEEDS = (0, 1, 3, 7)

@@ -5,6 +5,8 @@
   user's line.
 * ``memory``: aliasing and mutation: writes into input arrays, and reads of
   a view after a write into its array, are refused.
+* ``loops``: dataflow facts about one loop for its reverse sweep (the
+  arrays it writes into, what its carried values are computed from).
 * ``bounds``: the index-bounds prover (``indices_in_bounds``), run on the
   code that is compiled.
 

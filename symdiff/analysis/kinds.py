@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..errors import ArgumentError, ShapeError
-from ..ir import BOOL, FLOAT, INT, Assign, AxisSize, Const, If, Kind, Op, Var
+from ..ir import INT, Assign, AxisSize, Const, If, Kind, Op, Var, atom_kind, const_kind
 from ..primitives import PRIMITIVES, RankError
 from .memory import InputAliases, check_shared_memory
 
@@ -29,20 +29,10 @@ class Analysis:
     active: frozenset
 
     def kind(self, atom) -> Kind:
-        if isinstance(atom, Var):
-            return self.kinds[atom.name]
-        return const_kind(atom.value)
+        return atom_kind(atom, self.kinds)
 
     def is_active(self, atom) -> bool:
         return isinstance(atom, Var) and atom.name in self.active
-
-
-def const_kind(value) -> Kind:
-    if isinstance(value, bool):
-        return BOOL
-    if isinstance(value, int):
-        return INT
-    return FLOAT
 
 
 def join(*kinds: Kind) -> Kind:
@@ -137,7 +127,7 @@ def _differentiated(kinds: dict, wrt, loc) -> set:
     return set(wrt)
 
 
-class _KindInference:
+class _KindInference(ir.BodyVisitor):
     """One pass over a body, in program order: fills ``kinds`` and
     ``active``, loops to a fixed point (kinds only widen, activity only
     grows); ``aliases`` refuses writes into input arrays on the way."""
@@ -149,7 +139,7 @@ class _KindInference:
         self.axis_sizes: dict = {}  # an int read from x.shape[k] -> the AxisSize of that axis of x
 
     def atom_kind(self, atom) -> Kind:
-        return self.kinds[atom.name] if isinstance(atom, Var) else const_kind(atom.value)
+        return atom_kind(atom, self.kinds)
 
     def atom_active(self, atom) -> bool:
         return isinstance(atom, Var) and atom.name in self.active
@@ -159,15 +149,6 @@ class _KindInference:
         self.kinds[name] = kind
         if depends_on_active and kind.dtype == "float":
             self.active.add(name)
-
-    def block(self, body):
-        for stmt in body:
-            if isinstance(stmt, Assign):
-                self.assign(stmt)
-            elif isinstance(stmt, If):
-                self.branch(stmt)
-            else:
-                self.loop(stmt)
 
     def assign(self, stmt: Assign):
         value = stmt.value

@@ -96,7 +96,7 @@ def check_shared_memory(fn: ir.Function, kinds: dict) -> None:
     _SharedMemory(fn, kinds).check()
 
 
-class _SharedMemory:
+class _SharedMemory(ir.BodyVisitor):
     """NumPy semantics that symdiff's values lack: a view (``r = t[0]``,
     ``t.T``, ``t.reshape(...)``) or a second name (``u = t``) shares its
     array's memory, so a later write into the array (``t[i] = v``,
@@ -157,15 +157,6 @@ class _SharedMemory:
         if root is not None:
             self.writes[root] = (self.writes.get(root, (0, None))[0] + 1, loc)
         return root
-
-    def block(self, body):
-        for stmt in body:
-            if isinstance(stmt, Assign):
-                self.assign(stmt)
-            elif isinstance(stmt, If):
-                self.branch(stmt)
-            else:
-                self.loop(stmt)
 
     def assign(self, stmt: Assign):
         for atom in ir.reads(stmt):

@@ -19,11 +19,14 @@ A ``Function`` is a list of statements over named values.  Conventions:
 Every node is an immutable, slotted dataclass: passes build new trees.
 
 The package is split by what each module is about: ``nodes`` (the node
-types and ``Kind``), ``payloads`` (attributes, index items, axis sizes), ``traverse`` (walking and rewriting bodies), ``names``
-(SSA versions and fresh names), ``listing`` (a debug listing).  Everything
+types and ``Kind``), ``payloads`` (attributes, index items, axis sizes),
+``traverse`` (walking and rewriting bodies), ``names`` (SSA versions and
+fresh names), ``kinds`` (the kind of an atom), ``listing`` (a debug
+listing).  Everything
 is re-exported here: ``from symdiff.ir import Assign`` and ``ir.walk`` work.
 """
 
+from .kinds import atom_kind, const_kind
 from .listing import format_function
 from .names import Namer, version_of
 from .nodes import (
@@ -57,6 +60,7 @@ from .payloads import (
 )
 from .traverse import (
     STORES,
+    BodyVisitor,
     bodies,
     comes_back,
     defined_in,
@@ -78,6 +82,9 @@ __all__ = [
     "NO_ATTRS",
     "STORES",
     "WHOLE",
+    "BodyVisitor",
+    "atom_kind",
+    "const_kind",
     "Assign",
     "Atom",
     "Attrs",

@@ -34,8 +34,8 @@ def _list_body(body, depth: int, lines: list) -> None:
 
 def _list_loop(stmt: Loop, depth: int, lines: list) -> None:
     pad = "    " * depth
-    for c in stmt.carried:
-        lines.append(f"{pad}{c.name} = {c.init}")
+    for carry in stmt.carried:
+        lines.append(f"{pad}{carry.name} = {carry.init}")
     if stmt.index is not None:
         lines.append(f"{pad}for {stmt.index} in range({stmt.start}, {stmt.stop}, {stmt.step}):")
     else:
@@ -43,8 +43,8 @@ def _list_loop(stmt: Loop, depth: int, lines: list) -> None:
         _list_body(stmt.header, depth + 1, lines)
         lines.append(f"{pad}    if not {stmt.cond}: break")
     _list_body(stmt.body, depth + 1, lines)
-    for c in stmt.carried:
-        lines.append(f"{pad}    {c.name} = {c.next}")
+    for carry in stmt.carried:
+        lines.append(f"{pad}    {carry.name} = {carry.next}")
     if stmt.exit is not None:
         lines.append(f"{pad}    if {stmt.exit}: break")
 

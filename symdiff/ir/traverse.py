@@ -4,7 +4,8 @@
 a statement hold statements; ``walk`` and ``map_bodies`` are built on them.
 ``reads`` and ``targets`` give what one statement uses and defines;
 ``rename`` and ``replace_uses`` rewrite a body's names; ``comes_back``
-follows a loop-carried value through one iteration.
+follows a loop-carried value through one iteration; ``BodyVisitor`` is the
+base of passes that visit statements in program order.
 """
 
 from __future__ import annotations
@@ -200,3 +201,18 @@ def comes_back(carry: Carry, body, made_from) -> bool:
         return all(leads(a, depth + 1) for a in sources[atom.name])
 
     return leads(carry.next)
+
+
+class BodyVisitor:
+    """A pass over a body in program order: ``block`` calls the subclass's
+    ``assign`` (an ``Assign``), ``branch`` (an ``If``) or ``loop`` (a
+    ``Loop``) for each statement; they call ``block`` for inner bodies."""
+
+    def block(self, body):
+        for stmt in body:
+            if isinstance(stmt, Assign):
+                self.assign(stmt)
+            elif isinstance(stmt, If):
+                self.branch(stmt)
+            else:
+                self.loop(stmt)

@@ -113,8 +113,8 @@ class Layout:
         self.phi_sources: dict = {}  # phi target -> its two sources
         self._pending: list = []
         self.block(fn.body, (), ())
-        for a in ir.atoms_of(fn.result):
-            self.read(a, self.pos + 1, (), (), True)
+        for atom in ir.atoms_of(fn.result):
+            self.read(atom, self.pos + 1, (), (), True)
         for name, pos, loops, sides, content in self._pending:
             loops_def = self.def_loops.get(name, ())
             outside = [lp for lp in loops if lp not in loops_def]
@@ -176,26 +176,28 @@ class Layout:
                     side = sides + ((id(stmt), k),)
                     self.block(branch, loops, side)
                     self.pos += 1  # the phis are assigned at the end of the branch
-                    for p in stmt.phis:
-                        self.read(getattr(p, pick), self.pos, loops, side)
+                    for phi in stmt.phis:
+                        self.read(getattr(phi, pick), self.pos, loops, side)
                 self.pos += 1
-                for p in stmt.phis:
-                    self.define(p.target, loops, sides)
-                    self.phi_sources[p.target] = (p.then, p.orelse)
+                for phi in stmt.phis:
+                    self.define(phi.target, loops, sides)
+                    self.phi_sources[phi.target] = (phi.then, phi.orelse)
 
     @staticmethod
-    def exclusive(a, b) -> bool:
-        """Are two reads on different sides of one ``if``?"""
-        sides = dict(a)
-        return any(k in sides and sides[k] != side for k, side in b)
+    def exclusive(first, second) -> bool:
+        """Are two reads (given by their sides: ``(id(if), branch)`` pairs) on
+        different sides of one ``if``?"""
+        sides = dict(first)
+        return any(k in sides and sides[k] != side for k, side in second)
 
     def read_after(self, name, pos, sides, content_only=True, before=None) -> bool:
         """Is ``name`` read after position ``pos`` (and before ``before``) on a
         path that can follow a statement on ``sides``?"""
-        for p, s, content in self.reads.get(name, ()):
+        for read_pos, read_sides, content in self.reads.get(name, ()):
             if content_only and not content:
                 continue
-            if p > pos and (before is None or p <= before) and not self.exclusive(sides, s):
+            later = read_pos > pos and (before is None or read_pos <= before)
+            if later and not self.exclusive(sides, read_sides):
                 return True
         return False
 
@@ -246,15 +248,17 @@ def in_place_writes(fn: ir.Function, layout: Layout) -> dict:
     """The array writes that may overwrite their source, and the copies that
     may be their source itself: target -> source."""
     out = {}
-    for s in ir.walk(fn.body):
-        if not (isinstance(s, Assign) and isinstance(s.value, Op) and s.value.prim in _REUSES):
+    for stmt in ir.walk(fn.body):
+        if not (
+            isinstance(stmt, Assign) and isinstance(stmt.value, Op) and stmt.value.prim in _REUSES
+        ):
             continue
-        source = s.value.args[_REUSES[s.value.prim]]
+        source = stmt.value.args[_REUSES[stmt.value.prim]]
         if not isinstance(source, Var):
             continue
-        pos, loops, sides = layout.stmt_pos[id(s)]
+        pos, loops, sides = layout.stmt_pos[id(stmt)]
         if not set(loops) <= set(layout.def_loops.get(source.name, ())):
             continue  # written by every iteration, defined outside the loop
         if storage_ok(layout, source.name, pos, sides):
-            out[s.target] = source.name
+            out[stmt.target] = source.name
     return out

@@ -1,8 +1,8 @@
 """IR -> IR simplification, run to a fixed point on derivative code.
 
 * constant folding, with Python's own arithmetic on the constants, and
-  algebraic identities that are exact in IEEE arithmetic (``rules``: one
-  rewrite per primitive; ``0*x`` is never folded, it is ``nan`` for
+  algebraic identities that are exact in IEEE arithmetic
+  (``primitives.algebra``: one rewrite per primitive; ``0*x`` is never folded, it is ``nan`` for
   ``x = inf`` or ``nan``);
 * copy propagation and common-subexpression elimination, with the rules, in
   one walk (``simplify``); shapes read from where they are known first
@@ -10,15 +10,16 @@
 * dead-code elimination (every primitive is pure): ``dce``, by the liveness
   of ``ir.liveness``, which the reverse sweep of loops uses too.
 
-``ir.builder.Builder`` turns the nested expressions of derivative rules into
-IR statements, applying the same rules as it goes.
+``primitives.builder.Builder`` turns the nested expressions of derivative
+rules into IR statements, applying the same rules as it goes (so the
+transformations need nothing from this package).
 """
 
 from __future__ import annotations
 
 from .. import ir
 from ..ir.liveness import live_code
-from .rules import simplify_op
+from ..primitives.algebra import simplify_op
 from .simplify import simplify
 
 __all__ = ["dce", "optimize", "simplify", "simplify_op"]

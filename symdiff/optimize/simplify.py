@@ -19,7 +19,7 @@ import dataclasses
 from .. import ir
 from ..ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
 from ..primitives import PRIMITIVES
-from .rules import atom_key, materialize, shape_of
+from ..primitives.algebra import atom_key, materialize, shape_of
 from .shapes import shape_source
 
 

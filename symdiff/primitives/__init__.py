@@ -17,7 +17,7 @@ registry).  A structural one is its rules and a row in ``structural.py`` (a
 ``Option``s for static keyword arguments such as ``axis=``): nothing else in
 the compiler changes, as ``np.cumsum`` shows.
 
-Two kinds of derivative rules:
+Two sorts of derivative rules:
 
 * Elementwise primitives give their partial derivatives, written as the
   mathematics is (``sin: lambda x, ans: (cos(x),)``).  Each receives the

@@ -1,7 +1,7 @@
 """Expressions for writing rules: ``E`` wraps an IR expression tree.
 
 Rules are written as the mathematics is (``cos(x)``, ``1.0 - ans**2``);
-``optimize.Builder`` turns the nested ``Op`` trees into statements.
+``primitives.builder.Builder`` turns the nested ``Op`` trees into statements.
 """
 
 from __future__ import annotations

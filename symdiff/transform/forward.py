@@ -18,8 +18,8 @@ import dataclasses
 from .. import ir
 from ..analysis import Analysis, expr_kind, needs_sum
 from ..ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
-from ..ir.builder import Builder
 from ..primitives import PRIMITIVES, lift, op
+from ..primitives.builder import Builder
 
 
 class _Forward:

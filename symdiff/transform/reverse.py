@@ -20,10 +20,10 @@ sweep: see ``reverse_loops``.
 from __future__ import annotations
 
 from .. import ir
-from ..analysis import Analysis, const_kind, expr_kind, needs_sum, op_kind
+from ..analysis import Analysis, expr_kind, needs_sum, op_kind
 from ..ir import STORES, Assign, Const, If, Kind, Loop, Op, Phi, Var
-from ..ir.builder import Builder
 from ..primitives import PRIMITIVES, lift, op, where
+from ..primitives.builder import Builder
 from .reverse_loops import LoopAdjoint
 
 
@@ -54,7 +54,7 @@ class ReverseState:
         return ir.version_of(name, self.kinds)
 
     def kind_atom(self, atom) -> Kind:
-        return self.kinds[atom.name] if isinstance(atom, Var) else const_kind(atom.value)
+        return ir.atom_kind(atom, self.kinds)
 
     def kind_of(self, expr):
         return expr_kind(lift(expr).node, self.kind_of_name)

@@ -27,11 +27,12 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from .. import ir
+from ..analysis.loops import carry_dependencies, mutated_arrays, names_read
 from ..errors import UnsupportedSyntaxError
 from ..ir import STORES, Assign, Carry, Const, If, Kind, Loop, Op, Phi, Var
-from ..ir.builder import Builder
 from ..ir.liveness import live_code
 from ..primitives import PRIMITIVES, lift, op, tape_kind
+from ..primitives.builder import Builder
 
 if TYPE_CHECKING:
     from .reverse import ReverseState
@@ -49,7 +50,7 @@ class LoopAdjoint:
     def __init__(self, state: ReverseState, loop: Loop):
         self.state, self.loop = state, loop
         self.counted = loop.index is None or loop.exit is not None
-        self.mutated = _mutated(loop)
+        self.mutated = mutated_arrays(loop)
 
     def differentiate(self, contribs: dict, out: list):
         """Emit the reverse loop into ``out``, taking the adjoint terms of
@@ -93,7 +94,7 @@ class LoopAdjoint:
     def recorded(self, reverse_loop: Loop):
         """What the forward sweep records: the carried values and the reads
         whose tapes the reverse loop still reads."""
-        read = _names_read(reverse_loop)
+        read = names_read(reverse_loop)
         taped = [
             carry
             for carry in self.loop.carried
@@ -105,7 +106,7 @@ class LoopAdjoint:
     def active_carries(self, seeds: dict) -> list:
         """Carried values whose adjoint can be nonzero: those used after the
         loop, and those the next values of these are computed from."""
-        deps = _carry_deps(self.loop)
+        deps = carry_dependencies(self.loop)
         useful = {name for name, terms in seeds.items() if terms}
         while more := {d for n in useful for d in deps[n]} - useful:
             useful |= more
@@ -416,83 +417,6 @@ def _guard(body, mutated: set) -> tuple:
     return ir.map_bodies(body, guarded)
 
 
-def _mutated(loop: Loop) -> dict:
-    """Names of the array values a loop writes into, with every other
-    version of the same arrays (before and after each write, joined at
-    ``if``s and carried around loops): name -> the array's value before the
-    loop (the ``init`` of the loop's carried version of it), or None when
-    the versions may come from several arrays (of other shapes)."""
-    links: list = []
-    written = set()
-    for stmt in ir.walk(loop.body):
-        if isinstance(stmt, Assign) and isinstance(stmt.value, Op) and stmt.value.prim in STORES:
-            written.add(stmt.target)
-            links.append((stmt.target, stmt.value.args[1]))
-        elif isinstance(stmt, If):
-            links += [(p.target, a) for p in stmt.phis for a in (p.then, p.orelse)]
-        elif isinstance(stmt, Loop):
-            links += [(c.name, a) for c in stmt.carried for a in (c.init, c.next)]
-    links += [(c.name, a) for c in loop.carried for a in (c.init, c.next)]
-    parent: dict = {}
-
-    def find(name):
-        while parent.get(name, name) != name:
-            name = parent[name]
-        return name
-
-    for version, source in links:
-        if isinstance(source, Var) and find(version) != find(source.name):
-            parent[find(version)] = find(source.name)
-    names = set(parent) | set(parent.values()) | written
-    # Arrays made afresh in each iteration (a scratch array) are recomputed
-    # like any other value: only those that outlive an iteration count.
-    inside = ir.defined_in(loop.body)
-    lasting = {find(n) for n in names if n not in inside}
-    written = {find(w) for w in written}
-    made = {a for a, _ in links}  # versions made from other versions
-    origins: dict = {}  # root -> the arrays its versions are made from
-    for n in names - made:
-        origins.setdefault(find(n), set()).add(n)
-    before = {
-        find(c.name): c.init
-        for c in loop.carried
-        if isinstance(c.init, Var) and origins.get(find(c.name)) == {c.init.name}
-    }
-    return {n: before.get(find(n)) for n in names if find(n) in lasting and find(n) in written}
-
-
-def _carry_deps(loop: Loop) -> dict:
-    """For each carried value, the carried values its next value is computed
-    from (through data, not through conditions)."""
-    deps: dict = {c.name: {c.name} for c in loop.carried}
-
-    def of(atoms):
-        return set().union(*(deps.get(a.name, set()) for a in atoms if isinstance(a, Var)))
-
-    def block(body):  # in order of definition: branches before their phis
-        for stmt in body:
-            if isinstance(stmt, Assign):
-                deps[stmt.target] = of(
-                    stmt.value.args if isinstance(stmt.value, Op) else (stmt.value,)
-                )
-            elif isinstance(stmt, If):
-                block(stmt.body)
-                block(stmt.orelse)
-                for phi in stmt.phis:
-                    deps[phi.target] = of((phi.then, phi.orelse))
-            else:  # an inner loop: each carried value may depend on all it reads
-                for carry in stmt.carried:
-                    deps[carry.name] = of((carry.init,))
-                for _ in range(2):  # its carried values feed each other
-                    block(stmt.header + stmt.body)
-                    reads = of(stmt.atoms()) | set().union(*(deps[c.name] for c in stmt.carried))
-                    for name in ir.targets(stmt):
-                        deps[name] = reads
-
-    block(loop.body)
-    return {c.name: of((c.next,)) for c in loop.carried}
-
-
 def _free_active(loop: Loop, state: ReverseState) -> list:
     """Active values from before the loop that its body reads, in order."""
     inside = ir.defined_in([loop])
@@ -513,8 +437,3 @@ def _iteration(index, loop: Loop):
 
 def _named(atom, names) -> bool:
     return isinstance(atom, Var) and atom.name in names
-
-
-def _names_read(loop: Loop) -> set:
-    statements = [loop, *ir.walk(loop.body)]
-    return {a.name for stmt in statements for a in ir.reads(stmt) if isinstance(a, Var)}

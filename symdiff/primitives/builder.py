@@ -2,15 +2,15 @@
 
 Rules are written as nested expressions (``E``: ``g * cos(x)``); ``Builder``
 turns one into IR statements, one ``Op`` per statement, applying the
-optimiser's exact folding and identities as it goes (``optimize.rules``), so
-that derivative code is born simplified.
+exact folding and identities of ``algebra`` as it goes, so that derivative
+code is born simplified.
 """
 
 from __future__ import annotations
 
-from ..optimize.rules import materialize
-from ..primitives import E
-from . import Assign, Namer, Op, Var
+from ..ir import Assign, Namer, Op, Var
+from .algebra import materialize
+from .expr import E
 
 
 class Builder:

@@ -1,4 +1,5 @@
-"""Simplification rules: one rewrite function per primitive, in ``RULES``.
+"""The exact local algebra of primitives: one rewrite function per primitive,
+in ``RULES``.
 
 Every rewrite is exact in IEEE arithmetic: ``x*1``, ``x/1``, ``x-0``,
 ``x**1``, ``x*-1 -> -x``, ``--x -> x``, ``x + -y -> x - y``... (``x + 0 -> x``
@@ -9,7 +10,9 @@ Python's own arithmetic on them.
 A rule ``rule(op, defs, uses, kinds)`` returns an equivalent atom or simpler
 operation, or None when it has nothing to say; ``simplify_op`` applies them
 and ``materialize`` flattens what they return into statements (the
-``Builder`` of derivative rules and ``simplify`` both go through it).
+``Builder`` of derivative rules and ``optimize.simplify`` both go through it:
+derivative code is born simplified, and the optimiser applies the same
+rules again once the whole function is known).
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from __future__ import annotations
 import math
 
 from .. import ir
-from ..analysis import const_kind
-from ..ir import Assign, Const, Op, Var
-from ..primitives import PRIMITIVES, broadcast
+from ..ir import Assign, Const, Op, Var, atom_kind
+from .kinds import broadcast
+from .registry import PRIMITIVES
 
 
 def _is(atom, value) -> bool:
@@ -73,12 +76,6 @@ def _reciprocal_of(atom, defs):
     return None
 
 
-def _kind_of_atom(atom, kinds: dict):
-    if isinstance(atom, Const):
-        return const_kind(atom.value)
-    return kinds.get(atom.name)
-
-
 def _keeps_shape(chosen, others, kinds: dict | None) -> bool:
     """May a broadcasting operation be replaced by its operand ``chosen``: is
     ``chosen`` already of the shape the ``others`` broadcast it to?  Without
@@ -86,10 +83,10 @@ def _keeps_shape(chosen, others, kinds: dict | None) -> bool:
     of one shape."""
     if kinds is None:
         return True
-    have = _kind_of_atom(chosen, kinds)
+    have = atom_kind(chosen, kinds, unknown=None)
     if have is None:  # a new temporary: only scalars around it cannot widen it
-        return all(getattr(_kind_of_atom(a, kinds), "rank", None) == 0 for a in others)
-    known = [_kind_of_atom(a, kinds) for a in others]
+        return all(getattr(atom_kind(a, kinds, unknown=None), "rank", None) == 0 for a in others)
+    known = [atom_kind(a, kinds, unknown=None) for a in others]
     return None not in known and shape_of(broadcast([have, *known])) == shape_of(have)
 
 
@@ -123,16 +120,20 @@ def _sub(op: Op, defs: dict, uses, kinds):
     return None
 
 
-def _mul(op: Op, defs: dict, uses, kinds):
-    x, y = op.args
+def _unit_factor(x, y, defs: dict):
+    """``x * y`` or ``x / y`` when ``y`` is 1 or -1: ``x`` or ``-x``; else None."""
     if _is(y, 1.0):
         return x
     if _is(y, -1.0):
         return simplify_op(Op("neg", (x,)), defs)
-    if _is(x, 1.0):
-        return y
-    if _is(x, -1.0):
-        return simplify_op(Op("neg", (y,)), defs)
+    return None
+
+
+def _mul(op: Op, defs: dict, uses, kinds):
+    x, y = op.args
+    for a, b in ((x, y), (y, x)):
+        if (new := _unit_factor(a, b, defs)) is not None:
+            return new
     # a * (1 / b) -> a / b: one rounding instead of two, when the
     # reciprocal is not shared (a shared one saves divisions).
     for a, b in ((x, y), (y, x)):
@@ -151,10 +152,8 @@ def _mul(op: Op, defs: dict, uses, kinds):
 
 def _div(op: Op, defs: dict, uses, kinds):
     x, y = op.args
-    if _is(y, 1.0):
-        return x
-    if _is(y, -1.0):
-        return simplify_op(Op("neg", (x,)), defs)
+    if (new := _unit_factor(x, y, defs)) is not None:
+        return new
     return _signs_outwards(op, defs)
 
 
