@@ -90,7 +90,7 @@ class Statements:
         left = self.name(node.target)
         right = self.expr(node.value)
         name = self.new_name(node.target.id)
-        attrs = Attrs(inplace=True)  # infer refuses it on input arrays
+        attrs = Attrs(inplace=True)  # analysis.memory refuses it on input arrays
         self.env[node.target.id] = self.op(prim, (left, right), node, name, attrs=attrs)
 
     def return_stmt(self, node):
