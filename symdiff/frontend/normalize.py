@@ -51,13 +51,19 @@ def normalise_returns(stmts: list) -> list:
         if isinstance(stmt, ast.Return):
             return stmts[: i + 1]
         if isinstance(stmt, ast.If) and has_return([stmt]):
-            rest = stmts[i + 1 :]
-            body = stmt.body if always_returns(stmt.body) else stmt.body + rest
-            orelse = stmt.orelse if always_returns(stmt.orelse) else stmt.orelse + rest
-            new = ast.If(stmt.test, normalise_returns(body), normalise_returns(orelse))
-            ast.copy_location(new, stmt)
-            return stmts[:i] + [new]
+            return stmts[:i] + [
+                _rest_into_branches(stmt, stmts[i + 1 :], always_returns, normalise_returns)
+            ]
     return stmts
+
+
+def _rest_into_branches(stmt: ast.If, rest: list, leaves, normalise) -> ast.If:
+    """``stmt`` followed by ``rest`` as one ``if``: ``rest`` moves into each
+    branch that does not always ``leaves`` (return, jump), then each branch
+    is normalised."""
+    body = stmt.body if leaves(stmt.body) else stmt.body + rest
+    orelse = stmt.orelse if leaves(stmt.orelse) else stmt.orelse + rest
+    return ast.copy_location(ast.If(stmt.test, normalise(body), normalise(orelse)), stmt)
 
 
 def jumps(stmts):
@@ -91,10 +97,7 @@ def normalise_jumps(stmts: list) -> list:
             flag = ast.copy_location(SetBreakFlag(), stmt)
             return stmts[:i] + [flag]
         if isinstance(stmt, ast.If) and any(True for _ in jumps([stmt])):
-            rest = stmts[i + 1 :]
-            body = stmt.body if always_jumps(stmt.body) else stmt.body + rest
-            orelse = stmt.orelse if always_jumps(stmt.orelse) else stmt.orelse + rest
-            new = ast.If(stmt.test, normalise_jumps(body), normalise_jumps(orelse))
-            ast.copy_location(new, stmt)
-            return stmts[:i] + [new]
+            return stmts[:i] + [
+                _rest_into_branches(stmt, stmts[i + 1 :], always_jumps, normalise_jumps)
+            ]
     return stmts
