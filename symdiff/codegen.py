@@ -36,16 +36,6 @@ class _Printer:
         self.modules: set = set()
         self.lines: list = []  # the text of each ``# line N`` comment
 
-    # The spellings of statements (the scatter of an adjoint) call these two:
-    # lowering has already named every variable and assigned every temporary
-    # it does not inline before a variable it reads is reassigned.
-    def ident(self, name: str) -> str:
-        """The printed name ``name`` (already final)."""
-        return name
-
-    def flush(self, names, out):
-        """Nothing left to assign before ``names`` are reassigned."""
-
     # -- expressions -------------------------------------------------------
     def atom(self, atom) -> ast.expr:
         """A lowered atom: a variable, a constant, or an inlined temporary's operation."""

@@ -41,17 +41,14 @@ def getitem(printer, op, args):
 
 def scatter_statements(printer, target, op):
     """zeros like x, with g written at the index: the adjoint of x[index].
-    (The pending temporaries reading the variable it reassigns are assigned
+    (Lowering assigns the temporaries reading the variable it reassigns
     first: ``g`` is read after it is zeroed.)"""
-    name = printer.ident(target)
-    out: list = []
-    printer.flush({name}, out)
     g, x = printer.atom(op.args[0]), printer.atom(op.args[1])
     pattern = op.attrs.index
-    first = ast.Assign([ast.Name(name)], printer.call("np.zeros_like", [x]))
+    first = ast.Assign([ast.Name(target)], printer.call("np.zeros_like", [x]))
     indices = [printer.atom(a) for a in op.args[2:]]
-    selection = ast.Subscript(ast.Name(name), subscript(printer, pattern, indices))
-    return out + [first, ast.Assign([selection], g)]
+    selection = ast.Subscript(ast.Name(target), subscript(printer, pattern, indices))
+    return [first, ast.Assign([selection], g)]
 
 
 def keep_axis(printer, reduced, rank, axis):
