@@ -20,13 +20,14 @@ import weakref
 
 import numpy as np
 
-from . import pipeline
+from . import pipeline, pytree
 from .entry import entry_function, remember_signature
 from .errors import ArgumentError, Loc, ShapeError, SymDiffError
-from .pipeline import Derivative, Request, parsed
+from .pipeline import Derivative, Request
+from .pipeline import header_of as header
 from .signature import (
     FORMS,
-    argument_kind,
+    Layout,
     check_arity,
     check_function,
     checked_values,
@@ -86,15 +87,29 @@ class _Specialised:
         except (ValueError, IndexError, AssertionError) as exc:
             raise _explain(self.fn, args, exc) from exc
 
+    def layout(self, args) -> Layout:
+        """How these arguments map onto the generated code's parameters."""
+        head = header(self.fn)
+        check_arity(head, args)
+        argnums, single = normalize_argnums(self.argnums, head)
+        return Layout.of(args, head, argnums, single)
+
     def derivative(self, *args, optimized=True, **kwargs) -> Derivative:
         """The ``Derivative`` (source and IR) generated for these arguments."""
         if kwargs or len(args) != self._nargs:
             args = _bind(self.fn, args, kwargs)
-        primal = parsed(self.fn)
-        check_arity(primal, args)
-        kinds = tuple(argument_kind(a, primal, i) for i, a in enumerate(args))
-        argnums, single = normalize_argnums(self.argnums, primal)
-        request = Request(kinds, argnums, single, self.mode, self.form, optimized, in_float32(args))
+        layout = self.layout(args)
+        leaves = args if layout.flat else layout.flatten(args)
+        request = Request(
+            layout.kinds,
+            layout.leaf_argnums,
+            layout.leaf_single,
+            self.mode,
+            self.form,
+            optimized,
+            in_float32(leaves),
+            layout.trees,
+        )
         return cached_derivative(self.fn, request)
 
     def source(self, *args, **kwargs) -> str:
@@ -126,12 +141,44 @@ class _Specialised:
         respect to it comes back as a 0-d array of that dtype (the shape of
         the input), in both backends.  In float32 code, float scalars are
         taken as float32 and their gradients are float32 in both backends."""
+        layout = self.layout(args)
         impl = self.derivative(*args).compile(self.jit)
+        if layout.flat:
+            return self._leaf_call(impl, args, layout)
+        if self.form not in ("grad", "value_and_grad"):
+            raise ArgumentError(
+                f"{self.form} takes numbers and arrays; {self.fn.__name__} was given "
+                + ", ".join(
+                    pytree.describe_shape(t) for t in layout.trees if not isinstance(t, pytree.Leaf)
+                ),
+                header(self.fn).loc,
+                "use grad or value_and_grad for tuples, lists and dicts of arrays",
+            )
+        inner = self._leaf_call(impl, layout.flatten(args), layout)
+        flatten, gradients = layout.flatten, layout.gradients
+
+        if self.form == "grad":
+
+            def call(*values):
+                return gradients(inner(*flatten(values)), values)
+
+        else:
+
+            def call(*values):
+                value, grads = inner(*flatten(values))
+                return value, gradients(grads, values)
+
+        call.compiled = getattr(inner, "compiled", inner)
+        return call
+
+    def _leaf_call(self, impl, args, layout: Layout):
+        """``impl`` (which takes the leaves ``args``) with 0-d array and
+        float32 arguments converted on the way in and their gradients on the way out."""
         zero_d = [i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.ndim == 0]
         float32 = in_float32(args)
         if not zero_d and not float32:
             return impl
-        argnums, single = normalize_argnums(self.argnums, parsed(self.fn))
+        argnums, single = layout.leaf_argnums, layout.leaf_single
         converters = [gradient_converter(args[i], float32) for i in argnums]
 
         def as_arrays(grads):
@@ -162,7 +209,7 @@ class _Specialised:
                 raise SymDiffError(
                     f"Numba could not compile the derivative of {self.fn.__name__}: "
                     f"{str(exc).splitlines()[0]}",
-                    parsed(self.fn).loc,
+                    header(self.fn).loc,
                     "this is a symdiff bug; please report it. jit=False runs the same "
                     "code as plain Python.",
                 ) from exc
@@ -206,7 +253,7 @@ def _bind(fn, args, kwargs):
     except TypeError as exc:
         raise ArgumentError(
             f"bad arguments for {fn.__name__}: {exc}",
-            parsed(fn).loc,
+            header(fn).loc,
             "pass one value per parameter",
         ) from None
     bound.apply_defaults()
@@ -285,7 +332,7 @@ def jvp(fn, primals, tangents, jit=True):
     >>> jvp(f, (2.0, 3.0), (1.0, 0.0), jit=False)
     (6.0, 3.0)
     """
-    primal = parsed(fn)
+    primal = header(fn)
     primals = checked_values(primals, "primals", primal)
     tangents = checked_values(tangents, "tangents", primal)
     if any(p is None for p in primals):
@@ -322,7 +369,7 @@ class _JVPCall(_Specialised):
         super().__init__(fn, argnums, "forward", jit, "jvp")
 
     def __call__(self, *args):
-        count = len(parsed(self.fn).params)
+        count = len(header(self.fn).params)
         key = signature_key(args)
         impl = self._impls.get(key)
         if impl is None:
@@ -347,7 +394,7 @@ def vjp(fn, *primals, argnums=None, jit=True):
     >>> pullback(1.0)
     (3.0, 2.0)
     """
-    primal = parsed(fn)
+    primal = header(fn)
     if argnums is None:
         argnums = tuple(range(len(primal.params)))
     argnums, single = normalize_argnums(argnums, primal)
@@ -421,7 +468,7 @@ def derivative_source(fn, *args, argnums=0, mode="reverse", kind="grad", optimiz
     if kind not in FORMS:
         raise ArgumentError(
             f"kind must be one of {', '.join(FORMS)}, not {kind!r}",
-            parsed(fn).loc,
+            header(fn).loc,
             "write kind='grad'",
         )
     if kind == "jvp":

@@ -36,7 +36,7 @@ import weakref
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from . import backend, codegen, frontend, ir, optimize
+from . import backend, codegen, frontend, ir, optimize, pytree
 from .analysis import Analysis, analyze, indices_in_bounds
 from .errors import ArgumentError
 from .ir import BOOL, FLOAT
@@ -47,6 +47,7 @@ from .transform.reverse import reverse
 from .version import __version__
 
 _PARSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_HEADERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class Request(NamedTuple):
@@ -59,6 +60,7 @@ class Request(NamedTuple):
     form: str  # "grad", "value_and_grad", "jvp" or "vjp" (signature.FORMS)
     optimized: bool = True
     float32: bool = False  # the float arrays are float32 (signature.in_float32)
+    trees: tuple = ()  # what each argument holds (pytree); () when not known
 
 
 @dataclass(frozen=True)
@@ -86,24 +88,38 @@ class Plan:
     added_kinds: tuple  # kinds of the parameters the derivative adds (tangents, cotangent)
 
 
-def parsed(fn) -> ir.Function:
-    """The IR of ``fn``, parsed once per function object."""
+def parsed(fn, trees: tuple = ()) -> ir.Function:
+    """The IR of ``fn`` for arguments described by ``trees`` (``pytree``;
+    when empty, every argument is taken to be a number or an array of
+    unknown kind), parsed once per function and trees."""
     fn = unwrap(fn)
     try:
-        return _PARSED[fn]
+        per_fn = _PARSED.setdefault(fn, {})
+    except TypeError:  # not weak-referenceable: do not cache
+        per_fn = {}
+    if trees not in per_fn:
+        per_fn[trees] = frontend.parse(fn, trees or None)
+    return per_fn[trees]
+
+
+def header_of(fn) -> frontend.Header:
+    """``fn``'s name, parameters and location (its body is not converted)."""
+    fn = unwrap(fn)
+    try:
+        return _HEADERS[fn]
     except (KeyError, TypeError):
         pass
-    result = frontend.parse(fn)
+    result = frontend.header(fn)
     try:
-        _PARSED[fn] = result
-    except TypeError:  # not weak-referenceable: do not cache
+        _HEADERS[fn] = result
+    except TypeError:
         pass
     return result
 
 
 def derive(fn, request: Request) -> Derivative:
     """Generate the derivative code of ``fn`` for ``request``: every stage once."""
-    primal = parsed(fn)
+    primal = parsed(fn, request.trees)
     check_mode(request.mode, primal)
     wrt = tuple(primal.params[i] for i in request.argnums)
     primal_facts = analyze(primal, request.kinds, wrt)
@@ -119,7 +135,7 @@ def derive(fn, request: Request) -> Derivative:
     added = derived.params[len(primal.params) :]
     tangents = dict(zip(added, wrt)) if plan.form == "jvp" else {}
     checked = not indices_in_bounds(derived, kinds, tangents)
-    header = module_header(primal, request, plan, checked)
+    header = module_header(primal, request, plan, checked, header_of(fn).params)
     lowered = lower(derived, kinds)
     if plan.over_arrays:
         source = _forward_over_arrays(primal, derived, lowered, kinds, plan, request, header)
@@ -199,7 +215,9 @@ def _forward_over_arrays(primal, jvp, lowered, kinds, plan: Plan, request, heade
     return codegen.lowered_source(lowered, jvp_doc, header, kinds, request.float32, then=driver)
 
 
-def module_header(primal: ir.Function, request: Request, plan: Plan, checked: bool) -> tuple:
+def module_header(
+    primal: ir.Function, request: Request, plan: Plan, checked: bool, user_params=()
+) -> tuple:
     """The comment lines at the top of the generated module."""
     precision = "float32" if request.float32 else "float"
     signature = ", ".join(
@@ -211,6 +229,14 @@ def module_header(primal: ir.Function, request: Request, plan: Plan, checked: bo
         f"{'forward' if plan.forward else 'reverse'} mode, "
         f"{primal.name}({signature}), with respect to {', '.join(plan.wrt)}",
     )
+    if not all(isinstance(t, pytree.Leaf) for t in request.trees):  # as the user passes them
+        names = iter(primal.params)
+        spelled = [pytree.spelled(tree, names) for tree in request.trees]
+        header += tuple(
+            f"{name} = {text}"
+            for name, text, tree in zip(user_params, spelled, request.trees)
+            if not isinstance(tree, pytree.Leaf)
+        )
     if any(isinstance(s, ir.Loop) for s in ir.walk(primal.body)):
         header += (
             "indices checked when the code runs"

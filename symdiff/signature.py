@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import numbers
 import types
+from dataclasses import dataclass
 
 import numpy as np
 
-from . import frontend, ir
+from . import frontend, ir, pytree
 from .errors import ArgumentError
 from .ir import BOOL, FLOAT, INT
 
@@ -152,12 +153,34 @@ def float32_scalar(value):
     return value
 
 
+_SCALARS = frozenset({float, int, bool, np.float64, np.float32, np.int64, np.int32, np.bool_})
+
+
 def signature_key(args) -> tuple:
-    """What a specialisation depends on: types; rank, dtype and size-1 axes of arrays."""
+    """What a specialisation depends on: types; rank, dtype and size-1 axes
+    of arrays; the structure of containers (``pytree``) and the identity of
+    static values."""
     arg_types = tuple(map(type, args))
-    if np.ndarray not in arg_types:
+    if _SCALARS.issuperset(arg_types):
         return arg_types
-    return tuple(_array_key(a) if t is np.ndarray else t for a, t in zip(args, arg_types))
+    return tuple(_value_key(a, t) for a, t in zip(args, arg_types))
+
+
+def _value_key(value, kind_of):
+    if kind_of is np.ndarray:
+        return _array_key(value)
+    if kind_of in _SCALARS:
+        return kind_of
+    if kind_of is list or kind_of is tuple:
+        return (kind_of, *(_value_key(v, type(v)) for v in value))
+    if kind_of is dict:
+        keys = pytree.sorted_keys(value)
+        return (dict, keys, *(_value_key(value[k], type(value[k])) for k in keys))
+    if isinstance(value, NUMBER):
+        return kind_of
+    if isinstance(value, tuple):  # a named tuple
+        return (kind_of, *(_value_key(v, type(v)) for v in value))
+    return pytree.Static(value)
 
 
 def _array_key(array):
@@ -166,6 +189,103 @@ def _array_key(array):
     if 1 in array.shape:
         return (array.ndim, array.dtype.char, tuple(size == 1 for size in array.shape))
     return (array.ndim, array.dtype.char)
+
+
+def argument_tree(value, fn, index: int):
+    """The ``pytree`` tree of one argument, or a clear error at the user's function."""
+    name = fn.params[index] if index < len(fn.params) else f"#{index}"
+    try:
+        return pytree.describe(value)
+    except pytree.NotALeaf as exc:
+        where = f"'{name}{exc.path}'" if exc.path else f"argument '{name}'"
+        bad = exc.value
+        if isinstance(bad, np.ndarray):
+            raise ArgumentError(
+                f"{where} is an array of dtype {bad.dtype}",
+                fn.loc,
+                "pass float64 (or int, bool) arrays",
+            ) from None
+        raise ArgumentError(
+            f"{where} is a {type(bad).__name__}; symdiff takes numbers, NumPy arrays, and "
+            "tuples, lists and dicts of them",
+            fn.loc,
+            "pass floats, ints, bools or np.ndarray (convert other sequences with np.asarray)",
+        ) from None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How the user's arguments map onto the parameters of the generated code.
+
+    ``trees`` describe the arguments (``pytree``); the generated code takes
+    their leaves (``kinds``) and differentiates with respect to the float
+    leaves of the arguments ``argnums`` (``leaf_argnums``).  ``flat``: every
+    argument is a number or an array, so arguments and leaves are the same.
+    """
+
+    trees: tuple
+    argnums: tuple
+    single: bool
+    kinds: tuple
+    leaf_argnums: tuple
+    leaf_single: bool
+    flat: bool
+
+    @classmethod
+    def of(cls, args, fn, argnums, single):
+        trees = tuple(argument_tree(a, fn, i) for i, a in enumerate(args))
+        flat = all(isinstance(t, pytree.Leaf) for t in trees)
+        starts, kinds = [], []
+        for tree in trees:
+            starts.append(len(kinds))
+            kinds.extend(leaf.kind for leaf in pytree.leaves(tree))
+        leaf_argnums = []
+        for i in argnums:
+            group = range(starts[i], starts[i] + len(pytree.leaves(trees[i])))
+            floats = [j for j in group if kinds[j].dtype == "float"]
+            if not isinstance(trees[i], pytree.Leaf) and not floats:
+                raise ArgumentError(
+                    f"argument '{fn.params[i]}' is {pytree.describe_shape(trees[i])}, with "
+                    "no float to differentiate",
+                    fn.loc,
+                    "put float numbers or float arrays in it, or leave it out of argnums",
+                )
+            leaf_argnums.extend(floats if not isinstance(trees[i], pytree.Leaf) else group)
+        leaf_single = single and isinstance(trees[argnums[0]], pytree.Leaf)
+        return cls(trees, argnums, single, tuple(kinds), tuple(leaf_argnums), leaf_single, flat)
+
+    def flatten(self, args) -> list:
+        out: list = []
+        for tree, value in zip(self.trees, args):
+            pytree.flatten(tree, value, out)
+        return out
+
+    def gradients(self, grads, args):
+        """The gradients of the generated code (one per float leaf of the
+        differentiated arguments) in the structure of those arguments."""
+        if self.leaf_single:
+            return grads
+        flat = iter(grads if isinstance(grads, tuple) else (grads,))
+        out = tuple(self._structured(i, flat, args[i]) for i in self.argnums)
+        return out[0] if self.single else out
+
+    def _structured(self, i, flat, value):
+        tree = self.trees[i]
+        if isinstance(tree, pytree.Leaf):
+            return next(flat)
+        leaf_values = iter(pytree.flatten(tree, value, []))
+
+        def leaf_gradients():
+            for leaf in pytree.leaves(tree):
+                primal = next(leaf_values)
+                yield next(flat) if leaf.kind.dtype == "float" else _zero_like(primal)
+
+        return pytree.unflatten(tree, leaf_gradients(), fill=lambda static: None)
+
+
+def _zero_like(value):
+    """The gradient slot of an int or bool leaf, which is not differentiated."""
+    return np.zeros(np.shape(value)) if isinstance(value, np.ndarray) else 0.0
 
 
 def normalize_argnums(argnums, fn: ir.Function):

@@ -136,7 +136,7 @@ def test_every_primitive_has_a_row():
 
     covered = set()
     for fn, *_ in TABLE + test_arrays.CASES + test_loops.CASES:
-        ir_fn = symdiff.api.parsed(fn)
+        ir_fn = symdiff.pipeline.parsed(fn)
         for stmt in symdiff.ir.walk(ir_fn.body):
             if hasattr(stmt, "value") and hasattr(stmt.value, "prim"):
                 covered.add(stmt.value.prim)

@@ -141,6 +141,7 @@ def test_transformations_do_not_import_the_optimizer():
 LAYERS = (
     ("errors", "version", "entry"),
     ("ir",),
+    ("pytree",),
     ("primitives",),
     ("frontend", "analysis"),
     ("signature", "transform"),

@@ -28,18 +28,20 @@ rules ``statements``, ``loops``, ``expressions``, ``names`` and ``calls``;
 from __future__ import annotations
 
 import ast
+from typing import NamedTuple
 
-from .. import ir
+from .. import ir, pytree
 from ..ir import Var
 from .calls import Calls
-from .converter import RETURN, ConverterCore
+from .converter import RETURN, ConverterCore, Shared
 from .expressions import Expressions
 from .loops import Loops
 from .names import Names
 from .source import Source, check_params, reserved_names
 from .statements import Statements
+from .values import argument
 
-__all__ = ["parse"]
+__all__ = ["Header", "header", "parse"]
 
 
 class Converter(Statements, Loops, Expressions, Names, Calls, ConverterCore):
@@ -50,13 +52,20 @@ class Converter(Statements, Loops, Expressions, Names, Calls, ConverterCore):
     """
 
 
-def parse(fn) -> ir.Function:
+def parse(fn, trees=None) -> ir.Function:
     """The IR of a Python function.
 
     Parameters
     ----------
     fn : function
         A function defined with ``def``, whose source ``inspect`` can read.
+    trees : tuple of pytree trees, optional
+        What each parameter holds (``pytree.describe`` of the arguments).
+        By default every parameter is a number or an array of unknown kind.
+        The parameters of the IR are the leaves of the trees
+        (``pytree.leaf_names``, or the names users bind them to); containers
+        are taken apart and static values used while converting.  The kinds
+        of the leaves are in ``converter.shared.kinds``.
 
     Returns
     -------
@@ -82,20 +91,53 @@ def parse(fn) -> ir.Function:
     """
     src = Source(fn)
     params = check_params(src)
-    namer = ir.Namer(reserved_names(src.node))
-    converter = Converter(src, namer, (fn,), {p: Var(p) for p in params})
+    if trees is None:
+        groups = [[p] for p in params]
+        env = {p: Var(p) for p in params}
+    else:
+        groups = [pytree.leaf_names(tree, p) for tree, p in zip(trees, params)]
+        env = {p: argument(tree, iter(g)) for p, tree, g in zip(params, trees, groups)}
+    leaves = [name for group in groups for name in group]
+    namer = ir.Namer(reserved_names(src.node) | set(leaves))
+    in_containers = frozenset(leaves) - set(params)
+    kinds = {}
+    if trees is not None:
+        kinds = dict(zip(leaves, (leaf.kind for t in trees for leaf in pytree.leaves(t))))
+    converter = Converter(src, namer, (fn,), env, Shared(leaves=in_containers, kinds=kinds))
     converter.body(src.node)
     result = converter.env[RETURN]
     if isinstance(result, Var) and result.name.startswith("$"):
         namer.taken.discard(fn.__name__)
         result = converter._rename_last(result, fn.__name__)
+    body = tuple(converter.out)
+    aliases = converter.shared.aliases
+    if aliases:  # leaves take the names the user gave them
+        body = ir.replace_uses(body, {old: Var(new) for old, new in aliases.items()})
+        result = ir.map_result(
+            result, lambda a: Var(aliases.get(a.name, a.name)) if isinstance(a, Var) else a
+        )
+        leaves = [aliases.get(name, name) for name in leaves]
     doc = ast.get_docstring(src.node) or ""
     return ir.Function(
         name=fn.__name__,
-        params=tuple(params),
-        body=tuple(converter.out),
+        params=tuple(leaves),
+        body=body,
         result=result,
         loc=src.loc(src.node),
         result_loc=converter.return_loc,
         doc=doc,
     )
+
+
+class Header(NamedTuple):
+    """A function's name, parameters and location, read without converting its body."""
+
+    name: str
+    params: tuple
+    loc: object
+
+
+def header(fn) -> Header:
+    """``fn``'s name, parameter names and the location of its ``def``."""
+    src = Source(fn)
+    return Header(fn.__name__, tuple(check_params(src)), src.loc(src.node))

@@ -33,6 +33,7 @@ from ..primitives import (
 from ..primitives.naming import method_names, names_of
 from .converter import RETURN
 from .source import Source, check_params
+from .values import DictValue
 
 
 class Calls:
@@ -125,7 +126,9 @@ class Calls:
             else:
                 default = inspect.signature(func).parameters[name].default
                 env[name] = self.constant(default, e, name)
-        sub = type(self)(src, self.namer, self.stack + (func,), env)  # the helper's own source
+        sub = type(self)(
+            src, self.namer, self.stack + (func,), env, self.shared
+        )  # the helper's own source
         sub.out = self.out
         try:
             sub.body(src.node)
@@ -222,6 +225,8 @@ class Calls:
                 )
             return self.op("stack", [self.expr(v) for v in args[0].elts], e)
         values = [self.expr(a) for a in args]
+        if name == "len" and isinstance(values[0], (tuple, DictValue)):
+            return Const(len(values[0].keys if isinstance(values[0], DictValue) else values[0]))
         if name == "reshape":
             return self.op("reshape", (values[0], *self.shape_args(args[1])), e)
         if name == "ravel":

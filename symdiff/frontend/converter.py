@@ -27,25 +27,43 @@ from ..errors import Loc
 from ..errors import UnsupportedSyntaxError as Unsupported
 from ..ir import NO_ATTRS, Assign, Attrs, If, Op, Var
 from .source import Source
+from .values import is_atom, structure
 
 RETURN = "<return>"  # environment key of a function's result while converting
 BREAK = "<break>"  # environment key of a loop's break flag while converting its body
 
 
+@dataclasses.dataclass
+class Shared:
+    """State shared by every converter of one ``parse`` (branches, loop
+    bodies, inlined helpers).
+
+    ``leaves``: the parameters that are leaves of container arguments
+    (``params_0_0``); ``aliases`` gives such a leaf the first user name it is
+    bound to (``W1, b1 = params[0]``), which the generated code then uses.
+    ``kinds``: the ``ir.Kind`` of each parameter when the arguments are known.
+    """
+
+    leaves: frozenset = frozenset()
+    aliases: dict = dataclasses.field(default_factory=dict)
+    kinds: dict = dataclasses.field(default_factory=dict)  # the parameters' ir.Kind, when known
+
+
 class ConverterCore:
     """State of one conversion and the helpers every rule uses."""
 
-    def __init__(self, src: Source, namer: ir.Namer, stack: tuple, env: dict):
+    def __init__(self, src: Source, namer: ir.Namer, stack: tuple, env: dict, shared=None):
         self.src = src
         self.namer = namer
         self.stack = stack  # the functions being converted, outermost first
         self.env = env
+        self.shared = shared if shared is not None else Shared()
         self.out: list = []
         self.return_loc: Loc | None = None  # of the `return` that ran last, if any
 
     def nested(self, env: dict):
         """A converter for a branch or loop body of this function."""
-        return type(self)(self.src, self.namer, self.stack, env)
+        return type(self)(self.src, self.namer, self.stack, env, self.shared)
 
     def loc(self, node) -> Loc:
         return self.src.loc(node)
@@ -62,12 +80,13 @@ class ConverterCore:
         return Var(name)
 
     def op(self, prim, args, node, target=None, attrs: Attrs = NO_ATTRS) -> Var:
-        if any(isinstance(a, tuple) for a in args):
-            self.fail(
-                node,
-                "a tuple cannot be used as a number here",
-                "unpack it first (a, b = ...) and use its elements",
-            )
+        for a in args:
+            if not is_atom(a):
+                self.fail(
+                    node,
+                    f"{structure(a)} cannot be used as a number or an array here",
+                    "take its elements first (a, b = pair; params[0]; params['W'])",
+                )
         return self.emit(Op(prim, tuple(args), attrs), node, target)
 
     def _rename_last(self, value: Var, pyname: str) -> Var:

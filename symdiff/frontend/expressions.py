@@ -22,6 +22,9 @@ from .calls import Calls
 from .converter import RETURN
 from .messages import EXPRESSION_HINTS, describe, is_or_are
 from .names import Names
+from .values import DictValue, ListValue, StaticValue, structure, structured
+
+_MISSING = object()
 
 BINARY_OPERATORS = {
     ast.Add: "add",
@@ -204,8 +207,67 @@ class Expressions:
             axis = self.static(e.slice, "the axis in x.shape[axis]", int)
             return self.op("shape", (base,), e, attrs=Attrs(axis=axis))
         base = self.expr(e.value)
+        if structured(base):
+            return self.container_item(base, e.slice, e)
         pattern, args = self.index(e.slice)
         return self.op("getitem", (base, *args), e, attrs=Attrs(index=pattern))
+
+    def container_item(self, base, node, e):
+        """``params[0]``, ``params[-1]``, ``params[1:]``, ``params["W1"]``: an
+        element of a container, chosen when the code is generated."""
+        if isinstance(base, StaticValue):
+            self.fail(e, f"{structure(base)} cannot be indexed", "index arrays and containers")
+        if isinstance(base, DictValue):
+            key = self.static_key(node)
+            value = base.get(key, _MISSING)
+            if value is _MISSING:
+                self.fail(
+                    node,
+                    f"key {key!r} is not in {structure(base)}",
+                    "use one of its keys; the keys are part of the specialisation",
+                )
+            return value
+        if isinstance(node, ast.Slice):
+            parts = [
+                None if p is None else self.static_int(p)
+                for p in (node.lower, node.upper, node.step)
+            ]
+            items = base[slice(*parts)]
+            return ListValue(items) if isinstance(base, ListValue) else tuple(items)
+        position = self.static_int(node)
+        if not -len(base) <= position < len(base):
+            self.fail(
+                node,
+                f"index {position} is out of range for {structure(base)}",
+                f"use an index from {-len(base)} to {len(base) - 1}",
+            )
+        return base[position]
+
+    def static_int(self, node) -> int:
+        """An index into a container: an int known when the code is generated."""
+        try:
+            value = Const(ast.literal_eval(node))
+        except ValueError:
+            value = self.expr(node)
+        if isinstance(value, Const) and type(value.value) is int:
+            return value.value
+        self.fail(
+            node,
+            "a container is indexed here by a value computed at run time",
+            "index tuples, lists and dicts with constants (params[0], params['W']) or loop "
+            "over them directly (for W, b in params:)",
+        )
+
+    def static_key(self, node):
+        """A dict key: a constant string or number."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float, bool)):
+            return node.value
+        value = self.expr(node)
+        if isinstance(value, StaticValue) and isinstance(value.value, str):
+            return value.value
+        if isinstance(value, Const):
+            return value.value
+        self.fail(node, "a dict key must be a constant", "write params['W1']")
 
     def index(self, node):
         """An index ``i, a:b`` as a static pattern (``Take``/``Span`` items) and its atoms."""

@@ -20,6 +20,7 @@ from .expressions import BINARY_OPERATORS
 from .loops import Loops
 from .messages import EXPRESSION_HINTS, STATEMENT_HINTS, describe, is_or_are
 from .normalize import SetBreakFlag, normalise_returns
+from .values import DictValue, structure, structured
 
 
 class Statements:
@@ -119,13 +120,16 @@ class Statements:
         if isinstance(target, ast.Name):
             if isinstance(value, Var) and value.name.startswith("$"):
                 value = self._rename_last(value, target.id)
+            elif isinstance(value, Var) and value.name in self.shared.leaves:
+                if value.name not in self.shared.aliases:  # W1, b1 = params[0]
+                    self.shared.aliases[value.name] = self.new_name(target.id)
             self.env[target.id] = value
         elif isinstance(target, ast.Tuple):
             if not isinstance(value, tuple) or len(value) != len(target.elts):
                 self.fail(
                     node,
-                    f"cannot unpack this value into {len(target.elts)} names",
-                    "unpack a tuple of the same length",
+                    f"cannot unpack {structure(value)} into {len(target.elts)} names",
+                    "unpack a tuple or list of the same length",
                 )
             for element, element_value in zip(target.elts, value):
                 self.bind(element, element_value, node)
@@ -166,19 +170,32 @@ class Statements:
     def _join(self, key, then_value, else_value, phis, node):
         """The value of ``key`` after a branch: a new phi in ``phis`` where
         the two paths leave different values (element by element for tuples)."""
-        if isinstance(then_value, tuple) or isinstance(else_value, tuple):
-            if not (
+        if structured(then_value) or structured(else_value):
+            if then_value == else_value:
+                return then_value
+            same = type(then_value) is type(else_value) and (
                 isinstance(then_value, tuple)
-                and isinstance(else_value, tuple)
                 and len(then_value) == len(else_value)
-            ):
+                or isinstance(then_value, DictValue)
+                and then_value.keys == else_value.keys
+            )
+            if not same:
                 what = "the returned value" if key == RETURN else f"'{key}'"
                 self.fail(
                     node,
-                    f"{what} is a tuple of one length on one path and not on another",
-                    "give it the same shape on every path",
+                    f"{what} is {structure(then_value)} on one path and "
+                    f"{structure(else_value)} on another",
+                    "give it the same structure on every path",
                 )
-            return tuple(self._join(key, x, y, phis, node) for x, y in zip(then_value, else_value))
+            pairs = (
+                zip(then_value.values, else_value.values)
+                if isinstance(then_value, DictValue)
+                else zip(then_value, else_value)
+            )
+            items = tuple(self._join(key, x, y, phis, node) for x, y in pairs)
+            if isinstance(then_value, DictValue):
+                return DictValue(then_value.keys, items)
+            return type(then_value)(items)
         if then_value == else_value:
             return then_value
         name = self.new_name(key) if key not in (RETURN, BREAK) else self.namer.temp()

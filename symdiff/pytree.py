@@ -1,0 +1,216 @@
+"""Arguments as trees: tuples, lists and dicts (nested) of numbers and arrays.
+
+A *pytree* argument (``params = [(W1, b1), (W2, b2)]``) is described by a
+hashable tree (``describe``): ``Node`` for a container (its type, its keys
+and its children), ``Leaf`` for a number or an array (its ``ir.Kind``: one
+parameter of the generated code), ``Static`` for a value fixed at
+specialisation (``None``, a string, a function such as ``np.tanh``).  The
+tree is part of the specialisation signature: a container whose structure
+changes between calls gets a new specialisation.
+
+The generated code takes the leaves one by one (``flatten``); a gradient
+comes back in the argument's own structure (``unflatten``), as in JAX.  Dict
+entries are taken in sorted key order (insertion order when the keys cannot
+be sorted), so the code does not depend on how a dict was built.
+"""
+
+from __future__ import annotations
+
+import keyword
+import numbers
+import re
+import types
+from dataclasses import dataclass
+
+import numpy as np
+
+from .ir import BOOL, FLOAT, INT, Kind
+
+CONTAINERS = (tuple, list, dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """A number or an array: one parameter of the generated code."""
+
+    kind: Kind
+
+
+@dataclass(frozen=True, slots=True)
+class Static:
+    """A value fixed at specialisation: ``None``, a string, a function, a
+    module, a class.  Equal when it is the same object (or an equal string)."""
+
+    value: object
+
+    def __eq__(self, other):
+        return isinstance(other, Static) and (
+            self.value is other.value
+            or (type(self.value) is str is type(other.value) and self.value == other.value)
+        )
+
+    def __hash__(self):
+        return hash(self.value) if isinstance(self.value, str) else id(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A tuple, list or dict: ``keys`` are the dict's keys in the order its
+    ``children`` are taken (indices for tuples and lists)."""
+
+    type: type
+    keys: tuple
+    children: tuple
+
+
+class NotALeaf(Exception):
+    """A value that is neither a container, a number, an array nor a static
+    value (the caller words the error)."""
+
+    def __init__(self, value, path):
+        self.value, self.path = value, path
+
+
+def leaf_kind(value) -> Kind | None:
+    """The kind of a number or array (None for anything else)."""
+    if isinstance(value, (bool, np.bool_)):
+        return BOOL
+    if isinstance(value, (numbers.Integral, np.integer)):
+        return INT
+    if isinstance(value, (numbers.Real, np.floating)):
+        return FLOAT
+    if isinstance(value, np.ndarray):
+        for dtype, base in (("float", np.floating), ("int", np.integer), ("bool", np.bool_)):
+            if np.issubdtype(value.dtype, base):
+                unit = tuple(i for i, size in enumerate(value.shape) if size == 1)
+                return Kind(dtype, value.ndim, unit)
+    return None
+
+
+def is_static(value) -> bool:
+    """Values fixed at specialisation rather than passed to the generated
+    code: ``None``, strings, modules, and functions (``np.tanh``, ``relu``)."""
+    if value is None or isinstance(value, (str, types.ModuleType)):
+        return True
+    return callable(value) and not isinstance(value, (*CONTAINERS, np.ndarray))
+
+
+def sorted_keys(mapping: dict) -> tuple:
+    try:
+        return tuple(sorted(mapping))
+    except TypeError:  # keys of different types: insertion order
+        return tuple(mapping)
+
+
+def describe(value, path="") -> Leaf | Static | Node:
+    """The tree of ``value``; ``NotALeaf`` for a value of no kind."""
+    kind = leaf_kind(value)
+    if kind is not None:
+        return Leaf(kind)
+    if isinstance(value, np.ndarray):
+        raise NotALeaf(value, path)
+    kind_of = type(value)
+    if kind_of in CONTAINERS or (isinstance(value, tuple) and not hasattr(value, "_fields")):
+        if isinstance(value, dict):
+            keys = sorted_keys(value)
+            items = [value[k] for k in keys]
+        else:
+            keys = tuple(range(len(value)))
+            items = list(value)
+        children = tuple(describe(v, f"{path}[{k!r}]") for k, v in zip(keys, items))
+        return Node(kind_of if kind_of in CONTAINERS else tuple, keys, children)
+    if is_static(value):
+        return Static(value)
+    raise NotALeaf(value, path)
+
+
+def leaves(tree) -> list:
+    """The ``Leaf`` nodes of ``tree``, in the order of ``flatten``."""
+    if isinstance(tree, Leaf):
+        return [tree]
+    if isinstance(tree, Node):
+        return [leaf for child in tree.children for leaf in leaves(child)]
+    return []
+
+
+def flatten(tree, value, out: list) -> list:
+    """Append the leaf values of ``value`` (described by ``tree``) to ``out``."""
+    if isinstance(tree, Leaf):
+        out.append(value)
+    elif isinstance(tree, Node):
+        for key, child in zip(tree.keys, tree.children):
+            flatten(child, value[key], out)
+    return out
+
+
+def unflatten(tree, values, fill=None):
+    """A value of ``tree``'s structure whose leaves are taken from the
+    iterator ``values``; static leaves get ``fill(static_value)``."""
+    if isinstance(tree, Leaf):
+        return next(values)
+    if isinstance(tree, Static):
+        return fill(tree.value) if fill is not None else tree.value
+    items = [unflatten(child, values, fill) for child in tree.children]
+    if tree.type is dict:
+        return dict(zip(tree.keys, items))
+    return tree.type(items)
+
+
+def leaf_names(tree, name: str) -> list:
+    """Readable parameter names for the leaves of an argument ``name``:
+    ``params_0_1`` for ``params[0][1]``, ``params_W1`` for ``params["W1"]``."""
+    if isinstance(tree, Leaf):
+        return [name]
+    if isinstance(tree, Node):
+        out = []
+        for key, child in zip(tree.keys, tree.children):
+            out += leaf_names(child, f"{name}_{_key_part(key)}")
+        return out
+    return []
+
+
+def _key_part(key) -> str:
+    text = str(key)
+    if re.fullmatch(r"[A-Za-z0-9_]+", text) and not keyword.iskeyword(text):
+        return text
+    return "k" + "".join(c if c.isalnum() else "_" for c in text)
+
+
+def spelled(tree, names) -> str:
+    """``tree`` written out with the parameter ``names`` (an iterator) at its
+    leaves: ``[(W1, b1), (W2, b2)]``, as the generated module's header shows it."""
+    if isinstance(tree, Leaf):
+        return next(names)
+    if isinstance(tree, Static):
+        return getattr(tree.value, "__name__", None) or repr(tree.value)
+    items = [spelled(child, names) for child in tree.children]
+    if tree.type is dict:
+        return "{" + ", ".join(f"{k!r}: {v}" for k, v in zip(tree.keys, items)) + "}"
+    if tree.type is list:
+        return "[" + ", ".join(items) + "]"
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def describe_shape(tree) -> str:
+    """How an error describes a tree: "a list of 2 tuples of arrays"."""
+    if isinstance(tree, Leaf):
+        return "an array" if tree.kind.rank else f"a {tree.kind.dtype}"
+    if isinstance(tree, Static):
+        return f"the {type(tree.value).__name__} {tree.value!r}"
+    name = tree.type.__name__
+    count = len(tree.children)
+    if not count:
+        return f"an empty {name}"
+    kinds = {describe_shape(c) for c in tree.children}
+    if len(kinds) == 1:
+        inner = kinds.pop()
+        inner = re.sub(r"^(an?|the) ", "", inner)
+        plural = inner if count == 1 else _plural(inner)
+        return f"a {name} of {count} {plural}"
+    return f"a {name} of {count} values"
+
+
+def _plural(phrase: str) -> str:
+    head, _, rest = phrase.partition(" of ")
+    head = head + "es" if head.endswith("ss") else head + "s"
+    return f"{head} of {rest}" if rest else head
