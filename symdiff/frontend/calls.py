@@ -33,7 +33,7 @@ from ..primitives import (
 from ..primitives.naming import method_names, names_of
 from .converter import RETURN
 from .source import Source, check_params
-from .values import DictValue
+from .values import DictValue, structure
 
 
 class Calls:
@@ -45,6 +45,8 @@ class Calls:
         func = self.resolve(e.func)
         func = getattr(func, "__symdiff_function__", func)  # @differentiate helpers
         label = ast.unparse(e.func)
+        if func is slice:
+            return self.slice_object(e)
         for arg in e.args:
             if isinstance(arg, ast.Starred):
                 self.fail(arg, "`*args` in calls is not supported", "pass arguments one by one")
@@ -153,8 +155,8 @@ class Calls:
             self.fail(
                 e, f"keyword arguments to .{name}() are not supported", "pass them by position"
             )
-        if prim == "reshape":
-            shape = self.shape_args(args[0]) if len(args) == 1 else [self.expr(a) for a in args]
+        if prim == "reshape":  # x.reshape(n, -1), x.reshape(x.shape), x.reshape(-1, *s)
+            shape = self.shape_args(args[0]) if len(args) == 1 else self.sizes(args)
             return self.op("reshape", (base, *shape), e)
         if prim == "ravel":
             return self.op("reshape", (base, Const(-1)), e)
@@ -201,6 +203,8 @@ class Calls:
         name = array_function(func)
         if name == "mean":
             return self.mean(label, [], e)
+        if name in ("prod", "product") and args:
+            return self.prod_call(name, label, e)
         if name in PRIMITIVES and PRIMITIVES[name].names.options:
             return self.call_with_options(name, label, [], e)
         if e.keywords:
@@ -216,6 +220,9 @@ class Calls:
             )
         if name in ("zeros", "ones"):
             return self.op(name, self.shape_args(args[0]), e)
+        if name == "full":  # np.full(shape, v): v everywhere
+            ones = self.op("ones", self.shape_args(args[0]), e)
+            return self.op("mul", (ones, self.expr(args[1])), e)
         if name == "array":
             if not isinstance(args[0], (ast.List, ast.Tuple)):
                 self.fail(
@@ -231,6 +238,10 @@ class Calls:
             return self.op("reshape", (values[0], *self.shape_args(args[1])), e)
         if name == "ravel":
             return self.op("reshape", (values[0], Const(-1)), e)
+        if name == "shape_of":
+            return self.shape_of(values[0], e)
+        if name == "ndim":
+            return Const(self.rank_of(values[0], e, f"{label}()").rank)
         if name == "square":
             return self.op("mul", (values[0], values[0]), e)
         if name == "len":
@@ -251,6 +262,40 @@ class Calls:
         return self.op("div", (total, count), e)
 
     def shape_args(self, node):
-        """Sizes given as an int or a tuple of ints: a list of atoms."""
+        """Sizes given as an int or a tuple of ints (``x.shape + (3,)``): a list of atoms."""
         value = self.expr(node)
         return list(value) if isinstance(value, tuple) else [value]
+
+    def sizes(self, nodes):
+        """Sizes given one by one (``x.reshape(n, -1)``), ``*x.shape[2:]`` among them."""
+        out = []
+        for node in nodes:
+            if isinstance(node, ast.Starred):
+                value = self.expr(node.value)
+                if not isinstance(value, tuple):
+                    self.fail(node, f"cannot unpack {structure(value)}", "unpack a tuple of ints")
+                out.extend(value)
+            else:
+                out.append(self.expr(node))
+        return out
+
+    def prod_call(self, name, label, e):
+        """``np.prod(x, axis=...)`` of an array, or ``np.prod``/``math.prod`` of
+        a tuple of ints (``x.shape[1:]``): their product, folded where known."""
+        first = self.expr(e.args[0])
+        if not isinstance(first, tuple):
+            if name == "product":
+                self.fail(e, f"{label}() takes a tuple of ints here", "write np.prod(x) for arrays")
+            rest = ast.copy_location(ast.Call(e.func, e.args[1:], e.keywords), e)
+            return self.call_with_options("prod", label, [first], rest)
+        if len(e.args) > 1 or e.keywords:
+            self.fail(e, f"{label}() of a tuple takes no options", f"write {label}(sizes)")
+        known, product = 1, None
+        for size in first:
+            if isinstance(size, Const) and type(size.value) is int:
+                known *= size.value
+            else:
+                product = size if product is None else self.op("mul", (product, size), e)
+        if product is None:
+            return Const(known)
+        return product if known == 1 else self.op("mul", (product, Const(known)), e)

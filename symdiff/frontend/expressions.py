@@ -1,5 +1,5 @@
 """Expressions -> IR: operators, comparisons, ``and``/``or``, ``x if c else y``,
-tuples, indexing and array attributes.
+tuples, indexing, array attributes, shapes as tuples and slice objects.
 
 Methods of ``frontend.Converter`` (conventions in ``converter``).  ``expr``
 dispatches on the node type through ``_EXPRESSION_RULES`` (at the end; names
@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import ast
 
-from ..ir import Attrs, Const, If, Span, Take, Var
+from ..ir import Attrs, AxisSize, Const, If, Span, Take, Var
 from .calls import Calls
 from .converter import RETURN
 from .messages import EXPRESSION_HINTS, describe, is_or_are
 from .names import Names
-from .values import DictValue, ListValue, StaticValue, structure, structured
+from .values import DictValue, ListValue, SliceValue, StaticValue, structure, structured
 
 _MISSING = object()
 
@@ -76,7 +76,17 @@ class Expressions:
         )
 
     def expr_Tuple(self, e):
-        return tuple(self.expr(elt) for elt in e.elts)
+        """``(a, b)``; ``(-1, *x.shape[2:])`` unpacks a tuple into it."""
+        items = []
+        for elt in e.elts:
+            if not isinstance(elt, ast.Starred):
+                items.append(self.expr(elt))
+                continue
+            value = self.expr(elt.value)
+            if not isinstance(value, tuple):
+                self.fail(elt, f"cannot unpack {structure(value)} here", "unpack a tuple: *x.shape")
+            items.extend(value)
+        return tuple(items)
 
     def expr_UnaryOp(self, e):
         operand = self.expr(e.operand)
@@ -96,6 +106,8 @@ class Expressions:
                 "use + - * / ** // % and @",
             )
         left, right = self.expr(e.left), self.expr(e.right)
+        if prim == "add" and type(left) is type(right) and isinstance(left, tuple):
+            return type(left)(left + right)  # x.shape + (3,): concatenation
         return self.op(prim, (left, right), e)
 
     def expr_Compare(self, e):
@@ -183,25 +195,37 @@ class Expressions:
             if e.attr == "size":
                 return self.op("size", (base,), e)
             if e.attr == "shape":
-                self.fail(
-                    e,
-                    "`.shape` is used here as a whole tuple",
-                    "use its elements: x.shape[0], x.shape[1]",
-                )
+                return self.shape_of(base, e)
+            if e.attr == "ndim":
+                return Const(self.rank_of(base, e, "`.ndim`").rank)
             self.fail(
                 e,
                 f"array attribute `.{e.attr}` is not supported",
-                "use .T, .shape[k], .size, or the methods sum, mean, max, min, prod, "
+                "use .T, .shape, .ndim, .size, or the methods sum, mean, max, min, prod, "
                 "reshape, dot, transpose, clip, copy",
             )
         value = self.resolve(e)
         return self.constant(value, e, ast.unparse(e))
+
+    def shape_of(self, base, node) -> tuple:
+        """``x.shape`` as a tuple of ints: the constant 1 for an axis known to
+        have size 1 (part of the specialisation), a ``shape`` read otherwise."""
+        if structured(base):
+            self.fail(node, f"{structure(base)} has no shape", "take the shape of an array")
+        kind = self.rank_of(base, node, "`.shape` as a tuple")
+        return tuple(
+            Const(1)
+            if kind.size(axis) is AxisSize.ONE
+            else self.op("shape", (base,), node, attrs=Attrs(axis=axis))
+            for axis in range(kind.rank)
+        )
 
     def expr_Subscript(self, e):
         if (
             isinstance(e.value, ast.Attribute)
             and e.value.attr == "shape"
             and self._is_local(e.value.value)
+            and not isinstance(e.slice, ast.Slice)  # x.shape[1:] is a tuple's slice
         ):
             base = self.expr(e.value.value)
             axis = self.static(e.slice, "the axis in x.shape[axis]", int)
@@ -270,7 +294,10 @@ class Expressions:
         self.fail(node, "a dict key must be a constant", "write params['W1']")
 
     def index(self, node):
-        """An index ``i, a:b`` as a static pattern (``Take``/``Span`` items) and its atoms."""
+        """An index ``i, a:b`` as a static pattern (``Take``/``Span`` items)
+        and its atoms.  A slice object (``s = slice(a, b)``; ``x[s, 0]``) is
+        the ``Span`` of ``a:b``; a tuple value (``idx = (s, 0)``; ``x[idx]``)
+        gives its items."""
         items = node.elts if isinstance(node, ast.Tuple) else [node]
         pattern, args = [], []
         for item in items:
@@ -279,15 +306,55 @@ class Expressions:
                 pattern.append(Span(*(p is not None for p in parts)))
                 args.extend(self.expr(p) for p in parts if p is not None)
             elif isinstance(item, ast.Constant) and item.value in (None, Ellipsis):
-                self.fail(
-                    item,
-                    "indexing with None or ... is not supported",
-                    "use reshape to add axes, and write every axis out",
-                )
+                self._no_new_axes(item)
             else:
-                pattern.append(Take())
-                args.append(self.expr(item))
+                value = self.expr(item)
+                inner = value if isinstance(value, tuple) and len(items) == 1 else (value,)
+                for part in inner:
+                    self._index_item(part, item, pattern, args)
         return tuple(pattern), args
+
+    def _index_item(self, value, node, pattern, args):
+        """One item of an index, given as a value: a slice object or an int."""
+        if isinstance(value, SliceValue):
+            span, bounds = value.span()
+            pattern.append(span)
+            args.extend(bounds)
+        elif isinstance(value, StaticValue) and value.value is None:
+            self._no_new_axes(node)
+        elif structured(value):
+            self.fail(node, f"{structure(value)} cannot be an index", "index with ints and slices")
+        else:
+            pattern.append(Take())
+            args.append(value)
+
+    def _no_new_axes(self, node):
+        self.fail(
+            node,
+            "indexing with None or ... is not supported",
+            "use reshape to add axes, and write every axis out",
+        )
+
+    def slice_object(self, e):
+        """``slice(stop)``, ``slice(start, stop[, step])``: a ``SliceValue``
+        whose bounds are ints (constants or computed) or None."""
+        if e.keywords or not 1 <= len(e.args) <= 3:
+            self.fail(e, "slice() takes 1 to 3 arguments", "write slice(start, stop[, step])")
+        bounds = []
+        for arg in e.args:
+            value = None if _is_none(arg) else self.expr(arg)
+            if isinstance(value, StaticValue) and value.value is None:
+                value = None
+            if value is not None and structured(value):
+                self.fail(arg, f"a slice bound cannot be {structure(value)}", "pass ints or None")
+            bounds.append(value)
+        if len(bounds) == 1:
+            bounds = [None, bounds[0]]
+        return SliceValue(*bounds)
+
+
+def _is_none(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
 
 
 def _operand(node):

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import ast
 
-from ..ir import Carry, Const, Loop, Var
-from .converter import BREAK
+from ..ir import INT, Carry, Const, Loop, Var
+from .converter import BREAK, loop_kind
 from .normalize import has_return, normalise_jumps, returns
 
 
@@ -33,6 +33,8 @@ class Loops:
         before = dict(self.env)
         carried = self._carried_names(node, assigned, before, index)
         carried_vars = {name: Var(self.new_name(name)) for name in carried}
+        for name in carried:
+            self.set_kind(carried_vars[name].name, loop_kind(self.kind_of(before[name])))
         written = set(_written_arrays(node.body))
         self._check_one_name_per_array(node, carried, written, before)
         env = {**before, **carried_vars}
@@ -40,6 +42,7 @@ class Loops:
         if index is not None:
             index_name = self.new_name(index)
             env[index] = Var(index_name)
+            self.set_kind(index_name, INT)
         header, cond = self._while_header(node, env)
         body = self.nested(dict(env))
         body.env[BREAK] = Const(False)
@@ -68,6 +71,8 @@ class Loops:
             loc=self.loc(node),
         )
         self.out.append(loop)
+        for carry in loop.carried:  # after the loop: its starting or its next value
+            self.set_kind(carry.name, self.joined_kind(carry.init, carry.next))
         self.env = {k: v for k, v in before.items() if k not in assigned and k != index}
         self.env.update(carried_vars)
 

@@ -200,6 +200,7 @@ class Statements:
             return then_value
         name = self.new_name(key) if key not in (RETURN, BREAK) else self.namer.temp()
         phis.append(Phi(name, then_value, else_value))
+        self.set_kind(name, self.joined_kind(then_value, else_value))
         return Var(name)
 
     def store_item(self, target, value_node, node, prim=None):

@@ -9,7 +9,9 @@ known, and is taken apart by the converter:
   joins like a tuple; ``.append`` binds the name to a longer list;
 * ``DictValue``: a dict of values with static keys;
 * ``StaticValue``: a Python object fixed at specialisation: ``None``, a
-  string, a function passed as an argument (``activation=np.tanh``).
+  string, a function passed as an argument (``activation=np.tanh``);
+* ``SliceValue``: a slice object (``s = slice(a, b)``) whose bounds are
+  atoms or None; used as an index it is the ``ir.Span`` of ``x[a:b]``.
 
 ``arguments`` builds the value of a parameter from its ``pytree`` tree;
 ``structure`` names what a value is for error messages.
@@ -20,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import pytree
-from ..ir import Const, Var
+from ..ir import Const, Span, Var
 
 
 class ListValue(tuple):
@@ -62,6 +64,20 @@ class StaticValue:
         return id(self.value)
 
 
+@dataclass(frozen=True, slots=True)
+class SliceValue:
+    """``slice(start, stop, step)``: each bound an atom, or None where left out."""
+
+    start: object = None
+    stop: object = None
+    step: object = None
+
+    def span(self):
+        """The index item of ``x[s]`` and its operands (the given bounds)."""
+        bounds = (self.start, self.stop, self.step)
+        return Span(*(b is not None for b in bounds)), [b for b in bounds if b is not None]
+
+
 def is_atom(value) -> bool:
     return isinstance(value, (Var, Const))
 
@@ -92,6 +108,8 @@ def structure(value) -> str:
         )
     if is_atom(value):
         return "a number or an array"
+    if isinstance(value, SliceValue):
+        return "a slice"
     if isinstance(value, DictValue):
         return f"a dict with keys {', '.join(map(repr, value.keys)) or '(none)'}"
     name = "list" if isinstance(value, ListValue) else "tuple"
