@@ -62,13 +62,14 @@ class _Specialised:
     signature a call costs one dictionary lookup plus the compiled call.
     """
 
-    def __init__(self, fn, argnums, mode, jit, form):
+    def __init__(self, fn, argnums, mode, jit, form, has_aux=False):
         self.fn = unwrap(fn)
         check_function(self.fn)
         self.argnums = argnums
         self.mode = mode
         self.jit = jit
         self.form = form  # what the derivative returns (signature.FORMS)
+        self.has_aux = bool(has_aux)  # fn returns (loss, aux): see _with_aux
         self._impls: dict = {}
         self._nargs = getattr(getattr(self.fn, "__code__", None), "co_argcount", -1)
         functools.update_wrapper(self, self.fn, updated=())
@@ -109,6 +110,7 @@ class _Specialised:
             optimized,
             in_float32(leaves),
             layout.trees,
+            self.has_aux,
         )
         return cached_derivative(self.fn, request)
 
@@ -142,7 +144,10 @@ class _Specialised:
         the input), in both backends.  In float32 code, float scalars are
         taken as float32 and their gradients are float32 in both backends."""
         layout = self.layout(args)
-        impl = self.derivative(*args).compile(self.jit)
+        derivative = self.derivative(*args)
+        impl = derivative.compile(self.jit)
+        if self.has_aux:
+            return self._with_aux(impl, args, layout, derivative.aux)
         if layout.flat:
             return self._leaf_call(impl, args, layout)
         if self.form not in ("grad", "value_and_grad"):
@@ -171,9 +176,37 @@ class _Specialised:
         call.compiled = getattr(inner, "compiled", inner)
         return call
 
-    def _leaf_call(self, impl, args, layout: Layout):
+    def _with_aux(self, impl, args, layout: Layout, tree):
+        """``has_aux=True``: the generated code returns ``(grads, aux)``
+        (grad) or ``((value, aux), grads)`` (value_and_grad) with aux's
+        leaves flat; the caller gets the gradients in the arguments' structure
+        and aux rebuilt in its own (``tree``), as JAX returns them."""
+        by_grad = self.form == "grad"
+
+        def aux_first(*leaves):  # value_and_grad's layout, for _leaf_call
+            out = impl(*leaves)
+            return (out[1], out[0]) if by_grad else out
+
+        leaves = args if layout.flat else layout.flatten(args)
+        inner = self._leaf_call(aux_first, leaves, layout, "value_and_grad")
+        flatten = tuple if layout.flat else layout.flatten
+        gradients = layout.gradients
+
+        def call(*values):
+            first, grads = inner(*flatten(values))
+            grads = gradients(grads, values)
+            if by_grad:
+                return grads, pytree.unflatten(tree, iter(first))
+            return (first[0], pytree.unflatten(tree, iter(first[1]))), grads
+
+        call.compiled = impl
+        return call
+
+    def _leaf_call(self, impl, args, layout: Layout, form=None):
         """``impl`` (which takes the leaves ``args``) with 0-d array and
-        float32 arguments converted on the way in and their gradients on the way out."""
+        float32 arguments converted on the way in and their gradients on the
+        way out; ``impl`` returns what ``form`` does (by default, ``self.form``)."""
+        form = form or self.form
         zero_d = [i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.ndim == 0]
         float32 = in_float32(args)
         if not zero_d and not float32:
@@ -191,9 +224,9 @@ class _Specialised:
             if float32:  # float scalars (arguments, tangents, cotangents) too
                 scalars = [float32_scalar(v) for v in scalars]
             out = impl(*scalars)
-            if self.form == "grad":
+            if form == "grad":
                 return as_arrays(out)
-            if self.form == "jvp":
+            if form == "jvp":
                 return out
             return out[0], as_arrays(out[1])
 
@@ -260,7 +293,7 @@ def _bind(fn, args, kwargs):
     return bound.args
 
 
-def grad(fn, argnums=0, mode="reverse", jit=True):
+def grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
     """The gradient of a scalar function.
 
     Parameters
@@ -276,6 +309,10 @@ def grad(fn, argnums=0, mode="reverse", jit=True):
     jit : bool, default True
         Compile with Numba; ``False`` runs the same generated source as
         plain Python.
+    has_aux : bool, default False
+        ``fn`` returns a pair ``(loss, aux)``: the loss is differentiated and
+        ``aux`` (numbers, arrays, or tuples, lists and dicts of them) is
+        returned as it is, as in JAX: the result is ``(gradient, aux)``.
 
     Returns
     -------
@@ -291,12 +328,18 @@ def grad(fn, argnums=0, mode="reverse", jit=True):
     >>> df = grad(f, argnums=(0, 1), jit=False)
     >>> df(0.0, 2.0)
     (2.0, 0.0)
+    >>> def g(x):
+    ...     y = x * x
+    ...     return y, (y, x + 1.0)
+    >>> grad(g, has_aux=True, jit=False)(3.0)
+    (6.0, (9.0, 4.0))
     """
-    return entry_function(_Specialised(fn, argnums, mode, jit, "grad"))
+    return entry_function(_Specialised(fn, argnums, mode, jit, "grad", has_aux))
 
 
-def value_and_grad(fn, argnums=0, mode="reverse", jit=True):
-    """Like ``grad``, returning ``(value, gradient)`` from one sweep.
+def value_and_grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
+    """Like ``grad``, returning ``(value, gradient)`` from one sweep;
+    ``((value, aux), gradient)`` with ``has_aux=True``.
 
     Examples
     --------
@@ -304,8 +347,12 @@ def value_and_grad(fn, argnums=0, mode="reverse", jit=True):
     ...     return x * x
     >>> value_and_grad(f, jit=False)(3.0)
     (9.0, 6.0)
+    >>> def g(x):
+    ...     return x * x, x + 1.0
+    >>> value_and_grad(g, has_aux=True, jit=False)(3.0)
+    ((9.0, 4.0), 6.0)
     """
-    return entry_function(_Specialised(fn, argnums, mode, jit, "value_and_grad"))
+    return entry_function(_Specialised(fn, argnums, mode, jit, "value_and_grad", has_aux))
 
 
 def jvp(fn, primals, tangents, jit=True):
@@ -436,7 +483,9 @@ class _VJPCall(_Specialised):
         return impl, derivative.output
 
 
-def derivative_source(fn, *args, argnums=0, mode="reverse", kind="grad", optimized=True) -> str:
+def derivative_source(
+    fn, *args, argnums=0, mode="reverse", kind="grad", optimized=True, has_aux=False
+) -> str:
     '''The generated derivative code for ``fn`` at these arguments' signature.
 
     ``kind`` is one of ``"grad"``, ``"value_and_grad"``, ``"jvp"``, ``"vjp"``.
@@ -475,5 +524,7 @@ def derivative_source(fn, *args, argnums=0, mode="reverse", kind="grad", optimiz
         mode = "forward"
     elif kind == "vjp":
         mode = "reverse"
-    spec = _Specialised(fn, argnums, mode, False, kind)
+    spec = _Specialised(
+        fn, argnums, mode, False, kind, has_aux and kind in ("grad", "value_and_grad")
+    )
     return spec.derivative(*args, optimized=optimized).source

@@ -39,7 +39,7 @@ from .loops import Loops
 from .names import Names
 from .source import Source, check_params, reserved_names
 from .statements import Statements
-from .values import argument
+from .values import argument, map_atoms
 
 __all__ = ["Header", "header", "parse"]
 
@@ -113,7 +113,7 @@ def parse(fn, trees=None) -> ir.Function:
     aliases = converter.shared.aliases
     if aliases:  # leaves take the names the user gave them
         body = ir.replace_uses(body, {old: Var(new) for old, new in aliases.items()})
-        result = ir.map_result(
+        result = map_atoms(
             result, lambda a: Var(aliases.get(a.name, a.name)) if isinstance(a, Var) else a
         )
         leaves = [aliases.get(name, name) for name in leaves]

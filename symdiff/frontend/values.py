@@ -100,6 +100,20 @@ def argument(tree, names) -> object:
     return ListValue(items) if tree.type is list else items
 
 
+def map_atoms(value, fn):
+    """``value`` with each atom ``a`` in it replaced by ``fn(a)``."""
+    if is_atom(value):
+        return fn(value)
+    if isinstance(value, DictValue):
+        return DictValue(value.keys, tuple(map_atoms(v, fn) for v in value.values))
+    if isinstance(value, SliceValue):
+        bounds = (value.start, value.stop, value.step)
+        return SliceValue(*(None if b is None else fn(b) for b in bounds))
+    if isinstance(value, tuple):
+        return type(value)(map_atoms(v, fn) for v in value)
+    return value
+
+
 def structure(value) -> str:
     """What ``value`` is, as an error message says it ("a list of 2 tuples")."""
     if isinstance(value, StaticValue):
