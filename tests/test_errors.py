@@ -99,7 +99,6 @@ CASES = [
     case("loop_over_array", lambda: grad(ec.loop_over_array, np.ones(3)), U, words=["range"]),
     case("loop_else", lambda: grad(ec.loop_else, 1.0), U, words=["else"]),
     case("while_else", lambda: grad(ec.while_else, 1.0), U, words=["while", "else"]),
-    case("return_in_loop", lambda: grad(ec.return_in_loop, 1.0), U, words=["return", "loop"]),
     case(
         "write_input",
         lambda: grad(ec.write_input, np.ones(3)),

@@ -25,6 +25,7 @@ converts one function body.  Conventions shared by every rule:
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 from .. import ir
@@ -37,6 +38,11 @@ from .values import is_atom, structure
 
 RETURN = "<return>"  # environment key of a function's result while converting
 BREAK = "<break>"  # environment key of a loop's break flag while converting its body
+# A loop that may return (an early exit): its returned flag, the value it
+# returns, and the values each of its `return`s gave (a list, while converting).
+RETURNED = "<returned>"
+RETURNED_VALUE = "<returned value>"
+RETURNS = "<returns>"
 
 
 @dataclasses.dataclass
@@ -71,6 +77,16 @@ class ConverterCore:
     def nested(self, env: dict):
         """A converter for a branch or loop body of this function."""
         return type(self)(self.src, self.namer, self.stack, env, self.shared)
+
+    def trial(self, env: dict):
+        """A converter whose work is thrown away (it names and records
+        nothing this one sees): to learn what a loop body returns."""
+        namer = copy.deepcopy(self.namer)
+        shared = dataclasses.replace(
+            self.shared,
+            **{f.name: copy.copy(getattr(self.shared, f.name)) for f in dataclasses.fields(Shared)},
+        )
+        return type(self)(self.src, namer, self.stack, env, shared)
 
     def loc(self, node) -> Loc:
         return self.src.loc(node)

@@ -19,9 +19,10 @@ import ast
 
 from ..ir import Attrs, AxisSize, Const, If, Span, Take, Var
 from .calls import Calls
-from .converter import RETURN
+from .converter import RETURN, RETURNED, RETURNED_VALUE
 from .messages import EXPRESSION_HINTS, describe, is_or_are
 from .names import Names
+from .normalize import ReturnedFlag, ReturnedValue
 from .values import DictValue, ListValue, SliceValue, StaticValue, structure, structured
 
 _MISSING = object()
@@ -363,6 +364,8 @@ def _operand(node):
 
 
 _EXPRESSION_RULES = {
+    ReturnedFlag: lambda converter, e: converter.env[RETURNED],
+    ReturnedValue: lambda converter, e: converter.env[RETURNED_VALUE],
     ast.Constant: Expressions.expr_Constant,
     ast.Name: Names.expr_Name,
     ast.Attribute: Expressions.expr_Attribute,

@@ -1,4 +1,5 @@
-"""Loops -> IR: ``for i in range(...)`` and ``while``, with ``break`` and ``continue``.
+"""Loops -> IR: ``for i in range(...)`` and ``while``, with ``break``,
+``continue`` and ``return`` (an early exit).
 
 Methods of ``frontend.Converter`` (conventions in ``converter``).  A loop
 becomes one ``ir.Loop``.  Its carried values are the names that exist before
@@ -6,17 +7,21 @@ the loop and that the body assigns (``_assigned_names``); the loop variable
 is carried too, since Python leaves it at its last value.  Names first bound
 in the body are not visible after the loop.  The body is normalised first
 (``normalize.normalise_jumps``): ``break`` sets the loop's exit flag, kept
-in ``env`` under ``BREAK``.  An array written into in the loop must have one
-name before and after each iteration, so that it can be written in place.
+in ``env`` under ``BREAK``; ``return`` sets it too, and the loop carries a
+returned flag and the returned value (``_early_exit``), which the code after
+the loop reads (``normalize``).  An array written into in the loop must have
+one name before and after each iteration, so that it can be written in place.
 """
 
 from __future__ import annotations
 
 import ast
+from typing import NamedTuple
 
-from ..ir import INT, Carry, Const, Loop, Var
-from .converter import BREAK, loop_kind
-from .normalize import has_return, normalise_jumps, returns
+from ..ir import BOOL, INT, AxisSize, Carry, Const, Loop, Var, join_kinds
+from .converter import BREAK, RETURNED, RETURNED_VALUE, RETURNS, loop_kind
+from .normalize import loop_returns, normalise_jumps
+from .values import is_atom, map_atoms, structure
 
 
 class Loops:
@@ -44,9 +49,13 @@ class Loops:
             env[index] = Var(index_name)
             self.set_kind(index_name, INT)
         header, cond = self._while_header(node, env)
+        stmts = normalise_jumps(list(node.body))
+        early = self._early_exit(node, stmts, env, before) if loop_returns(stmts) else None
         body = self.nested(dict(env))
         body.env[BREAK] = Const(False)
-        body.block(normalise_jumps(list(node.body)))
+        if early is not None:
+            body.env.update({RETURNED: early.flag, RETURNED_VALUE: early.value, RETURNS: []})
+        body.block(stmts)
         nexts = self._next_values(node, carried, body.env, written)
         if index is not None and not isinstance(before.get(index, ()), tuple):
             # Python leaves the loop variable at its last value (or as it was
@@ -57,11 +66,14 @@ class Loops:
         exit_flag = body.env.get(BREAK)
         if exit_flag == Const(False):
             exit_flag = None
+        carries = tuple(
+            Carry(carried_vars[name].name, before[name], next_value)
+            for name, next_value in zip(carried, nexts)
+        )
+        if early is not None:
+            carries += early.carries(body.env)
         loop = Loop(
-            tuple(
-                Carry(carried_vars[name].name, before[name], next_value)
-                for name, next_value in zip(carried, nexts)
-            ),
+            carries,
             tuple(body.out),
             index_name,
             *(bounds or (None, None, None)),
@@ -75,19 +87,69 @@ class Loops:
             self.set_kind(carry.name, self.joined_kind(carry.init, carry.next))
         self.env = {k: v for k, v in before.items() if k not in assigned and k != index}
         self.env.update(carried_vars)
+        if early is not None:  # read by the `if <returned>: return <value>` after the loop
+            self.env.update({RETURNED: early.flag, RETURNED_VALUE: early.value})
+
+    def _early_exit(self, node, stmts, env, before) -> EarlyExit:
+        """What a loop whose body may ``return`` carries for it: a flag and
+        the returned value (atom by atom), which starts as a zero of its kind.
+
+        The kind, and the structure of a returned tuple, are learnt by
+        converting the body once on trial (``trial``), before the loop's
+        values exist."""
+        trial = self.trial(dict(env))
+        seen = []
+        trial.env.update({BREAK: Const(False), RETURNED: Const(False), RETURNS: seen})
+        trial.block(stmts)
+        first, first_node = seen[0]
+        skeleton = map_atoms(first, lambda atom: None)
+        kinds = [[] for _ in atoms_in(first)]
+        for value, where in seen:
+            if map_atoms(value, lambda atom: None) != skeleton:
+                self.fail(
+                    where,
+                    f"the loop returns {structure(value)} here and {structure(first)} at line "
+                    f"{first_node.lineno}",
+                    "return values of the same structure from every `return`",
+                )
+            for position, atom in enumerate(atoms_in(value)):
+                kinds[position].append(trial.kind_of(atom))
+        if any(None in atom_kinds for atom_kinds in kinds):
+            self.fail(
+                first_node,
+                "the kind of the value returned inside the loop is not known here",
+                "differentiate the function for its arguments (grad, value_and_grad), "
+                "or store the value, `break`, and return after the loop",
+            )
+        inits = [self._zero_of(join_kinds(*k), before, first_node) for k in kinds]
+        flag = Var(self.new_name("returned"))
+        self.set_kind(flag.name, BOOL)
+        names = iter([Var(self.new_name("returned_value")) for _ in inits])
+        value = map_atoms(first, lambda atom: next(names))
+        for var, init, atom_kinds in zip(atoms_in(value), inits, kinds):
+            self.set_kind(var.name, loop_kind(join_kinds(self.kind_of(init), *atom_kinds)))
+        return EarlyExit(flag, value, tuple(inits))
+
+    def _zero_of(self, kind, before, node):
+        """A value of ``kind`` made before the loop, for a returned value to
+        start as: a zero scalar, or an array of zeros shaped like an array of
+        the same kind that exists before the loop (else of size 0, or 1 along
+        the axes known to have size 1)."""
+        if kind.rank == 0:
+            return Const({"float": 0.0, "int": 0, "bool": False}[kind.dtype])
+        if kind.dtype == "float":
+            for value in before.values():
+                if is_atom(value) and self.kind_of(value) == kind:
+                    return self.op("zeros_like", (value,), node)
+        sizes = [Const(1) if size is AxisSize.ONE else Const(0) for size in kind.sizes()]
+        return self.op("zeros", sizes, node)
 
     def _check_loop_form(self, node):
-        """Refuse ``for``/``while ... else`` and ``return`` in a loop."""
+        """Refuse ``for``/``while ... else``."""
         word = "for" if isinstance(node, ast.For) else "while"
         if node.orelse:
             self.fail(
                 node, f"`{word} ... else` is not supported", "set a flag and test it after the loop"
-            )
-        if has_return(node.body):
-            self.fail(
-                next(returns(node.body)),
-                "`return` inside a loop is not supported",
-                "store the value in a variable, `break`, and return after the loop",
             )
 
     def _carried_names(self, node, assigned, before, index) -> list:
@@ -194,3 +256,27 @@ def _written_arrays(stmts):
                 for target in targets:
                     if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
                         yield target.value.id
+
+
+class EarlyExit(NamedTuple):
+    """What a loop that may ``return`` carries: ``flag`` (did it return?)
+    and ``value`` (what it returned: a structure of variables) starting as ``inits``."""
+
+    flag: Var
+    value: object
+    inits: tuple
+
+    def carries(self, env) -> tuple:
+        """The loop's ``Carry``s for them, from the body's final ``env``."""
+        nexts = atoms_in(env[RETURNED_VALUE])
+        pairs = zip(atoms_in(self.value), self.inits, nexts)
+        return (Carry(self.flag.name, Const(False), env[RETURNED]),) + tuple(
+            Carry(var.name, init, next_value) for var, init, next_value in pairs
+        )
+
+
+def atoms_in(value) -> list:
+    """The atoms of a (structured) value, in order."""
+    out = []
+    map_atoms(value, lambda atom: out.append(atom) or atom)
+    return out
