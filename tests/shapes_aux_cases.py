@@ -147,7 +147,7 @@ def first_crossing_flat(x, tol):  # the same, with break
 
 def fixed_point(x, tol):
     y = x.copy()
-    for i in range(6):
+    for _ in range(6):
         y = 0.5 * y + np.cos(y)
         err = np.sum((y - x) ** 2)
         if err < tol:
@@ -179,7 +179,7 @@ def nested_return(X, tol):
 
 def solver(x, tol):
     y = x
-    for i in range(5):
+    for _ in range(5):
         y = y - 0.3 * np.tanh(y)
         if np.max(np.abs(y)) < tol:
             return y
@@ -201,7 +201,7 @@ def returns_pair_in_loop(x, tol):
 
 
 def returns_mixed_structures(x):
-    for i in range(3):
+    for _ in range(3):
         if x > 1.0:
             return x, x
         if x < -1.0:
