@@ -67,6 +67,14 @@ class Expressions:
             value = self._rename_last(value, target)
         return value
 
+    def expr_ReturnedFlag(self, e):
+        """After a loop that may return (``normalize``): did it?"""
+        return self.env[RETURNED]
+
+    def expr_ReturnedValue(self, e):
+        """After a loop that may return: what it returned."""
+        return self.env[RETURNED_VALUE]
+
     def expr_Constant(self, e):
         if isinstance(e.value, (bool, int, float)) and not isinstance(e.value, complex):
             return Const(e.value)
@@ -364,8 +372,8 @@ def _operand(node):
 
 
 _EXPRESSION_RULES = {
-    ReturnedFlag: lambda converter, e: converter.env[RETURNED],
-    ReturnedValue: lambda converter, e: converter.env[RETURNED_VALUE],
+    ReturnedFlag: Expressions.expr_ReturnedFlag,
+    ReturnedValue: Expressions.expr_ReturnedValue,
     ast.Constant: Expressions.expr_Constant,
     ast.Name: Names.expr_Name,
     ast.Attribute: Expressions.expr_Attribute,
