@@ -108,7 +108,6 @@ def test_gradients_match_finite_differences(fn, args, mode):
 
 JIT = [
     (sc.zeros_of_shape, (r(3, 2),)),  # np.zeros of a tuple of ints, compiled
-    (sc.ones_with_new_axis, (r(2, 3),)),
     (sc.flatten_rows, (r(2, 3, 2),)),
     (sc.slice_at_run_time, (r(5), 2)),
     (sc.fixed_point, (np.array([0.3, 0.5]), 0.5)),
