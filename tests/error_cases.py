@@ -101,11 +101,6 @@ def make_nonlocal():
 nonlocal_stmt = make_nonlocal()
 
 
-def loop_over_array(x):
-    s = 0.0
-    for v in x:  # ERR: loop_over_array
-        s = s + v
-    return s
 
 
 def loop_else(x):
@@ -169,11 +164,6 @@ def reads_in_inner_loop(x):
     return np.sum(a)
 
 
-def tuple_carried(x):
-    t = (1.0, 2.0)
-    for i in range(2):  # ERR: tuple_carried
-        t = x, x
-    return t[0]
 
 
 def while_else(x):
@@ -308,19 +298,10 @@ def subscript(x):
     return x[0]  # ERR: subscript
 
 
-def list_literal(x):
-    y = [x, 1.0]  # ERR: list_literal
-    return x
 
 
-def dict_literal(x):
-    y = {"a": x}  # ERR: dict_literal
-    return x
 
 
-def list_comprehension(x):
-    y = [x for _ in (1, 2)]  # ERR: list_comprehension
-    return x
 
 
 def inner_lambda(x):
@@ -445,9 +426,6 @@ def call_local_variable(x):
     return y(2.0)  # ERR: call_local_variable
 
 
-def starred_call(x):
-    t = (x, 2.0)
-    return helper_two(*t)  # ERR: starred_call
 
 
 def unpack_mismatch(x):
