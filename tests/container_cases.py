@@ -150,7 +150,7 @@ def layers_by_index(params, X):
 
 def dict_items_loop(weights, x):
     total = 0.0
-    for name, w in weights.items():
+    for _name, w in weights.items():
         total = total + w * x
     for k in weights:
         total = total + weights[k] ** 2
@@ -201,7 +201,7 @@ def runtime_break(xs, x):
 
 
 def loop_variable_after(xs, x):
-    for w in xs:
+    for w in xs:  # noqa: B007 (Python leaves w bound after the loop)
         pass
     return w * x
 
@@ -309,3 +309,77 @@ def array_of_built_list(x, y):
         outs.append(x * k + y)
     v = np.array(outs)
     return np.sum(v**2)
+
+
+# -- more bad input ---------------------------------------------------------------------
+
+
+def set_literal(x, y):
+    return x * len({x, y})  # ERR: set_literal
+
+
+def tuple_append(x, y):
+    t = (x,)
+    t.append(y)  # ERR: tuple_append
+    return t[0]
+
+
+def tuple_store(x, y):
+    t = (x, y)
+    t[0] = y  # ERR: tuple_store
+    return t[0]
+
+
+def store_out_of_range(x, y):
+    xs = [x, y]
+    xs[2] = x  # ERR: store_out_of_range
+    return xs[0]
+
+
+def star_of_array(X):
+    return summed(*X)  # ERR: star_of_array
+
+
+def kwargs_of_number(x, y):
+    return combine(x, y, **x)  # ERR: kwargs_of_number
+
+
+def list_plus_tuple(x, y):
+    return sum([x] + (y,))  # ERR: list_plus_tuple
+
+
+def max_of_empty(x):
+    return x + max([])  # ERR: max_of_empty
+
+
+def append_in_while(x):
+    xs = [x]
+    while x < 3.0:  # ERR: append_in_while
+        xs.append(x)
+        x = x + 1.0
+    return sum(xs)
+
+
+# -- one program over pytrees of every structure (tests/test_containers.py, properties) ----
+
+
+def polynomial_layers(params, x):
+    """Each entry of ``params`` is a tuple of polynomial coefficients; the
+    same computation written three ways (comprehension, unrolled loop,
+    index loop with appends into a helper with *args)."""
+    terms = [_evaluate(p, x) for p in params]
+    looped = 0.0
+    for k, p in enumerate(params):
+        looped = looped + (k + 1) * _evaluate(p, x)
+    collected = []
+    for k in range(len(params)):
+        collected.append(_evaluate(params[k], x) ** 2)
+    return sum(terms) + looped + _total(*collected)
+
+
+def _evaluate(p, x):
+    return sum(c * x**k for k, c in enumerate(p))
+
+
+def _total(*values):
+    return sum(values, 0.0)

@@ -101,8 +101,6 @@ def make_nonlocal():
 nonlocal_stmt = make_nonlocal()
 
 
-
-
 def loop_else(x):
     s = 0.0
     for i in range(3):  # ERR: loop_else
@@ -162,8 +160,6 @@ def reads_in_inner_loop(x):
             s += a[j] * x[j]  # ERR: reads_in_inner_loop
         a[i] = s
     return np.sum(a)
-
-
 
 
 def while_else(x):
@@ -298,12 +294,6 @@ def subscript(x):
     return x[0]  # ERR: subscript
 
 
-
-
-
-
-
-
 def inner_lambda(x):
     g = lambda t: t * t  # ERR: inner_lambda
     return x
@@ -424,8 +414,6 @@ def in_comparison(x):
 def call_local_variable(x):
     y = x
     return y(2.0)  # ERR: call_local_variable
-
-
 
 
 def unpack_mismatch(x):

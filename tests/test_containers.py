@@ -12,6 +12,8 @@ import pathlib
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import symdiff
 from symdiff import SymDiffError, pytree
@@ -223,6 +225,33 @@ ERRORS = [
         "zip() of a container and an array",
         "enumerate(params)",
     ),
+    (cc.set_literal, (0.7, 1.3), "set_literal", "sets are not supported", "use a list or a tuple"),
+    (cc.tuple_append, (0.7, 1.3), "tuple_append", "a tuple has no method .append()", "list(t)"),
+    (
+        cc.tuple_store,
+        (0.7, 1.3),
+        "tuple_store",
+        "a tuple of 2 numbers or arrays cannot be changed",
+        "use a list",
+    ),
+    (cc.store_out_of_range, (0.7, 1.3), "store_out_of_range", "index 2 is out of range", "append"),
+    (
+        cc.star_of_array,
+        (X,),
+        "star_of_array",
+        "come from an array, whose length is known only",
+        "unpack containers",
+    ),
+    (cc.kwargs_of_number, (0.7, 1.3), "kwargs_of_number", "**x is not a dict", "f(**{"),
+    (cc.list_plus_tuple, (0.7, 1.3), "list_plus_tuple", "cannot add a list of 1", "tuple(xs) + t"),
+    (cc.max_of_empty, (0.7,), "max_of_empty", "max() of an empty sequence", "at least one value"),
+    (
+        cc.append_in_while,
+        (0.7,),
+        "append_in_while",
+        "'xs' (a list of 1",
+        "length of a list must be known",
+    ),
 ]
 
 
@@ -235,3 +264,43 @@ def test_errors_name_the_line_and_what_to_write(fn, args, marker, message, hint)
         assert f"{CASES_FILE.name}:{marker_line(marker)}:" in text
         assert message in text
         assert hint in text
+
+
+# -- properties ------------------------------------------------------------------------------
+
+_coefficient = st.floats(-2.0, 2.0, allow_nan=False)
+_pytrees = st.lists(
+    st.lists(_coefficient, min_size=1, max_size=3).map(tuple), min_size=1, max_size=4
+)
+
+
+def flat_polynomial_layers(params, x):
+    """polynomial_layers by hand, in plain Python: the reference."""
+    values = [sum(c * x**k for k, c in enumerate(p)) for p in params]
+    return sum(values) + sum((k + 1) * v for k, v in enumerate(values)) + sum(v**2 for v in values)
+
+
+def analytic_gradient(params, x):
+    grads, dx = [], 0.0
+    for k, p in enumerate(params):
+        value = sum(c * x**j for j, c in enumerate(p))
+        scale = 1.0 + (k + 1) + 2.0 * value
+        grads.append(tuple(scale * x**j for j in range(len(p))))
+        dx += scale * sum(j * c * x ** (j - 1) for j, c in enumerate(p) if j)
+    return grads, dx
+
+
+@settings(max_examples=25, deadline=None)
+@given(_pytrees, st.floats(-1.5, 1.5, allow_nan=False), st.sampled_from(["reverse", "forward"]))
+def test_random_pytrees_through_one_program(params, x, mode):
+    """Lists of tuples of every small shape: a new specialisation per
+    structure, values and gradients equal to the hand-written reference."""
+    value, (g_params, g_x) = symdiff.value_and_grad(
+        cc.polynomial_layers, argnums=(0, 1), mode=mode, jit=False
+    )(params, x)
+    assert value == pytest.approx(flat_polynomial_layers(params, x), rel=1e-12, abs=1e-12)
+    want_params, want_x = analytic_gradient(params, x)
+    assert isinstance(g_params, list) and all(isinstance(g, tuple) for g in g_params)
+    for got, want in zip(g_params, want_params):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+    assert g_x == pytest.approx(want_x, rel=1e-10, abs=1e-10)
