@@ -17,8 +17,10 @@ import types
 
 import numpy as np
 
+from .. import pytree
 from ..errors import SymDiffError
 from ..ir import Const
+from .values import StaticValue
 
 
 class Names:
@@ -40,7 +42,10 @@ class Names:
         return self.constant(value, e, e.id)
 
     def constant(self, value, node, label):
-        """The IR constant for the Python value ``value`` named ``label``."""
+        """The IR constant for the Python value ``value`` named ``label``
+        (a ``StaticValue`` for functions, classes, None and strings)."""
+        if pytree.is_static(value) and not isinstance(value, types.ModuleType):
+            return StaticValue(value)
         if isinstance(value, (bool, np.bool_)):
             return Const(bool(value))
         if isinstance(value, numbers.Integral):
