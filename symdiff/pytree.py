@@ -107,7 +107,13 @@ def is_named_tuple_type(kind_of) -> bool:
 
 
 # Objects that are not records even though they have a ``__dict__``.
-_NOT_RECORDS = (type, types.ModuleType, types.FunctionType, types.MethodType, types.BuiltinFunctionType)
+_NOT_RECORDS = (
+    type,
+    types.ModuleType,
+    types.FunctionType,
+    types.MethodType,
+    types.BuiltinFunctionType,
+)
 
 
 # Libraries whose objects (ufuncs, partials, generators) are never records.

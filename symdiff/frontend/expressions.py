@@ -25,6 +25,7 @@ from .names import Names
 from .functions import Functions
 from .values import (
     DictValue,
+    FunctionValue,
     ListValue,
     NamedValue,
     ObjectValue,
@@ -111,6 +112,15 @@ class Expressions:
                 "use + - * / ** // % and @",
             )
         left, right = self.expr(e.left), self.expr(e.right)
+        for node, value in ((e.left, left), (e.right, right)):
+            if isinstance(value, (StaticValue, FunctionValue)):
+                self.fail(
+                    node,
+                    f"{structure(value)} is not a number",
+                    "compute with numbers and arrays; strings, None and functions are "
+                    "fixed when the code is generated: compare them (mode == 'train', "
+                    "x is None) or call them",
+                )
         return self.op(prim, (left, right), e)
 
     def expr_Compare(self, e):

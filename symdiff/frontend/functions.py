@@ -146,7 +146,9 @@ class Functions:
         with_default = positional[len(positional) - len(args.defaults) :]
         defaults = [(a.arg, self.expr(d)) for a, d in zip(with_default, args.defaults)]
         defaults += [
-            (a.arg, self.expr(d)) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None
+            (a.arg, self.expr(d))
+            for a, d in zip(args.kwonlyargs, args.kw_defaults)
+            if d is not None
         ]
         return FunctionValue(node, name, self, tuple(defaults))
 
@@ -167,7 +169,11 @@ class Functions:
                 return self.resolve(node), None
             if isinstance(base, type) or callable(base):  # a class's function
                 return self.resolve_static_attribute(base, node), None
-            return self.attribute_callee(self.expr(node.value), node)
+            try:  # an object: the value its name has in the code (frontend.names)
+                value = self.expr(node.value)
+            except SymDiffError:
+                return self.resolve(node), None  # the error for attributes of objects
+            return self.attribute_callee(value, node)
         return self.callable_of(self.expr(node), node), None
 
     def attribute_callee(self, base, node):
@@ -194,7 +200,11 @@ class Functions:
     def resolve_static_attribute(self, base, node):
         """An attribute of a class or function read at module level (``Model.forward``)."""
         if not hasattr(base, node.attr):
-            self.fail(node, f"{ast.unparse(node.value)} has no attribute '{node.attr}'", "check the spelling")
+            self.fail(
+                node,
+                f"{ast.unparse(node.value)} has no attribute '{node.attr}'",
+                "check the spelling",
+            )
         return getattr(base, node.attr)
 
     # -- calling -----------------------------------------------------------------------
@@ -223,9 +233,7 @@ class Functions:
         src = LocalSource(fv.definer.src, fv.node)
         scope = self.scope_of(fv)
         free = {
-            k: v
-            for k, v in scope.items()
-            if k not in (RETURN, BREAK) and k not in src.local_names
+            k: v for k, v in scope.items() if k not in (RETURN, BREAK) and k not in src.local_names
         }
         return self.inline(src, fv.node, {**free, **env}, fv.name, fv.node, e)
 
@@ -304,7 +312,9 @@ class Functions:
         name = node.attr
         if isinstance(base, StaticValue):
             if not hasattr(base.value, name):
-                self.fail(node, f"{structure(base)} has no attribute '{name}'", "check the spelling")
+                self.fail(
+                    node, f"{structure(base)} has no attribute '{name}'", "check the spelling"
+                )
             attribute = getattr(base.value, name)
             if isinstance(attribute, types.MethodType) and isinstance(
                 attribute.__func__, types.FunctionType

@@ -52,7 +52,9 @@ class Names:
             return Const(int(value))
         if isinstance(value, numbers.Real):
             return Const(float(value))
-        if isinstance(value, tuple) and all(isinstance(v, numbers.Real) for v in value):
+        if isinstance(value, tuple) and all(
+            isinstance(v, numbers.Real) or pytree.is_static(v) for v in value
+        ):
             return tuple(self.constant(v, node, label) for v in value)
         what = "a module" if isinstance(value, types.ModuleType) else type(value).__name__
         self.fail(

@@ -118,7 +118,7 @@ class Source:
         if tree is None:
             raise SourceUnavailableError(
                 "cannot read the source of this lambda",
-                where,
+                caller_loc() or where,
                 "define it in a file or notebook cell, or with `def`; lambdas made by "
                 "exec/eval or typed at the plain REPL have no source to read.",
             )
@@ -180,7 +180,10 @@ def _assigned_name(tree, node) -> str | None:
         if (
             isinstance(stmt, (ast.Assign, ast.AnnAssign))
             and stmt.value is node
-            and isinstance(target := (stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target), ast.Name)
+            and isinstance(
+                target := (stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target),
+                ast.Name,
+            )
         ):
             return target.id
     return None
