@@ -7,7 +7,9 @@ Methods of ``frontend.Converter`` (conventions in ``converter``).
 function that is not elementwise (``call_numpy``, named by the registry:
 ``primitives.array_function``), ``float``, or a Python function of the user's, which
 is parsed the same way and inlined into the caller's statements
-(``call_helper``; errors inside it also name the call site).  Anything else
+(``call_helper``; errors inside it also name the call site).  What a call
+calls (a nested function, a method of an object, a function passed as an
+argument) is found by ``functions.callee``.  Anything else
 is an ``UnknownFunctionError`` listing what symdiff knows.  Static options
 (``axis``/``keepdims``) are read as compile-time constants (``static_options``).
 """
@@ -31,23 +33,27 @@ from ..primitives import (
     supported_names,
 )
 from ..primitives.naming import method_names, names_of
-from .converter import RETURN
-from .source import Source, check_params
-from .values import DictValue
+from .functions import ARRAY_METHOD, BoundMethod
+from .source import Source, check_params, user_function
+from .values import DictValue, FunctionValue
 
 
 class Calls:
     """Conversion of calls (mixed into ``frontend.Converter``)."""
 
     def expr_Call(self, e):
-        if isinstance(e.func, ast.Attribute) and self._is_local(e.func.value):
-            return self.call_method(e)
-        func = self.resolve(e.func)
-        func = getattr(func, "__symdiff_function__", func)  # @differentiate helpers
-        label = ast.unparse(e.func)
         for arg in e.args:
             if isinstance(arg, ast.Starred):
                 self.fail(arg, "`*args` in calls is not supported", "pass arguments one by one")
+        func, base = self.callee(e.func)  # frontend.functions
+        if func is ARRAY_METHOD:
+            return self.call_method(e, base)
+        if isinstance(func, FunctionValue):
+            return self.call_function_value(func, e)
+        if isinstance(func, BoundMethod):
+            return self.call_helper(func.function, e, func.self_value)
+        func = getattr(func, "__symdiff_function__", func)  # @differentiate helpers
+        label = ast.unparse(e.func)
         prim = primitive_for(func)
         if prim is not None:
             return self.call_primitive(prim, label, e)
@@ -59,7 +65,12 @@ class Calls:
             # x * 1.0: a float for int and bool x, and no work for float x
             # (the optimiser drops it where x is already a float).
             return self.op("mul", (self.expr(e.args[0]), Const(1.0)), e)
-        if isinstance(func, types.FunctionType):
+        decided = self.static_builtin(func, e)  # isinstance(x, float), callable(f)
+        if decided is not None:
+            return decided
+        if isinstance(func, types.FunctionType) or isinstance(
+            user_function(func), types.FunctionType
+        ):  # a Python function, maybe decorated or compiled by Numba
             return self.call_helper(func, e)
         raise UnknownFunctionError(
             f"no derivative rule for {label}()",
@@ -97,7 +108,10 @@ class Calls:
             )
         return self.op(prim, args, e)
 
-    def call_helper(self, func, e):
+    def call_helper(self, func, e, bound_self=None):
+        """Inline a Python function of the user's (``bound_self``: the value of
+        ``self`` for a method)."""
+        func = user_function(func)
         module = (getattr(func, "__module__", None) or "").partition(".")[0]
         if module in sys.stdlib_module_names or module in ("numpy", "scipy", "sympy", "numba"):
             raise UnknownFunctionError(
@@ -114,35 +128,15 @@ class Calls:
                 cls=Unsupported,
             )
         src = Source(func)
-        params = check_params(src)
-        try:
-            bound = inspect.signature(func).bind(*e.args, **{k.arg: k.value for k in e.keywords})
-        except TypeError as exc:
-            self.fail(e, f"bad call to {func.__name__}: {exc}", "match the helper's parameters")
-        env = {}
-        for name in params:
-            if name in bound.arguments:
-                env[name] = self.expr(bound.arguments[name])
-            else:
-                default = inspect.signature(func).parameters[name].default
-                env[name] = self.constant(default, e, name)
-        sub = type(self)(
-            src, self.namer, self.stack + (func,), env, self.shared
-        )  # the helper's own source
-        sub.out = self.out
-        try:
-            sub.body(src.node)
-        except SymDiffError as err:
-            if not getattr(err, "_call_noted", False):
-                err._call_noted = True
-                note = f"(in {func.__name__}, called at {self.loc(e)})"
-                err.hint = f"{err.hint}\n{note}" if err.hint else note
-                err.args = (err._render(),)
-            raise
-        return sub.env[RETURN]
+        check_params(src)
+        positional, keywords = self.call_arguments(e)
+        if bound_self is not None:
+            positional.insert(0, bound_self)
+        env = self._bound_arguments(inspect.signature(func), positional, keywords, src.name, e)
+        return self.inline(src, src.node, env, src.name, func, e)
 
-    def call_method(self, e):
-        base = self.expr(e.func.value)
+    def call_method(self, e, base=None):
+        base = self.expr(e.func.value) if base is None else base
         name, args = e.func.attr, e.args
         prim = METHODS.get(name)
         if prim == "mean":

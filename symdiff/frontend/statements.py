@@ -17,6 +17,7 @@ import ast
 from ..ir import Attrs, Const, If, Phi, Var
 from .converter import BREAK, RETURN
 from .expressions import BINARY_OPERATORS
+from .functions import Functions
 from .loops import Loops
 from .messages import EXPRESSION_HINTS, STATEMENT_HINTS, describe, is_or_are
 from .normalize import SetBreakFlag, normalise_returns
@@ -145,6 +146,9 @@ class Statements:
 
     def if_stmt(self, node):
         cond = self.condition(node.test)
+        if isinstance(cond, Const):  # decided now (`if x is None:`): the branch taken only
+            self.block(node.body if cond.value else node.orelse)
+            return
         before = dict(self.env)
         branches = []
         for stmts in (node.body, node.orelse):
@@ -247,4 +251,5 @@ _STATEMENT_RULES = {
     ast.Pass: Statements.no_effect,
     ast.Assert: Statements.no_effect,
     ast.Expr: Statements.expr_stmt,
+    ast.FunctionDef: Functions.define_function,
 }
