@@ -62,9 +62,6 @@ def mutual_b(x):
     return 2.0 * mutual_a(x)  # ERR: mutual_recursion
 
 
-helper_lambda = lambda t: t * 2.0  # ERR: helper_lambda
-
-
 # ---------------------------------------------------------------------------
 # Statements.
 
@@ -170,13 +167,6 @@ def while_else(x):
     return x
 
 
-def nested_def(x):
-    def inner(t):  # ERR: nested_def
-        return t * t
-
-    return inner(x)
-
-
 def nested_class(x):
     class K:  # ERR: nested_class
         pass
@@ -224,8 +214,6 @@ def return_none(x):
 
 # ---------------------------------------------------------------------------
 # Functions that are not plain `def` functions with source.
-
-lambda_fn = lambda x: x * 2.0  # ERR: lambda_fn
 
 
 def generator(x):
@@ -293,9 +281,6 @@ def method_call(x):
 def subscript(x):
     return x[0]  # ERR: subscript
 
-
-def inner_lambda(x):
-    g = lambda t: t * t  # ERR: inner_lambda
     return x
 
 
@@ -353,10 +338,6 @@ def calls_helper_no_return(x):
     return helper_no_return(x)
 
 
-def calls_helper_lambda(x):
-    return helper_lambda(x)
-
-
 def name_not_defined(x):
     return x * undefined_name  # ERR: name_not_defined
 
@@ -399,12 +380,6 @@ def walrus(x):
     return (y := x * 2.0) + y  # ERR: walrus
 
 
-def is_comparison(x):
-    if x is None:  # ERR: is_comparison
-        return 0.0
-    return x
-
-
 def in_comparison(x):
     if x in (1.0, 2.0):  # ERR: in_comparison
         return 0.0
@@ -419,12 +394,6 @@ def call_local_variable(x):
 def unpack_mismatch(x):
     a, b = x  # ERR: unpack_mismatch
     return a
-
-
-def tuple_condition(x):
-    if (x, x):  # ERR: tuple_condition
-        return x
-    return 0.0
 
 
 def keyword_to_primitive(x):

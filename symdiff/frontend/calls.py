@@ -7,7 +7,9 @@ Methods of ``frontend.Converter`` (conventions in ``converter``).
 function that is not elementwise (``call_numpy``, named by the registry:
 ``primitives.array_function``), ``float``, or a Python function of the user's, which
 is parsed the same way and inlined into the caller's statements
-(``call_helper``; errors inside it also name the call site).  Anything else
+(``call_helper``; errors inside it also name the call site).  What a call
+calls (a nested function, a method of an object, a function passed as an
+argument) is found by ``functions.callee``.  Anything else
 is an ``UnknownFunctionError`` listing what symdiff knows.  Static options
 (``axis``/``keepdims``) are read as compile-time constants (``static_options``).
 """
@@ -19,7 +21,7 @@ import inspect
 import sys
 import types
 
-from ..errors import SymDiffError, UnknownFunctionError
+from ..errors import UnknownFunctionError
 from ..errors import UnsupportedSyntaxError as Unsupported
 from ..ir import Assign, Attrs, Const, Op, Var
 from ..primitives import (
@@ -32,22 +34,26 @@ from ..primitives import (
 )
 from ..primitives.naming import method_names, names_of
 from .containers import NOT_HANDLED
-from .converter import RETURN
-from .source import Source
-from .values import DictValue, structured
+from .functions import ARRAY_METHOD, BoundMethod
+from .source import Source, user_function
+from .values import DictValue, FunctionValue, structured
 
 
 class Calls:
     """Conversion of calls (mixed into ``frontend.Converter``)."""
 
     def expr_Call(self, e):
-        if isinstance(e.func, ast.Attribute) and self._is_local(e.func.value):
-            return self.call_method(e)
-        func = self.resolve(e.func)
+        e = self.spread_arguments(e)  # f(*xs, **d): containers.hidden_name
+        func, base = self.callee(e.func)  # frontend.functions
+        if func is ARRAY_METHOD:
+            return self.call_method(e, base)
+        if isinstance(func, FunctionValue):
+            return self.call_function_value(func, e)
+        if isinstance(func, BoundMethod):
+            return self.call_helper(func.function, e, func.self_value)
         func = getattr(func, "__symdiff_function__", func)  # @differentiate helpers
         label = ast.unparse(e.func)
-        e = self.spread_arguments(e)
-        value = self.container_builtin(func, e)
+        value = self.container_builtin(func, e)  # sum(xs), zip(a, b), len(params)...
         if value is not NOT_HANDLED:
             return value
         prim = primitive_for(func)
@@ -61,7 +67,12 @@ class Calls:
             # x * 1.0: a float for int and bool x, and no work for float x
             # (the optimiser drops it where x is already a float).
             return self.op("mul", (self.expr(e.args[0]), Const(1.0)), e)
-        if isinstance(func, types.FunctionType):
+        decided = self.static_builtin(func, e)  # isinstance(x, float), callable(f)
+        if decided is not None:
+            return decided
+        if isinstance(func, types.FunctionType) or isinstance(
+            user_function(func), types.FunctionType
+        ):  # a Python function, maybe decorated or compiled by Numba
             return self.call_helper(func, e)
         raise UnknownFunctionError(
             f"no derivative rule for {label}()",
@@ -131,7 +142,10 @@ class Calls:
             )
         return self.op(prim, args, e)
 
-    def call_helper(self, func, e):
+    def call_helper(self, func, e, bound_self=None):
+        """Inline a Python function of the user's (``bound_self``: the value of
+        ``self`` for a method)."""
+        func = user_function(func)
         module = (getattr(func, "__module__", None) or "").partition(".")[0]
         if module in sys.stdlib_module_names or module in ("numpy", "scipy", "sympy", "numba"):
             raise UnknownFunctionError(
@@ -147,56 +161,16 @@ class Calls:
                 "recursion cannot be differentiated; write it iteratively",
                 cls=Unsupported,
             )
-        src = Source(func)
-        env = self.helper_arguments(func, e)
-        sub = type(self)(
-            src, self.namer, self.stack + (func,), env, self.shared
-        )  # the helper's own source
-        sub.out = self.out
-        try:
-            sub.body(src.node, helper=True)
-        except SymDiffError as err:
-            if not getattr(err, "_call_noted", False):
-                err._call_noted = True
-                note = f"(in {func.__name__}, called at {self.loc(e)})"
-                err.hint = f"{err.hint}\n{note}" if err.hint else note
-                err.args = (err._render(),)
-            raise
-        for old, new in sub.mutations:  # lists the helper changed: the caller's names too
-            self.mutate(old, new)
-        return sub.env[RETURN]
+        src = Source(func)  # its parameters are bound as Python binds them (*args too)
+        positional, keywords = self.call_arguments(e)
+        if bound_self is not None:
+            positional.insert(0, bound_self)
+        env = self._bound_arguments(inspect.signature(func), positional, keywords, src.name, e)
+        return self.inline(src, src.node, env, src.name, func, e)
 
-    def helper_arguments(self, func, e):
-        """The environment of a helper called by ``e``: its parameters bound
-        as Python binds them (by position, by keyword, ``*args`` to a tuple,
-        ``**kwargs`` to a dict, defaults taken apart like arguments)."""
-        signature = inspect.signature(func)
-        args = [self.expr(a) for a in e.args]
-        kwargs = {kw.arg: self.expr(kw.value) for kw in e.keywords}
-        try:
-            bound = signature.bind(*args, **kwargs)
-        except TypeError as exc:
-            self.fail(e, f"bad call to {func.__name__}: {exc}", "match the helper's parameters")
-        env = {}
-        for name, param in signature.parameters.items():
-            if name in bound.arguments:
-                value = bound.arguments[name]
-                if param.kind is param.VAR_POSITIONAL:
-                    value = tuple(value)
-                elif param.kind is param.VAR_KEYWORD:
-                    value = DictValue(tuple(value), tuple(value.values()))
-            elif param.kind is param.VAR_POSITIONAL:
-                value = ()
-            elif param.kind is param.VAR_KEYWORD:
-                value = DictValue((), ())
-            else:
-                value = self.python_value(param.default, e, name)
-            env[name] = value
-        return env
-
-    def call_method(self, e):
-        base = self.expr(e.func.value)
-        if structured(base):
+    def call_method(self, e, base=None):
+        base = self.expr(e.func.value) if base is None else base
+        if structured(base):  # xs.append(v), d.items(): containers
             return self.container_method(base, e)
         name, args = e.func.attr, e.args
         prim = METHODS.get(name)

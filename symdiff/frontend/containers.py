@@ -28,11 +28,8 @@ from __future__ import annotations
 import ast
 import builtins
 import itertools
-import numbers
 from collections.abc import Callable
 from typing import NamedTuple
-
-import numpy as np
 
 from ..ir import Attrs, Const, Take
 from .converter import BREAK
@@ -161,14 +158,6 @@ class Containers:
     # -- operators -----------------------------------------------------------------
     def container_binop(self, e, left, right):
         """``args + (x,)``, ``xs + ys``, ``(0.0,) * 3``."""
-        for value, node in ((left, e.left), (right, e.right)):
-            if isinstance(value, StaticValue):
-                self.fail(
-                    node,
-                    f"{structure(value)} cannot be used as a number or an array here",
-                    "only numbers and arrays take part in arithmetic; strings and None are "
-                    "fixed when the code is generated",
-                )
         if isinstance(e.op, ast.Add) and isinstance(left, tuple) and isinstance(right, tuple):
             if isinstance(left, ListValue) == isinstance(right, ListValue):
                 return type(left)(tuple(left) + tuple(right))
@@ -533,24 +522,6 @@ class Containers:
             items[key] = value
             new = ListValue(items)
         self.mutate(container, new)
-
-    def python_value(self, obj, node, label):
-        """The value of a Python object given at specialisation (a helper's
-        default): numbers are constants, containers are taken apart, other
-        objects are static."""
-        if isinstance(obj, (numbers.Real, np.bool_)) and not isinstance(obj, np.ndarray):
-            return self.constant(obj, node, label)
-        if isinstance(obj, list):
-            return ListValue(self.python_value(v, node, label) for v in obj)
-        if isinstance(obj, tuple):
-            return tuple(self.python_value(v, node, label) for v in obj)
-        if isinstance(obj, dict):
-            return DictValue(
-                tuple(obj), tuple(self.python_value(v, node, label) for v in obj.values())
-            )
-        if isinstance(obj, np.ndarray):
-            return self.constant(obj, node, label)
-        return StaticValue(obj)
 
     def hidden_name(self, value, node):
         """A ``Name`` node that reads ``value``: for calls built from values

@@ -13,7 +13,8 @@ converts one function body.  Conventions shared by every rule:
   it is assigned, so ``y = sin(x)`` is printed as ``y = ...``.
 * a branch or a loop body is converted by a ``nested`` converter that shares
   the namer and gets a copy of the environment; the caller joins the
-  results.  A helper's body gets a converter of its own source (``calls``).
+  results.  A helper's body gets a converter of its own source (``calls``);
+  a nested ``def`` or ``lambda`` one of the enclosing source (``functions``).
 * every error goes through ``fail`` with the offending AST node, so it
   carries the user's line.
 """
@@ -62,10 +63,17 @@ class ConverterCore:
         self.out: list = []
         self.return_loc: Loc | None = None  # of the `return` that ran last, if any
         self.mutations: list = []  # (old, new) lists and dicts changed here (containers.mutate)
+        # One call of a function being inlined: this converter and its branches
+        # and loop bodies share ``frame``; ``caller`` is the converter of the
+        # call site (None for the function being differentiated).
+        self.frame = self
+        self.caller = None
 
     def nested(self, env: dict):
         """A converter for a branch or loop body of this function."""
-        return type(self)(self.src, self.namer, self.stack, env, self.shared)
+        branch = type(self)(self.src, self.namer, self.stack, env, self.shared)
+        branch.frame, branch.caller = self.frame, self.caller
+        return branch
 
     def loc(self, node) -> Loc:
         return self.src.loc(node)

@@ -17,6 +17,7 @@ import ast
 from ..ir import Attrs, Const, If, Phi, Var
 from .converter import BREAK, RETURN
 from .expressions import BINARY_OPERATORS
+from .functions import Functions
 from .loops import Loops
 from .messages import EXPRESSION_HINTS, STATEMENT_HINTS, describe, is_or_are
 from .normalize import SetBreakFlag, has_return, normalise_returns
@@ -288,4 +289,5 @@ _STATEMENT_RULES = {
     ast.Pass: Statements.no_effect,
     ast.Assert: Statements.no_effect,
     ast.Expr: Statements.expr_stmt,
+    ast.FunctionDef: Functions.define_function,
 }
