@@ -773,7 +773,6 @@ REFUSED = [
     (lpc.defined_only_in_loop, "may be undefined"),
     (lpc.write_into_argument, "writing into the input array"),
     (lpc.for_else, "else"),
-    (lpc.loop_over_array, "range"),
 ]
 
 

@@ -1,5 +1,5 @@
-"""Loops -> IR: ``for i in range(...)`` and ``while``, with ``break``,
-``continue`` and ``return`` (an early exit).
+"""Loops -> IR: ``for i in range(...)``, ``for row in X`` (and ``zip``/``enumerate``
+of arrays), ``while``, with ``break``, ``continue`` and ``return`` (an early exit).
 
 Methods of ``frontend.Converter`` (conventions in ``converter``).  A loop
 becomes one ``ir.Loop``.  Its carried values are the names that exist before
@@ -11,6 +11,11 @@ in ``env`` under ``BREAK``; ``return`` sets it too, and the loop carries a
 returned flag and the returned value (``_early_exit``), which the code after
 the loop reads (``normalize``).  An array written into in the loop must have
 one name before and after each iteration, so that it can be written in place.
+A loop over an array runs a hidden index over its first axis and binds the
+target to ``X[i]`` at the top of the body.  Loops over containers, and
+``range`` loops with constant bounds whose body needs the index when the
+code is generated (``params[i]``, ``xs.append``), are unrolled instead
+(``containers``).
 """
 
 from __future__ import annotations
@@ -21,20 +26,41 @@ from typing import NamedTuple
 from ..ir import BOOL, INT, AxisSize, Carry, Const, Loop, Var, join_kinds
 from .converter import BREAK, RETURNED, RETURNED_VALUE, RETURNS, loop_kind
 from .normalize import loop_returns, normalise_jumps
-from .values import is_atom, map_atoms, structure
+from .values import StaticOnly, is_atom, map_atoms, structure, structured
 
 
 class Loops:
     """Conversion of loops (mixed into ``frontend.Converter``)."""
 
     def loop_stmt(self, node):
-        """A ``for`` over ``range`` or a ``while``: a ``Loop`` whose carried
-        values are the names the body assigns that exist before the loop."""
+        """A ``for`` or ``while``: a ``Loop`` (``real_loop``), or, over a
+        container or a range with constant bounds whose body needs its index
+        when the code is generated, the body once per element
+        (``containers.unrolled_loop``)."""
         self._check_loop_form(node)
-        index = bounds = None
-        if isinstance(node, ast.For):
-            index, bounds = self.range_of(node)
-        assigned = list(dict.fromkeys(_assigned_names(node.body)))
+        if not isinstance(node, ast.For):
+            return self.real_loop(node, None, None, None)
+        values, plan = self.for_plan(node)
+        if values is not None:
+            return self.unrolled_loop(node, values)
+        index, bounds, bind = plan
+        if bind is not None or not all(isinstance(b, Const) for b in bounds):
+            return self.real_loop(node, index, bounds, bind)
+        taken, aliases = set(self.namer.taken), dict(self.shared.aliases)
+        try:
+            return self.real_loop(node, index, bounds, bind)
+        except StaticOnly:  # params[i], xs.append(v): unroll the constant range
+            self.namer.taken, self.shared.aliases = taken, aliases
+            return self.unrolled_loop(node, [Const(v) for v in range(*(b.value for b in bounds))])
+
+    def real_loop(self, node, index, bounds, bind):
+        """A ``for`` over ``range`` (``index`` is the loop variable, or a hidden
+        name when ``bind`` binds the target from it) or a ``while``: a ``Loop``
+        whose carried values are the names the body assigns that exist before
+        the loop."""
+        hidden = bind is not None
+        targets = list(_target_names(node)) if hidden else []
+        assigned = list(dict.fromkeys([*targets, *_assigned_names(node.body)]))
         before = dict(self.env)
         carried = self._carried_names(node, assigned, before, index)
         carried_vars = {name: Var(self.new_name(name)) for name in carried}
@@ -45,19 +71,22 @@ class Loops:
         env = {**before, **carried_vars}
         index_name = None
         if index is not None:
-            index_name = self.new_name(index)
+            index_name = self.new_name("i" if hidden else index)
             env[index] = Var(index_name)
             self.set_kind(index_name, INT)
         header, cond = self._while_header(node, env)
         stmts = normalise_jumps(list(node.body))
-        early = self._early_exit(node, stmts, env, before) if loop_returns(stmts) else None
+        early = self._early_exit(node, stmts, env, bind) if loop_returns(stmts) else None
         body = self.nested(dict(env))
         body.env[BREAK] = Const(False)
+        if bind is not None:
+            bind(body)
         if early is not None:
             body.env.update({RETURNED: early.flag, RETURNED_VALUE: early.value, RETURNS: []})
         body.block(stmts)
+        self._check_containers_unchanged(node, before, body.env, carried)
         nexts = self._next_values(node, carried, body.env, written)
-        if index is not None and not isinstance(before.get(index, ()), tuple):
+        if index is not None and not hidden and not isinstance(before.get(index, ()), tuple):
             # Python leaves the loop variable at its last value (or as it was
             # before, if the loop did not run): a carried value too.
             carried.append(index)
@@ -70,8 +99,9 @@ class Loops:
             Carry(carried_vars[name].name, before[name], next_value)
             for name, next_value in zip(carried, nexts)
         )
-        if early is not None:
-            carries += early.carries(body.env)
+        if early is not None:  # made before the loop, now that it cannot be unrolled
+            inits = [self._zero_of(kind, before, node) for kind in early.kinds]
+            carries += early.carries(body.env, inits)
         loop = Loop(
             carries,
             tuple(body.out),
@@ -90,7 +120,7 @@ class Loops:
         if early is not None:  # read by the `if <returned>: return <value>` after the loop
             self.env.update({RETURNED: early.flag, RETURNED_VALUE: early.value})
 
-    def _early_exit(self, node, stmts, env, before) -> EarlyExit:
+    def _early_exit(self, node, stmts, env, bind) -> EarlyExit:
         """What a loop whose body may ``return`` carries for it: a flag and
         the returned value (atom by atom), which starts as a zero of its kind.
 
@@ -100,6 +130,8 @@ class Loops:
         trial = self.trial(dict(env))
         seen = []
         trial.env.update({BREAK: Const(False), RETURNED: Const(False), RETURNS: seen})
+        if bind is not None:
+            bind(trial)
         trial.block(stmts)
         first, first_node = seen[0]
         skeleton = map_atoms(first, lambda atom: None)
@@ -121,14 +153,14 @@ class Loops:
                 "differentiate the function for its arguments (grad, value_and_grad), "
                 "or store the value, `break`, and return after the loop",
             )
-        inits = [self._zero_of(join_kinds(*k), before, first_node) for k in kinds]
+        joined = [join_kinds(*atom_kinds) for atom_kinds in kinds]
         flag = Var(self.new_name("returned"))
         self.set_kind(flag.name, BOOL)
-        names = iter([Var(self.new_name("returned_value")) for _ in inits])
+        names = iter([Var(self.new_name("returned_value")) for _ in joined])
         value = map_atoms(first, lambda atom: next(names))
-        for var, init, atom_kinds in zip(atoms_in(value), inits, kinds):
-            self.set_kind(var.name, loop_kind(join_kinds(self.kind_of(init), *atom_kinds)))
-        return EarlyExit(flag, value, tuple(inits))
+        for var, kind in zip(atoms_in(value), joined):
+            self.set_kind(var.name, loop_kind(kind))
+        return EarlyExit(flag, value, tuple(joined))
 
     def _zero_of(self, kind, before, node):
         """A value of ``kind`` made before the loop, for a returned value to
@@ -144,6 +176,22 @@ class Loops:
         sizes = [Const(1) if size is AxisSize.ONE else Const(0) for size in kind.sizes()]
         return self.op("zeros", sizes, node)
 
+    def _check_containers_unchanged(self, node, before, body_env, carried):
+        """A list or dict cannot change in a loop whose trip count is known
+        only when the code runs: its length would depend on it."""
+        for name, value in before.items():
+            if structured(value) and name not in carried and body_env.get(name) is not value:
+                if name.startswith("<"):
+                    continue
+                raise StaticOnly(
+                    f"'{name}' ({structure(value)}) is changed in a loop whose number of "
+                    "iterations is known only when the code runs",
+                    self.loc(node),
+                    "the length of a list must be known when the code is generated: loop over "
+                    "a container or a range with constant bounds (unrolled), or write into an "
+                    "array (out = np.zeros(n); out[i] = ...)",
+                )
+
     def _check_loop_form(self, node):
         """Refuse ``for``/``while ... else``."""
         word = "for" if isinstance(node, ast.For) else "while"
@@ -157,11 +205,13 @@ class Loops:
         variable aside): those of ``assigned`` bound before the loop."""
         carried = [name for name in assigned if name in before and name != index]
         for name in carried:
-            if isinstance(before[name], tuple):
-                self.fail(
-                    node,
-                    f"'{name}' holds a tuple and is reassigned in the loop",
-                    "unpack it into separate names before the loop",
+            if structured(before[name]):
+                raise StaticOnly(
+                    f"'{name}' holds {structure(before[name])} and is reassigned in a loop "
+                    "whose number of iterations is known only when the code runs",
+                    self.loc(node),
+                    "unpack it into separate names before the loop, or loop over a container "
+                    "or a range with constant bounds (unrolled)",
                 )
         return carried
 
@@ -189,9 +239,13 @@ class Loops:
         nexts = []
         for name in carried:
             value = body_env.get(name)
-            if isinstance(value, tuple):
-                self.fail(
-                    node, f"'{name}' becomes a tuple in the loop", "keep it a number or an array"
+            if structured(value):
+                raise StaticOnly(
+                    f"'{name}' becomes {structure(value)} in a loop whose number of iterations "
+                    "is known only when the code runs",
+                    self.loc(node),
+                    "keep it a number or an array, or loop over a container or a range with "
+                    "constant bounds (unrolled)",
                 )
             nexts.append(value)
         for name, next_value in zip(carried, nexts):  # b = a in the body: one array, two names
@@ -208,10 +262,7 @@ class Loops:
     def range_of(self, node):
         """The index name and (start, stop, step) atoms of ``for i in range(...)``."""
         call = node.iter
-        hint = (
-            "loop over indices: for i in range(len(x)): ... x[i] ... "
-            "(enumerate, zip and iterating over arrays are not supported)"
-        )
+        hint = "loop over range(...), an array, a container, zip(...) or enumerate(...)"
         if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)):
             self.fail(call, "symdiff loops only over range(...)", hint)
         if call.func.id in self.env or self._resolve_quiet(call.func) is not range:
@@ -237,6 +288,13 @@ class Loops:
         return node.target.id, (start, stop, step)
 
 
+def _target_names(node):
+    """The names a ``for`` statement's target binds."""
+    for name in ast.walk(node.target):
+        if isinstance(name, ast.Name):
+            yield name.id
+
+
 def _assigned_names(stmts):
     """Names a block (re)binds, in order: assignments, arrays written into,
     loop variables of nested loops."""
@@ -260,16 +318,18 @@ def _written_arrays(stmts):
 
 class EarlyExit(NamedTuple):
     """What a loop that may ``return`` carries: ``flag`` (did it return?)
-    and ``value`` (what it returned: a structure of variables) starting as ``inits``."""
+    and ``value`` (what it returned: a structure of variables, whose atoms
+    have the ``kinds`` of what the ``return``s give)."""
 
     flag: Var
     value: object
-    inits: tuple
+    kinds: tuple
 
-    def carries(self, env) -> tuple:
-        """The loop's ``Carry``s for them, from the body's final ``env``."""
+    def carries(self, env, inits) -> tuple:
+        """The loop's ``Carry``s for them, from the body's final ``env``; the
+        returned value starts as ``inits``."""
         nexts = atoms_in(env[RETURNED_VALUE])
-        pairs = zip(atoms_in(self.value), self.inits, nexts)
+        pairs = zip(atoms_in(self.value), inits, nexts)
         return (Carry(self.flag.name, Const(False), env[RETURNED]),) + tuple(
             Carry(var.name, init, next_value) for var, init, next_value in pairs
         )
