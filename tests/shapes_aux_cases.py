@@ -246,3 +246,35 @@ def not_a_pair(x):
 
 def pair_without_aux(x):
     return x * x, x  # ERR: pair_without_aux
+
+
+def aux_in_literals(x):
+    y = np.sin(x)
+    return np.sum(y**2), {"y": y, "pair": [y[0], x.shape], "n": x.shape[0]}
+
+
+def return_in_row_loop(X, tol):
+    s = 0.0
+    for row in X:
+        s = s + np.sum(row**2)
+        if s > tol:
+            return s * 2.0
+    return s
+
+
+def return_in_unrolled_loop(params, x):
+    for w in params:
+        x = np.tanh(w * x)
+        if np.sum(x) > 0.5:
+            return np.sum(x**3)
+    return np.sum(x**2)
+
+
+def unrolled_return_in_real_loop(params, x, n):
+    s = 0.0
+    for i in range(n):
+        for w in params:
+            s = s + np.sum(np.sin(w * x)) * (i + 1)
+            if s > 1.0:
+                return s * s
+    return s

@@ -54,6 +54,10 @@ def check_against_fd(fn, args, mode, jit=False):
             np.testing.assert_allclose(np.asarray(g)[element], expected, rtol=1e-6, atol=1e-7)
 
 
+def _ids(rows):
+    return [f"{fn.__name__}-{i}" for i, (fn, _) in enumerate(rows)]
+
+
 SHAPES = [
     (sc.unpack_shape, (r(3, 4),)),
     (sc.zeros_of_shape, (r(3, 2),)),
@@ -93,11 +97,37 @@ EARLY = [
     (sc.nested_return, (r(3, 3), 100.0)),  # never
     (sc.uses_solver, (np.array([0.2, -0.1]), 0.19)),  # an array returned from a helper's loop
     (sc.uses_solver, (np.array([0.2, -0.1]), 1e-9)),
+    (sc.return_in_row_loop, (np.full((3, 2), 0.5), 0.1)),
+    (sc.return_in_row_loop, (np.full((3, 2), 0.5), 1.2)),
+    (sc.return_in_row_loop, (np.full((3, 2), 0.5), 100.0)),
+]
+# an unrolled loop (over a list) whose return is taken at different elements, or never
+UNROLLED = [
+    (sc.return_in_unrolled_loop, ([0.5, 0.9], np.array([0.3, 0.4]))),  # second element
+    (sc.return_in_unrolled_loop, ([2.0, 0.9], np.array([0.3, 0.4]))),  # first
+    (sc.return_in_unrolled_loop, ([0.1, 0.2], np.array([0.3, 0.4]))),  # never
+    (sc.unrolled_return_in_real_loop, ([0.5, 0.9], np.array([0.3, 0.4]), 3)),
+    (sc.unrolled_return_in_real_loop, ([0.01, 0.02], np.array([0.3, 0.4]), 3)),  # never
 ]
 
 
-def _ids(rows):
-    return [f"{fn.__name__}-{i}" for i, (fn, _) in enumerate(rows)]
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("fn, args", UNROLLED, ids=_ids(UNROLLED))
+def test_return_in_unrolled_loops(fn, args, mode):
+    params, rest = args[0], args[1:]
+    g = grad(fn, argnums=(0, 1), mode=mode, jit=False)(params, *rest)
+    for k in range(len(params)):
+
+        def moved(w, k=k):
+            return fn([w if j == k else p for j, p in enumerate(params)], *rest)
+
+        expected = finite_difference(moved, (params[k],), 0)
+        assert g[0][k] == pytest.approx(expected, rel=1e-6, abs=1e-8)
+    for element in range(len(rest[0])):
+        expected = finite_difference(
+            lambda x: fn(params, x, *rest[1:]), (rest[0],), 0, element=element
+        )
+        assert g[1][element] == pytest.approx(expected, rel=1e-6, abs=1e-8)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -229,6 +259,17 @@ def test_has_aux_with_an_early_return_of_a_pair(mode, tol):
     assert steps == expected_steps
     loss = lambda x, t: sc.returns_pair_in_loop(x, t)[0]  # noqa: E731
     assert g == pytest.approx(finite_difference(loss, (0.7, tol), 0), rel=1e-7)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_has_aux_of_list_and_dict_literals(mode):
+    x = np.array([0.3, 0.4, 0.5])
+    g, aux = grad(sc.aux_in_literals, mode=mode, jit=False, has_aux=True)(x)
+    np.testing.assert_allclose(g, 2 * np.sin(x) * np.cos(x), rtol=1e-12)
+    assert type(aux) is dict and sorted(aux) == ["n", "pair", "y"]
+    assert aux["n"] == 3 and type(aux["pair"]) is list and aux["pair"][1] == (3,)
+    np.testing.assert_allclose(aux["y"], np.sin(x))
+    assert aux["pair"][0] == pytest.approx(np.sin(0.3))
 
 
 def test_differentiate_takes_has_aux():

@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 from ..ir import BOOL, INT, AxisSize, Carry, Const, Loop, Var, join_kinds
 from .converter import BREAK, RETURNED, RETURNED_VALUE, RETURNS, loop_kind
-from .normalize import loop_returns, normalise_jumps
+from .normalize import has_return, loop_returns, normalise_jumps
 from .values import StaticOnly, is_atom, map_atoms, structure, structured
 
 
@@ -42,7 +42,7 @@ class Loops:
             return self.real_loop(node, None, None, None)
         values, plan = self.for_plan(node)
         if values is not None:
-            return self.unrolled_loop(node, values)
+            return self.unrolled_with_returns(node, values)
         index, bounds, bind = plan
         if bind is not None or not all(isinstance(b, Const) for b in bounds):
             return self.real_loop(node, index, bounds, bind)
@@ -51,7 +51,8 @@ class Loops:
             return self.real_loop(node, index, bounds, bind)
         except StaticOnly:  # params[i], xs.append(v): unroll the constant range
             self.namer.taken, self.shared.aliases = taken, aliases
-            return self.unrolled_loop(node, [Const(v) for v in range(*(b.value for b in bounds))])
+            values = [Const(v) for v in range(*(b.value for b in bounds))]
+            return self.unrolled_with_returns(node, values)
 
     def real_loop(self, node, index, bounds, bind):
         """A ``for`` over ``range`` (``index`` is the loop variable, or a hidden
@@ -76,7 +77,8 @@ class Loops:
             self.set_kind(index_name, INT)
         header, cond = self._while_header(node, env)
         stmts = normalise_jumps(list(node.body))
-        early = self._early_exit(node, stmts, env, bind) if loop_returns(stmts) else None
+        may_return = loop_returns(stmts)
+        early = self._early_exit(node, env, _running(stmts, bind)) if may_return else None
         body = self.nested(dict(env))
         body.env[BREAK] = Const(False)
         if bind is not None:
@@ -117,22 +119,43 @@ class Loops:
             self.set_kind(carry.name, self.joined_kind(carry.init, carry.next))
         self.env = {k: v for k, v in before.items() if k not in assigned and k != index}
         self.env.update(carried_vars)
-        if early is not None:  # read by the `if <returned>: return <value>` after the loop
-            self.env.update({RETURNED: early.flag, RETURNED_VALUE: early.value})
+        if may_return:  # read by the `if <returned>: return <value>` after the loop
+            self.env[RETURNED] = Const(False) if early is None else early.flag
+            if early is not None:
+                self.env[RETURNED_VALUE] = early.value
 
-    def _early_exit(self, node, stmts, env, bind) -> EarlyExit:
+    def unrolled_with_returns(self, node, values):
+        """``containers.unrolled_loop``, where a ``return`` in the body is a
+        return from the function: the returned flag starts False and the
+        value as a zero of its kind (learnt on trial), and the unrolled
+        bodies' ``if``s join them."""
+        if not has_return(node.body):
+            return self.unrolled_loop(node, values)
+        early = self._early_exit(node, self.env, lambda trial: trial.unrolled_loop(node, values))
+        self.env[RETURNED] = Const(False)
+        outer = self.env.get(RETURNS)  # an enclosing loop's, which its `return`s fill
+        if early is not None:
+            inits = iter([self._zero_of(kind, self.env, node) for kind in early.kinds])
+            self.env[RETURNED_VALUE] = map_atoms(early.value, lambda var: next(inits))
+            self.env[RETURNS] = []
+        self.unrolled_loop(node, values)
+        if outer is not None:
+            self.env[RETURNS] = outer
+
+    def _early_exit(self, node, env, run) -> EarlyExit | None:
         """What a loop whose body may ``return`` carries for it: a flag and
-        the returned value (atom by atom), which starts as a zero of its kind.
+        the returned value (atom by atom), which starts as a zero of its kind;
+        None where no ``return`` is reached (static conditions).
 
         The kind, and the structure of a returned tuple, are learnt by
-        converting the body once on trial (``trial``), before the loop's
+        converting the body once on trial (``run(trial)``), before the loop's
         values exist."""
         trial = self.trial(dict(env))
         seen = []
         trial.env.update({BREAK: Const(False), RETURNED: Const(False), RETURNS: seen})
-        if bind is not None:
-            bind(trial)
-        trial.block(stmts)
+        run(trial)
+        if not seen:
+            return None
         first, first_node = seen[0]
         skeleton = map_atoms(first, lambda atom: None)
         kinds = [[] for _ in atoms_in(first)]
@@ -333,6 +356,17 @@ class EarlyExit(NamedTuple):
         return (Carry(self.flag.name, Const(False), env[RETURNED]),) + tuple(
             Carry(var.name, init, next_value) for var, init, next_value in pairs
         )
+
+
+def _running(stmts, bind):
+    """Converts a loop body: binds the target (a loop over an array), then ``stmts``."""
+
+    def run(converter):
+        if bind is not None:
+            bind(converter)
+        converter.block(stmts)
+
+    return run
 
 
 def atoms_in(value) -> list:
