@@ -343,3 +343,11 @@ def test_bad_shapes_and_slices_are_located(tmp_path, source, words):
         grad(namespace["f"], jit=False)(r(4))
     assert words in info.value.message and info.value.filename == str(path)
     assert info.value.lineno >= 3
+
+
+def test_check_grad_parses_with_the_arguments_kinds():
+    """``check_grad`` (and ``f.check``) of a function that unpacks a shape."""
+    from symdiff import check_grad
+
+    report = check_grad(sc.unpack_shape, r(3, 2), jit=False)
+    assert report.ok, str(report)
