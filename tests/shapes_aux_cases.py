@@ -278,3 +278,9 @@ def unrolled_return_in_real_loop(params, x, n):
             if s > 1.0:
                 return s * s
     return s
+
+
+def unpack_a_named_tuple(x):
+    t = (x * 2.0, x * 3.0)
+    a, b = t
+    return t[0] * a + t[1] * b

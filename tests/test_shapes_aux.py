@@ -351,3 +351,9 @@ def test_check_grad_parses_with_the_arguments_kinds():
 
     report = check_grad(sc.unpack_shape, r(3, 2), jit=False)
     assert report.ok, str(report)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_unpacking_a_tuple_kept_in_a_name_keeps_the_tuple_valid(mode):
+    """Regression: ``a, b = t`` renamed the temporaries that ``t`` still held."""
+    assert grad(sc.unpack_a_named_tuple, mode=mode, jit=False)(1.5) == pytest.approx(39.0)

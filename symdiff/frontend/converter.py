@@ -47,7 +47,7 @@ from ..ir import (
 )
 from ..primitives import PRIMITIVES, RankError
 from .source import Source
-from .values import is_atom, structure
+from .values import atoms_in, is_atom, structure, structured
 
 RETURN = "<return>"  # environment key of a function's result while converting
 BREAK = "<break>"  # environment key of a loop's break flag while converting its body
@@ -170,7 +170,11 @@ class ConverterCore:
         return self.emit(Op(prim, tuple(args), attrs), node, target)
 
     def _rename_last(self, value: Var, pyname: str) -> Var:
-        """Give the value just computed (a temporary) the user's variable name."""
+        """Give the value just computed (a temporary) the user's variable name;
+        not one a container in ``env`` holds (``t = (x * 2, y); a, b = t``),
+        which still names the temporary."""
+        if any(structured(v) and value in atoms_in(v) for v in self.env.values()):
+            return value
         last = self.out[-1] if self.out else None
         if isinstance(last, Assign) and last.target == value.name:
             name = self.new_name(pyname)

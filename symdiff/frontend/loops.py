@@ -26,7 +26,7 @@ from typing import NamedTuple
 from ..ir import BOOL, INT, AxisSize, Carry, Const, Loop, Var, join_kinds
 from .converter import BREAK, RETURNED, RETURNED_VALUE, RETURNS, loop_kind
 from .normalize import has_return, loop_returns, normalise_jumps
-from .values import StaticOnly, is_atom, map_atoms, structure, structured
+from .values import StaticOnly, atoms_in, is_atom, map_atoms, structure, structured
 
 
 class Loops:
@@ -369,8 +369,3 @@ def _running(stmts, bind):
     return run
 
 
-def atoms_in(value) -> list:
-    """The atoms of a (structured) value, in order."""
-    out = []
-    map_atoms(value, lambda atom: out.append(atom) or atom)
-    return out

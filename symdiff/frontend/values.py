@@ -188,6 +188,13 @@ def map_atoms(value, fn):
     return value
 
 
+def atoms_in(value) -> list:
+    """The atoms of a (structured) value, in order."""
+    out = []
+    map_atoms(value, lambda atom: out.append(atom) or atom)
+    return out
+
+
 def structure(value) -> str:
     """What ``value`` is, as an error message says it ("a list of 2 tuples")."""
     if isinstance(value, StaticValue):
