@@ -280,7 +280,7 @@ def unrolled_return_in_real_loop(params, x, n):
     return s
 
 
-def unpack_a_named_tuple(x):
+def unpack_a_kept_tuple(x):
     t = (x * 2.0, x * 3.0)
     a, b = t
     return t[0] * a + t[1] * b

@@ -356,4 +356,4 @@ def test_check_grad_parses_with_the_arguments_kinds():
 @pytest.mark.parametrize("mode", MODES)
 def test_unpacking_a_tuple_kept_in_a_name_keeps_the_tuple_valid(mode):
     """Regression: ``a, b = t`` renamed the temporaries that ``t`` still held."""
-    assert grad(sc.unpack_a_named_tuple, mode=mode, jit=False)(1.5) == pytest.approx(39.0)
+    assert grad(sc.unpack_a_kept_tuple, mode=mode, jit=False)(1.5) == pytest.approx(39.0)
