@@ -25,6 +25,7 @@ from .entry import entry_function, remember_signature
 from .errors import ArgumentError, Loc, ShapeError, SymDiffError
 from .pipeline import Derivative, Request
 from .pipeline import header_of as header
+from .primitives.random import GENERATOR
 from .signature import (
     FORMS,
     Layout,
@@ -35,6 +36,7 @@ from .signature import (
     gradient_converter,
     in_float32,
     normalize_argnums,
+    read_implicit,
     shaped_like,
     signature_key,
     unwrap,
@@ -100,6 +102,7 @@ class _Specialised:
             args = _bind(self.fn, args, kwargs)
         layout = self.layout(args)
         leaves = args if layout.flat else layout.flatten(args)
+        variant, _ = pipeline.variant(self.fn, layout.trees)  # for the free values now
         request = Request(
             layout.kinds,
             layout.leaf_argnums,
@@ -109,6 +112,7 @@ class _Specialised:
             optimized,
             in_float32(leaves),
             layout.trees,
+            variant,
         )
         return cached_derivative(self.fn, request)
 
@@ -142,10 +146,9 @@ class _Specialised:
         the input), in both backends.  In float32 code, float scalars are
         taken as float32 and their gradients are float32 in both backends."""
         layout = self.layout(args)
-        impl = self.derivative(*args).compile(self.jit)
-        if layout.flat:
-            return self._leaf_call(impl, args, layout)
-        if self.form not in ("grad", "value_and_grad"):
+        derivative = self.derivative(*args)
+        impl = derivative.compile(self.jit)
+        if not layout.flat and self.form not in ("grad", "value_and_grad"):
             raise ArgumentError(
                 f"{self.form} takes numbers and arrays; {self.fn.__name__} was given "
                 + ", ".join(
@@ -154,22 +157,45 @@ class _Specialised:
                 header(self.fn).loc,
                 "use grad or value_and_grad for tuples, lists and dicts of arrays",
             )
-        inner = self._leaf_call(impl, layout.flatten(args), layout)
-        flatten, gradients = layout.flatten, layout.gradients
+        inner = self._leaf_call(impl, args if layout.flat else layout.flatten(args), layout)
+        if layout.flat and not (derivative.implicit or derivative.guards or derivative.prologue):
+            return inner
+        return self._with_inputs(inner, layout, derivative, len(args))
 
-        if self.form == "grad":
+    def _with_inputs(self, inner, layout: Layout, derivative: Derivative, count: int):
+        """``inner`` (which takes the leaves, the implicit inputs, then any
+        tangents or cotangent) called with the user's arguments: the
+        implicit inputs are read at each call (``signature.read_implicit``);
+        when one of them, or a guarded value, has changed, the arguments are
+        specialised again.  Gradients come back in the arguments' structure."""
+        read = read_implicit(derivative.implicit, derivative.guards)
+        flatten = None if layout.flat else layout.flatten
+        gradients, form, again = layout.gradients, self.form, self._specialise_again
+        if derivative.prologue:  # random draws first, in plain Python
+            read = _with_draws(read, derivative, flatten)
 
-            def call(*values):
-                return gradients(inner(*flatten(values)), values)
-
-        else:
-
-            def call(*values):
-                value, grads = inner(*flatten(values))
-                return value, gradients(grads, values)
+        def call(*values):
+            user = values[:count]
+            extra = read(user)
+            if extra is None:
+                return again(user)(*values)
+            out = inner(*(user if flatten is None else flatten(user)), *extra, *values[count:])
+            if flatten is None:
+                return out
+            if form == "grad":
+                return gradients(out, user)
+            value, grads = out
+            return value, gradients(grads, user)
 
         call.compiled = getattr(inner, "compiled", inner)
         return call
+
+    def _specialise_again(self, args):
+        """The code for ``args`` when the free values it read have changed."""
+        key = signature_key(args)
+        self._impls[key] = impl = self.compiled(args)
+        remember_signature(self, key, impl)
+        return impl
 
     def _leaf_call(self, impl, args, layout: Layout):
         """``impl`` (which takes the leaves ``args``) with 0-d array and
@@ -221,6 +247,22 @@ class _Specialised:
         return (
             f"<symdiff {self.form} of {self.fn.__qualname__} (mode={self.mode!r}, jit={self.jit})>"
         )
+
+
+def _with_draws(read, derivative: Derivative, flatten):
+    """``read`` (the implicit inputs, generators included), then the
+    prologue's draws: what the main code takes after the user's leaves."""
+    draws = derivative.compile_prologue()
+    main = [i for i, r in enumerate(derivative.implicit) if r.kind != GENERATOR]
+
+    def read_and_draw(user):
+        values = read(user)
+        if values is None:
+            return None
+        drawn = draws(*(user if flatten is None else flatten(user)), *values)
+        return [values[i] for i in main] + list(drawn)
+
+    return read_and_draw
 
 
 def _explain(fn, args, exc):

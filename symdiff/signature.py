@@ -20,6 +20,7 @@ import numpy as np
 
 from . import frontend, ir, pytree
 from .errors import ArgumentError
+from .frontend.readers import value_key
 from .ir import BOOL, FLOAT, INT
 
 MODES = ("reverse", "forward")
@@ -324,3 +325,44 @@ def normalize_argnums(argnums, fn: ir.Function):
     if not indices:
         raise ArgumentError("argnums is empty", fn.loc, "name at least one argument")
     return tuple(indices), single
+
+
+def environment_holds(implicit, guards, args=()) -> bool:
+    """Do the values the user's program holds now match what code with
+    these ``ir.Implicit`` inputs and ``ir.Guard``s was generated for?"""
+    return read_implicit(implicit, guards)(args) is not None
+
+
+def read_implicit(implicit, guards):
+    """A function of the call's arguments that reads the implicit inputs:
+    their values in order, or None when one of them, or a guard, no longer
+    matches (a new specialisation is needed).  Reading one costs its
+    reader (a dict or cell read, an attribute per step) and ``value_key``
+    (a type check; for arrays their rank, dtype and size-1 axes)."""
+    # a 0-d array is passed as a scalar of its dtype, as 0-d array arguments are
+    readers = tuple(
+        (r.reader.read, r.key, isinstance(r.key, tuple) and r.key[0] == 0) for r in implicit
+    )
+    checks = tuple((g.reader.read, g.expected, g.by == "key") for g in guards)
+    key_of = value_key
+
+    def read(args):
+        values = []
+        try:
+            for reader, key, zero_d in readers:
+                value = reader(args)
+                if key_of(value) != key:
+                    return None
+                values.append(value[()] if zero_d else value)
+            for reader, expected, by_key in checks:
+                value = reader(args)
+                if by_key:
+                    if key_of(value) != expected:
+                        return None
+                elif type(value) is not type(expected) or value != expected:
+                    return None
+        except (KeyError, AttributeError, IndexError, ValueError, TypeError):
+            return None  # the name or attribute is gone: specialise again, which reports it
+        return values
+
+    return read

@@ -40,6 +40,9 @@ class Calls:
     """Conversion of calls (mixed into ``frontend.Converter``)."""
 
     def expr_Call(self, e):
+        draw = self.random_draw(e)  # rs.randn(n), np.random.normal(...): frontend.randomness
+        if draw is not None:
+            return draw
         if isinstance(e.func, ast.Attribute) and self._is_local(e.func.value):
             return self.call_method(e)
         func = self.resolve(e.func)
