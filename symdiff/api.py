@@ -174,6 +174,17 @@ class _Specialised:
         if derivative.prologue:  # random draws first, in plain Python
             read = _with_draws(read, derivative, flatten)
 
+        if flatten is None and form in ("grad", "value_and_grad"):  # the common case, kept lean
+
+            def call(*values):
+                extra = read(values)
+                if extra is None:
+                    return again(values)(*values)
+                return inner(*values, *extra)
+
+            call.compiled = getattr(inner, "compiled", inner)
+            return call
+
         def call(*values):
             user = values[:count]
             extra = read(user)
@@ -471,6 +482,14 @@ class _VJPCall(_Specialised):
     def for_primals(self, primals):
         """The compiled VJP for these primals, and the kind of the value."""
         derivative = self.derivative(*primals)
+        if derivative.prologue:
+            raise ArgumentError(
+                f"vjp of {self.fn.__name__}, which makes random draws, is not supported: "
+                "its pullback would draw again",
+                header(self.fn).loc,
+                "use grad or value_and_grad (one call, one set of draws), or pass the "
+                "drawn values in as arguments",
+            )
         key = signature_key(primals)
         impl = self._impls.get(key)
         if impl is None:

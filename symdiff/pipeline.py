@@ -159,8 +159,11 @@ def derive(fn, request: Request) -> Derivative:
     whole_kinds = request.kinds + tuple(record.kind for record in whole.implicit)
     whole_facts = analyze(whole, whole_kinds, wrt)
     primal, prologue = split_draws(whole, whole_facts)
-    param_kinds = tuple(whole_facts.kinds[p] for p in primal.params)
-    primal_facts = analyze(primal, param_kinds, wrt) if prologue else whole_facts
+    param_kinds, primal_facts = whole_kinds, whole_facts
+    if prologue is not None:  # the drawn values are parameters of the main code
+        prologue_kinds = analyze(prologue, whole_kinds).kinds
+        param_kinds = tuple(prologue_kinds[p] for p in primal.params)
+        primal_facts = analyze(primal, param_kinds, wrt)
     output = check_output(primal, primal_facts, request.form)
     plan = plan_for(request, wrt, primal_facts, output)
     derived = transformed(primal, primal_facts, plan, request.single)
@@ -188,7 +191,7 @@ def derive(fn, request: Request) -> Derivative:
         source = codegen.lowered_source(lowered, doc, header, kinds, request.float32)
         name = derived.name
     if prologue is not None:
-        source = _with_prologue(source, prologue, whole_facts.kinds, request.float32)
+        source = _with_prologue(source, prologue, prologue_kinds, request.float32)
     return Derivative(
         source,
         derived,
@@ -213,6 +216,8 @@ def split_draws(primal: ir.Function, facts: Analysis) -> tuple:
         return primal, None
     for stmt in draws:
         _check_draw(stmt, primal, facts)
+    primal = _named_draws(primal, draws)
+    draws = [s for s in primal.body if _is_draw(s)]
     needed, kept = set(), []
     for stmt in reversed(primal.body):  # the draws, and what they read
         if _is_draw(stmt) or needed.intersection(ir.targets(stmt)):
@@ -235,6 +240,27 @@ def split_draws(primal: ir.Function, facts: Analysis) -> tuple:
         implicit=implicit,
     )
     return main, prologue
+
+
+def _named_draws(primal: ir.Function, draws) -> ir.Function:
+    """``primal`` with the draws the user did not name (``np.sum(rs.randn(n))``)
+    named after their method, as the parameters they become are."""
+    namer = ir.Namer(ir.defined_names(primal) | set(primal.params))
+    renames = {
+        s.target: Var(namer.fresh(s.value.prim.removeprefix("draw_")))
+        for s in draws
+        if s.target.startswith("$")
+    }
+    if not renames:
+        return primal
+    body = tuple(
+        dataclasses.replace(s, target=renames[s.target].name)
+        if _is_draw(s) and s.target in renames
+        else s
+        for s in ir.replace_uses(primal.body, renames)
+    )
+    result = ir.map_result(primal.result, lambda a: renames.get(getattr(a, "name", None), a))
+    return dataclasses.replace(primal, body=body, result=result)
 
 
 def _is_draw(stmt) -> bool:

@@ -336,33 +336,43 @@ def environment_holds(implicit, guards, args=()) -> bool:
 def read_implicit(implicit, guards):
     """A function of the call's arguments that reads the implicit inputs:
     their values in order, or None when one of them, or a guard, no longer
-    matches (a new specialisation is needed).  Reading one costs its
-    reader (a dict or cell read, an attribute per step) and ``value_key``
-    (a type check; for arrays their rank, dtype and size-1 axes)."""
-    # a 0-d array is passed as a scalar of its dtype, as 0-d array arguments are
-    readers = tuple(
-        (r.reader.read, r.key, isinstance(r.key, tuple) and r.key[0] == 0) for r in implicit
+    matches (a new specialisation is needed).
+
+    It is generated as straight-line Python, one line per value: the read
+    (a dict or cell read, one attribute or item per step) and a type check;
+    an array's rank, dtype and size-1 axes are compared with ``value_key``."""
+    namespace = {"_type": type, "_key": value_key, "np": np}
+    lines, values = [], []
+    for number, record in enumerate(implicit):
+        name = f"v{number}"
+        read = record.reader.expression(namespace, f"_r{number}")
+        namespace[f"_e{number}"] = record.key
+        lines.append(f"    {name} = {read}")
+        if isinstance(record.key, type):
+            lines.append(f"    if _type({name}) is not _e{number}: return None")
+        else:
+            lines.append(f"    if _key({name}) != _e{number}: return None")
+        zero_d = isinstance(record.key, tuple) and record.key[0] == 0
+        values.append(f"{name}[()]" if zero_d else name)  # 0-d arrays are passed as scalars
+    for number, guard in enumerate(guards):
+        name, prefix = f"g{number}", f"_g{number}"
+        lines.append(f"    {name} = {guard.reader.expression(namespace, prefix)}")
+        namespace[f"{prefix}_e"] = guard.expected
+        if guard.by == "key":
+            lines.append(f"    if _key({name}) != {prefix}_e: return None")
+        else:
+            namespace[f"{prefix}_t"] = type(guard.expected)
+            lines.append(
+                f"    if _type({name}) is not {prefix}_t or {name} != {prefix}_e: return None"
+            )
+    lines.append(f"    return [{', '.join(values)}]")
+    source = "\n".join(
+        ["def read(args):", "    try:"]
+        + ["    " + line for line in lines]
+        + [
+            "    except (KeyError, AttributeError, IndexError, TypeError):",
+            "        return None  # gone: specialising again reports it",
+        ]
     )
-    checks = tuple((g.reader.read, g.expected, g.by == "key") for g in guards)
-    key_of = value_key
-
-    def read(args):
-        values = []
-        try:
-            for reader, key, zero_d in readers:
-                value = reader(args)
-                if key_of(value) != key:
-                    return None
-                values.append(value[()] if zero_d else value)
-            for reader, expected, by_key in checks:
-                value = reader(args)
-                if by_key:
-                    if key_of(value) != expected:
-                        return None
-                elif type(value) is not type(expected) or value != expected:
-                    return None
-        except (KeyError, AttributeError, IndexError, ValueError, TypeError):
-            return None  # the name or attribute is gone: specialise again, which reports it
-        return values
-
-    return read
+    exec(compile(source, "<symdiff implicit inputs>", "exec"), namespace)
+    return namespace["read"]

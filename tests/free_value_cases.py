@@ -27,10 +27,15 @@ class SlabIndices:
     DEPTH = 0.75
 
 
+class Inner:
+    gain = 1.5
+
+
 class Model:
     def __init__(self):
         self.W = np.array([0.2, 0.4, -0.6])
         self.bias = 0.1
+        self.inner = Inner()
 
 
 model = Model()
@@ -67,6 +72,10 @@ def class_attribute(x):
 
 def object_attributes(x):
     return np.sum(model.W * x**3) + model.bias
+
+
+def chained_attribute(x):
+    return model.inner.gain * np.sum(x**2)
 
 
 def other_module(x):

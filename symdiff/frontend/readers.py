@@ -32,39 +32,75 @@ class Reader:
     cell object, the same key and path).
     """
 
-    __slots__ = ("label", "read", "_place")
+    __slots__ = ("label", "read", "_place", "root", "steps")
 
-    def __init__(self, label: str, read, place: tuple):
+    def __init__(self, label: str, read, place: tuple, root=None, steps=()):
         self.label = label
         self.read = read  # args -> the value now
         self._place = place
+        # ("global", dict, key) | ("cell", cell) | ("argument", index) | ("object", fn),
+        # then ("attr", name) / ("item", key) steps: what ``expression`` spells
+        self.root = root if root is not None else ("object", read)
+        self.steps = steps
 
     @classmethod
     def of_global(cls, scope: dict, name: str) -> Reader:
         get = scope.__getitem__
-        return cls(name, lambda args: get(name), ("global", id(scope), name))
+        return cls(
+            name, lambda args: get(name), ("global", id(scope), name), ("global", scope, name)
+        )
 
     @classmethod
     def of_cell(cls, cell, name: str) -> Reader:
-        return cls(name, lambda args: cell.cell_contents, ("cell", id(cell)))
+        return cls(name, lambda args: cell.cell_contents, ("cell", id(cell)), ("cell", cell))
 
     @classmethod
     def of_argument(cls, index: int, name: str) -> Reader:
-        return cls(name, operator.itemgetter(index), ("argument", index))
+        return cls(name, operator.itemgetter(index), ("argument", index), ("argument", index))
 
     def attribute(self, attr: str) -> Reader:
         """The reader of ``self.attr``."""
         read = self.read
         return Reader(
-            f"{self.label}.{attr}", lambda args: getattr(read(args), attr), (*self._place, attr)
+            f"{self.label}.{attr}",
+            lambda args: getattr(read(args), attr),
+            (*self._place, attr),
+            self.root,
+            (*self.steps, ("attr", attr)),
         )
 
     def item(self, key) -> Reader:
         """The reader of ``self[key]``."""
         read = self.read
         return Reader(
-            f"{self.label}[{key!r}]", lambda args: read(args)[key], (*self._place, ("item", key))
+            f"{self.label}[{key!r}]",
+            lambda args: read(args)[key],
+            (*self._place, ("item", key)),
+            self.root,
+            (*self.steps, ("item", key)),
         )
+
+    def expression(self, namespace: dict, prefix: str) -> str:
+        """Python source reading the value from ``args`` (the call's
+        arguments), with the objects it needs put in ``namespace`` under
+        names starting with ``prefix``: ``_r0["X_train"]``, ``_r1.cell_contents.W``."""
+        how, *rest = self.root
+        if how == "argument":
+            text = f"args[{rest[0]}]"
+        else:
+            namespace[prefix] = rest[0]
+            text = {"global": f"{prefix}[{prefix}_key]", "cell": f"{prefix}.cell_contents"}.get(
+                how, f"{prefix}(args)"
+            )
+            if how == "global":
+                namespace[f"{prefix}_key"] = rest[1]
+        for number, (step, key) in enumerate(self.steps):
+            if step == "attr":
+                text += f".{key}"
+            else:
+                namespace[f"{prefix}_{number}"] = key
+                text += f"[{prefix}_{number}]"
+        return text
 
     @property
     def whole_argument(self) -> bool:
