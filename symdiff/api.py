@@ -72,6 +72,7 @@ class _Specialised:
         self.jit = jit
         self.form = form  # what the derivative returns (signature.FORMS)
         self._impls: dict = {}
+        self._variants: dict = {}  # (signature key, source) -> impl (``_specialise``)
         self._nargs = getattr(getattr(self.fn, "__code__", None), "co_argcount", -1)
         functools.update_wrapper(self, self.fn, updated=())
         self.__name__ = f"{self.fn.__name__}_{form}"
@@ -133,8 +134,7 @@ class _Specialised:
         """What calls with these arguments' signature run."""
         key = signature_key(args)
         if key not in self._impls:
-            self._impls[key] = self.compiled(args)
-            remember_signature(self, key, self._impls[key])
+            return self._specialise(args)
         return self._impls[key]
 
     def compiled(self, args):
@@ -170,7 +170,7 @@ class _Specialised:
         specialised again.  Gradients come back in the arguments' structure."""
         read = read_implicit(derivative.implicit, derivative.guards)
         flatten = None if layout.flat else layout.flatten
-        gradients, form, again = layout.gradients, self.form, self._specialise_again
+        gradients, form, again = layout.gradients, self.form, self._specialise
         if derivative.prologue:  # random draws first, in plain Python
             read = _with_draws(read, derivative, flatten)
 
@@ -201,10 +201,16 @@ class _Specialised:
         call.compiled = getattr(inner, "compiled", inner)
         return call
 
-    def _specialise_again(self, args):
-        """The code for ``args`` when the free values it read have changed."""
+    def _specialise(self, args):
+        """Compile the code for ``args`` (at the first call, or when the free
+        values it read have changed), once per signature and environment: a
+        global flipping between two values does not compile again."""
         key = signature_key(args)
-        self._impls[key] = impl = self.compiled(args)
+        variant = (key, self.derivative(*args).source)
+        impl = self._variants.get(variant)
+        if impl is None:
+            impl = self._variants[variant] = self.compiled(args)
+        self._impls[key] = impl
         remember_signature(self, key, impl)
         return impl
 

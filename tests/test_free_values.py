@@ -190,3 +190,16 @@ def test_an_object_array_global_is_a_clear_error(monkeypatch):
 def test_symdiff_verify_sees_the_same_values():
     report = symdiff.check_grad(cases.least_squares, X3)
     assert report.ok
+
+
+@pytest.mark.parametrize("jit", (False, True))
+def test_a_guarded_value_flipping_back_compiles_once(jit, monkeypatch):
+    df = grad(cases.reduce_axis, jit=jit)
+    first = df(X23)
+    monkeypatch.setattr(cases, "AXIS", 1)
+    second = df(X23)
+    monkeypatch.setattr(cases, "AXIS", 0)
+    np.testing.assert_allclose(df(X23), first)
+    monkeypatch.setattr(cases, "AXIS", 1)
+    np.testing.assert_allclose(df(X23), second)
+    assert len(df._spec._variants) == 2

@@ -167,7 +167,9 @@ class Names:
         return value
 
     def constant(self, value, node, label):
-        """The IR constant for the Python value ``value`` named ``label``."""
+        """The value of ``value`` (named ``label``), fixed when the code is
+        generated (a builtin, a library constant, a helper's default):
+        numbers are constants, objects static values."""
         if isinstance(value, (bool, np.bool_)):
             return Const(bool(value))
         if isinstance(value, numbers.Integral):
@@ -176,13 +178,11 @@ class Names:
             return Const(float(value))
         if isinstance(value, tuple) and all(isinstance(v, numbers.Real) for v in value):
             return tuple(self.constant(v, node, label) for v in value)
-        if isinstance(value, np.ndarray) or value is None or isinstance(value, str):
-            what = "a module" if isinstance(value, types.ModuleType) else type(value).__name__
+        if isinstance(value, np.ndarray):
             self.fail(
                 node,
-                f"'{label}' is {what}, not a number",
-                "use numbers (int, float, bool) and call functions; other objects "
-                "cannot take part in differentiated code",
+                f"'{label}' is an array fixed when the code is generated",
+                "pass it as an argument, or read it from a global of your module",
             )
         return StaticValue(value)
 
