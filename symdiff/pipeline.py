@@ -191,7 +191,7 @@ def derive(fn, request: Request) -> Derivative:
         source = codegen.lowered_source(lowered, doc, header, kinds, request.float32)
         name = derived.name
     if prologue is not None:
-        source = _with_prologue(source, prologue, prologue_kinds, request.float32)
+        source = _with_prologue(source, prologue, prologue_kinds, request.float32, whole.implicit)
     return Derivative(
         source,
         derived,
@@ -291,12 +291,18 @@ def _check_draw(stmt, primal: ir.Function, facts: Analysis) -> None:
         )
 
 
-def _with_prologue(source: str, prologue: ir.Function, kinds: dict, float32: bool) -> str:
+def _with_prologue(source: str, prologue: ir.Function, kinds: dict, float32: bool, implicit) -> str:
     """The module ``source`` followed by the prologue function (and any
     import it needs that the module lacks)."""
+    generators = [
+        r.param if r.param == r.reader.label else f"{r.param} is {r.reader.label}"
+        for r in implicit
+        if r.kind == GENERATOR
+    ]
     doc = (
-        "The random draws of one call, in the order the function makes them; "
-        "run as plain Python\nbefore the compiled code, which takes the drawn values.\n"
+        "The random draws of one call, in the order the function makes them; run as\n"
+        "plain Python before the compiled code, which takes the drawn values.\n"
+        f"Generators: {', '.join(generators)}.\n"
     )
     text = codegen.lowered_source(lower(prologue, kinds), doc, (), kinds, float32)
     lines = source.splitlines()

@@ -69,3 +69,13 @@ def draw_in_loop(w, rs):
 
 def no_size_keyword(w, rs):
     return np.sum(rs.normal(0.0, 1.0, size=w.shape[0], dtype=float) * w)
+
+
+def in_a_dict(w, config):
+    return np.sum(config["rng"].normal(0.0, config["scale"], size=(w.shape[0],)) * w**2)
+
+
+def batches(W, rs):
+    order = rs.permutation(W.shape[0])
+    picked = rs.choice(W.shape[0], size=(2,))
+    return np.sum(W[order[0]] ** 2) + np.sum(W[picked[1]] ** 3)

@@ -154,3 +154,23 @@ def test_draws_symdiff_cannot_make_are_clear_errors(fn, message, where):
 def test_vjp_of_a_function_that_draws_is_refused():
     with pytest.raises(SymDiffError, match="its pullback would draw again"):
         vjp(cases.noisy, W, np.random.RandomState(0), argnums=0, jit=False)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_generator_inside_a_container_argument(mode):
+    df = grad(cases.in_a_dict, mode=mode, jit=False)
+    got = df(W, {"rng": np.random.default_rng(2), "scale": 0.5})
+    expected = 2 * W * np.random.default_rng(2).normal(0.0, 0.5, size=(3,))
+    np.testing.assert_allclose(got, expected)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_permutation_and_choice(mode):
+    matrix = np.arange(12.0).reshape(4, 3) / 10
+    got = grad(cases.batches, mode=mode, jit=False)(matrix, np.random.RandomState(4))
+    rs = np.random.RandomState(4)
+    order, picked = rs.permutation(4), rs.choice(4, size=(2,))
+    expected = np.zeros_like(matrix)
+    expected[order[0]] += 2 * matrix[order[0]]
+    expected[picked[1]] += 3 * matrix[picked[1]] ** 2
+    np.testing.assert_allclose(got, expected)

@@ -28,7 +28,9 @@ from .readers import Reader
 from .values import StaticValue, is_atom
 
 # NumPy's global RandomState, which the functions of ``np.random`` draw from.
-NUMPY_GENERATOR = Reader("np.random", lambda args: np.random.mtrand._rand, ("np.random",))
+NUMPY_GENERATOR = Reader(
+    "np.random's global generator", lambda args: np.random.mtrand._rand, ("np.random",)
+)
 
 
 def argument_generators(trees, params) -> dict:
@@ -75,8 +77,8 @@ class Randomness:
     def _generator(self, node):
         """``(atom, generator)`` if ``node`` names a random generator (or
         ``np.random``), else None."""
-        if isinstance(node, ast.Name) and node.id in self.env:
-            value = self.env[node.id]
+        if _in_container(node, self.env):  # rs, params["rng"], rngs[0]: static lookups
+            value = self.expr(node)
             if not (isinstance(value, StaticValue) and isinstance(value.value, pytree.GENERATORS)):
                 return None
             reader = self.shared.generators.get(id(value.value))
@@ -98,7 +100,8 @@ class Randomness:
                 value, reader = np.random.mtrand._rand, NUMPY_GENERATOR
             elif not isinstance(value, pytree.GENERATORS) or reader is None:
                 return None
-        name = re.sub(r"\W+", "_", reader.label).strip("_") or "rng"
+        name = "np_random" if reader is NUMPY_GENERATOR else re.sub(r"\W+", "_", reader.label)
+        name = name.strip("_") or "rng"
         return Var(self.implicit_input(reader, value, GENERATOR, name)), value
 
     def _draw_operands(self, draw, e):
@@ -147,3 +150,10 @@ class Randomness:
 
 def _is_none(node) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
+
+
+def _in_container(node, env) -> bool:
+    """Is ``node`` a local name, or an item of one with a constant index?"""
+    while isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id in env

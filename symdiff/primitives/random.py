@@ -29,7 +29,7 @@ class Draw:
 
     method: str
     params: tuple  # (name, default or None when required), in order
-    dtype: str  # "float" or "int"
+    dtype: str | None  # "float", "int", or None: the dtype of the first parameter (choice)
     sizes_as_arguments: bool = False  # rs.randn(2, 3) rather than size=(2, 3)
 
     @property
@@ -51,6 +51,8 @@ DRAWS = {
         Draw("binomial", (("n", None), ("p", None)), "int"),
         Draw("integers", (("low", None), ("high", None)), "int"),
         Draw("randint", (("low", None), ("high", None)), "int"),
+        Draw("permutation", (), "int", True),  # of range(n): one size, n
+        Draw("choice", (("a", None),), None),  # elements of a (an array, or range(a))
     )
 }
 GENERATOR = Kind("generator")  # the kind of a generator operand (only draws read it)
@@ -60,8 +62,15 @@ def _kind(draw: Draw):
     def rule(kinds, atoms, attrs):
         sizes = atoms[1 + len(draw.params) :]
         if any(k.rank or k.dtype != "int" for k in kinds[1 + len(draw.params) :]):
-            raise RankError("the sizes of a random draw must be ints")
-        return Kind.of_sizes(draw.dtype, [size_of(a) for a in sizes])
+            raise RankError(f"the sizes of a random draw ({draw.method}) must be ints")
+        if draw.method == "permutation" and len(sizes) != 1:
+            raise RankError("permutation(n) takes one int (shuffle arrays with an index: x[p])")
+        dtype = draw.dtype
+        if dtype is None:
+            if kinds[1].rank > 1:
+                raise RankError(f"{draw.method}() draws from an int or a 1-d array")
+            dtype = kinds[1].dtype
+        return Kind.of_sizes(dtype, [size_of(a) for a in sizes])
 
     return rule
 
