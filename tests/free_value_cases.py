@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from . import free_value_config as config
-from .free_value_helpers import shifted
+from .free_value_helpers import also_scaled, shifted
 
 X_train = np.array([[1.0, 2.0, 0.5], [0.3, -1.0, 2.0]])
 y_train = np.array([0.5, -0.25])
@@ -76,6 +76,13 @@ def object_attributes(x):
 
 def chained_attribute(x):
     return model.inner.gain * np.sum(x**2)
+
+
+SCALE = 0.5
+
+
+def two_scales(x):
+    return np.sum(also_scaled(x) * SCALE)
 
 
 def other_module(x):

@@ -7,3 +7,10 @@ OFFSET = np.array([0.25, -0.5, 1.0])
 
 def shifted(x):
     return x + OFFSET
+
+
+def also_scaled(x):
+    return SCALE * x
+
+
+SCALE = 3.0

@@ -90,6 +90,14 @@ def test_the_generated_code_names_its_implicit_inputs():
     assert "def object_attributes_grad(x, model_W, model_bias):" in source
 
 
+def test_a_helper_reads_its_own_modules_global_of_the_same_name(monkeypatch):
+    df = grad(cases.two_scales, jit=False)
+    np.testing.assert_allclose(df(X3), np.full(3, 3.0 * 0.5))
+    assert "def two_scales_grad(x, SCALE_1, SCALE):" in df.source(X3)  # the helper's first
+    monkeypatch.setattr(helpers, "SCALE", 4.0)
+    np.testing.assert_allclose(df(X3), np.full(3, 4.0 * 0.5))
+
+
 def test_library_constants_stay_constants():
     source = grad(cases.library_constants, jit=False).source(0.5)
     assert "def library_constants_grad(x):" in source  # math.pi, math.e, np.inf: no parameters

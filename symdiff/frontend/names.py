@@ -139,7 +139,9 @@ class Names:
         record = self.shared.implicit.get(reader)
         if record is None:
             taken = {r.param for r in self.shared.implicit.values()}
-            own = name in self.shared.free_names or (reader.whole_argument and reader.label == name)
+            own = (len(self.stack) == 1 and name in self.shared.free_names) or (
+                reader.whole_argument and reader.label == name
+            )
             if own and name not in taken:
                 param = (
                     name  # the user's own name (a free name, a static argument): no local has it
