@@ -168,9 +168,9 @@ class _Specialised:
         implicit inputs are read at each call (``signature.read_implicit``);
         when one of them, or a guarded value, has changed, the arguments are
         specialised again.  Gradients come back in the arguments' structure."""
-        read = read_implicit(derivative.implicit, derivative.guards)
+        check = read = read_implicit(derivative.implicit, derivative.guards)
         flatten = None if layout.flat else layout.flatten
-        gradients, form, again = layout.gradients, self.form, self._specialise
+        gradients, form, again = layout.gradients, self.form, self._specialise_for
         if derivative.prologue:  # random draws first, in plain Python
             read = _with_draws(read, derivative, flatten)
 
@@ -179,27 +179,41 @@ class _Specialised:
             def call(*values):
                 extra = read(values)
                 if extra is None:
-                    return again(values)(*values)
+                    return again(values, count)(*values)
                 return inner(*values, *extra)
 
-            call.compiled = getattr(inner, "compiled", inner)
-            return call
+        else:
 
-        def call(*values):
-            user = values[:count]
-            extra = read(user)
-            if extra is None:
-                return again(user)(*values)
-            out = inner(*(user if flatten is None else flatten(user)), *extra, *values[count:])
-            if flatten is None:
-                return out
-            if form == "grad":
-                return gradients(out, user)
-            value, grads = out
-            return value, gradients(grads, user)
+            def call(*values):
+                user = values[:count]
+                extra = read(user)
+                if extra is None:
+                    return again(values, count)(*values)
+                out = inner(*(user if flatten is None else flatten(user)), *extra, *values[count:])
+                if flatten is None:
+                    return out
+                if form == "grad":
+                    return gradients(out, user)
+                value, grads = out
+                return value, gradients(grads, user)
 
         call.compiled = getattr(inner, "compiled", inner)
+        call.check = check  # the implicit inputs and guards, without the draws
         return call
+
+    def _specialise_for(self, values, count):
+        """The code for a call whose free values have changed (``values``:
+        the arguments, then any tangents or cotangent)."""
+        user = values[:count]
+        impl = self._specialise(user)
+        if impl.check(user) is None:  # read twice, two different answers
+            raise SymDiffError(
+                f"the free values {self.fn.__name__} reads (globals, closure variables, "
+                "attributes) change between two reads",
+                header(self.fn).loc,
+                "pass values that change at each read (properties, ...) as arguments",
+            )
+        return impl
 
     def _specialise(self, args):
         """Compile the code for ``args`` (at the first call, or when the free

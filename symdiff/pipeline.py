@@ -42,7 +42,7 @@ from .errors import ArgumentError, UnsupportedSyntaxError
 from .ir import BOOL, FLOAT, Var
 from .lower import lower
 from .primitives.random import DRAW_PRIMITIVES, GENERATOR
-from .signature import check_mode, environment_holds, unwrap
+from .signature import check_mode, read_implicit, unwrap
 from .transform.forward import forward
 from .transform.reverse import reverse
 from .version import __version__
@@ -112,11 +112,14 @@ def variant(fn, trees: tuple = ()) -> tuple:
     rebound to an array of another rank, or a guarded constant rebound to
     another value, gets a parse of its own (appended: indices are stable)."""
     variants = _variants(fn, trees)
-    for index, primal in enumerate(variants):
-        if environment_holds(primal.implicit, primal.guards):
+    for index, (primal, check) in enumerate(variants):
+        if check(()) is not None:
             return index, primal
-    variants.append(frontend.parse(unwrap(fn), trees or None))
-    return len(variants) - 1, variants[-1]
+    primal = frontend.parse(unwrap(fn), trees or None)
+    # the arguments' part (a generator passed in) is checked by the specialisation key
+    program = [r for r in primal.implicit if not r.reader.in_arguments]
+    variants.append((primal, read_implicit(program, primal.guards)))
+    return len(variants) - 1, primal
 
 
 def _variants(fn, trees) -> list:
@@ -132,7 +135,7 @@ def primal_of(fn, request: Request) -> ir.Function:
     """The primal IR ``request`` was made for."""
     variants = _variants(fn, request.trees)
     if request.variant < len(variants):
-        return variants[request.variant]
+        return variants[request.variant][0]
     return variant(fn, request.trees)[1]
 
 

@@ -327,12 +327,6 @@ def normalize_argnums(argnums, fn: ir.Function):
     return tuple(indices), single
 
 
-def environment_holds(implicit, guards, args=()) -> bool:
-    """Do the values the user's program holds now match what code with
-    these ``ir.Implicit`` inputs and ``ir.Guard``s was generated for?"""
-    return read_implicit(implicit, guards)(args) is not None
-
-
 def read_implicit(implicit, guards):
     """A function of the call's arguments that reads the implicit inputs:
     their values in order, or None when one of them, or a guard, no longer

@@ -123,3 +123,21 @@ def closure(value, scale):
         return scale * np.sum((x - value) ** 2)
 
     return inner
+
+
+class Flaky:
+    """A property whose value changes type at each read."""
+
+    reads = 0
+
+    @property
+    def value(self):
+        Flaky.reads += 1
+        return float(Flaky.reads) if Flaky.reads % 2 else np.full(3, float(Flaky.reads))
+
+
+flaky = Flaky()
+
+
+def uses_flaky(x):
+    return np.sum(flaky.value * x)

@@ -211,3 +211,9 @@ def test_a_guarded_value_flipping_back_compiles_once(jit, monkeypatch):
     monkeypatch.setattr(cases, "AXIS", 1)
     np.testing.assert_allclose(df(X23), second)
     assert len(df._spec._variants) == 2
+
+
+def test_a_value_that_changes_at_each_read_is_a_clear_error():
+    with pytest.raises(SymDiffError, match="change between two reads") as info:
+        grad(cases.uses_flaky, jit=False)(X3)
+    assert "free_value_cases.py" in str(info.value)

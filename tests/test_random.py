@@ -174,3 +174,12 @@ def test_permutation_and_choice(mode):
     expected[order[0]] += 2 * matrix[order[0]]
     expected[picked[1]] += 3 * matrix[picked[1]] ** 2
     np.testing.assert_allclose(got, expected)
+
+
+def test_a_generator_argument_is_parsed_once():
+    from symdiff import pipeline
+
+    df = grad(cases.noisy, jit=False)
+    for seed in range(3):
+        df.derivative(W, np.random.RandomState(seed))
+    assert len(pipeline._variants(cases.noisy, df._spec.layout((W, cases.RS)).trees)) == 1

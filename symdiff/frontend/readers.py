@@ -103,6 +103,11 @@ class Reader:
         return text
 
     @property
+    def in_arguments(self) -> bool:
+        """Is it read from the call's arguments (not from the user's program)?"""
+        return self._place[0] == "argument"
+
+    @property
     def whole_argument(self) -> bool:
         """Does it read one of the call's arguments itself (no path)?"""
         return self._place[0] == "argument" and len(self._place) == 2
