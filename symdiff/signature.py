@@ -354,6 +354,8 @@ def read_implicit(implicit, guards):
         namespace[f"{prefix}_e"] = guard.expected
         if guard.by == "key":
             lines.append(f"    if _key({name}) != {prefix}_e: return None")
+        elif guard.by == "identity":
+            lines.append(f"    if {name} is not {prefix}_e: return None")
         else:
             namespace[f"{prefix}_t"] = type(guard.expected)
             lines.append(

@@ -141,3 +141,18 @@ flaky = Flaky()
 
 def uses_flaky(x):
     return np.sum(flaky.value * x)
+
+
+def relu(z):
+    return np.maximum(z, 0.0)
+
+
+def square(z):
+    return z * z
+
+
+activation = relu
+
+
+def activated(x):
+    return np.sum(activation(x))

@@ -217,3 +217,11 @@ def test_a_value_that_changes_at_each_read_is_a_clear_error():
     with pytest.raises(SymDiffError, match="change between two reads") as info:
         grad(cases.uses_flaky, jit=False)(X3)
     assert "free_value_cases.py" in str(info.value)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_rebinding_a_helper_calls_the_new_helper(mode, monkeypatch):
+    df = grad(cases.activated, mode=mode, jit=False)
+    np.testing.assert_allclose(df(X3), [1.0, 0.0, 1.0])
+    monkeypatch.setattr(cases, "activation", cases.square)
+    np.testing.assert_allclose(df(X3), 2 * X3)

@@ -197,7 +197,20 @@ class Names:
         )
 
     def resolve(self, node):
-        """The Python object a dotted name refers to (``np.sin``, ``math.pi``)."""
+        """The Python object a dotted name refers to (``np.sin``, ``math.pi``).
+
+        A function of the user's reached through a global (``helper``,
+        ``activation``, ``helpers.shifted``) is guarded by identity: rebinding
+        the name makes a new specialisation, which calls the new function."""
+        value, reader = self._resolve_place(node)
+        if isinstance(value, types.FunctionType) and reader is not None:
+            module = sys.modules.get(getattr(value, "__module__", None) or "")
+            if module is None or not is_library(module):
+                self.shared.guards.setdefault(reader, ir.Guard(reader, value, "identity"))
+        return value
+
+    def _resolve_place(self, node):
+        """``resolve``'s object, and the reader of the name it came from."""
         if isinstance(node, ast.Name):
             if node.id in self.env:
                 self.fail(
@@ -205,9 +218,9 @@ class Names:
                     f"'{node.id}' is a local value, not a module or function",
                     "call functions by their module-level name",
                 )
-            return self.src.lookup(node.id, node)
+            return self.src.locate(node.id, node)
         if isinstance(node, ast.Attribute):
-            base = self.resolve(node.value)
+            base, reader = self._resolve_place(node.value)
             if not isinstance(base, types.ModuleType):
                 self.fail(
                     node,
@@ -221,7 +234,9 @@ class Names:
                     f"module '{base.__name__}' has no attribute '{node.attr}'",
                     "check the spelling",
                 )
-            return getattr(base, node.attr)
+            if is_library(base):
+                reader = None
+            return getattr(base, node.attr), reader and reader.attribute(node.attr)
         self.fail(
             node,
             "cannot resolve this expression to a function",

@@ -213,8 +213,9 @@ class Implicit:
 @dataclass(frozen=True, slots=True)
 class Guard:
     """A value read when the code was generated (a static ``axis=AXIS``, a
-    flag, a container's structure): ``by`` is ``"value"`` (the value must
-    still equal ``expected``) or ``"key"`` (``readers.value_key`` must)."""
+    flag, a container's structure, a helper function): ``by`` is ``"value"``
+    (the value must still equal ``expected``), ``"key"``
+    (``readers.value_key`` must) or ``"identity"`` (the same object)."""
 
     reader: object
     expected: object
