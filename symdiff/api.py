@@ -72,7 +72,7 @@ class _Specialised:
         self.jit = jit
         self.form = form  # what the derivative returns (signature.FORMS)
         self._impls: dict = {}
-        self._variants: dict = {}  # (signature key, source) -> impl (``_specialise``)
+        self._variants: dict = {}  # (key, id) -> (Derivative, impl): ``_specialise``
         self._nargs = getattr(getattr(self.fn, "__code__", None), "co_argcount", -1)
         functools.update_wrapper(self, self.fn, updated=())
         self.__name__ = f"{self.fn.__name__}_{form}"
@@ -220,11 +220,11 @@ class _Specialised:
         values it read have changed), once per signature and environment: a
         global flipping between two values does not compile again."""
         key = signature_key(args)
-        variant = (key, self.derivative(*args).source)
-        impl = self._variants.get(variant)
-        if impl is None:
-            impl = self._variants[variant] = self.compiled(args)
-        self._impls[key] = impl
+        derivative = self.derivative(*args)  # one per environment (``pipeline.variant``)
+        variant = (key, id(derivative))
+        if variant not in self._variants:  # the derivative is kept: its id is not reused
+            self._variants[variant] = (derivative, self.compiled(args))
+        self._impls[key] = impl = self._variants[variant][1]
         remember_signature(self, key, impl)
         return impl
 

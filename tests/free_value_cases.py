@@ -156,3 +156,10 @@ activation = relu
 
 def activated(x):
     return np.sum(activation(x))
+
+
+SETTINGS = {"w": 2.0, "mode": "train"}
+
+
+def with_settings(x):
+    return SETTINGS["w"] * x

@@ -225,3 +225,12 @@ def test_rebinding_a_helper_calls_the_new_helper(mode, monkeypatch):
     np.testing.assert_allclose(df(X3), [1.0, 0.0, 1.0])
     monkeypatch.setattr(cases, "activation", cases.square)
     np.testing.assert_allclose(df(X3), 2 * X3)
+
+
+def test_strings_in_a_container_global_are_guarded_by_value(monkeypatch):
+    df = grad(cases.with_settings, jit=False)
+    assert df(1.0) == 2.0
+    monkeypatch.setitem(cases.SETTINGS, "w", 3.0)  # a number: read at each call
+    assert df(1.0) == 3.0 and len(df._spec._variants) == 1
+    monkeypatch.setitem(cases.SETTINGS, "mode", "eval")  # a string: may decide the code
+    assert df(1.0) == 3.0 and len(df._spec._variants) == 2

@@ -96,11 +96,7 @@ class Names:
             return self.constant(value, node, label)
         if isinstance(value, (bool, np.bool_, str)) or value is None:
             self.guard(reader, value)
-            return (
-                StaticValue(value)
-                if isinstance(value, str) or value is None
-                else Const(bool(value))
-            )
+            return Const(bool(value)) if isinstance(value, (bool, np.bool_)) else StaticValue(value)
         try:
             tree = pytree.describe(value)
         except pytree.NotALeaf as exc:
@@ -124,7 +120,9 @@ class Names:
         taken apart now."""
         if isinstance(tree, pytree.Leaf):
             return Var(self.implicit_input(reader, value, tree.kind, next(names)))
-        if isinstance(tree, pytree.Static):
+        if isinstance(tree, pytree.Static):  # CONFIG["mode"]: decides the code
+            by = "value" if isinstance(value, str) or value is None else "identity"
+            self.shared.guards.setdefault(reader, ir.Guard(reader, value, by))
             return StaticValue(tree.value)
         items = tuple(
             self._implicit_value(child, value[key], reader.item(key), names)

@@ -11,8 +11,8 @@ per root and one ``getattr`` or item per step.
 
 ``value_key`` is what a specialisation depends on in a value read this
 way: the type of a number; the rank, dtype and size-1 axes of an array; the
-structure of a container.  ``value_key`` of an unchanged value is a few
-type checks (measured in ``api``'s docstring).
+structure of a container.  ``signature.read_implicit`` generates the code
+that reads and checks them at each call (about 0.2 µs a value).
 """
 
 from __future__ import annotations
