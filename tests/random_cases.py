@@ -79,3 +79,7 @@ def batches(W, rs):
     order = rs.permutation(W.shape[0])
     picked = rs.choice(W.shape[0], size=(2,))
     return np.sum(W[order[0]] ** 2) + np.sum(W[picked[1]] ** 3)
+
+
+def shaped_by_parameters(w, centres, rs):
+    return np.sum(rs.normal(centres, 0.5) * w)

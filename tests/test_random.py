@@ -183,3 +183,9 @@ def test_a_generator_argument_is_parsed_once():
     for seed in range(3):
         df.derivative(W, np.random.RandomState(seed))
     assert len(pipeline._variants(cases.noisy, df._spec.layout((W, cases.RS)).trees)) == 1
+
+
+def test_a_draw_without_size_is_shaped_like_its_parameters():
+    centres = np.array([1.0, 2.0, 3.0])
+    got = grad(cases.shaped_by_parameters, jit=True)(W, centres, np.random.RandomState(5))
+    np.testing.assert_allclose(got, np.random.RandomState(5).normal(centres, 0.5))

@@ -19,7 +19,7 @@ import ast
 from dataclasses import dataclass
 
 from ..ir import Kind
-from .kinds import RankError, size_of
+from .kinds import RankError, broadcast, size_of, with_dtype
 from .registry import register
 
 
@@ -70,6 +70,8 @@ def _kind(draw: Draw):
             if kinds[1].rank > 1:
                 raise RankError(f"{draw.method}() draws from an int or a 1-d array")
             dtype = kinds[1].dtype
+        elif not sizes and draw.params:  # rs.normal(mu, sigma): shaped like its parameters
+            return with_dtype(broadcast(kinds[1 : 1 + len(draw.params)]), dtype)
         return Kind.of_sizes(dtype, [size_of(a) for a in sizes])
 
     return rule
