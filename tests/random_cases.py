@@ -83,3 +83,9 @@ def batches(W, rs):
 
 def shaped_by_parameters(w, centres, rs):
     return np.sum(rs.normal(centres, 0.5) * w)
+
+
+def legacy_names(w, rs):
+    k = rs.randint(3, size=(w.shape[0],))
+    u = rs.random_sample((w.shape[0],))
+    return np.sum(k * u * w**2)

@@ -189,3 +189,30 @@ def test_a_draw_without_size_is_shaped_like_its_parameters():
     centres = np.array([1.0, 2.0, 3.0])
     got = grad(cases.shaped_by_parameters, jit=True)(W, centres, np.random.RandomState(5))
     np.testing.assert_allclose(got, np.random.RandomState(5).normal(centres, 0.5))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_randint_and_random_sample(mode):
+    got = grad(cases.legacy_names, mode=mode, jit=False)(W, np.random.RandomState(6))
+    rs = np.random.RandomState(6)
+    k, u = rs.randint(3, size=(3,)), rs.random_sample((3,))
+    np.testing.assert_allclose(got, 2 * k * u * W)
+
+
+def drawn_primitives() -> set:
+    """The draw primitives the functions of this file make (for
+    ``test_primitives.test_every_primitive_has_a_row``)."""
+    from symdiff import ir, pipeline, pytree
+
+    calls = [(fn, (*args, make(0)) if make else args) for fn, args, make, _ in ROWS]
+    rs = np.random.RandomState(0)
+    calls += [(cases.batches, (np.ones((4, 3)), rs)), (cases.legacy_names, (W, rs))]
+    calls += [(cases.scalar_draw, (1.0, rs)), (cases.dropout, (W, rs))]
+    found = set()
+    for fn, args in calls:
+        primal = pipeline.parsed(fn, tuple(pytree.describe(a) for a in args))
+        ops = [
+            s.value for s in ir.walk(primal.body) if isinstance(getattr(s, "value", None), ir.Op)
+        ]
+        found |= {op.prim for op in ops if op.prim.startswith("draw_")}
+    return found
