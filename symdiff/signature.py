@@ -38,7 +38,7 @@ def unwrap(fn):
 def check_function(fn):
     """Fail early, at the user's call, for things that are not Python functions."""
     if not isinstance(fn, types.FunctionType):
-        frontend.parse(fn)  # raises SourceUnavailableError with the caller's location
+        frontend.header(fn)  # raises SourceUnavailableError with the caller's location
 
 
 def check_mode(mode, fn: ir.Function):
@@ -181,6 +181,10 @@ def _value_key(value, kind_of):
         return kind_of
     if isinstance(value, tuple):  # a named tuple
         return (kind_of, *(_value_key(v, type(v)) for v in value))
+    fields = pytree.record_fields(value)
+    if fields is not None:  # an object: its class and its fields' keys
+        keys = pytree.sorted_keys(fields)
+        return (kind_of, keys, *(_value_key(fields[k], type(fields[k])) for k in keys))
     return pytree.Static(value)
 
 
@@ -281,7 +285,7 @@ class Layout:
                 primal = next(leaf_values)
                 yield next(flat) if leaf.kind.dtype == "float" else _zero_like(primal)
 
-        return pytree.unflatten(tree, leaf_gradients(), fill=lambda static: None)
+        return pytree.unflatten(tree, leaf_gradients(), fill=lambda static: None, template=value)
 
 
 def _zero_like(value):

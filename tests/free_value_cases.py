@@ -37,6 +37,9 @@ class Model:
         self.bias = 0.1
         self.inner = Inner()
 
+    def forward(self, x):
+        return np.tanh(self.W * x) + self.bias
+
 
 model = Model()
 
@@ -72,6 +75,10 @@ def class_attribute(x):
 
 def object_attributes(x):
     return np.sum(model.W * x**3) + model.bias
+
+
+def method_of_a_global(x):
+    return np.sum(model.forward(x) ** 2)
 
 
 def chained_attribute(x):

@@ -48,6 +48,8 @@ ROWS = [
     (cases.from_config, X3, (config, "scale", np.array([3.0, 0.0, 1.0]))),
     (cases.class_attribute, X3, (cases.SlabIndices, "DEPTH", 4.0)),
     (cases.object_attributes, X3, (cases.model, "W", np.array([1.0, 1.0, 1.0]))),
+    (cases.method_of_a_global, X3, (cases.model, "W", np.array([1.0, -1.0, 0.5]))),
+    (cases.method_of_a_global, X3, (cases.model, "bias", -0.3)),
     (cases.chained_attribute, X3, (cases.model.inner, "gain", -3.0)),
     (cases.other_module, X3, (helpers, "OFFSET", np.array([2.0, 2.0, 2.0]))),
 ]

@@ -21,7 +21,8 @@ Anything else raises a ``SymDiffError`` subclass naming the line.
 The modules, in the order a function goes through them: ``source`` (reading
 the source, locations), ``normalize`` (one way out of every path),
 ``converter`` (the converter's state and conventions), then the conversion
-rules ``statements``, ``loops``, ``expressions``, ``names`` and ``calls``;
+rules ``statements``, ``loops``, ``expressions``, ``containers`` (lists,
+dicts, comprehensions, iteration), ``names`` and ``calls``;
 ``messages`` words the errors.  ``Converter`` below puts the rules together.
 """
 
@@ -31,21 +32,26 @@ import ast
 from typing import NamedTuple
 
 from .. import ir, pytree
+from ..errors import UnsupportedSyntaxError
 from ..ir import Var
 from .calls import Calls
+from .containers import Containers
 from .converter import RETURN, ConverterCore, Shared
 from .expressions import Expressions
+from .functions import Functions
 from .loops import Loops
 from .names import Names
 from .randomness import Randomness, argument_generators
 from .source import Source, check_params, reserved_names
 from .statements import Statements
-from .values import argument
+from .values import FunctionValue, StaticValue, argument, structure
 
 __all__ = ["Header", "header", "parse"]
 
 
-class Converter(Statements, Loops, Expressions, Names, Randomness, Calls, ConverterCore):
+class Converter(
+    Functions, Statements, Loops, Expressions, Containers, Names, Randomness, Calls, ConverterCore
+):
     """Converts one function body to IR, emitting statements into ``out``.
 
     The rules live in the mixins, one per module; the state and the
@@ -104,17 +110,24 @@ def parse(fn, trees=None) -> ir.Function:
     kinds = {}
     if trees is not None:
         kinds = dict(zip(leaves, (leaf.kind for t in trees for leaf in pytree.leaves(t))))
+    fn = src.fn  # the function behind a decorator or a Numba dispatcher
     free = frozenset(
         n.id for n in ast.walk(src.node) if isinstance(n, ast.Name) and n.id not in src.local_names
     )
     shared = Shared(leaves=in_containers, kinds=kinds, free_names=free)
     shared.generators = argument_generators(trees, params)
     converter = Converter(src, namer, (fn,), env, shared)
-    converter.body(src.node)
+    converter.function_body(src.node)
     result = converter.env[RETURN]
+    if isinstance(result, (StaticValue, FunctionValue)):
+        raise UnsupportedSyntaxError(
+            f"{src.name} returns {structure(result)}",
+            converter.return_loc or src.loc(src.node),
+            "return the value to differentiate (a float)",
+        )
     if isinstance(result, Var) and result.name.startswith("$"):
-        namer.taken.discard(fn.__name__)
-        result = converter._rename_last(result, fn.__name__)
+        namer.taken.discard(src.name)
+        result = converter._rename_last(result, src.name)
     body = tuple(converter.out)
     aliases = converter.shared.aliases
     if aliases:  # leaves take the names the user gave them
@@ -123,10 +136,10 @@ def parse(fn, trees=None) -> ir.Function:
             result, lambda a: Var(aliases.get(a.name, a.name)) if isinstance(a, Var) else a
         )
         leaves = [aliases.get(name, name) for name in leaves]
-    doc = ast.get_docstring(src.node) or ""
+    doc = "" if isinstance(src.node, ast.Lambda) else ast.get_docstring(src.node) or ""
     implicit = _used_implicit(shared, body, result)
     return ir.Function(
-        name=fn.__name__,
+        name=src.name,
         params=(*leaves, *(record.param for record in implicit)),
         body=body,
         result=result,
@@ -157,4 +170,4 @@ class Header(NamedTuple):
 def header(fn) -> Header:
     """``fn``'s name, parameter names and the location of its ``def``."""
     src = Source(fn)
-    return Header(fn.__name__, tuple(check_params(src)), src.loc(src.node))
+    return Header(src.name, tuple(check_params(src)), src.loc(src.node))

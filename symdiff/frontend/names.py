@@ -34,7 +34,7 @@ from .. import ir, pytree
 from ..errors import SymDiffError
 from ..ir import Const, Var
 from .readers import value_key
-from .values import DictValue, ListValue, StaticValue
+from .values import DictValue, ListValue, ObjectValue, StaticValue, named_value_type
 
 LIBRARIES = frozenset({"numpy", "scipy", "sympy", "numba"})  # besides the standard library
 
@@ -106,8 +106,9 @@ class Names:
                     f"'{label}{exc.path}' is an array of dtype {exc.value.dtype}",
                     "use float64 (or int, bool) arrays",
                 )
-            return StaticValue(value)
-        if isinstance(tree, pytree.Static):
+            tree = pytree.Static(value)
+        if isinstance(tree, pytree.Static):  # its attributes are read through it
+            self.shared.object_readers.setdefault(id(value), reader)
             return StaticValue(value)
         if isinstance(tree, pytree.Node):  # its structure decides the code
             self.shared.guards.setdefault(reader, ir.Guard(reader, value_key(value), "key"))
@@ -124,13 +125,30 @@ class Names:
             by = "value" if isinstance(value, str) or value is None else "identity"
             self.shared.guards.setdefault(reader, ir.Guard(reader, value, by))
             return StaticValue(tree.value)
+        record = tree.type not in pytree.CONTAINERS and not pytree.is_named_tuple_type(tree.type)
         items = tuple(
-            self._implicit_value(child, value[key], reader.item(key), names)
+            self._implicit_value(child, getattr(value, key), reader.attribute(key), names)
+            if record  # an object's fields: model.W
+            else self._implicit_value(child, value[key], reader.item(key), names)
             for key, child in zip(tree.keys, tree.children)
         )
+        if record:
+            return ObjectValue(tree.type, tree.keys, items)
+        if pytree.is_named_tuple_type(tree.type):
+            return named_value_type(tree.type)(items)
         if tree.type is dict:
             return DictValue(tree.keys, items)
         return ListValue(items) if tree.type is list else items
+
+    def static_attribute(self, base, attribute, node):
+        """``base.name`` (``self.W`` in a method) of a static object: read at
+        each call when the object is a free value (``free_value``), as
+        ``model.W`` is."""
+        reader = self.shared.object_readers.get(id(base.value))
+        if reader is None:
+            return self.python_value(attribute, node, ast.unparse(node))
+        reader = reader.attribute(node.attr)
+        return self.free_value(attribute, reader, node, reader.label)
 
     def implicit_input(self, reader, value, kind, name) -> str:
         """The parameter that ``reader``'s value (of ``kind``) is passed in."""
@@ -176,7 +194,9 @@ class Names:
             return Const(int(value))
         if isinstance(value, numbers.Real):
             return Const(float(value))
-        if isinstance(value, tuple) and all(isinstance(v, numbers.Real) for v in value):
+        if isinstance(value, tuple) and all(
+            isinstance(v, numbers.Real) or pytree.is_static(v) for v in value
+        ):
             return tuple(self.constant(v, node, label) for v in value)
         if isinstance(value, np.ndarray):
             self.fail(
