@@ -236,3 +236,21 @@ def test_strings_in_a_container_global_are_guarded_by_value(monkeypatch):
     assert df(1.0) == 3.0 and len(df._spec._variants) == 1
     monkeypatch.setitem(cases.SETTINGS, "mode", "eval")  # a string: may decide the code
     assert df(1.0) == 3.0 and len(df._spec._variants) == 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_int_global_bounding_an_unrolled_loop_is_guarded(mode, monkeypatch):
+    params = (np.array([0.5, 1.0, -0.5]), np.array([2.0, 0.3, 1.0]), np.array([1.0, 1.0, 1.0]))
+    df = grad(cases.layers_by_index, argnums=1, mode=mode, jit=False)
+
+    def flat(*leaves):
+        return cases.layers_by_index(X3, leaves)
+
+    for count in (2, 3):
+        monkeypatch.setattr(cases, "NLAYERS", count)
+        got = df(X3, params)
+        for i in range(3):
+            expected = numeric_gradient(
+                lambda p, i=i: flat(*(p if j == i else params[j] for j in range(3))), params[i]
+            )
+            np.testing.assert_allclose(got[i], expected, rtol=1e-6, atol=1e-8)
