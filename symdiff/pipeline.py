@@ -157,6 +157,8 @@ def header_of(fn) -> frontend.Header:
 def derive(fn, request: Request) -> Derivative:
     """Generate the derivative code of ``fn`` for ``request``: every stage once."""
     whole = primal_of(fn, request)
+    if request.float32 and any(_float64_array(record.key) for record in whole.implicit):
+        request = request._replace(float32=False)  # float32 code only if every float array is
     check_mode(request.mode, whole)
     wrt = tuple(whole.params[i] for i in request.argnums)
     whole_kinds = request.kinds + tuple(record.kind for record in whole.implicit)
@@ -205,6 +207,11 @@ def derive(fn, request: Request) -> Derivative:
         whole.guards,
         prologue.name if prologue is not None else "",
     )
+
+
+def _float64_array(key) -> bool:
+    """Is this implicit input's key (``readers.value_key``) that of a float64 array?"""
+    return isinstance(key, tuple) and len(key) >= 2 and key[1] == "d"
 
 
 def split_draws(primal: ir.Function, facts: Analysis) -> tuple:

@@ -254,3 +254,15 @@ def test_an_int_global_bounding_an_unrolled_loop_is_guarded(mode, monkeypatch):
                 lambda p, i=i: flat(*(p if j == i else params[j] for j in range(3))), params[i]
             )
             np.testing.assert_allclose(got[i], expected, rtol=1e-6, atol=1e-8)
+
+
+def test_float32_code_only_when_the_globals_are_float32_too(monkeypatch):
+    w = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+    df = grad(cases.mixed_precision, jit=False)
+    assert "float32" not in df.source(w).split("\n")[1]  # X_train is float64: float64 code
+    np.testing.assert_allclose(df(w), 2 * cases.X_train.T @ (cases.X_train @ w), rtol=1e-6)
+    monkeypatch.setattr(cases, "X_train", cases.X_train.astype(np.float32))
+    assert "w: float32[:]" in df.source(w).split("\n")[1]
+    gradient = df(w)
+    assert gradient.dtype == np.float32
+    np.testing.assert_allclose(gradient, 2 * cases.X_train.T @ (cases.X_train @ w), rtol=1e-5)
