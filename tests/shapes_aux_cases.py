@@ -284,3 +284,11 @@ def unpack_a_kept_tuple(x):
     t = (x * 2.0, x * 3.0)
     a, b = t
     return t[0] * a + t[1] * b
+
+
+TARGET = np.array([0.5, -0.5])
+
+
+def aux_with_a_global(params, x):
+    z = params["w"] * x - TARGET
+    return np.sum(z**2), {"z": z, "target": TARGET}

@@ -357,3 +357,17 @@ def test_check_grad_parses_with_the_arguments_kinds():
 def test_unpacking_a_tuple_kept_in_a_name_keeps_the_tuple_valid(mode):
     """Regression: ``a, b = t`` renamed the temporaries that ``t`` still held."""
     assert grad(sc.unpack_a_kept_tuple, mode=mode, jit=False)(1.5) == pytest.approx(39.0)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_has_aux_with_a_global_read_at_call_time(jit, monkeypatch):
+    params, x = {"w": np.array([1.0, 2.0])}, np.array([0.3, 0.4])
+    fn = value_and_grad(sc.aux_with_a_global, jit=jit, has_aux=True)
+    (value, aux), g = fn(params, x)
+    assert value == pytest.approx(np.sum((params["w"] * x - sc.TARGET) ** 2))
+    np.testing.assert_allclose(g["w"], 2 * aux["z"] * x)
+    monkeypatch.setattr(sc, "TARGET", np.array([0.0, 1.0]))
+    (value, aux), g = fn(params, x)
+    np.testing.assert_array_equal(aux["target"], [0.0, 1.0])
+    np.testing.assert_allclose(aux["z"], params["w"] * x - [0.0, 1.0])
+    np.testing.assert_allclose(g["w"], 2 * aux["z"] * x)

@@ -68,11 +68,19 @@ class Shared:
     bound to (``W1, b1 = params[0]``), which the generated code then uses.
     ``kinds``: the ``ir.Kind`` of each parameter when the arguments are
     known, and of every value made from them (``ConverterCore.emit``).
+    ``implicit`` and ``guards`` (``frontend.names``): the free values read
+    at each call (``ir.Implicit`` by reader) and those read once, when the
+    code is generated (``ir.Guard`` by reader).
     """
 
     leaves: frozenset = frozenset()
     aliases: dict = dataclasses.field(default_factory=dict)
     kinds: dict = dataclasses.field(default_factory=dict)  # name -> ir.Kind, where known
+    implicit: dict = dataclasses.field(default_factory=dict)
+    guards: dict = dataclasses.field(default_factory=dict)
+    free_names: frozenset = frozenset()  # the free names of the function being parsed
+    generators: dict = dataclasses.field(default_factory=dict)  # id -> Reader (randomness)
+    object_readers: dict = dataclasses.field(default_factory=dict)  # id -> Reader (names)
 
 
 class ConverterCore:
