@@ -292,3 +292,28 @@ TARGET = np.array([0.5, -0.5])
 def aux_with_a_global(params, x):
     z = params["w"] * x - TARGET
     return np.sum(z**2), {"z": z, "target": TARGET}
+
+
+def helper_with_a_loop_that_returns(x, tol):
+    y = x
+    for _ in range(6):
+        y = y * 1.3
+        if y > tol:
+            return y * y
+    return y
+
+
+def early_return_in_an_inlined_helper(x, tol):
+    return helper_with_a_loop_that_returns(x, tol) + helper_with_a_loop_that_returns(x * 0.5, tol)
+
+
+def early_return_in_a_nested_def(x, tol):
+    def run(start):
+        y = start
+        for _ in range(6):
+            y = y * 1.3 + x
+            if y > tol:
+                return y * y
+        return y
+
+    return run(x) + run(2.0 * x)

@@ -100,6 +100,10 @@ EARLY = [
     (sc.return_in_row_loop, (np.full((3, 2), 0.5), 0.1)),
     (sc.return_in_row_loop, (np.full((3, 2), 0.5), 1.2)),
     (sc.return_in_row_loop, (np.full((3, 2), 0.5), 100.0)),
+    (sc.early_return_in_an_inlined_helper, (0.4, 1.0)),
+    (sc.early_return_in_an_inlined_helper, (0.4, 100.0)),
+    (sc.early_return_in_a_nested_def, (0.4, 3.0)),  # the closure reads x inside the loop
+    (sc.early_return_in_a_nested_def, (0.4, 1e6)),
 ]
 # an unrolled loop (over a list) whose return is taken at different elements, or never
 UNROLLED = [

@@ -115,7 +115,9 @@ class ConverterCore:
             self.shared,
             **{f.name: copy.copy(getattr(self.shared, f.name)) for f in dataclasses.fields(Shared)},
         )
-        return type(self)(self.src, namer, self.stack, env, shared)
+        trial = type(self)(self.src, namer, self.stack, env, shared)
+        trial.frame, trial.caller = self.frame, self.caller
+        return trial
 
     def loc(self, node) -> Loc:
         return self.src.loc(node)
