@@ -33,6 +33,7 @@ from .signature import (
     checked_values,
     float32_scalar,
     gradient_converter,
+    guarded_call,
     in_float32,
     normalize_argnums,
     shaped_like,
@@ -70,6 +71,10 @@ class _Specialised:
         self.jit = jit
         self.form = form  # what the derivative returns (signature.FORMS)
         self._impls: dict = {}
+        # For signatures that are not all scalar types: the argument types ->
+        # the compiled call behind a guard for the rest of the signature
+        # (signature.guarded_call), also the entry's inline cache.
+        self._guards: dict = {}
         self._nargs = getattr(getattr(self.fn, "__code__", None), "co_argcount", -1)
         functools.update_wrapper(self, self.fn, updated=())
         self.__name__ = f"{self.fn.__name__}_{form}"
@@ -78,6 +83,14 @@ class _Specialised:
     def __call__(self, *args, **kwargs):
         if kwargs or len(args) != self._nargs:
             args = _bind(self.fn, args, kwargs)
+        if self._guards:
+            guard = self._guards.get(tuple(map(type, args)))
+            if guard is not None:
+                return guard(*args)
+        return self._general(args)
+
+    def _general(self, args):
+        """The call without a guard: the signature key, then the table."""
         try:
             impl = self._impls[signature_key(args)]
         except KeyError:
@@ -129,8 +142,15 @@ class _Specialised:
         """What calls with these arguments' signature run."""
         key = signature_key(args)
         if key not in self._impls:
-            self._impls[key] = self.compiled(args)
-            remember_signature(self, key, self._impls[key])
+            impl = self._impls[key] = self.compiled(args)
+            types = tuple(map(type, args))
+            if key != types:  # arrays, containers, static values: checked by a guard
+                fn = self.fn
+                impl = guarded_call(
+                    key, impl, self._general, lambda values, exc: _explain(fn, values, exc)
+                )
+                self._guards[types] = impl
+            remember_signature(self, types, impl)
         return self._impls[key]
 
     def compiled(self, args):
@@ -156,18 +176,18 @@ class _Specialised:
             )
         inner = self._leaf_call(impl, layout.flatten(args), layout)
         flatten, gradients = layout.flatten, layout.gradients
-
         if self.form == "grad":
-
-            def call(*values):
-                return gradients(inner(*flatten(values)), values)
-
+            finish = gradients
         else:
 
-            def call(*values):
-                value, grads = inner(*flatten(values))
-                return value, gradients(grads, values)
+            def finish(out, values):
+                return out[0], gradients(out[1], values)
 
+        def call(*values):
+            return finish(inner(*flatten(values)), values)
+
+        # What signature.guarded_call calls with the leaves it has read.
+        call.leaf_call, call.finish = inner, finish
         call.compiled = getattr(inner, "compiled", inner)
         return call
 
