@@ -334,8 +334,7 @@ def layout_source(layout: Layout, writer: _Writer) -> str:
         result = "_g"
     else:
         parts = [
-            _gradient_literal(layout.trees[i], f"_args[{i}]", grads, writer)
-            for i in layout.argnums
+            _gradient_literal(layout.trees[i], f"_args[{i}]", grads, writer) for i in layout.argnums
         ]
         result = parts[0] if layout.single else _tuple_literal(parts)
     return (
@@ -361,7 +360,9 @@ def _gradient_literal(tree, path: str, grads, writer: _Writer) -> str:
     if isinstance(tree, pytree.Static):
         return "None"
     keys = [writer.const(k) for k in tree.keys]
-    items = [_gradient_literal(c, f"{path}[{k}]", grads, writer) for k, c in zip(keys, tree.children)]
+    items = [
+        _gradient_literal(c, f"{path}[{k}]", grads, writer) for k, c in zip(keys, tree.children)
+    ]
     if tree.type is dict:
         return "{" + ", ".join(f"{k}: {v}" for k, v in zip(keys, items)) + "}"
     if tree.type is list:
@@ -435,7 +436,9 @@ def _guard_lines(key, value: str, lines: list, writer: _Writer, miss: str, leave
             f"len(_s := {value}.shape) != {rank}",
         ]
         if any(units):
-            conditions += [f"_s[{axis}] {'!=' if unit else '=='} 1" for axis, unit in enumerate(units)]
+            conditions += [
+                f"_s[{axis}] {'!=' if unit else '=='} 1" for axis, unit in enumerate(units)
+            ]
         elif rank:
             conditions.append("1 in _s")
         check(" or ".join(conditions))

@@ -27,7 +27,7 @@ from ..errors import Loc
 from ..errors import UnsupportedSyntaxError as Unsupported
 from ..ir import NO_ATTRS, Assign, Attrs, If, Op, Var
 from .source import Source
-from .values import is_atom, structure
+from .values import is_atom, refusal
 
 RETURN = "<return>"  # environment key of a function's result while converting
 BREAK = "<break>"  # environment key of a loop's break flag while converting its body
@@ -82,11 +82,7 @@ class ConverterCore:
     def op(self, prim, args, node, target=None, attrs: Attrs = NO_ATTRS) -> Var:
         for a in args:
             if not is_atom(a):
-                self.fail(
-                    node,
-                    f"{structure(a)} cannot be used as a number or an array here",
-                    "take its elements first (a, b = pair; params[0]; params['W'])",
-                )
+                self.fail(node, *refusal(a, self.shared.kinds))
         return self.emit(Op(prim, tuple(args), attrs), node, target)
 
     def _rename_last(self, value: Var, pyname: str) -> Var:
