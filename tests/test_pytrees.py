@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 
+import symdiff
 from symdiff import grad, pytree, value_and_grad
 from symdiff.errors import ArgumentError, SymDiffError, UnsupportedSyntaxError
 from symdiff.verify import finite_difference
@@ -106,6 +107,19 @@ def first_squared(xs):
 
 def by_key(d):
     return d["a"] * 3.0
+
+
+def layer(params, X):
+    (W, b), scale = params
+    return scale * np.tanh(X @ W + b)
+
+
+def layer_flat(W, b, scale, X):
+    return scale * np.tanh(X @ W + b)
+
+
+def layer_point():
+    return [[(r(3, 2), r(2)), 1.5], r(4, 3)]
 
 
 # -- helpers ----------------------------------------------------------------
@@ -520,6 +534,22 @@ ERROR_CASES = [
         ["argnums"],
     ),
     (
+        "jvp_tangent_of_another_structure",
+        lambda: symdiff.jvp(layer, layer_point(), (((np.ones((3, 2)), np.ones(2)), 0.1), None)),
+        ArgumentError,
+        layer,
+        ["the tangent of params is a tuple of 2 values, not a list of 2 values like params"],
+        ["same structure"],
+    ),
+    (
+        "jvp_tangent_of_another_shape",
+        lambda: symdiff.jvp(layer, layer_point(), ([(np.ones(3), np.ones(2)), 0.1], None)),
+        ArgumentError,
+        layer,
+        ["the tangent of params[0][0] has shape (3,)"],
+        ["(3, 2)"],
+    ),
+    (
         "missing_key",
         lambda: grad(by_key)({"b": 1.0}),
         UnsupportedSyntaxError,
@@ -546,3 +576,73 @@ def test_errors_name_what_the_value_is_and_what_to_do(case):
         assert word in err.message, err.message
     for hint in hints:
         assert hint in err.hint, err.hint
+
+
+# -- jvp and vjp ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_jvp_takes_tangents_in_the_primals_structure(jit):
+    params, X = layer_point()
+    tangent = [(r(3, 2), r(2)), 0.3]
+    value, out = symdiff.jvp(layer, (params, X), (tangent, None), jit=jit)
+    (W, b), s = params
+    (tW, tb), ts = tangent
+    flat_value, flat_out = symdiff.jvp(layer_flat, (W, b, s, X), (tW, tb, ts, None), jit=jit)
+    np.testing.assert_array_equal(value, flat_value)
+    np.testing.assert_allclose(out, flat_out, rtol=1e-14, atol=1e-15)
+    step = 1e-6  # and a directional finite difference
+    moved = [
+        [(W + step * tW, b + step * tb), s + step * ts],
+        [(W - step * tW, b - step * tb), s - step * ts],
+    ]
+    want = (layer(moved[0], X) - layer(moved[1], X)) / (2 * step)
+    np.testing.assert_allclose(out, want, rtol=1e-6, atol=1e-8)
+    # A zero tangent for X, as JAX users write it, is the same as None.
+    _, with_zeros = symdiff.jvp(layer, (params, X), (tangent, np.zeros_like(X)), jit=jit)
+    np.testing.assert_allclose(with_zeros, out, rtol=1e-14, atol=1e-15)
+
+
+def test_jvp_leaves_int_and_static_leaves_out():
+    primal = ((0.8, 3, np.arange(3), True), 1.2)
+    tangent = ((1.0, None, None, None), None)
+    value, out = symdiff.jvp(int_leaves, primal, tangent, jit=False)
+    assert value == pytest.approx(int_leaves(*primal))
+    assert out == pytest.approx(1.2 * 3 + 1.0)  # d/dw of w*x*n + w
+    _, static = symdiff.jvp(
+        static_leaves, ({"w": 0.5, "name": "a"}, 2.0), ({"w": 1.0, "name": None}, None), jit=False
+    )
+    assert static == pytest.approx(4.0)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_vjp_pullback_returns_cotangents_in_the_primals_structure(jit):
+    params, X = layer_point()
+    value, pullback = symdiff.vjp(layer, params, X, jit=jit)
+    cotangent = r(4, 2)
+    g_params, g_X = pullback(cotangent)
+    (W, b), s = params
+    _, flat_pullback = symdiff.vjp(layer_flat, W, b, s, X, jit=jit)
+    gW, gb, gs, gX = flat_pullback(cotangent)
+    assert type(g_params) is list and type(g_params[0]) is tuple
+    for got, want in zip([*g_params[0], g_params[1], g_X], [gW, gb, gs, gX]):
+        np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-15)
+    np.testing.assert_array_equal(value, layer(params, X))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_vjp_of_a_scalar_function_is_its_gradient(mode):
+    args = ({"W": r(3, 2), "b": r(2)}, r(4, 3))
+    value, pullback = symdiff.vjp(dict_loss, *args, argnums=0, jit=False)
+    got = pullback(2.0)
+    want = grad(dict_loss, mode=mode, jit=False)(*args)
+    assert type(got) is dict and list(got) == ["W", "b"]
+    np.testing.assert_allclose(got["W"], 2 * want["W"], rtol=1e-13)
+    assert value == pytest.approx(dict_loss(*args), rel=1e-15)
+
+
+def test_vjp_gives_int_leaves_zeros():
+    _, pullback = symdiff.vjp(int_leaves, (0.8, 3, np.arange(3), True), 1.2, argnums=0, jit=False)
+    gw, gn, gcounts, gflag = pullback(1.0)
+    assert gw == pytest.approx(1.2 * 3 + 1.0) and gn == 0.0 and gflag == 0.0
+    np.testing.assert_array_equal(gcounts, np.zeros(3))
