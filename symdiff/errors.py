@@ -33,7 +33,8 @@ def caller_loc() -> Loc | None:
     frame = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
-        if not os.path.abspath(filename).startswith(_PACKAGE_DIR + os.sep):
+        generated = filename.startswith("<symdiff entry")  # api's entry functions
+        if not generated and not os.path.abspath(filename).startswith(_PACKAGE_DIR + os.sep):
             return Loc(filename, frame.f_lineno)
         frame = frame.f_back
     return None

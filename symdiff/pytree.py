@@ -9,13 +9,19 @@ tree is part of the specialisation signature: a container whose structure
 changes between calls gets a new specialisation.
 
 The generated code takes the leaves one by one (``flatten``); a gradient
-comes back in the argument's own structure (``unflatten``), as in JAX.  Dict
+comes back in the argument's own structure (``unflatten``), as in JAX.  Named
+tuples keep their class; objects of plain classes and dataclasses
+(``model.W``, ``model.b``) are nodes of their fields (``record_fields``), and
+their gradient is an object of the same class holding the fields'
+gradients, as JAX does for registered pytrees.  Dict
 entries are taken in sorted key order (insertion order when the keys cannot
 be sorted), so the code does not depend on how a dict was built.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import keyword
 import numbers
 import re
@@ -55,8 +61,9 @@ class Static:
 
 @dataclass(frozen=True, slots=True)
 class Node:
-    """A tuple, list or dict: ``keys`` are the dict's keys in the order its
-    ``children`` are taken (indices for tuples and lists)."""
+    """A tuple, list, dict, named tuple or object: ``keys`` are the dict's
+    keys (the object's field names) in the order its ``children`` are taken
+    (indices for tuples, lists and named tuples)."""
 
     type: type
     keys: tuple
@@ -95,6 +102,39 @@ def is_static(value) -> bool:
     return callable(value) and not isinstance(value, (*CONTAINERS, np.ndarray))
 
 
+def is_named_tuple_type(kind_of) -> bool:
+    return isinstance(kind_of, type) and issubclass(kind_of, tuple) and hasattr(kind_of, "_fields")
+
+
+# Objects that are not records even though they have a ``__dict__``.
+_NOT_RECORDS = (
+    type,
+    types.ModuleType,
+    types.FunctionType,
+    types.MethodType,
+    types.BuiltinFunctionType,
+)
+
+
+# Libraries whose objects (ufuncs, partials, generators) are never records.
+_LIBRARIES = ("builtins", "functools", "numpy", "scipy", "numba", "sympy")
+
+
+def record_fields(value) -> dict | None:
+    """The fields of an object of a plain Python class or a dataclass (by
+    name), or None for anything else.  Functions, classes, modules and
+    objects without a ``__dict__`` (or with an empty one) are not records."""
+    if isinstance(value, _NOT_RECORDS) or hasattr(value, "py_func"):
+        return None
+    kind_of = type(value)
+    if kind_of.__module__.partition(".")[0] in _LIBRARIES or not hasattr(value, "__dict__"):
+        return None
+    if dataclasses.is_dataclass(value):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    fields = vars(value)
+    return dict(fields) if fields else None
+
+
 def sorted_keys(mapping: dict) -> tuple:
     try:
         return tuple(sorted(mapping))
@@ -119,6 +159,13 @@ def describe(value, path="") -> Leaf | Static | Node:
             items = list(value)
         children = tuple(describe(v, f"{path}[{k!r}]") for k, v in zip(keys, items))
         return Node(kind_of if kind_of in CONTAINERS else tuple, keys, children)
+    if is_named_tuple_type(kind_of):
+        children = tuple(describe(v, f"{path}.{k}") for k, v in zip(kind_of._fields, value))
+        return Node(kind_of, tuple(range(len(value))), children)
+    fields = record_fields(value)
+    if fields is not None:
+        keys = sorted_keys(fields)
+        return Node(kind_of, keys, tuple(describe(fields[k], f"{path}.{k}") for k in keys))
     if is_static(value):
         return Static(value)
     raise NotALeaf(value, path)
@@ -138,22 +185,57 @@ def flatten(tree, value, out: list) -> list:
     if isinstance(tree, Leaf):
         out.append(value)
     elif isinstance(tree, Node):
+        record = tree.type not in CONTAINERS and not issubclass(tree.type, tuple)
         for key, child in zip(tree.keys, tree.children):
-            flatten(child, value[key], out)
+            flatten(child, getattr(value, key) if record else value[key], out)
     return out
 
 
-def unflatten(tree, values, fill=None):
+def unflatten(tree, values, fill=None, template=None):
     """A value of ``tree``'s structure whose leaves are taken from the
-    iterator ``values``; static leaves get ``fill(static_value)``."""
+    iterator ``values``; static leaves get ``fill(static_value)``.  An
+    object is rebuilt from ``template`` (the value ``tree`` describes: a
+    copy of it with the new fields)."""
     if isinstance(tree, Leaf):
         return next(values)
     if isinstance(tree, Static):
         return fill(tree.value) if fill is not None else tree.value
-    items = [unflatten(child, values, fill) for child in tree.children]
+    if tree.type in CONTAINERS or is_named_tuple_type(tree.type):
+        parts = [None] * len(tree.children)
+        if template is not None:
+            parts = [template[k] for k in tree.keys]
+        items = [unflatten(c, values, fill, t) for c, t in zip(tree.children, parts)]
+    else:
+        items = [
+            unflatten(c, values, fill, getattr(template, k, None))
+            for k, c in zip(tree.keys, tree.children)
+        ]
     if tree.type is dict:
         return dict(zip(tree.keys, items))
-    return tree.type(items)
+    if tree.type in CONTAINERS:
+        return tree.type(items)
+    if is_named_tuple_type(tree.type):
+        return tree.type(*items)
+    return _rebuilt(tree, items, template)
+
+
+def _rebuilt(tree, items, template):
+    """An object of ``tree.type`` whose fields are ``items``: a dataclass by
+    ``dataclasses.replace``, another object as a shallow copy of ``template``
+    with its fields set."""
+    fields = dict(zip(tree.keys, items))
+    if template is None:
+        raise ValueError(f"rebuilding a {tree.type.__name__} object needs the original")
+    if dataclasses.is_dataclass(template):
+        init = {f.name for f in dataclasses.fields(template) if f.init}
+        out = dataclasses.replace(template, **{k: v for k, v in fields.items() if k in init})
+        for key in fields.keys() - init:
+            object.__setattr__(out, key, fields[key])
+        return out
+    out = copy.copy(template)
+    for key, value in fields.items():
+        object.__setattr__(out, key, value)
+    return out
 
 
 def leaf_names(tree, name: str) -> list:
@@ -163,7 +245,8 @@ def leaf_names(tree, name: str) -> list:
         return [name]
     if isinstance(tree, Node):
         out = []
-        for key, child in zip(tree.keys, tree.children):
+        keys = tree.type._fields if is_named_tuple_type(tree.type) else tree.keys
+        for key, child in zip(keys, tree.children):
             out += leaf_names(child, f"{name}_{_key_part(key)}")
         return out
     return []
@@ -184,6 +267,10 @@ def spelled(tree, names) -> str:
     if isinstance(tree, Static):
         return getattr(tree.value, "__name__", None) or repr(tree.value)
     items = [spelled(child, names) for child in tree.children]
+    if tree.type not in CONTAINERS:
+        fields = tree.type._fields if is_named_tuple_type(tree.type) else tree.keys
+        pairs = ", ".join(f"{k}={v}" for k, v in zip(fields, items))
+        return f"{tree.type.__name__}({pairs})"
     if tree.type is dict:
         return "{" + ", ".join(f"{k!r}: {v}" for k, v in zip(tree.keys, items)) + "}"
     if tree.type is list:
@@ -201,7 +288,12 @@ def _tree_phrase(tree) -> tuple:
         return leaf_phrase(tree.kind)
     if isinstance(tree, Static):
         return static_phrase(tree.value)
-    return container_phrase(tree.type.__name__, [_tree_phrase(c) for c in tree.children], tree.keys)
+    name = tree.type.__name__
+    if is_named_tuple_type(tree.type):
+        return (f"a {name} named tuple", f"{name} named tuples")
+    if tree.type not in CONTAINERS:
+        return (f"a {name} object", f"{name} objects")
+    return container_phrase(name, [_tree_phrase(c) for c in tree.children], tree.keys)
 
 
 def leaf_phrase(kind: Kind) -> tuple:
@@ -219,6 +311,8 @@ def leaf_phrase(kind: Kind) -> tuple:
 def static_phrase(value) -> tuple:
     if value is None:
         return ("None", "Nones")
+    if callable(value) and hasattr(value, "__name__"):
+        return (f"the function {value.__name__}", "functions")
     kind = type(value).__name__
     return (f"the {kind} {value!r}", f"{kind}s")
 

@@ -38,7 +38,7 @@ def unwrap(fn):
 def check_function(fn):
     """Fail early, at the user's call, for things that are not Python functions."""
     if not isinstance(fn, types.FunctionType):
-        frontend.parse(fn)  # raises SourceUnavailableError with the caller's location
+        frontend.header(fn)  # raises SourceUnavailableError with the caller's location
 
 
 def check_mode(mode, fn: ir.Function):
@@ -183,6 +183,10 @@ def _value_key(value, kind_of):
         return _array_key(value)
     if isinstance(value, tuple):  # a named tuple
         return (kind_of, *(_value_key(v, type(v)) for v in value))
+    fields = pytree.record_fields(value)
+    if fields is not None:  # an object: its class and its fields' keys
+        keys = pytree.sorted_keys(fields)
+        return (kind_of, keys, *(_value_key(fields[k], type(fields[k])) for k in keys))
     return pytree.Static(value)
 
 
@@ -349,8 +353,19 @@ def _leaf_paths(tree, path: str, out: list, writer: _Writer) -> list:
         out.append((path, tree))
     elif isinstance(tree, pytree.Node):
         for key, child in zip(tree.keys, tree.children):
-            _leaf_paths(child, f"{path}[{writer.const(key)}]", out, writer)
+            _leaf_paths(child, _child_path(tree, path, key, writer), out, writer)
     return out
+
+
+def _is_record(tree) -> bool:
+    """An object whose fields are the children (``pytree.record_fields``)."""
+    return tree.type not in pytree.CONTAINERS and not issubclass(tree.type, tuple)
+
+
+def _child_path(tree, path: str, key, writer: _Writer) -> str:
+    if _is_record(tree):
+        return f"getattr({path}, {writer.const(key)})"
+    return f"{path}[{writer.const(key)}]"
 
 
 def _gradient_literal(tree, path: str, grads, writer: _Writer) -> str:
@@ -359,10 +374,16 @@ def _gradient_literal(tree, path: str, grads, writer: _Writer) -> str:
         return next(grads) if tree.kind.dtype == "float" else f"_zero_like({path})"
     if isinstance(tree, pytree.Static):
         return "None"
-    keys = [writer.const(k) for k in tree.keys]
     items = [
-        _gradient_literal(c, f"{path}[{k}]", grads, writer) for k, c in zip(keys, tree.children)
+        _gradient_literal(c, _child_path(tree, path, k, writer), grads, writer)
+        for k, c in zip(tree.keys, tree.children)
     ]
+    keys = [writer.const(k) for k in tree.keys]
+    if _is_record(tree):  # an object of the class, from a copy of the argument
+        writer.namespace["_rebuilt"] = pytree._rebuilt
+        return f"_rebuilt({writer.const(tree)}, [{', '.join(items)}], {path})"
+    if tree.type not in pytree.CONTAINERS:  # a named tuple
+        return f"{writer.const(tree.type)}({', '.join(items)})"
     if tree.type is dict:
         return "{" + ", ".join(f"{k}: {v}" for k, v in zip(keys, items)) + "}"
     if tree.type is list:
@@ -452,7 +473,21 @@ def _guard_lines(key, value: str, lines: list, writer: _Writer, miss: str, leave
         )
         for k, child in zip(spelled, children):
             _guard_child(child, f"{value}[{k}]", lines, writer, miss, leaves)
-    else:  # a tuple or list
+    elif not issubclass(key[0], (list, tuple)):
+        # an object: its class, its fields' names, their keys
+        cls, keys, children = key[0], key[1], key[2:]
+        writer.namespace["_record_fields"] = pytree.record_fields
+        check(f"type({value}) is not {writer.const(cls)}")
+        fields = f"_f{sum(line.startswith('    _f') for line in lines)}"
+        lines.append(f"    {fields} = _record_fields({value})")
+        spelled = [writer.const(k) for k in keys]
+        check(
+            f"{fields} is None or len({fields}) != {len(keys)}"
+            + "".join(f" or {k} not in {fields}" for k in spelled)
+        )
+        for k, child in zip(spelled, children):
+            _guard_child(child, f"{fields}[{k}]", lines, writer, miss, leaves)
+    else:  # a tuple, list or named tuple
         children = key[1:]
         check(f"type({value}) is not {writer.const(key[0])} or len({value}) != {len(children)}")
         for i, child in enumerate(children):

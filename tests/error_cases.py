@@ -62,9 +62,6 @@ def mutual_b(x):
     return 2.0 * mutual_a(x)  # ERR: mutual_recursion
 
 
-helper_lambda = lambda t: t * 2.0  # ERR: helper_lambda
-
-
 # ---------------------------------------------------------------------------
 # Statements.
 
@@ -99,13 +96,6 @@ def make_nonlocal():
 
 
 nonlocal_stmt = make_nonlocal()
-
-
-def loop_over_array(x):
-    s = 0.0
-    for v in x:  # ERR: loop_over_array
-        s = s + v
-    return s
 
 
 def loop_else(x):
@@ -169,26 +159,12 @@ def reads_in_inner_loop(x):
     return np.sum(a)
 
 
-def tuple_carried(x):
-    t = (1.0, 2.0)
-    for i in range(2):  # ERR: tuple_carried
-        t = x, x
-    return t[0]
-
-
 def while_else(x):
     while x < 1.0:  # ERR: while_else
         x = x * 2.0
     else:
         x = 0.0
     return x
-
-
-def nested_def(x):
-    def inner(t):  # ERR: nested_def
-        return t * t
-
-    return inner(x)
 
 
 def nested_class(x):
@@ -238,8 +214,6 @@ def return_none(x):
 
 # ---------------------------------------------------------------------------
 # Functions that are not plain `def` functions with source.
-
-lambda_fn = lambda x: x * 2.0  # ERR: lambda_fn
 
 
 def generator(x):
@@ -307,24 +281,6 @@ def method_call(x):
 def subscript(x):
     return x[0]  # ERR: subscript
 
-
-def list_literal(x):
-    y = [x, 1.0]  # ERR: list_literal
-    return x
-
-
-def dict_literal(x):
-    y = {"a": x}  # ERR: dict_literal
-    return x
-
-
-def list_comprehension(x):
-    y = [x for _ in (1, 2)]  # ERR: list_comprehension
-    return x
-
-
-def inner_lambda(x):
-    g = lambda t: t * t  # ERR: inner_lambda
     return x
 
 
@@ -382,10 +338,6 @@ def calls_helper_no_return(x):
     return helper_no_return(x)
 
 
-def calls_helper_lambda(x):
-    return helper_lambda(x)
-
-
 def name_not_defined(x):
     return x * undefined_name  # ERR: name_not_defined
 
@@ -428,12 +380,6 @@ def walrus(x):
     return (y := x * 2.0) + y  # ERR: walrus
 
 
-def is_comparison(x):
-    if x is None:  # ERR: is_comparison
-        return 0.0
-    return x
-
-
 def in_comparison(x):
     if x in (1.0, 2.0):  # ERR: in_comparison
         return 0.0
@@ -445,20 +391,9 @@ def call_local_variable(x):
     return y(2.0)  # ERR: call_local_variable
 
 
-def starred_call(x):
-    t = (x, 2.0)
-    return helper_two(*t)  # ERR: starred_call
-
-
 def unpack_mismatch(x):
     a, b = x  # ERR: unpack_mismatch
     return a
-
-
-def tuple_condition(x):
-    if (x, x):  # ERR: tuple_condition
-        return x
-    return 0.0
 
 
 def keyword_to_primitive(x):

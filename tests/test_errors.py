@@ -96,7 +96,6 @@ CASES = [
     case("global_stmt", lambda: grad(ec.global_stmt, 1.0), U, words=["global"]),
     case("nonlocal_stmt", lambda: grad(ec.nonlocal_stmt, 1.0), U, words=["nonlocal"]),
     # -- loops and writes into arrays ----------------------------------------------------
-    case("loop_over_array", lambda: grad(ec.loop_over_array, np.ones(3)), U, words=["range"]),
     case("loop_else", lambda: grad(ec.loop_else, 1.0), U, words=["else"]),
     case("while_else", lambda: grad(ec.while_else, 1.0), U, words=["while", "else"]),
     case("return_in_loop", lambda: grad(ec.return_in_loop, 1.0), U, words=["return", "loop"]),
@@ -115,14 +114,12 @@ CASES = [
         words=["'h'", "rank"],
     ),
     case("aliased_write", lambda: grad(ec.aliased_write, 1.0), U, words=["also named 'same'"]),
-    case("tuple_carried", lambda: grad(ec.tuple_carried, 1.0), U, words=["'t'", "tuple"]),
     case(
         "reads_in_inner_loop",
         lambda: grad(ec.reads_in_inner_loop, np.ones(4)),
         U,
         words=["reverse mode", "writes into"],
     ),
-    case("nested_def", lambda: grad(ec.nested_def, 1.0), U, words=["def"]),
     case("nested_class", lambda: grad(ec.nested_class, 1.0), U, words=["class"]),
     case("del_stmt", lambda: grad(ec.del_stmt, 1.0), U, words=["del"]),
     case("raise_stmt", lambda: grad(ec.raise_stmt, 1.0), U, words=["raise"]),
@@ -132,7 +129,6 @@ CASES = [
     case("bare_return", lambda: grad(ec.bare_return, 1.0), U, words=["return"]),
     case("return_none", lambda: grad(ec.return_none, 1.0), U, words=["None"]),
     # -- not a plain def with source -----------------------------------------
-    case("lambda_fn", lambda: grad(ec.lambda_fn, 1.0), S, words=["lambda"]),
     case("generator", lambda: grad(ec.generator, 1.0), U, words=["yield"]),
     case("async_fn", lambda: grad(ec.async_fn, 1.0), U, words=["async"]),
     case(
@@ -176,15 +172,6 @@ CASES = [
     case("chained_attribute", lambda: grad(ec.chained_attribute, 1.0), U, words=["attribute"]),
     case("method_call", lambda: grad(ec.method_call, 1.0), U, words=["attribute"]),
     case("subscript", lambda: grad(ec.subscript, 1.0), ShapeError, words=[("subscript", "index")]),
-    case("list_literal", lambda: grad(ec.list_literal, 1.0), U, words=["list"]),
-    case("dict_literal", lambda: grad(ec.dict_literal, 1.0), U, words=["dict"]),
-    case(
-        "list_comprehension",
-        lambda: grad(ec.list_comprehension, 1.0),
-        U,
-        words=[("listcomp", "comprehension")],
-    ),
-    case("inner_lambda", lambda: grad(ec.inner_lambda, 1.0), U, words=["lambda"]),
     case("unknown_gamma", lambda: grad(ec.unknown_gamma, 1.5), K, words=["math.gamma"]),
     case("unknown_floor", lambda: grad(ec.unknown_floor, 1.5), K, words=["math.floor"]),
     case("unknown_round", lambda: grad(ec.unknown_round, 1.5), K, words=["round"]),
@@ -243,7 +230,6 @@ CASES = [
         U,
         words=["helper_no_return", "return"],
     ),
-    case("helper_lambda", lambda: grad(ec.calls_helper_lambda, 1.0), S, words=["lambda"]),
     case("name_not_defined", lambda: grad(ec.name_not_defined, 1.0), U, words=["undefined_name"]),
     case("module_as_value", lambda: grad(ec.module_as_value, 1.0), U, words=["math", "module"]),
     case("array_global", lambda: grad(ec.array_global, 1.0), U, words=["ARR", "ndarray"]),
@@ -258,12 +244,9 @@ CASES = [
         "matmul", lambda: grad(ec.matmul, 1.0, 2.0), ShapeError, words=[("matmult", "@", "matrix")]
     ),
     case("walrus", lambda: grad(ec.walrus, 1.0), U, words=[("namedexpr", ":=", "walrus")]),
-    case("is_comparison", lambda: grad(ec.is_comparison, 1.0), U, words=["is"]),
     case("in_comparison", lambda: grad(ec.in_comparison, 1.0), U, words=["in"]),
     case("call_local_variable", lambda: grad(ec.call_local_variable, 1.0), U, words=["'y'"]),
-    case("starred_call", lambda: grad(ec.starred_call, 1.0), U, words=["*args"]),
     case("unpack_mismatch", lambda: grad(ec.unpack_mismatch, 1.0), U, words=["unpack"]),
-    case("tuple_condition", lambda: grad(ec.tuple_condition, 1.0), U, words=["tuple"]),
     case(
         "keyword_to_primitive",
         lambda: grad(ec.keyword_to_primitive, 1.0),

@@ -21,7 +21,8 @@ Anything else raises a ``SymDiffError`` subclass naming the line.
 The modules, in the order a function goes through them: ``source`` (reading
 the source, locations), ``normalize`` (one way out of every path),
 ``converter`` (the converter's state and conventions), then the conversion
-rules ``statements``, ``loops``, ``expressions``, ``names`` and ``calls``;
+rules ``statements``, ``loops``, ``expressions``, ``containers`` (lists,
+dicts, comprehensions, iteration), ``names`` and ``calls``;
 ``messages`` words the errors.  ``Converter`` below puts the rules together.
 """
 
@@ -31,20 +32,23 @@ import ast
 from typing import NamedTuple
 
 from .. import ir, pytree
+from ..errors import UnsupportedSyntaxError
 from ..ir import Var
 from .calls import Calls
+from .containers import Containers
 from .converter import RETURN, ConverterCore, Shared
 from .expressions import Expressions
+from .functions import Functions
 from .loops import Loops
 from .names import Names
 from .source import Source, check_params, reserved_names
 from .statements import Statements
-from .values import argument
+from .values import FunctionValue, StaticValue, argument, structure
 
 __all__ = ["Header", "header", "parse"]
 
 
-class Converter(Statements, Loops, Expressions, Names, Calls, ConverterCore):
+class Converter(Functions, Statements, Loops, Expressions, Containers, Names, Calls, ConverterCore):
     """Converts one function body to IR, emitting statements into ``out``.
 
     The rules live in the mixins, one per module; the state and the
@@ -103,12 +107,19 @@ def parse(fn, trees=None) -> ir.Function:
     kinds = {}
     if trees is not None:
         kinds = dict(zip(leaves, (leaf.kind for t in trees for leaf in pytree.leaves(t))))
+    fn = src.fn  # the function behind a decorator or a Numba dispatcher
     converter = Converter(src, namer, (fn,), env, Shared(leaves=in_containers, kinds=kinds))
-    converter.body(src.node)
+    converter.function_body(src.node)
     result = converter.env[RETURN]
+    if isinstance(result, (StaticValue, FunctionValue)):
+        raise UnsupportedSyntaxError(
+            f"{src.name} returns {structure(result)}",
+            converter.return_loc or src.loc(src.node),
+            "return the value to differentiate (a float)",
+        )
     if isinstance(result, Var) and result.name.startswith("$"):
-        namer.taken.discard(fn.__name__)
-        result = converter._rename_last(result, fn.__name__)
+        namer.taken.discard(src.name)
+        result = converter._rename_last(result, src.name)
     body = tuple(converter.out)
     aliases = converter.shared.aliases
     if aliases:  # leaves take the names the user gave them
@@ -117,9 +128,9 @@ def parse(fn, trees=None) -> ir.Function:
             result, lambda a: Var(aliases.get(a.name, a.name)) if isinstance(a, Var) else a
         )
         leaves = [aliases.get(name, name) for name in leaves]
-    doc = ast.get_docstring(src.node) or ""
+    doc = "" if isinstance(src.node, ast.Lambda) else ast.get_docstring(src.node) or ""
     return ir.Function(
-        name=fn.__name__,
+        name=src.name,
         params=tuple(leaves),
         body=body,
         result=result,
@@ -140,4 +151,4 @@ class Header(NamedTuple):
 def header(fn) -> Header:
     """``fn``'s name, parameter names and the location of its ``def``."""
     src = Source(fn)
-    return Header(fn.__name__, tuple(check_params(src)), src.loc(src.node))
+    return Header(src.name, tuple(check_params(src)), src.loc(src.node))

@@ -13,7 +13,8 @@ converts one function body.  Conventions shared by every rule:
   it is assigned, so ``y = sin(x)`` is printed as ``y = ...``.
 * a branch or a loop body is converted by a ``nested`` converter that shares
   the namer and gets a copy of the environment; the caller joins the
-  results.  A helper's body gets a converter of its own source (``calls``).
+  results.  A helper's body gets a converter of its own source (``calls``);
+  a nested ``def`` or ``lambda`` one of the enclosing source (``functions``).
 * every error goes through ``fail`` with the offending AST node, so it
   carries the user's line.
 """
@@ -25,7 +26,8 @@ import dataclasses
 from .. import ir
 from ..errors import Loc
 from ..errors import UnsupportedSyntaxError as Unsupported
-from ..ir import NO_ATTRS, Assign, Attrs, If, Op, Var
+from ..ir import NO_ATTRS, Assign, Attrs, Const, If, Op, Var
+from ..primitives import PRIMITIVES
 from .source import Source
 from .values import is_atom, refusal
 
@@ -60,10 +62,18 @@ class ConverterCore:
         self.shared = shared if shared is not None else Shared()
         self.out: list = []
         self.return_loc: Loc | None = None  # of the `return` that ran last, if any
+        self.mutations: list = []  # (old, new) lists and dicts changed here (containers.mutate)
+        # One call of a function being inlined: this converter and its branches
+        # and loop bodies share ``frame``; ``caller`` is the converter of the
+        # call site (None for the function being differentiated).
+        self.frame = self
+        self.caller = None
 
     def nested(self, env: dict):
         """A converter for a branch or loop body of this function."""
-        return type(self)(self.src, self.namer, self.stack, env, self.shared)
+        branch = type(self)(self.src, self.namer, self.stack, env, self.shared)
+        branch.frame, branch.caller = self.frame, self.caller
+        return branch
 
     def loc(self, node) -> Loc:
         return self.src.loc(node)
@@ -83,6 +93,10 @@ class ConverterCore:
         for a in args:
             if not is_atom(a):
                 self.fail(node, *refusal(a, self.shared.kinds))
+        if args and attrs == NO_ATTRS and all(isinstance(a, Const) for a in args):
+            folded = _fold(prim, args)
+            if folded is not None:  # len(params) - 1, i == 0: known now
+                return folded
         return self.emit(Op(prim, tuple(args), attrs), node, target)
 
     def _rename_last(self, value: Var, pyname: str) -> Var:
@@ -101,3 +115,15 @@ class ConverterCore:
             self.out[-1] = dataclasses.replace(last, phis=phis)
             return Var(name)
         return value
+
+
+def _fold(prim, args):
+    """The value of ``prim`` on constants (a ``Const``), or None."""
+    evaluate = PRIMITIVES[prim].evaluate if prim in PRIMITIVES else None
+    if evaluate is None:
+        return None
+    try:
+        value = evaluate(*(a.value for a in args))
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    return Const(value) if type(value) in (bool, int, float) else None

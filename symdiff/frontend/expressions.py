@@ -1,5 +1,6 @@
 """Expressions -> IR: operators, comparisons, ``and``/``or``, ``x if c else y``,
-tuples, indexing and array attributes.
+tuples, indexing and array attributes (lists, dicts and comprehensions are
+in ``containers``).
 
 Methods of ``frontend.Converter`` (conventions in ``converter``).  ``expr``
 dispatches on the node type through ``_EXPRESSION_RULES`` (at the end; names
@@ -19,10 +20,22 @@ import ast
 
 from ..ir import Attrs, Const, If, Span, Take, Var
 from .calls import Calls
+from .containers import Containers
 from .converter import RETURN
+from .functions import Functions
 from .messages import EXPRESSION_HINTS, describe, is_or_are
 from .names import Names
-from .values import DictValue, ListValue, StaticValue, structure, structured
+from .values import (
+    DictValue,
+    FunctionValue,
+    ListValue,
+    NamedValue,
+    ObjectValue,
+    StaticOnly,
+    StaticValue,
+    structure,
+    structured,
+)
 
 _MISSING = object()
 
@@ -51,8 +64,9 @@ class Expressions:
 
     def condition(self, test):
         value = self.expr(test)
-        if isinstance(value, tuple):
-            self.fail(test, "a tuple is not a condition", "compare scalars")
+        truth = self.static_truth(value)  # static values, containers: decided now
+        if truth is not None and not isinstance(value, Const):
+            return Const(truth)
         return value
 
     def expr(self, e, target=None):
@@ -69,6 +83,8 @@ class Expressions:
     def expr_Constant(self, e):
         if isinstance(e.value, (bool, int, float)) and not isinstance(e.value, complex):
             return Const(e.value)
+        if e.value is None or isinstance(e.value, str):  # static: `x is None`, mode == "train"
+            return StaticValue(e.value)
         self.fail(
             e,
             f"constant {e.value!r} is not a number",
@@ -76,12 +92,15 @@ class Expressions:
         )
 
     def expr_Tuple(self, e):
-        return tuple(self.expr(elt) for elt in e.elts)
+        return self.elements(e.elts)
 
     def expr_UnaryOp(self, e):
         operand = self.expr(e.operand)
         if isinstance(e.op, ast.UAdd):
             return operand
+        truth = self.static_truth(operand)
+        if isinstance(e.op, ast.Not) and truth is not None and not isinstance(operand, Const):
+            return Const(not truth)
         prim = {ast.USub: "neg", ast.Not: "not"}.get(type(e.op))
         if prim is None:
             self.fail(e, "bitwise operators are not supported", "use arithmetic operators")
@@ -96,6 +115,17 @@ class Expressions:
                 "use + - * / ** // % and @",
             )
         left, right = self.expr(e.left), self.expr(e.right)
+        for node, value in ((e.left, left), (e.right, right)):
+            if isinstance(value, (StaticValue, FunctionValue)):
+                self.fail(
+                    node,
+                    f"{structure(value)} is not a number",
+                    "compute with numbers and arrays; strings, None and functions are "
+                    "fixed when the code is generated: compare them (mode == 'train', "
+                    "x is None) or call them",
+                )
+        if structured(left) or structured(right):
+            return self.container_binop(e, left, right)
         return self.op(prim, (left, right), e)
 
     def expr_Compare(self, e):
@@ -107,12 +137,15 @@ class Expressions:
                 left = operands[i]
                 right = converter.expr(e.comparators[i])
                 operands[i + 1] = right
+                decided = converter.static_comparison(e.ops[i], left, right, e)
+                if decided is not None:  # `x is None`, mode == "train"
+                    return Const(decided)
                 prim = COMPARISONS.get(type(e.ops[i]))
                 if prim is None:
                     converter.fail(
                         e,
                         f"comparison {describe(e.ops[i])} is not supported",
-                        "use < <= > >= == !=",
+                        "use < <= > >= == != (and `is` with None and functions)",
                     )
                 return converter.op(prim, (left, right), e)
 
@@ -129,6 +162,12 @@ class Expressions:
         """Python's `and`/`or`: later operands are evaluated only when needed."""
         value = pieces[0](self)
         for piece in pieces[1:]:
+            truth = self.static_truth(value)
+            if truth is not None:  # known now: `x is None or ...`
+                if truth == (operator == "or"):
+                    return value
+                value = piece(self)
+                continue
             if operator == "and":
                 value = self.branch_value(value, piece, lambda converter, known=value: known, node)
             else:
@@ -153,6 +192,9 @@ class Expressions:
     def if_stmt_value(self, cond, then, orelse, node):
         """Like ``if_stmt`` with an already computed condition and value branches."""
         before = dict(self.env)
+        if isinstance(cond, Const):  # decided now: only the taken side is converted
+            self.env[RETURN] = (then if cond.value else orelse)(self)
+            return
         branches = []
         for build in (then, orelse):
             branch = self.nested(dict(before))
@@ -165,11 +207,6 @@ class Expressions:
             RETURN, then_branch.env[RETURN], else_branch.env[RETURN], phis, node
         )
         self.env = after
-        if isinstance(cond, Const):  # decided now: keep only the taken side
-            taken = then_branch if cond.value else else_branch
-            self.out.extend(taken.out)
-            self.env[RETURN] = taken.env[RETURN]
-            return
         self.out.append(
             If(cond, tuple(then_branch.out), tuple(else_branch.out), tuple(phis), self.loc(node))
         )
@@ -178,6 +215,8 @@ class Expressions:
     def expr_Attribute(self, e):
         if self._is_local(e.value):
             base = self.expr(e.value)
+            if isinstance(base, (ObjectValue, NamedValue, StaticValue)):  # model.W
+                return self.attribute_value(base, e)
             if e.attr == "T":
                 return self.op("transpose", (base,), e)
             if e.attr == "size":
@@ -251,11 +290,12 @@ class Expressions:
             value = self.expr(node)
         if isinstance(value, Const) and type(value.value) is int:
             return value.value
-        self.fail(
-            node,
+        raise StaticOnly(
             "a container is indexed here by a value computed at run time",
-            "index tuples, lists and dicts with constants (params[0], params['W']) or loop "
-            "over them directly (for W, b in params:)",
+            self.loc(node),
+            "index tuples, lists and dicts with constants (params[0], params['W']), with the "
+            "variable of a loop over a range whose bounds are known when the code is generated "
+            "(for i in range(len(params))), or loop over them directly (for W, b in params:)",
         )
 
     def static_key(self, node):
@@ -301,10 +341,16 @@ _EXPRESSION_RULES = {
     ast.Attribute: Expressions.expr_Attribute,
     ast.Subscript: Expressions.expr_Subscript,
     ast.Tuple: Expressions.expr_Tuple,
+    ast.List: Containers.expr_List,
+    ast.Dict: Containers.expr_Dict,
+    ast.ListComp: Containers.expr_ListComp,
+    ast.GeneratorExp: Containers.expr_GeneratorExp,
+    ast.DictComp: Containers.expr_DictComp,
     ast.UnaryOp: Expressions.expr_UnaryOp,
     ast.BinOp: Expressions.expr_BinOp,
     ast.Compare: Expressions.expr_Compare,
     ast.BoolOp: Expressions.expr_BoolOp,
     ast.IfExp: Expressions.expr_IfExp,
     ast.Call: Calls.expr_Call,
+    ast.Lambda: Functions.expr_Lambda,
 }

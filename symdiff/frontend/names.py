@@ -17,8 +17,10 @@ import types
 
 import numpy as np
 
+from .. import pytree
 from ..errors import SymDiffError
 from ..ir import Const
+from .values import StaticValue
 
 
 class Names:
@@ -40,14 +42,19 @@ class Names:
         return self.constant(value, e, e.id)
 
     def constant(self, value, node, label):
-        """The IR constant for the Python value ``value`` named ``label``."""
+        """The IR constant for the Python value ``value`` named ``label``
+        (a ``StaticValue`` for functions, classes, None and strings)."""
+        if pytree.is_static(value) and not isinstance(value, types.ModuleType):
+            return StaticValue(value)
         if isinstance(value, (bool, np.bool_)):
             return Const(bool(value))
         if isinstance(value, numbers.Integral):
             return Const(int(value))
         if isinstance(value, numbers.Real):
             return Const(float(value))
-        if isinstance(value, tuple) and all(isinstance(v, numbers.Real) for v in value):
+        if isinstance(value, tuple) and all(
+            isinstance(v, numbers.Real) or pytree.is_static(v) for v in value
+        ):
             return tuple(self.constant(v, node, label) for v in value)
         what = "a module" if isinstance(value, types.ModuleType) else type(value).__name__
         self.fail(

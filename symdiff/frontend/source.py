@@ -7,6 +7,13 @@ the ``def`` with ``ast``.  Positions are the parsed (dedented) source's;
 Python function, its source cannot be read or parsed), the error is located
 at the caller (``caller_loc``) or at the ``def`` line.
 
+A ``lambda`` has no ``def`` to read: its node is found in the parsed file
+(``_find_lambda``) among the lambdas on its first line, told apart by the
+columns Python records for its code (``co_positions``) and by its
+parameter names.  ``user_function`` finds the Python function behind a
+decorated or compiled one (``__wrapped__``, Numba's ``py_func``) and
+refuses symdiff's own derivatives (a derivative of a derivative).
+
 ``Source.lookup`` resolves a free name as Python would (closure, globals,
 builtins); ``check_params`` and ``reserved_names`` read the signature and the
 names the IR must not reuse.
@@ -17,6 +24,7 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
+import keyword
 import linecache
 import textwrap
 import types
@@ -29,7 +37,7 @@ class Source:
     """The parsed source of one Python function and where it came from."""
 
     def __init__(self, fn):
-        self.fn = fn
+        fn = self.fn = user_function(fn)
         if not isinstance(fn, types.FunctionType):
             raise SourceUnavailableError(
                 f"cannot read the source of {fn!r}: it is not a Python function",
@@ -38,14 +46,22 @@ class Source:
                 "(or a notebook cell).",
             )
         self.filename = fn.__code__.co_filename
-        self.node = self._parse_def()
+        self.node = self._parse_lambda() if fn.__name__ == "<lambda>" else self._parse_def()
+        self.name = fn.__name__
+        if isinstance(self.node, ast.Lambda):  # named as its assignment names it
+            self.name = self.assigned_to or "lambda"
         params = {a.arg for a in ast.walk(self.node.args) if isinstance(a, ast.arg)}
         stored = {
             n.id
             for n in ast.walk(self.node)
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
         }
-        self.local_names = params | stored  # every name the function binds
+        defined = {
+            n.name
+            for n in ast.walk(self.node)
+            if isinstance(n, ast.FunctionDef) and n is not self.node
+        }
+        self.local_names = params | stored | defined  # every name the function binds
         self.closure = _closure_values(fn)
         linecache.checkcache(self.filename)
 
@@ -84,8 +100,30 @@ class Source:
             raise SourceUnavailableError(
                 f"cannot find the `def` of {fn.__qualname__} in its source",
                 Loc(self.filename, code.co_firstlineno),
-                "lambdas are not supported; define the function with `def`.",
+                "define the function with `def` at the start of its own line.",
             )
+        return node
+
+    def _parse_lambda(self) -> ast.Lambda:
+        """The ``lambda`` node of ``self.fn``, from its whole file (positions
+        are the file's own: no offsets)."""
+        code = self.fn.__code__
+        self.line_offset = self.col_offset = 0
+        where = Loc(self.filename, code.co_firstlineno)
+        text = "".join(linecache.getlines(self.filename))
+        try:
+            tree = ast.parse(text) if text else None
+        except SyntaxError:
+            tree = None
+        if tree is None:
+            raise SourceUnavailableError(
+                "cannot read the source of this lambda",
+                caller_loc() or where,
+                "define it in a file or notebook cell, or with `def`; lambdas made by "
+                "exec/eval or typed at the plain REPL have no source to read.",
+            )
+        node = _find_lambda(tree, code, where)
+        self.assigned_to = _assigned_name(tree, node)
         return node
 
     def loc(self, node) -> Loc:
@@ -106,6 +144,99 @@ class Source:
             self.loc(node),
             "assign it before use, or pass it as an argument",
         )
+
+
+def user_function(fn):
+    """The Python function whose source is read for ``fn``: a decorated
+    function's original (``__wrapped__``, as ``functools.wraps`` records
+    it), a Numba dispatcher's ``py_func``.  A derivative made by symdiff is
+    refused: derivatives of derivatives are not supported yet."""
+    seen = set()
+    while id(fn) not in seen:
+        seen.add(id(fn))
+        if hasattr(fn, "_spec") and hasattr(fn, "derivative"):  # api.entry_function's
+            raise SourceUnavailableError(
+                f"{fn.__name__} is a derivative made by symdiff; derivatives of "
+                "derivatives (grad of grad) are not supported yet",
+                caller_loc(),
+                "differentiate the original function once; for a second derivative, "
+                "differentiate the gradient written as a `def` of your own, or take "
+                "finite differences of the gradient (symdiff.verify.finite_difference).",
+            )
+        inner = (
+            getattr(fn, "__symdiff_function__", None)
+            or getattr(fn, "py_func", None)
+            or getattr(fn, "__wrapped__", None)
+        )
+        if inner is None:
+            return fn
+        fn = inner
+    return fn
+
+
+def _assigned_name(tree, node) -> str | None:
+    """The name a lambda is assigned to (``relu = lambda z: ...``), if any."""
+    for stmt in ast.walk(tree):
+        if (
+            isinstance(stmt, (ast.Assign, ast.AnnAssign))
+            and stmt.value is node
+            and isinstance(
+                target := (stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target),
+                ast.Name,
+            )
+        ):
+            return target.id
+    return None
+
+
+def _find_lambda(tree, code, where) -> ast.Lambda:
+    """The ``lambda`` of ``tree`` whose code is ``code``: among those on its
+    first line, the innermost whose body holds every position Python
+    recorded for the code, with the same parameter names."""
+    names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    candidates = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Lambda)
+        and node.lineno == code.co_firstlineno
+        and tuple(a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs)
+        == names
+    ]
+    positions = [
+        (line, col, end_line, end_col)
+        for line, end_line, col, end_col in code.co_positions()
+        if None not in (line, end_line, col, end_col) and (line, col) != (end_line, end_col)
+    ]
+    if positions and len(candidates) > 1:
+
+        def holds(node):
+            body = node.body
+            start, end = (body.lineno, body.col_offset), (body.end_lineno, body.end_col_offset)
+            return all(start <= (p[0], p[1]) and (p[2], p[3]) <= end for p in positions)
+
+        held = [node for node in candidates if holds(node)]
+        # nested lambdas: the innermost one that holds them all
+        candidates = [n for n in held if not any(o is not n and _inside(o, n) for o in held)]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise SourceUnavailableError(
+            "cannot find this lambda in its source file (was the file edited after import?)",
+            where,
+            "reload the module, or define the function with `def`.",
+        )
+    raise SourceUnavailableError(
+        f"cannot tell which of the {len(candidates)} lambdas on this line is being differentiated",
+        where,
+        "give the lambdas different parameter names, or define the function with `def`.",
+    )
+
+
+def _inside(inner, outer) -> bool:
+    """Is the node ``inner`` inside the node ``outer``'s span (and not the same span)?"""
+    a = (inner.lineno, inner.col_offset, inner.end_lineno, inner.end_col_offset)
+    b = (outer.lineno, outer.col_offset, outer.end_lineno, outer.end_col_offset)
+    return a != b and (b[0], b[1]) <= (a[0], a[1]) and (a[2], a[3]) <= (b[2], b[3])
 
 
 def _closure_values(fn) -> dict:
@@ -151,4 +282,4 @@ def reserved_names(node) -> set:
         n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
     }
     params = {a.arg for a in ast.walk(node) if isinstance(a, ast.arg)}
-    return (names - stored) | params | {node.name}
+    return (names - stored) | params | {getattr(node, "name", "lambda")}

@@ -9,7 +9,12 @@ known, and is taken apart by the converter:
   joins like a tuple; ``.append`` binds the name to a longer list;
 * ``DictValue``: a dict of values with static keys;
 * ``StaticValue``: a Python object fixed at specialisation: ``None``, a
-  string, a function passed as an argument (``activation=np.tanh``).
+  string, a function passed as an argument (``activation=np.tanh``);
+* ``FunctionValue``: a ``def`` or ``lambda`` of the function being
+  converted, inlined where it is called (``frontend.functions``);
+* ``ObjectValue``: an object of a plain class or a dataclass passed as an
+  argument: its fields, by name; ``NamedValue``: a named tuple (a tuple whose
+  fields also have names).
 
 ``arguments`` builds the value of a parameter from its ``pytree`` tree;
 ``structure`` names what a value is for error messages.
@@ -20,7 +25,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import pytree
+from ..errors import UnsupportedSyntaxError
 from ..ir import Const, Var, const_kind
+
+
+class StaticOnly(UnsupportedSyntaxError):
+    """What needs a value known when the code is generated got one known
+    only when it runs (a container indexed by a loop index, a list that grows
+    in a loop).  A ``for`` over a range with constant bounds is unrolled then."""
 
 
 class ListValue(tuple):
@@ -62,6 +74,64 @@ class StaticValue:
         return id(self.value)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class FunctionValue:
+    """A ``def`` or ``lambda`` nested in the function being converted.
+
+    ``node`` is its AST (of the enclosing function's source), ``definer`` the
+    converter it was defined in: its free names are read from that scope
+    when it is called (Python's late binding).  ``defaults`` are the values
+    of its default arguments, by parameter name, computed where it was
+    defined (as Python does).  Equal only to itself.
+    """
+
+    node: object
+    name: str
+    definer: object
+    defaults: tuple  # (parameter name, value) pairs
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectValue:
+    """An object of a plain class or a dataclass: its fields by name."""
+
+    type: type
+    keys: tuple
+    values: tuple
+
+    def get(self, key, default=None):
+        for k, value in zip(self.keys, self.values):
+            if k == key:
+                return value
+        return default
+
+
+class NamedValue(tuple):
+    """A named tuple: a tuple whose type (``named_type``) names its fields.
+
+    Made per named-tuple class by ``named_value_type``, so that code which
+    rebuilds a tuple with ``type(value)(items)`` keeps the class."""
+
+    __slots__ = ()
+    named_type: type = tuple
+
+    def field(self, name, default=None):
+        fields = self.named_type._fields
+        return self[fields.index(name)] if name in fields else default
+
+
+_NAMED_VALUE_TYPES: dict = {}
+
+
+def named_value_type(cls) -> type:
+    """The ``NamedValue`` subclass standing for the named tuple class ``cls``."""
+    if cls not in _NAMED_VALUE_TYPES:
+        _NAMED_VALUE_TYPES[cls] = type(
+            f"{cls.__name__}Value", (NamedValue,), {"__slots__": (), "named_type": cls}
+        )
+    return _NAMED_VALUE_TYPES[cls]
+
+
 def is_atom(value) -> bool:
     return isinstance(value, (Var, Const))
 
@@ -79,6 +149,10 @@ def argument(tree, names) -> object:
     if isinstance(tree, pytree.Static):
         return StaticValue(tree.value)
     items = tuple(argument(child, names) for child in tree.children)
+    if pytree.is_named_tuple_type(tree.type):
+        return named_value_type(tree.type)(items)
+    if tree.type not in pytree.CONTAINERS:
+        return ObjectValue(tree.type, tree.keys, items)
     if tree.type is dict:
         return DictValue(tree.keys, items)
     return ListValue(items) if tree.type is list else items
@@ -94,6 +168,13 @@ def structure(value, kinds=None) -> str:
 def _phrase(value, kinds: dict) -> tuple:
     if isinstance(value, StaticValue):
         return pytree.static_phrase(value.value)
+    if isinstance(value, FunctionValue):
+        return (f"the function {value.name}", "functions")
+    if isinstance(value, ObjectValue):
+        return (f"a {value.type.__name__} object", f"{value.type.__name__} objects")
+    if isinstance(value, NamedValue):
+        name = value.named_type.__name__
+        return (f"a {name} named tuple", f"{name} named tuples")
     if isinstance(value, Var):
         kind = kinds.get(value.name)
         return (
@@ -114,7 +195,7 @@ def _phrase(value, kinds: dict) -> tuple:
 def numbers_only(value, kinds=None) -> bool:
     """Is ``value`` a (nested) tuple or list of numbers, which may have been
     meant as an array?"""
-    if isinstance(value, tuple) and value:
+    if type(value) in (tuple, ListValue) and value:
         return all(numbers_only(v, kinds) for v in value)
     if isinstance(value, Const):
         return True

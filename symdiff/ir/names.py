@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import keyword
+
 
 def version_of(name: str, names) -> str:
     """The variable a name is a version of: ``y_2`` -> ``y`` when ``y`` is
@@ -15,7 +17,8 @@ def version_of(name: str, names) -> str:
 class Namer:
     """Hands out names no other value of a function uses.
 
-    ``fresh("x_bar")`` gives ``x_bar``, or ``x_bar_1`` when that is taken;
+    ``fresh("x_bar")`` gives ``x_bar``, or ``x_bar_1`` when that is taken
+    (or a Python keyword: a lambda's value is ``lambda_1``);
     ``temp()`` gives a compiler temporary (``$t7``).
     """
 
@@ -25,7 +28,7 @@ class Namer:
 
     def fresh(self, hint: str) -> str:
         name, number = hint, 0
-        while name in self.taken:
+        while name in self.taken or keyword.iskeyword(name):
             number += 1
             name = f"{hint}_{number}"
         self.taken.add(name)
