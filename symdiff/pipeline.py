@@ -173,6 +173,8 @@ def derive(fn, request: Request) -> Derivative:
     primal, prologue = split_draws(whole, whole_facts)
     param_kinds, primal_facts = whole_kinds, whole_facts
     if prologue is not None:  # the drawn values are parameters of the main code
+        if request.optimized:  # shapes read from the arguments: less to compute first
+            prologue = optimize.optimize(prologue, analyze(prologue, whole_kinds).kinds)
         prologue_kinds = analyze(prologue, whole_kinds).kinds
         param_kinds = tuple(prologue_kinds[p] for p in primal.params)
         primal_facts = analyze(primal, param_kinds, wrt)
