@@ -229,3 +229,15 @@ def test_the_prologue_reads_shapes_from_the_arguments(mode):
     assert "tanh" not in prologue and "@" not in prologue  # no forward pass to draw
     value, _ = df(params, X, np.random.RandomState(8))
     assert value == pytest.approx(cases.dropout_mlp(params, X, np.random.RandomState(8)))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_sizes_given_as_whole_shapes(mode):
+    X = np.arange(6.0).reshape(3, 2) / 4
+    w = np.array([0.3, -0.2])
+    got = grad(cases.whole_shapes, mode=mode, jit=False)(w, X, np.random.RandomState(9))
+    rs = np.random.RandomState(9)
+    mask, e = rs.binomial(1, 0.5, size=(3,)), rs.randn(3, 2)
+    h = np.tanh(X @ w)
+    expected = X.T @ ((1 - h**2) * mask) + np.sum(e * X)
+    np.testing.assert_allclose(got, expected)
