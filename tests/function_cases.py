@@ -263,3 +263,84 @@ def named_tuple_loss(layers, X):
     h = np.tanh(h @ layers[1].W + layers[1].b)
     W, b = layers[0]
     return np.sum(h) + np.sum(W) * np.sum(b)
+
+
+# -- errors (the offending line carries `# ERR: <case>`) ---------------------------
+
+
+def decorated_nested_def(x):
+    @staticmethod  # ERR: decorated_nested_def
+    def inner(t):
+        return t
+
+    return inner(x)
+
+
+def recursive_local(x):
+    def down(t):
+        return down(t - 1.0)  # ERR: recursive_local
+
+    return down(x)
+
+
+def used_before_assignment(x):
+    g = lambda t: t * late  # noqa: E731  # ERR: used_before_assignment
+    y = g(x)
+    late = 2.0
+    return y + late
+
+
+def type_of_computed_value(x):
+    y = x * 2.0
+    if isinstance(y, float):  # ERR: type_of_computed_value
+        return y
+    return x
+
+
+def identity_of_numbers(x, y):
+    if x is y:  # ERR: identity_of_numbers
+        return x
+    return y
+
+
+def missing_method(model, X):
+    return model.predict(X)  # ERR: missing_method
+
+
+def returns_function(x):
+    return lambda t: t * x  # ERR: returns_function
+
+
+def function_as_number(x, activation=np.tanh):
+    return activation * x  # ERR: function_as_number
+
+
+def def_in_loop(x):
+    total = 0.0
+    for i in range(3):
+
+        def step(t):
+            if t > 1.0:
+                return t * 2.0
+            return t
+
+        total = total + step(x + i)
+    return total
+
+
+def flat_def_in_loop(x):
+    total = 0.0
+    for i in range(3):
+        t = x + i
+        total = total + (t * 2.0 if t > 1.0 else t)
+    return total
+
+
+def builds_records(x, W):
+    layer = Layer(W, b=x)
+    affine = Affine(W=W, b=x * 2.0)
+    return np.sum(np.tanh(layer.W * layer.b)) + np.sum(affine.W) * affine.b
+
+
+def flat_builds_records(x, W):
+    return np.sum(np.tanh(W * x)) + np.sum(W) * (x * 2.0)

@@ -5,12 +5,13 @@ against flat rewrites of the same functions, in both modes."""
 import ast
 import math
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import symdiff
-from symdiff import SourceUnavailableError, SymDiffError, UnsupportedSyntaxError, pytree
+from symdiff import SourceUnavailableError, SymDiffError, pytree
 from symdiff.frontend import source
 
 from . import function_cases as fc
@@ -71,6 +72,8 @@ CASES = [
     (fc.nested_in_helper, fc.flat_nested_in_helper, (0.7,), 0),
     (fc.nested_closure_in_branch, None, (0.7, -1.3), 1),
     (fc.nested_closure_in_branch, None, (-0.7, -1.3), 1),
+    (fc.def_in_loop, fc.flat_def_in_loop, (0.5,), 0),
+    (fc.builds_records, fc.flat_builds_records, (0.5, X[0]), (0, 1)),
     (fc.calls_module_lambdas, fc.flat_calls_module_lambdas, (0.7, -1.3), 0),
     (fc.calls_module_lambdas, fc.flat_calls_module_lambdas, (0.7, -1.3), 1),
     (fc.calls_compiled_helpers, fc.flat_calls_compiled_helpers, (0.7, -1.3), 1),
@@ -129,7 +132,18 @@ def test_gradients(row, mode):
     _check(*row, mode=mode, jit=False)
 
 
-@pytest.mark.parametrize("row", [CASES[0], CASES[8], CASES[25], CASES[28], CASES[32]], ids=_id)
+NUMBA_IDS = {
+    "late_binding-0-2",
+    "closure_over_arrays-0-2",
+    "activation_default-0-3",
+    "object_loss-0-3",
+    "named_tuple_loss-0-2",
+    "njit_helper-(0, 1)-2",
+}
+NUMBA_ROWS = [row for row in CASES if _id(row) in NUMBA_IDS]
+
+
+@pytest.mark.parametrize("row", NUMBA_ROWS, ids=_id)
 def test_gradients_with_numba(row):
     _check(*row, mode="reverse", jit=True)
 
@@ -215,3 +229,37 @@ def test_errors(call, exc, words):
     with pytest.raises(exc, match=words) as info:
         call()
     assert info.value.loc is not None and info.value.loc.filename == __file__
+
+
+CASES_FILE = Path(fc.__file__)
+
+
+def marker_line(name):
+    lines = CASES_FILE.read_text().splitlines()
+    hits = [i for i, line in enumerate(lines, 1) if line.rstrip().endswith(f"# ERR: {name}")]
+    assert len(hits) == 1, name
+    return hits[0]
+
+
+MODEL = fc.Linear(*PARAMS[1])
+DESIGNED = [
+    ("decorated_nested_def", (1.0,), ["decorator", "inner"]),
+    ("recursive_local", (1.0,), ["recursive", "down"]),
+    ("used_before_assignment", (1.0,), ["'late'", "before"]),
+    ("type_of_computed_value", (1.0,), ["type", "'y'", "not known"]),
+    ("identity_of_numbers", (1.0, 2.0), ["`is`", "=="]),
+    ("missing_method", (MODEL, X4), ["Linear", "'predict'"]),
+    ("returns_function", (1.0,), ["returns", "function"]),
+    ("function_as_number", (1.0,), ["function tanh", "not a number"]),
+]
+
+
+@pytest.mark.parametrize("name, args, words", DESIGNED, ids=[d[0] for d in DESIGNED])
+def test_designed_errors(name, args, words):
+    with pytest.raises(SymDiffError) as info:
+        symdiff.grad(getattr(fc, name), jit=False)(*args)
+    err = info.value
+    assert err.loc.filename == str(CASES_FILE) and err.loc.lineno == marker_line(name)
+    assert err.hint, "every error says what to write instead"
+    for word in words:
+        assert word.lower() in str(err).lower(), (word, str(err))

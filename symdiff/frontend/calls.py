@@ -21,7 +21,7 @@ import inspect
 import sys
 import types
 
-from ..errors import SymDiffError, UnknownFunctionError
+from ..errors import UnknownFunctionError
 from ..errors import UnsupportedSyntaxError as Unsupported
 from ..ir import Attrs, Const
 from ..primitives import (
@@ -68,6 +68,10 @@ class Calls:
         decided = self.static_builtin(func, e)  # isinstance(x, float), callable(f)
         if decided is not None:
             return decided
+        if isinstance(func, type):  # Layer(W, b): a named tuple or a dataclass
+            made = self.construct(func, e)
+            if made is not None:
+                return made
         if isinstance(func, types.FunctionType) or isinstance(
             user_function(func), types.FunctionType
         ):  # a Python function, maybe decorated or compiled by Numba

@@ -20,9 +20,9 @@ import ast
 from ..ir import Attrs, Const, If, Span, Take, Var
 from .calls import Calls
 from .converter import RETURN
+from .functions import Functions
 from .messages import EXPRESSION_HINTS, describe, is_or_are
 from .names import Names
-from .functions import Functions
 from .values import (
     DictValue,
     FunctionValue,

@@ -27,6 +27,7 @@ Methods of ``frontend.Converter`` (conventions in ``converter``).
 from __future__ import annotations
 
 import ast
+import dataclasses
 import inspect
 import numbers
 import types
@@ -47,6 +48,7 @@ from .values import (
     ObjectValue,
     StaticValue,
     is_atom,
+    named_value_type,
     structure,
 )
 
@@ -304,6 +306,29 @@ class Functions:
         if isinstance(value, tuple) and not hasattr(value, "_fields"):
             return tuple(self.python_value(v, node, label) for v in value)
         return self.constant(value, node, label)
+
+    def construct(self, kind_of, e):
+        """``Layer(W, b)`` for a named tuple or a dataclass: a value of that
+        class made of the arguments (None for other classes)."""
+        named = pytree.is_named_tuple_type(kind_of)
+        if not named and not dataclasses.is_dataclass(kind_of):
+            return None
+        if not named and (
+            hasattr(kind_of, "__post_init__")
+            or not all(f.init for f in dataclasses.fields(kind_of))
+        ):
+            self.fail(
+                e,
+                f"{kind_of.__name__}() runs code of its own (__post_init__, fields without init)",
+                "pass the object in as an argument, or build it outside the function",
+            )
+        positional, keywords = self.call_arguments(e)
+        label = kind_of.__name__
+        env = self._bound_arguments(inspect.signature(kind_of), positional, keywords, label, e)
+        if named:
+            return named_value_type(kind_of)(env[name] for name in kind_of._fields)
+        keys = pytree.sorted_keys(env)
+        return ObjectValue(kind_of, keys, tuple(env[k] for k in keys))
 
     # -- attributes of objects ------------------------------------------------------
     def attribute_value(self, base, node):

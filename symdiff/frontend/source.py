@@ -24,7 +24,6 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
-import keyword
 import linecache
 import textwrap
 import types
@@ -110,6 +109,7 @@ class Source:
         code = self.fn.__code__
         self.line_offset = self.col_offset = 0
         where = Loc(self.filename, code.co_firstlineno)
+        linecache.checkcache(self.filename)  # the file as it is now
         text = "".join(linecache.getlines(self.filename))
         try:
             tree = ast.parse(text) if text else None
