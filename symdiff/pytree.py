@@ -285,6 +285,10 @@ def describe_shape(tree) -> str:
     if isinstance(tree, Static):
         return f"the {type(tree.value).__name__} {tree.value!r}"
     name = tree.type.__name__
+    if is_named_tuple_type(tree.type):
+        return f"a {name} named tuple"
+    if tree.type not in CONTAINERS:
+        return f"a {name} object"
     count = len(tree.children)
     if not count:
         return f"an empty {name}"

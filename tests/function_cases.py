@@ -344,3 +344,15 @@ def builds_records(x, W):
 
 def flat_builds_records(x, W):
     return np.sum(np.tanh(W * x)) + np.sum(W) * (x * 2.0)
+
+
+def unwrapped_decorator(fn):
+    def wrapper(*args):  # ERR: decorator_without_wraps
+        return fn(*args)
+
+    return wrapper
+
+
+@unwrapped_decorator
+def decorator_without_wraps(x):
+    return x * x

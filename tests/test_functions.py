@@ -251,6 +251,7 @@ DESIGNED = [
     ("missing_method", (MODEL, X4), ["Linear", "'predict'"]),
     ("returns_function", (1.0,), ["returns", "function"]),
     ("function_as_number", (1.0,), ["function tanh", "not a number"]),
+    ("decorator_without_wraps", (1.0,), ["*args", "functools.wraps"]),
 ]
 
 
@@ -263,3 +264,13 @@ def test_designed_errors(name, args, words):
     assert err.hint, "every error says what to write instead"
     for word in words:
         assert word.lower() in str(err).lower(), (word, str(err))
+
+
+def test_value_and_grad_of_a_lambda_closing_over_a_local():
+    scale = 3.0
+    vg = symdiff.value_and_grad(lambda p, data: fc.closure_over_arrays(p, data) * scale, jit=False)
+    value, g = vg(PARAMS, X)
+    assert value == pytest.approx(fc.closure_over_arrays(PARAMS, X) * 3.0)
+    want = symdiff.grad(fc.closure_over_arrays, jit=False)(PARAMS, X)
+    assert type(g) is list and type(g[0]) is tuple
+    assert_close(g, [(3.0 * a, 3.0 * b) for a, b in want])

@@ -35,7 +35,7 @@ from ..primitives import (
 from ..primitives.naming import method_names, names_of
 from .functions import ARRAY_METHOD, BoundMethod
 from .source import Source, check_params, user_function
-from .values import DictValue, FunctionValue
+from .values import DictValue, FunctionValue, StaticValue
 
 
 class Calls:
@@ -52,6 +52,8 @@ class Calls:
             return self.call_function_value(func, e)
         if isinstance(func, BoundMethod):
             return self.call_helper(func.function, e, func.self_value)
+        if isinstance(func, types.MethodType) and isinstance(func.__func__, types.FunctionType):
+            return self.call_helper(func.__func__, e, StaticValue(func.__self__))
         func = getattr(func, "__symdiff_function__", func)  # @differentiate helpers
         label = ast.unparse(e.func)
         prim = primitive_for(func)

@@ -169,7 +169,7 @@ class Functions:
             base = self._resolve_quiet(node.value)
             if isinstance(base, types.ModuleType) or base is None:
                 return self.resolve(node), None
-            if isinstance(base, type) or callable(base):  # a class's function
+            if isinstance(base, type):  # a class's function: Model.forward
                 return self.resolve_static_attribute(base, node), None
             try:  # an object: the value its name has in the code (frontend.names)
                 value = self.expr(node.value)
