@@ -98,13 +98,6 @@ def make_nonlocal():
 nonlocal_stmt = make_nonlocal()
 
 
-def loop_over_array(x):
-    s = 0.0
-    for v in x:  # ERR: loop_over_array
-        s = s + v
-    return s
-
-
 def loop_else(x):
     s = 0.0
     for i in range(3):  # ERR: loop_else
@@ -164,13 +157,6 @@ def reads_in_inner_loop(x):
             s += a[j] * x[j]  # ERR: reads_in_inner_loop
         a[i] = s
     return np.sum(a)
-
-
-def tuple_carried(x):
-    t = (1.0, 2.0)
-    for i in range(2):  # ERR: tuple_carried
-        t = x, x
-    return t[0]
 
 
 def while_else(x):
@@ -295,19 +281,6 @@ def method_call(x):
 def subscript(x):
     return x[0]  # ERR: subscript
 
-
-def list_literal(x):
-    y = [x, 1.0]  # ERR: list_literal
-    return x
-
-
-def dict_literal(x):
-    y = {"a": x}  # ERR: dict_literal
-    return x
-
-
-def list_comprehension(x):
-    y = [x for _ in (1, 2)]  # ERR: list_comprehension
     return x
 
 
@@ -416,11 +389,6 @@ def in_comparison(x):
 def call_local_variable(x):
     y = x
     return y(2.0)  # ERR: call_local_variable
-
-
-def starred_call(x):
-    t = (x, 2.0)
-    return helper_two(*t)  # ERR: starred_call
 
 
 def unpack_mismatch(x):

@@ -364,13 +364,6 @@ def for_else(x):
     return s
 
 
-def loop_over_array(x):
-    s = 0.0
-    for v in x:
-        s += v
-    return s
-
-
 # ---------------------------------------------------------------------------
 # More cases that work.
 

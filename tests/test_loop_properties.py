@@ -774,7 +774,6 @@ REFUSED = [
     (lpc.return_in_loop, "`return` inside a loop"),
     (lpc.write_into_argument, "writing into the input array"),
     (lpc.for_else, "else"),
-    (lpc.loop_over_array, "range"),
 ]
 
 

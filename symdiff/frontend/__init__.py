@@ -25,8 +25,8 @@ Anything else raises a ``SymDiffError`` subclass naming the line.
 The modules, in the order a function goes through them: ``source`` (reading
 the source, locations), ``normalize`` (one way out of every path),
 ``converter`` (the converter's state and conventions), then the conversion
-rules ``statements``, ``loops``, ``expressions``, ``names``, ``calls`` and
-``functions``;
+rules ``statements``, ``loops``, ``expressions``, ``containers`` (lists,
+dicts, comprehensions, iteration), ``names``, ``calls`` and ``functions``;
 ``messages`` words the errors.  ``Converter`` below puts the rules together.
 """
 
@@ -39,6 +39,7 @@ from .. import ir, pytree
 from ..errors import UnsupportedSyntaxError
 from ..ir import Var
 from .calls import Calls
+from .containers import Containers
 from .converter import RETURN, ConverterCore, Shared
 from .expressions import Expressions
 from .functions import Functions
@@ -51,7 +52,7 @@ from .values import FunctionValue, StaticValue, argument, structure
 __all__ = ["Header", "header", "parse"]
 
 
-class Converter(Functions, Statements, Loops, Expressions, Names, Calls, ConverterCore):
+class Converter(Functions, Statements, Loops, Expressions, Containers, Names, Calls, ConverterCore):
     """Converts one function body to IR, emitting statements into ``out``.
 
     The rules live in the mixins, one per module; the state and the

@@ -23,7 +23,7 @@ import types
 
 from ..errors import UnknownFunctionError
 from ..errors import UnsupportedSyntaxError as Unsupported
-from ..ir import Attrs, Const
+from ..ir import Assign, Attrs, Const, Op, Var
 from ..primitives import (
     METHODS,
     PRIMITIVES,
@@ -33,18 +33,17 @@ from ..primitives import (
     supported_names,
 )
 from ..primitives.naming import method_names, names_of
+from .containers import NOT_HANDLED
 from .functions import ARRAY_METHOD, BoundMethod
-from .source import Source, check_params, user_function
-from .values import DictValue, FunctionValue, StaticValue
+from .source import Source, user_function
+from .values import DictValue, FunctionValue, StaticValue, structured
 
 
 class Calls:
     """Conversion of calls (mixed into ``frontend.Converter``)."""
 
     def expr_Call(self, e):
-        for arg in e.args:
-            if isinstance(arg, ast.Starred):
-                self.fail(arg, "`*args` in calls is not supported", "pass arguments one by one")
+        e = self.spread_arguments(e)  # f(*xs, **d): containers.hidden_name
         func, base = self.callee(e.func)  # frontend.functions
         if func is ARRAY_METHOD:
             return self.call_method(e, base)
@@ -56,6 +55,9 @@ class Calls:
             return self.call_helper(func.__func__, e, StaticValue(func.__self__))
         func = getattr(func, "__symdiff_function__", func)  # @differentiate helpers
         label = ast.unparse(e.func)
+        value = self.container_builtin(func, e)  # sum(xs), zip(a, b), len(params)...
+        if value is not NOT_HANDLED:
+            return value
         prim = primitive_for(func)
         if prim is not None:
             return self.call_primitive(prim, label, e)
@@ -84,6 +86,38 @@ class Calls:
             f"symdiff knows {supported_names()}, and your own functions defined with def; "
             "rewrite the call with these or pass its value in as an argument",
         )
+
+    def spread_arguments(self, e):
+        """``f(a, *xs, **d)`` as ``f(a, x0, x1, k=d["k"])``: the call with each
+        element of a container (known when the code is generated) passed on
+        its own."""
+        if not any(isinstance(a, ast.Starred) for a in e.args) and all(
+            kw.arg is not None for kw in e.keywords
+        ):
+            return e
+        args = []
+        for arg in e.args:
+            if isinstance(arg, ast.Starred):
+                args.extend(self.hidden_name(v, arg) for v in self.static_items(arg.value))
+            else:
+                args.append(arg)
+        keywords = []
+        for kw in e.keywords:
+            if kw.arg is not None:
+                keywords.append(kw)
+                continue
+            mapping = self.expr(kw.value)
+            if not isinstance(mapping, DictValue) or not all(
+                isinstance(k, str) for k in mapping.keys
+            ):
+                self.fail(
+                    kw.value,
+                    f"**{ast.unparse(kw.value)} is not a dict with string keys",
+                    "pass a dict: f(**{'lr': 0.1})",
+                )
+            for key, value in mapping.items():
+                keywords.append(ast.keyword(key, self.hidden_name(value, kw.value)))
+        return ast.copy_location(ast.Call(e.func, args, keywords), e)
 
     def call_primitive(self, prim, label, e):
         if e.keywords:
@@ -133,8 +167,7 @@ class Calls:
                 "recursion cannot be differentiated; write it iteratively",
                 cls=Unsupported,
             )
-        src = Source(func)
-        check_params(src)
+        src = Source(func)  # its parameters are bound as Python binds them (*args too)
         positional, keywords = self.call_arguments(e)
         if bound_self is not None:
             positional.insert(0, bound_self)
@@ -143,6 +176,8 @@ class Calls:
 
     def call_method(self, e, base=None):
         base = self.expr(e.func.value) if base is None else base
+        if structured(base):  # xs.append(v), d.items(): containers
+            return self.container_method(base, e)
         name, args = e.func.attr, e.args
         prim = METHODS.get(name)
         if prim == "mean":
@@ -199,6 +234,8 @@ class Calls:
         """NumPy functions that are not elementwise."""
         args = e.args
         name = array_function(func)
+        if name in ("sum", "mean") and args and self._holds_container(args[0]):
+            return self.reduce_container(name, label, e)
         if name == "mean":
             return self.mean(label, [], e)
         if name in PRIMITIVES and PRIMITIVES[name].names.options:
@@ -217,13 +254,15 @@ class Calls:
         if name in ("zeros", "ones"):
             return self.op(name, self.shape_args(args[0]), e)
         if name == "array":
-            if not isinstance(args[0], (ast.List, ast.Tuple)):
+            items = self.expr(args[0])
+            if not isinstance(items, tuple):
                 self.fail(
                     e,
                     f"{label}() takes a list of numbers here",
-                    "write np.array([a, b, c]); pass other arrays as arguments",
+                    "write np.array([a, b, c]) or np.array(xs) of a list; pass other arrays as "
+                    "arguments",
                 )
-            return self.op("stack", [self.expr(v) for v in args[0].elts], e)
+            return self.op("stack", list(items), e)
         values = [self.expr(a) for a in args]
         if name == "len" and isinstance(values[0], (tuple, DictValue)):
             return Const(len(values[0].keys if isinstance(values[0], DictValue) else values[0]))
@@ -236,6 +275,55 @@ class Calls:
         if name == "len":
             return self.op("shape", values, e, attrs=Attrs(axis=0))
         return self.op(name, values, e)
+
+    def _holds_container(self, node) -> bool:
+        """Is ``node`` a list/tuple display, a comprehension or a name of a container?"""
+        if isinstance(node, (ast.List, ast.Tuple, ast.ListComp, ast.GeneratorExp)):
+            return True
+        return isinstance(node, ast.Name) and structured(self.env.get(node.id, Const(0)))
+
+    def reduce_container(self, name, label, e):
+        """``np.sum([...])``, ``np.mean([...])`` of numbers or arrays of one
+        shape: the sum of every element of every item (divided by their count)."""
+        if len(e.args) != 1 or e.keywords:
+            self.fail(
+                e,
+                f"{label}() of a list takes no axis or other options here",
+                f"stack the items first: {label}(np.stack([...]), axis=0)",
+            )
+        items = self.static_items(e.args[0])
+        if not items:
+            self.fail(e, f"{label}() of an empty list", "give it at least one value")
+        scalars = all(self._known_scalar(item) for item in items)
+        total = None
+        for item in items:
+            part = item if scalars else self.op("sum", (item,), e)
+            total = part if total is None else self.op("add", (total, part), e)
+        if name == "sum":
+            return total
+        count = Const(len(items))
+        if not scalars:
+            count = self.op("mul", (self.op("size", (items[0],), e), count), e)
+        return self.op("div", (total, count), e)
+
+    def _known_scalar(self, value) -> bool:
+        """Is ``value`` known to be a number (a constant, a scalar argument, or
+        elementwise arithmetic of those computed here)?  Else it is taken as
+        an array."""
+        if isinstance(value, Const):
+            return True
+        kind = self.shared.kinds.get(value.name) if isinstance(value, Var) else None
+        if kind is not None:
+            return kind.rank == 0
+        for stmt in reversed(self.out):
+            if isinstance(stmt, Assign) and stmt.target == getattr(value, "name", None):
+                op = stmt.value
+                return (
+                    isinstance(op, Op)
+                    and PRIMITIVES[op.prim].elementwise
+                    and all(self._known_scalar(a) for a in op.args)
+                )
+        return False
 
     def mean(self, label, operands, e):
         """``np.mean(x, axis=k)``: the sum divided by the size (or the axis' size)."""

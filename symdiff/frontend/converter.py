@@ -26,7 +26,8 @@ import dataclasses
 from .. import ir
 from ..errors import Loc
 from ..errors import UnsupportedSyntaxError as Unsupported
-from ..ir import NO_ATTRS, Assign, Attrs, If, Op, Var
+from ..ir import NO_ATTRS, Assign, Attrs, Const, If, Op, Var
+from ..primitives import PRIMITIVES
 from .source import Source
 from .values import is_atom, structure
 
@@ -61,6 +62,7 @@ class ConverterCore:
         self.shared = shared if shared is not None else Shared()
         self.out: list = []
         self.return_loc: Loc | None = None  # of the `return` that ran last, if any
+        self.mutations: list = []  # (old, new) lists and dicts changed here (containers.mutate)
         # One call of a function being inlined: this converter and its branches
         # and loop bodies share ``frame``; ``caller`` is the converter of the
         # call site (None for the function being differentiated).
@@ -95,6 +97,10 @@ class ConverterCore:
                     f"{structure(a)} cannot be used as a number or an array here",
                     "take its elements first (a, b = pair; params[0]; params['W'])",
                 )
+        if args and attrs == NO_ATTRS and all(isinstance(a, Const) for a in args):
+            folded = _fold(prim, args)
+            if folded is not None:  # len(params) - 1, i == 0: known now
+                return folded
         return self.emit(Op(prim, tuple(args), attrs), node, target)
 
     def _rename_last(self, value: Var, pyname: str) -> Var:
@@ -113,3 +119,15 @@ class ConverterCore:
             self.out[-1] = dataclasses.replace(last, phis=phis)
             return Var(name)
         return value
+
+
+def _fold(prim, args):
+    """The value of ``prim`` on constants (a ``Const``), or None."""
+    evaluate = PRIMITIVES[prim].evaluate if prim in PRIMITIVES else None
+    if evaluate is None:
+        return None
+    try:
+        value = evaluate(*(a.value for a in args))
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    return Const(value) if type(value) in (bool, int, float) else None

@@ -1,5 +1,6 @@
 """Expressions -> IR: operators, comparisons, ``and``/``or``, ``x if c else y``,
-tuples, indexing and array attributes.
+tuples, indexing and array attributes (lists, dicts and comprehensions are
+in ``containers``).
 
 Methods of ``frontend.Converter`` (conventions in ``converter``).  ``expr``
 dispatches on the node type through ``_EXPRESSION_RULES`` (at the end; names
@@ -19,6 +20,7 @@ import ast
 
 from ..ir import Attrs, Const, If, Span, Take, Var
 from .calls import Calls
+from .containers import Containers
 from .converter import RETURN
 from .functions import Functions
 from .messages import EXPRESSION_HINTS, describe, is_or_are
@@ -29,6 +31,7 @@ from .values import (
     ListValue,
     NamedValue,
     ObjectValue,
+    StaticOnly,
     StaticValue,
     structure,
     structured,
@@ -89,7 +92,7 @@ class Expressions:
         )
 
     def expr_Tuple(self, e):
-        return tuple(self.expr(elt) for elt in e.elts)
+        return self.elements(e.elts)
 
     def expr_UnaryOp(self, e):
         operand = self.expr(e.operand)
@@ -121,6 +124,8 @@ class Expressions:
                     "fixed when the code is generated: compare them (mode == 'train', "
                     "x is None) or call them",
                 )
+        if structured(left) or structured(right):
+            return self.container_binop(e, left, right)
         return self.op(prim, (left, right), e)
 
     def expr_Compare(self, e):
@@ -285,11 +290,12 @@ class Expressions:
             value = self.expr(node)
         if isinstance(value, Const) and type(value.value) is int:
             return value.value
-        self.fail(
-            node,
+        raise StaticOnly(
             "a container is indexed here by a value computed at run time",
-            "index tuples, lists and dicts with constants (params[0], params['W']) or loop "
-            "over them directly (for W, b in params:)",
+            self.loc(node),
+            "index tuples, lists and dicts with constants (params[0], params['W']), with the "
+            "variable of a loop over a range whose bounds are known when the code is generated "
+            "(for i in range(len(params))), or loop over them directly (for W, b in params:)",
         )
 
     def static_key(self, node):
@@ -335,6 +341,11 @@ _EXPRESSION_RULES = {
     ast.Attribute: Expressions.expr_Attribute,
     ast.Subscript: Expressions.expr_Subscript,
     ast.Tuple: Expressions.expr_Tuple,
+    ast.List: Containers.expr_List,
+    ast.Dict: Containers.expr_Dict,
+    ast.ListComp: Containers.expr_ListComp,
+    ast.GeneratorExp: Containers.expr_GeneratorExp,
+    ast.DictComp: Containers.expr_DictComp,
     ast.UnaryOp: Expressions.expr_UnaryOp,
     ast.BinOp: Expressions.expr_BinOp,
     ast.Compare: Expressions.expr_Compare,

@@ -126,8 +126,8 @@ class Functions:
         if isinstance(node, ast.Lambda):
             self.env[RETURN] = self.expr(node.body)
             self.return_loc = self.loc(node.body)
-        else:
-            self.body(node)
+        else:  # an inlined function without `return` returns None (it may change a list)
+            self.body(node, helper=self.caller is not None)
 
     def define_function(self, node):
         """A nested ``def``: its name is bound to the function."""
@@ -295,6 +295,8 @@ class Functions:
                 err.hint = f"{err.hint}\n{note}" if err.hint else note
                 err.args = (err._render(),)
             raise
+        for old, new in sub.mutations:  # lists it changed: the caller's names too
+            self.mutate(old, new)
         return sub.env[RETURN]
 
     def python_value(self, value, node, label):
@@ -305,6 +307,11 @@ class Functions:
             return StaticValue(value)
         if isinstance(value, tuple) and not hasattr(value, "_fields"):
             return tuple(self.python_value(v, node, label) for v in value)
+        if isinstance(value, list):
+            return ListValue(self.python_value(v, node, label) for v in value)
+        if isinstance(value, dict) and all(isinstance(k, (str, int)) for k in value):
+            keys = tuple(value)
+            return DictValue(keys, tuple(self.python_value(value[k], node, label) for k in keys))
         return self.constant(value, node, label)
 
     def construct(self, kind_of, e):

@@ -1,4 +1,5 @@
-"""Loops -> IR: ``for i in range(...)`` and ``while``, with ``break`` and ``continue``.
+"""Loops -> IR: ``for i in range(...)``, ``for row in X`` (and ``zip``/``enumerate``
+of arrays), ``while``, with ``break`` and ``continue``.
 
 Methods of ``frontend.Converter`` (conventions in ``converter``).  A loop
 becomes one ``ir.Loop``.  Its carried values are the names that exist before
@@ -8,6 +9,11 @@ in the body are not visible after the loop.  The body is normalised first
 (``normalize.normalise_jumps``): ``break`` sets the loop's exit flag, kept
 in ``env`` under ``BREAK``.  An array written into in the loop must have one
 name before and after each iteration, so that it can be written in place.
+A loop over an array runs a hidden index over its first axis and binds the
+target to ``X[i]`` at the top of the body.  Loops over containers, and
+``range`` loops with constant bounds whose body needs the index when the
+code is generated (``params[i]``, ``xs.append``), are unrolled instead
+(``containers``).
 """
 
 from __future__ import annotations
@@ -17,19 +23,41 @@ import ast
 from ..ir import Carry, Const, Loop, Var
 from .converter import BREAK
 from .normalize import has_return, normalise_jumps, returns
+from .values import StaticOnly, structure, structured
 
 
 class Loops:
     """Conversion of loops (mixed into ``frontend.Converter``)."""
 
     def loop_stmt(self, node):
-        """A ``for`` over ``range`` or a ``while``: a ``Loop`` whose carried
-        values are the names the body assigns that exist before the loop."""
+        """A ``for`` or ``while``: a ``Loop`` (``real_loop``), or, over a
+        container or a range with constant bounds whose body needs its index
+        when the code is generated, the body once per element
+        (``containers.unrolled_loop``)."""
         self._check_loop_form(node)
-        index = bounds = None
-        if isinstance(node, ast.For):
-            index, bounds = self.range_of(node)
-        assigned = list(dict.fromkeys(_assigned_names(node.body)))
+        if not isinstance(node, ast.For):
+            return self.real_loop(node, None, None, None)
+        values, plan = self.for_plan(node)
+        if values is not None:
+            return self.unrolled_loop(node, values)
+        index, bounds, bind = plan
+        if bind is not None or not all(isinstance(b, Const) for b in bounds):
+            return self.real_loop(node, index, bounds, bind)
+        taken, aliases = set(self.namer.taken), dict(self.shared.aliases)
+        try:
+            return self.real_loop(node, index, bounds, bind)
+        except StaticOnly:  # params[i], xs.append(v): unroll the constant range
+            self.namer.taken, self.shared.aliases = taken, aliases
+            return self.unrolled_loop(node, [Const(v) for v in range(*(b.value for b in bounds))])
+
+    def real_loop(self, node, index, bounds, bind):
+        """A ``for`` over ``range`` (``index`` is the loop variable, or a hidden
+        name when ``bind`` binds the target from it) or a ``while``: a ``Loop``
+        whose carried values are the names the body assigns that exist before
+        the loop."""
+        hidden = bind is not None
+        targets = list(_target_names(node)) if hidden else []
+        assigned = list(dict.fromkeys([*targets, *_assigned_names(node.body)]))
         before = dict(self.env)
         carried = self._carried_names(node, assigned, before, index)
         carried_vars = {name: Var(self.new_name(name)) for name in carried}
@@ -38,14 +66,17 @@ class Loops:
         env = {**before, **carried_vars}
         index_name = None
         if index is not None:
-            index_name = self.new_name(index)
+            index_name = self.new_name("i" if hidden else index)
             env[index] = Var(index_name)
         header, cond = self._while_header(node, env)
         body = self.nested(dict(env))
         body.env[BREAK] = Const(False)
+        if bind is not None:
+            bind(body)
         body.block(normalise_jumps(list(node.body)))
+        self._check_containers_unchanged(node, before, body.env, carried)
         nexts = self._next_values(node, carried, body.env, written)
-        if index is not None and not isinstance(before.get(index, ()), tuple):
+        if index is not None and not hidden and not isinstance(before.get(index, ()), tuple):
             # Python leaves the loop variable at its last value (or as it was
             # before, if the loop did not run): a carried value too.
             carried.append(index)
@@ -71,6 +102,22 @@ class Loops:
         self.env = {k: v for k, v in before.items() if k not in assigned and k != index}
         self.env.update(carried_vars)
 
+    def _check_containers_unchanged(self, node, before, body_env, carried):
+        """A list or dict cannot change in a loop whose trip count is known
+        only when the code runs: its length would depend on it."""
+        for name, value in before.items():
+            if structured(value) and name not in carried and body_env.get(name) is not value:
+                if name.startswith("<"):
+                    continue
+                raise StaticOnly(
+                    f"'{name}' ({structure(value)}) is changed in a loop whose number of "
+                    "iterations is known only when the code runs",
+                    self.loc(node),
+                    "the length of a list must be known when the code is generated: loop over "
+                    "a container or a range with constant bounds (unrolled), or write into an "
+                    "array (out = np.zeros(n); out[i] = ...)",
+                )
+
     def _check_loop_form(self, node):
         """Refuse ``for``/``while ... else`` and ``return`` in a loop."""
         word = "for" if isinstance(node, ast.For) else "while"
@@ -90,11 +137,13 @@ class Loops:
         variable aside): those of ``assigned`` bound before the loop."""
         carried = [name for name in assigned if name in before and name != index]
         for name in carried:
-            if isinstance(before[name], tuple):
-                self.fail(
-                    node,
-                    f"'{name}' holds a tuple and is reassigned in the loop",
-                    "unpack it into separate names before the loop",
+            if structured(before[name]):
+                raise StaticOnly(
+                    f"'{name}' holds {structure(before[name])} and is reassigned in a loop "
+                    "whose number of iterations is known only when the code runs",
+                    self.loc(node),
+                    "unpack it into separate names before the loop, or loop over a container "
+                    "or a range with constant bounds (unrolled)",
                 )
         return carried
 
@@ -122,9 +171,13 @@ class Loops:
         nexts = []
         for name in carried:
             value = body_env.get(name)
-            if isinstance(value, tuple):
-                self.fail(
-                    node, f"'{name}' becomes a tuple in the loop", "keep it a number or an array"
+            if structured(value):
+                raise StaticOnly(
+                    f"'{name}' becomes {structure(value)} in a loop whose number of iterations "
+                    "is known only when the code runs",
+                    self.loc(node),
+                    "keep it a number or an array, or loop over a container or a range with "
+                    "constant bounds (unrolled)",
                 )
             nexts.append(value)
         for name, next_value in zip(carried, nexts):  # b = a in the body: one array, two names
@@ -141,10 +194,7 @@ class Loops:
     def range_of(self, node):
         """The index name and (start, stop, step) atoms of ``for i in range(...)``."""
         call = node.iter
-        hint = (
-            "loop over indices: for i in range(len(x)): ... x[i] ... "
-            "(enumerate, zip and iterating over arrays are not supported)"
-        )
+        hint = "loop over range(...), an array, a container, zip(...) or enumerate(...)"
         if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)):
             self.fail(call, "symdiff loops only over range(...)", hint)
         if call.func.id in self.env or self._resolve_quiet(call.func) is not range:
@@ -168,6 +218,13 @@ class Loops:
         if step == Const(0):
             self.fail(call, "range() step must not be zero", "use a positive or negative step")
         return node.target.id, (start, stop, step)
+
+
+def _target_names(node):
+    """The names a ``for`` statement's target binds."""
+    for name in ast.walk(node.target):
+        if isinstance(name, ast.Name):
+            yield name.id
 
 
 def _assigned_names(stmts):

@@ -27,13 +27,11 @@ EXPRESSION_HINTS = {
     ast.Yield: "generators cannot be differentiated; return a value instead",
     ast.YieldFrom: "generators cannot be differentiated; return a value instead",
     ast.Await: "async code cannot be differentiated; write a plain function",
-    ast.ListComp: "write the computation out with scalars",
-    ast.GeneratorExp: "write the computation out with scalars",
-    ast.List: "lists are not supported; use separate scalar variables",
-    ast.Dict: "dicts are not supported; use separate scalar variables",
+    ast.Set: "sets are not supported; use a list or a tuple",
+    ast.SetComp: "sets are not supported; use a list comprehension",
     ast.JoinedStr: "strings are not supported in differentiated code",
     ast.NamedExpr: "write the assignment `:=` as its own statement",
-    ast.Starred: "unpack the values explicitly",
+    ast.Starred: "use *xs inside a call, a list or a tuple: f(*xs), [a, *xs]",
 }
 
 

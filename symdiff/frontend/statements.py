@@ -20,16 +20,19 @@ from .expressions import BINARY_OPERATORS
 from .functions import Functions
 from .loops import Loops
 from .messages import EXPRESSION_HINTS, STATEMENT_HINTS, describe, is_or_are
-from .normalize import SetBreakFlag, normalise_returns
-from .values import DictValue, structure, structured
+from .normalize import SetBreakFlag, has_return, normalise_returns
+from .values import DictValue, ListValue, StaticValue, structure, structured
 
 
 class Statements:
     """Conversion of statements (mixed into ``frontend.Converter``)."""
 
-    def body(self, fdef):
-        """The body of the function ``fdef``; its result is ``self.env[RETURN]``."""
+    def body(self, fdef, helper=False):
+        """The body of the function ``fdef``; its result is ``self.env[RETURN]``.
+        A helper without any ``return`` returns None (it may change a list)."""
         self.block(normalise_returns(list(fdef.body)))
+        if RETURN not in self.env and helper and not has_return(fdef.body):
+            self.env[RETURN] = StaticValue(None)
         if RETURN not in self.env:
             self.fail(
                 fdef,
@@ -102,7 +105,8 @@ class Statements:
         self.return_loc = self.loc(node)
 
     def expr_stmt(self, node):
-        """A bare expression: docstrings and print are fine; nothing else has effect."""
+        """A bare expression: docstrings and print are dropped; ``xs.append(v)``
+        changes ``xs`` (``containers``); other values are unused."""
         value = node.value
         if isinstance(value, ast.Constant):
             return
@@ -146,20 +150,32 @@ class Statements:
 
     def if_stmt(self, node):
         cond = self.condition(node.test)
-        if isinstance(cond, Const):  # decided now (`if x is None:`): the branch taken only
-            self.block(node.body if cond.value else node.orelse)
+        self.branch_statements(
+            cond,
+            lambda branch: branch.block(node.body),
+            lambda branch: branch.block(node.orelse),
+            node,
+        )
+
+    def branch_statements(self, cond, then, orelse, node):
+        """An ``if`` whose branches are statements ``then(converter)`` and
+        ``orelse(converter)``: each runs in a nested converter and every name
+        both leave is joined.  A condition known now runs the taken side only."""
+        if isinstance(cond, Const):
+            (then if cond.value else orelse)(self)
             return
         before = dict(self.env)
         branches = []
-        for stmts in (node.body, node.orelse):
+        for build in (then, orelse):
             branch = self.nested(dict(before))
-            branch.block(stmts)
+            build(branch)
             if branch.return_loc is not None:
                 self.return_loc = branch.return_loc
             branches.append(branch)
         then, other = branches
         phis = []
         after = {}
+        memo = {}  # one join per pair of objects: names of one list stay one list
         for key in dict.fromkeys([*then.env, *other.env]):  # in order: names are made here
             then_value, else_value = then.env.get(key), other.env.get(key)
             if then_value is None or else_value is None:
@@ -167,44 +183,63 @@ class Statements:
             if key in before and then_value is before[key] and else_value is before[key]:
                 after[key] = then_value
                 continue
-            after[key] = self._join(key, then_value, else_value, phis, node)
+            after[key] = self._join(key, then_value, else_value, phis, node, memo)
+            if key in before and structured(before[key]) and after[key] is not before[key]:
+                self.mutations.append((before[key], after[key]))
         self.env = after
         self.out.append(If(cond, tuple(then.out), tuple(other.out), tuple(phis), self.loc(node)))
 
-    def _join(self, key, then_value, else_value, phis, node):
+    def _join(self, key, then_value, else_value, phis, node, memo=None):
         """The value of ``key`` after a branch: a new phi in ``phis`` where
-        the two paths leave different values (element by element for tuples)."""
+        the two paths leave different values (element by element for tuples).
+        ``memo`` joins each pair of containers once (aliases stay aliases)."""
         if structured(then_value) or structured(else_value):
-            if then_value == else_value:
+            if then_value is else_value:
                 return then_value
-            same = type(then_value) is type(else_value) and (
-                isinstance(then_value, tuple)
-                and len(then_value) == len(else_value)
-                or isinstance(then_value, DictValue)
-                and then_value.keys == else_value.keys
-            )
-            if not same:
-                what = "the returned value" if key == RETURN else f"'{key}'"
-                self.fail(
-                    node,
-                    f"{what} is {structure(then_value)} on one path and "
-                    f"{structure(else_value)} on another",
-                    "give it the same structure on every path",
-                )
-            pairs = (
-                zip(then_value.values, else_value.values)
-                if isinstance(then_value, DictValue)
-                else zip(then_value, else_value)
-            )
-            items = tuple(self._join(key, x, y, phis, node) for x, y in pairs)
-            if isinstance(then_value, DictValue):
-                return DictValue(then_value.keys, items)
-            return type(then_value)(items)
+            memo = {} if memo is None else memo
+            pair = (id(then_value), id(else_value))
+            if pair not in memo:
+                memo[pair] = self._join_containers(key, then_value, else_value, phis, node, memo)
+            return memo[pair]
         if then_value == else_value:
             return then_value
         name = self.new_name(key) if key not in (RETURN, BREAK) else self.namer.temp()
         phis.append(Phi(name, then_value, else_value))
         return Var(name)
+
+    def _join_containers(self, key, then_value, else_value, phis, node, memo):
+        """The join of two containers of the same structure, element by element."""
+        if then_value == else_value:
+            return then_value
+        same = type(then_value) is type(else_value) and (
+            isinstance(then_value, tuple)
+            and len(then_value) == len(else_value)
+            or isinstance(then_value, DictValue)
+            and then_value.keys == else_value.keys
+        )
+        if not same:
+            what = "the returned value" if key == RETURN else f"'{key}'"
+            hint = "give it the same structure on every path"
+            if isinstance(then_value, ListValue) and isinstance(else_value, ListValue):
+                hint = (
+                    "the length of a list must be known when the code is generated: append "
+                    "to it on every path (or append x if cond else 0.0)"
+                )
+            self.fail(
+                node,
+                f"{what} is {structure(then_value)} on one path and "
+                f"{structure(else_value)} on another",
+                hint,
+            )
+        pairs = (
+            zip(then_value.values, else_value.values)
+            if isinstance(then_value, DictValue)
+            else zip(then_value, else_value)
+        )
+        items = tuple(self._join(key, x, y, phis, node, memo) for x, y in pairs)
+        if isinstance(then_value, DictValue):
+            return DictValue(then_value.keys, items)
+        return type(then_value)(items)
 
     def store_item(self, target, value_node, node, prim=None):
         """``a[index] = value`` (or ``a[index] <prim>= value``): a new version of
@@ -217,6 +252,9 @@ class Statements:
                 "create the array in the function (out = np.zeros(n)) and write into it by name",
             )
         old = self.name(target.value)
+        if structured(old):
+            self.store_into_container(old, target, value_node, node, prim)
+            return
         if not isinstance(old, Var):
             self.fail(target, f"'{target.value.id}' is not an array", "write into arrays only")
         pattern, args = self.index(target.slice)

@@ -25,7 +25,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import pytree
+from ..errors import UnsupportedSyntaxError
 from ..ir import Const, Var
+
+
+class StaticOnly(UnsupportedSyntaxError):
+    """What needs a value known when the code is generated got one known
+    only when it runs (a container indexed by a loop index, a list that grows
+    in a loop).  A ``for`` over a range with constant bounds is unrolled then."""
 
 
 class ListValue(tuple):
