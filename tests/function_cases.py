@@ -356,3 +356,39 @@ def unwrapped_decorator(fn):
 @unwrapped_decorator
 def decorator_without_wraps(x):
     return x * x
+
+
+def functions_in_list(x, W):
+    acts = [np.tanh, lambda z: z * W, relu]
+    h = x
+    for act in acts:
+        h = act(h)
+    return np.sum(h)
+
+
+def flat_functions_in_list(x, W):
+    return np.sum(np.maximum(np.tanh(x) * W, 0.0))
+
+
+class MLP:
+    """Layers as a list of named tuples, the activation a field."""
+
+    def __init__(self, layers, activation=np.tanh):
+        self.layers = layers
+        self.activation = activation
+
+    def forward(self, X):
+        h = X
+        for layer in self.layers[:-1]:
+            h = self.activation(h @ layer.W + layer.b)
+        last = self.layers[-1]
+        return h @ last.W + last.b
+
+
+def mlp_object_loss(model, X, y):
+    return np.mean((model.forward(X) - y) ** 2)
+
+
+def flat_mlp_object_loss(model, X, y):
+    (W1, b1), (W2, b2) = model.layers
+    return np.mean((np.tanh(X @ W1 + b1) @ W2 + b2 - y) ** 2)

@@ -73,6 +73,7 @@ CASES = [
     (fc.nested_closure_in_branch, None, (0.7, -1.3), 1),
     (fc.nested_closure_in_branch, None, (-0.7, -1.3), 1),
     (fc.def_in_loop, fc.flat_def_in_loop, (0.5,), 0),
+    (fc.functions_in_list, fc.flat_functions_in_list, (X[0], X[1]), (0, 1)),
     (fc.builds_records, fc.flat_builds_records, (0.5, X[0]), (0, 1)),
     (fc.calls_module_lambdas, fc.flat_calls_module_lambdas, (0.7, -1.3), 0),
     (fc.calls_module_lambdas, fc.flat_calls_module_lambdas, (0.7, -1.3), 1),
@@ -89,6 +90,12 @@ CASES = [
     (fc.type_tests, None, (0.7, {"a": 1.0}), 0),
     (fc.object_loss, fc.flat_object_loss, (fc.Linear(*PARAMS[1], 1.5), X4, Y), 0),
     (fc.dataclass_loss, None, (fc.Affine(PARAMS[0][0], 0.3), X), 0),
+    (
+        fc.mlp_object_loss,
+        fc.flat_mlp_object_loss,
+        (fc.MLP([fc.Layer(*p) for p in PARAMS]), X, Y),
+        0,
+    ),
     (fc.named_tuple_loss, None, ([fc.Layer(*PARAMS[0]), fc.Layer(PARAMS[1][0], 0.5)], X), 0),
     (lambda x, w: x**2 * w + np.sin(x), None, (0.7, -1.3), (0, 1)),
     (fc.relu, None, (0.7,), 0),
@@ -138,6 +145,7 @@ NUMBA_IDS = {
     "activation_default-0-3",
     "object_loss-0-3",
     "named_tuple_loss-0-2",
+    "mlp_object_loss-0-3",
     "njit_helper-(0, 1)-2",
 }
 NUMBA_ROWS = [row for row in CASES if _id(row) in NUMBA_IDS]
