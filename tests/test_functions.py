@@ -99,6 +99,7 @@ CASES = [
     (fc.named_tuple_loss, None, ([fc.Layer(*PARAMS[0]), fc.Layer(PARAMS[1][0], 0.5)], X), 0),
     (lambda x, w: x**2 * w + np.sin(x), None, (0.7, -1.3), (0, 1)),
     (fc.relu, None, (0.7,), 0),
+    (fc.make_scaler(2.5), None, (0.7,), 0),  # a lambda closing over its factory's argument
     (fc.square_plus, None, (0.7, 2.0), (0, 1)),
     (fc.pair[1], None, (0.7,), 0),
     (fc.njit_helper, None, (0.7, -1.3), (0, 1)),
