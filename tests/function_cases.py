@@ -392,3 +392,20 @@ def mlp_object_loss(model, X, y):
 def flat_mlp_object_loss(model, X, y):
     (W1, b1), (W2, b2) = model.layers
     return np.mean((np.tanh(X @ W1 + b1) @ W2 + b2 - y) ** 2)
+
+
+class Scaled:
+    """A callable object read from a global: its fields are read at each call."""
+
+    def __init__(self, k):
+        self.k = k
+
+    def __call__(self, x):
+        return self.k * np.sin(x)
+
+
+SCALED = Scaled(2.0)
+
+
+def calls_global_callable(x):
+    return SCALED(x) + SCALED.__call__(x) * 0.5

@@ -283,3 +283,14 @@ def test_value_and_grad_of_a_lambda_closing_over_a_local():
     want = symdiff.grad(fc.closure_over_arrays, jit=False)(PARAMS, X)
     assert type(g) is list and type(g[0]) is tuple
     assert_close(g, [(3.0 * a, 3.0 * b) for a, b in want])
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_callable_object_from_a_global_is_called_and_read_at_each_call(mode):
+    df = symdiff.grad(fc.calls_global_callable, mode=mode, jit=False)
+    assert df(0.3) == pytest.approx(1.5 * 2.0 * math.cos(0.3))
+    fc.SCALED.k = 4.0
+    try:
+        assert df(0.3) == pytest.approx(1.5 * 4.0 * math.cos(0.3))
+    finally:
+        fc.SCALED.k = 2.0

@@ -165,7 +165,11 @@ class Functions:
         the array's value as second item) or a Python object."""
         if isinstance(node, ast.Name):
             if node.id not in self.env and node.id not in self.src.local_names:
-                return self.resolve(node), None  # a global helper: guarded (frontend.names)
+                func = self.resolve(node)  # a global helper: guarded (frontend.names)
+                if _call_method(func) is None:
+                    return func, None
+                # an object with __call__: the value its name has in the code
+                return self.callable_of(self.expr(node), node), None
             return self.callable_of(self.name(node), node), None
         if isinstance(node, ast.Attribute):
             if self._is_local(node.value):
@@ -193,6 +197,8 @@ class Functions:
         """The function a value holds, or a clear error."""
         if isinstance(value, (FunctionValue, BoundMethod)):
             return value
+        if isinstance(value, StaticValue) and _call_method(value.value) is not None:
+            return BoundMethod(_call_method(value.value), value)
         if isinstance(value, StaticValue) and callable(value.value):
             return value.value
         if isinstance(value, ObjectValue) and _class_function(value.type, "__call__"):
@@ -536,6 +542,16 @@ def _signature(args, defaults: dict) -> inspect.Signature:
     if args.kwarg is not None:
         params.append(P(args.kwarg.arg, P.VAR_KEYWORD))
     return inspect.Signature(params)
+
+
+def _call_method(obj):
+    """The ``__call__`` function of an object of a Python class (None for
+    functions, classes and objects of library types)."""
+    if isinstance(obj, (type, types.FunctionType, types.MethodType, types.BuiltinFunctionType)):
+        return None
+    if hasattr(obj, "py_func") or hasattr(obj, "__wrapped__"):
+        return None
+    return _class_function(type(obj), "__call__")
 
 
 def _class_function(kind_of, name):
