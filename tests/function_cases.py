@@ -409,3 +409,13 @@ SCALED = Scaled(2.0)
 
 def calls_global_callable(x):
     return SCALED(x) + SCALED.__call__(x) * 0.5
+
+
+class SelfReferring:
+    def __init__(self, W):
+        self.W = W
+        self.me = self
+
+
+def sum_of_squares_of_W(model):
+    return np.sum(model.W**2)

@@ -294,3 +294,10 @@ def test_a_callable_object_from_a_global_is_called_and_read_at_each_call(mode):
         assert df(0.3) == pytest.approx(1.5 * 4.0 * math.cos(0.3))
     finally:
         fc.SCALED.k = 2.0
+
+
+def test_an_object_that_contains_itself_is_refused_clearly():
+    df = symdiff.grad(fc.sum_of_squares_of_W, jit=False)
+    with pytest.raises(symdiff.ArgumentError, match="'model.me' is the SelfReferring it is inside"):
+        df(fc.SelfReferring(np.ones(2)))
+    assert df(fc.Linear(np.ones(2), 0.0)).W.tolist() == [2.0, 2.0]
