@@ -291,10 +291,11 @@ def used_before_assignment(x):
 
 
 def type_of_computed_value(x):
+    """Decided from the kinds; an error only where they are not known."""
     y = x * 2.0
     if isinstance(y, float):  # ERR: type_of_computed_value
-        return y
-    return x
+        return y * y
+    return np.sum(y)
 
 
 def identity_of_numbers(x, y):

@@ -88,6 +88,8 @@ CASES = [
     (fc.identity_tests, None, (0.7, fc.relu, 1.5), (0, 2)),
     (fc.type_tests, None, (0.7, [np.ones(3) * 2.0, 1.5]), (0, 1)),
     (fc.type_tests, None, (0.7, {"a": 1.0}), 0),
+    (fc.type_of_computed_value, None, (0.7,), 0),
+    (fc.type_of_computed_value, None, (np.ones(2) * 0.7,), 0),
     (fc.object_loss, fc.flat_object_loss, (fc.Linear(*PARAMS[1], 1.5), X4, Y), 0),
     (fc.dataclass_loss, None, (fc.Affine(PARAMS[0][0], 0.3), X), 0),
     (
@@ -255,7 +257,6 @@ DESIGNED = [
     ("decorated_nested_def", (1.0,), ["decorator", "inner"]),
     ("recursive_local", (1.0,), ["recursive", "down"]),
     ("used_before_assignment", (1.0,), ["'late'", "before"]),
-    ("type_of_computed_value", (1.0,), ["type", "'y'", "not known"]),
     ("identity_of_numbers", (1.0, 2.0), ["`is`", "=="]),
     ("missing_method", (MODEL, X4), ["Linear", "'predict'"]),
     ("returns_function", (1.0,), ["returns", "function"]),
@@ -301,3 +302,10 @@ def test_an_object_that_contains_itself_is_refused_clearly():
     with pytest.raises(symdiff.ArgumentError, match="'model.me' is the SelfReferring it is inside"):
         df(fc.SelfReferring(np.ones(2)))
     assert df(fc.Linear(np.ones(2), 0.0)).W.tolist() == [2.0, 2.0]
+
+
+def test_isinstance_of_a_value_of_unknown_kind_is_refused():
+    # parse without the arguments' kinds (as verify's SymPy reference parses)
+    with pytest.raises(SymDiffError, match="the type of 'y' is not known") as info:
+        symdiff.frontend.parse(fc.type_of_computed_value)
+    assert info.value.loc.lineno == marker_line("type_of_computed_value")

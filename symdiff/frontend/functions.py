@@ -38,7 +38,7 @@ import numpy as np
 from .. import pytree
 from ..errors import SymDiffError
 from ..errors import UnsupportedSyntaxError as Unsupported
-from ..ir import Const, Var
+from ..ir import Const
 from .converter import BREAK, RETURN
 from .values import (
     DictValue,
@@ -479,8 +479,9 @@ class Functions:
 
     def python_type(self, value, node) -> type:
         """The Python type of ``value`` where the specialisation knows it:
-        static values, containers, objects, constants and the arguments'
-        leaves (an array for rank > 0; a 0-d array counts as a number)."""
+        static values, containers, objects, constants, and numbers and
+        arrays of known kind (an array for rank > 0; a 0-d array counts as a
+        number)."""
         if isinstance(value, StaticValue):
             return type(value.value)
         if isinstance(value, NamedValue):
@@ -497,7 +498,7 @@ class Functions:
             return types.FunctionType
         if isinstance(value, Const):
             return type(value.value)
-        kind = self.shared.kinds.get(value.name) if isinstance(value, Var) else None
+        kind = self.kind_of(value)  # arguments' leaves, and what is computed from them
         if kind is None:
             self.fail(
                 node,
