@@ -148,8 +148,10 @@ def sorted_keys(mapping: dict) -> tuple:
         return tuple(mapping)
 
 
-def describe(value, path="") -> Leaf | Static | Node:
-    """The tree of ``value``; ``NotALeaf`` for a value of no kind."""
+def describe(value, path="", within=()) -> Leaf | Static | Node:
+    """The tree of ``value``; ``NotALeaf`` for a value of no kind, or for a
+    container or object that contains itself (``within``: the ids of the
+    values it is inside)."""
     kind = leaf_kind(value)
     if kind is not None:
         return Leaf(kind)
@@ -163,18 +165,27 @@ def describe(value, path="") -> Leaf | Static | Node:
         else:
             keys = tuple(range(len(value)))
             items = list(value)
-        children = tuple(describe(v, f"{path}[{k!r}]") for k, v in zip(keys, items))
+        within = _entered(value, path, within)
+        children = tuple(describe(v, f"{path}[{k!r}]", within) for k, v in zip(keys, items))
         return Node(kind_of if kind_of in CONTAINERS else tuple, keys, children)
     if is_named_tuple_type(kind_of):
-        children = tuple(describe(v, f"{path}.{k}") for k, v in zip(kind_of._fields, value))
+        within = _entered(value, path, within)
+        children = tuple(describe(v, f"{path}.{k}", within) for k, v in zip(kind_of._fields, value))
         return Node(kind_of, tuple(range(len(value))), children)
     fields = record_fields(value)
     if fields is not None:
+        within = _entered(value, path, within)
         keys = sorted_keys(fields)
-        return Node(kind_of, keys, tuple(describe(fields[k], f"{path}.{k}") for k in keys))
+        return Node(kind_of, keys, tuple(describe(fields[k], f"{path}.{k}", within) for k in keys))
     if is_static(value):
         return Static(value)
     raise NotALeaf(value, path)
+
+
+def _entered(value, path, within) -> tuple:
+    if id(value) in within:
+        raise NotALeaf(value, path)
+    return (*within, id(value))
 
 
 def leaves(tree) -> list:

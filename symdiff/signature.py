@@ -168,27 +168,29 @@ def signature_key(args) -> tuple:
     return tuple(_value_key(a, t) for a, t in zip(args, arg_types))
 
 
-def _value_key(value, kind_of):
+def _value_key(value, kind_of, within=()):
     if kind_of is np.ndarray:
         return _array_key(value)
     if kind_of in _SCALARS:
         return kind_of
-    if kind_of is list or kind_of is tuple:
-        return (kind_of, *(_value_key(v, type(v)) for v in value))
-    if kind_of is dict:
-        keys = pytree.sorted_keys(value)
-        return (dict, keys, *(_value_key(value[k], type(value[k])) for k in keys))
     if isinstance(value, NUMBER):
         return kind_of
     if isinstance(value, np.ndarray):  # a subclass: taken as an array (pytree.leaf_kind)
         return _array_key(value)
-    if isinstance(value, tuple):  # a named tuple
-        return (kind_of, *(_value_key(v, type(v)) for v in value))
-    fields = pytree.record_fields(value)
+    fields = None if isinstance(value, (tuple, list, dict)) else pytree.record_fields(value)
+    if fields is None and not isinstance(value, (tuple, list, dict)):
+        return pytree.Static(value)
+    if id(value) in within:  # it contains itself: pytree.describe refuses it
+        return pytree.Static(value)
+    within = (*within, id(value))
+    if kind_of is dict:
+        keys = pytree.sorted_keys(value)
+        return (dict, keys, *(_value_key(value[k], type(value[k]), within) for k in keys))
     if fields is not None:  # an object: its class and its fields' keys
         keys = pytree.sorted_keys(fields)
-        return (kind_of, keys, *(_value_key(fields[k], type(fields[k])) for k in keys))
-    return pytree.Static(value)
+        return (kind_of, keys, *(_value_key(fields[k], type(fields[k]), within) for k in keys))
+    # a list, a tuple or a named tuple
+    return (kind_of, *(_value_key(v, type(v), within) for v in value))
 
 
 def _array_key(array):
@@ -213,9 +215,17 @@ def argument_tree(value, fn, index: int):
                 fn.loc,
                 "pass float64 (or int, bool) arrays",
             ) from None
+        if isinstance(bad, pytree.CONTAINERS) or pytree.record_fields(bad) is not None:
+            raise ArgumentError(
+                f"{where} is the {type(bad).__name__} it is inside: a value that contains "
+                "itself cannot be an argument",
+                fn.loc,
+                "pass the fields to differentiate (its arrays and numbers) without the "
+                "reference back",
+            ) from None
         raise ArgumentError(
             f"{where} is a {type(bad).__name__}; symdiff takes numbers, NumPy arrays, and "
-            "tuples, lists and dicts of them",
+            "tuples, lists, dicts and objects of them",
             fn.loc,
             "pass floats, ints, bools or np.ndarray (convert other sequences with np.asarray)",
         ) from None

@@ -263,3 +263,160 @@ def named_tuple_loss(layers, X):
     h = np.tanh(h @ layers[1].W + layers[1].b)
     W, b = layers[0]
     return np.sum(h) + np.sum(W) * np.sum(b)
+
+
+# -- errors (the offending line carries `# ERR: <case>`) ---------------------------
+
+
+def decorated_nested_def(x):
+    @staticmethod  # ERR: decorated_nested_def
+    def inner(t):
+        return t
+
+    return inner(x)
+
+
+def recursive_local(x):
+    def down(t):
+        return down(t - 1.0)  # ERR: recursive_local
+
+    return down(x)
+
+
+def used_before_assignment(x):
+    g = lambda t: t * late  # noqa: E731  # ERR: used_before_assignment
+    y = g(x)
+    late = 2.0
+    return y + late
+
+
+def type_of_computed_value(x):
+    """Decided from the kinds; an error only where they are not known."""
+    y = x * 2.0
+    if isinstance(y, float):  # ERR: type_of_computed_value
+        return y * y
+    return np.sum(y)
+
+
+def identity_of_numbers(x, y):
+    if x is y:  # ERR: identity_of_numbers
+        return x
+    return y
+
+
+def missing_method(model, X):
+    return model.predict(X)  # ERR: missing_method
+
+
+def returns_function(x):
+    return lambda t: t * x  # ERR: returns_function
+
+
+def function_as_number(x, activation=np.tanh):
+    return activation * x  # ERR: function_as_number
+
+
+def def_in_loop(x):
+    total = 0.0
+    for i in range(3):
+
+        def step(t):
+            if t > 1.0:
+                return t * 2.0
+            return t
+
+        total = total + step(x + i)
+    return total
+
+
+def flat_def_in_loop(x):
+    total = 0.0
+    for i in range(3):
+        t = x + i
+        total = total + (t * 2.0 if t > 1.0 else t)
+    return total
+
+
+def builds_records(x, W):
+    layer = Layer(W, b=x)
+    affine = Affine(W=W, b=x * 2.0)
+    return np.sum(np.tanh(layer.W * layer.b)) + np.sum(affine.W) * affine.b
+
+
+def flat_builds_records(x, W):
+    return np.sum(np.tanh(W * x)) + np.sum(W) * (x * 2.0)
+
+
+def unwrapped_decorator(fn):
+    def wrapper(*args):  # ERR: decorator_without_wraps
+        return fn(*args)
+
+    return wrapper
+
+
+@unwrapped_decorator
+def decorator_without_wraps(x):
+    return x * x
+
+
+def functions_in_list(x, W):
+    acts = [np.tanh, lambda z: z * W, relu]
+    h = x
+    for act in acts:
+        h = act(h)
+    return np.sum(h)
+
+
+def flat_functions_in_list(x, W):
+    return np.sum(np.maximum(np.tanh(x) * W, 0.0))
+
+
+class MLP:
+    """Layers as a list of named tuples, the activation a field."""
+
+    def __init__(self, layers, activation=np.tanh):
+        self.layers = layers
+        self.activation = activation
+
+    def forward(self, X):
+        h = X
+        for layer in self.layers[:-1]:
+            h = self.activation(h @ layer.W + layer.b)
+        last = self.layers[-1]
+        return h @ last.W + last.b
+
+
+def mlp_object_loss(model, X, y):
+    return np.mean((model.forward(X) - y) ** 2)
+
+
+def flat_mlp_object_loss(model, X, y):
+    (W1, b1), (W2, b2) = model.layers
+    return np.mean((np.tanh(X @ W1 + b1) @ W2 + b2 - y) ** 2)
+
+
+class Scaled:
+    """A callable object read from a global: its fields are read at each call."""
+
+    def __init__(self, k):
+        self.k = k
+
+    def __call__(self, x):
+        return self.k * np.sin(x)
+
+
+SCALED = Scaled(2.0)
+
+
+def calls_global_callable(x):
+    return SCALED(x) + SCALED.__call__(x) * 0.5
+
+
+class SelfReferring:
+    def __init__(self, W):
+        self.W = W
+        self.me = self
+
+
+def sum_of_squares_of_W(model):
+    return np.sum(model.W**2)

@@ -6,7 +6,11 @@
 * names are resolved through the function's closure, globals and builtins:
   ``math``/``numpy`` functions (under any import spelling) become primitives,
   numeric globals and closure values become constants, other Python
-  functions are parsed the same way and inlined (helpers calling helpers);
+  functions are parsed the same way and inlined (helpers calling helpers),
+  and so are nested ``def``s and ``lambda``s, functions passed as arguments
+  and methods of objects (``functions``);
+* ``x is None``, ``isinstance``, comparisons of static strings are decided
+  when the code is generated: only the branch taken is converted;
 * ``return`` inside branches is normalised first: the statements after an
   ``if`` that may return move into its branches, so every path ends in one
   ``return`` and the result is joined by phis;
@@ -22,7 +26,7 @@ The modules, in the order a function goes through them: ``source`` (reading
 the source, locations), ``normalize`` (one way out of every path),
 ``converter`` (the converter's state and conventions), then the conversion
 rules ``statements``, ``loops``, ``expressions``, ``containers`` (lists,
-dicts, comprehensions, iteration), ``names`` and ``calls``;
+dicts, comprehensions, iteration), ``names``, ``calls`` and ``functions``;
 ``messages`` words the errors.  ``Converter`` below puts the rules together.
 """
 

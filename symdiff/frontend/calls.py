@@ -36,7 +36,7 @@ from ..primitives.naming import method_names, names_of
 from .containers import NOT_HANDLED
 from .functions import ARRAY_METHOD, BoundMethod
 from .source import Source, user_function
-from .values import DictValue, FunctionValue, structured
+from .values import DictValue, FunctionValue, StaticValue, structured
 
 
 class Calls:
@@ -54,6 +54,8 @@ class Calls:
             return self.call_function_value(func, e)
         if isinstance(func, BoundMethod):
             return self.call_helper(func.function, e, func.self_value)
+        if isinstance(func, types.MethodType) and isinstance(func.__func__, types.FunctionType):
+            return self.call_helper(func.__func__, e, StaticValue(func.__self__))
         func = getattr(func, "__symdiff_function__", func)  # @differentiate helpers
         label = ast.unparse(e.func)
         if func is slice:
@@ -75,6 +77,10 @@ class Calls:
         decided = self.static_builtin(func, e)  # isinstance(x, float), callable(f)
         if decided is not None:
             return decided
+        if isinstance(func, type):  # Layer(W, b): a named tuple or a dataclass
+            made = self.construct(func, e)
+            if made is not None:
+                return made
         if isinstance(func, types.FunctionType) or isinstance(
             user_function(func), types.FunctionType
         ):  # a Python function, maybe decorated or compiled by Numba

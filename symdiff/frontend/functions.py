@@ -27,6 +27,7 @@ Methods of ``frontend.Converter`` (conventions in ``converter``).
 from __future__ import annotations
 
 import ast
+import dataclasses
 import inspect
 import numbers
 import types
@@ -37,7 +38,7 @@ import numpy as np
 from .. import pytree
 from ..errors import SymDiffError
 from ..errors import UnsupportedSyntaxError as Unsupported
-from ..ir import Const, Var
+from ..ir import Const
 from .converter import BREAK, RETURN
 from .values import (
     DictValue,
@@ -47,6 +48,7 @@ from .values import (
     ObjectValue,
     StaticValue,
     is_atom,
+    named_value_type,
     structure,
 )
 
@@ -163,7 +165,11 @@ class Functions:
         the array's value as second item) or a Python object."""
         if isinstance(node, ast.Name):
             if node.id not in self.env and node.id not in self.src.local_names:
-                return self.resolve(node), None  # a global helper: guarded (frontend.names)
+                func = self.resolve(node)  # a global helper: guarded (frontend.names)
+                if _call_method(func) is None:
+                    return func, None
+                # an object with __call__: the value its name has in the code
+                return self.callable_of(self.expr(node), node), None
             return self.callable_of(self.name(node), node), None
         if isinstance(node, ast.Attribute):
             if self._is_local(node.value):
@@ -171,7 +177,7 @@ class Functions:
             base = self._resolve_quiet(node.value)
             if isinstance(base, types.ModuleType) or base is None:
                 return self.resolve(node), None
-            if isinstance(base, type) or callable(base):  # a class's function
+            if isinstance(base, type):  # a class's function: Model.forward
                 return self.resolve_static_attribute(base, node), None
             try:  # an object: the value its name has in the code (frontend.names)
                 value = self.expr(node.value)
@@ -191,6 +197,8 @@ class Functions:
         """The function a value holds, or a clear error."""
         if isinstance(value, (FunctionValue, BoundMethod)):
             return value
+        if isinstance(value, StaticValue) and _call_method(value.value) is not None:
+            return BoundMethod(_call_method(value.value), value)
         if isinstance(value, StaticValue) and callable(value.value):
             return value.value
         if isinstance(value, ObjectValue) and _class_function(value.type, "__call__"):
@@ -315,6 +323,29 @@ class Functions:
             keys = tuple(value)
             return DictValue(keys, tuple(self.python_value(value[k], node, label) for k in keys))
         return self.constant(value, node, label)
+
+    def construct(self, kind_of, e):
+        """``Layer(W, b)`` for a named tuple or a dataclass: a value of that
+        class made of the arguments (None for other classes)."""
+        named = pytree.is_named_tuple_type(kind_of)
+        if not named and not dataclasses.is_dataclass(kind_of):
+            return None
+        if not named and (
+            hasattr(kind_of, "__post_init__")
+            or not all(f.init for f in dataclasses.fields(kind_of))
+        ):
+            self.fail(
+                e,
+                f"{kind_of.__name__}() runs code of its own (__post_init__, fields without init)",
+                "pass the object in as an argument, or build it outside the function",
+            )
+        positional, keywords = self.call_arguments(e)
+        label = kind_of.__name__
+        env = self._bound_arguments(inspect.signature(kind_of), positional, keywords, label, e)
+        if named:
+            return named_value_type(kind_of)(env[name] for name in kind_of._fields)
+        keys = pytree.sorted_keys(env)
+        return ObjectValue(kind_of, keys, tuple(env[k] for k in keys))
 
     # -- attributes of objects ------------------------------------------------------
     def attribute_value(self, base, node):
@@ -448,8 +479,9 @@ class Functions:
 
     def python_type(self, value, node) -> type:
         """The Python type of ``value`` where the specialisation knows it:
-        static values, containers, objects, constants and the arguments'
-        leaves (an array for rank > 0; a 0-d array counts as a number)."""
+        static values, containers, objects, constants, and numbers and
+        arrays of known kind (an array for rank > 0; a 0-d array counts as a
+        number)."""
         if isinstance(value, StaticValue):
             return type(value.value)
         if isinstance(value, NamedValue):
@@ -466,7 +498,7 @@ class Functions:
             return types.FunctionType
         if isinstance(value, Const):
             return type(value.value)
-        kind = self.shared.kinds.get(value.name) if isinstance(value, Var) else None
+        kind = self.kind_of(value)  # arguments' leaves, and what is computed from them
         if kind is None:
             self.fail(
                 node,
@@ -511,6 +543,16 @@ def _signature(args, defaults: dict) -> inspect.Signature:
     if args.kwarg is not None:
         params.append(P(args.kwarg.arg, P.VAR_KEYWORD))
     return inspect.Signature(params)
+
+
+def _call_method(obj):
+    """The ``__call__`` function of an object of a Python class (None for
+    functions, classes and objects of library types)."""
+    if isinstance(obj, (type, types.FunctionType, types.MethodType, types.BuiltinFunctionType)):
+        return None
+    if hasattr(obj, "py_func") or hasattr(obj, "__wrapped__"):
+        return None
+    return _class_function(type(obj), "__call__")
 
 
 def _class_function(kind_of, name):

@@ -16,7 +16,6 @@ STATEMENT_HINTS = {
     ast.With: "move the `with` block outside the differentiated function",
     ast.Global: "pass the value as an argument instead of using `global`",
     ast.Nonlocal: "pass the value as an argument instead of using `nonlocal`",
-    ast.FunctionDef: "define helper functions at module level, not inside the function",
     ast.AsyncFunctionDef: "define helper functions at module level",
     ast.ClassDef: "define classes outside the differentiated function",
     ast.Raise: "check arguments before calling the differentiated function",
@@ -25,7 +24,6 @@ STATEMENT_HINTS = {
     ast.Delete: "remove the `del` statement",
 }
 EXPRESSION_HINTS = {
-    ast.Lambda: "define the function with `def` at module level",
     ast.Yield: "generators cannot be differentiated; return a value instead",
     ast.YieldFrom: "generators cannot be differentiated; return a value instead",
     ast.Await: "async code cannot be differentiated; write a plain function",

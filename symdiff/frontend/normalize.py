@@ -66,8 +66,15 @@ def is_loop(stmt) -> bool:
 
 
 def returns(stmts):
-    """The ``return`` statements anywhere in ``stmts``, in source order."""
-    return (node for stmt in stmts for node in ast.walk(stmt) if isinstance(node, ast.Return))
+    """The ``return`` statements of ``stmts`` (not those of functions
+    defined in them), in source order."""
+    todo = list(reversed(stmts))
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Return):
+            yield node
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            todo.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
 def has_return(stmts) -> bool:

@@ -111,6 +111,7 @@ class Source:
         code = self.fn.__code__
         self.line_offset = self.col_offset = 0
         where = Loc(self.filename, code.co_firstlineno)
+        linecache.checkcache(self.filename)  # the file as it is now
         text = "".join(linecache.getlines(self.filename))
         try:
             tree = ast.parse(text) if text else None
@@ -268,10 +269,15 @@ def check_params(source: Source) -> list:
     args = source.node.args
     for star_param, spelling in ((args.vararg, "*args"), (args.kwarg, "**kwargs")):
         if star_param is not None:
+            hint = "list the parameters one by one"
+            if any(callable(v) for v in source.closure.values()):  # a decorator's wrapper
+                hint = (
+                    f"{source.name} looks like a decorator's wrapper: decorate it with "
+                    "@functools.wraps(fn) so that symdiff reads the function it wraps "
+                    "(what the wrapper adds is then not differentiated)"
+                )
             raise Unsupported(
-                f"{spelling} parameters are not supported",
-                source.loc(star_param),
-                "list the parameters one by one",
+                f"{spelling} parameters are not supported", source.loc(star_param), hint
             )
     if args.kwonlyargs:
         raise Unsupported(

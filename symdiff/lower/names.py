@@ -24,6 +24,7 @@ name before a temporary); ``plain_names`` then prints a version ``i_1`` as
 from __future__ import annotations
 
 import dataclasses
+import keyword
 import re
 
 from .. import ir
@@ -205,6 +206,8 @@ def plain_names(fn: ir.Function, alias: dict) -> set:
     for name in sorted(shown - set(fn.params)):  # parameters keep their names
         base = ir.version_of(name, shown | {name.rpartition("_")[0]})
         if base != name and base not in shown and base not in ("np", "math"):
+            if keyword.iskeyword(base):  # a lambda's value: `lambda_1`, never `lambda`
+                continue
             wanted.setdefault(base, []).append(name)
     for base, names in wanted.items():
         if len(names) == 1:
