@@ -317,3 +317,19 @@ def early_return_in_a_nested_def(x, tol):
         return y
 
     return run(x) + run(2.0 * x)
+
+
+def slice_chosen_in_a_branch(x, k):
+    if k > 1:
+        s = slice(0, k)
+    else:
+        s = slice(1, 3)
+    return np.sum(x[s] ** 2)
+
+
+def slice_bound_left_out_on_one_path(x, k):
+    if k > 1:  # ERR: slice_bounds
+        s = slice(None, k)
+    else:
+        s = slice(1, 3)
+    return np.sum(x[s] ** 2)

@@ -83,6 +83,8 @@ SLICES = [
     (sc.slice_in_tuple, (r(4, 2),)),
     (sc.slice_store, (r(5),)),
     (sc.slice_stop_only, (r(4),)),
+    (sc.slice_chosen_in_a_branch, (r(4), 2)),
+    (sc.slice_chosen_in_a_branch, (r(4), 0)),
 ]
 # tol chosen so that the loop returns at different iterations, or never.
 EARLY = [
@@ -312,6 +314,13 @@ def test_returns_of_different_structures_in_a_loop_are_refused():
         grad(sc.returns_mixed_structures, jit=False)(1.0)
     _located(info.value, "mixed_returns")
     assert "same structure" in info.value.hint
+
+
+def test_a_slice_bound_left_out_on_one_path_only_is_refused():
+    with pytest.raises(SymDiffError) as info:
+        grad(sc.slice_bound_left_out_on_one_path, jit=False)(r(4), 2)
+    _located(info.value, "slice_bounds")
+    assert "slice" in info.value.message and "slice(0, k)" in info.value.hint
 
 
 def test_shapes_as_tuples_need_known_kinds():

@@ -21,7 +21,7 @@ from .functions import Functions
 from .loops import Loops
 from .messages import EXPRESSION_HINTS, STATEMENT_HINTS, describe, is_or_are
 from .normalize import ReturnFromLoop, SetBreakFlag, has_return, normalise_returns
-from .values import DictValue, ListValue, StaticValue, structure, structured
+from .values import DictValue, ListValue, SliceValue, StaticValue, structure, structured
 
 
 class Statements:
@@ -225,6 +225,8 @@ class Statements:
         """The join of two containers of the same structure, element by element."""
         if then_value == else_value:
             return then_value
+        if isinstance(then_value, SliceValue) and isinstance(else_value, SliceValue):
+            return self._join_slices(key, then_value, else_value, phis, node, memo)
         same = type(then_value) is type(else_value) and (
             isinstance(then_value, tuple)
             and len(then_value) == len(else_value)
@@ -254,6 +256,25 @@ class Statements:
         if isinstance(then_value, DictValue):
             return DictValue(then_value.keys, items)
         return type(then_value)(items)
+
+    def _join_slices(self, key, then_value, else_value, phis, node, memo):
+        """Two slice objects: joined bound by bound (each given on both paths)."""
+        bounds = []
+        for then_bound, else_bound in zip(then_value.bounds(), else_value.bounds()):
+            if (then_bound is None) != (else_bound is None):
+                what = "the returned value" if key == RETURN else f"'{key}'"
+                self.fail(
+                    node,
+                    f"{what} is a slice whose bound is given on one path and left out on another",
+                    "give its bounds on every path: slice(0, k) rather than slice(None, k)",
+                )
+            joined = (
+                None
+                if then_bound is None
+                else self._join(key, then_bound, else_bound, phis, node, memo)
+            )
+            bounds.append(joined)
+        return SliceValue(*bounds)
 
     def store_item(self, target, value_node, node, prim=None):
         """``a[index] = value`` (or ``a[index] <prim>= value``): a new version of

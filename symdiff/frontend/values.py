@@ -84,9 +84,12 @@ class SliceValue:
     stop: object = None
     step: object = None
 
+    def bounds(self) -> tuple:
+        return (self.start, self.stop, self.step)
+
     def span(self):
         """The index item of ``x[s]`` and its operands (the given bounds)."""
-        bounds = (self.start, self.stop, self.step)
+        bounds = self.bounds()
         return Span(*(b is not None for b in bounds)), [b for b in bounds if b is not None]
 
 
@@ -181,8 +184,7 @@ def map_atoms(value, fn):
     if isinstance(value, DictValue):
         return DictValue(value.keys, tuple(map_atoms(v, fn) for v in value.values))
     if isinstance(value, SliceValue):
-        bounds = (value.start, value.stop, value.step)
-        return SliceValue(*(None if b is None else fn(b) for b in bounds))
+        return SliceValue(*(None if b is None else fn(b) for b in value.bounds()))
     if isinstance(value, tuple):
         return type(value)(map_atoms(v, fn) for v in value)
     return value
