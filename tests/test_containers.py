@@ -66,6 +66,9 @@ CASES = [
     (cc.tuple_algebra, (0.7, -1.3), (0, 1)),
     (cc.star_calls, (0.7, -1.3), (0, 1)),
     (cc.array_of_built_list, (0.7, -1.3), (0, 1)),
+    (cc.nested_unrolled, (PARAMS, THREE), (0, 1)),
+    (cc.builtin_sum_of_arrays, (RNG.normal(size=3), X), (0, 1)),
+    (cc.dict_built_by_key, (0.7, -1.3), (0, 1)),
 ]
 IDS = [f"{fn.__name__}-{k}" for k, (fn, _, _) in enumerate(CASES)]
 

@@ -59,6 +59,7 @@ class Runtime(NamedTuple):
     length: object
     element: Callable
     what: str
+    array: object = None  # the array iterated over its first axis, if that is what it is
 
 
 class Containers:
@@ -200,6 +201,8 @@ class Containers:
             return Items(tuple(map(key_value, value.keys)))
         if isinstance(value, tuple):
             return Items(tuple(value))
+        if isinstance(value, StaticValue) and isinstance(value.value, str):
+            return Items(tuple(StaticValue(c) for c in value.value))
         if not is_atom(value):
             self.fail(node, f"cannot iterate over {structure(value)}", "iterate over containers")
         if isinstance(value, Const):
@@ -212,7 +215,7 @@ class Containers:
         def element(converter, i):
             return converter.op("getitem", (value, i), node, attrs=index)
 
-        return Runtime(length, element, "an array")
+        return Runtime(length, element, "an array", value)
 
     def static_items(self, node) -> tuple:
         sequence = self.sequence(node)
@@ -340,8 +343,9 @@ class Containers:
 
     # -- builtins ------------------------------------------------------------------
     def container_builtin(self, func, e):
-        """``sum``, ``max``, ``min``, ``len``, ``tuple``, ``list``, ``dict``, ``zip``,
-        ``enumerate``, ``reversed``, ``range`` over containers, or ``_MISSING``."""
+        """``sum``, ``max``, ``min``, ``len``, ``tuple``, ``list``, ``dict``,
+        ``sorted``, ``zip``, ``enumerate``, ``reversed``, ``range`` over
+        containers, or ``NOT_HANDLED``."""
         rule = _BUILTINS.get(id(func))
         if rule is None or getattr(builtins, rule.__name__.strip("_"), None) is not func:
             return _MISSING
@@ -354,6 +358,9 @@ class Containers:
         if e.keywords:
             start = self.expr(e.keywords[0].value)
         sequence = self.sequence(e.args[0])
+        if isinstance(sequence, Runtime) and sequence.array is not None:
+            total = self.op("sum", (sequence.array,), e, attrs=Attrs(axis=0))  # x[0] + x[1] + ...
+            return total if start is None else self.op("add", (start, total), e)
         if isinstance(sequence, Runtime):
             raise StaticOnly(
                 f"sum() over {sequence.what} is not supported: its length is known only when "
@@ -448,6 +455,21 @@ class Containers:
                 f"write for ... in {label}(...): in a `for` statement",
             )
         return tuple(sequence.values)
+
+    def _sorted(self, e):
+        if len(e.args) != 1 or e.keywords:
+            self.fail(e, "sorted() takes one sequence here", "write sorted(d) or sorted(keys)")
+        items = self.static_items(e.args[0])
+        if not all(isinstance(v, (Const, StaticValue)) for v in items):
+            self.fail(
+                e,
+                "sorted() of values computed when the code runs is not supported",
+                "sort keys and constants only (sorted(d)); use np.sort for arrays",
+            )
+        try:
+            return ListValue(sorted(items, key=lambda v: v.value))
+        except TypeError:
+            self.fail(e, "sorted() of values that cannot be compared", "sort keys of one type")
 
     def _zip(self, e):
         return self._as_value(e, "zip")
@@ -693,6 +715,7 @@ _BUILTINS = {
         Containers._tuple,
         Containers._list,
         Containers._dict,
+        Containers._sorted,
         Containers._zip,
         Containers._enumerate,
         Containers._reversed,
