@@ -25,6 +25,7 @@ from .entry import entry_function, remember_signature
 from .errors import ArgumentError, Loc, ShapeError, SymDiffError
 from .pipeline import Derivative, Request
 from .pipeline import header_of as header
+from .primitives.random import GENERATOR
 from .signature import (
     FORMS,
     Layout,
@@ -35,6 +36,7 @@ from .signature import (
     gradient_converter,
     in_float32,
     normalize_argnums,
+    read_implicit,
     shaped_like,
     signature_key,
     unwrap,
@@ -70,6 +72,7 @@ class _Specialised:
         self.jit = jit
         self.form = form  # what the derivative returns (signature.FORMS)
         self._impls: dict = {}
+        self._variants: dict = {}  # (key, id) -> (Derivative, impl): ``_specialise``
         self._nargs = getattr(getattr(self.fn, "__code__", None), "co_argcount", -1)
         functools.update_wrapper(self, self.fn, updated=())
         self.__name__ = f"{self.fn.__name__}_{form}"
@@ -100,6 +103,7 @@ class _Specialised:
             args = _bind(self.fn, args, kwargs)
         layout = self.layout(args)
         leaves = args if layout.flat else layout.flatten(args)
+        variant, _ = pipeline.variant(self.fn, layout.trees)  # for the free values now
         request = Request(
             layout.kinds,
             layout.leaf_argnums,
@@ -109,6 +113,7 @@ class _Specialised:
             optimized,
             in_float32(leaves),
             layout.trees,
+            variant,
         )
         return cached_derivative(self.fn, request)
 
@@ -129,8 +134,7 @@ class _Specialised:
         """What calls with these arguments' signature run."""
         key = signature_key(args)
         if key not in self._impls:
-            self._impls[key] = self.compiled(args)
-            remember_signature(self, key, self._impls[key])
+            return self._specialise(args)
         return self._impls[key]
 
     def compiled(self, args):
@@ -142,10 +146,9 @@ class _Specialised:
         the input), in both backends.  In float32 code, float scalars are
         taken as float32 and their gradients are float32 in both backends."""
         layout = self.layout(args)
-        impl = self.derivative(*args).compile(self.jit)
-        if layout.flat:
-            return self._leaf_call(impl, args, layout)
-        if self.form not in ("grad", "value_and_grad"):
+        derivative = self.derivative(*args)
+        impl = derivative.compile(self.jit)
+        if not layout.flat and self.form not in ("grad", "value_and_grad"):
             raise ArgumentError(
                 f"{self.form} takes numbers and arrays; {self.fn.__name__} was given "
                 + ", ".join(
@@ -154,22 +157,76 @@ class _Specialised:
                 header(self.fn).loc,
                 "use grad or value_and_grad for tuples, lists and dicts of arrays",
             )
-        inner = self._leaf_call(impl, layout.flatten(args), layout)
-        flatten, gradients = layout.flatten, layout.gradients
+        inner = self._leaf_call(impl, args if layout.flat else layout.flatten(args), layout)
+        if layout.flat and not (derivative.implicit or derivative.guards or derivative.prologue):
+            return inner
+        return self._with_inputs(inner, layout, derivative, len(args))
 
-        if self.form == "grad":
+    def _with_inputs(self, inner, layout: Layout, derivative: Derivative, count: int):
+        """``inner`` (which takes the leaves, the implicit inputs, then any
+        tangents or cotangent) called with the user's arguments: the
+        implicit inputs are read at each call (``signature.read_implicit``);
+        when one of them, or a guarded value, has changed, the arguments are
+        specialised again.  Gradients come back in the arguments' structure."""
+        check = read = read_implicit(derivative.implicit, derivative.guards)
+        flatten = None if layout.flat else layout.flatten
+        gradients, form, again = layout.gradients, self.form, self._specialise_for
+        if derivative.prologue:  # random draws first, in plain Python
+            read = _with_draws(read, derivative, flatten)
+
+        if flatten is None and form in ("grad", "value_and_grad"):  # the common case, kept lean
 
             def call(*values):
-                return gradients(inner(*flatten(values)), values)
+                extra = read(values)
+                if extra is None:
+                    return again(values, count)(*values)
+                return inner(*values, *extra)
 
         else:
 
             def call(*values):
-                value, grads = inner(*flatten(values))
-                return value, gradients(grads, values)
+                user = values[:count]
+                extra = read(user)
+                if extra is None:
+                    return again(values, count)(*values)
+                out = inner(*(user if flatten is None else flatten(user)), *extra, *values[count:])
+                if flatten is None:
+                    return out
+                if form == "grad":
+                    return gradients(out, user)
+                value, grads = out
+                return value, gradients(grads, user)
 
         call.compiled = getattr(inner, "compiled", inner)
+        call.check = check  # the implicit inputs and guards, without the draws
         return call
+
+    def _specialise_for(self, values, count):
+        """The code for a call whose free values have changed (``values``:
+        the arguments, then any tangents or cotangent)."""
+        user = values[:count]
+        impl = self._specialise(user)
+        if impl.check(user) is None:  # read twice, two different answers
+            raise SymDiffError(
+                f"the free values {self.fn.__name__} reads (globals, closure variables, "
+                "attributes) change between two reads",
+                header(self.fn).loc,
+                "pass values that change at each read (properties, ...) as arguments",
+            )
+        return impl
+
+    def _specialise(self, args):
+        """Compile the code for ``args`` (at the first call, or when the free
+        values it read have changed), once per signature and environment: a
+        global flipping between two values does not compile again."""
+        key = signature_key(args)
+        derivative = self.derivative(*args)  # one per environment (``pipeline.variant``)
+        variant = (key, id(derivative))
+        if variant not in self._variants:  # the derivative is kept: its id is not reused
+            self._variants[variant] = (derivative, self.compiled(args))
+        self._impls[key] = impl = self._variants[variant][1]
+        remember_signature(self, key, impl)
+        return impl
 
     def _leaf_call(self, impl, args, layout: Layout):
         """``impl`` (which takes the leaves ``args``) with 0-d array and
@@ -221,6 +278,22 @@ class _Specialised:
         return (
             f"<symdiff {self.form} of {self.fn.__qualname__} (mode={self.mode!r}, jit={self.jit})>"
         )
+
+
+def _with_draws(read, derivative: Derivative, flatten):
+    """``read`` (the implicit inputs, generators included), then the
+    prologue's draws: what the main code takes after the user's leaves."""
+    draws = derivative.compile_prologue()
+    main = [i for i, r in enumerate(derivative.implicit) if r.kind != GENERATOR]
+
+    def read_and_draw(user):
+        values = read(user)
+        if values is None:
+            return None
+        drawn = draws(*(user if flatten is None else flatten(user)), *values)
+        return [values[i] for i in main] + list(drawn)
+
+    return read_and_draw
 
 
 def _explain(fn, args, exc):
@@ -429,6 +502,14 @@ class _VJPCall(_Specialised):
     def for_primals(self, primals):
         """The compiled VJP for these primals, and the kind of the value."""
         derivative = self.derivative(*primals)
+        if derivative.prologue:
+            raise ArgumentError(
+                f"vjp of {self.fn.__name__}, which makes random draws, is not supported: "
+                "its pullback would draw again",
+                header(self.fn).loc,
+                "use grad or value_and_grad (one call, one set of draws), or pass the "
+                "drawn values in as arguments",
+            )
         key = signature_key(primals)
         impl = self._impls.get(key)
         if impl is None:

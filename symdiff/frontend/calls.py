@@ -44,6 +44,9 @@ class Calls:
 
     def expr_Call(self, e):
         e = self.spread_arguments(e)  # f(*xs, **d): containers.hidden_name
+        draw = self.random_draw(e)  # rs.randn(n), np.random.normal(...): frontend.randomness
+        if draw is not None:
+            return draw
         func, base = self.callee(e.func)  # frontend.functions
         if func is ARRAY_METHOD:
             return self.call_method(e, base)

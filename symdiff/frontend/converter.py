@@ -44,11 +44,19 @@ class Shared:
     (``params_0_0``); ``aliases`` gives such a leaf the first user name it is
     bound to (``W1, b1 = params[0]``), which the generated code then uses.
     ``kinds``: the ``ir.Kind`` of each parameter when the arguments are known.
+    ``implicit`` and ``guards`` (``frontend.names``): the free values read
+    at each call (``ir.Implicit`` by reader) and those read once, when the
+    code is generated (``ir.Guard`` by reader).
     """
 
     leaves: frozenset = frozenset()
     aliases: dict = dataclasses.field(default_factory=dict)
     kinds: dict = dataclasses.field(default_factory=dict)  # the parameters' ir.Kind, when known
+    implicit: dict = dataclasses.field(default_factory=dict)
+    guards: dict = dataclasses.field(default_factory=dict)
+    free_names: frozenset = frozenset()  # the free names of the function being parsed
+    generators: dict = dataclasses.field(default_factory=dict)  # id -> Reader (randomness)
+    object_readers: dict = dataclasses.field(default_factory=dict)  # id -> Reader (names)
 
 
 class ConverterCore:

@@ -233,8 +233,7 @@ class Expressions:
                 "use .T, .shape[k], .size, or the methods sum, mean, max, min, prod, "
                 "reshape, dot, transpose, clip, copy",
             )
-        value = self.resolve(e)
-        return self.constant(value, e, ast.unparse(e))
+        return self.free(e)
 
     def expr_Subscript(self, e):
         if (
@@ -287,7 +286,7 @@ class Expressions:
         try:
             value = Const(ast.literal_eval(node))
         except ValueError:
-            value = self.expr(node)
+            value = self.known(self.expr(node))
         if isinstance(value, Const) and type(value.value) is int:
             return value.value
         raise StaticOnly(
@@ -302,7 +301,7 @@ class Expressions:
         """A dict key: a constant string or number."""
         if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float, bool)):
             return node.value
-        value = self.expr(node)
+        value = self.known(self.expr(node))
         if isinstance(value, StaticValue) and isinstance(value.value, str):
             return value.value
         if isinstance(value, Const):

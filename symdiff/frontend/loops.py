@@ -41,12 +41,15 @@ class Loops:
         if values is not None:
             return self.unrolled_loop(node, values)
         index, bounds, bind = plan
-        if bind is not None or not all(isinstance(b, Const) for b in bounds):
+        if bind is not None:
             return self.real_loop(node, index, bounds, bind)
         taken, aliases = set(self.namer.taken), dict(self.shared.aliases)
         try:
             return self.real_loop(node, index, bounds, bind)
         except StaticOnly:  # params[i], xs.append(v): unroll the constant range
+            bounds = [self.known(b) for b in bounds]  # range(N), N a global: guarded (names)
+            if not all(isinstance(b, Const) for b in bounds):
+                raise
             self.namer.taken, self.shared.aliases = taken, aliases
             return self.unrolled_loop(node, [Const(v) for v in range(*(b.value for b in bounds))])
 
