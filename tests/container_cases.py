@@ -409,3 +409,10 @@ def dict_built_by_key(x, y):
     for position, k in enumerate(sorted(d)):
         total = total + (position + 1) * d[k]
     return total
+
+
+N_TERMS = 3  # a module-level int: read when called (tests rebind it)
+
+
+def comprehension_over_global_range(x):
+    return sum(x**k / (k + 1) for k in range(N_TERMS))

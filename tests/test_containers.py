@@ -307,3 +307,14 @@ def test_random_pytrees_through_one_program(params, x, mode):
     for got, want in zip(g_params, want_params):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
     assert g_x == pytest.approx(want_x, rel=1e-10, abs=1e-10)
+
+
+def test_comprehension_over_a_global_range_follows_the_global():
+    for mode in ("reverse", "forward"):
+        d = symdiff.grad(cc.comprehension_over_global_range, mode=mode, jit=False)
+        try:
+            assert d(2.0) == pytest.approx(0.5 + 2.0 * 2.0 / 3.0)
+            cc.N_TERMS = 4  # Python reads the global at each call: so does the gradient
+            assert d(2.0) == pytest.approx(0.5 + 2.0 * 2.0 / 3.0 + 3.0 * 4.0 / 4.0)
+        finally:
+            cc.N_TERMS = 3

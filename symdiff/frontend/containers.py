@@ -125,7 +125,7 @@ class Containers:
                 results.append(produce())
                 return
             gen = generators[level]
-            sequence = self.sequence(gen.iter)
+            sequence = self.sequence(gen.iter, static=True)
             if isinstance(sequence, Runtime):
                 raise StaticOnly(
                     f"this comprehension iterates over {sequence.what}, whose length is "
@@ -180,18 +180,20 @@ class Containers:
         )
 
     # -- iteration -----------------------------------------------------------------
-    def sequence(self, node):
-        """What ``for ... in node`` iterates over: ``Items`` or ``Runtime``."""
+    def sequence(self, node, static=False):
+        """What ``for ... in node`` iterates over: ``Items`` or ``Runtime``.
+        ``static``: the caller needs ``Items``, so a ``range`` bound read from
+        an int global is read now (and guarded, ``names.known``)."""
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
             func = None if self._is_local(node.func) else self._resolve_quiet(node.func)
             if func is range:
-                return self.range_sequence(node)
+                return self.range_sequence(node, static)
             if func is zip:
-                return self.zip_sequence(node)
+                return self.zip_sequence(node, static)
             if func is reversed and len(node.args) == 1:
-                return _reversed(self, self.sequence(node.args[0]), node)
+                return _reversed(self, self.sequence(node.args[0], static), node)
         if isinstance(node, ast.Call) and self._is_builtin(node.func, enumerate):
-            return self.enumerate_sequence(node)
+            return self.enumerate_sequence(node, static)
         if isinstance(node, (ast.GeneratorExp, ast.ListComp)):
             return Items(tuple(self.expr(node)))
         return self.sequence_of(self.expr(node), node)
@@ -218,7 +220,7 @@ class Containers:
         return Runtime(length, element, "an array", value)
 
     def static_items(self, node) -> tuple:
-        sequence = self.sequence(node)
+        sequence = self.sequence(node, static=True)
         if isinstance(sequence, Runtime):
             raise StaticOnly(
                 f"the values here come from {sequence.what}, whose length is known only when "
@@ -229,10 +231,12 @@ class Containers:
             )
         return sequence.values
 
-    def range_sequence(self, node):
+    def range_sequence(self, node, static=False):
         if not 1 <= len(node.args) <= 3:
             self.fail(node, "range() takes 1 to 3 arguments", "write range(stop), range(a, b, s)")
         args = [self.expr(a) for a in node.args]
+        if static:
+            args = [self.known(a) for a in args]
         if all(isinstance(a, Const) and type(a.value) is int for a in args):
             return Items(tuple(Const(v) for v in range(*(a.value for a in args))))
         start, stop, step = (
@@ -255,8 +259,8 @@ class Containers:
 
         return Runtime(length, element, "a range whose bounds are computed when the code runs")
 
-    def zip_sequence(self, node):
-        parts = [self.sequence(a) for a in node.args]
+    def zip_sequence(self, node, static=False):
+        parts = [self.sequence(a, static) for a in node.args]
         if all(isinstance(p, Items) for p in parts):
             return Items(tuple(zip(*(p.values for p in parts))))
         if not all(isinstance(p, Runtime) for p in parts):
@@ -275,7 +279,7 @@ class Containers:
 
         return Runtime(length, element, parts[0].what)
 
-    def enumerate_sequence(self, node):
+    def enumerate_sequence(self, node, static=False):
         start = 0
         for kw in node.keywords:
             if kw.arg != "start":
@@ -285,7 +289,7 @@ class Containers:
             start = self.static_int(node.args[1])
         if len(node.args) not in (1, 2) or len(node.args) == 2 and node.keywords:
             self.fail(node, "enumerate() takes a sequence and a start", "write enumerate(xs, 1)")
-        inner = self.sequence(node.args[0])
+        inner = self.sequence(node.args[0], static)
         if isinstance(inner, Items):
             return Items(tuple((Const(start + k), v) for k, v in enumerate(inner.values)))
 
@@ -357,7 +361,7 @@ class Containers:
         start = self.expr(e.args[1]) if len(e.args) == 2 else None
         if e.keywords:
             start = self.expr(e.keywords[0].value)
-        sequence = self.sequence(e.args[0])
+        sequence = self.sequence(e.args[0], static=True)
         if isinstance(sequence, Runtime) and sequence.array is not None:
             total = self.op("sum", (sequence.array,), e, attrs=Attrs(axis=0))  # x[0] + x[1] + ...
             return total if start is None else self.op("add", (start, total), e)
@@ -376,7 +380,7 @@ class Containers:
     def _max(self, e, prim="max"):
         if len(e.args) != 1 or e.keywords:
             return _MISSING
-        sequence = self.sequence(e.args[0])
+        sequence = self.sequence(e.args[0], static=True)
         if isinstance(sequence, Runtime):
             self.fail(
                 e,
@@ -447,7 +451,7 @@ class Containers:
         self.fail(node, "a dict key must be a constant", "use strings or numbers as keys")
 
     def _as_value(self, e, label):
-        sequence = self.sequence(e)
+        sequence = self.sequence(e, static=True)
         if isinstance(sequence, Runtime):
             self.fail(
                 e,
