@@ -64,13 +64,14 @@ class _Specialised:
     signature a call costs one dictionary lookup plus the compiled call.
     """
 
-    def __init__(self, fn, argnums, mode, jit, form):
+    def __init__(self, fn, argnums, mode, jit, form, has_aux=False):
         self.fn = unwrap(fn)
         check_function(self.fn)
         self.argnums = argnums
         self.mode = mode
         self.jit = jit
         self.form = form  # what the derivative returns (signature.FORMS)
+        self.has_aux = bool(has_aux)  # fn returns (loss, aux): see _with_aux
         self._impls: dict = {}
         self._variants: dict = {}  # (key, id) -> (Derivative, impl): ``_specialise``
         self._nargs = getattr(getattr(self.fn, "__code__", None), "co_argcount", -1)
@@ -114,6 +115,7 @@ class _Specialised:
             in_float32(leaves),
             layout.trees,
             variant,
+            self.has_aux,
         )
         return cached_derivative(self.fn, request)
 
@@ -157,12 +159,19 @@ class _Specialised:
                 header(self.fn).loc,
                 "use grad or value_and_grad for tuples, lists and dicts of arrays",
             )
-        inner = self._leaf_call(impl, args if layout.flat else layout.flatten(args), layout)
+        form = self.form
+        if self.has_aux:  # the layers below see (aux, grads), as value_and_grad's (value, grads)
+            impl, form = _aux_first(impl, form), "value_and_grad"
+        inner = self._leaf_call(impl, args if layout.flat else layout.flatten(args), layout, form)
         if layout.flat and not (derivative.implicit or derivative.guards or derivative.prologue):
-            return inner
-        return self._with_inputs(inner, layout, derivative, len(args))
+            call = inner
+        else:
+            call = self._with_inputs(inner, layout, derivative, len(args), form)
+        return _with_aux(call, self.form, derivative.aux) if self.has_aux else call
 
-    def _with_inputs(self, inner, layout: Layout, derivative: Derivative, count: int):
+    def _with_inputs(
+        self, inner, layout: Layout, derivative: Derivative, count: int, form: str | None = None
+    ):
         """``inner`` (which takes the leaves, the implicit inputs, then any
         tangents or cotangent) called with the user's arguments: the
         implicit inputs are read at each call (``signature.read_implicit``);
@@ -170,7 +179,7 @@ class _Specialised:
         specialised again.  Gradients come back in the arguments' structure."""
         check = read = read_implicit(derivative.implicit, derivative.guards)
         flatten = None if layout.flat else layout.flatten
-        gradients, form, again = layout.gradients, self.form, self._specialise_for
+        gradients, form, again = layout.gradients, form or self.form, self._specialise_for
         if derivative.prologue:  # random draws first, in plain Python
             read = _with_draws(read, derivative, flatten)
 
@@ -228,9 +237,11 @@ class _Specialised:
         remember_signature(self, key, impl)
         return impl
 
-    def _leaf_call(self, impl, args, layout: Layout):
+    def _leaf_call(self, impl, args, layout: Layout, form=None):
         """``impl`` (which takes the leaves ``args``) with 0-d array and
-        float32 arguments converted on the way in and their gradients on the way out."""
+        float32 arguments converted on the way in and their gradients on the
+        way out; ``impl`` returns what ``form`` does (by default, ``self.form``)."""
+        form = form or self.form
         zero_d = [i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.ndim == 0]
         float32 = in_float32(args)
         if not zero_d and not float32:
@@ -248,9 +259,9 @@ class _Specialised:
             if float32:  # float scalars (arguments, tangents, cotangents) too
                 scalars = [float32_scalar(v) for v in scalars]
             out = impl(*scalars)
-            if self.form == "grad":
+            if form == "grad":
                 return as_arrays(out)
-            if self.form == "jvp":
+            if form == "jvp":
                 return out
             return out[0], as_arrays(out[1])
 
@@ -296,6 +307,38 @@ def _with_draws(read, derivative: Derivative, flatten):
     return read_and_draw
 
 
+def _aux_first(impl, form: str):
+    """has_aux: ``impl`` (which returns ``(grads, aux)`` for grad) returning
+    ``(aux, grads)``, as value_and_grad's ``((value, aux), grads)`` is laid out."""
+    if form != "grad":
+        return impl
+
+    def swapped(*values):
+        grads, aux = impl(*values)
+        return aux, grads
+
+    swapped.compiled = impl
+    return swapped
+
+
+def _with_aux(call, form: str, tree):
+    """has_aux: ``call`` (returning ``(aux, grads)`` or ``((value, aux), grads)``
+    with aux's leaves flat) returning what JAX does: ``(grads, aux)`` or
+    ``((value, aux), grads)``, aux rebuilt in its structure (``tree``)."""
+
+    def with_aux(*values):
+        first, grads = call(*values)
+        if form == "grad":
+            return grads, pytree.unflatten(tree, iter(first))
+        return (first[0], pytree.unflatten(tree, iter(first[1]))), grads
+
+    compiled = getattr(call, "compiled", call)
+    with_aux.compiled = getattr(compiled, "compiled", compiled)
+    if hasattr(call, "check"):
+        with_aux.check = call.check
+    return with_aux
+
+
 def _explain(fn, args, exc):
     """A failure inside generated code, located in the user's source.
 
@@ -333,7 +376,7 @@ def _bind(fn, args, kwargs):
     return bound.args
 
 
-def grad(fn, argnums=0, mode="reverse", jit=True):
+def grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
     """The gradient of a scalar function.
 
     Parameters
@@ -349,6 +392,10 @@ def grad(fn, argnums=0, mode="reverse", jit=True):
     jit : bool, default True
         Compile with Numba; ``False`` runs the same generated source as
         plain Python.
+    has_aux : bool, default False
+        ``fn`` returns a pair ``(loss, aux)``: the loss is differentiated and
+        ``aux`` (numbers, arrays, or tuples, lists and dicts of them) is
+        returned as it is, as in JAX: the result is ``(gradient, aux)``.
 
     Returns
     -------
@@ -364,12 +411,18 @@ def grad(fn, argnums=0, mode="reverse", jit=True):
     >>> df = grad(f, argnums=(0, 1), jit=False)
     >>> df(0.0, 2.0)
     (2.0, 0.0)
+    >>> def g(x):
+    ...     y = x * x
+    ...     return y, (y, x + 1.0)
+    >>> grad(g, has_aux=True, jit=False)(3.0)
+    (6.0, (9.0, 4.0))
     """
-    return entry_function(_Specialised(fn, argnums, mode, jit, "grad"))
+    return entry_function(_Specialised(fn, argnums, mode, jit, "grad", has_aux))
 
 
-def value_and_grad(fn, argnums=0, mode="reverse", jit=True):
-    """Like ``grad``, returning ``(value, gradient)`` from one sweep.
+def value_and_grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
+    """Like ``grad``, returning ``(value, gradient)`` from one sweep;
+    ``((value, aux), gradient)`` with ``has_aux=True``.
 
     Examples
     --------
@@ -377,8 +430,12 @@ def value_and_grad(fn, argnums=0, mode="reverse", jit=True):
     ...     return x * x
     >>> value_and_grad(f, jit=False)(3.0)
     (9.0, 6.0)
+    >>> def g(x):
+    ...     return x * x, x + 1.0
+    >>> value_and_grad(g, has_aux=True, jit=False)(3.0)
+    ((9.0, 4.0), 6.0)
     """
-    return entry_function(_Specialised(fn, argnums, mode, jit, "value_and_grad"))
+    return entry_function(_Specialised(fn, argnums, mode, jit, "value_and_grad", has_aux))
 
 
 def jvp(fn, primals, tangents, jit=True):
@@ -517,7 +574,9 @@ class _VJPCall(_Specialised):
         return impl, derivative.output
 
 
-def derivative_source(fn, *args, argnums=0, mode="reverse", kind="grad", optimized=True) -> str:
+def derivative_source(
+    fn, *args, argnums=0, mode="reverse", kind="grad", optimized=True, has_aux=False
+) -> str:
     '''The generated derivative code for ``fn`` at these arguments' signature.
 
     ``kind`` is one of ``"grad"``, ``"value_and_grad"``, ``"jvp"``, ``"vjp"``.
@@ -556,5 +615,7 @@ def derivative_source(fn, *args, argnums=0, mode="reverse", kind="grad", optimiz
         mode = "forward"
     elif kind == "vjp":
         mode = "reverse"
-    spec = _Specialised(fn, argnums, mode, False, kind)
+    spec = _Specialised(
+        fn, argnums, mode, False, kind, has_aux and kind in ("grad", "value_and_grad")
+    )
     return spec.derivative(*args, optimized=optimized).source

@@ -39,6 +39,7 @@ from typing import NamedTuple
 from . import backend, codegen, frontend, ir, optimize, pytree
 from .analysis import Analysis, analyze, indices_in_bounds
 from .errors import ArgumentError, UnsupportedSyntaxError
+from .frontend import values
 from .ir import BOOL, FLOAT, Var
 from .lower import lower
 from .primitives.random import DRAW_PRIMITIVES, GENERATOR
@@ -63,6 +64,7 @@ class Request(NamedTuple):
     float32: bool = False  # the float arrays are float32 (signature.in_float32)
     trees: tuple = ()  # what each argument holds (pytree); () when not known
     variant: int = 0  # which parse, for the values the free names held (``variant``)
+    has_aux: bool = False  # the function returns (loss, aux); aux is returned, not differentiated
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Derivative:
     implicit: tuple = ()  # the primal's ir.Implicit inputs, passed after the user's leaves
     guards: tuple = ()  # the primal's ir.Guards: what the code was generated for
     prologue: str = ""  # the function making the random draws (``split_draws``), if any
+    aux: object = None  # has_aux: the pytree of aux, whose leaves the code returns flat
 
     def compile(self, jit: bool):
         return backend.compile_source(self.source, self.name, jit, self.boundscheck)
@@ -169,9 +172,14 @@ def derive(fn, request: Request) -> Derivative:
         prologue_kinds = analyze(prologue, whole_kinds).kinds
         param_kinds = tuple(prologue_kinds[p] for p in primal.params)
         primal_facts = analyze(primal, param_kinds, wrt)
+    primal, aux = loss_and_aux(primal, request.has_aux)
     output = check_output(primal, primal_facts, request.form)
     plan = plan_for(request, wrt, primal_facts, output)
     derived = transformed(primal, primal_facts, plan, request.single)
+    aux_tree = None
+    if request.has_aux:
+        aux_tree, aux_atoms = _aux_leaves(aux, primal_facts)
+        derived = _returning_aux(derived, aux_atoms, plan)
     all_kinds = param_kinds + plan.added_kinds
     if request.optimized:
         derived = optimize.optimize(derived, analyze(derived, all_kinds, generated=True).kinds)
@@ -192,7 +200,9 @@ def derive(fn, request: Request) -> Derivative:
         source = _forward_over_arrays(primal, derived, lowered, kinds, plan, request, header)
         name = f"{primal.name}_{request.form}"
     else:
-        doc = docstring(primal, derived, wrt, request.form, request.single, plan.forward)
+        doc = docstring(
+            primal, derived, wrt, request.form, request.single, plan.forward, request.has_aux
+        )
         source = codegen.lowered_source(lowered, doc, header, kinds, request.float32)
         name = derived.name
     if prologue is not None:
@@ -206,7 +216,57 @@ def derive(fn, request: Request) -> Derivative:
         whole.implicit,
         whole.guards,
         prologue.name if prologue is not None else "",
+        aux_tree,
     )
+
+
+def loss_and_aux(primal: ir.Function, has_aux: bool) -> tuple:
+    """``has_aux``: ``primal`` returning only its loss, and the aux value
+    (a frontend value: atoms in tuples, lists, dicts); else ``(primal, None)``."""
+    if not has_aux:
+        return primal, None
+    result = primal.result
+    if type(result) is not tuple or len(result) != 2:
+        raise ArgumentError(
+            f"{primal.name} is differentiated with has_aux=True but does not return a pair",
+            primal.result_loc or primal.loc,
+            "return (loss, aux), where aux is any tuple, list or dict of values",
+        )
+    return dataclasses.replace(primal, result=result[0]), result[1]
+
+
+def _aux_leaves(aux, facts: Analysis) -> tuple:
+    """The pytree of the aux value and its atoms, in ``pytree.flatten`` order."""
+    atoms = []
+
+    def tree(value):
+        if isinstance(value, (ir.Var, ir.Const)):
+            atoms.append(value)
+            return pytree.Leaf(facts.kind(value))
+        if isinstance(value, values.StaticValue):
+            return pytree.Static(value.value)
+        if isinstance(value, values.DictValue):
+            return pytree.Node(dict, value.keys, tuple(map(tree, value.values)))
+        if isinstance(value, tuple):
+            kind = list if isinstance(value, values.ListValue) else tuple
+            return pytree.Node(kind, tuple(range(len(value))), tuple(map(tree, value)))
+        return pytree.Static(None)  # a slice object: not a value the API returns
+
+    return tree(aux), tuple(atoms)
+
+
+def _returning_aux(derived: ir.Function, atoms: tuple, plan: Plan) -> ir.Function:
+    """``derived`` returning the aux atoms too: ``(grads, aux)`` for grad,
+    ``((value, aux), grads)`` for value_and_grad (JAX's layout), and
+    ``(value, tangent, aux)`` for the JVP the forward driver calls."""
+    result = derived.result
+    if plan.form == "jvp":
+        result = (*result, atoms)
+    elif plan.form == "grad":
+        result = (result, atoms)
+    else:
+        result = ((result[0], atoms), result[1])
+    return dataclasses.replace(derived, result=result)
 
 
 def _float64_array(key) -> bool:
@@ -322,11 +382,19 @@ def _with_prologue(source: str, prologue: ir.Function, kinds: dict, float32: boo
 
 def check_output(primal: ir.Function, facts: Analysis, form: str) -> ir.Kind:
     """The output's kind, or a clear error if ``form`` cannot use it."""
-    if isinstance(primal.result, tuple):
+    if not isinstance(primal.result, (ir.Var, ir.Const)):
+        pair = type(primal.result) is tuple and len(primal.result) == 2
+        hint = "return one float, or differentiate a function that selects one output"
+        if pair and form in ("grad", "value_and_grad"):
+            hint = (
+                f"to return (loss, aux), pass has_aux=True: {form}(f, has_aux=True) "
+                "differentiates the loss and returns aux as it is"
+            )
         raise ArgumentError(
-            f"{primal.name} returns a tuple; {form} needs a single scalar output",
+            f"{primal.name} returns {'a pair' if pair else values.structure(primal.result)}; "
+            f"{form} needs a single scalar output",
             primal.result_loc or primal.loc,
-            "return one float, or differentiate a function that selects one output",
+            hint,
         )
     output = facts.kind(primal.result)
     if output.rank and form in ("grad", "value_and_grad"):
@@ -372,7 +440,7 @@ def _forward_over_arrays(primal, jvp, lowered, kinds, plan: Plan, request, heade
     of the driver that calls it once per basis direction (one element of one
     input), as the source shows and the backend runs."""
     wrt, single = plan.wrt, request.single
-    jvp_doc = docstring(primal, jvp, wrt, "jvp", single, True)
+    jvp_doc = docstring(primal, jvp, wrt, "jvp", single, True, request.has_aux)
     doc = docstring(primal, jvp, wrt, request.form, single, True).splitlines()[0]
     doc += f"\n\n    One call of {jvp.name} per element of each array (and per scalar).\n    "
     driver = codegen.forward_driver(
@@ -384,6 +452,7 @@ def _forward_over_arrays(primal, jvp, lowered, kinds, plan: Plan, request, heade
         request.form == "value_and_grad",
         single,
         doc,
+        request.has_aux,
     )
     return codegen.lowered_source(lowered, jvp_doc, header, kinds, request.float32, then=driver)
 
@@ -428,27 +497,32 @@ def module_header(
     return header
 
 
-def docstring(primal, derived, wrt, form: str, single: bool, by_forward: bool) -> str:
-    """The generated function's docstring: what it computes and returns."""
+def docstring(
+    primal, derived, wrt, form: str, single: bool, by_forward: bool, has_aux: bool = False
+) -> str:
+    """The generated function's docstring: what it computes and returns
+    (``has_aux``: with aux, the values returned with the loss)."""
     name = primal.name if len(primal.name) == 1 else f"({primal.name})"
     how = "forward" if by_forward else "reverse"
     parts = [f"d{name}/d{p}" for p in wrt]
     grads = parts[0] if single else f"({', '.join(parts)}{',' * (len(parts) == 1)})"
     if form == "grad":
         first = f"Gradient of {primal.name} with respect to {', '.join(wrt)}, by {how} mode."
-        returns = grads
+        returns = f"({grads}, aux)" if has_aux else grads
     elif form == "value_and_grad":
         first = f"Value and gradient of {primal.name}, by {how} mode."
-        returns = f"({primal.name}, {grads})"
+        value = f"({primal.name}, aux)" if has_aux else primal.name
+        returns = f"({value}, {grads})"
     elif form == "jvp":
         first = f"Value and directional derivative of {primal.name} (forward mode)."
         tangents = derived.params[len(primal.params) :]
         combo = " + ".join(f"d{name}/d{p} * {t}" for p, t in zip(wrt, tangents))
-        returns = f"({primal.name}, its derivative {combo})"
+        returns = f"({primal.name}, its derivative {combo}{', aux' * has_aux})"
     else:
         first = f"Value and vector-Jacobian product of {primal.name} (reverse mode)."
         seed = derived.params[-1]
         parts = [f"{seed} * {part}" for part in parts]
         products = parts[0] if single else f"({', '.join(parts)}{',' * (len(parts) == 1)})"
         returns = f"({primal.name}, {products})"
-    return f"{first}\n\nReturns {returns}.\n"
+    aux = "\naux: the values returned with the loss (not differentiated).\n" * has_aux
+    return f"{first}\n\nReturns {returns}.\n{aux}"

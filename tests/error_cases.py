@@ -107,14 +107,6 @@ def loop_else(x):
     return s
 
 
-def return_in_loop(x):
-    for i in range(3):
-        if x > 1.0:
-            return x  # ERR: return_in_loop
-        x = x * 2.0
-    return x
-
-
 def write_input(x):
     for i in range(len(x)):
         x[i] = 2.0 * x[i]  # ERR: write_input

@@ -98,7 +98,6 @@ CASES = [
     # -- loops and writes into arrays ----------------------------------------------------
     case("loop_else", lambda: grad(ec.loop_else, 1.0), U, words=["else"]),
     case("while_else", lambda: grad(ec.while_else, 1.0), U, words=["while", "else"]),
-    case("return_in_loop", lambda: grad(ec.return_in_loop, 1.0), U, words=["return", "loop"]),
     case(
         "write_input",
         lambda: grad(ec.write_input, np.ones(3)),

@@ -44,7 +44,7 @@ from .names import Names
 from .randomness import Randomness, argument_generators
 from .source import Source, check_params, reserved_names
 from .statements import Statements
-from .values import FunctionValue, StaticValue, argument, structure
+from .values import FunctionValue, StaticValue, argument, map_atoms, structure
 
 __all__ = ["Header", "header", "parse"]
 
@@ -132,7 +132,7 @@ def parse(fn, trees=None) -> ir.Function:
     aliases = converter.shared.aliases
     if aliases:  # leaves take the names the user gave them
         body = ir.replace_uses(body, {old: Var(new) for old, new in aliases.items()})
-        result = ir.map_result(
+        result = map_atoms(
             result, lambda a: Var(aliases.get(a.name, a.name)) if isinstance(a, Var) else a
         )
         leaves = [aliases.get(name, name) for name in leaves]

@@ -26,7 +26,7 @@ listing).  Everything
 is re-exported here: ``from symdiff.ir import Assign`` and ``ir.walk`` work.
 """
 
-from .kinds import atom_kind, const_kind
+from .kinds import atom_kind, const_kind, join_kinds
 from .listing import format_function
 from .names import Namer, version_of
 from .nodes import (
@@ -86,6 +86,7 @@ __all__ = [
     "WHOLE",
     "BodyVisitor",
     "atom_kind",
+    "join_kinds",
     "const_kind",
     "Assign",
     "Atom",
