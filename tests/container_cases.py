@@ -416,3 +416,17 @@ N_TERMS = 3  # a module-level int: read when called (tests rebind it)
 
 def comprehension_over_global_range(x):
     return sum(x**k / (k + 1) for k in range(N_TERMS))
+
+
+def loop_over_number(x):
+    total = 0.0
+    for v in x:  # ERR: loop_over_number
+        total = total + v
+    return total
+
+
+def unpack_rows(X):
+    total = 0.0
+    for a, b in X:  # ERR: unpack_rows
+        total = total + a * b
+    return total

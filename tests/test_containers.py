@@ -229,6 +229,8 @@ ERRORS = [
         "enumerate(params)",
     ),
     (cc.set_literal, (0.7, 1.3), "set_literal", "sets are not supported", "use a list or a tuple"),
+    (cc.loop_over_number, (0.7,), "loop_over_number", "cannot iterate over a number", "first axis"),
+    (cc.unpack_rows, (X,), "unpack_rows", "cannot unpack a number or an array into 2", "unpack"),
     (cc.tuple_append, (0.7, 1.3), "tuple_append", "a tuple has no method .append()", "list(t)"),
     (
         cc.tuple_store,

@@ -207,9 +207,12 @@ class Containers:
             return Items(tuple(StaticValue(c) for c in value.value))
         if not is_atom(value):
             self.fail(node, f"cannot iterate over {structure(value)}", "iterate over containers")
-        if isinstance(value, Const):
+        kind = self.kind_of(value)
+        if isinstance(value, Const) or kind is not None and kind.rank == 0:
             self.fail(
-                node, f"cannot iterate over the number {value.value!r}", "iterate over arrays"
+                node,
+                "cannot iterate over a number",
+                "iterate over an array (its first axis), a container or range(n)",
             )
         length = self.op("shape", (value,), node, attrs=Attrs(axis=0))
         index = Attrs(index=(Take(),))
