@@ -34,6 +34,7 @@ from .signature import (
     checked_values,
     float32_scalar,
     gradient_converter,
+    guarded_call,
     in_float32,
     normalize_argnums,
     read_implicit,
@@ -74,6 +75,10 @@ class _Specialised:
         self.has_aux = bool(has_aux)  # fn returns (loss, aux): see _with_aux
         self._impls: dict = {}
         self._variants: dict = {}  # (key, id) -> (Derivative, impl): ``_specialise``
+        # For signatures that are not all scalar types: the argument types ->
+        # the compiled call behind a guard for the rest of the signature
+        # (signature.guarded_call), also the entry's inline cache.
+        self._guards: dict = {}
         self._nargs = getattr(getattr(self.fn, "__code__", None), "co_argcount", -1)
         functools.update_wrapper(self, self.fn, updated=())
         self.__name__ = f"{self.fn.__name__}_{form}"
@@ -82,6 +87,14 @@ class _Specialised:
     def __call__(self, *args, **kwargs):
         if kwargs or len(args) != self._nargs:
             args = _bind(self.fn, args, kwargs)
+        if self._guards:
+            guard = self._guards.get(tuple(map(type, args)))
+            if guard is not None:
+                return guard(*args)
+        return self._general(args)
+
+    def _general(self, args):
+        """The call without a guard: the signature key, then the table."""
         try:
             impl = self._impls[signature_key(args)]
         except KeyError:
@@ -234,7 +247,16 @@ class _Specialised:
         if variant not in self._variants:  # the derivative is kept: its id is not reused
             self._variants[variant] = (derivative, self.compiled(args))
         self._impls[key] = impl = self._variants[variant][1]
-        remember_signature(self, key, impl)
+        types = tuple(map(type, args))
+        if key != types:  # arrays, containers, static values: checked by a guard
+            fn = self.fn
+            guard = guarded_call(
+                key, impl, self._general, lambda values, exc: _explain(fn, values, exc)
+            )
+            self._guards[types] = guard
+            remember_signature(self, types, guard)
+        else:
+            remember_signature(self, key, impl)
         return impl
 
     def _leaf_call(self, impl, args, layout: Layout, form=None):
@@ -448,7 +470,9 @@ def jvp(fn, primals, tangents, jit=True):
         The point: one value per parameter of ``fn``.
     tangents : tuple
         One tangent per primal; ``None`` for arguments not differentiated
-        (ints and bools must have ``None``).
+        (ints and bools must have ``None``).  The tangent of a tuple, list
+        or dict has its structure (as in JAX), with ``None`` allowed at its
+        int, bool and static leaves.
 
     Returns
     -------
@@ -463,6 +487,8 @@ def jvp(fn, primals, tangents, jit=True):
     (6.0, 3.0)
     """
     primal = header(fn)
+    if isinstance(primals, (tuple, list)) and not all(map(_flat_value, primals)):
+        return _tree_jvp(fn, tuple(primals), tangents, jit)
     primals = checked_values(primals, "primals", primal)
     tangents = checked_values(tangents, "tangents", primal)
     if any(p is None for p in primals):
@@ -487,6 +513,64 @@ def jvp(fn, primals, tangents, jit=True):
     return impl(*primals, *seeds)
 
 
+def _flat_value(value) -> bool:
+    """A number, an array or None: what the flat ``jvp`` takes."""
+    return value is None or not (type(value) in pytree.CONTAINERS or pytree.is_static(value))
+
+
+def _tree_jvp(fn, primals: tuple, tangents, jit):
+    """``jvp`` where primals are tuples, lists or dicts (or static values):
+    the tangents of the float leaves, in the primals' structure, seed the
+    JVP of the leaves."""
+    primal = header(fn)
+    check_arity(primal, primals)
+    if not isinstance(tangents, (tuple, list)) or len(tangents) != len(primals):
+        raise ArgumentError(
+            f"jvp got {len(primals)} primals but "
+            + (f"{len(tangents)} tangents" if isinstance(tangents, (tuple, list)) else "no tuple")
+            + " of tangents",
+            primal.loc,
+            "give one tangent per primal, in its structure (None where not differentiated)",
+        )
+    argnums = tuple(i for i, t in enumerate(tangents) if t is not None)
+    if not argnums:
+        raise ArgumentError(
+            "every tangent is None", primal.loc, "give a float tangent for at least one argument"
+        )
+    layout, impl = _jvp_cache(fn, argnums, jit).for_trees(primals)
+    seeds: list = []
+    for i in argnums:
+        _tangent_leaves(layout.trees[i], primals[i], tangents[i], primal.params[i], primal, seeds)
+    return impl(*layout.flatten(primals), *seeds)
+
+
+def _tangent_leaves(tree, value, tangent, what: str, primal, out: list) -> list:
+    """The tangents of the float leaves of ``value`` (described by ``tree``)
+    taken from ``tangent``, which has its structure, appended to ``out``."""
+    if isinstance(tree, pytree.Leaf):
+        if tree.kind.dtype == "float":
+            out.append(shaped_like(tangent, value, f"the tangent of {what}", primal))
+        return out
+    if isinstance(tree, pytree.Static) or tangent is None and not pytree.leaves(tree):
+        return out
+    keys = pytree.sorted_keys(tangent) if isinstance(tangent, dict) else None
+    if type(tangent) is not tree.type or (
+        keys != tree.keys if keys is not None else len(tangent) != len(tree.keys)
+    ):
+        try:
+            shown = pytree.describe_shape(pytree.describe(tangent))
+        except pytree.NotALeaf:
+            shown = f"a {type(tangent).__name__}"
+        raise ArgumentError(
+            f"the tangent of {what} is {shown}, not {pytree.describe_shape(tree)} like {what}",
+            primal.loc,
+            "give the tangent of a tuple, list or dict the same structure",
+        )
+    for key, child in zip(tree.keys, tree.children):
+        _tangent_leaves(child, value[key], tangent[key], f"{what}[{key!r}]", primal, out)
+    return out
+
+
 @functools.lru_cache(maxsize=256)
 def _jvp_cache(fn, argnums, jit):
     return _JVPCall(fn, argnums, jit)
@@ -497,6 +581,19 @@ class _JVPCall(_Specialised):
 
     def __init__(self, fn, argnums, jit):
         super().__init__(fn, argnums, "forward", jit, "jvp")
+        self._trees: dict = {}
+
+    def for_trees(self, primals):
+        """The layout of these (container) primals and the JVP of their
+        leaves, which takes the leaves and then the float leaves' tangents."""
+        key = signature_key(primals)
+        found = self._trees.get(key)
+        if found is None:
+            layout = self.layout(primals)
+            impl = self.derivative(*primals).compile(self.jit)
+            found = layout, self._leaf_call(impl, layout.flatten(primals), layout)
+            self._trees[key] = found
+        return found
 
     def __call__(self, *args):
         count = len(header(self.fn).params)
@@ -514,7 +611,8 @@ def vjp(fn, *primals, argnums=None, jit=True):
     shaped like the value (a float for a scalar value), gives the
     cotangent's product with the Jacobian for each argument in ``argnums``,
     shaped like that argument (all arguments by default: a tuple; an int
-    ``argnums`` gives one value).
+    ``argnums`` gives one value).  For a tuple, list or dict argument it has
+    the argument's structure, as in JAX.
 
     Examples
     --------
@@ -555,6 +653,25 @@ class _VJPCall(_Specialised):
 
     def bound(self, primals):
         return primals if len(primals) == self._nargs else _bind(self.fn, primals, {})
+
+    def compiled(self, primals):
+        """``(value, cotangents)`` from the primals and the output's
+        cotangent; for container primals, the cotangents come back in their
+        structure (int leaves zeros, static leaves None)."""
+        layout = self.layout(primals)
+        if layout.flat:
+            return super().compiled(primals)
+        impl = self.derivative(*primals).compile(self.jit)
+        inner = self._leaf_call(impl, layout.flatten(primals), layout)
+        flatten, gradients = layout.flatten, layout.gradients
+
+        def call(*values):
+            args, seed = values[:-1], values[-1]
+            value, grads = inner(*flatten(args), seed)
+            return value, gradients(grads, args)
+
+        call.compiled = getattr(inner, "compiled", inner)
+        return call
 
     def for_primals(self, primals):
         """The compiled VJP for these primals, and the kind of the value."""

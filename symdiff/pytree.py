@@ -288,24 +288,57 @@ def spelled(tree, names) -> str:
 
 def describe_shape(tree) -> str:
     """How an error describes a tree: "a list of 2 tuples of arrays"."""
+    return _tree_phrase(tree)[0]
+
+
+def _tree_phrase(tree) -> tuple:
     if isinstance(tree, Leaf):
-        return "an array" if tree.kind.rank else f"a {tree.kind.dtype}"
+        return leaf_phrase(tree.kind)
     if isinstance(tree, Static):
-        return f"the {type(tree.value).__name__} {tree.value!r}"
+        return static_phrase(tree.value)
     name = tree.type.__name__
-    count = len(tree.children)
-    if not count:
-        return f"an empty {name}"
-    kinds = {describe_shape(c) for c in tree.children}
-    if len(kinds) == 1:
-        inner = kinds.pop()
-        inner = re.sub(r"^(an?|the) ", "", inner)
-        plural = inner if count == 1 else _plural(inner)
-        return f"a {name} of {count} {plural}"
-    return f"a {name} of {count} values"
+    if is_named_tuple_type(tree.type):
+        return (f"a {name} named tuple", f"{name} named tuples")
+    if tree.type not in CONTAINERS:
+        return (f"a {name} object", f"{name} objects")
+    return container_phrase(name, [_tree_phrase(c) for c in tree.children], tree.keys)
 
 
-def _plural(phrase: str) -> str:
-    head, _, rest = phrase.partition(" of ")
-    head = head + "es" if head.endswith("ss") else head + "s"
-    return f"{head} of {rest}" if rest else head
+def leaf_phrase(kind: Kind) -> tuple:
+    """``(singular, plural)`` naming a number or array of ``kind``."""
+    if kind.rank:
+        if kind.dtype == "float":
+            return ("an array", "arrays")
+        article = "an" if kind.dtype[0] in "aeiou" else "a"
+        return (f"{article} {kind.dtype} array", f"{kind.dtype} arrays")
+    return {"float": ("a float", "floats"), "int": ("an int", "ints")}.get(
+        kind.dtype, ("a bool", "bools")
+    )
+
+
+def static_phrase(value) -> tuple:
+    if value is None:
+        return ("None", "Nones")
+    if callable(value) and hasattr(value, "__name__"):
+        return (f"the function {value.__name__}", "functions")
+    kind = type(value).__name__
+    return (f"the {kind} {value!r}", f"{kind}s")
+
+
+def container_phrase(name: str, children: list, keys=()) -> tuple:
+    """``(singular, plural)`` naming a container from its children's
+    phrases: "a list of 2 tuples of arrays", "tuples of arrays"."""
+    if name == "dict":
+        listed = ", ".join(map(repr, keys))
+        return (f"a dict with keys {listed}" if keys else "an empty dict", "dicts")
+    if not children:
+        return (f"an empty {name}", f"empty {name}s")
+    plurals = {plural for _, plural in children}
+    if len(plurals) > 1:
+        return (f"a {name} of {len(children)} values", f"{name}s of values")
+    plural = plurals.pop()
+    if len(children) == 1:
+        one = children[0][0]
+        one = one.partition(" ")[2] if one.startswith(("a ", "an ")) else one
+        return (f"a {name} of 1 {one}", f"{name}s of {plural}")
+    return (f"a {name} of {len(children)} {plural}", f"{name}s of {plural}")

@@ -12,6 +12,7 @@ the wrong shape) into an ``ArgumentError`` at the user's function.
 
 from __future__ import annotations
 
+import functools
 import numbers
 import types
 from dataclasses import dataclass
@@ -179,6 +180,8 @@ def _value_key(value, kind_of):
         return (dict, keys, *(_value_key(value[k], type(value[k])) for k in keys))
     if isinstance(value, NUMBER):
         return kind_of
+    if isinstance(value, np.ndarray):  # a subclass: taken as an array (pytree.leaf_kind)
+        return _array_key(value)
     if isinstance(value, tuple):  # a named tuple
         return (kind_of, *(_value_key(v, type(v)) for v in value))
     fields = pytree.record_fields(value)
@@ -226,6 +229,10 @@ class Layout:
     their leaves (``kinds``) and differentiates with respect to the float
     leaves of the arguments ``argnums`` (``leaf_argnums``).  ``flat``: every
     argument is a number or an array, so arguments and leaves are the same.
+
+    ``flatten`` and ``gradients`` run on every call; they are Python
+    functions written out for these trees (``layout_source``), so a call
+    costs a few subscripts, not a walk over the trees.
     """
 
     trees: tuple
@@ -248,7 +255,14 @@ class Layout:
         for i in argnums:
             group = range(starts[i], starts[i] + len(pytree.leaves(trees[i])))
             floats = [j for j in group if kinds[j].dtype == "float"]
-            if not isinstance(trees[i], pytree.Leaf) and not floats:
+            if isinstance(trees[i], pytree.Static):
+                raise ArgumentError(
+                    f"argument '{fn.params[i]}' is {pytree.describe_shape(trees[i])}, which "
+                    "cannot be differentiated",
+                    fn.loc,
+                    "pass a float or a float array, or leave it out of argnums",
+                )
+            if isinstance(trees[i], pytree.Node) and not floats and len(group):
                 raise ArgumentError(
                     f"argument '{fn.params[i]}' is {pytree.describe_shape(trees[i])}, with "
                     "no float to differentiate",
@@ -256,36 +270,235 @@ class Layout:
                     "put float numbers or float arrays in it, or leave it out of argnums",
                 )
             leaf_argnums.extend(floats if not isinstance(trees[i], pytree.Leaf) else group)
+        if not leaf_argnums:
+            raise ArgumentError(
+                "the arguments differentiated ("
+                + ", ".join(f"'{fn.params[i]}'" for i in argnums)
+                + ") hold no number or array",
+                fn.loc,
+                "differentiate an argument that holds float numbers or arrays",
+            )
         leaf_single = single and isinstance(trees[argnums[0]], pytree.Leaf)
         return cls(trees, argnums, single, tuple(kinds), tuple(leaf_argnums), leaf_single, flat)
 
+    @functools.cached_property
+    def _written(self) -> dict:
+        writer = _Writer({"_zero_like": _zero_like})
+        return writer.run(layout_source(self, writer), "<symdiff layout>")
+
     def flatten(self, args) -> list:
-        out: list = []
-        for tree, value in zip(self.trees, args):
-            pytree.flatten(tree, value, out)
-        return out
+        """The leaves of ``args``, in the order the generated code takes them."""
+        return self._written["_flatten"](args)
 
     def gradients(self, grads, args):
         """The gradients of the generated code (one per float leaf of the
         differentiated arguments) in the structure of those arguments."""
-        if self.leaf_single:
-            return grads
-        flat = iter(grads if isinstance(grads, tuple) else (grads,))
-        out = tuple(self._structured(i, flat, args[i]) for i in self.argnums)
-        return out[0] if self.single else out
+        return self._written["_gradients"](grads, args)
 
-    def _structured(self, i, flat, value):
-        tree = self.trees[i]
-        if isinstance(tree, pytree.Leaf):
-            return next(flat)
-        leaf_values = iter(pytree.flatten(tree, value, []))
 
-        def leaf_gradients():
-            for leaf in pytree.leaves(tree):
-                primal = next(leaf_values)
-                yield next(flat) if leaf.kind.dtype == "float" else _zero_like(primal)
+class _Writer:
+    """The namespace of a small generated Python module: values the source
+    cannot spell as literals (types, static values, odd dict keys) are
+    names in it (``_c0``, ``_c1``, ...)."""
 
-        return pytree.unflatten(tree, leaf_gradients(), fill=lambda static: None, template=value)
+    def __init__(self, namespace: dict):
+        self.namespace = namespace
+        self._names: dict = {}
+
+    def const(self, value) -> str:
+        if type(value) in (str, int, bool) or value is None:
+            return repr(value)
+        name = self._names.get(id(value))
+        if name is None:
+            name = self._names[id(value)] = f"_c{len(self._names)}"
+            self.namespace[name] = value
+        return name
+
+    def run(self, source: str, filename: str) -> dict:
+        exec(compile(source, filename, "exec"), self.namespace)
+        return self.namespace
+
+
+def layout_source(layout: Layout, writer: _Writer) -> str:
+    """``_flatten(args)`` and ``_gradients(grads, args)`` for ``layout``,
+    written out: subscripts into the arguments, and the gradients' structure
+    as a literal (int leaves get zeros, static leaves None)::
+
+        def _flatten(_args):
+            return [_args[0][0][0], _args[0][0][1], _args[0][1][0], _args[0][1][1], _args[1]]
+
+        def _gradients(_g, _args):
+            return [(_g[0], _g[1]), (_g[2], _g[3])]
+    """
+    leaves = []
+    for i, tree in enumerate(layout.trees):
+        _leaf_paths(tree, f"_args[{i}]", leaves, writer)
+    flat = [path for path, _ in leaves]
+    grads = iter(f"_g[{j}]" for j in range(len(layout.leaf_argnums)))
+    if layout.leaf_single:
+        result = "_g"
+    else:
+        parts = [
+            _gradient_literal(layout.trees[i], f"_args[{i}]", grads, writer) for i in layout.argnums
+        ]
+        result = parts[0] if layout.single else _tuple_literal(parts)
+    return (
+        f"def _flatten(_args):\n    return [{', '.join(flat)}]\n\n\n"
+        f"def _gradients(_g, _args):\n    return {result}\n"
+    )
+
+
+def _leaf_paths(tree, path: str, out: list, writer: _Writer) -> list:
+    """``(path, leaf)`` of each leaf of ``tree``, in ``pytree.flatten`` order."""
+    if isinstance(tree, pytree.Leaf):
+        out.append((path, tree))
+    elif isinstance(tree, pytree.Node):
+        for key, child in zip(tree.keys, tree.children):
+            _leaf_paths(child, _child_path(tree, path, key, writer), out, writer)
+    return out
+
+
+def _is_record(tree) -> bool:
+    """An object whose fields are the children (``pytree.record_fields``)."""
+    return tree.type not in pytree.CONTAINERS and not issubclass(tree.type, tuple)
+
+
+def _child_path(tree, path: str, key, writer: _Writer) -> str:
+    if _is_record(tree):
+        return f"getattr({path}, {writer.const(key)})"
+    return f"{path}[{writer.const(key)}]"
+
+
+def _gradient_literal(tree, path: str, grads, writer: _Writer) -> str:
+    """The gradient of the argument at ``path`` as a Python expression."""
+    if isinstance(tree, pytree.Leaf):
+        return next(grads) if tree.kind.dtype == "float" else f"_zero_like({path})"
+    if isinstance(tree, pytree.Static):
+        return "None"
+    items = [
+        _gradient_literal(c, _child_path(tree, path, k, writer), grads, writer)
+        for k, c in zip(tree.keys, tree.children)
+    ]
+    keys = [writer.const(k) for k in tree.keys]
+    if _is_record(tree):  # an object of the class, from a copy of the argument
+        writer.namespace["_rebuilt"] = pytree._rebuilt
+        return f"_rebuilt({writer.const(tree)}, [{', '.join(items)}], {path})"
+    if tree.type not in pytree.CONTAINERS:  # a named tuple
+        return f"{writer.const(tree.type)}({', '.join(items)})"
+    if tree.type is dict:
+        return "{" + ", ".join(f"{k}: {v}" for k, v in zip(keys, items)) + "}"
+    if tree.type is list:
+        return "[" + ", ".join(items) + "]"
+    return _tuple_literal(items)
+
+
+def _tuple_literal(items) -> str:
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def guarded_call(key: tuple, impl, general, explain):
+    """``impl`` behind a guard written out for the signature ``key``
+    (``signature_key``): a function of the arguments that checks, with
+    ``type(...) is``, lengths, dict keys, ranks, dtypes and size-1 axes,
+    that they have this signature, and calls ``impl``; for any other
+    arguments it returns ``general(args)``.  ``explain(args, exc)`` turns an
+    error inside ``impl`` into one at the user's line.
+
+    When ``impl`` takes containers apart (it has ``leaf_call``, the
+    compiled code of the leaves, and ``finish(out, args)``, which puts what
+    that returns into the arguments' structure), the guard, which has read
+    the leaves, calls those two directly."""
+    writer = _Writer({"_impl": impl, "_general": general, "_explain": explain})
+    params = [f"_p{i}" for i in range(len(key))]
+    args = f"({', '.join(params)},)"
+    lines = [f"def _guarded({', '.join(params)}):"]
+    leaves: list = []
+    for param, part in zip(params, key):
+        _guard_lines(part, param, lines, writer, f"return _general({args})", leaves)
+    if getattr(impl, "leaf_call", None) is not None:
+        writer.namespace.update(_leaf_call=impl.leaf_call, _finish=impl.finish)
+        call = f"_finish(_leaf_call({', '.join(leaves)}), {args})"
+    else:
+        call = f"_impl({', '.join(params)})"
+    lines += [
+        "    try:",
+        f"        return {call}",
+        "    except (ValueError, IndexError, AssertionError) as _exc:",
+        f"        raise _explain({args}, _exc) from _exc",
+    ]
+    source = "\n".join(lines) + "\n"
+    guard = writer.run(source, "<symdiff guard>")["_guarded"]
+    guard.source = source
+    return guard
+
+
+def _guard_lines(key, value: str, lines: list, writer: _Writer, miss: str, leaves: list) -> None:
+    """The checks that ``value`` (a local name) has the signature ``key``;
+    the names of its leaves are appended to ``leaves``."""
+
+    def check(condition):
+        lines.extend((f"    if {condition}:", f"        {miss}"))
+
+    if isinstance(key, type):  # a scalar of this exact type
+        check(f"type({value}) is not {writer.const(key)}")
+        leaves.append(value)
+    elif isinstance(key, pytree.Static):
+        if type(key.value) is str:
+            check(f"type({value}) is not str or {value} != {key.value!r}")
+        else:
+            check(f"{value} is not {writer.const(key.value)}")
+    elif isinstance(key[0], int):  # an array: rank, dtype, the axes of size 1
+        rank, char = key[0], key[1]
+        units = key[2] if len(key) > 2 else (False,) * rank
+        dtype = writer.const(np.dtype(char))
+        conditions = [
+            f"type({value}) is not {writer.const(np.ndarray)}",
+            # the dtype object is usually shared; its character decides
+            f"({value}.dtype is not {dtype} and {value}.dtype.char != {char!r})",
+            f"len(_s := {value}.shape) != {rank}",
+        ]
+        if any(units):
+            conditions += [
+                f"_s[{axis}] {'!=' if unit else '=='} 1" for axis, unit in enumerate(units)
+            ]
+        elif rank:
+            conditions.append("1 in _s")
+        check(" or ".join(conditions))
+        leaves.append(value)
+    elif key[0] is dict:
+        keys, children = key[1], key[2:]
+        spelled = [writer.const(k) for k in keys]
+        check(
+            f"type({value}) is not dict or len({value}) != {len(keys)}"
+            + "".join(f" or {k} not in {value}" for k in spelled)
+        )
+        for k, child in zip(spelled, children):
+            _guard_child(child, f"{value}[{k}]", lines, writer, miss, leaves)
+    elif not issubclass(key[0], (list, tuple)):
+        # an object: its class, its fields' names, their keys
+        cls, keys, children = key[0], key[1], key[2:]
+        writer.namespace["_record_fields"] = pytree.record_fields
+        check(f"type({value}) is not {writer.const(cls)}")
+        fields = f"_f{sum(line.startswith('    _f') for line in lines)}"
+        lines.append(f"    {fields} = _record_fields({value})")
+        spelled = [writer.const(k) for k in keys]
+        check(
+            f"{fields} is None or len({fields}) != {len(keys)}"
+            + "".join(f" or {k} not in {fields}" for k in spelled)
+        )
+        for k, child in zip(spelled, children):
+            _guard_child(child, f"{fields}[{k}]", lines, writer, miss, leaves)
+    else:  # a tuple, list or named tuple
+        children = key[1:]
+        check(f"type({value}) is not {writer.const(key[0])} or len({value}) != {len(children)}")
+        for i, child in enumerate(children):
+            _guard_child(child, f"{value}[{i}]", lines, writer, miss, leaves)
+
+
+def _guard_child(key, expr: str, lines: list, writer: _Writer, miss: str, leaves: list) -> None:
+    name = f"_v{sum(line.startswith('    _v') for line in lines)}"
+    lines.append(f"    {name} = {expr}")
+    _guard_lines(key, name, lines, writer, miss, leaves)
 
 
 def _zero_like(value):

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+import symdiff
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -57,3 +59,37 @@ def test_oscillator_fit_recovers_the_parameters(capsys):
     assert re.search(r"for t in range\(.*, -1, -1\):", printed)
     for name in ("L-BFGS-B", "descent"):
         np.testing.assert_allclose(results[name], results["truth"], rtol=0.05, atol=0.02)
+
+
+def _assert_gradient_matches_finite_differences(fn, args):
+    from .test_pytrees import assert_same_tree, fd_gradient
+
+    for mode in ("reverse", "forward"):
+        got = symdiff.grad(fn, mode=mode, jit=False)(*args)
+        assert_same_tree(got, fd_gradient(fn, args, (0,))[0], rtol=1e-6, atol=1e-8)
+
+
+def test_mlp_optimisers_train_a_list_of_layers(capsys):
+    example = load("mlp_optimizers")
+    X, y = example.data(12)
+    _assert_gradient_matches_finite_differences(example.loss, (example.init([2, 3, 3, 1]), X, y))
+    final = example.main(["--steps", "150", "--samples", "128", "--no-jit", "--show-gradient"])
+    printed = capsys.readouterr().out
+    assert "# params = [(W, b), (W_1, b_1), (W_out, b_out)]" in printed
+    assert set(final) == {"SGD", "momentum", "Adagrad", "RMSProp", "Adam"}
+    start = example.init([2, 16, 16, 1])
+    initial = example.loss(start, *example.data(128))
+    for value in final.values():
+        assert value < 0.1 * initial  # every optimiser learns
+
+
+def test_rnn_with_dict_parameters_learns_the_sequence(capsys):
+    example = load("rnn_dict")
+    xs, targets = example.sequence(6)
+    params = example.init(xs.shape[1], 3, targets.shape[1])
+    _assert_gradient_matches_finite_differences(example.loss, (params, xs, targets))
+    first, last = example.main(["--steps", "100", "--no-jit", "--show-gradient"])
+    printed = capsys.readouterr().out
+    assert "for t in range(t0 - 1, -1, -1):" in printed  # backpropagation through time
+    assert "return (loss, (Whh_bar, Why_bar, Wxh_bar, bh_bar, by_bar))" in printed
+    assert last < 0.05 * first

@@ -34,7 +34,7 @@ from typing import NamedTuple
 from ..ir import Attrs, Const, Take
 from .converter import BREAK
 from .normalize import normalise_jumps
-from .values import DictValue, ListValue, StaticOnly, StaticValue, is_atom, structure
+from .values import DictValue, ListValue, StaticOnly, StaticValue, is_atom, refusal, structure
 
 _MISSING = object()
 NOT_HANDLED = _MISSING  # what container_builtin returns for calls it leaves to others
@@ -171,6 +171,8 @@ class Containers:
             times, other = (right, left) if isinstance(left, tuple) else (left, right)
             if isinstance(other, tuple) and isinstance(times, Const) and type(times.value) is int:
                 return type(other)(tuple(other) * max(times.value, 0))
+        if is_atom(left) or is_atom(right):  # a container where a number or an array is used
+            self.fail(e, *refusal(right if is_atom(left) else left, self.shared.kinds))
         self.fail(
             e,
             f"{ast.unparse(e.op).strip() or type(e.op).__name__} is not defined for "

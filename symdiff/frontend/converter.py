@@ -47,7 +47,7 @@ from ..ir import (
 )
 from ..primitives import PRIMITIVES, RankError
 from .source import Source
-from .values import atoms_in, is_atom, structure, structured
+from .values import atoms_in, is_atom, refusal, structured
 
 RETURN = "<return>"  # environment key of a function's result while converting
 BREAK = "<break>"  # environment key of a loop's break flag while converting its body
@@ -168,11 +168,7 @@ class ConverterCore:
     def op(self, prim, args, node, target=None, attrs: Attrs = NO_ATTRS) -> Var:
         for a in args:
             if not is_atom(a):
-                self.fail(
-                    node,
-                    f"{structure(a)} cannot be used as a number or an array here",
-                    "take its elements first (a, b = pair; params[0]; params['W'])",
-                )
+                self.fail(node, *refusal(a, self.shared.kinds))
         if args and attrs == NO_ATTRS and all(isinstance(a, Const) for a in args):
             folded = _fold(prim, args)
             if folded is not None:  # len(params) - 1, i == 0: known now

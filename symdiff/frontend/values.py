@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from .. import pytree
 from ..errors import UnsupportedSyntaxError
-from ..ir import Const, Span, Var
+from ..ir import Const, Span, Var, const_kind
 
 
 class StaticOnly(UnsupportedSyntaxError):
@@ -195,30 +195,65 @@ def atoms_in(value) -> list:
     return out
 
 
-def structure(value) -> str:
-    """What ``value`` is, as an error message says it ("a list of 2 tuples")."""
+def structure(value, kinds=None) -> str:
+    """What ``value`` is, as an error message says it ("a list of 2 tuples
+    of arrays"); ``kinds`` (name -> ``ir.Kind``, when known) tells floats
+    from arrays."""
+    return _phrase(value, kinds or {})[0]
+
+
+def _phrase(value, kinds: dict) -> tuple:
     if isinstance(value, StaticValue):
-        if value.value is None:
-            return "None"
-        if callable(value.value) and hasattr(value.value, "__name__"):
-            return f"the function {value.value.__name__}"
-        return f"the {type(value.value).__name__} {value.value!r}"
+        return pytree.static_phrase(value.value)
     if isinstance(value, FunctionValue):
-        return f"the function {value.name}"
+        return (f"the function {value.name}", "functions")
     if isinstance(value, ObjectValue):
-        return f"a {value.type.__name__} object"
+        return (f"a {value.type.__name__} object", f"{value.type.__name__} objects")
     if isinstance(value, NamedValue):
-        return f"a {value.named_type.__name__} named tuple"
-    if is_atom(value):
-        return "a number or an array"
+        name = value.named_type.__name__
+        return (f"a {name} named tuple", f"{name} named tuples")
+    if isinstance(value, Var):
+        kind = kinds.get(value.name)
+        return (
+            ("a number or an array", "numbers or arrays")
+            if kind is None
+            else (pytree.leaf_phrase(kind))
+        )
+    if isinstance(value, Const):
+        return pytree.leaf_phrase(const_kind(value.value))
     if isinstance(value, SliceValue):
-        return "a slice"
+        return ("a slice", "slices")
     if isinstance(value, DictValue):
-        return f"a dict with keys {', '.join(map(repr, value.keys)) or '(none)'}"
+        return pytree.container_phrase(
+            "dict", [_phrase(v, kinds) for v in value.values], value.keys
+        )
     name = "list" if isinstance(value, ListValue) else "tuple"
-    kinds = {structure(v) for v in value}
-    if len(kinds) == 1 and value:
-        inner = kinds.pop().removeprefix("a ").removeprefix("an ")
-        inner = "numbers or arrays" if inner == "number or an array" else inner + "s"
-        return f"a {name} of {len(value)} {inner}"
-    return f"a {name} of {len(value)} values"
+    return pytree.container_phrase(name, [_phrase(v, kinds) for v in value])
+
+
+def numbers_only(value, kinds=None) -> bool:
+    """Is ``value`` a (nested) tuple or list of numbers, which may have been
+    meant as an array?"""
+    if type(value) in (tuple, ListValue) and value:
+        return all(numbers_only(v, kinds) for v in value)
+    if isinstance(value, Const):
+        return True
+    kind = (kinds or {}).get(value.name) if isinstance(value, Var) else None
+    return kind is not None and kind.rank == 0
+
+
+def refusal(value, kinds=None) -> tuple:
+    """The message and hint for a container or static value used where a
+    number or an array is needed."""
+    message = f"{structure(value, kinds)} cannot be used as a number or an array here"
+    if isinstance(value, StaticValue):
+        return message, (
+            "None, strings and functions are fixed when the code is generated: test them "
+            "(if mode == 'fast':) or call them, and pass numbers as floats or arrays"
+        )
+    if numbers_only(value, kinds):
+        return (
+            message,
+            "pass an array instead (np.asarray(...) of it, before the call), or take its elements (xs[0])",
+        )
+    return message, "take its elements first (a, b = pair; params[0]; params['W'])"

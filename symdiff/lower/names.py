@@ -202,7 +202,7 @@ def plain_names(fn: ir.Function, alias: dict) -> set:
     shown = {alias.get(n, n) for n in ir.defined_names(fn)} | set(fn.params)
     shown = {n for n in shown if not n.startswith("$")}
     wanted: dict = {}
-    for name in sorted(shown):
+    for name in sorted(shown - set(fn.params)):  # parameters keep their names
         base = ir.version_of(name, shown | {name.rpartition("_")[0]})
         if base != name and base not in shown and base not in ("np", "math"):
             wanted.setdefault(base, []).append(name)
