@@ -383,3 +383,50 @@ def _evaluate(p, x):
 
 def _total(*values):
     return sum(values, 0.0)
+
+
+def nested_unrolled(params, xs):
+    total = 0.0
+    for W, b in params:
+        for x in xs:
+            for k in range(len(xs)):
+                if k == 1:
+                    break
+                total = total + np.sum(W) * x + k * np.sum(b)
+    scaled = {k: v * 2.0 for k, v in zip(("a", "b"), xs)}
+    return total + scaled["b"] * W[0, 0] + x
+
+
+def builtin_sum_of_arrays(x, X):
+    return sum(x**2) + np.sum(sum(X, 1.0) * x)
+
+
+def dict_built_by_key(x, y):
+    d = {}
+    for k, v in zip("cab", (x, y, x * y)):
+        d[k] = v
+    total = 0.0
+    for position, k in enumerate(sorted(d)):
+        total = total + (position + 1) * d[k]
+    return total
+
+
+N_TERMS = 3  # a module-level int: read when called (tests rebind it)
+
+
+def comprehension_over_global_range(x):
+    return sum(x**k / (k + 1) for k in range(N_TERMS))
+
+
+def loop_over_number(x):
+    total = 0.0
+    for v in x:  # ERR: loop_over_number
+        total = total + v
+    return total
+
+
+def unpack_rows(X):
+    total = 0.0
+    for a, b in X:  # ERR: unpack_rows
+        total = total + a * b
+    return total

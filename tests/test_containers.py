@@ -66,6 +66,9 @@ CASES = [
     (cc.tuple_algebra, (0.7, -1.3), (0, 1)),
     (cc.star_calls, (0.7, -1.3), (0, 1)),
     (cc.array_of_built_list, (0.7, -1.3), (0, 1)),
+    (cc.nested_unrolled, (PARAMS, THREE), (0, 1)),
+    (cc.builtin_sum_of_arrays, (RNG.normal(size=3), X), (0, 1)),
+    (cc.dict_built_by_key, (0.7, -1.3), (0, 1)),
 ]
 IDS = [f"{fn.__name__}-{k}" for k, (fn, _, _) in enumerate(CASES)]
 
@@ -226,6 +229,8 @@ ERRORS = [
         "enumerate(params)",
     ),
     (cc.set_literal, (0.7, 1.3), "set_literal", "sets are not supported", "use a list or a tuple"),
+    (cc.loop_over_number, (0.7,), "loop_over_number", "cannot iterate over a number", "first axis"),
+    (cc.unpack_rows, (X,), "unpack_rows", "cannot unpack a number or an array into 2", "unpack"),
     (cc.tuple_append, (0.7, 1.3), "tuple_append", "a tuple has no method .append()", "list(t)"),
     (
         cc.tuple_store,
@@ -304,3 +309,14 @@ def test_random_pytrees_through_one_program(params, x, mode):
     for got, want in zip(g_params, want_params):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
     assert g_x == pytest.approx(want_x, rel=1e-10, abs=1e-10)
+
+
+def test_comprehension_over_a_global_range_follows_the_global():
+    for mode in ("reverse", "forward"):
+        d = symdiff.grad(cc.comprehension_over_global_range, mode=mode, jit=False)
+        try:
+            assert d(2.0) == pytest.approx(0.5 + 2.0 * 2.0 / 3.0)
+            cc.N_TERMS = 4  # Python reads the global at each call: so does the gradient
+            assert d(2.0) == pytest.approx(0.5 + 2.0 * 2.0 / 3.0 + 3.0 * 4.0 / 4.0)
+        finally:
+            cc.N_TERMS = 3

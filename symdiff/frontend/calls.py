@@ -23,7 +23,7 @@ import types
 
 from ..errors import UnknownFunctionError
 from ..errors import UnsupportedSyntaxError as Unsupported
-from ..ir import Assign, Attrs, Const, Op, Var
+from ..ir import Attrs, Const
 from ..primitives import (
     METHODS,
     PRIMITIVES,
@@ -321,23 +321,10 @@ class Calls:
         return self.op("div", (total, count), e)
 
     def _known_scalar(self, value) -> bool:
-        """Is ``value`` known to be a number (a constant, a scalar argument, or
-        elementwise arithmetic of those computed here)?  Else it is taken as
-        an array."""
-        if isinstance(value, Const):
-            return True
-        kind = self.shared.kinds.get(value.name) if isinstance(value, Var) else None
-        if kind is not None:
-            return kind.rank == 0
-        for stmt in reversed(self.out):
-            if isinstance(stmt, Assign) and stmt.target == getattr(value, "name", None):
-                op = stmt.value
-                return (
-                    isinstance(op, Op)
-                    and PRIMITIVES[op.prim].elementwise
-                    and all(self._known_scalar(a) for a in op.args)
-                )
-        return False
+        """Is ``value`` known to be a number (its kind, ``converter.kind_of``)?
+        Else it is taken as an array."""
+        kind = self.kind_of(value)
+        return kind is not None and kind.rank == 0
 
     def mean(self, label, operands, e):
         """``np.mean(x, axis=k)``: the sum divided by the size (or the axis' size)."""

@@ -59,6 +59,7 @@ class Runtime(NamedTuple):
     length: object
     element: Callable
     what: str
+    array: object = None  # the array iterated over its first axis, if that is what it is
 
 
 class Containers:
@@ -124,7 +125,7 @@ class Containers:
                 results.append(produce())
                 return
             gen = generators[level]
-            sequence = self.sequence(gen.iter)
+            sequence = self.sequence(gen.iter, static=True)
             if isinstance(sequence, Runtime):
                 raise StaticOnly(
                     f"this comprehension iterates over {sequence.what}, whose length is "
@@ -181,18 +182,20 @@ class Containers:
         )
 
     # -- iteration -----------------------------------------------------------------
-    def sequence(self, node):
-        """What ``for ... in node`` iterates over: ``Items`` or ``Runtime``."""
+    def sequence(self, node, static=False):
+        """What ``for ... in node`` iterates over: ``Items`` or ``Runtime``.
+        ``static``: the caller needs ``Items``, so a ``range`` bound read from
+        an int global is read now (and guarded, ``names.known``)."""
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
             func = None if self._is_local(node.func) else self._resolve_quiet(node.func)
             if func is range:
-                return self.range_sequence(node)
+                return self.range_sequence(node, static)
             if func is zip:
-                return self.zip_sequence(node)
+                return self.zip_sequence(node, static)
             if func is reversed and len(node.args) == 1:
-                return _reversed(self, self.sequence(node.args[0]), node)
+                return _reversed(self, self.sequence(node.args[0], static), node)
         if isinstance(node, ast.Call) and self._is_builtin(node.func, enumerate):
-            return self.enumerate_sequence(node)
+            return self.enumerate_sequence(node, static)
         if isinstance(node, (ast.GeneratorExp, ast.ListComp)):
             return Items(tuple(self.expr(node)))
         return self.sequence_of(self.expr(node), node)
@@ -202,11 +205,16 @@ class Containers:
             return Items(tuple(map(key_value, value.keys)))
         if isinstance(value, tuple):
             return Items(tuple(value))
+        if isinstance(value, StaticValue) and isinstance(value.value, str):
+            return Items(tuple(StaticValue(c) for c in value.value))
         if not is_atom(value):
             self.fail(node, f"cannot iterate over {structure(value)}", "iterate over containers")
-        if isinstance(value, Const):
+        kind = self.kind_of(value)
+        if isinstance(value, Const) or kind is not None and kind.rank == 0:
             self.fail(
-                node, f"cannot iterate over the number {value.value!r}", "iterate over arrays"
+                node,
+                "cannot iterate over a number",
+                "iterate over an array (its first axis), a container or range(n)",
             )
         length = self.op("shape", (value,), node, attrs=Attrs(axis=0))
         index = Attrs(index=(Take(),))
@@ -214,10 +222,10 @@ class Containers:
         def element(converter, i):
             return converter.op("getitem", (value, i), node, attrs=index)
 
-        return Runtime(length, element, "an array")
+        return Runtime(length, element, "an array", value)
 
     def static_items(self, node) -> tuple:
-        sequence = self.sequence(node)
+        sequence = self.sequence(node, static=True)
         if isinstance(sequence, Runtime):
             raise StaticOnly(
                 f"the values here come from {sequence.what}, whose length is known only when "
@@ -228,10 +236,12 @@ class Containers:
             )
         return sequence.values
 
-    def range_sequence(self, node):
+    def range_sequence(self, node, static=False):
         if not 1 <= len(node.args) <= 3:
             self.fail(node, "range() takes 1 to 3 arguments", "write range(stop), range(a, b, s)")
         args = [self.expr(a) for a in node.args]
+        if static:
+            args = [self.known(a) for a in args]
         if all(isinstance(a, Const) and type(a.value) is int for a in args):
             return Items(tuple(Const(v) for v in range(*(a.value for a in args))))
         start, stop, step = (
@@ -254,8 +264,8 @@ class Containers:
 
         return Runtime(length, element, "a range whose bounds are computed when the code runs")
 
-    def zip_sequence(self, node):
-        parts = [self.sequence(a) for a in node.args]
+    def zip_sequence(self, node, static=False):
+        parts = [self.sequence(a, static) for a in node.args]
         if all(isinstance(p, Items) for p in parts):
             return Items(tuple(zip(*(p.values for p in parts))))
         if not all(isinstance(p, Runtime) for p in parts):
@@ -274,7 +284,7 @@ class Containers:
 
         return Runtime(length, element, parts[0].what)
 
-    def enumerate_sequence(self, node):
+    def enumerate_sequence(self, node, static=False):
         start = 0
         for kw in node.keywords:
             if kw.arg != "start":
@@ -284,7 +294,7 @@ class Containers:
             start = self.static_int(node.args[1])
         if len(node.args) not in (1, 2) or len(node.args) == 2 and node.keywords:
             self.fail(node, "enumerate() takes a sequence and a start", "write enumerate(xs, 1)")
-        inner = self.sequence(node.args[0])
+        inner = self.sequence(node.args[0], static)
         if isinstance(inner, Items):
             return Items(tuple((Const(start + k), v) for k, v in enumerate(inner.values)))
 
@@ -342,8 +352,9 @@ class Containers:
 
     # -- builtins ------------------------------------------------------------------
     def container_builtin(self, func, e):
-        """``sum``, ``max``, ``min``, ``len``, ``tuple``, ``list``, ``dict``, ``zip``,
-        ``enumerate``, ``reversed``, ``range`` over containers, or ``_MISSING``."""
+        """``sum``, ``max``, ``min``, ``len``, ``tuple``, ``list``, ``dict``,
+        ``sorted``, ``zip``, ``enumerate``, ``reversed``, ``range`` over
+        containers, or ``NOT_HANDLED``."""
         rule = _BUILTINS.get(id(func))
         if rule is None or getattr(builtins, rule.__name__.strip("_"), None) is not func:
             return _MISSING
@@ -355,7 +366,10 @@ class Containers:
         start = self.expr(e.args[1]) if len(e.args) == 2 else None
         if e.keywords:
             start = self.expr(e.keywords[0].value)
-        sequence = self.sequence(e.args[0])
+        sequence = self.sequence(e.args[0], static=True)
+        if isinstance(sequence, Runtime) and sequence.array is not None:
+            total = self.op("sum", (sequence.array,), e, attrs=Attrs(axis=0))  # x[0] + x[1] + ...
+            return total if start is None else self.op("add", (start, total), e)
         if isinstance(sequence, Runtime):
             raise StaticOnly(
                 f"sum() over {sequence.what} is not supported: its length is known only when "
@@ -371,7 +385,7 @@ class Containers:
     def _max(self, e, prim="max"):
         if len(e.args) != 1 or e.keywords:
             return _MISSING
-        sequence = self.sequence(e.args[0])
+        sequence = self.sequence(e.args[0], static=True)
         if isinstance(sequence, Runtime):
             self.fail(
                 e,
@@ -442,7 +456,7 @@ class Containers:
         self.fail(node, "a dict key must be a constant", "use strings or numbers as keys")
 
     def _as_value(self, e, label):
-        sequence = self.sequence(e)
+        sequence = self.sequence(e, static=True)
         if isinstance(sequence, Runtime):
             self.fail(
                 e,
@@ -450,6 +464,21 @@ class Containers:
                 f"write for ... in {label}(...): in a `for` statement",
             )
         return tuple(sequence.values)
+
+    def _sorted(self, e):
+        if len(e.args) != 1 or e.keywords:
+            self.fail(e, "sorted() takes one sequence here", "write sorted(d) or sorted(keys)")
+        items = self.static_items(e.args[0])
+        if not all(isinstance(v, (Const, StaticValue)) for v in items):
+            self.fail(
+                e,
+                "sorted() of values computed when the code runs is not supported",
+                "sort keys and constants only (sorted(d)); use np.sort for arrays",
+            )
+        try:
+            return ListValue(sorted(items, key=lambda v: v.value))
+        except TypeError:
+            self.fail(e, "sorted() of values that cannot be compared", "sort keys of one type")
 
     def _zip(self, e):
         return self._as_value(e, "zip")
@@ -695,6 +724,7 @@ _BUILTINS = {
         Containers._tuple,
         Containers._list,
         Containers._dict,
+        Containers._sorted,
         Containers._zip,
         Containers._enumerate,
         Containers._reversed,
