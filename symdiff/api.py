@@ -25,9 +25,11 @@ from .entry import entry_function, remember_signature
 from .errors import ArgumentError, Loc, ShapeError, SymDiffError
 from .pipeline import Derivative, Request
 from .pipeline import header_of as header
+from .primitives.random import GENERATOR
 from .signature import (
     FORMS,
     Layout,
+    argument_tree,
     check_arity,
     check_function,
     checked_values,
@@ -36,6 +38,7 @@ from .signature import (
     guarded_call,
     in_float32,
     normalize_argnums,
+    read_implicit,
     shaped_like,
     signature_key,
     unwrap,
@@ -63,14 +66,16 @@ class _Specialised:
     signature a call costs one dictionary lookup plus the compiled call.
     """
 
-    def __init__(self, fn, argnums, mode, jit, form):
+    def __init__(self, fn, argnums, mode, jit, form, has_aux=False):
         self.fn = unwrap(fn)
         check_function(self.fn)
         self.argnums = argnums
         self.mode = mode
         self.jit = jit
         self.form = form  # what the derivative returns (signature.FORMS)
+        self.has_aux = bool(has_aux)  # fn returns (loss, aux): see _with_aux
         self._impls: dict = {}
+        self._variants: dict = {}  # (key, id) -> (Derivative, impl): ``_specialise``
         # For signatures that are not all scalar types: the argument types ->
         # the compiled call behind a guard for the rest of the signature
         # (signature.guarded_call), also the entry's inline cache.
@@ -113,6 +118,7 @@ class _Specialised:
             args = _bind(self.fn, args, kwargs)
         layout = self.layout(args)
         leaves = args if layout.flat else layout.flatten(args)
+        variant, _ = pipeline.variant(self.fn, layout.trees)  # for the free values now
         request = Request(
             layout.kinds,
             layout.leaf_argnums,
@@ -122,6 +128,8 @@ class _Specialised:
             optimized,
             in_float32(leaves),
             layout.trees,
+            variant,
+            self.has_aux,
         )
         return cached_derivative(self.fn, request)
 
@@ -142,15 +150,7 @@ class _Specialised:
         """What calls with these arguments' signature run."""
         key = signature_key(args)
         if key not in self._impls:
-            impl = self._impls[key] = self.compiled(args)
-            types = tuple(map(type, args))
-            if key != types:  # arrays, containers, static values: checked by a guard
-                fn = self.fn
-                impl = guarded_call(
-                    key, impl, self._general, lambda values, exc: _explain(fn, values, exc)
-                )
-                self._guards[types] = impl
-            remember_signature(self, types, impl)
+            return self._specialise(args)
         return self._impls[key]
 
     def compiled(self, args):
@@ -162,38 +162,100 @@ class _Specialised:
         the input), in both backends.  In float32 code, float scalars are
         taken as float32 and their gradients are float32 in both backends."""
         layout = self.layout(args)
-        impl = self.derivative(*args).compile(self.jit)
-        if layout.flat:
-            return self._leaf_call(impl, args, layout)
-        if self.form not in ("grad", "value_and_grad"):
-            raise ArgumentError(
-                f"{self.form} takes numbers and arrays; {self.fn.__name__} was given "
-                + ", ".join(
-                    pytree.describe_shape(t) for t in layout.trees if not isinstance(t, pytree.Leaf)
-                ),
-                header(self.fn).loc,
-                "use grad or value_and_grad for tuples, lists and dicts of arrays",
-            )
-        inner = self._leaf_call(impl, layout.flatten(args), layout)
-        flatten, gradients = layout.flatten, layout.gradients
-        if self.form == "grad":
-            finish = gradients
+        derivative = self.derivative(*args)
+        impl = derivative.compile(self.jit)
+        form = self.form
+        if self.has_aux:  # the layers below see (aux, grads), as value_and_grad's (value, grads)
+            impl, form = _aux_first(impl, form), "value_and_grad"
+        inner = self._leaf_call(impl, args if layout.flat else layout.flatten(args), layout, form)
+        if layout.flat and not (derivative.implicit or derivative.guards or derivative.prologue):
+            call = inner
+        else:
+            call = self._with_inputs(inner, layout, derivative, len(args), form)
+            if not (derivative.implicit or derivative.guards or derivative.prologue):
+                _unpacked_by_guard(call, inner, layout, form)
+        return _with_aux(call, self.form, derivative.aux) if self.has_aux else call
+
+    def _with_inputs(
+        self, inner, layout: Layout, derivative: Derivative, count: int, form: str | None = None
+    ):
+        """``inner`` (which takes the leaves, the implicit inputs, then any
+        tangents or cotangent) called with the user's arguments: the
+        implicit inputs are read at each call (``signature.read_implicit``);
+        when one of them, or a guarded value, has changed, the arguments are
+        specialised again.  Gradients come back in the arguments' structure."""
+        check = read = read_implicit(derivative.implicit, derivative.guards)
+        flatten = None if layout.flat else layout.flatten
+        gradients, form, again = layout.gradients, form or self.form, self._specialise_for
+        if derivative.prologue:  # random draws first, in plain Python
+            read = _with_draws(read, derivative, flatten)
+
+        if flatten is None and form in ("grad", "value_and_grad"):  # the common case, kept lean
+
+            def call(*values):
+                extra = read(values)
+                if extra is None:
+                    return again(values, count)(*values)
+                return inner(*values, *extra)
+
         else:
 
-            def finish(out, values):
-                return out[0], gradients(out[1], values)
+            def call(*values):
+                user = values[:count]
+                extra = read(user)
+                if extra is None:
+                    return again(values, count)(*values)
+                out = inner(*(user if flatten is None else flatten(user)), *extra, *values[count:])
+                if flatten is None or form == "jvp":  # a jvp's output has no structure
+                    return out
+                if form == "grad":
+                    return gradients(out, user)
+                value, grads = out
+                return value, gradients(grads, user)
 
-        def call(*values):
-            return finish(inner(*flatten(values)), values)
-
-        # What signature.guarded_call calls with the leaves it has read.
-        call.leaf_call, call.finish = inner, finish
         call.compiled = getattr(inner, "compiled", inner)
+        call.check = check  # the implicit inputs and guards, without the draws
         return call
 
-    def _leaf_call(self, impl, args, layout: Layout):
+    def _specialise_for(self, values, count):
+        """The code for a call whose free values have changed (``values``:
+        the arguments, then any tangents or cotangent)."""
+        user = values[:count]
+        impl = self._specialise(user)
+        if impl.check(user) is None:  # read twice, two different answers
+            raise SymDiffError(
+                f"the free values {self.fn.__name__} reads (globals, closure variables, "
+                "attributes) change between two reads",
+                header(self.fn).loc,
+                "pass values that change at each read (properties, ...) as arguments",
+            )
+        return impl
+
+    def _specialise(self, args):
+        """Compile the code for ``args`` (at the first call, or when the free
+        values it read have changed), once per signature and environment: a
+        global flipping between two values does not compile again."""
+        key = signature_key(args)
+        derivative = self.derivative(*args)  # one per environment (``pipeline.variant``)
+        variant = (key, id(derivative))
+        if variant not in self._variants:  # the derivative is kept: its id is not reused
+            self._variants[variant] = (derivative, self.compiled(args))
+        self._impls[key] = impl = self._variants[variant][1]
+        types = tuple(map(type, args))
+        entered = impl
+        if key != types:  # arrays, containers, static values: checked by a guard
+            fn = self.fn
+            entered = self._guards[types] = guarded_call(
+                key, impl, self._general, lambda values, exc: _explain(fn, values, exc)
+            )
+        remember_signature(self, types, entered)
+        return impl
+
+    def _leaf_call(self, impl, args, layout: Layout, form=None):
         """``impl`` (which takes the leaves ``args``) with 0-d array and
-        float32 arguments converted on the way in and their gradients on the way out."""
+        float32 arguments converted on the way in and their gradients on the
+        way out; ``impl`` returns what ``form`` does (by default, ``self.form``)."""
+        form = form or self.form
         zero_d = [i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.ndim == 0]
         float32 = in_float32(args)
         if not zero_d and not float32:
@@ -211,9 +273,9 @@ class _Specialised:
             if float32:  # float scalars (arguments, tangents, cotangents) too
                 scalars = [float32_scalar(v) for v in scalars]
             out = impl(*scalars)
-            if self.form == "grad":
+            if form == "grad":
                 return as_arrays(out)
-            if self.form == "jvp":
+            if form == "jvp":
                 return out
             return out[0], as_arrays(out[1])
 
@@ -241,6 +303,72 @@ class _Specialised:
         return (
             f"<symdiff {self.form} of {self.fn.__qualname__} (mode={self.mode!r}, jit={self.jit})>"
         )
+
+
+def _unpacked_by_guard(call, inner, layout: Layout, form: str) -> None:
+    """Let ``signature.guarded_call``, which reads the leaves of the
+    arguments as it checks them, call ``inner`` (the compiled code of the
+    leaves) and put its gradients into the arguments' structure itself:
+    ``call.leaf_call`` and ``call.finish(out, args)``.  Only for grad and
+    value_and_grad of code without implicit inputs (``call`` is then
+    ``finish(inner(*flatten(args)), args)``)."""
+    gradients = layout.gradients
+    if form == "grad":
+        call.leaf_call, call.finish = inner, gradients
+    elif form == "value_and_grad":
+
+        def finish(out, values):
+            return out[0], gradients(out[1], values)
+
+        call.leaf_call, call.finish = inner, finish
+
+
+def _with_draws(read, derivative: Derivative, flatten):
+    """``read`` (the implicit inputs, generators included), then the
+    prologue's draws: what the main code takes after the user's leaves."""
+    draws = derivative.compile_prologue()
+    main = [i for i, r in enumerate(derivative.implicit) if r.kind != GENERATOR]
+
+    def read_and_draw(user):
+        values = read(user)
+        if values is None:
+            return None
+        drawn = draws(*(user if flatten is None else flatten(user)), *values)
+        return [values[i] for i in main] + list(drawn)
+
+    return read_and_draw
+
+
+def _aux_first(impl, form: str):
+    """has_aux: ``impl`` (which returns ``(grads, aux)`` for grad) returning
+    ``(aux, grads)``, as value_and_grad's ``((value, aux), grads)`` is laid out."""
+    if form != "grad":
+        return impl
+
+    def swapped(*values):
+        grads, aux = impl(*values)
+        return aux, grads
+
+    swapped.compiled = impl
+    return swapped
+
+
+def _with_aux(call, form: str, tree):
+    """has_aux: ``call`` (returning ``(aux, grads)`` or ``((value, aux), grads)``
+    with aux's leaves flat) returning what JAX does: ``(grads, aux)`` or
+    ``((value, aux), grads)``, aux rebuilt in its structure (``tree``)."""
+
+    def with_aux(*values):
+        first, grads = call(*values)
+        if form == "grad":
+            return grads, pytree.unflatten(tree, iter(first))
+        return (first[0], pytree.unflatten(tree, iter(first[1]))), grads
+
+    compiled = getattr(call, "compiled", call)
+    with_aux.compiled = getattr(compiled, "compiled", compiled)
+    if hasattr(call, "check"):
+        with_aux.check = call.check
+    return with_aux
 
 
 def _explain(fn, args, exc):
@@ -280,7 +408,7 @@ def _bind(fn, args, kwargs):
     return bound.args
 
 
-def grad(fn, argnums=0, mode="reverse", jit=True):
+def grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
     """The gradient of a scalar function.
 
     Parameters
@@ -296,6 +424,10 @@ def grad(fn, argnums=0, mode="reverse", jit=True):
     jit : bool, default True
         Compile with Numba; ``False`` runs the same generated source as
         plain Python.
+    has_aux : bool, default False
+        ``fn`` returns a pair ``(loss, aux)``: the loss is differentiated and
+        ``aux`` (numbers, arrays, or tuples, lists and dicts of them) is
+        returned as it is, as in JAX: the result is ``(gradient, aux)``.
 
     Returns
     -------
@@ -311,12 +443,18 @@ def grad(fn, argnums=0, mode="reverse", jit=True):
     >>> df = grad(f, argnums=(0, 1), jit=False)
     >>> df(0.0, 2.0)
     (2.0, 0.0)
+    >>> def g(x):
+    ...     y = x * x
+    ...     return y, (y, x + 1.0)
+    >>> grad(g, has_aux=True, jit=False)(3.0)
+    (6.0, (9.0, 4.0))
     """
-    return entry_function(_Specialised(fn, argnums, mode, jit, "grad"))
+    return entry_function(_Specialised(fn, argnums, mode, jit, "grad", has_aux))
 
 
-def value_and_grad(fn, argnums=0, mode="reverse", jit=True):
-    """Like ``grad``, returning ``(value, gradient)`` from one sweep.
+def value_and_grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
+    """Like ``grad``, returning ``(value, gradient)`` from one sweep;
+    ``((value, aux), gradient)`` with ``has_aux=True``.
 
     Examples
     --------
@@ -324,8 +462,12 @@ def value_and_grad(fn, argnums=0, mode="reverse", jit=True):
     ...     return x * x
     >>> value_and_grad(f, jit=False)(3.0)
     (9.0, 6.0)
+    >>> def g(x):
+    ...     return x * x, x + 1.0
+    >>> value_and_grad(g, has_aux=True, jit=False)(3.0)
+    ((9.0, 4.0), 6.0)
     """
-    return entry_function(_Specialised(fn, argnums, mode, jit, "value_and_grad"))
+    return entry_function(_Specialised(fn, argnums, mode, jit, "value_and_grad", has_aux))
 
 
 def jvp(fn, primals, tangents, jit=True):
@@ -405,11 +547,11 @@ def _tree_jvp(fn, primals: tuple, tangents, jit):
         raise ArgumentError(
             "every tangent is None", primal.loc, "give a float tangent for at least one argument"
         )
-    layout, impl = _jvp_cache(fn, argnums, jit).for_trees(primals)
     seeds: list = []
     for i in argnums:
-        _tangent_leaves(layout.trees[i], primals[i], tangents[i], primal.params[i], primal, seeds)
-    return impl(*layout.flatten(primals), *seeds)
+        tree = argument_tree(primals[i], primal, i)
+        _tangent_leaves(tree, primals[i], tangents[i], primal.params[i], primal, seeds)
+    return _jvp_cache(fn, argnums, jit)(*primals, *seeds)
 
 
 def _tangent_leaves(tree, value, tangent, what: str, primal, out: list) -> list:
@@ -449,19 +591,6 @@ class _JVPCall(_Specialised):
 
     def __init__(self, fn, argnums, jit):
         super().__init__(fn, argnums, "forward", jit, "jvp")
-        self._trees: dict = {}
-
-    def for_trees(self, primals):
-        """The layout of these (container) primals and the JVP of their
-        leaves, which takes the leaves and then the float leaves' tangents."""
-        key = signature_key(primals)
-        found = self._trees.get(key)
-        if found is None:
-            layout = self.layout(primals)
-            impl = self.derivative(*primals).compile(self.jit)
-            found = layout, self._leaf_call(impl, layout.flatten(primals), layout)
-            self._trees[key] = found
-        return found
 
     def __call__(self, *args):
         count = len(header(self.fn).params)
@@ -522,28 +651,17 @@ class _VJPCall(_Specialised):
     def bound(self, primals):
         return primals if len(primals) == self._nargs else _bind(self.fn, primals, {})
 
-    def compiled(self, primals):
-        """``(value, cotangents)`` from the primals and the output's
-        cotangent; for container primals, the cotangents come back in their
-        structure (int leaves zeros, static leaves None)."""
-        layout = self.layout(primals)
-        if layout.flat:
-            return super().compiled(primals)
-        impl = self.derivative(*primals).compile(self.jit)
-        inner = self._leaf_call(impl, layout.flatten(primals), layout)
-        flatten, gradients = layout.flatten, layout.gradients
-
-        def call(*values):
-            args, seed = values[:-1], values[-1]
-            value, grads = inner(*flatten(args), seed)
-            return value, gradients(grads, args)
-
-        call.compiled = getattr(inner, "compiled", inner)
-        return call
-
     def for_primals(self, primals):
         """The compiled VJP for these primals, and the kind of the value."""
         derivative = self.derivative(*primals)
+        if derivative.prologue:
+            raise ArgumentError(
+                f"vjp of {self.fn.__name__}, which makes random draws, is not supported: "
+                "its pullback would draw again",
+                header(self.fn).loc,
+                "use grad or value_and_grad (one call, one set of draws), or pass the "
+                "drawn values in as arguments",
+            )
         key = signature_key(primals)
         impl = self._impls.get(key)
         if impl is None:
@@ -551,7 +669,9 @@ class _VJPCall(_Specialised):
         return impl, derivative.output
 
 
-def derivative_source(fn, *args, argnums=0, mode="reverse", kind="grad", optimized=True) -> str:
+def derivative_source(
+    fn, *args, argnums=0, mode="reverse", kind="grad", optimized=True, has_aux=False
+) -> str:
     '''The generated derivative code for ``fn`` at these arguments' signature.
 
     ``kind`` is one of ``"grad"``, ``"value_and_grad"``, ``"jvp"``, ``"vjp"``.
@@ -590,5 +710,7 @@ def derivative_source(fn, *args, argnums=0, mode="reverse", kind="grad", optimiz
         mode = "forward"
     elif kind == "vjp":
         mode = "reverse"
-    spec = _Specialised(fn, argnums, mode, False, kind)
+    spec = _Specialised(
+        fn, argnums, mode, False, kind, has_aux and kind in ("grad", "value_and_grad")
+    )
     return spec.derivative(*args, optimized=optimized).source

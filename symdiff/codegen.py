@@ -277,14 +277,24 @@ def lowered_source(
 
 
 def forward_driver(
-    name: str, primal: str, jvp: ir.Function, wrt, ranks, with_value: bool, single: bool, doc: str
+    name: str,
+    primal: str,
+    jvp: ir.Function,
+    wrt,
+    ranks,
+    with_value: bool,
+    single: bool,
+    doc: str,
+    aux: bool = False,
 ) -> str:
     """A forward-mode gradient over arrays, ``name``: one call of ``jvp``
     (whose last parameters are the tangents of ``wrt``) per basis direction,
     that is per element of each array and once per scalar in ``wrt``.
 
     ``ranks`` gives the rank of each ``wrt`` parameter; ``with_value``
-    returns the value of ``primal`` first (``value_and_grad``)."""
+    returns the value of ``primal`` first (``value_and_grad``); ``aux``: the
+    JVP returns aux third, which the driver returns as ``has_aux`` does
+    (``(grads, aux)``, ``((value, aux), grads)``)."""
     primals = jvp.params[: len(jvp.params) - len(wrt)]
     tangents = jvp.params[len(primals) :]
     namer = ir.Namer(jvp.params)
@@ -293,8 +303,11 @@ def forward_driver(
     for param, tangent, rank in zip(wrt, tangents, ranks):
         lines.append(f"    {tangent} = np.zeros_like({param})" if rank else f"    {tangent} = 0.0")
     value = namer.fresh(primal)
-    if with_value:
-        lines.append(f"    {value} = {call}[0]")
+    aux_name = namer.fresh("aux")
+    if with_value and aux:
+        lines.append(f"    {value}, _, {aux_name} = {call}")
+    elif with_value or aux:
+        lines.append(f"    {value if with_value else aux_name} = {call}[{2 if aux else 0}]")
     grads = []
     for param, tangent, rank in zip(wrt, tangents, ranks):
         grad = namer.fresh(f"d{primal}_d{param}")
@@ -312,5 +325,8 @@ def forward_driver(
         ]
     result = grads[0] if single else f"({', '.join(grads)}{',' * (len(grads) == 1)})"
     if with_value:
-        result = f"({value}, {result})"
+        result = f"({value}, {aux_name}), {result}" if aux else f"{value}, {result}"
+        result = f"({result})"
+    elif aux:
+        result = f"({result}, {aux_name})"
     return "\n".join(lines + [f"    return {result}"])

@@ -20,14 +20,15 @@ class Differentiated:
     same names, with the options given to ``differentiate``.
     """
 
-    def __init__(self, fn, argnums=0, mode="reverse", jit=True):
+    def __init__(self, fn, argnums=0, mode="reverse", jit=True, has_aux=False):
         self.__symdiff_function__ = fn
         functools.update_wrapper(self, fn)
         self.argnums = argnums
         self.mode = mode
         self.jit = jit
-        self.grad = grad(fn, argnums, mode, jit)
-        self.value_and_grad = value_and_grad(fn, argnums, mode, jit)
+        self.has_aux = has_aux
+        self.grad = grad(fn, argnums, mode, jit, has_aux=has_aux)
+        self.value_and_grad = value_and_grad(fn, argnums, mode, jit, has_aux=has_aux)
 
     def __call__(self, *args, **kwargs):
         return self.__symdiff_function__(*args, **kwargs)
@@ -49,6 +50,7 @@ class Differentiated:
             mode=self.mode,
             kind=kind,
             optimized=optimized,
+            has_aux=self.has_aux,
         )
 
     def check(self, *args, **options):
@@ -61,8 +63,8 @@ class Differentiated:
         return f"<symdiff.Differentiated {self.__name__} (argnums={self.argnums!r}, mode={self.mode!r})>"
 
 
-def differentiate(fn=None, *, argnums=0, mode="reverse", jit=True):
-    """Decorator attaching derivatives to a function.
+def differentiate(fn=None, *, argnums=0, mode="reverse", jit=True, has_aux=False):
+    """Decorator attaching derivatives to a function (``has_aux``: as in ``grad``).
 
     Examples
     --------
@@ -74,5 +76,5 @@ def differentiate(fn=None, *, argnums=0, mode="reverse", jit=True):
     (14.7781121978613, 7.38905609893065)
     """
     if fn is None:
-        return lambda f: Differentiated(f, argnums, mode, jit)
-    return Differentiated(fn, argnums, mode, jit)
+        return lambda f: Differentiated(f, argnums, mode, jit, has_aux)
+    return Differentiated(fn, argnums, mode, jit, has_aux)

@@ -6,7 +6,12 @@ dictionary lookup to the compiled code (about 150-250 ns on top of Numba's
 own call): the last scalar signature compiled is checked first, without
 building a key (an inline cache, ``remember_signature``), others go through
 the table of compiled specialisations.  Anything else (arrays, a first call,
-missing or extra arguments) takes the specialisation's general path.
+missing or extra arguments) takes the specialisation's general path.  Where
+the function reads globals, closure variables or attributes (implicit
+inputs) or draws random numbers, the compiled code in the table is wrapped
+by ``api._Specialised._with_inputs``, which reads them at each call (about
+0.2 µs a value) and specialises again when their kinds change: the entry
+never freezes them.
 """
 
 from __future__ import annotations

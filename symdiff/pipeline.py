@@ -38,10 +38,12 @@ from typing import NamedTuple
 
 from . import backend, codegen, frontend, ir, optimize, pytree
 from .analysis import Analysis, analyze, indices_in_bounds
-from .errors import ArgumentError
-from .ir import BOOL, FLOAT
+from .errors import ArgumentError, UnsupportedSyntaxError
+from .frontend import values
+from .ir import BOOL, FLOAT, Var
 from .lower import lower
-from .signature import check_mode, unwrap
+from .primitives.random import DRAW_PRIMITIVES, GENERATOR
+from .signature import check_mode, read_implicit, unwrap
 from .transform.forward import forward
 from .transform.reverse import reverse
 from .version import __version__
@@ -61,6 +63,8 @@ class Request(NamedTuple):
     optimized: bool = True
     float32: bool = False  # the float arrays are float32 (signature.in_float32)
     trees: tuple = ()  # what each argument holds (pytree); () when not known
+    variant: int = 0  # which parse, for the values the free names held (``variant``)
+    has_aux: bool = False  # the function returns (loss, aux); aux is returned, not differentiated
 
 
 @dataclass(frozen=True)
@@ -72,9 +76,17 @@ class Derivative:
     name: str
     boundscheck: bool = True
     output: ir.Kind = FLOAT  # the kind of the differentiated function's value
+    implicit: tuple = ()  # the primal's ir.Implicit inputs, passed after the user's leaves
+    guards: tuple = ()  # the primal's ir.Guards: what the code was generated for
+    prologue: str = ""  # the function making the random draws (``split_draws``), if any
+    aux: object = None  # has_aux: the pytree of aux, whose leaves the code returns flat
 
     def compile(self, jit: bool):
         return backend.compile_source(self.source, self.name, jit, self.boundscheck)
+
+    def compile_prologue(self):
+        """The prologue (the random draws), which always runs as plain Python."""
+        return backend.compile_source(self.source, self.prologue, False)
 
 
 @dataclass(frozen=True)
@@ -91,15 +103,43 @@ class Plan:
 def parsed(fn, trees: tuple = ()) -> ir.Function:
     """The IR of ``fn`` for arguments described by ``trees`` (``pytree``;
     when empty, every argument is taken to be a number or an array of
-    unknown kind), parsed once per function and trees."""
+    unknown kind) and for what its free names hold now (``variant``)."""
+    return variant(fn, trees)[1]
+
+
+def variant(fn, trees: tuple = ()) -> tuple:
+    """``(index, primal)``: the parse of ``fn`` for ``trees`` whose implicit
+    inputs and guards hold for the values the user's program holds now.
+
+    Each function is parsed once per trees and per environment: a global
+    rebound to an array of another rank, or a guarded constant rebound to
+    another value, gets a parse of its own (appended: indices are stable)."""
+    variants = _variants(fn, trees)
+    for index, (primal, check) in enumerate(variants):
+        if check(()) is not None:
+            return index, primal
+    primal = frontend.parse(unwrap(fn), trees or None)
+    # the arguments' part (a generator passed in) is checked by the specialisation key
+    program = [r for r in primal.implicit if not r.reader.in_arguments]
+    variants.append((primal, read_implicit(program, primal.guards)))
+    return len(variants) - 1, primal
+
+
+def _variants(fn, trees) -> list:
     fn = unwrap(fn)
     try:
         per_fn = _PARSED.setdefault(fn, {})
     except TypeError:  # not weak-referenceable: do not cache
         per_fn = {}
-    if trees not in per_fn:
-        per_fn[trees] = frontend.parse(fn, trees or None)
-    return per_fn[trees]
+    return per_fn.setdefault(trees, [])
+
+
+def primal_of(fn, request: Request) -> ir.Function:
+    """The primal IR ``request`` was made for."""
+    variants = _variants(fn, request.trees)
+    if request.variant < len(variants):
+        return variants[request.variant][0]
+    return variant(fn, request.trees)[1]
 
 
 def header_of(fn) -> frontend.Header:
@@ -119,14 +159,28 @@ def header_of(fn) -> frontend.Header:
 
 def derive(fn, request: Request) -> Derivative:
     """Generate the derivative code of ``fn`` for ``request``: every stage once."""
-    primal = parsed(fn, request.trees)
-    check_mode(request.mode, primal)
-    wrt = tuple(primal.params[i] for i in request.argnums)
-    primal_facts = analyze(primal, request.kinds, wrt)
+    whole = primal_of(fn, request)
+    if request.float32 and any(_float64_array(record.key) for record in whole.implicit):
+        request = request._replace(float32=False)  # float32 code only if every float array is
+    check_mode(request.mode, whole)
+    wrt = tuple(whole.params[i] for i in request.argnums)
+    whole_kinds = request.kinds + tuple(record.kind for record in whole.implicit)
+    whole_facts = analyze(whole, whole_kinds, wrt)
+    primal, prologue = split_draws(whole, whole_facts)
+    param_kinds, primal_facts = whole_kinds, whole_facts
+    if prologue is not None:  # the drawn values are parameters of the main code
+        prologue_kinds = analyze(prologue, whole_kinds).kinds
+        param_kinds = tuple(prologue_kinds[p] for p in primal.params)
+        primal_facts = analyze(primal, param_kinds, wrt)
+    primal, aux = loss_and_aux(primal, request.has_aux)
     output = check_output(primal, primal_facts, request.form)
     plan = plan_for(request, wrt, primal_facts, output)
     derived = transformed(primal, primal_facts, plan, request.single)
-    all_kinds = request.kinds + plan.added_kinds
+    aux_tree = None
+    if request.has_aux:
+        aux_tree, aux_atoms = _aux_leaves(aux, primal_facts)
+        derived = _returning_aux(derived, aux_atoms, plan)
+    all_kinds = param_kinds + plan.added_kinds
     if request.optimized:
         derived = optimize.optimize(derived, analyze(derived, all_kinds, generated=True).kinds)
     kinds = analyze(derived, all_kinds, generated=True).kinds
@@ -135,25 +189,212 @@ def derive(fn, request: Request) -> Derivative:
     added = derived.params[len(primal.params) :]
     tangents = dict(zip(added, wrt)) if plan.form == "jvp" else {}
     checked = not indices_in_bounds(derived, kinds, tangents)
-    header = module_header(primal, request, plan, checked, header_of(fn).params)
+    header = module_header(primal, request, plan, checked, header_of(fn).params, param_kinds)
+    if prologue is not None:
+        header += (
+            f"random draws: {prologue.name} (below) runs first, as plain Python, and draws "
+            + ", ".join(a.name for a in prologue.result),
+        )
     lowered = lower(derived, kinds)
     if plan.over_arrays:
         source = _forward_over_arrays(primal, derived, lowered, kinds, plan, request, header)
         name = f"{primal.name}_{request.form}"
     else:
-        doc = docstring(primal, derived, wrt, request.form, request.single, plan.forward)
+        doc = docstring(
+            primal, derived, wrt, request.form, request.single, plan.forward, request.has_aux
+        )
         source = codegen.lowered_source(lowered, doc, header, kinds, request.float32)
         name = derived.name
-    return Derivative(source, derived, name, checked, output)
+    if prologue is not None:
+        source = _with_prologue(source, prologue, prologue_kinds, request.float32, whole.implicit)
+    return Derivative(
+        source,
+        derived,
+        name,
+        checked,
+        output,
+        whole.implicit,
+        whole.guards,
+        prologue.name if prologue is not None else "",
+        aux_tree,
+    )
+
+
+def loss_and_aux(primal: ir.Function, has_aux: bool) -> tuple:
+    """``has_aux``: ``primal`` returning only its loss, and the aux value
+    (a frontend value: atoms in tuples, lists, dicts); else ``(primal, None)``."""
+    if not has_aux:
+        return primal, None
+    result = primal.result
+    if type(result) is not tuple or len(result) != 2:
+        raise ArgumentError(
+            f"{primal.name} is differentiated with has_aux=True but does not return a pair",
+            primal.result_loc or primal.loc,
+            "return (loss, aux), where aux is any tuple, list or dict of values",
+        )
+    return dataclasses.replace(primal, result=result[0]), result[1]
+
+
+def _aux_leaves(aux, facts: Analysis) -> tuple:
+    """The pytree of the aux value and its atoms, in ``pytree.flatten`` order."""
+    atoms = []
+
+    def tree(value):
+        if isinstance(value, (ir.Var, ir.Const)):
+            atoms.append(value)
+            return pytree.Leaf(facts.kind(value))
+        if isinstance(value, values.StaticValue):
+            return pytree.Static(value.value)
+        if isinstance(value, values.DictValue):
+            return pytree.Node(dict, value.keys, tuple(map(tree, value.values)))
+        if isinstance(value, tuple):
+            kind = list if isinstance(value, values.ListValue) else tuple
+            return pytree.Node(kind, tuple(range(len(value))), tuple(map(tree, value)))
+        return pytree.Static(None)  # a slice object: not a value the API returns
+
+    return tree(aux), tuple(atoms)
+
+
+def _returning_aux(derived: ir.Function, atoms: tuple, plan: Plan) -> ir.Function:
+    """``derived`` returning the aux atoms too: ``(grads, aux)`` for grad,
+    ``((value, aux), grads)`` for value_and_grad (JAX's layout), and
+    ``(value, tangent, aux)`` for the JVP the forward driver calls."""
+    result = derived.result
+    if plan.form == "jvp":
+        result = (*result, atoms)
+    elif plan.form == "grad":
+        result = (result, atoms)
+    else:
+        result = ((result[0], atoms), result[1])
+    return dataclasses.replace(derived, result=result)
+
+
+def _float64_array(key) -> bool:
+    """Is this implicit input's key (``readers.value_key``) that of a float64 array?"""
+    return isinstance(key, tuple) and len(key) >= 2 and key[1] == "d"
+
+
+def split_draws(primal: ir.Function, facts: Analysis) -> tuple:
+    """``(main, prologue)``: the random draws of ``primal`` and what they
+    depend on (usually the shapes of arguments), as a prologue function that
+    runs first, as plain Python, consuming the generators as one call of the
+    user's function does; and the rest, which takes the drawn values as
+    parameters (after the implicit inputs) and never draws.  The prologue
+    is None when ``primal`` draws nothing."""
+    draws = [s for s in ir.walk(primal.body) if _is_draw(s)]
+    if not draws:
+        return primal, None
+    for stmt in draws:
+        _check_draw(stmt, primal, facts)
+    primal = _named_draws(primal, draws)
+    draws = [s for s in primal.body if _is_draw(s)]
+    needed, kept = set(), []
+    for stmt in reversed(primal.body):  # the draws, and what they read
+        if _is_draw(stmt) or needed.intersection(ir.targets(stmt)):
+            kept.append(stmt)
+            needed |= {a.name for s in ir.walk([stmt]) for a in ir.reads(s) if isinstance(a, Var)}
+    drawn = tuple(Var(stmt.target) for stmt in draws)
+    prologue = ir.Function(
+        name=f"{primal.name}_draws",
+        params=primal.params,
+        body=tuple(reversed(kept)),
+        result=drawn,
+        loc=primal.loc,
+    )
+    generators = {r.param for r in primal.implicit if r.kind == GENERATOR}
+    implicit = tuple(r for r in primal.implicit if r.kind != GENERATOR)
+    main = dataclasses.replace(
+        primal,
+        params=(*(p for p in primal.params if p not in generators), *(v.name for v in drawn)),
+        body=tuple(s for s in primal.body if not _is_draw(s)),
+        implicit=implicit,
+    )
+    return main, prologue
+
+
+def _named_draws(primal: ir.Function, draws) -> ir.Function:
+    """``primal`` with the draws the user did not name (``np.sum(rs.randn(n))``)
+    named after their method, as the parameters they become are."""
+    namer = ir.Namer(ir.defined_names(primal) | set(primal.params))
+    renames = {
+        s.target: Var(namer.fresh(s.value.prim.removeprefix("draw_")))
+        for s in draws
+        if s.target.startswith("$")
+    }
+    if not renames:
+        return primal
+    body = tuple(
+        dataclasses.replace(s, target=renames[s.target].name)
+        if _is_draw(s) and s.target in renames
+        else s
+        for s in ir.replace_uses(primal.body, renames)
+    )
+    result = ir.map_result(primal.result, lambda a: renames.get(getattr(a, "name", None), a))
+    return dataclasses.replace(primal, body=body, result=result)
+
+
+def _is_draw(stmt) -> bool:
+    return (
+        isinstance(stmt, ir.Assign)
+        and isinstance(stmt.value, ir.Op)
+        and stmt.value.prim in DRAW_PRIMITIVES
+    )
+
+
+def _check_draw(stmt, primal: ir.Function, facts: Analysis) -> None:
+    """A draw the prologue can make: at the top level, with parameters that
+    are not differentiated."""
+    if not any(stmt is top for top in primal.body):
+        raise UnsupportedSyntaxError(
+            "random draws inside loops and branches are not supported",
+            stmt.loc or primal.loc,
+            "draw all the numbers before the loop or branch (noise = rs.randn(steps, d)) "
+            "and index them inside it",
+        )
+    if any(facts.is_active(a) for a in stmt.value.args[1:]):
+        raise UnsupportedSyntaxError(
+            "the parameters of this random draw depend on the values differentiated; "
+            "symdiff cannot differentiate a draw",
+            stmt.loc or primal.loc,
+            "draw from a fixed distribution and transform it (the reparameterisation trick): "
+            "mu + sigma * rs.randn(n) instead of rs.normal(mu, sigma, n)",
+        )
+
+
+def _with_prologue(source: str, prologue: ir.Function, kinds: dict, float32: bool, implicit) -> str:
+    """The module ``source`` followed by the prologue function (and any
+    import it needs that the module lacks)."""
+    generators = [
+        r.param if r.param == r.reader.label else f"{r.param} is {r.reader.label}"
+        for r in implicit
+        if r.kind == GENERATOR
+    ]
+    doc = (
+        "The random draws of one call, in the order the function makes them; run as\n"
+        "plain Python before the compiled code, which takes the drawn values.\n"
+        f"Generators: {', '.join(generators)}.\n"
+    )
+    text = codegen.lowered_source(lower(prologue, kinds), doc, (), kinds, float32)
+    lines = source.splitlines()
+    new = [line for line in text.splitlines() if not (line.startswith("import ") and line in lines)]
+    return source.rstrip("\n") + "\n\n\n" + "\n".join(new).lstrip("\n") + "\n"
 
 
 def check_output(primal: ir.Function, facts: Analysis, form: str) -> ir.Kind:
     """The output's kind, or a clear error if ``form`` cannot use it."""
-    if isinstance(primal.result, tuple):
+    if not isinstance(primal.result, (ir.Var, ir.Const)):
+        pair = type(primal.result) is tuple and len(primal.result) == 2
+        hint = "return one float, or differentiate a function that selects one output"
+        if pair and form in ("grad", "value_and_grad"):
+            hint = (
+                f"to return (loss, aux), pass has_aux=True: {form}(f, has_aux=True) "
+                "differentiates the loss and returns aux as it is"
+            )
         raise ArgumentError(
-            f"{primal.name} returns a tuple; {form} needs a single scalar output",
+            f"{primal.name} returns {'a pair' if pair else values.structure(primal.result)}; "
+            f"{form} needs a single scalar output",
             primal.result_loc or primal.loc,
-            "return one float, or differentiate a function that selects one output",
+            hint,
         )
     output = facts.kind(primal.result)
     if output.rank and form in ("grad", "value_and_grad"):
@@ -199,7 +440,7 @@ def _forward_over_arrays(primal, jvp, lowered, kinds, plan: Plan, request, heade
     of the driver that calls it once per basis direction (one element of one
     input), as the source shows and the backend runs."""
     wrt, single = plan.wrt, request.single
-    jvp_doc = docstring(primal, jvp, wrt, "jvp", single, True)
+    jvp_doc = docstring(primal, jvp, wrt, "jvp", single, True, request.has_aux)
     doc = docstring(primal, jvp, wrt, request.form, single, True).splitlines()[0]
     doc += f"\n\n    One call of {jvp.name} per element of each array (and per scalar).\n    "
     driver = codegen.forward_driver(
@@ -211,17 +452,19 @@ def _forward_over_arrays(primal, jvp, lowered, kinds, plan: Plan, request, heade
         request.form == "value_and_grad",
         single,
         doc,
+        request.has_aux,
     )
     return codegen.lowered_source(lowered, jvp_doc, header, kinds, request.float32, then=driver)
 
 
 def module_header(
-    primal: ir.Function, request: Request, plan: Plan, checked: bool, user_params=()
+    primal: ir.Function, request: Request, plan: Plan, checked: bool, user_params=(), kinds=None
 ) -> tuple:
     """The comment lines at the top of the generated module."""
     precision = "float32" if request.float32 else "float"
+    kinds = request.kinds if kinds is None else kinds
     signature = ", ".join(
-        f"{p}: {str(k).replace('float', precision)}" for p, k in zip(primal.params, request.kinds)
+        f"{p}: {str(k).replace('float', precision)}" for p, k in zip(primal.params, kinds)
     )
     header = (
         f"Generated by symdiff {__version__} from {primal.name} "
@@ -237,6 +480,14 @@ def module_header(
             for name, text, tree in zip(user_params, spelled, request.trees)
             if not isinstance(tree, pytree.Leaf)
         )
+    if primal.implicit:
+        header += (
+            "read at each call, not differentiated: "
+            + ", ".join(
+                r.param if r.param == r.reader.label else f"{r.param} = {r.reader.label}"
+                for r in primal.implicit
+            ),
+        )
     if any(isinstance(s, ir.Loop) for s in ir.walk(primal.body)):
         header += (
             "indices checked when the code runs"
@@ -246,27 +497,32 @@ def module_header(
     return header
 
 
-def docstring(primal, derived, wrt, form: str, single: bool, by_forward: bool) -> str:
-    """The generated function's docstring: what it computes and returns."""
+def docstring(
+    primal, derived, wrt, form: str, single: bool, by_forward: bool, has_aux: bool = False
+) -> str:
+    """The generated function's docstring: what it computes and returns
+    (``has_aux``: with aux, the values returned with the loss)."""
     name = primal.name if len(primal.name) == 1 else f"({primal.name})"
     how = "forward" if by_forward else "reverse"
     parts = [f"d{name}/d{p}" for p in wrt]
     grads = parts[0] if single else f"({', '.join(parts)}{',' * (len(parts) == 1)})"
     if form == "grad":
         first = f"Gradient of {primal.name} with respect to {', '.join(wrt)}, by {how} mode."
-        returns = grads
+        returns = f"({grads}, aux)" if has_aux else grads
     elif form == "value_and_grad":
         first = f"Value and gradient of {primal.name}, by {how} mode."
-        returns = f"({primal.name}, {grads})"
+        value = f"({primal.name}, aux)" if has_aux else primal.name
+        returns = f"({value}, {grads})"
     elif form == "jvp":
         first = f"Value and directional derivative of {primal.name} (forward mode)."
         tangents = derived.params[len(primal.params) :]
         combo = " + ".join(f"d{name}/d{p} * {t}" for p, t in zip(wrt, tangents))
-        returns = f"({primal.name}, its derivative {combo})"
+        returns = f"({primal.name}, its derivative {combo}{', aux' * has_aux})"
     else:
         first = f"Value and vector-Jacobian product of {primal.name} (reverse mode)."
         seed = derived.params[-1]
         parts = [f"{seed} * {part}" for part in parts]
         products = parts[0] if single else f"({', '.join(parts)}{',' * (len(parts) == 1)})"
         returns = f"({primal.name}, {products})"
-    return f"{first}\n\nReturns {returns}.\n"
+    aux = "\naux: the values returned with the loss (not differentiated).\n" * has_aux
+    return f"{first}\n\nReturns {returns}.\n{aux}"

@@ -33,6 +33,7 @@ import numpy as np
 from .ir import BOOL, FLOAT, INT, Kind
 
 CONTAINERS = (tuple, list, dict)
+GENERATORS = (np.random.RandomState, np.random.Generator)  # random generators: static values
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,9 @@ class Leaf:
 @dataclass(frozen=True, slots=True)
 class Static:
     """A value fixed at specialisation: ``None``, a string, a function, a
-    module, a class.  Equal when it is the same object (or an equal string)."""
+    module, a class, a random generator.  Equal when it is the same object
+    (or an equal string; a generator of the same type: the code reads the
+    generator it is given at each call)."""
 
     value: object
 
@@ -53,9 +56,12 @@ class Static:
         return isinstance(other, Static) and (
             self.value is other.value
             or (type(self.value) is str is type(other.value) and self.value == other.value)
+            or (isinstance(self.value, GENERATORS) and type(self.value) is type(other.value))
         )
 
     def __hash__(self):
+        if isinstance(self.value, GENERATORS):
+            return hash(type(self.value))
         return hash(self.value) if isinstance(self.value, str) else id(self.value)
 
 
@@ -97,7 +103,7 @@ def leaf_kind(value) -> Kind | None:
 def is_static(value) -> bool:
     """Values fixed at specialisation rather than passed to the generated
     code: ``None``, strings, modules, and functions (``np.tanh``, ``relu``)."""
-    if value is None or isinstance(value, (str, types.ModuleType)):
+    if value is None or isinstance(value, (str, types.ModuleType, *GENERATORS)):
         return True
     return callable(value) and not isinstance(value, (*CONTAINERS, np.ndarray))
 
@@ -265,6 +271,8 @@ def spelled(tree, names) -> str:
     if isinstance(tree, Leaf):
         return next(names)
     if isinstance(tree, Static):
+        if isinstance(tree.value, GENERATORS):  # read at each call: its type, not this one
+            return f"a np.random.{type(tree.value).__name__}"
         return getattr(tree.value, "__name__", None) or repr(tree.value)
     items = [spelled(child, names) for child in tree.children]
     if tree.type not in CONTAINERS:

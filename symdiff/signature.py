@@ -21,6 +21,7 @@ import numpy as np
 
 from . import frontend, ir, pytree
 from .errors import ArgumentError
+from .frontend.readers import value_key
 from .ir import BOOL, FLOAT, INT
 
 MODES = ("reverse", "forward")
@@ -545,3 +546,50 @@ def normalize_argnums(argnums, fn: ir.Function):
     if not indices:
         raise ArgumentError("argnums is empty", fn.loc, "name at least one argument")
     return tuple(indices), single
+
+
+def read_implicit(implicit, guards):
+    """A function of the call's arguments that reads the implicit inputs:
+    their values in order, or None when one of them, or a guard, no longer
+    matches (a new specialisation is needed).
+
+    It is generated as straight-line Python, one line per value: the read
+    (a dict or cell read, one attribute or item per step) and a type check;
+    an array's rank, dtype and size-1 axes are compared with ``value_key``."""
+    namespace = {"_type": type, "_key": value_key, "np": np}
+    lines, values = [], []
+    for number, record in enumerate(implicit):
+        name = f"v{number}"
+        read = record.reader.expression(namespace, f"_r{number}")
+        namespace[f"_e{number}"] = record.key
+        lines.append(f"    {name} = {read}")
+        if isinstance(record.key, type):
+            lines.append(f"    if _type({name}) is not _e{number}: return None")
+        else:
+            lines.append(f"    if _key({name}) != _e{number}: return None")
+        zero_d = isinstance(record.key, tuple) and record.key[0] == 0
+        values.append(f"{name}[()]" if zero_d else name)  # 0-d arrays are passed as scalars
+    for number, guard in enumerate(guards):
+        name, prefix = f"g{number}", f"_g{number}"
+        lines.append(f"    {name} = {guard.reader.expression(namespace, prefix)}")
+        namespace[f"{prefix}_e"] = guard.expected
+        if guard.by == "key":
+            lines.append(f"    if _key({name}) != {prefix}_e: return None")
+        elif guard.by == "identity":
+            lines.append(f"    if {name} is not {prefix}_e: return None")
+        else:
+            namespace[f"{prefix}_t"] = type(guard.expected)
+            lines.append(
+                f"    if _type({name}) is not {prefix}_t or {name} != {prefix}_e: return None"
+            )
+    lines.append(f"    return [{', '.join(values)}]")
+    source = "\n".join(
+        ["def read(args):", "    try:"]
+        + ["    " + line for line in lines]
+        + [
+            "    except (KeyError, AttributeError, IndexError, TypeError):",
+            "        return None  # gone: specialising again reports it",
+        ]
+    )
+    exec(compile(source, "<symdiff implicit inputs>", "exec"), namespace)
+    return namespace["read"]

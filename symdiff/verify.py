@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import api, ir
+from . import api, ir, pytree
 from .pipeline import parsed
 from .signature import normalize_argnums, unwrap
 from .sympy_reference import Budget, sympy_reference
@@ -243,7 +243,7 @@ def check_grad(
     True
     """
     fn = unwrap(fn)
-    primal = parsed(fn)
+    primal = parsed(fn, _trees(args))
     indices, _ = normalize_argnums(float_argnums(args) if argnums is None else argnums, primal)
     notes = []
     reverse_value, reverse_grads, forward_value, forward_grads = _both_modes(fn, args, indices, jit)
@@ -265,6 +265,15 @@ def check_grad(
         python_value=python_value,
         forward_value=float(forward_value),
     )
+
+
+def _trees(args) -> tuple:
+    """The arguments' pytrees, so that the primal is parsed knowing their
+    kinds (``n, d = X.shape`` needs the rank); () where one has none."""
+    try:
+        return tuple(pytree.describe(a) for a in args)
+    except pytree.NotALeaf:
+        return ()
 
 
 def _both_modes(fn, args, indices: tuple, jit: bool) -> tuple:

@@ -107,14 +107,6 @@ def loop_else(x):
     return s
 
 
-def return_in_loop(x):
-    for i in range(3):
-        if x > 1.0:
-            return x  # ERR: return_in_loop
-        x = x * 2.0
-    return x
-
-
 def write_input(x):
     for i in range(len(x)):
         x[i] = 2.0 * x[i]  # ERR: write_input
@@ -266,18 +258,6 @@ def kwonly(x, *, scale):  # ERR: kwonly
 # Expressions.
 
 
-def attribute_of_object(x):
-    return obj.scale * x  # ERR: attribute_of_object
-
-
-def chained_attribute(x):
-    return obj.inner.scale * x  # ERR: chained_attribute
-
-
-def method_call(x):
-    return obj.times(x)  # ERR: method_call
-
-
 def subscript(x):
     return x[0]  # ERR: subscript
 
@@ -340,15 +320,6 @@ def calls_helper_no_return(x):
 
 def name_not_defined(x):
     return x * undefined_name  # ERR: name_not_defined
-
-
-def module_as_value(x):
-    y = math  # ERR: module_as_value
-    return x
-
-
-def array_global(x):
-    return x * ARR  # ERR: array_global
 
 
 def string_arithmetic(x):

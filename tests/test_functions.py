@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import symdiff
-from symdiff import SourceUnavailableError, SymDiffError, UnsupportedSyntaxError, pytree
+from symdiff import SourceUnavailableError, pytree
 from symdiff.frontend import source
 
 from . import function_cases as fc

@@ -132,7 +132,7 @@ def test_every_primitive_has_a_row():
     """Adding a primitive means adding a row here or in test_arrays.py."""
     from symdiff.primitives import PRIMITIVES
 
-    from . import test_arrays, test_loops
+    from . import test_arrays, test_loops, test_random
 
     covered = set()
     for fn, *_ in TABLE + test_arrays.CASES + test_loops.CASES:
@@ -140,6 +140,7 @@ def test_every_primitive_has_a_row():
         for stmt in symdiff.ir.walk(ir_fn.body):
             if hasattr(stmt, "value") and hasattr(stmt.value, "prim"):
                 covered.add(stmt.value.prim)
+    covered |= test_random.drawn_primitives()
     internal = {"lt", "le", "gt", "ge", "eq", "ne", "not", "sign", "zeros_like"}
     made_by_transformations = {"sum_to", "expand_dims", "broadcast_like", "reshape_like", "scatter"}
     made_by_transformations |= {"prod_others"}  # the derivative of np.prod

@@ -16,7 +16,7 @@ At a point (mostly generic, sometimes Hypothesis' special floats) we check
 
 * ``value_and_grad`` (reverse) gives the function's value, and ``grad``
   (forward) the same gradient, to rounding;
-* the derivative code before optimisation (``derivative_source(...,
+* the derivative code before optimisation (``grad(...).derivative(...,
   optimized=False)``, run as plain Python) gives the same gradient;
 * ``jvp`` is the gradient dotted with the tangent, ``vjp``'s pullback is the
   cotangent times the gradient (argnums a tuple or an int);
@@ -44,7 +44,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
-from symdiff import ArgumentError, derivative_source, grad, jvp, value_and_grad, vjp
+from symdiff import ArgumentError, grad, jvp, value_and_grad, vjp
 
 # ---------------------------------------------------------------------------
 # The fixed part of every generated module: imports and helper functions.
@@ -584,12 +584,14 @@ def _gradients_or_skip(fn, args, mode, argnums, jit=False):
 def _unoptimized(fn, args, wrt, mode):
     """The gradient computed by the generated source before optimisation,
     run as plain Python (``derivative_source(..., optimized=False)``)."""
-    source = derivative_source(fn, *args, argnums=wrt, mode=mode, optimized=False)
+    derivative = grad(fn, argnums=wrt, mode=mode, jit=False).derivative(*args, optimized=False)
+    source = derivative.source
     namespace = {}
     exec(compile(source, "<unoptimized>", "exec"), namespace)
     # The derivative is the last function of the module (after its helpers).
     name = [n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)][-1]
-    return _floats(namespace[name](*args))
+    implicit = [record.reader.read(args) for record in derivative.implicit]  # SCALE, read now
+    return _floats(namespace[name](*args, *implicit))
 
 
 @dataclass(frozen=True)

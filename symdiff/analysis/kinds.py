@@ -35,18 +35,7 @@ class Analysis:
         return isinstance(atom, Var) and atom.name in self.active
 
 
-def join(*kinds: Kind) -> Kind:
-    """The kind of a value that is one of these (a phi)."""
-    if all(k.dtype == "bool" for k in kinds):
-        dtype = "bool"
-    else:
-        dtype = "float" if any(k.dtype == "float" for k in kinds) else "int"
-    rank = max(k.rank for k in kinds)
-    sizes = []
-    for axis in range(rank):
-        seen = {k.size(axis) if axis < k.rank else AxisSize.MAYBE_ONE for k in kinds}
-        sizes.append(seen.pop() if len(seen) == 1 else AxisSize.MAYBE_ONE)
-    return Kind.of_sizes(dtype, sizes)
+join = ir.join_kinds  # the kind of a value that is one of these (a phi)
 
 
 def op_kind(op: Op, arg_kinds, loc=None) -> Kind:

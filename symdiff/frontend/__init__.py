@@ -41,14 +41,17 @@ from .expressions import Expressions
 from .functions import Functions
 from .loops import Loops
 from .names import Names
+from .randomness import Randomness, argument_generators
 from .source import Source, check_params, reserved_names
 from .statements import Statements
-from .values import FunctionValue, StaticValue, argument, structure
+from .values import FunctionValue, StaticValue, argument, map_atoms, structure
 
 __all__ = ["Header", "header", "parse"]
 
 
-class Converter(Functions, Statements, Loops, Expressions, Containers, Names, Calls, ConverterCore):
+class Converter(
+    Functions, Statements, Loops, Expressions, Containers, Names, Randomness, Calls, ConverterCore
+):
     """Converts one function body to IR, emitting statements into ``out``.
 
     The rules live in the mixins, one per module; the state and the
@@ -108,7 +111,12 @@ def parse(fn, trees=None) -> ir.Function:
     if trees is not None:
         kinds = dict(zip(leaves, (leaf.kind for t in trees for leaf in pytree.leaves(t))))
     fn = src.fn  # the function behind a decorator or a Numba dispatcher
-    converter = Converter(src, namer, (fn,), env, Shared(leaves=in_containers, kinds=kinds))
+    free = frozenset(
+        n.id for n in ast.walk(src.node) if isinstance(n, ast.Name) and n.id not in src.local_names
+    )
+    shared = Shared(leaves=in_containers, kinds=kinds, free_names=free)
+    shared.generators = argument_generators(trees, params)
+    converter = Converter(src, namer, (fn,), env, shared)
     converter.function_body(src.node)
     result = converter.env[RETURN]
     if isinstance(result, (StaticValue, FunctionValue)):
@@ -124,20 +132,31 @@ def parse(fn, trees=None) -> ir.Function:
     aliases = converter.shared.aliases
     if aliases:  # leaves take the names the user gave them
         body = ir.replace_uses(body, {old: Var(new) for old, new in aliases.items()})
-        result = ir.map_result(
+        result = map_atoms(
             result, lambda a: Var(aliases.get(a.name, a.name)) if isinstance(a, Var) else a
         )
         leaves = [aliases.get(name, name) for name in leaves]
     doc = "" if isinstance(src.node, ast.Lambda) else ast.get_docstring(src.node) or ""
+    implicit = _used_implicit(shared, body, result)
     return ir.Function(
         name=src.name,
-        params=tuple(leaves),
+        params=(*leaves, *(record.param for record in implicit)),
         body=body,
         result=result,
         loc=src.loc(src.node),
         result_loc=converter.return_loc,
         doc=doc,
+        implicit=implicit,
+        guards=tuple(shared.guards.values()),
     )
+
+
+def _used_implicit(shared: Shared, body, result) -> tuple:
+    """The implicit inputs the code reads (one read only as a constant,
+    ``x[AXIS]``, is guarded instead), in the order they were met."""
+    used = {a.name for stmt in ir.walk(body) for a in ir.reads(stmt) if isinstance(a, Var)}
+    used |= {a.name for a in ir.atoms_of(result) if isinstance(a, Var)}
+    return tuple(r for r in shared.implicit.values() if r.param in used)
 
 
 class Header(NamedTuple):

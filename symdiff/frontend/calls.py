@@ -44,6 +44,9 @@ class Calls:
 
     def expr_Call(self, e):
         e = self.spread_arguments(e)  # f(*xs, **d): containers.hidden_name
+        draw = self.random_draw(e)  # rs.randn(n), np.random.normal(...): frontend.randomness
+        if draw is not None:
+            return draw
         func, base = self.callee(e.func)  # frontend.functions
         if func is ARRAY_METHOD:
             return self.call_method(e, base)
@@ -53,6 +56,8 @@ class Calls:
             return self.call_helper(func.function, e, func.self_value)
         func = getattr(func, "__symdiff_function__", func)  # @differentiate helpers
         label = ast.unparse(e.func)
+        if func is slice:
+            return self.slice_object(e)
         value = self.container_builtin(func, e)  # sum(xs), zip(a, b), len(params)...
         if value is not NOT_HANDLED:
             return value
@@ -182,7 +187,7 @@ class Calls:
             self.fail(
                 e, f"keyword arguments to .{name}() are not supported", "pass them by position"
             )
-        if prim == "reshape":
+        if prim == "reshape":  # x.reshape(n, -1), x.reshape(x.shape), x.reshape(-1, *s)
             shape = self.shape_args(args[0]) if len(args) == 1 else [self.expr(a) for a in args]
             return self.op("reshape", (base, *shape), e)
         if prim == "ravel":
@@ -232,6 +237,8 @@ class Calls:
             return self.reduce_container(name, label, e)
         if name == "mean":
             return self.mean(label, [], e)
+        if name in ("prod", "product") and args:
+            return self.prod_call(name, label, e)
         if name in PRIMITIVES and PRIMITIVES[name].names.options:
             return self.call_with_options(name, label, [], e)
         if e.keywords:
@@ -247,6 +254,9 @@ class Calls:
             )
         if name in ("zeros", "ones"):
             return self.op(name, self.shape_args(args[0]), e)
+        if name == "full":  # np.full(shape, v): v everywhere
+            ones = self.op("ones", self.shape_args(args[0]), e)
+            return self.op("mul", (ones, self.expr(args[1])), e)
         if name == "array":
             items = self.expr(args[0])
             if not isinstance(items, tuple):
@@ -264,6 +274,10 @@ class Calls:
             return self.op("reshape", (values[0], *self.shape_args(args[1])), e)
         if name == "ravel":
             return self.op("reshape", (values[0], Const(-1)), e)
+        if name == "shape_of":
+            return self.shape_of(values[0], e)
+        if name == "ndim":
+            return Const(self.rank_of(values[0], e, f"{label}()").rank)
         if name == "square":
             return self.op("mul", (values[0], values[0]), e)
         if name == "len":
@@ -333,6 +347,27 @@ class Calls:
         return self.op("div", (total, count), e)
 
     def shape_args(self, node):
-        """Sizes given as an int or a tuple of ints: a list of atoms."""
+        """Sizes given as an int or a tuple of ints (``x.shape + (3,)``): a list of atoms."""
         value = self.expr(node)
         return list(value) if isinstance(value, tuple) else [value]
+
+    def prod_call(self, name, label, e):
+        """``np.prod(x, axis=...)`` of an array, or ``np.prod``/``math.prod`` of
+        a tuple of ints (``x.shape[1:]``): their product, folded where known."""
+        first = self.expr(e.args[0])
+        if not isinstance(first, tuple):
+            if name == "product":
+                self.fail(e, f"{label}() takes a tuple of ints here", "write np.prod(x) for arrays")
+            rest = ast.copy_location(ast.Call(e.func, e.args[1:], e.keywords), e)
+            return self.call_with_options("prod", label, [first], rest)
+        if len(e.args) > 1 or e.keywords:
+            self.fail(e, f"{label}() of a tuple takes no options", f"write {label}(sizes)")
+        known, product = 1, None
+        for size in first:
+            if isinstance(size, Const) and type(size.value) is int:
+                known *= size.value
+            else:
+                product = size if product is None else self.op("mul", (product, size), e)
+        if product is None:
+            return Const(known)
+        return product if known == 1 else self.op("mul", (product, Const(known)), e)

@@ -1,6 +1,6 @@
 """Expressions -> IR: operators, comparisons, ``and``/``or``, ``x if c else y``,
-tuples, indexing and array attributes (lists, dicts and comprehensions are
-in ``containers``).
+tuples, indexing, array attributes, shapes as tuples and slice objects (lists,
+dicts and comprehensions are in ``containers``).
 
 Methods of ``frontend.Converter`` (conventions in ``converter``).  ``expr``
 dispatches on the node type through ``_EXPRESSION_RULES`` (at the end; names
@@ -18,19 +18,21 @@ from __future__ import annotations
 
 import ast
 
-from ..ir import Attrs, Const, If, Span, Take, Var
+from ..ir import Attrs, AxisSize, Const, If, Span, Take, Var
 from .calls import Calls
 from .containers import Containers
-from .converter import RETURN
+from .converter import RETURN, RETURNED, RETURNED_VALUE
 from .functions import Functions
 from .messages import EXPRESSION_HINTS, describe, is_or_are
 from .names import Names
+from .normalize import ReturnedFlag, ReturnedValue
 from .values import (
     DictValue,
     FunctionValue,
     ListValue,
     NamedValue,
     ObjectValue,
+    SliceValue,
     StaticOnly,
     StaticValue,
     structure,
@@ -79,6 +81,14 @@ class Expressions:
         if target is not None and isinstance(value, Var) and value.name.startswith("$"):
             value = self._rename_last(value, target)
         return value
+
+    def expr_ReturnedFlag(self, e):
+        """After a loop that may return (``normalize``): did it?"""
+        return self.env[RETURNED]
+
+    def expr_ReturnedValue(self, e):
+        """After a loop that may return: what it returned."""
+        return self.env[RETURNED_VALUE]
 
     def expr_Constant(self, e):
         if isinstance(e.value, (bool, int, float)) and not isinstance(e.value, complex):
@@ -222,25 +232,36 @@ class Expressions:
             if e.attr == "size":
                 return self.op("size", (base,), e)
             if e.attr == "shape":
-                self.fail(
-                    e,
-                    "`.shape` is used here as a whole tuple",
-                    "use its elements: x.shape[0], x.shape[1]",
-                )
+                return self.shape_of(base, e)
+            if e.attr == "ndim":
+                return Const(self.rank_of(base, e, "`.ndim`").rank)
             self.fail(
                 e,
                 f"array attribute `.{e.attr}` is not supported",
-                "use .T, .shape[k], .size, or the methods sum, mean, max, min, prod, "
+                "use .T, .shape, .ndim, .size, or the methods sum, mean, max, min, prod, "
                 "reshape, dot, transpose, clip, copy",
             )
-        value = self.resolve(e)
-        return self.constant(value, e, ast.unparse(e))
+        return self.free(e)
+
+    def shape_of(self, base, node) -> tuple:
+        """``x.shape`` as a tuple of ints: the constant 1 for an axis known to
+        have size 1 (part of the specialisation), a ``shape`` read otherwise."""
+        if structured(base):
+            self.fail(node, f"{structure(base)} has no shape", "take the shape of an array")
+        kind = self.rank_of(base, node, "`.shape` as a tuple")
+        return tuple(
+            Const(1)
+            if kind.size(axis) is AxisSize.ONE
+            else self.op("shape", (base,), node, attrs=Attrs(axis=axis))
+            for axis in range(kind.rank)
+        )
 
     def expr_Subscript(self, e):
         if (
             isinstance(e.value, ast.Attribute)
             and e.value.attr == "shape"
             and self._is_local(e.value.value)
+            and not isinstance(e.slice, ast.Slice)  # x.shape[1:] is a tuple's slice
         ):
             base = self.expr(e.value.value)
             axis = self.static(e.slice, "the axis in x.shape[axis]", int)
@@ -287,7 +308,7 @@ class Expressions:
         try:
             value = Const(ast.literal_eval(node))
         except ValueError:
-            value = self.expr(node)
+            value = self.known(self.expr(node))
         if isinstance(value, Const) and type(value.value) is int:
             return value.value
         raise StaticOnly(
@@ -302,7 +323,7 @@ class Expressions:
         """A dict key: a constant string or number."""
         if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float, bool)):
             return node.value
-        value = self.expr(node)
+        value = self.known(self.expr(node))
         if isinstance(value, StaticValue) and isinstance(value.value, str):
             return value.value
         if isinstance(value, Const):
@@ -310,7 +331,10 @@ class Expressions:
         self.fail(node, "a dict key must be a constant", "write params['W1']")
 
     def index(self, node):
-        """An index ``i, a:b`` as a static pattern (``Take``/``Span`` items) and its atoms."""
+        """An index ``i, a:b`` as a static pattern (``Take``/``Span`` items)
+        and its atoms.  A slice object (``s = slice(a, b)``; ``x[s, 0]``) is
+        the ``Span`` of ``a:b``; a tuple value (``idx = (s, 0)``; ``x[idx]``)
+        gives its items."""
         items = node.elts if isinstance(node, ast.Tuple) else [node]
         pattern, args = [], []
         for item in items:
@@ -319,15 +343,55 @@ class Expressions:
                 pattern.append(Span(*(p is not None for p in parts)))
                 args.extend(self.expr(p) for p in parts if p is not None)
             elif isinstance(item, ast.Constant) and item.value in (None, Ellipsis):
-                self.fail(
-                    item,
-                    "indexing with None or ... is not supported",
-                    "use reshape to add axes, and write every axis out",
-                )
+                self._no_new_axes(item)
             else:
-                pattern.append(Take())
-                args.append(self.expr(item))
+                value = self.expr(item)
+                inner = value if isinstance(value, tuple) and len(items) == 1 else (value,)
+                for part in inner:
+                    self._index_item(part, item, pattern, args)
         return tuple(pattern), args
+
+    def _index_item(self, value, node, pattern, args):
+        """One item of an index, given as a value: a slice object or an int."""
+        if isinstance(value, SliceValue):
+            span, bounds = value.span()
+            pattern.append(span)
+            args.extend(bounds)
+        elif isinstance(value, StaticValue) and value.value is None:
+            self._no_new_axes(node)
+        elif structured(value):
+            self.fail(node, f"{structure(value)} cannot be an index", "index with ints and slices")
+        else:
+            pattern.append(Take())
+            args.append(value)
+
+    def _no_new_axes(self, node):
+        self.fail(
+            node,
+            "indexing with None or ... is not supported",
+            "use reshape to add axes, and write every axis out",
+        )
+
+    def slice_object(self, e):
+        """``slice(stop)``, ``slice(start, stop[, step])``: a ``SliceValue``
+        whose bounds are ints (constants or computed) or None."""
+        if e.keywords or not 1 <= len(e.args) <= 3:
+            self.fail(e, "slice() takes 1 to 3 arguments", "write slice(start, stop[, step])")
+        bounds = []
+        for arg in e.args:
+            value = None if _is_none(arg) else self.expr(arg)
+            if isinstance(value, StaticValue) and value.value is None:
+                value = None
+            if value is not None and structured(value):
+                self.fail(arg, f"a slice bound cannot be {structure(value)}", "pass ints or None")
+            bounds.append(value)
+        if len(bounds) == 1:
+            bounds = [None, bounds[0]]
+        return SliceValue(*bounds)
+
+
+def _is_none(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
 
 
 def _operand(node):
@@ -336,6 +400,8 @@ def _operand(node):
 
 
 _EXPRESSION_RULES = {
+    ReturnedFlag: Expressions.expr_ReturnedFlag,
+    ReturnedValue: Expressions.expr_ReturnedValue,
     ast.Constant: Expressions.expr_Constant,
     ast.Name: Names.expr_Name,
     ast.Attribute: Expressions.expr_Attribute,

@@ -79,13 +79,17 @@ class LocalSource:
     def lookup(self, name, node):
         """A free name that is no local of any enclosing function: the
         enclosing function's closure, globals, builtins."""
+        return self.locate(name, node)[0]
+
+    def locate(self, name, node):
+        """``lookup``'s value and where it is read at each call (``Source.locate``)."""
         if name in self.outer.local_names:
             raise Unsupported(
                 f"'{name}' is used by {_called(self.node)} before the enclosing function assigns it",
                 self.loc(node),
                 f"assign '{name}' before the call",
             )
-        return self.outer.lookup(name, node)
+        return self.outer.locate(name, node)
 
 
 def _called(node) -> str:
@@ -159,7 +163,7 @@ class Functions:
         the array's value as second item) or a Python object."""
         if isinstance(node, ast.Name):
             if node.id not in self.env and node.id not in self.src.local_names:
-                return self.src.lookup(node.id, node), None
+                return self.resolve(node), None  # a global helper: guarded (frontend.names)
             return self.callable_of(self.name(node), node), None
         if isinstance(node, ast.Attribute):
             if self._is_local(node.value):
@@ -327,7 +331,7 @@ class Functions:
                 attribute.__func__, types.FunctionType
             ):
                 return BoundMethod(attribute.__func__, base)
-            return self.python_value(attribute, node, ast.unparse(node))
+            return self.static_attribute(base, attribute, node)  # frontend.names
         if isinstance(base, NamedValue):
             field = base.field(name, _MISSING)
             kind_of = base.named_type

@@ -15,8 +15,9 @@ decorated or compiled one (``__wrapped__``, Numba's ``py_func``) and
 refuses symdiff's own derivatives (a derivative of a derivative).
 
 ``Source.lookup`` resolves a free name as Python would (closure, globals,
-builtins); ``check_params`` and ``reserved_names`` read the signature and the
-names the IR must not reuse.
+builtins); ``Source.locate`` also says where it is read at each call
+(``readers.Reader``); ``check_params`` and ``reserved_names`` read the
+signature and the names the IR must not reuse.
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
-import keyword
 import linecache
 import textwrap
 import types
 
 from ..errors import Loc, SourceUnavailableError, caller_loc
 from ..errors import UnsupportedSyntaxError as Unsupported
+from .readers import Reader
 
 
 class Source:
@@ -136,9 +137,19 @@ class Source:
 
     def lookup(self, name, node):
         """Resolve a free name as Python would: closure, globals, builtins."""
-        for scope in (self.closure, self.fn.__globals__, builtins.__dict__):
-            if name in scope:
-                return scope[name]
+        return self.locate(name, node)[0]
+
+    def locate(self, name, node):
+        """A free name's value now and where it is read at each call (a
+        ``readers.Reader``; None for builtins, which are fixed)."""
+        if name in self.closure:
+            cells = dict(zip(self.fn.__code__.co_freevars, self.fn.__closure__))
+            return self.closure[name], Reader.of_cell(cells[name], name)
+        scope = self.fn.__globals__
+        if name in scope:
+            return scope[name], Reader.of_global(scope, name)
+        if name in builtins.__dict__:
+            return builtins.__dict__[name], None
         raise Unsupported(
             f"name '{name}' is not defined",
             self.loc(node),

@@ -15,12 +15,12 @@ from __future__ import annotations
 import ast
 
 from ..ir import Attrs, Const, If, Phi, Var
-from .converter import BREAK, RETURN
+from .converter import BREAK, RETURN, RETURNED, RETURNED_VALUE, RETURNS
 from .expressions import BINARY_OPERATORS
 from .functions import Functions
 from .loops import Loops
 from .messages import EXPRESSION_HINTS, STATEMENT_HINTS, describe, is_or_are
-from .normalize import SetBreakFlag, has_return, normalise_returns
+from .normalize import ReturnFromLoop, SetBreakFlag, has_return, normalise_returns
 from .values import DictValue, ListValue, StaticValue, structure, structured
 
 
@@ -56,6 +56,16 @@ class Statements:
         rule(self, node)
 
     def set_break_flag(self, node):
+        self.env[BREAK] = Const(True)
+
+    def return_from_loop(self, node):
+        """``return value`` in a loop: leave it, returning ``value`` (``Loops.loop_stmt``)."""
+        if node.value is None:
+            self.fail(node, "`return` without a value", "return the value to differentiate")
+        value = self.expr(node.value)
+        self.env[RETURNS].append((value, node))
+        self.env[RETURNED_VALUE] = value
+        self.env[RETURNED] = Const(True)
         self.env[BREAK] = Const(True)
 
     def no_effect(self, node):
@@ -203,8 +213,12 @@ class Statements:
             return memo[pair]
         if then_value == else_value:
             return then_value
-        name = self.new_name(key) if key not in (RETURN, BREAK) else self.namer.temp()
+        if key in (RETURNED, RETURNED_VALUE):  # a loop's early exit: as the loop names them
+            name = self.new_name(key.strip("<>").replace(" ", "_"))
+        else:
+            name = self.new_name(key) if key.isidentifier() else self.namer.temp()
         phis.append(Phi(name, then_value, else_value))
+        self.set_kind(name, self.joined_kind(then_value, else_value))
         return Var(name)
 
     def _join_containers(self, key, then_value, else_value, phis, node, memo):
@@ -279,6 +293,7 @@ class Statements:
 
 _STATEMENT_RULES = {
     SetBreakFlag: Statements.set_break_flag,
+    ReturnFromLoop: Statements.return_from_loop,
     ast.Assign: Statements.assign,
     ast.AnnAssign: Statements.ann_assign,
     ast.AugAssign: Statements.aug_assign,

@@ -10,6 +10,8 @@ known, and is taken apart by the converter:
 * ``DictValue``: a dict of values with static keys;
 * ``StaticValue``: a Python object fixed at specialisation: ``None``, a
   string, a function passed as an argument (``activation=np.tanh``);
+* ``SliceValue``: a slice object (``s = slice(a, b)``) whose bounds are
+  atoms or None; used as an index it is the ``ir.Span`` of ``x[a:b]``.
 * ``FunctionValue``: a ``def`` or ``lambda`` of the function being
   converted, inlined where it is called (``frontend.functions``);
 * ``ObjectValue``: an object of a plain class or a dataclass passed as an
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 
 from .. import pytree
 from ..errors import UnsupportedSyntaxError
-from ..ir import Const, Var, const_kind
+from ..ir import Const, Span, Var, const_kind
 
 
 class StaticOnly(UnsupportedSyntaxError):
@@ -72,6 +74,20 @@ class StaticValue:
 
     def __hash__(self):
         return id(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class SliceValue:
+    """``slice(start, stop, step)``: each bound an atom, or None where left out."""
+
+    start: object = None
+    stop: object = None
+    step: object = None
+
+    def span(self):
+        """The index item of ``x[s]`` and its operands (the given bounds)."""
+        bounds = (self.start, self.stop, self.step)
+        return Span(*(b is not None for b in bounds)), [b for b in bounds if b is not None]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -158,6 +174,27 @@ def argument(tree, names) -> object:
     return ListValue(items) if tree.type is list else items
 
 
+def map_atoms(value, fn):
+    """``value`` with each atom ``a`` in it replaced by ``fn(a)``."""
+    if is_atom(value):
+        return fn(value)
+    if isinstance(value, DictValue):
+        return DictValue(value.keys, tuple(map_atoms(v, fn) for v in value.values))
+    if isinstance(value, SliceValue):
+        bounds = (value.start, value.stop, value.step)
+        return SliceValue(*(None if b is None else fn(b) for b in bounds))
+    if isinstance(value, tuple):
+        return type(value)(map_atoms(v, fn) for v in value)
+    return value
+
+
+def atoms_in(value) -> list:
+    """The atoms of a (structured) value, in order."""
+    out = []
+    map_atoms(value, lambda atom: out.append(atom) or atom)
+    return out
+
+
 def structure(value, kinds=None) -> str:
     """What ``value`` is, as an error message says it ("a list of 2 tuples
     of arrays"); ``kinds`` (name -> ``ir.Kind``, when known) tells floats
@@ -184,6 +221,8 @@ def _phrase(value, kinds: dict) -> tuple:
         )
     if isinstance(value, Const):
         return pytree.leaf_phrase(const_kind(value.value))
+    if isinstance(value, SliceValue):
+        return ("a slice", "slices")
     if isinstance(value, DictValue):
         return pytree.container_phrase(
             "dict", [_phrase(v, kinds) for v in value.values], value.keys

@@ -26,7 +26,7 @@ listing).  Everything
 is re-exported here: ``from symdiff.ir import Assign`` and ``ir.walk`` work.
 """
 
-from .kinds import atom_kind, const_kind
+from .kinds import atom_kind, const_kind, join_kinds
 from .listing import format_function
 from .names import Namer, version_of
 from .nodes import (
@@ -38,7 +38,9 @@ from .nodes import (
     Carry,
     Const,
     Function,
+    Guard,
     If,
+    Implicit,
     Kind,
     Loop,
     Op,
@@ -84,6 +86,7 @@ __all__ = [
     "WHOLE",
     "BodyVisitor",
     "atom_kind",
+    "join_kinds",
     "const_kind",
     "Assign",
     "Atom",
@@ -92,7 +95,9 @@ __all__ = [
     "Carry",
     "Const",
     "Function",
+    "Guard",
     "If",
+    "Implicit",
     "IndexItem",
     "Kind",
     "Loop",

@@ -178,6 +178,9 @@ class Function:
 
     ``result`` is an atom or a (possibly nested) tuple of atoms.
     ``result_loc`` points at the ``return`` that produced it.
+    ``implicit``: the parameters read from the user's program at each call
+    (``Implicit``, after the user's own), never differentiated; ``guards``:
+    the values the code was generated for (``Guard``).
     """
 
     name: str
@@ -187,6 +190,36 @@ class Function:
     loc: Loc | None = None
     result_loc: Loc | None = None
     doc: str = ""
+    implicit: tuple = ()
+    guards: tuple = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Implicit:
+    """A parameter the API reads at each call: a global, a closure variable,
+    an attribute (``config.lr``), a random draw of the prologue.
+
+    ``reader`` (``frontend.readers.Reader``) reads the value from the call's
+    arguments or the user's program; ``key`` is what the code was generated
+    for (``readers.value_key``), ``kind`` the parameter's kind.
+    """
+
+    param: str
+    reader: object
+    key: object
+    kind: Kind
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """A value read when the code was generated (a static ``axis=AXIS``, a
+    flag, a container's structure, a helper function): ``by`` is ``"value"``
+    (the value must still equal ``expected``), ``"key"``
+    (``readers.value_key`` must) or ``"identity"`` (the same object)."""
+
+    reader: object
+    expected: object
+    by: str = "value"
 
 
 def atoms_of(result) -> list:

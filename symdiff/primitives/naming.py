@@ -31,6 +31,10 @@ SUGAR: dict[str, Names] = {
     "ravel": named(numpy="ravel", methods="ravel flatten", arguments=1),  # reshape(x, -1)
     "array": named(numpy="array", arguments=1),  # np.array([a, b]): stack
     "len": named(builtins="len", arguments=1),  # shape(x)[0]
+    "shape_of": named(numpy="shape", arguments=1),  # x.shape: a tuple of shape reads
+    "ndim": named(numpy="ndim", arguments=1),  # x.ndim: a constant
+    "full": named(numpy="full", arguments=2),  # np.full(shape, v): v * ones(shape)
+    "product": named(math="prod", arguments=1),  # math.prod(x.shape): a product of ints
 }
 
 
@@ -100,7 +104,13 @@ def supported_names() -> str:
     arrays = []
     for name in dict.fromkeys(name for _, name in ARRAY_FUNCTIONS.values()):
         names = names_of(name)
-        arrays.append(f"np.{names.numpy[0]}" if names.numpy else names.builtins[0])
+        arrays.append(
+            f"np.{names.numpy[0]}"
+            if names.numpy
+            else f"math.{names.math[0]}"
+            if names.math
+            else names.builtins[0]
+        )
     scipy = sorted(SCIPY_SPECIAL)
     parts = [f"{', '.join(scalar)} (as math.* or np.*)", f"{', '.join(scipy)} (scipy.special)"]
     return ", ".join(parts + arrays)
