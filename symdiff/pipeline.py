@@ -3,8 +3,9 @@
 ::
 
     user function ──parse──▶ primal IR (SSA)              frontend.parse, once per function
-                                 │
+                                 │                         and environment (``variant``)
                      analyze(primal, kinds, wrt)           kinds, shapes, activity
+                     split_draws                           random draws -> a prologue
                                  │
                  transform: forward │ reverse              transform.forward / .reverse
                                  ▼
@@ -27,6 +28,12 @@ per function and request.
 Forward mode with respect to arrays derives a JVP (``_f_jvp``) and prints it
 together with a driver (``codegen.forward_driver``) that calls it once per
 element of each array and once per scalar.
+
+The primal's implicit inputs (globals, closure variables, attributes: see
+``frontend.names``) are parameters after the user's leaves; the API reads
+them at each call.  Random draws are moved into a prologue (``f_draws``),
+printed after the derivative in the same module and run as plain Python
+first (``split_draws``); the derivative takes the drawn values.
 """
 
 from __future__ import annotations
@@ -169,6 +176,8 @@ def derive(fn, request: Request) -> Derivative:
     primal, prologue = split_draws(whole, whole_facts)
     param_kinds, primal_facts = whole_kinds, whole_facts
     if prologue is not None:  # the drawn values are parameters of the main code
+        if request.optimized:  # shapes read from the arguments: less to compute first
+            prologue = optimize.optimize(prologue, analyze(prologue, whole_kinds).kinds)
         prologue_kinds = analyze(prologue, whole_kinds).kinds
         param_kinds = tuple(prologue_kinds[p] for p in primal.params)
         primal_facts = analyze(primal, param_kinds, wrt)

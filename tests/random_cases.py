@@ -89,3 +89,18 @@ def legacy_names(w, rs):
     k = rs.randint(3, size=(w.shape[0],))
     u = rs.random_sample((w.shape[0],))
     return np.sum(k * u * w**2)
+
+
+def dropout_mlp(params, X, rs):
+    h = X
+    for W, b in params:
+        h = np.tanh(h @ W + b)
+        h = h * rs.binomial(1, 0.8, size=(h.shape[0], h.shape[1])) / 0.8
+    return np.mean(h**2)
+
+
+def whole_shapes(w, X, rs):
+    h = np.tanh(X @ w)
+    mask = rs.binomial(1, 0.5, size=h.shape)
+    e = rs.randn(*X.shape)
+    return np.sum(h * mask) + np.sum(e * X) * np.sum(w)

@@ -266,3 +266,12 @@ def test_float32_code_only_when_the_globals_are_float32_too(monkeypatch):
     gradient = df(w)
     assert gradient.dtype == np.float32
     np.testing.assert_allclose(gradient, 2 * cases.X_train.T @ (cases.X_train @ w), rtol=1e-5)
+
+
+def test_a_global_rebound_to_an_object_is_a_clear_error(monkeypatch):
+    df = grad(cases.shift_or_object, jit=False)
+    assert df(1.0) == 1.0
+    monkeypatch.setattr(cases, "SHIFT", cases.Inner())
+    with pytest.raises(SymDiffError, match="Inner") as info:
+        df(1.0)
+    assert "free_value_cases.py" in str(info.value)

@@ -130,8 +130,9 @@ def test_the_source_shows_the_prologue_and_the_gradient():
     source = grad(cases.dropout, jit=False).source(W, np.random.RandomState(0))
     assert "def dropout_grad(w, mask, noise):" in source
     assert "def dropout_draws(w, rs):" in source
-    assert "mask = rs.binomial(1, 0.5, size=(w.shape[0],))" in source
-    assert "noise = rs.normal(0.0, 0.1, size=(w.shape[0],))" in source
+    assert "t0 = w.shape[0]" in source
+    assert "mask = rs.binomial(1, 0.5, size=(t0,))" in source
+    assert "noise = rs.normal(0.0, 0.1, size=(t0,))" in source
     assert "# random draws: dropout_draws (below) runs first" in source
     assert "0x" not in source  # no object ids: the same text for every generator
 
@@ -216,3 +217,27 @@ def drawn_primitives() -> set:
         ]
         found |= {op.prim for op in ops if op.prim.startswith("draw_")}
     return found
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_prologue_reads_shapes_from_the_arguments(mode):
+    params = [(np.full((4, 5), 0.1), np.zeros(5)), (np.full((5, 2), -0.2), np.zeros(2))]
+    X = np.arange(12.0).reshape(3, 4) / 10
+    df = value_and_grad(cases.dropout_mlp, mode=mode, jit=False)
+    source = df.source(params, X, np.random.RandomState(0))
+    prologue = source.split("def dropout_mlp_draws")[1]
+    assert "tanh" not in prologue and "@" not in prologue  # no forward pass to draw
+    value, _ = df(params, X, np.random.RandomState(8))
+    assert value == pytest.approx(cases.dropout_mlp(params, X, np.random.RandomState(8)))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_sizes_given_as_whole_shapes(mode):
+    X = np.arange(6.0).reshape(3, 2) / 4
+    w = np.array([0.3, -0.2])
+    got = grad(cases.whole_shapes, mode=mode, jit=False)(w, X, np.random.RandomState(9))
+    rs = np.random.RandomState(9)
+    mask, e = rs.binomial(1, 0.5, size=(3,)), rs.randn(3, 2)
+    h = np.tanh(X @ w)
+    expected = X.T @ ((1 - h**2) * mask) + np.sum(e * X)
+    np.testing.assert_allclose(got, expected)
