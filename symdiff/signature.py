@@ -296,14 +296,18 @@ class Layout:
         writer = _Writer({"_zero_like": _zero_like})
         return writer.run(layout_source(self, writer), "<symdiff layout>")
 
-    def flatten(self, args) -> list:
-        """The leaves of ``args``, in the order the generated code takes them."""
-        return self._written["_flatten"](args)
+    @functools.cached_property
+    def flatten(self):
+        """``flatten(args)``: the leaves of ``args``, in the order the
+        generated code takes them (a function written for this layout)."""
+        return self._written["_flatten"]
 
-    def gradients(self, grads, args):
-        """The gradients of the generated code (one per float leaf of the
-        differentiated arguments) in the structure of those arguments."""
-        return self._written["_gradients"](grads, args)
+    @functools.cached_property
+    def gradients(self):
+        """``gradients(grads, args)``: the gradients of the generated code
+        (one per float leaf of the differentiated arguments) in the
+        structure of those arguments (a function written for this layout)."""
+        return self._written["_gradients"]
 
 
 class _Writer:
