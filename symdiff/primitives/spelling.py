@@ -72,6 +72,8 @@ def reduction(func):
     def spell(printer, op, args):
         attrs = op.attrs
         kind = printer.kind(op.args[0])
+        if kind.rank == 0:  # a number is its own reduction
+            return args[0]
         axis = attrs.axis
         axis = None if axis is None else axis % kind.rank
         if axis is None or kind.rank == 1:
@@ -218,6 +220,8 @@ def prod_others(printer, op, args):
     printer.helper("_prod_others", _PROD_OTHERS_HELPER.format(one=one))
     printer.modules.add("np")
     rank = printer.kind(op.args[0]).rank
+    if rank == 0:  # the product of no other elements
+        return ast.Constant(1.0)
     axis = op.attrs.axis
     if axis is None or rank == 1:
         return ast.Call(ast.Name("_prod_others"), args, [])
@@ -316,6 +320,8 @@ def range_len(printer, op, args):
 
 
 def size(printer, op, args):
+    if printer.kind(op.args[0]).rank == 0:
+        return ast.Constant(1)
     return ast.Attribute(args[0], "size")
 
 

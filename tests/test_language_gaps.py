@@ -1,0 +1,68 @@
+"""Language gaps found by running published example programs: each row is
+differentiated in both modes and checked against central finite differences
+of the user's own function.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import symdiff
+from symdiff import SymDiffError
+
+from . import language_gap_cases as lc
+from .test_containers import _assert_close, numeric_gradient
+
+RNG = np.random.default_rng(17)
+
+# (function, arguments, argnums)
+CASES = [
+    (lc.reductions_of_numbers, (1.5, 2.0), (0, 1)),
+    (lc.reductions_of_numbers, (-0.5, 0.7), (0, 1)),
+]
+IDS = [f"{fn.__name__}-{k}" for k, (fn, _, _) in enumerate(CASES)]
+JIT = ["reductions_of_numbers-0"]
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("fn, args, argnums", CASES, ids=IDS)
+def test_against_finite_differences(fn, args, argnums, mode):
+    value, grads = symdiff.value_and_grad(fn, argnums=argnums, mode=mode, jit=False)(*args)
+    assert value == pytest.approx(fn(*args), rel=1e-12)
+    for argnum, grad in zip(argnums, grads):
+        _assert_close(grad, numeric_gradient(fn, args, argnum), argnum)
+
+
+@pytest.mark.parametrize("fn, args, argnums", [CASES[IDS.index(name)] for name in JIT], ids=JIT)
+def test_compiled_with_numba(fn, args, argnums):
+    for mode in ("reverse", "forward"):
+        grads = symdiff.grad(fn, argnums=argnums, mode=mode, jit=True)(*args)
+        for argnum, grad in zip(argnums, grads):
+            _assert_close(grad, numeric_gradient(fn, args, argnum), argnum)
+
+
+def _marked_line(fn, case):
+    import inspect
+
+    lines, start = inspect.getsourcelines(fn)
+    for offset, line in enumerate(lines):
+        if f"# ERR: {case}" in line:
+            return start + offset
+    raise AssertionError(f"no ERR marker {case}")
+
+
+# (function, arguments, marker, words in the message)
+ERRORS = [
+    (lc.reduction_of_number_along_axis, (1.5,), "number_axis", "out of range for a number"),
+]
+
+
+@pytest.mark.parametrize("fn, args, case, words", ERRORS, ids=[e[2] for e in ERRORS])
+def test_errors_name_the_users_line(fn, args, case, words):
+    with pytest.raises(SymDiffError) as info:
+        symdiff.grad(fn, jit=False)(*args)
+    err = info.value
+    assert err.loc is not None and err.loc.lineno == _marked_line(fn, case)
+    assert words in str(err)
+    assert err.hint
