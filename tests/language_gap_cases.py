@@ -6,6 +6,8 @@ Bad functions carry a ``# ERR: <case>`` marker on the line their error
 must name.
 """
 
+from functools import partial
+
 import numpy as np
 
 # -- reductions of numbers (NumPy reduces a float over no axes) ------------------------
@@ -18,3 +20,47 @@ def reductions_of_numbers(x, y):
 
 def reduction_of_number_along_axis(x):
     return np.sum(x, axis=0)  # ERR: number_axis
+
+
+# -- map, filter, any, all over sequences known when the code is generated -------------
+
+
+def _affine(a, x, scale=1.0):
+    return scale * a * x + a
+
+
+def map_filter_any_all(params, x):
+    logs = list(map(np.log, params))
+    pairs = sum(map(_affine, logs, [x, x * x, 2.0]))
+    partial_sum = sum(map(partial(_affine, x, scale=2.0), params))
+    positive = list(filter(lambda p: p is not None, [params[0], None, params[2]]))
+    flags = all(map(lambda p: p is not None, params)) and not any([None, 0])
+    return pairs + partial_sum + sum(positive) * (2.0 if flags else 3.0)
+
+
+def recursive_partial_map(params, data):
+    if isinstance(data, list):
+        return sum(map(partial(recursive_partial_map, params), data))
+    return np.sum(np.tanh(params[0] * data + params[1]))
+
+
+def all_of_runtime_values(x):
+    return 1.0 if all([x > 0.0, True]) else 2.0  # ERR: all_runtime
+
+
+# -- starred arguments to builtins ----------------------------------------------------
+
+
+def _unpack(params):
+    return np.exp(params["a"]), params["b"], params["c"]
+
+
+def zip_of_starred(params, x):
+    total = 0.0
+    for a, b, c in zip(*_unpack(params)):
+        total = total + a * np.sum(b * x) + c
+    return total + max(*(x[0], x[1])) + np.sum([*_unpack(params)[::2]])
+
+
+def endless_recursion(x):
+    return endless_recursion(x * 0.5)  # ERR: endless_recursion

@@ -16,13 +16,22 @@ from .test_containers import _assert_close, numeric_gradient
 
 RNG = np.random.default_rng(17)
 
+PYTREE = {"a": RNG.normal(size=3), "b": RNG.normal(size=(3, 2)), "c": RNG.normal(size=3)}
+
 # (function, arguments, argnums)
 CASES = [
     (lc.reductions_of_numbers, (1.5, 2.0), (0, 1)),
     (lc.reductions_of_numbers, (-0.5, 0.7), (0, 1)),
+    (lc.map_filter_any_all, ([0.7, 1.3, 2.1], 0.4), (0, 1)),
+    (
+        lc.recursive_partial_map,
+        ((0.5, -0.2), [RNG.normal(size=3), RNG.normal(size=(2, 2))]),
+        (0, 1),
+    ),
+    (lc.zip_of_starred, (PYTREE, RNG.normal(size=2)), (0, 1)),
 ]
 IDS = [f"{fn.__name__}-{k}" for k, (fn, _, _) in enumerate(CASES)]
-JIT = ["reductions_of_numbers-0"]
+JIT = ["reductions_of_numbers-0", "map_filter_any_all-2", "zip_of_starred-4"]
 
 
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
@@ -55,6 +64,8 @@ def _marked_line(fn, case):
 # (function, arguments, marker, words in the message)
 ERRORS = [
     (lc.reduction_of_number_along_axis, (1.5,), "number_axis", "out of range for a number"),
+    (lc.endless_recursion, (1.5,), "endless_recursion", "more than 16 levels deep"),
+    (lc.all_of_runtime_values, (1.5,), "all_runtime", "all() of values computed when"),
 ]
 
 

@@ -17,6 +17,7 @@ is an ``UnknownFunctionError`` listing what symdiff knows.  Static options
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import sys
 import types
@@ -34,6 +35,7 @@ from ..primitives import (
 )
 from ..primitives.naming import method_names, names_of
 from .containers import NOT_HANDLED
+from .converter import MAX_RECURSION, recursion_refusal
 from .functions import ARRAY_METHOD, BoundMethod
 from .source import Source, user_function
 from .values import DictValue, FunctionValue, StaticValue, structured
@@ -43,7 +45,7 @@ class Calls:
     """Conversion of calls (mixed into ``frontend.Converter``)."""
 
     def expr_Call(self, e):
-        e = self.spread_arguments(e)  # f(*xs, **d): containers.hidden_name
+        e = self.spread_arguments(self.unwrap_partial(e))  # f(*xs, **d): containers.hidden_name
         draw = self.random_draw(e)  # rs.randn(n), np.random.normal(...): frontend.randomness
         if draw is not None:
             return draw
@@ -91,6 +93,17 @@ class Calls:
             f"symdiff knows {supported_names()}, and your own functions defined with def; "
             "rewrite the call with these or pass its value in as an argument",
         )
+
+    def unwrap_partial(self, e):
+        """``partial(f, a, k=v)(x)`` as ``f(a, x, k=v)``: a partial application
+        written where it is called (``map(partial(f, params), data)``)."""
+        inner = e.func
+        if not (isinstance(inner, ast.Call) and inner.args):
+            return e
+        if self._is_local(inner.func) or self._resolve_quiet(inner.func) is not functools.partial:
+            return e
+        call = ast.Call(inner.args[0], [*inner.args[1:], *e.args], [*inner.keywords, *e.keywords])
+        return self.unwrap_partial(ast.copy_location(call, e))
 
     def spread_arguments(self, e):
         """``f(a, *xs, **d)`` as ``f(a, x0, x1, k=d["k"])``: the call with each
@@ -165,13 +178,8 @@ class Calls:
                 f"symdiff knows {supported_names()}, and your own functions defined with "
                 "def; write the computation with these",
             )
-        if func in self.stack:
-            self.fail(
-                e,
-                f"recursive call to {func.__name__}",
-                "recursion cannot be differentiated; write it iteratively",
-                cls=Unsupported,
-            )
+        if self.stack.count(func) >= MAX_RECURSION:
+            self.fail(e, *recursion_refusal(func.__name__), cls=Unsupported)
         src = Source(func)  # its parameters are bound as Python binds them (*args too)
         positional, keywords = self.call_arguments(e)
         if bound_self is not None:

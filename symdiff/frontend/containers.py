@@ -186,6 +186,8 @@ class Containers:
         """What ``for ... in node`` iterates over: ``Items`` or ``Runtime``.
         ``static``: the caller needs ``Items``, so a ``range`` bound read from
         an int global is read now (and guarded, ``names.known``)."""
+        if isinstance(node, ast.Call):
+            node = self.spread_arguments(node)  # zip(*pairs)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
             func = None if self._is_local(node.func) else self._resolve_quiet(node.func)
             if func is range:
@@ -483,6 +485,54 @@ class Containers:
     def _zip(self, e):
         return self._as_value(e, "zip")
 
+    def _map(self, e):
+        """``map(f, xs, ys)``: the calls ``f(x, y)``, one per element (a tuple)."""
+        if len(e.args) < 2 or e.keywords:
+            self.fail(
+                e, "map() takes a function and sequences", "write map(f, xs) or map(f, xs, ys)"
+            )
+        rows = zip(*(self.static_items(a) for a in e.args[1:]))
+        return tuple(self.apply(e.args[0], row, e) for row in rows)
+
+    def _filter(self, e):
+        """``filter(f, xs)``: the elements for which ``f`` is true when the code
+        is generated (a static predicate; None keeps the true elements)."""
+        if len(e.args) != 2 or e.keywords:
+            self.fail(e, "filter() takes a function and a sequence", "write filter(f, xs)")
+        keep = []
+        for item in self.static_items(e.args[1]):
+            test = item if _is_none(e.args[0]) else self.apply(e.args[0], (item,), e)
+            if self.known_truth(test, e, "filter()"):
+                keep.append(item)
+        return tuple(keep)
+
+    def _all(self, e, label="all"):
+        """``all(xs)``/``any(xs)`` of values known when the code is generated."""
+        if len(e.args) != 1 or e.keywords:
+            self.fail(e, f"{label}() takes one sequence", f"write {label}(xs)")
+        truths = [self.known_truth(v, e, f"{label}()") for v in self.static_items(e.args[0])]
+        return Const(all(truths) if label == "all" else any(truths))
+
+    def _any(self, e):
+        return self._all(e, "any")
+
+    def apply(self, func_node, values, node):
+        """The value of ``func_node(*values)`` (``values`` already converted)."""
+        args = [self.hidden_name(v, node) for v in values]
+        return self.expr(ast.copy_location(ast.Call(func_node, args, []), node))
+
+    def known_truth(self, value, node, label) -> bool:
+        """The truth of a value known when the code is generated, or a clear error."""
+        truth = self.static_truth(value)  # frontend.functions
+        if truth is None:
+            self.fail(
+                node,
+                f"{label} of values computed when the code runs is not supported",
+                "use np.all / np.any on an array, or decide it with values known when the "
+                "function is differentiated",
+            )
+        return truth
+
     def _enumerate(self, e):
         return self._as_value(e, "enumerate")
 
@@ -560,6 +610,10 @@ class Containers:
         key = f"<value {next(_HIDDEN)}>"
         self.env[key] = value
         return ast.copy_location(ast.Name(key, ast.Load()), node)
+
+
+def _is_none(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
 
 
 def key_value(key):
@@ -726,6 +780,10 @@ _BUILTINS = {
         Containers._dict,
         Containers._sorted,
         Containers._zip,
+        Containers._map,
+        Containers._filter,
+        Containers._all,
+        Containers._any,
         Containers._enumerate,
         Containers._reversed,
         Containers._range,

@@ -214,6 +214,19 @@ class ConverterCore:
         return value
 
 
+MAX_RECURSION = 16  # inlined calls of one function inside itself
+
+
+def recursion_refusal(name: str) -> tuple[str, str]:
+    """The message and hint for a recursion that does not end when the code is
+    generated (one that ends on the structure of its arguments is inlined)."""
+    return (
+        f"recursive call to {name} more than {MAX_RECURSION} levels deep",
+        "recursion is inlined, so it must end on values known when the code is generated "
+        "(the structure of containers, isinstance, static arguments); write it iteratively",
+    )
+
+
 def op_kind(op: Op, kinds) -> Kind | None:
     """The kind of ``op``'s result (``analysis.kinds.op_kind``'s rule), or
     None where an operand's kind is not known or the ranks do not fit."""

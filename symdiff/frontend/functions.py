@@ -39,7 +39,7 @@ from .. import pytree
 from ..errors import SymDiffError
 from ..errors import UnsupportedSyntaxError as Unsupported
 from ..ir import Const
-from .converter import BREAK, RETURN
+from .converter import BREAK, MAX_RECURSION, RETURN, recursion_refusal
 from .values import (
     DictValue,
     FunctionValue,
@@ -233,12 +233,8 @@ class Functions:
     def call_function_value(self, fv: FunctionValue, e):
         """Call a nested ``def`` or ``lambda``: its body inlined, its free
         names from its defining scope as it is now."""
-        if fv.node in self.stack:
-            self.fail(
-                e,
-                f"recursive call to {fv.name}",
-                "recursion cannot be differentiated; write it iteratively",
-            )
+        if self.stack.count(fv.node) >= MAX_RECURSION:
+            self.fail(e, *recursion_refusal(fv.name))
         positional, keywords = self.call_arguments(e)
         signature = _signature(fv.node.args, dict(fv.defaults))
         env = self._bound_arguments(signature, positional, keywords, fv.name, e)
