@@ -64,3 +64,37 @@ def zip_of_starred(params, x):
 
 def endless_recursion(x):
     return endless_recursion(x * 0.5)  # ERR: endless_recursion
+
+
+def branching_recursion(x, n):
+    if x > n:  # decided only when the code runs: each level calls itself twice
+        return x
+    return branching_recursion(x + 1.0, n) + branching_recursion(x * 2.0, n)  # ERR: branching
+
+
+# -- type(x) as a static value, `in` on static values ----------------------------------
+
+
+def _flatten(value):
+    t = type(value)
+    if t in (list, tuple):
+        return [leaf for item in value for leaf in _flatten(item)]
+    elif t is dict:
+        return [leaf for k in sorted(value) for leaf in _flatten(value[k])]
+    else:
+        return [np.ravel(value)]
+
+
+def _rebuild(example, scale):
+    t = type(example)
+    if t in (list, tuple):
+        return t([_rebuild(item, scale) for item in example])
+    return example * scale
+
+
+def type_tests(params, x):
+    leaves = _flatten(params)
+    kinds = [type(leaf) is np.ndarray for leaf in leaves]
+    counted = (type(x) is float) + (type(x) not in (int, bool)) + ("b" in params[1])
+    doubled = _rebuild(params[0], x)
+    return sum(np.sum(leaf**2) for leaf in leaves) * sum(kinds) + counted * doubled[1]

@@ -29,9 +29,10 @@ CASES = [
         (0, 1),
     ),
     (lc.zip_of_starred, (PYTREE, RNG.normal(size=2)), (0, 1)),
+    (lc.type_tests, (([RNG.normal(size=2), 0.3], PYTREE), 0.7), (0, 1)),
 ]
 IDS = [f"{fn.__name__}-{k}" for k, (fn, _, _) in enumerate(CASES)]
-JIT = ["reductions_of_numbers-0", "map_filter_any_all-2", "zip_of_starred-4"]
+JIT = ["reductions_of_numbers-0", "map_filter_any_all-2", "zip_of_starred-4", "type_tests-5"]
 
 
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
@@ -64,7 +65,8 @@ def _marked_line(fn, case):
 # (function, arguments, marker, words in the message)
 ERRORS = [
     (lc.reduction_of_number_along_axis, (1.5,), "number_axis", "out of range for a number"),
-    (lc.endless_recursion, (1.5,), "endless_recursion", "more than 16 levels deep"),
+    (lc.endless_recursion, (1.5,), "endless_recursion", "more than 16 levels"),
+    (lc.branching_recursion, (1.5, 9.0), "branching", "or 256 calls"),
     (lc.all_of_runtime_values, (1.5,), "all_runtime", "all() of values computed when"),
 ]
 

@@ -35,7 +35,6 @@ from ..primitives import (
 )
 from ..primitives.naming import method_names, names_of
 from .containers import NOT_HANDLED
-from .converter import MAX_RECURSION, recursion_refusal
 from .functions import ARRAY_METHOD, BoundMethod
 from .source import Source, user_function
 from .values import DictValue, FunctionValue, StaticValue, structured
@@ -178,8 +177,7 @@ class Calls:
                 f"symdiff knows {supported_names()}, and your own functions defined with "
                 "def; write the computation with these",
             )
-        if self.stack.count(func) >= MAX_RECURSION:
-            self.fail(e, *recursion_refusal(func.__name__), cls=Unsupported)
+        self.check_recursion(func, func.__name__, e)
         src = Source(func)  # its parameters are bound as Python binds them (*args too)
         positional, keywords = self.call_arguments(e)
         if bound_self is not None:

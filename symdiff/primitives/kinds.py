@@ -109,8 +109,6 @@ def transpose_kind(kinds, atoms, attrs):
 
 
 def reshape_kind(kinds, atoms, attrs):
-    if kinds[0].rank == 0:
-        raise RankError("reshape needs an array")
     if any(k.rank or k.dtype != "int" for k in kinds[1:]):
         raise RankError("a shape is a tuple of ints")
     return Kind.of_sizes(kinds[0].dtype, [size_of(a) for a in atoms[1:]])

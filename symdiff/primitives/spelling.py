@@ -174,12 +174,18 @@ def contiguous(printer, atom, printed) -> ast.expr:
 
 
 def reshape(printer, op, args):
-    array = contiguous(printer, op.args[0], args[0])
+    if printer.kind(op.args[0]).rank == 0:  # a number: an array of one element first
+        array = printer.call("np.full", [ast.Constant(1), args[0]])
+    else:
+        array = contiguous(printer, op.args[0], args[0])
     return ast.Call(ast.Attribute(array, "reshape"), [ast.Tuple(args[1:])], [])
 
 
 def reshape_like(printer, op, args):
     array = contiguous(printer, op.args[0], args[0])
+    if printer.kind(op.args[1]).rank == 0:  # back to a number: the one element
+        one = ast.Call(ast.Attribute(array, "reshape"), [ast.Constant(1)], [])
+        return ast.Subscript(one, ast.Constant(0))
     return ast.Call(ast.Attribute(array, "reshape"), [ast.Attribute(args[1], "shape")], [])
 
 
