@@ -23,7 +23,6 @@ import sys
 import types
 
 from ..errors import UnknownFunctionError
-from ..errors import UnsupportedSyntaxError as Unsupported
 from ..ir import Attrs, Const
 from ..primitives import (
     METHODS,
