@@ -98,3 +98,44 @@ def type_tests(params, x):
     counted = (type(x) is float) + (type(x) not in (int, bool)) + ("b" in params[1])
     doubled = _rebuild(params[0], x)
     return sum(np.sum(leaf**2) for leaf in leaves) * sum(kinds) + counted * doubled[1]
+
+
+# -- iterating over containers read from globals and closures -------------------------
+
+
+class Scale:
+    def __init__(self, factor):
+        self.factor = factor
+
+    def forward(self, x, w):
+        return self.factor * x * w
+
+
+class Shift:
+    def __init__(self, offset):
+        self.offset = offset
+
+    def forward(self, x, w):
+        return np.tanh(x + self.offset + w)
+
+
+LAYERS = [Scale(1.5), Shift(np.array([0.1, -0.2, 0.3])), Scale(0.5)]
+MIXED = (np.tanh, 2.0, np.array([0.5, 1.5, -1.0]))
+
+
+def make_model(layers):
+    def predictions(weights, x):
+        for layer, w in zip(layers, weights):
+            x = layer.forward(x, w)
+        return x
+
+    def loss(weights, x):
+        total = np.sum(predictions(weights, x) ** 2)
+        for item in MIXED:  # a global tuple of a function, a number, an array
+            total = total + (np.sum(item(x)) if callable(item) else np.sum(item * x))
+        return total + len(layers)
+
+    return loss
+
+
+free_layers = make_model(LAYERS)

@@ -29,10 +29,17 @@ CASES = [
         (0, 1),
     ),
     (lc.zip_of_starred, (PYTREE, RNG.normal(size=2)), (0, 1)),
+    (lc.free_layers, ([0.3, RNG.normal(size=3), -0.4], RNG.normal(size=3)), (0, 1)),
     (lc.type_tests, (([RNG.normal(size=2), 0.3], PYTREE), 0.7), (0, 1)),
 ]
 IDS = [f"{fn.__name__}-{k}" for k, (fn, _, _) in enumerate(CASES)]
-JIT = ["reductions_of_numbers-0", "map_filter_any_all-2", "zip_of_starred-4", "type_tests-5"]
+JIT = [
+    "reductions_of_numbers-0",
+    "map_filter_any_all-2",
+    "zip_of_starred-4",
+    "type_tests-6",
+    "loss-5",
+]
 
 
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
@@ -79,3 +86,18 @@ def test_errors_name_the_users_line(fn, args, case, words):
     assert err.loc is not None and err.loc.lineno == _marked_line(fn, case)
     assert words in str(err)
     assert err.hint
+
+
+def test_free_containers_are_read_at_each_call():
+    weights, x = [0.3, RNG.normal(size=3), -0.4, 0.9], RNG.normal(size=3)
+    layers = [lc.Scale(1.5), lc.Shift(np.array([0.1, -0.2, 0.3]))]
+    loss = lc.make_model(layers)
+    grad = symdiff.grad(loss, argnums=(0, 1), jit=False)
+    for change in (
+        lambda: None,
+        lambda: setattr(layers[0], "factor", -2.0),
+        lambda: layers.append(lc.Scale(0.5)),
+    ):
+        change()
+        for argnum, got in zip((0, 1), grad(weights, x)):
+            _assert_close(got, numeric_gradient(loss, (weights, x), argnum), argnum)

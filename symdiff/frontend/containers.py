@@ -31,9 +31,10 @@ import itertools
 from collections.abc import Callable
 from typing import NamedTuple
 
-from ..ir import Attrs, Const, Take
+from ..ir import Attrs, Const, Guard, Take
 from .converter import BREAK
 from .normalize import normalise_jumps
+from .readers import value_key
 from .values import DictValue, ListValue, StaticOnly, StaticValue, is_atom, refusal, structure
 
 _MISSING = object()
@@ -209,6 +210,8 @@ class Containers:
             return Items(tuple(value))
         if isinstance(value, StaticValue) and isinstance(value.value, str):
             return Items(tuple(StaticValue(c) for c in value.value))
+        if isinstance(value, StaticValue) and type(value.value) in (list, tuple):
+            return Items(self.free_elements(value.value, node))
         if not is_atom(value):
             self.fail(node, f"cannot iterate over {structure(value)}", "iterate over containers")
         kind = self.kind_of(value)
@@ -225,6 +228,21 @@ class Containers:
             return converter.op("getitem", (value, i), node, attrs=index)
 
         return Runtime(length, element, "an array", value)
+
+    def free_elements(self, items, node) -> tuple:
+        """The elements of a list or tuple read from a global or closure that
+        holds objects or functions (``for layer in layer_specs``), each what
+        it would be as a free value of its own: objects and functions static,
+        numbers and arrays read at each call.  Its length and the types of its
+        elements decide the code (guarded)."""
+        reader = self.shared.object_readers.get(id(items))
+        if reader is None:  # fixed when the code is generated (a library's value)
+            return tuple(self.constant(item, node, ast.unparse(node)) for item in items)
+        self.shared.guards.setdefault(reader, Guard(reader, value_key(items), "key"))
+        return tuple(
+            self.free_value(item, reader.item(k), node, f"{reader.label}[{k}]")
+            for k, item in enumerate(items)
+        )
 
     def static_items(self, node) -> tuple:
         sequence = self.sequence(node, static=True)
