@@ -513,7 +513,7 @@ def array_output(x):
 
 
 def axis_from_local(x):
-    k = 0
+    k = x.shape[0] - 2  # known only when the code runs (a constant local is fine)
     return np.sum(np.sum(x, axis=k))  # ERR: axis_from_local
 
 

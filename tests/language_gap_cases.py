@@ -44,8 +44,13 @@ def recursive_partial_map(params, data):
     return np.sum(np.tanh(params[0] * data + params[1]))
 
 
-def all_of_runtime_values(x):
-    return 1.0 if all([x > 0.0, True]) else 2.0  # ERR: all_runtime
+def all_of_runtime_values(x, v):
+    tests = [x > 0.0, True, x * x]
+    return (1.0 if all(tests) else 2.0) * x + (3.0 if any([x < -1.0, False]) else 4.0) * x
+
+
+def any_of_arrays(v):
+    return 1.0 if any([v, v]) else 2.0  # ERR: any_array
 
 
 # -- starred arguments to builtins ----------------------------------------------------
@@ -139,3 +144,28 @@ def make_model(layers):
 
 
 free_layers = make_model(LAYERS)
+
+
+class Parser:
+    """Slices of a flat weight vector by layer (a dict keyed by objects)."""
+
+    def __init__(self, layers, sizes):
+        self.idxs_and_shapes, start = {}, 0
+        for layer, size in zip(layers, sizes):
+            self.idxs_and_shapes[layer] = (slice(start, start + size), (size,))
+            start += size
+
+    def get(self, vect, layer):
+        idxs, shape = self.idxs_and_shapes[layer]
+        return np.reshape(vect[idxs], shape)
+
+
+PARSER = Parser(LAYERS, (1, 3, 1))
+
+
+def parsed_layers(vect, x):
+    for layer in LAYERS:
+        x = layer.forward(x, PARSER.get(vect, layer))
+    sizes = [x.shape[axis] for axis in range(x.ndim)]  # a static axis from an unrolled loop
+    axis = len(sizes) - 1  # known when the code is generated: a static axis
+    return np.sum(np.sum(x**2, axis=axis)) * sizes[0]

@@ -31,11 +31,22 @@ import itertools
 from collections.abc import Callable
 from typing import NamedTuple
 
+from .. import pytree
 from ..ir import Attrs, Const, Guard, Take
 from .converter import BREAK
 from .normalize import normalise_jumps
 from .readers import value_key
-from .values import DictValue, ListValue, StaticOnly, StaticValue, is_atom, refusal, structure
+from .values import (
+    DictValue,
+    ListValue,
+    ObjectValue,
+    SliceValue,
+    StaticOnly,
+    StaticValue,
+    is_atom,
+    refusal,
+    structure,
+)
 
 _MISSING = object()
 NOT_HANDLED = _MISSING  # what container_builtin returns for calls it leaves to others
@@ -232,17 +243,73 @@ class Containers:
     def free_elements(self, items, node) -> tuple:
         """The elements of a list or tuple read from a global or closure that
         holds objects or functions (``for layer in layer_specs``), each what
-        it would be as a free value of its own: objects and functions static,
-        numbers and arrays read at each call.  Its length and the types of its
-        elements decide the code (guarded)."""
-        reader = self.shared.object_readers.get(id(items))
-        if reader is None:  # fixed when the code is generated (a library's value)
-            return tuple(self.constant(item, node, ast.unparse(node)) for item in items)
-        self.shared.guards.setdefault(reader, Guard(reader, value_key(items), "key"))
+        it would be as a free value of its own (``free_item``)."""
+        reader = self.free_container_reader(items)
+        label = reader.label if reader is not None else ""
         return tuple(
-            self.free_value(item, reader.item(k), node, f"{reader.label}[{k}]")
-            for k, item in enumerate(items)
+            self.free_item(item, reader, k, node, f"{label}_{k}") for k, item in enumerate(items)
         )
+
+    def free_container_reader(self, container):
+        """The ``Reader`` of a static list, tuple or dict read from a global or
+        closure (None where it is fixed): its structure (length, keys, the
+        types of its elements) decides the code, so it is guarded."""
+        reader = self.shared.object_readers.get(id(container))
+        if reader is not None:
+            self.shared.guards.setdefault(reader, Guard(reader, value_key(container), "key"))
+        return reader
+
+    def free_item(self, item, reader, key, node, label):
+        """``container[key]`` of a static container (``reader`` reads the
+        container; None where it is fixed; ``label`` names its parameters):
+        objects and functions static, numbers and arrays read at each call,
+        slices and tuples of them taken apart now (``self.idxs[layer]``
+        holding ``(slice(0, n), (n,))``)."""
+        if reader is None:
+            return self.constant(item, node, ast.unparse(node))
+        place = reader.item(key)
+        if _is_record(item):  # an object: a key of dicts, its fields read through it
+            self.shared.object_readers.setdefault(id(item), place)
+            return StaticValue(item)
+        if isinstance(item, slice):
+            parts = zip(("start", "stop", "step"), (item.start, item.stop, item.step))
+            return SliceValue(
+                *(
+                    None
+                    if bound is None
+                    else self.free_value(bound, place.attribute(name), node, f"{label}_{name}")
+                    for name, bound in parts
+                )
+            )
+        value = self.free_value(item, place, node, label)
+        if isinstance(value, StaticValue) and type(item) in (list, tuple):
+            taken = tuple(
+                self.free_item(v, place, k, node, f"{label}_{k}") for k, v in enumerate(item)
+            )
+            return ListValue(taken) if type(item) is list else taken
+        return value
+
+    def static_container_item(self, base, key_node, e):
+        """``d[k]``/``xs[i]`` of a static dict, list or tuple (a global's, or an
+        object's field) with a key known now (a constant or a static object)."""
+        container = base.value
+        key = self.known(self.expr(key_node))
+        if isinstance(key, ObjectValue) and key.origin is not None:  # a global's object
+            key = StaticValue(key.origin)
+        if not isinstance(key, (Const, StaticValue)):
+            self.fail(
+                key_node,
+                f"{structure(base)} is indexed here by a value computed when the code runs",
+                "index it with constants or static objects, known when the code is generated",
+            )
+        try:
+            item = container[key.value]
+        except (KeyError, IndexError, TypeError):
+            self.fail(e, f"{key.value!r} is not a key of {structure(base)}", "use one of its keys")
+        reader = self.free_container_reader(container)
+        position = list(container).index(key.value) if type(container) is dict else key.value
+        label = f"{reader.label if reader is not None else ''}_{position}"
+        return self.free_item(item, reader, key.value, e, label)
 
     def static_items(self, node) -> tuple:
         sequence = self.sequence(node, static=True)
@@ -525,11 +592,31 @@ class Containers:
         return tuple(keep)
 
     def _all(self, e, label="all"):
-        """``all(xs)``/``any(xs)`` of values known when the code is generated."""
+        """``all(xs)``/``any(xs)``: decided now where the values are known,
+        else Python's short-circuit chain (``a and b and ...``) of the truths
+        of numbers, computed when the code runs."""
         if len(e.args) != 1 or e.keywords:
             self.fail(e, f"{label}() takes one sequence", f"write {label}(xs)")
-        truths = [self.known_truth(v, e, f"{label}()") for v in self.static_items(e.args[0])]
-        return Const(all(truths) if label == "all" else any(truths))
+        operator = "and" if label == "all" else "or"
+        pieces = [self._truth_piece(v, e, label) for v in self.static_items(e.args[0])]
+        if not pieces:
+            return Const(label == "all")
+        return self.short_circuit(operator, pieces, e)
+
+    def _truth_piece(self, value, e, label):
+        truth = self.static_truth(value)
+        if truth is not None:
+            return lambda converter: Const(truth)
+        kind = self.kind_of(value)
+        if not is_atom(value) or kind is None or kind.rank:
+            self.fail(
+                e,
+                f"{label}() of {structure(value, self.shared.kinds)} is not supported",
+                f"{label}() takes numbers and bools; use np.{label} for the elements of an array",
+            )
+        if kind.dtype == "bool":
+            return lambda converter: value
+        return lambda converter: converter.op("ne", (value, Const(0)), e)
 
     def _any(self, e):
         return self._all(e, "any")
@@ -628,6 +715,19 @@ class Containers:
         key = f"<value {next(_HIDDEN)}>"
         self.env[key] = value
         return ast.copy_location(ast.Name(key, ast.Load()), node)
+
+
+def _is_record(item) -> bool:
+    """Is ``item`` an object of a plain class (a pytree of its fields)?"""
+    try:
+        tree = pytree.describe(item)
+    except pytree.NotALeaf:
+        return False
+    return (
+        isinstance(tree, pytree.Node)
+        and tree.type not in pytree.CONTAINERS
+        and not pytree.is_named_tuple_type(tree.type)
+    )
 
 
 def _is_none(node) -> bool:
