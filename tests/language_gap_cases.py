@@ -169,3 +169,38 @@ def parsed_layers(vect, x):
     sizes = [x.shape[axis] for axis in range(x.ndim)]  # a static axis from an unrolled loop
     axis = len(sizes) - 1  # known when the code is generated: a static axis
     return np.sum(np.sum(x**2, axis=axis)) * sizes[0]
+
+
+# -- kinds known in the frontend (loops over carried arrays, globals, helpers) ---------
+
+SMOKE = np.linspace(0.1, 1.2, 12).reshape(3, 4)
+ROWS, COLS = SMOKE.shape
+
+
+def _advect(f, vx, vy):
+    rows, cols = f.shape  # the rank of f: known in the frontend
+    shifted = np.reshape((f - 0.1 * vx * vy).ravel(), (rows, cols))
+    return 0.5 * (shifted + np.flip(f, axis=0))
+
+
+def _project(vx, vy):
+    p = np.zeros(vx.shape)
+    for _k in range(3):
+        p = (p + vx - vy) / 4.0
+    vx = vx - 0.5 * p
+    vy -= 0.5 * p
+    return vx, vy
+
+
+def simulate(params, steps):
+    vx = np.reshape(params[: ROWS * COLS], (ROWS, COLS))
+    vy = np.reshape(params[ROWS * COLS :], (ROWS, COLS))
+    smoke = SMOKE
+    for _t in range(steps):
+        vx_updated = _advect(vx, vx, vy)
+        vy_updated = _advect(vy, vx, vy)
+        vx, vy = _project(vx_updated, vy_updated)
+        smoke = _advect(smoke, vx, vy)
+        if smoke.ndim == 2:
+            smoke = smoke * 1.0
+    return np.mean((smoke - 0.5) ** 2)

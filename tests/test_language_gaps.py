@@ -33,6 +33,7 @@ CASES = [
     (lc.all_of_runtime_values, (0.5, 1.0), (0,)),
     (lc.all_of_runtime_values, (-1.5, 1.0), (0,)),
     (lc.parsed_layers, (RNG.normal(size=5), RNG.normal(size=3)), (0, 1)),
+    (lc.simulate, (RNG.normal(size=24) * 0.3, 3), (0,)),
     (lc.type_tests, (([RNG.normal(size=2), 0.3], PYTREE), 0.7), (0, 1)),
 ]
 IDS = [f"{fn.__name__}-{k}" for k, (fn, _, _) in enumerate(CASES)]
@@ -107,3 +108,30 @@ def test_free_containers_are_read_at_each_call():
         change()
         for argnum, got in zip((0, 1), grad(weights, x)):
             _assert_close(got, numeric_gradient(loss, (weights, x), argnum), argnum)
+
+
+KIND_PROGRAMS = [
+    (lc.simulate, (RNG.normal(size=24) * 0.3, 3)),
+    (lc.parsed_layers, (RNG.normal(size=5), RNG.normal(size=3))),
+    (lc.free_layers, ([0.3, RNG.normal(size=3), -0.4], RNG.normal(size=3))),
+    (lc.zip_of_starred, (PYTREE, RNG.normal(size=2))),
+]
+
+
+@pytest.mark.parametrize("fn, args", KIND_PROGRAMS, ids=[p[0].__name__ for p in KIND_PROGRAMS])
+def test_the_frontend_knows_every_kind_analysis_finds(fn, args):
+    """Every value whose kind follows from the arguments' has it while the
+    function is converted (``x.shape`` as a tuple, ``x.ndim`` need it), in
+    loops over carried arrays, inlined helpers, phis and globals too."""
+    from symdiff import pytree
+    from symdiff.analysis.kinds import analyze
+    from symdiff.frontend import parse_with_kinds
+
+    trees = tuple(pytree.describe(a) for a in args)
+    function, known = parse_with_kinds(fn, trees)
+    leaf_kinds = tuple(leaf.kind for t in trees for leaf in pytree.leaves(t))
+    kinds = leaf_kinds + tuple(record.kind for record in function.implicit)
+    found = analyze(function, kinds).kinds
+    missing = sorted(name for name in found if name not in known)
+    assert not missing
+    assert all(found[name].rank == known[name].rank for name in found)

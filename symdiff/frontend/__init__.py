@@ -50,7 +50,7 @@ from .source import Source, check_params, reserved_names
 from .statements import Statements
 from .values import FunctionValue, StaticValue, argument, map_atoms, structure
 
-__all__ = ["Header", "header", "parse"]
+__all__ = ["Header", "header", "parse", "parse_with_kinds"]
 
 
 class Converter(
@@ -100,6 +100,19 @@ def parse(fn, trees=None) -> ir.Function:
         f = mul($t1, x)
         return f
     """
+    return parse_with_kinds(fn, trees)[0]
+
+
+def parse_with_kinds(fn, trees=None) -> tuple[ir.Function, dict]:
+    """``parse``, with the kinds the frontend knew (name -> ``ir.Kind``):
+    every value whose kind follows from the parameters' should be there
+    (``x.shape`` as a tuple needs it), as ``analysis.kinds`` finds it."""
+    function, shared = _parse(fn, trees)
+    renamed = {shared.aliases.get(name, name): kind for name, kind in shared.kinds.items()}
+    return function, renamed
+
+
+def _parse(fn, trees):
     src = Source(fn)
     params = check_params(src)
     if trees is None:
@@ -142,7 +155,7 @@ def parse(fn, trees=None) -> ir.Function:
         leaves = [aliases.get(name, name) for name in leaves]
     doc = "" if isinstance(src.node, ast.Lambda) else ast.get_docstring(src.node) or ""
     implicit = _used_implicit(shared, body, result)
-    return ir.Function(
+    function = ir.Function(
         name=src.name,
         params=(*leaves, *(record.param for record in implicit)),
         body=body,
@@ -153,6 +166,7 @@ def parse(fn, trees=None) -> ir.Function:
         implicit=implicit,
         guards=tuple(shared.guards.values()),
     )
+    return function, shared
 
 
 def _used_implicit(shared: Shared, body, result) -> tuple:
