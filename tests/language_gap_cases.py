@@ -204,3 +204,23 @@ def simulate(params, steps):
         if smoke.ndim == 2:
             smoke = smoke * 1.0
     return np.mean((smoke - 0.5) ** 2)
+
+
+# -- reductions over sequences known only when the code runs ---------------------------
+
+
+def _row_loss(w, r):
+    return np.tanh(np.dot(w, r)) ** 2
+
+
+def runtime_generators(w, X, n):
+    total = sum(_row_loss(w, r) for r in X)
+    listed = sum([_row_loss(w, r) for r in X if r[0] > -10.0])
+    indexed = sum(w[i] ** 2 for i in range(n))
+    vectors = sum(r * w for r in X)  # arrays: starts from the first row
+    largest = max(np.sum(r * w) for r in X) + min(w[i] for i in range(n))
+    return total + listed + indexed + np.sum(vectors**2) + largest
+
+
+def filtered_array_sum(X):
+    return np.sum(sum(r for r in X if r[0] > 0.0))  # ERR: filtered_arrays

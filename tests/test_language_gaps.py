@@ -34,6 +34,7 @@ CASES = [
     (lc.all_of_runtime_values, (-1.5, 1.0), (0,)),
     (lc.parsed_layers, (RNG.normal(size=5), RNG.normal(size=3)), (0, 1)),
     (lc.simulate, (RNG.normal(size=24) * 0.3, 3), (0,)),
+    (lc.runtime_generators, (RNG.normal(size=3), RNG.normal(size=(4, 3)), 2), (0, 1)),
     (lc.type_tests, (([RNG.normal(size=2), 0.3], PYTREE), 0.7), (0, 1)),
 ]
 IDS = [f"{fn.__name__}-{k}" for k, (fn, _, _) in enumerate(CASES)]
@@ -44,6 +45,8 @@ JIT = [
     "type_tests",
     "loss",
     "parsed_layers",
+    "simulate",
+    "runtime_generators",
 ]
 
 
@@ -81,6 +84,7 @@ ERRORS = [
     (lc.reduction_of_number_along_axis, (1.5,), "number_axis", "out of range for a number"),
     (lc.endless_recursion, (1.5,), "endless_recursion", "more than 16 levels"),
     (lc.branching_recursion, (1.5, 9.0), "branching", "or 256 calls"),
+    (lc.filtered_array_sum, (np.ones((3, 2)),), "filtered_arrays", "needs a start value"),
     (lc.any_of_arrays, (np.ones(2),), "any_array", "any() of an array"),
 ]
 

@@ -453,6 +453,9 @@ class Containers:
         start = self.expr(e.args[1]) if len(e.args) == 2 else None
         if e.keywords:
             start = self.expr(e.keywords[0].value)
+        looped = self.runtime_reduction(e.args[0], "add", start, e)
+        if looped is not _MISSING:
+            return looped
         sequence = self.sequence(e.args[0], static=True)
         if isinstance(sequence, Runtime) and sequence.array is not None:
             total = self.op("sum", (sequence.array,), e, attrs=Attrs(axis=0))  # x[0] + x[1] + ...
@@ -472,6 +475,9 @@ class Containers:
     def _max(self, e, prim="max"):
         if len(e.args) != 1 or e.keywords:
             return _MISSING
+        looped = self.runtime_reduction(e.args[0], prim, None, e)
+        if looped is not _MISSING:
+            return looped
         sequence = self.sequence(e.args[0], static=True)
         if isinstance(sequence, Runtime):
             self.fail(
@@ -486,6 +492,99 @@ class Containers:
         for item in items[1:]:
             value = self.op(prim, (value, item), e)
         return value
+
+    def runtime_reduction(self, node, prim, start, e):
+        """``sum(f(r) for r in X)``, ``max(... for i in range(n))`` over a
+        sequence whose length is known only when the code runs: the loop a
+        user would write, with an accumulator (``total = total + f(r)``);
+        ``_MISSING`` for other sequences.  The accumulator starts at
+        ``start``, at a zero of the elements' kind (a sum of numbers, or of
+        arrays shaped like one that exists before), or at the first element
+        (the loop then runs from the second)."""
+        if not isinstance(node, (ast.GeneratorExp, ast.ListComp)) or len(node.generators) != 1:
+            return _MISSING
+        gen = node.generators[0]
+        if gen.is_async:
+            return _MISSING
+        sequence = self.sequence(gen.iter, static=True)
+        if isinstance(sequence, Items):
+            return _MISSING
+        first = 0
+        if start is None and prim == "add":
+            start = self._zero_element(node, gen, sequence, e)
+        if start is None:
+            if gen.ifs:
+                self.fail(
+                    e,
+                    f"{'sum' if prim == 'add' else prim}() with a filter over {sequence.what} "
+                    "needs a start value here",
+                    "give a start (sum(..., start)) or loop with an accumulator",
+                )
+            start, first = self._element_at(node, gen, sequence, Const(0)), 1
+        return self._accumulate(node, gen, sequence, prim, start, first, e)
+
+    def _element_at(self, node, gen, sequence, index):
+        """The comprehension's element for ``sequence``'s item at ``index``
+        (its target names local to it)."""
+        saved = dict(self.env)
+        self.bind(gen.target, sequence.element(self, index), node)
+        value = self.expr(node.elt)
+        self.env = saved
+        return value
+
+    def _zero_element(self, node, gen, sequence, e):
+        """A zero of the elements' kind (learnt on trial), or None."""
+        trial = self.trial(dict(self.env))
+        value = trial._element_at(node, gen, sequence, Const(0))
+        kind = trial.kind_of(value) if is_atom(value) else None
+        if kind is None:
+            self.fail(
+                e,
+                f"the elements summed over {sequence.what} are {structure(value)}",
+                "sum numbers or arrays of one shape",
+            )
+        if kind.rank == 0 or any(is_atom(v) and self.kind_of(v) == kind for v in self.env.values()):
+            return self._zero_of(kind, self.env, e)  # frontend.loops
+        return None
+
+    def _accumulate(self, node, gen, sequence, prim, start, first, e):
+        key = self._hidden_local("total")
+        index = f"<index {next(_HIDDEN)}>"
+
+        def at_call(made):  # the statements made here are located at the call
+            return ast.copy_location(made, e)
+
+        total = at_call(ast.Name(key, ast.Load()))
+        if prim == "add":
+            step = at_call(ast.BinOp(total, ast.Add(), node.elt))
+        else:  # max(total, x): the builtin, under a name the user cannot shadow
+            name = self.hidden_name(StaticValue(getattr(builtins, prim)), e)
+            step = at_call(ast.Call(name, [total, node.elt], []))
+        body = [at_call(ast.Assign([at_call(ast.Name(key, ast.Store()))], step))]
+        for test in reversed(gen.ifs):
+            body = [at_call(ast.If(test, body, []))]
+        loop = at_call(ast.For(gen.target, gen.iter, body, []))
+        names = [n.id for n in ast.walk(gen.target) if isinstance(n, ast.Name)]
+        saved = {n: self.env[n] for n in names if n in self.env}
+
+        def bind(converter):
+            converter.bind(gen.target, sequence.element(converter, converter.env[index]), node)
+
+        self.env[key] = start
+        self.real_loop(loop, index, (Const(first), sequence.length, Const(1)), bind)
+        for n in names:  # a comprehension's names are its own
+            self.env.pop(n, None)
+        self.env.update(saved)
+        return self.env.pop(key)
+
+    def _hidden_local(self, name):
+        """A variable name no user name can be: ``total``, ``total_1``..."""
+        taken = set(self.env) | set(self.src.local_names) | self.shared.free_names
+        candidate, count = f"_{name}", 0
+        while candidate in taken or candidate in self.namer.taken:
+            count += 1
+            candidate = f"_{name}_{count}"
+        return candidate
 
     def _min(self, e):
         return self._max(e, "min")
