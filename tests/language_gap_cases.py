@@ -224,3 +224,20 @@ def runtime_generators(w, X, n):
 
 def filtered_array_sum(X):
     return np.sum(sum(r for r in X if r[0] > 0.0))  # ERR: filtered_arrays
+
+
+# -- *args and keyword-only parameters on the differentiated function -----------------
+
+
+def with_varargs(x, *args, scale=2.0):
+    total = scale * np.sum(x**2)
+    for k, extra in enumerate(args):
+        total = total + (k + 1) * np.sum(extra * x)
+    return total + len(args)
+
+
+flatten_shim = lambda _x, *args: np.sum(np.tanh(_x) * args[0]) + args[1]  # noqa: E731
+
+
+def keyword_only_without_default(x, *, scale):  # ERR: kwonly_no_default
+    return scale * x

@@ -35,6 +35,9 @@ CASES = [
     (lc.parsed_layers, (RNG.normal(size=5), RNG.normal(size=3)), (0, 1)),
     (lc.simulate, (RNG.normal(size=24) * 0.3, 3), (0,)),
     (lc.runtime_generators, (RNG.normal(size=3), RNG.normal(size=(4, 3)), 2), (0, 1)),
+    (lc.with_varargs, (RNG.normal(size=3),), (0,)),
+    (lc.with_varargs, (RNG.normal(size=3), RNG.normal(size=3), 0.5), (0, 1, 2)),
+    (lc.flatten_shim, (RNG.normal(size=3), RNG.normal(size=3), 0.5), (0, 2)),
     (lc.type_tests, (([RNG.normal(size=2), 0.3], PYTREE), 0.7), (0, 1)),
 ]
 IDS = [f"{fn.__name__}-{k}" for k, (fn, _, _) in enumerate(CASES)]
@@ -47,6 +50,7 @@ JIT = [
     "parsed_layers",
     "simulate",
     "runtime_generators",
+    "with_varargs",
 ]
 
 
@@ -84,6 +88,7 @@ ERRORS = [
     (lc.reduction_of_number_along_axis, (1.5,), "number_axis", "out of range for a number"),
     (lc.endless_recursion, (1.5,), "endless_recursion", "more than 16 levels"),
     (lc.branching_recursion, (1.5, 9.0), "branching", "or 256 calls"),
+    (lc.keyword_only_without_default, (1.5,), "kwonly_no_default", "without a default"),
     (lc.filtered_array_sum, (np.ones((3, 2)),), "filtered_arrays", "needs a start value"),
     (lc.any_of_arrays, (np.ones(2),), "any_array", "any() of an array"),
 ]
@@ -139,3 +144,12 @@ def test_the_frontend_knows_every_kind_analysis_finds(fn, args):
     missing = sorted(name for name in found if name not in known)
     assert not missing
     assert all(found[name].rank == known[name].rank for name in found)
+
+
+def test_varargs_count_positions_as_jax_does():
+    x, a, b = RNG.normal(size=3), RNG.normal(size=3), 0.5
+    grads = symdiff.grad(lc.with_varargs, argnums=(1, 2), jit=False)(x, a, b)
+    np.testing.assert_allclose(grads[0], 1.0 * x)
+    assert grads[1] == pytest.approx(2.0 * np.sum(x))
+    with pytest.raises(SymDiffError, match="keyword-only argument 'scale'"):
+        symdiff.grad(lc.with_varargs, jit=False)(x, scale=3.0)
