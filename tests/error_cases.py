@@ -242,10 +242,6 @@ def grad_of_bound_method():
 # Parameters.
 
 
-def star_args(x, *rest):  # ERR: star_args
-    return x
-
-
 def star_kwargs(x, **options):  # ERR: star_kwargs
     return x
 

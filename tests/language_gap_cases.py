@@ -241,3 +241,7 @@ flatten_shim = lambda _x, *args: np.sum(np.tanh(_x) * args[0]) + args[1]  # noqa
 
 def keyword_only_without_default(x, *, scale):  # ERR: kwonly_no_default
     return scale * x
+
+
+def sum_of_number(x):
+    return np.sum(x * x) + np.mean(x)

@@ -153,3 +153,10 @@ def test_varargs_count_positions_as_jax_does():
     assert grads[1] == pytest.approx(2.0 * np.sum(x))
     with pytest.raises(SymDiffError, match="keyword-only argument 'scale'"):
         symdiff.grad(lc.with_varargs, jit=False)(x, scale=3.0)
+
+
+def test_a_reduction_of_a_number_is_the_number_in_the_generated_code():
+    source = symdiff.grad(lc.sum_of_number, jit=False).source(1.5)
+    body = source.split('"""')[-1]
+    assert "np.sum" not in body and "np.mean" not in body and ".size" not in body
+    assert symdiff.grad(lc.sum_of_number, jit=False)(1.5) == pytest.approx(4.0)
