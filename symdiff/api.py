@@ -107,7 +107,7 @@ class _Specialised:
 
     def layout(self, args) -> Layout:
         """How these arguments map onto the generated code's parameters."""
-        head = header(self.fn)
+        head = header(self.fn).for_arguments(len(args))  # *args: one parameter per argument
         check_arity(head, args)
         argnums, single = normalize_argnums(self.argnums, head)
         return Layout.of(args, head, argnums, single)
@@ -405,8 +405,21 @@ def _bind(fn, args, kwargs):
             header(fn).loc,
             "pass one value per parameter",
         ) from None
+    given = [name for name in kwargs if _keyword_only(fn, name)]
+    if given:
+        raise ArgumentError(
+            f"keyword-only argument {given[0]!r} of {fn.__name__} is passed: the derivative "
+            "takes keyword-only parameters at their defaults",
+            header(fn).loc,
+            "make it an ordinary parameter to pass it, or leave it at its default",
+        )
     bound.apply_defaults()
     return bound.args
+
+
+def _keyword_only(fn, name) -> bool:
+    parameter = inspect.signature(fn).parameters.get(name)
+    return parameter is not None and parameter.kind is inspect.Parameter.KEYWORD_ONLY
 
 
 def grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
@@ -594,7 +607,7 @@ class _JVPCall(_Specialised):
         super().__init__(fn, argnums, "forward", jit, "jvp")
 
     def __call__(self, *args):
-        count = len(header(self.fn).params)
+        count = len(header(self.fn).for_arguments(len(args)).params)
         key = signature_key(args)
         impl = self._impls.get(key)
         if impl is None:
@@ -620,7 +633,7 @@ def vjp(fn, *primals, argnums=None, jit=True):
     >>> pullback(1.0)
     (3.0, 2.0)
     """
-    primal = header(fn)
+    primal = header(fn).for_arguments(len(primals))
     if argnums is None:
         argnums = tuple(range(len(primal.params)))
     argnums, single = normalize_argnums(argnums, primal)

@@ -198,7 +198,14 @@ def derive(fn, request: Request) -> Derivative:
     added = derived.params[len(primal.params) :]
     tangents = dict(zip(added, wrt)) if plan.form == "jvp" else {}
     checked = not indices_in_bounds(derived, kinds, tangents)
-    header = module_header(primal, request, plan, checked, header_of(fn).params, param_kinds)
+    header = module_header(
+        primal,
+        request,
+        plan,
+        checked,
+        header_of(fn).for_arguments(len(request.trees or ())).params,
+        param_kinds,
+    )
     if prologue is not None:
         header += (
             f"random draws: {prologue.name} (below) runs first, as plain Python, and draws "

@@ -89,7 +89,8 @@ def generator_sums(params, X):
 
 
 def comprehension_over_range_arg(x, n):
-    return sum([x * i for i in range(n)])  # ERR: runtime_comprehension
+    terms = [x * i for i in range(n)]  # ERR: runtime_comprehension
+    return terms[0]  # a list (not a sum: that is a loop) of a length known at run time
 
 
 def comprehension_float_filter(xs):

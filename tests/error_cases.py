@@ -242,10 +242,6 @@ def grad_of_bound_method():
 # Parameters.
 
 
-def star_args(x, *rest):  # ERR: star_args
-    return x
-
-
 def star_kwargs(x, **options):  # ERR: star_kwargs
     return x
 
@@ -513,7 +509,7 @@ def array_output(x):
 
 
 def axis_from_local(x):
-    k = 0
+    k = x.shape[0] - 2  # known only when the code runs (a constant local is fine)
     return np.sum(np.sum(x, axis=k))  # ERR: axis_from_local
 
 

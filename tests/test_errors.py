@@ -163,7 +163,6 @@ CASES = [
         words=["times"],
     ),
     # -- parameters ------------------------------------------------------------
-    case("star_args", lambda: grad(ec.star_args, 1.0), U, words=["*args"]),
     case("star_kwargs", lambda: grad(ec.star_kwargs, 1.0), U, words=["**kwargs"]),
     case("kwonly", lambda: grad(ec.kwonly, 1.0, scale=2.0), U, words=["keyword-only"]),
     # -- expressions -------------------------------------------------------------

@@ -261,8 +261,13 @@ DESIGNED = [
     ("missing_method", (MODEL, X4), ["Linear", "'predict'"]),
     ("returns_function", (1.0,), ["returns", "function"]),
     ("function_as_number", (1.0,), ["function tanh", "not a number"]),
-    ("decorator_without_wraps", (1.0,), ["*args", "functools.wraps"]),
 ]
+
+
+def test_a_wrapper_taking_args_is_differentiated_through():
+    """``def wrapper(*args): return fn(*args)`` (a decorator without
+    ``functools.wraps``): its ``*args`` take the arguments, ``fn`` is inlined."""
+    assert symdiff.grad(fc.decorator_without_wraps, jit=False)(1.5) == pytest.approx(3.0)
 
 
 @pytest.mark.parametrize("name, args, words", DESIGNED, ids=[d[0] for d in DESIGNED])

@@ -166,8 +166,13 @@ def test_each_rule_leaves_what_it_cannot_simplify_alone():
     the operation itself (no copy, no rewrite)."""
     from symdiff.primitives.algebra import RULES
 
-    assert set(RULES) == {"add", "sub", "mul", "div", "pow", "neg", "where"}
+    assert set(RULES) == {
+        *("add", "sub", "mul", "div", "pow", "neg", "where"),
+        *("sum", "amax", "amin", "prod", "size", "prod_others"),  # of a number: rank 0
+    }
     plain = {
+        **{prim: Op(prim, (x,)) for prim in ("sum", "amax", "amin", "prod", "size")},
+        "prod_others": Op("prod_others", (x,)),
         "add": Op("add", (x, y)),
         "sub": Op("sub", (x, y)),
         "mul": Op("mul", (x, y)),

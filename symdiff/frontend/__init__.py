@@ -46,11 +46,11 @@ from .functions import Functions
 from .loops import Loops
 from .names import Names
 from .randomness import Randomness, argument_generators
-from .source import Source, check_params, reserved_names
+from .source import Source, check_params, reserved_names, varargs_of
 from .statements import Statements
 from .values import FunctionValue, StaticValue, argument, map_atoms, structure
 
-__all__ = ["Header", "header", "parse"]
+__all__ = ["Header", "header", "parse", "parse_with_kinds"]
 
 
 class Converter(
@@ -100,14 +100,33 @@ def parse(fn, trees=None) -> ir.Function:
         f = mul($t1, x)
         return f
     """
+    return parse_with_kinds(fn, trees)[0]
+
+
+def parse_with_kinds(fn, trees=None) -> tuple[ir.Function, dict]:
+    """``parse``, with the kinds the frontend knew (name -> ``ir.Kind``):
+    every value whose kind follows from the parameters' should be there
+    (``x.shape`` as a tuple needs it), as ``analysis.kinds`` finds it."""
+    function, shared = _parse(fn, trees)
+    renamed = {shared.aliases.get(name, name): kind for name, kind in shared.kinds.items()}
+    return function, renamed
+
+
+def _parse(fn, trees):
     src = Source(fn)
     params = check_params(src)
+    varargs = varargs_of(src)
+    named = len(params)
+    if varargs is not None and trees is not None:  # f(x, *args): args_0, args_1...
+        params = params + [f"{varargs}_{k}" for k in range(len(trees) - named)]
     if trees is None:
         groups = [[p] for p in params]
         env = {p: Var(p) for p in params}
     else:
         groups = [pytree.leaf_names(tree, p) for tree, p in zip(trees, params)]
         env = {p: argument(tree, iter(g)) for p, tree, g in zip(params, trees, groups)}
+    if varargs is not None:  # a tuple of the arguments after the named ones
+        env[varargs] = tuple(env.pop(p) for p in params[named:])
     leaves = [name for group in groups for name in group]
     namer = ir.Namer(reserved_names(src.node) | set(leaves))
     in_containers = frozenset(leaves) - set(params)
@@ -121,6 +140,9 @@ def parse(fn, trees=None) -> ir.Function:
     shared = Shared(leaves=in_containers, kinds=kinds, free_names=free)
     shared.generators = argument_generators(trees, params)
     converter = Converter(src, namer, (fn,), env, shared)
+    for param in src.node.args.kwonlyargs:  # keyword-only: at their defaults
+        default = (src.fn.__kwdefaults__ or {})[param.arg]
+        converter.env[param.arg] = converter.constant(default, param, param.arg)
     converter.function_body(src.node)
     result = converter.env[RETURN]
     if isinstance(result, (StaticValue, FunctionValue)):
@@ -142,7 +164,7 @@ def parse(fn, trees=None) -> ir.Function:
         leaves = [aliases.get(name, name) for name in leaves]
     doc = "" if isinstance(src.node, ast.Lambda) else ast.get_docstring(src.node) or ""
     implicit = _used_implicit(shared, body, result)
-    return ir.Function(
+    function = ir.Function(
         name=src.name,
         params=(*leaves, *(record.param for record in implicit)),
         body=body,
@@ -153,6 +175,7 @@ def parse(fn, trees=None) -> ir.Function:
         implicit=implicit,
         guards=tuple(shared.guards.values()),
     )
+    return function, shared
 
 
 def _used_implicit(shared: Shared, body, result) -> tuple:
@@ -164,14 +187,25 @@ def _used_implicit(shared: Shared, body, result) -> tuple:
 
 
 class Header(NamedTuple):
-    """A function's name, parameters and location, read without converting its body."""
+    """A function's name, parameters and location, read without converting
+    its body; ``varargs`` names its ``*args`` parameter (or is None)."""
 
     name: str
     params: tuple
     loc: object
+    varargs: str | None = None
+
+    def for_arguments(self, count: int) -> Header:
+        """The header of a call with ``count`` positional arguments: the
+        arguments ``*args`` takes are parameters ``args_0``, ``args_1``..."""
+        extra = count - len(self.params)
+        if self.varargs is None or extra <= 0:
+            return self
+        added = tuple(f"{self.varargs}_{k}" for k in range(extra))
+        return self._replace(params=self.params + added)
 
 
 def header(fn) -> Header:
     """``fn``'s name, parameter names and the location of its ``def``."""
     src = Source(fn)
-    return Header(src.name, tuple(check_params(src)), src.loc(src.node))
+    return Header(src.name, tuple(check_params(src)), src.loc(src.node), varargs_of(src))

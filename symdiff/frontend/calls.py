@@ -17,12 +17,12 @@ is an ``UnknownFunctionError`` listing what symdiff knows.  Static options
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import sys
 import types
 
 from ..errors import UnknownFunctionError
-from ..errors import UnsupportedSyntaxError as Unsupported
 from ..ir import Attrs, Const
 from ..primitives import (
     METHODS,
@@ -43,7 +43,7 @@ class Calls:
     """Conversion of calls (mixed into ``frontend.Converter``)."""
 
     def expr_Call(self, e):
-        e = self.spread_arguments(e)  # f(*xs, **d): containers.hidden_name
+        e = self.spread_arguments(self.unwrap_partial(e))  # f(*xs, **d): containers.hidden_name
         draw = self.random_draw(e)  # rs.randn(n), np.random.normal(...): frontend.randomness
         if draw is not None:
             return draw
@@ -91,6 +91,17 @@ class Calls:
             f"symdiff knows {supported_names()}, and your own functions defined with def; "
             "rewrite the call with these or pass its value in as an argument",
         )
+
+    def unwrap_partial(self, e):
+        """``partial(f, a, k=v)(x)`` as ``f(a, x, k=v)``: a partial application
+        written where it is called (``map(partial(f, params), data)``)."""
+        inner = e.func
+        if not (isinstance(inner, ast.Call) and inner.args):
+            return e
+        if self._is_local(inner.func) or self._resolve_quiet(inner.func) is not functools.partial:
+            return e
+        call = ast.Call(inner.args[0], [*inner.args[1:], *e.args], [*inner.keywords, *e.keywords])
+        return self.unwrap_partial(ast.copy_location(call, e))
 
     def spread_arguments(self, e):
         """``f(a, *xs, **d)`` as ``f(a, x0, x1, k=d["k"])``: the call with each
@@ -165,13 +176,7 @@ class Calls:
                 f"symdiff knows {supported_names()}, and your own functions defined with "
                 "def; write the computation with these",
             )
-        if func in self.stack:
-            self.fail(
-                e,
-                f"recursive call to {func.__name__}",
-                "recursion cannot be differentiated; write it iteratively",
-                cls=Unsupported,
-            )
+        self.check_recursion(func, func.__name__, e)
         src = Source(func)  # its parameters are bound as Python binds them (*args too)
         positional, keywords = self.call_arguments(e)
         if bound_self is not None:

@@ -31,10 +31,22 @@ import itertools
 from collections.abc import Callable
 from typing import NamedTuple
 
-from ..ir import Attrs, Const, Take
+from .. import pytree
+from ..ir import Attrs, Const, Guard, Take
 from .converter import BREAK
 from .normalize import normalise_jumps
-from .values import DictValue, ListValue, StaticOnly, StaticValue, is_atom, refusal, structure
+from .readers import value_key
+from .values import (
+    DictValue,
+    ListValue,
+    ObjectValue,
+    SliceValue,
+    StaticOnly,
+    StaticValue,
+    is_atom,
+    refusal,
+    structure,
+)
 
 _MISSING = object()
 NOT_HANDLED = _MISSING  # what container_builtin returns for calls it leaves to others
@@ -186,6 +198,8 @@ class Containers:
         """What ``for ... in node`` iterates over: ``Items`` or ``Runtime``.
         ``static``: the caller needs ``Items``, so a ``range`` bound read from
         an int global is read now (and guarded, ``names.known``)."""
+        if isinstance(node, ast.Call):
+            node = self.spread_arguments(node)  # zip(*pairs)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
             func = None if self._is_local(node.func) else self._resolve_quiet(node.func)
             if func is range:
@@ -207,6 +221,8 @@ class Containers:
             return Items(tuple(value))
         if isinstance(value, StaticValue) and isinstance(value.value, str):
             return Items(tuple(StaticValue(c) for c in value.value))
+        if isinstance(value, StaticValue) and type(value.value) in (list, tuple):
+            return Items(self.free_elements(value.value, node))
         if not is_atom(value):
             self.fail(node, f"cannot iterate over {structure(value)}", "iterate over containers")
         kind = self.kind_of(value)
@@ -223,6 +239,77 @@ class Containers:
             return converter.op("getitem", (value, i), node, attrs=index)
 
         return Runtime(length, element, "an array", value)
+
+    def free_elements(self, items, node) -> tuple:
+        """The elements of a list or tuple read from a global or closure that
+        holds objects or functions (``for layer in layer_specs``), each what
+        it would be as a free value of its own (``free_item``)."""
+        reader = self.free_container_reader(items)
+        label = reader.label if reader is not None else ""
+        return tuple(
+            self.free_item(item, reader, k, node, f"{label}_{k}") for k, item in enumerate(items)
+        )
+
+    def free_container_reader(self, container):
+        """The ``Reader`` of a static list, tuple or dict read from a global or
+        closure (None where it is fixed): its structure (length, keys, the
+        types of its elements) decides the code, so it is guarded."""
+        reader = self.shared.object_readers.get(id(container))
+        if reader is not None:
+            self.shared.guards.setdefault(reader, Guard(reader, value_key(container), "key"))
+        return reader
+
+    def free_item(self, item, reader, key, node, label):
+        """``container[key]`` of a static container (``reader`` reads the
+        container; None where it is fixed; ``label`` names its parameters):
+        objects and functions static, numbers and arrays read at each call,
+        slices and tuples of them taken apart now (``self.idxs[layer]``
+        holding ``(slice(0, n), (n,))``)."""
+        if reader is None:
+            return self.constant(item, node, ast.unparse(node))
+        place = reader.item(key)
+        if _is_record(item):  # an object: a key of dicts, its fields read through it
+            self.shared.object_readers.setdefault(id(item), place)
+            return StaticValue(item)
+        if isinstance(item, slice):
+            parts = zip(("start", "stop", "step"), (item.start, item.stop, item.step))
+            return SliceValue(
+                *(
+                    None
+                    if bound is None
+                    else self.free_value(bound, place.attribute(name), node, f"{label}_{name}")
+                    for name, bound in parts
+                )
+            )
+        value = self.free_value(item, place, node, label)
+        if isinstance(value, StaticValue) and type(item) in (list, tuple):
+            taken = tuple(
+                self.free_item(v, place, k, node, f"{label}_{k}") for k, v in enumerate(item)
+            )
+            return ListValue(taken) if type(item) is list else taken
+        return value
+
+    def static_container_item(self, base, key_node, e):
+        """``d[k]``/``xs[i]`` of a static dict, list or tuple (a global's, or an
+        object's field) with a key known now (a constant or a static object)."""
+        container = base.value
+        key = self.known(self.expr(key_node))
+        if isinstance(key, ObjectValue) and key.origin is not None:  # a global's object
+            key = StaticValue(key.origin)
+        if not isinstance(key, (Const, StaticValue)):
+            self.fail(
+                key_node,
+                f"{structure(base)} is indexed here by a value computed when the code runs",
+                "index it with constants or static objects, known when the code is generated",
+            )
+        try:
+            item = container[key.value]
+        except (KeyError, IndexError, TypeError):
+            self.fail(e, f"{key.value!r} is not a key of {structure(base)}", "use one of its keys")
+        reader = self.free_container_reader(container)
+        position = list(container).index(key.value) if type(container) is dict else key.value
+        label = f"{reader.label if reader is not None else ''}_{position}"
+        return self.free_item(item, reader, key.value, e, label)
 
     def static_items(self, node) -> tuple:
         sequence = self.sequence(node, static=True)
@@ -366,6 +453,9 @@ class Containers:
         start = self.expr(e.args[1]) if len(e.args) == 2 else None
         if e.keywords:
             start = self.expr(e.keywords[0].value)
+        looped = self.runtime_reduction(e.args[0], "add", start, e)
+        if looped is not _MISSING:
+            return looped
         sequence = self.sequence(e.args[0], static=True)
         if isinstance(sequence, Runtime) and sequence.array is not None:
             total = self.op("sum", (sequence.array,), e, attrs=Attrs(axis=0))  # x[0] + x[1] + ...
@@ -385,6 +475,9 @@ class Containers:
     def _max(self, e, prim="max"):
         if len(e.args) != 1 or e.keywords:
             return _MISSING
+        looped = self.runtime_reduction(e.args[0], prim, None, e)
+        if looped is not _MISSING:
+            return looped
         sequence = self.sequence(e.args[0], static=True)
         if isinstance(sequence, Runtime):
             self.fail(
@@ -399,6 +492,99 @@ class Containers:
         for item in items[1:]:
             value = self.op(prim, (value, item), e)
         return value
+
+    def runtime_reduction(self, node, prim, start, e):
+        """``sum(f(r) for r in X)``, ``max(... for i in range(n))`` over a
+        sequence whose length is known only when the code runs: the loop a
+        user would write, with an accumulator (``total = total + f(r)``);
+        ``_MISSING`` for other sequences.  The accumulator starts at
+        ``start``, at a zero of the elements' kind (a sum of numbers, or of
+        arrays shaped like one that exists before), or at the first element
+        (the loop then runs from the second)."""
+        if not isinstance(node, (ast.GeneratorExp, ast.ListComp)) or len(node.generators) != 1:
+            return _MISSING
+        gen = node.generators[0]
+        if gen.is_async:
+            return _MISSING
+        sequence = self.sequence(gen.iter, static=True)
+        if isinstance(sequence, Items):
+            return _MISSING
+        first = 0
+        if start is None and prim == "add":
+            start = self._zero_element(node, gen, sequence, e)
+        if start is None:
+            if gen.ifs:
+                self.fail(
+                    e,
+                    f"{'sum' if prim == 'add' else prim}() with a filter over {sequence.what} "
+                    "needs a start value here",
+                    "give a start (sum(..., start)) or loop with an accumulator",
+                )
+            start, first = self._element_at(node, gen, sequence, Const(0)), 1
+        return self._accumulate(node, gen, sequence, prim, start, first, e)
+
+    def _element_at(self, node, gen, sequence, index):
+        """The comprehension's element for ``sequence``'s item at ``index``
+        (its target names local to it)."""
+        saved = dict(self.env)
+        self.bind(gen.target, sequence.element(self, index), node)
+        value = self.expr(node.elt)
+        self.env = saved
+        return value
+
+    def _zero_element(self, node, gen, sequence, e):
+        """A zero of the elements' kind (learnt on trial), or None."""
+        trial = self.trial(dict(self.env))
+        value = trial._element_at(node, gen, sequence, Const(0))
+        kind = trial.kind_of(value) if is_atom(value) else None
+        if kind is None:
+            self.fail(
+                e,
+                f"the elements summed over {sequence.what} are {structure(value)}",
+                "sum numbers or arrays of one shape",
+            )
+        if kind.rank == 0 or any(is_atom(v) and self.kind_of(v) == kind for v in self.env.values()):
+            return self._zero_of(kind, self.env, e)  # frontend.loops
+        return None
+
+    def _accumulate(self, node, gen, sequence, prim, start, first, e):
+        key = self._hidden_local("total")
+        index = f"<index {next(_HIDDEN)}>"
+
+        def at_call(made):  # the statements made here are located at the call
+            return ast.copy_location(made, e)
+
+        total = at_call(ast.Name(key, ast.Load()))
+        if prim == "add":
+            step = at_call(ast.BinOp(total, ast.Add(), node.elt))
+        else:  # max(total, x): the builtin, under a name the user cannot shadow
+            name = self.hidden_name(StaticValue(getattr(builtins, prim)), e)
+            step = at_call(ast.Call(name, [total, node.elt], []))
+        body = [at_call(ast.Assign([at_call(ast.Name(key, ast.Store()))], step))]
+        for test in reversed(gen.ifs):
+            body = [at_call(ast.If(test, body, []))]
+        loop = at_call(ast.For(gen.target, gen.iter, body, []))
+        names = [n.id for n in ast.walk(gen.target) if isinstance(n, ast.Name)]
+        saved = {n: self.env[n] for n in names if n in self.env}
+
+        def bind(converter):
+            converter.bind(gen.target, sequence.element(converter, converter.env[index]), node)
+
+        self.env[key] = start
+        self.real_loop(loop, index, (Const(first), sequence.length, Const(1)), bind)
+        for n in names:  # a comprehension's names are its own
+            self.env.pop(n, None)
+        self.env.update(saved)
+        return self.env.pop(key)
+
+    def _hidden_local(self, name):
+        """A variable name no user name can be: ``total``, ``total_1``..."""
+        taken = set(self.env) | set(self.src.local_names) | self.shared.free_names
+        candidate, count = f"_{name}", 0
+        while candidate in taken or candidate in self.namer.taken:
+            count += 1
+            candidate = f"_{name}_{count}"
+        return candidate
 
     def _min(self, e):
         return self._max(e, "min")
@@ -483,6 +669,74 @@ class Containers:
     def _zip(self, e):
         return self._as_value(e, "zip")
 
+    def _map(self, e):
+        """``map(f, xs, ys)``: the calls ``f(x, y)``, one per element (a tuple)."""
+        if len(e.args) < 2 or e.keywords:
+            self.fail(
+                e, "map() takes a function and sequences", "write map(f, xs) or map(f, xs, ys)"
+            )
+        rows = zip(*(self.static_items(a) for a in e.args[1:]))
+        return tuple(self.apply(e.args[0], row, e) for row in rows)
+
+    def _filter(self, e):
+        """``filter(f, xs)``: the elements for which ``f`` is true when the code
+        is generated (a static predicate; None keeps the true elements)."""
+        if len(e.args) != 2 or e.keywords:
+            self.fail(e, "filter() takes a function and a sequence", "write filter(f, xs)")
+        keep = []
+        for item in self.static_items(e.args[1]):
+            test = item if _is_none(e.args[0]) else self.apply(e.args[0], (item,), e)
+            if self.known_truth(test, e, "filter()"):
+                keep.append(item)
+        return tuple(keep)
+
+    def _all(self, e, label="all"):
+        """``all(xs)``/``any(xs)``: decided now where the values are known,
+        else Python's short-circuit chain (``a and b and ...``) of the truths
+        of numbers, computed when the code runs."""
+        if len(e.args) != 1 or e.keywords:
+            self.fail(e, f"{label}() takes one sequence", f"write {label}(xs)")
+        operator = "and" if label == "all" else "or"
+        pieces = [self._truth_piece(v, e, label) for v in self.static_items(e.args[0])]
+        if not pieces:
+            return Const(label == "all")
+        return self.short_circuit(operator, pieces, e)
+
+    def _truth_piece(self, value, e, label):
+        truth = self.static_truth(value)
+        if truth is not None:
+            return lambda converter: Const(truth)
+        kind = self.kind_of(value)
+        if not is_atom(value) or kind is None or kind.rank:
+            self.fail(
+                e,
+                f"{label}() of {structure(value, self.shared.kinds)} is not supported",
+                f"{label}() takes numbers and bools; use np.{label} for the elements of an array",
+            )
+        if kind.dtype == "bool":
+            return lambda converter: value
+        return lambda converter: converter.op("ne", (value, Const(0)), e)
+
+    def _any(self, e):
+        return self._all(e, "any")
+
+    def apply(self, func_node, values, node):
+        """The value of ``func_node(*values)`` (``values`` already converted)."""
+        args = [self.hidden_name(v, node) for v in values]
+        return self.expr(ast.copy_location(ast.Call(func_node, args, []), node))
+
+    def known_truth(self, value, node, label) -> bool:
+        """The truth of a value known when the code is generated, or a clear error."""
+        truth = self.static_truth(value)  # frontend.functions
+        if truth is None:
+            self.fail(
+                node,
+                f"{label} of values computed when the code runs is not supported",
+                "use np.all / np.any on an array, or decide it with values known when the "
+                "function is differentiated",
+            )
+        return truth
+
     def _enumerate(self, e):
         return self._as_value(e, "enumerate")
 
@@ -560,6 +814,23 @@ class Containers:
         key = f"<value {next(_HIDDEN)}>"
         self.env[key] = value
         return ast.copy_location(ast.Name(key, ast.Load()), node)
+
+
+def _is_record(item) -> bool:
+    """Is ``item`` an object of a plain class (a pytree of its fields)?"""
+    try:
+        tree = pytree.describe(item)
+    except pytree.NotALeaf:
+        return False
+    return (
+        isinstance(tree, pytree.Node)
+        and tree.type not in pytree.CONTAINERS
+        and not pytree.is_named_tuple_type(tree.type)
+    )
+
+
+def _is_none(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
 
 
 def key_value(key):
@@ -726,6 +997,10 @@ _BUILTINS = {
         Containers._dict,
         Containers._sorted,
         Containers._zip,
+        Containers._map,
+        Containers._filter,
+        Containers._all,
+        Containers._any,
         Containers._enumerate,
         Containers._reversed,
         Containers._range,

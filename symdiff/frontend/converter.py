@@ -81,6 +81,7 @@ class Shared:
     free_names: frozenset = frozenset()  # the free names of the function being parsed
     generators: dict = dataclasses.field(default_factory=dict)  # id -> Reader (randomness)
     object_readers: dict = dataclasses.field(default_factory=dict)  # id -> Reader (names)
+    recursive_calls: int = 0  # inlined calls of a function inside itself (check_recursion)
 
 
 class ConverterCore:
@@ -124,6 +125,24 @@ class ConverterCore:
 
     def fail(self, node, message, hint, cls=Unsupported):
         raise cls(message, self.loc(node), hint)
+
+    def check_recursion(self, function, name: str, node):
+        """Refuse a call of ``function`` (a Python function or a nested
+        ``def``'s node) inside itself unless the recursion ends when the code is
+        generated: it is inlined, so at most ``MAX_RECURSION`` levels deep and
+        ``MAX_RECURSIVE_CALLS`` calls in all."""
+        depth = self.stack.count(function)
+        if depth:
+            self.shared.recursive_calls += 1
+        if depth >= MAX_RECURSION or self.shared.recursive_calls > MAX_RECURSIVE_CALLS:
+            self.fail(
+                node,
+                f"recursive call to {name} that does not end when the code is generated "
+                f"(more than {MAX_RECURSION} levels or {MAX_RECURSIVE_CALLS} calls)",
+                "recursion is inlined, so it must end on values known when the code is "
+                "generated (the structure of containers, isinstance, static arguments); "
+                "write it iteratively",
+            )
 
     def new_name(self, pyname: str) -> str:
         return self.namer.fresh(pyname)
@@ -212,6 +231,10 @@ class ConverterCore:
                 self.set_kind(name, self.kind_of(value))
                 return Var(name)
         return value
+
+
+MAX_RECURSION = 16  # levels of one function inlined inside itself
+MAX_RECURSIVE_CALLS = 256  # recursive calls inlined in one parse
 
 
 def op_kind(op: Op, kinds) -> Kind | None:

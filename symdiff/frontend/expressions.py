@@ -275,6 +275,8 @@ class Expressions:
     def container_item(self, base, node, e):
         """``params[0]``, ``params[-1]``, ``params[1:]``, ``params["W1"]``: an
         element of a container, chosen when the code is generated."""
+        if isinstance(base, StaticValue) and type(base.value) in (dict, list, tuple):
+            return self.static_container_item(base, node, e)  # frontend.containers
         if isinstance(base, StaticValue):
             self.fail(e, f"{structure(base)} cannot be indexed", "index arrays and containers")
         if isinstance(base, DictValue):

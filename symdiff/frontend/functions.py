@@ -233,12 +233,7 @@ class Functions:
     def call_function_value(self, fv: FunctionValue, e):
         """Call a nested ``def`` or ``lambda``: its body inlined, its free
         names from its defining scope as it is now."""
-        if fv.node in self.stack:
-            self.fail(
-                e,
-                f"recursive call to {fv.name}",
-                "recursion cannot be differentiated; write it iteratively",
-            )
+        self.check_recursion(fv.node, fv.name, e)
         positional, keywords = self.call_arguments(e)
         signature = _signature(fv.node.args, dict(fv.defaults))
         env = self._bound_arguments(signature, positional, keywords, fv.name, e)
@@ -428,7 +423,35 @@ class Functions:
             else:
                 return None
             return bool(equal) if isinstance(op, ast.Eq) else not equal
+        if isinstance(op, (ast.In, ast.NotIn)):
+            found = self._static_membership(left, right, e)
+            return found if found is None or isinstance(op, ast.In) else not found
         return None
+
+    def _static_membership(self, left, right, e):
+        """``t in (list, tuple)``, ``"W" in params``: decided where the value
+        and the container's items are known now, else None."""
+        if not isinstance(left, (StaticValue, Const)):
+            return None
+        if isinstance(right, DictValue):
+            return any(left.value == key for key in right.keys)
+        if isinstance(right, StaticValue) and isinstance(right.value, (tuple, list, dict, str)):
+            return left.value in right.value
+        items = right.values if isinstance(right, ListValue) else right
+        if not isinstance(items, tuple):
+            return None
+        if not all(isinstance(item, (StaticValue, Const)) for item in items):
+            return None
+        found = False
+        for item in items:
+            if isinstance(item, Const) and isinstance(left, Const):
+                equal = left.value == item.value
+            else:
+                equal = self.static_comparison(ast.Eq(), left, item, e)
+            if equal is None:
+                return None
+            found = found or equal
+        return found
 
     def _same_object(self, left, right, e) -> bool:
         for a, b in ((left, right), (right, left)):
@@ -451,7 +474,7 @@ class Functions:
 
     def static_builtin(self, func, e):
         """``isinstance(x, T)`` and ``callable(f)``, decided now (a ``Const``),
-        or None for other functions."""
+        ``type(x)`` (a ``StaticValue``), or None for other functions."""
         if func is callable:
             if len(e.args) != 1 or e.keywords:
                 self.fail(e, "callable() takes one argument", "write callable(f)")
@@ -459,6 +482,10 @@ class Functions:
             if isinstance(value, StaticValue):
                 return Const(callable(value.value))
             return Const(isinstance(value, (FunctionValue, BoundMethod)))
+        if func is type:  # type(x): the Python type, as a static value
+            if len(e.args) != 1 or e.keywords:
+                self.fail(e, "type() takes one argument here", "write type(x)")
+            return StaticValue(self.python_type(self.expr(e.args[0]), e.args[0]))
         if func is not isinstance:
             return None
         if len(e.args) != 2 or e.keywords:

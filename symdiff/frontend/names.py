@@ -133,7 +133,7 @@ class Names:
             for key, child in zip(tree.keys, tree.children)
         )
         if record:
-            return ObjectValue(tree.type, tree.keys, items)
+            return ObjectValue(tree.type, tree.keys, items, origin=value)
         if pytree.is_named_tuple_type(tree.type):
             return named_value_type(tree.type)(items)
         if tree.type is dict:
@@ -166,6 +166,7 @@ class Names:
                 param = self.namer.fresh(name)
             record = ir.Implicit(param, reader, value_key(value), kind)
             self.shared.implicit[reader] = record
+            self.set_kind(param, kind)  # the frontend knows kinds too (x.shape, x.ndim)
         return record.param
 
     def guard(self, reader, value):
@@ -287,6 +288,10 @@ class Names:
             if isinstance(node, (ast.Name, ast.Attribute)) and not self._is_local(node):
                 value, reader = self.free_place(node)  # read now: guarded by value
                 self.guard(reader, value)
+            else:  # a local known now: an unrolled loop's variable, a folded sum
+                known = self.known(self.expr(node))
+                if isinstance(known, Const):
+                    value = known.value
         ok = isinstance(value, expected_type) and not (
             expected_type is int and isinstance(value, bool)
         )

@@ -72,8 +72,9 @@ class Reader:
     def item(self, key) -> Reader:
         """The reader of ``self[key]``."""
         read = self.read
+        shown = repr(key) if isinstance(key, (str, int, float)) else f"<{type(key).__name__}>"
         return Reader(
-            f"{self.label}[{key!r}]",
+            f"{self.label}[{shown}]",  # an object key without its address: deterministic code
             lambda args: read(args)[key],
             (*self._place, ("item", key)),
             self.root,

@@ -264,28 +264,34 @@ def _closure_values(fn) -> dict:
 
 
 def check_params(source: Source) -> list:
-    """The parameter names of the function; refuses ``*args``, ``**kwargs``
-    and keyword-only parameters."""
+    """The names of the function's positional parameters; ``*args`` (a tuple
+    of the arguments after them, ``varargs_of``) and keyword-only parameters
+    with defaults (taken at their defaults) are allowed, ``**kwargs`` and
+    keyword-only parameters without defaults refused."""
     args = source.node.args
-    for star_param, spelling in ((args.vararg, "*args"), (args.kwarg, "**kwargs")):
-        if star_param is not None:
-            hint = "list the parameters one by one"
-            if any(callable(v) for v in source.closure.values()):  # a decorator's wrapper
-                hint = (
-                    f"{source.name} looks like a decorator's wrapper: decorate it with "
-                    "@functools.wraps(fn) so that symdiff reads the function it wraps "
-                    "(what the wrapper adds is then not differentiated)"
-                )
-            raise Unsupported(
-                f"{spelling} parameters are not supported", source.loc(star_param), hint
+    if args.kwarg is not None:
+        hint = "list the parameters one by one"
+        if any(callable(v) for v in source.closure.values()):  # a decorator's wrapper
+            hint = (
+                f"{source.name} looks like a decorator's wrapper: decorate it with "
+                "@functools.wraps(fn) so that symdiff reads the function it wraps "
+                "(what the wrapper adds is then not differentiated)"
             )
-    if args.kwonlyargs:
-        raise Unsupported(
-            "keyword-only parameters are not supported",
-            source.loc(args.kwonlyargs[0]),
-            "make them ordinary parameters",
-        )
+        raise Unsupported("**kwargs parameters are not supported", source.loc(args.kwarg), hint)
+    for param, default in zip(args.kwonlyargs, args.kw_defaults):
+        if default is None:
+            raise Unsupported(
+                "keyword-only parameters without a default are not supported",
+                source.loc(param),
+                f"give it a default ({param.arg}=...) or make it an ordinary parameter",
+            )
     return [a.arg for a in args.posonlyargs + args.args]
+
+
+def varargs_of(source: Source) -> str | None:
+    """The name of the function's ``*args`` parameter, or None."""
+    vararg = source.node.args.vararg
+    return None if vararg is None else vararg.arg
 
 
 def reserved_names(node) -> set:

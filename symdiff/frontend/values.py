@@ -24,7 +24,7 @@ known, and is taken apart by the converter:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import pytree
 from ..errors import UnsupportedSyntaxError
@@ -112,11 +112,14 @@ class FunctionValue:
 
 @dataclass(frozen=True, slots=True)
 class ObjectValue:
-    """An object of a plain class or a dataclass: its fields by name."""
+    """An object of a plain class or a dataclass: its fields by name;
+    ``origin`` is the object itself where it was read from a global or a
+    closure (it then keys static dicts: ``idxs[layer]``)."""
 
     type: type
     keys: tuple
     values: tuple
+    origin: object = field(default=None, compare=False)
 
     def get(self, key, default=None):
         for k, value in zip(self.keys, self.values):

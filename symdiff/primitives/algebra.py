@@ -196,7 +196,35 @@ def _where(op: Op, defs: dict, uses, kinds):
     return None
 
 
+def _rank_zero(atom, kinds) -> bool:
+    kind = atom_kind(atom, kinds, unknown=None) if kinds is not None else None
+    return kind is not None and kind.rank == 0
+
+
+def _reduce(op: Op, defs: dict, uses, kinds):
+    """A reduction of a number (``np.sum(x)``, ``np.max(x)`` of a float) is the number."""
+    if not _rank_zero(op.args[0], kinds):
+        return None
+    return op.args[0]
+
+
+def _size(op: Op, defs: dict, uses, kinds):
+    """A number has one element."""
+    return Const(1) if _rank_zero(op.args[0], kinds) else None
+
+
+def _prod_others(op: Op, defs: dict, uses, kinds):
+    """The product of no other elements."""
+    return Const(1.0) if _rank_zero(op.args[0], kinds) else None
+
+
 RULES = {
+    "sum": _reduce,
+    "amax": _reduce,
+    "amin": _reduce,
+    "prod": _reduce,
+    "size": _size,
+    "prod_others": _prod_others,
     "add": _add,
     "sub": _sub,
     "mul": _mul,

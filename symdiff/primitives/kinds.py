@@ -109,8 +109,6 @@ def transpose_kind(kinds, atoms, attrs):
 
 
 def reshape_kind(kinds, atoms, attrs):
-    if kinds[0].rank == 0:
-        raise RankError("reshape needs an array")
     if any(k.rank or k.dtype != "int" for k in kinds[1:]):
         raise RankError("a shape is a tuple of ints")
     return Kind.of_sizes(kinds[0].dtype, [size_of(a) for a in atoms[1:]])
@@ -126,10 +124,12 @@ def normalize_axis(axis, rank):
 
 def reduce_kind(kinds, atoms, attrs):
     k = kinds[0]
-    axis, keepdims = normalize_axis(attrs.axis, max(k.rank, 1)), attrs.keepdims
     dtype = "float" if k.dtype == "float" else "int"
-    if k.rank == 0:
-        raise RankError("reductions need an array")
+    if k.rank == 0:  # NumPy reduces a number over all its (no) axes: the number
+        if attrs.axis is not None:
+            raise RankError(f"axis {attrs.axis} is out of range for a number")
+        return Kind.of_sizes(dtype, [])
+    axis, keepdims = normalize_axis(attrs.axis, k.rank), attrs.keepdims
 
     if axis is None:
         return Kind.of_sizes(dtype, [ONE] * k.rank if keepdims else [])
@@ -190,7 +190,7 @@ def getitem_kind(kinds, atoms, attrs):
 
 def shape_kind(kinds, atoms, attrs):
     axis = attrs.axis
-    if kinds[0].rank == 0:
+    if kinds[0].rank == 0 and axis is not None:  # np.size(2.0) is 1
         raise RankError("a scalar has no shape")
     if axis is not None:
         normalize_axis(axis, kinds[0].rank)

@@ -72,6 +72,8 @@ def reduction(func):
     def spell(printer, op, args):
         attrs = op.attrs
         kind = printer.kind(op.args[0])
+        if kind.rank == 0:  # a number is its own reduction
+            return args[0]
         axis = attrs.axis
         axis = None if axis is None else axis % kind.rank
         if axis is None or kind.rank == 1:
@@ -172,12 +174,18 @@ def contiguous(printer, atom, printed) -> ast.expr:
 
 
 def reshape(printer, op, args):
-    array = contiguous(printer, op.args[0], args[0])
+    if printer.kind(op.args[0]).rank == 0:  # a number: an array of one element first
+        array = printer.call("np.full", [ast.Constant(1), args[0]])
+    else:
+        array = contiguous(printer, op.args[0], args[0])
     return ast.Call(ast.Attribute(array, "reshape"), [ast.Tuple(args[1:])], [])
 
 
 def reshape_like(printer, op, args):
     array = contiguous(printer, op.args[0], args[0])
+    if printer.kind(op.args[1]).rank == 0:  # back to a number: the one element
+        one = ast.Call(ast.Attribute(array, "reshape"), [ast.Constant(1)], [])
+        return ast.Subscript(one, ast.Constant(0))
     return ast.Call(ast.Attribute(array, "reshape"), [ast.Attribute(args[1], "shape")], [])
 
 
@@ -218,6 +226,8 @@ def prod_others(printer, op, args):
     printer.helper("_prod_others", _PROD_OTHERS_HELPER.format(one=one))
     printer.modules.add("np")
     rank = printer.kind(op.args[0]).rank
+    if rank == 0:  # the product of no other elements
+        return ast.Constant(1.0)
     axis = op.attrs.axis
     if axis is None or rank == 1:
         return ast.Call(ast.Name("_prod_others"), args, [])
@@ -316,6 +326,8 @@ def range_len(printer, op, args):
 
 
 def size(printer, op, args):
+    if printer.kind(op.args[0]).rank == 0:
+        return ast.Constant(1)
     return ast.Attribute(args[0], "size")
 
 
