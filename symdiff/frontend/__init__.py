@@ -46,7 +46,7 @@ from .functions import Functions
 from .loops import Loops
 from .names import Names
 from .randomness import Randomness, argument_generators
-from .source import Source, check_params, reserved_names
+from .source import Source, check_params, reserved_names, wrapper_env
 from .statements import Statements
 from .values import FunctionValue, StaticValue, argument, map_atoms, structure
 
@@ -109,6 +109,8 @@ def parse(fn, trees=None) -> ir.Function:
         groups = [pytree.leaf_names(tree, p) for tree, p in zip(trees, params)]
         env = {p: argument(tree, iter(g)) for p, tree, g in zip(params, trees, groups)}
     leaves = [name for group in groups for name in group]
+    if params != [a.arg for a in src.node.args.posonlyargs + src.node.args.args]:
+        env = wrapper_env(src, params, env)  # a decorator's wrapper, called as its function is
     namer = ir.Namer(reserved_names(src.node) | set(leaves))
     in_containers = frozenset(leaves) - set(params)
     kinds = {}
