@@ -3,12 +3,16 @@ helpers' parameters, closures, containers, defaults): the gradient is that
 of the function with the same draws, and one gradient call consumes the
 generator as one call of the function does, with Numba too."""
 
+import linecache
+
 import numpy as np
 import pytest
 
-from symdiff import value_and_grad
+from symdiff import grad, value_and_grad
+from symdiff.errors import SymDiffError
 
 from . import draws_more_cases as cases
+from . import random_cases
 
 MODES = ("reverse", "forward")
 W = np.array([0.3, -0.7, 1.1])
@@ -87,3 +91,55 @@ def test_a_closure_generator_passed_to_a_helper(mode):
     value, _ = df(W)
     rs.seed(5)
     assert value == pytest.approx(cases.closure_through_a_helper(rs)(W), rel=1e-13)
+
+
+LAYERS = [
+    (np.eye(3) * 0.5 + 0.1, np.array([0.1, 0.2, -0.3])),
+    (np.ones((3, 3)) * 0.2, np.array([0.0, -0.1, 0.4])),
+]
+
+# draws in loops: the prologue runs the loop and records each iteration's draws
+LOOP_ROWS = [
+    (cases.monte_carlo, (W, 4, RS)),
+    (cases.masked_steps, (W, 6, RS)),
+    (cases.shrinking_noise, (W, 3, RS)),
+    (cases.dropout_layers, (W, LAYERS, RS)),
+    (random_cases.draw_in_loop, (W, RS)),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("fn, args", LOOP_ROWS, ids=lambda v: getattr(v, "__name__", ""))
+def test_draws_inside_loops(fn, args, mode):
+    check(fn, args, mode, jit=False)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("row", LOOP_ROWS[:2], ids=lambda r: r[0].__name__)
+def test_draws_inside_loops_with_numba(row, mode):
+    check(*row, mode, jit=True)
+
+
+def test_the_prologue_records_a_loop_s_draws():
+    source = grad(cases.masked_steps, jit=False).source(W, 6, np.random.RandomState(0))
+    assert "def masked_steps_draws(w, steps, rs):" in source
+    assert "mask_tape = np.zeros((len(range(1, steps, 2)), 3), np.int64)" in source
+    assert "mask_tape[(_t - 1) // 2] = mask" in source
+    assert "mask = mask_tape[t1]" in source
+    assert "np.tanh" not in source.split("def masked_steps_draws")[1]  # only the draws
+
+
+ERRORS = [
+    (cases.sized_by_a_carried_value, "must be known before the loop"),
+    (cases.drawn_in_a_branch, "inside branches are not supported"),
+    (cases.drawn_in_a_while_loop, "inside a `while` loop or a nested loop"),
+    (cases.drawn_until_break, "can stop early"),
+]
+
+
+@pytest.mark.parametrize("fn, message", ERRORS, ids=lambda v: getattr(v, "__name__", ""))
+def test_draws_symdiff_cannot_record_are_clear_errors(fn, message):
+    with pytest.raises(SymDiffError, match=message) as info:
+        grad(fn, jit=False)(W.copy(), np.random.RandomState(0))
+    line = int(str(info.value).split("draws_more_cases.py:")[1].split(":")[0])
+    assert "# ERR:" in linecache.getline(cases.__file__, line)

@@ -27,6 +27,7 @@ import builtins
 import functools
 import inspect
 import linecache
+import sys
 import textwrap
 import types
 
@@ -187,6 +188,8 @@ def user_function(fn, loc=None):
         inner = getattr(fn, "__symdiff_function__", None) or getattr(fn, "py_func", None)
         if inner is None and not _readable_function(fn):
             inner = getattr(fn, "__wrapped__", None)
+            if inner is not None and _from_library(fn):  # np.concatenate: not the user's
+                return fn
             if inner is not None and not isinstance(fn, VALUE_PRESERVING_WRAPPERS):
                 raise SourceUnavailableError(
                     f"{fn!r} wraps {getattr(inner, '__qualname__', inner)!r}, but it is not a "
@@ -205,6 +208,19 @@ def user_function(fn, loc=None):
 # Wrappers that return what the wrapped function returns: ``__wrapped__`` is
 # differentiated for them (caching changes when the function runs, not its values).
 VALUE_PRESERVING_WRAPPERS = (functools._lru_cache_wrapper,)
+
+
+def _from_library(fn) -> bool:
+    """Is ``fn`` defined by Python or an installed library (NumPy's
+    dispatchers record ``__wrapped__`` too)?  Calls of those are rules or
+    errors of their own, never inlined."""
+    module = sys.modules.get(getattr(fn, "__module__", None) or "")
+    if module is None:
+        return False
+    if module.__name__.partition(".")[0] in sys.stdlib_module_names:
+        return True
+    path = getattr(module, "__file__", None) or ""
+    return "site-packages" in path or "dist-packages" in path
 
 
 def _readable_function(fn) -> bool:
