@@ -80,3 +80,16 @@ def _state_text(generator):
     if isinstance(generator, np.random.RandomState):
         return repr(generator.get_state()[1][:4]) + repr(generator.get_state()[2])
     return repr(generator.bit_generator.state)
+
+
+def test_symdiff_check_takes_literals_and_defaults(capsys):
+    from symdiff import cli
+
+    target = f"{cases.__file__}:layers"
+    at = ["--at", "params=(([[0.1, 0.2], [0.3, -0.4]], [0.1, -0.2]), 1.5)"]
+    at += ["--at", "x=[[0.5, -1.0], [2.0, 0.3]]", "--at", "loss='mse'"]
+    assert cli.main(["check", target, *at]) == 0  # act and scale: their defaults
+    out = capsys.readouterr().out
+    assert "params[0][0][1,1]" in out and "x[1,1]" in out and "OK" in out
+    assert cli.main(["check", target, "--at", "x=[1.0"]) == 2
+    assert "is not a number or a Python literal" in capsys.readouterr().err
