@@ -29,6 +29,7 @@ from .primitives.random import GENERATOR
 from .signature import (
     FORMS,
     Layout,
+    argument_tree,
     check_arity,
     check_function,
     checked_values,
@@ -163,15 +164,6 @@ class _Specialised:
         layout = self.layout(args)
         derivative = self.derivative(*args)
         impl = derivative.compile(self.jit)
-        if not layout.flat and self.form not in ("grad", "value_and_grad"):
-            raise ArgumentError(
-                f"{self.form} takes numbers and arrays; {self.fn.__name__} was given "
-                + ", ".join(
-                    pytree.describe_shape(t) for t in layout.trees if not isinstance(t, pytree.Leaf)
-                ),
-                header(self.fn).loc,
-                "use grad or value_and_grad for tuples, lists and dicts of arrays",
-            )
         form = self.form
         if self.has_aux:  # the layers below see (aux, grads), as value_and_grad's (value, grads)
             impl, form = _aux_first(impl, form), "value_and_grad"
@@ -180,6 +172,8 @@ class _Specialised:
             call = inner
         else:
             call = self._with_inputs(inner, layout, derivative, len(args), form)
+            if not (derivative.implicit or derivative.guards or derivative.prologue):
+                _unpacked_by_guard(call, inner, layout, form)
         return _with_aux(call, self.form, derivative.aux) if self.has_aux else call
 
     def _with_inputs(
@@ -212,7 +206,7 @@ class _Specialised:
                 if extra is None:
                     return again(values, count)(*values)
                 out = inner(*(user if flatten is None else flatten(user)), *extra, *values[count:])
-                if flatten is None:
+                if flatten is None or form == "jvp":  # a jvp's output has no structure
                     return out
                 if form == "grad":
                     return gradients(out, user)
@@ -249,15 +243,13 @@ class _Specialised:
             self._variants[variant] = (derivative, self.compiled(args))
         self._impls[key] = impl = self._variants[variant][1]
         types = tuple(map(type, args))
+        entered = impl
         if key != types:  # arrays, containers, static values: checked by a guard
             fn = self.fn
-            guard = guarded_call(
+            entered = self._guards[types] = guarded_call(
                 key, impl, self._general, lambda values, exc: _explain(fn, values, exc)
             )
-            self._guards[types] = guard
-            remember_signature(self, types, guard)
-        else:
-            remember_signature(self, key, impl)
+        remember_signature(self, types, entered)
         return impl
 
     def _leaf_call(self, impl, args, layout: Layout, form=None):
@@ -312,6 +304,24 @@ class _Specialised:
         return (
             f"<symdiff {self.form} of {self.fn.__qualname__} (mode={self.mode!r}, jit={self.jit})>"
         )
+
+
+def _unpacked_by_guard(call, inner, layout: Layout, form: str) -> None:
+    """Let ``signature.guarded_call``, which reads the leaves of the
+    arguments as it checks them, call ``inner`` (the compiled code of the
+    leaves) and put its gradients into the arguments' structure itself:
+    ``call.leaf_call`` and ``call.finish(out, args)``.  Only for grad and
+    value_and_grad of code without implicit inputs (``call`` is then
+    ``finish(inner(*flatten(args)), args)``)."""
+    gradients = layout.gradients
+    if form == "grad":
+        call.leaf_call, call.finish = inner, gradients
+    elif form == "value_and_grad":
+
+        def finish(out, values):
+            return out[0], gradients(out[1], values)
+
+        call.leaf_call, call.finish = inner, finish
 
 
 def _with_draws(read, derivative: Derivative, flatten):
@@ -538,11 +548,11 @@ def _tree_jvp(fn, primals: tuple, tangents, jit):
         raise ArgumentError(
             "every tangent is None", primal.loc, "give a float tangent for at least one argument"
         )
-    layout, impl = _jvp_cache(fn, argnums, jit).for_trees(primals)
     seeds: list = []
     for i in argnums:
-        _tangent_leaves(layout.trees[i], primals[i], tangents[i], primal.params[i], primal, seeds)
-    return impl(*layout.flatten(primals), *seeds)
+        tree = argument_tree(primals[i], primal, i)
+        _tangent_leaves(tree, primals[i], tangents[i], primal.params[i], primal, seeds)
+    return _jvp_cache(fn, argnums, jit)(*primals, *seeds)
 
 
 def _tangent_leaves(tree, value, tangent, what: str, primal, out: list) -> list:
@@ -582,19 +592,6 @@ class _JVPCall(_Specialised):
 
     def __init__(self, fn, argnums, jit):
         super().__init__(fn, argnums, "forward", jit, "jvp")
-        self._trees: dict = {}
-
-    def for_trees(self, primals):
-        """The layout of these (container) primals and the JVP of their
-        leaves, which takes the leaves and then the float leaves' tangents."""
-        key = signature_key(primals)
-        found = self._trees.get(key)
-        if found is None:
-            layout = self.layout(primals)
-            impl = self.derivative(*primals).compile(self.jit)
-            found = layout, self._leaf_call(impl, layout.flatten(primals), layout)
-            self._trees[key] = found
-        return found
 
     def __call__(self, *args):
         count = len(header(self.fn).params)
@@ -654,25 +651,6 @@ class _VJPCall(_Specialised):
 
     def bound(self, primals):
         return primals if len(primals) == self._nargs else _bind(self.fn, primals, {})
-
-    def compiled(self, primals):
-        """``(value, cotangents)`` from the primals and the output's
-        cotangent; for container primals, the cotangents come back in their
-        structure (int leaves zeros, static leaves None)."""
-        layout = self.layout(primals)
-        if layout.flat:
-            return super().compiled(primals)
-        impl = self.derivative(*primals).compile(self.jit)
-        inner = self._leaf_call(impl, layout.flatten(primals), layout)
-        flatten, gradients = layout.flatten, layout.gradients
-
-        def call(*values):
-            args, seed = values[:-1], values[-1]
-            value, grads = inner(*flatten(args), seed)
-            return value, gradients(grads, args)
-
-        call.compiled = getattr(inner, "compiled", inner)
-        return call
 
     def for_primals(self, primals):
         """The compiled VJP for these primals, and the kind of the value."""

@@ -22,7 +22,6 @@ import numpy as np
 from . import frontend, ir, pytree
 from .errors import ArgumentError
 from .frontend.readers import value_key
-from .ir import BOOL, FLOAT, INT
 
 MODES = ("reverse", "forward")
 # What a derivative function returns; the public keyword for it is ``kind``.
@@ -107,18 +106,11 @@ def shaped_like(value, primal, what: str, fn: ir.Function):
 
 def argument_kind(value, fn: ir.Function, index: int) -> ir.Kind:
     """The kind of one argument value (``index``: its position, for errors)."""
-    if isinstance(value, (bool, np.bool_)):
-        return BOOL
-    if isinstance(value, (numbers.Integral, np.integer)):
-        return INT
-    if isinstance(value, (numbers.Real, np.floating)):
-        return FLOAT
+    kind = pytree.leaf_kind(value)
+    if kind is not None:
+        return kind
     name = fn.params[index] if index < len(fn.params) else f"#{index}"
     if isinstance(value, np.ndarray):
-        for dtype, base in (("float", np.floating), ("int", np.integer), ("bool", np.bool_)):
-            if np.issubdtype(value.dtype, base):
-                unit = tuple(i for i, size in enumerate(value.shape) if size == 1)
-                return ir.Kind(dtype, value.ndim, unit)
         raise ArgumentError(
             f"argument '{name}' is an array of dtype {value.dtype}",
             fn.loc,
@@ -296,14 +288,18 @@ class Layout:
         writer = _Writer({"_zero_like": _zero_like})
         return writer.run(layout_source(self, writer), "<symdiff layout>")
 
-    def flatten(self, args) -> list:
-        """The leaves of ``args``, in the order the generated code takes them."""
-        return self._written["_flatten"](args)
+    @functools.cached_property
+    def flatten(self):
+        """``flatten(args)``: the leaves of ``args``, in the order the
+        generated code takes them (a function written for this layout)."""
+        return self._written["_flatten"]
 
-    def gradients(self, grads, args):
-        """The gradients of the generated code (one per float leaf of the
-        differentiated arguments) in the structure of those arguments."""
-        return self._written["_gradients"](grads, args)
+    @functools.cached_property
+    def gradients(self):
+        """``gradients(grads, args)``: the gradients of the generated code
+        (one per float leaf of the differentiated arguments) in the
+        structure of those arguments (a function written for this layout)."""
+        return self._written["_gradients"]
 
 
 class _Writer:

@@ -5,6 +5,7 @@ import doctest
 import math
 import textwrap
 
+import numpy as np
 import pytest
 
 import symdiff
@@ -70,6 +71,22 @@ def test_int_and_bool_arguments_are_not_differentiated():
     assert dfdx(2.0, 3, False) == pytest.approx(3 * 2.0**2)
     # One specialisation per signature: int and bool kinds differ from floats.
     assert dfdx(2.0, 3.0, False) == pytest.approx(3 * 2.0**2)
+
+
+def _times(x, n):
+    return x * n
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("jit", [False, True])
+def test_gradient_of_a_float_by_an_int_factor_is_a_float(mode, jit):
+    """d(x * n)/dx is n as a float: the optimiser once dropped the
+    conversion (``1.0 * n`` -> ``n``) and returned the int 3."""
+    for n, expected in ((3, 3.0), (True, 1.0)):
+        g = symdiff.grad(_times, mode=mode, jit=jit)(2.0, n)
+        assert type(g) in (float, np.float64) and g == expected
+        value, g = symdiff.value_and_grad(_times, mode=mode, jit=jit)(2.0, n)
+        assert type(g) in (float, np.float64) and g == expected
 
 
 def test_keyword_arguments_and_defaults():

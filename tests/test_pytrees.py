@@ -680,3 +680,41 @@ def test_objects_and_named_tuples_go_through_their_guard(make):
         extra.scale = 2.0
         assert g(extra, X).scale == 0.0
         assert len(g._impls) == 2
+
+
+# -- the guard on the other call paths: free values read at call time, has_aux --------
+
+WEIGHTS = np.array([1.0, 2.0])
+
+
+def weighted(p):
+    return np.sum(WEIGHTS * p["w"] ** 2) + p["c"]
+
+
+def with_aux(params, x):
+    loss = params[0] * x + params[1] ** 2
+    return loss, {"scaled": 2.0 * loss}
+
+
+def test_a_pytree_gradient_reads_globals_when_called():
+    global WEIGHTS
+    g = grad(weighted, jit=False)
+    p = {"w": np.array([0.5, -1.0]), "c": 1.0}
+    try:
+        for weights in ([1.0, 2.0], [1.0, 2.0], [3.0, -1.0], [3.0, -1.0]):
+            WEIGHTS = np.array(weights)
+            got = g(p)
+            np.testing.assert_allclose(got["w"], 2 * WEIGHTS * p["w"], rtol=1e-15)
+            assert got["c"] == 1.0
+    finally:
+        WEIGHTS = np.array([1.0, 2.0])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_has_aux_with_pytree_arguments_through_the_guard(mode):
+    g = value_and_grad(with_aux, has_aux=True, mode=mode, jit=False)
+    for x in (1.5, 2.5, 3.5):  # the first call compiles; the others pass the guard
+        (value, aux), grads = g([0.4, -0.7], x)
+        assert value == pytest.approx(0.4 * x + 0.49)
+        assert aux == {"scaled": pytest.approx(2 * value)}
+        assert type(grads) is list and grads == [pytest.approx(x), pytest.approx(-1.4)]

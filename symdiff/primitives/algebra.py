@@ -120,19 +120,27 @@ def _sub(op: Op, defs: dict, uses, kinds):
     return None
 
 
-def _unit_factor(x, y, defs: dict):
-    """``x * y`` or ``x / y`` when ``y`` is 1 or -1: ``x`` or ``-x``; else None."""
-    if _is(y, 1.0):
-        return x
-    if _is(y, -1.0):
-        return simplify_op(Op("neg", (x,)), defs)
-    return None
+def _unit_factor(x, y, defs: dict, kinds, division=False):
+    """``x * y`` or ``x / y`` when ``y`` is 1 or -1: ``x`` or ``-x``; else
+    None.  Not where that would change the result's dtype: ``n * 1.0`` and
+    ``n / 1`` are floats for an int or bool ``n`` (an int ``y`` keeps an int
+    ``x``'s dtype in a product).  A value of unknown kind is taken as a float."""
+    if not (_is(y, 1.0) or _is(y, -1.0)):
+        return None
+    if isinstance(x, Const):
+        kind = ir.const_kind(x.value)
+    else:
+        kind = atom_kind(x, kinds, unknown=None) if kinds is not None else None
+    if kind is not None and kind.dtype != "float":
+        if division or type(y.value) is not int or kind.dtype == "bool":
+            return None
+    return x if _is(y, 1.0) else simplify_op(Op("neg", (x,)), defs)
 
 
 def _mul(op: Op, defs: dict, uses, kinds):
     x, y = op.args
     for a, b in ((x, y), (y, x)):
-        if (new := _unit_factor(a, b, defs)) is not None:
+        if (new := _unit_factor(a, b, defs, kinds)) is not None:
             return new
     # a * (1 / b) -> a / b: one rounding instead of two, when the
     # reciprocal is not shared (a shared one saves divisions).
@@ -152,7 +160,7 @@ def _mul(op: Op, defs: dict, uses, kinds):
 
 def _div(op: Op, defs: dict, uses, kinds):
     x, y = op.args
-    if (new := _unit_factor(x, y, defs)) is not None:
+    if (new := _unit_factor(x, y, defs, kinds, division=True)) is not None:
         return new
     return _signs_outwards(op, defs)
 
