@@ -143,8 +143,12 @@ def _argnums(fn, args, wrt):
 
 
 def _point(fn, assignments):
-    """Argument values from ``--at name=value`` options (ints stay ints)."""
-    params = list(inspect.signature(fn).parameters)
+    """Argument values from ``--at name=value`` options: numbers (ints stay
+    ints), Python literals (a list of numbers is a float array, tuples and
+    dicts are containers of these, strings and None stay as they are);
+    parameters with defaults take them when not given."""
+    signature = inspect.signature(fn)
+    params = list(signature.parameters)
     examples = _example_args(fn)
     values = {}
     for item in assignments or ():
@@ -154,18 +158,44 @@ def _point(fn, assignments):
                 f"--at {item!r}: expected NAME=VALUE with NAME one of {', '.join(params)}"
             )
         value_type = type(examples[params.index(name.strip())])  # float unless annotated
-        try:
-            if value_type is bool:
-                value = text.strip() in ("1", "True", "true")
-            else:
-                value = value_type(float(text))
-        except ValueError:
-            raise _UsageError(f"--at {item!r}: {text!r} is not a number") from None
-        values[name.strip()] = value
+        values[name.strip()] = _value(item, text, value_type)
+    for name, param in signature.parameters.items():
+        if name not in values and param.default is not param.empty:
+            values[name] = param.default
     missing = [p for p in params if p not in values]
     if missing:
         raise _UsageError(f"give a value for every parameter: missing --at {missing[0]}=...")
     return [values[p] for p in params]
+
+
+def _value(item: str, text: str, value_type):
+    """The value of one ``--at`` option (see ``_point``)."""
+    import ast
+
+    import numpy as np
+
+    try:
+        literal = ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError):
+        raise _UsageError(f"--at {item!r}: {text!r} is not a number or a Python literal") from None
+
+    def converted(value):
+        if isinstance(value, list):
+            try:
+                return np.array(value, dtype=float)
+            except (TypeError, ValueError):
+                return [converted(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(converted(v) for v in value)
+        if isinstance(value, dict):
+            return {k: converted(v) for k, v in value.items()}
+        return value
+
+    if isinstance(literal, (int, float)) and not isinstance(literal, bool):
+        return value_type(literal) if value_type is not bool else bool(literal)
+    if isinstance(literal, bool) or value_type is bool:
+        return bool(literal) if not isinstance(literal, str) else literal in ("1", "True", "true")
+    return converted(literal)
 
 
 def _options(parser, with_kind=True):

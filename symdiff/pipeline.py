@@ -49,7 +49,9 @@ from .errors import ArgumentError, UnsupportedSyntaxError
 from .frontend import values
 from .ir import BOOL, FLOAT, Var
 from .lower import lower
-from .primitives.random import DRAW_PRIMITIVES, GENERATOR
+from .primitives.builder import Builder
+from .primitives.expr import lift, op
+from .primitives.random import DRAW_PRIMITIVES, DRAWS, GENERATOR
 from .signature import check_mode, read_implicit, unwrap
 from .transform.forward import forward
 from .transform.reverse import reverse
@@ -296,25 +298,37 @@ def split_draws(primal: ir.Function, facts: Analysis) -> tuple:
     runs first, as plain Python, consuming the generators as one call of the
     user's function does; and the rest, which takes the drawn values as
     parameters (after the implicit inputs) and never draws.  The prologue
-    is None when ``primal`` draws nothing."""
+    is None when ``primal`` draws nothing.
+
+    A ``for`` loop that draws runs in the prologue too, with only what its
+    draws need, and records each draw in a tape with the iteration as its
+    leading axis (``eps_tape[k] = eps``, ``_taped_loop``); the main loop
+    reads its iteration's entry (``eps = eps_tape[k]``)."""
     draws = [s for s in ir.walk(primal.body) if _is_draw(s)]
     if not draws:
         return primal, None
     for stmt in draws:
         _check_draw(stmt, primal, facts)
-    primal = _named_draws(primal, draws)
-    draws = [s for s in primal.body if _is_draw(s)]
-    needed, kept = set(), []
-    for stmt in reversed(primal.body):  # the draws, and what they read
-        if _is_draw(stmt) or needed.intersection(ir.targets(stmt)):
-            kept.append(stmt)
-            needed |= {a.name for s in ir.walk([stmt]) for a in ir.reads(s) if isinstance(a, Var)}
-    drawn = tuple(Var(stmt.target) for stmt in draws)
+    primal, kinds = _named_draws(primal, draws, facts.kinds)
+    namer = ir.Namer(ir.defined_names(primal) | set(primal.params))
+    candidates, main_body, drawn = [], [], []  # candidates: (statement, drawn there)
+    for stmt in primal.body:
+        if _is_draw(stmt):
+            candidates.append((stmt, True))
+            drawn.append(Var(stmt.target))
+        elif isinstance(stmt, ir.Loop) and any(_is_draw(t) for t in stmt.body):
+            before, recording, reading, tapes = _taped_loop(stmt, namer, kinds)
+            candidates += [(s, True) for s in (*before, recording)]
+            drawn += tapes
+            main_body.append(reading)
+        else:
+            candidates.append((stmt, False))
+            main_body.append(stmt)
     prologue = ir.Function(
         name=f"{primal.name}_draws",
         params=primal.params,
-        body=tuple(reversed(kept)),
-        result=drawn,
+        body=_needed_for(candidates),
+        result=tuple(drawn),
         loc=primal.loc,
     )
     generators = {r.param for r in primal.implicit if r.kind == GENERATOR}
@@ -322,15 +336,117 @@ def split_draws(primal: ir.Function, facts: Analysis) -> tuple:
     main = dataclasses.replace(
         primal,
         params=(*(p for p in primal.params if p not in generators), *(v.name for v in drawn)),
-        body=tuple(s for s in primal.body if not _is_draw(s)),
+        body=tuple(main_body),
         implicit=implicit,
     )
     return main, prologue
 
 
-def _named_draws(primal: ir.Function, draws) -> ir.Function:
-    """``primal`` with the draws the user did not name (``np.sum(rs.randn(n))``)
-    named after their method, as the parameters they become are."""
+def _needed_for(candidates: list) -> tuple:
+    """The statements that draw (``(statement, True)``) and those of the
+    others they read, in order."""
+    needed, kept = set(), []
+    for stmt, draws in reversed(candidates):
+        if draws or needed.intersection(ir.targets(stmt)):
+            kept.append(stmt)
+            needed |= _reads_in([stmt])
+    return tuple(reversed(kept))
+
+
+def _reads_in(body) -> set:
+    return {a.name for s in ir.walk(body) for a in ir.reads(s) if isinstance(a, Var)}
+
+
+_ENTRY = ir.Attrs(index=(ir.Take(),))  # a tape's entry ``tape[k]``
+
+
+def _taped_loop(loop: ir.Loop, namer, kinds: dict) -> tuple:
+    """``(before, recording, reading, tapes)`` for a ``for`` loop that draws:
+    the statements allocating one tape per draw (an entry per iteration, the
+    iteration as leading axis), the loop the prologue runs (the draws and
+    only what they need, each draw written into its tape), the loop the
+    main code runs (each draw replaced by its iteration's entry) and the
+    tapes."""
+    builder = Builder(namer, [], {}, kinds, loop.loc)
+    if loop.step == ir.Const(1):
+        trips = builder.emit(op("max", lift(loop.stop) - lift(loop.start), 0))
+    else:
+        trips = builder.emit(op("range_len", loop.start, loop.stop, loop.step))
+    before = builder.out
+    counting = Builder(namer, [], {}, kinds, loop.loc)
+    offset = lift(Var(loop.index)) - lift(loop.start)
+    iteration = counting.emit(offset if loop.step == ir.Const(1) else offset // lift(loop.step))
+    needed, carried = _needed_in_loop(loop)
+    record, read, tapes, carries = list(counting.out), list(counting.out), [], []
+    for stmt in loop.body:
+        if not _is_draw(stmt):
+            read.append(stmt)
+            if id(stmt) in needed:
+                record.append(stmt)
+            continue
+        kind = kinds[stmt.target]
+        tape, start, written = (namer.fresh(f"{stmt.target}_tape") for _ in range(3))
+        sizes = _entry_sizes(stmt, kind, loop)
+        zeros = ir.Op("zeros", (trips, *sizes), ir.Attrs(dtype=kind.dtype))
+        before.append(ir.Assign(start, zeros, stmt.loc))
+        entry = ir.Op("setitem", (Var(stmt.target), Var(tape), iteration), _ENTRY)
+        record += [stmt, ir.Assign(written, entry, stmt.loc)]
+        carries.append(ir.Carry(tape, Var(start), Var(written)))
+        read.append(
+            ir.Assign(stmt.target, ir.Op("getitem", (Var(tape), iteration), _ENTRY), stmt.loc)
+        )
+        tapes.append(Var(tape))
+    kept = tuple(c for c in loop.carried if c.name in carried)
+    recording = dataclasses.replace(loop, carried=(*kept, *carries), body=tuple(record))
+    return before, recording, dataclasses.replace(loop, body=tuple(read)), tapes
+
+
+def _needed_in_loop(loop: ir.Loop) -> tuple:
+    """``(ids, carried)``: the statements of ``loop``'s body that its draws
+    read, through the carried values too, and those carried names."""
+    names = set()
+    for stmt in loop.body:
+        if _is_draw(stmt):
+            names |= _reads_in([stmt])
+    chosen, carried = set(), set()
+    changed = True
+    while changed:
+        changed = False
+        for carry in loop.carried:
+            if carry.name in names and carry.name not in carried:
+                carried.add(carry.name)
+                names |= {a.name for a in (carry.next,) if isinstance(a, Var)}
+                changed = True
+        for stmt in loop.body:
+            if id(stmt) in chosen or _is_draw(stmt):
+                continue
+            if names.intersection(ir.targets(stmt)):
+                chosen.add(id(stmt))
+                names |= _reads_in([stmt])
+                changed = True
+    return chosen, carried
+
+
+def _entry_sizes(stmt, kind, loop: ir.Loop) -> tuple:
+    """The sizes of one entry of a draw's tape: the draw's, which must be
+    known before the loop."""
+    draw = DRAWS[stmt.value.prim.removeprefix("draw_")]
+    sizes = stmt.value.args[1 if draw.sizes_as_arguments else 1 + len(draw.params) :]
+    inside = ir.defined_in(loop.body) | {loop.index}
+    if len(sizes) != kind.rank or any(isinstance(a, Var) and a.name in inside for a in sizes):
+        raise UnsupportedSyntaxError(
+            "the size of a random draw inside a loop must be known before the loop",
+            stmt.loc or loop.loc,
+            "give the draw a size computed before the loop (rs.randn(n, d), size=x.shape of an "
+            "argument), so that the draws can be recorded first, one entry per iteration",
+        )
+    return tuple(sizes)
+
+
+def _named_draws(primal: ir.Function, draws, kinds: dict) -> tuple:
+    """``(primal, kinds)`` with the draws the user did not name
+    (``np.sum(rs.randn(n))``) named after their method, as the parameters
+    they become are (and ``kinds`` knowing the new names)."""
     namer = ir.Namer(ir.defined_names(primal) | set(primal.params))
     renames = {
         s.target: Var(namer.fresh(s.value.prim.removeprefix("draw_")))
@@ -338,15 +454,18 @@ def _named_draws(primal: ir.Function, draws) -> ir.Function:
         if s.target.startswith("$")
     }
     if not renames:
-        return primal
-    body = tuple(
-        dataclasses.replace(s, target=renames[s.target].name)
-        if _is_draw(s) and s.target in renames
-        else s
-        for s in ir.replace_uses(primal.body, renames)
+        return primal, kinds
+    kinds = {**kinds, **{new.name: kinds[old] for old, new in renames.items()}}
+    body = ir.map_bodies(
+        ir.replace_uses(primal.body, renames),
+        lambda s: (
+            dataclasses.replace(s, target=renames[s.target].name)
+            if _is_draw(s) and s.target in renames
+            else s
+        ),
     )
     result = ir.map_result(primal.result, lambda a: renames.get(getattr(a, "name", None), a))
-    return dataclasses.replace(primal, body=body, result=result)
+    return dataclasses.replace(primal, body=body, result=result), kinds
 
 
 def _is_draw(stmt) -> bool:
@@ -358,14 +477,31 @@ def _is_draw(stmt) -> bool:
 
 
 def _check_draw(stmt, primal: ir.Function, facts: Analysis) -> None:
-    """A draw the prologue can make: at the top level, with parameters that
-    are not differentiated."""
-    if not any(stmt is top for top in primal.body):
+    """A draw the prologue can make: at the top level or in the body of a
+    top-level ``for`` loop that runs to its end, with parameters that are not
+    differentiated."""
+    where = _enclosing(stmt, primal.body)
+    loc = stmt.loc or primal.loc
+    before = "draw all the numbers before it (noise = rs.randn(steps, d)) and index them inside it"
+    if any(isinstance(outer, ir.If) for outer in where):
         raise UnsupportedSyntaxError(
-            "random draws inside loops and branches are not supported",
-            stmt.loc or primal.loc,
-            "draw all the numbers before the loop or branch (noise = rs.randn(steps, d)) "
-            "and index them inside it",
+            "random draws inside branches are not supported: which numbers are drawn would "
+            "depend on a condition known only when the code runs",
+            loc,
+            "draw before the `if` and use the numbers in the branch that needs them",
+        )
+    if len(where) > 1 or (where and where[0].index is None):
+        raise UnsupportedSyntaxError(
+            "random draws inside a `while` loop or a nested loop are not supported",
+            loc,
+            f"draw in a `for` loop at the top of the function, or {before}",
+        )
+    if where and where[0].exit is not None:
+        raise UnsupportedSyntaxError(
+            "random draws inside a loop that can stop early (break, return) are not supported: "
+            "how many numbers are drawn would depend on values known only when the code runs",
+            loc,
+            before,
         )
     if any(facts.is_active(a) for a in stmt.value.args[1:]):
         raise UnsupportedSyntaxError(
@@ -375,6 +511,18 @@ def _check_draw(stmt, primal: ir.Function, facts: Analysis) -> None:
             "draw from a fixed distribution and transform it (the reparameterisation trick): "
             "mu + sigma * rs.randn(n) instead of rs.normal(mu, sigma, n)",
         )
+
+
+def _enclosing(stmt, body, outer=()) -> tuple | None:
+    """The statements (``If``, ``Loop``) around ``stmt`` in ``body``, outermost first."""
+    for top in body:
+        if top is stmt:
+            return outer
+        for inner in ir.bodies(top):
+            found = _enclosing(stmt, inner, (*outer, top))
+            if found is not None:
+                return found
+    return None
 
 
 def _with_prologue(source: str, prologue: ir.Function, kinds: dict, float32: bool, implicit) -> str:

@@ -10,7 +10,13 @@ differentiated functions and the notebook.
   none of its derivative rules or code generation (``sympy_reference``).
 * Finite differences: central differences with Richardson extrapolation on
   the *original* Python function (nothing of symdiff involved), with step
-  ``h = 1e-3 * max(1, |x|)``; truncation error O(h^4).
+  ``h = 1e-3 * max(1, |x|)``; truncation error O(h^4).  An argument that is
+  a container or an object (a pytree) is differenced leaf by leaf, element
+  by element; its gradient's leaves are compared in the same order.
+* Random draws: every evaluation (both modes, Python, each finite
+  difference) starts from the generators' states at the call
+  (``_FixedDraws``), so all see the same draws; the states are put back
+  afterwards, so checking consumes nothing.
 """
 
 from __future__ import annotations
@@ -21,18 +27,25 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import api, ir, pytree
-from .pipeline import parsed
+from .pipeline import header_of, parsed
+from .primitives.random import DRAW_PRIMITIVES, GENERATOR
 from .signature import normalize_argnums, unwrap
 from .sympy_reference import Budget, sympy_reference
 
 
 def float_argnums(args) -> tuple:
-    """The positions of the float arguments (numbers and float arrays)."""
-    return tuple(
-        i
-        for i, a in enumerate(args)
-        if isinstance(a, float) or (isinstance(a, np.ndarray) and a.dtype.kind == "f")
-    )
+    """The positions of the float arguments: numbers, float arrays, and
+    containers or objects whose leaves are all of these."""
+    out = []
+    for i, a in enumerate(args):
+        try:
+            leaves = pytree.leaves(pytree.describe(a))
+        except pytree.NotALeaf:
+            continue
+        if leaves and all(leaf.kind.dtype == "float" for leaf in leaves):
+            if not isinstance(a, (bool, np.bool_)):
+                out.append(i)
+    return tuple(out)
 
 
 def finite_difference(f, args, index, h=None, element=()):
@@ -243,19 +256,34 @@ def check_grad(
     True
     """
     fn = unwrap(fn)
-    primal = parsed(fn, _trees(args))
-    indices, _ = normalize_argnums(float_argnums(args) if argnums is None else argnums, primal)
+    args = api._bind(fn, args, {})  # defaults too: the point as the call sees it
+    trees = _trees(args)
+    primal = parsed(fn, trees)
+    head = header_of(fn)
+    indices, _ = normalize_argnums(float_argnums(args) if argnums is None else argnums, head)
     notes = []
-    reverse_value, reverse_grads, forward_value, forward_grads = _both_modes(fn, args, indices, jit)
-    python_value = _python_value(fn, args, notes)
-    budget = Budget(sympy_max_nodes, sympy_seconds)
-    sympy_value, sympy_grads = sympy_reference(primal, args, indices, budget, notes)
-    rows = []
-    for index, *gradients in zip(indices, reverse_grads, forward_grads, sympy_grads):
-        rows += _gradient_rows(fn, args, index, primal.params[index], gradients, notes)
+    with _FixedDraws(primal, trees, args) as fixed:
+        checked = fixed.wrap(fn)
+        reverse_value, reverse_grads, forward_value, forward_grads = _both_modes(
+            fixed.wrap(api.value_and_grad(fn, indices, "reverse", jit)),
+            fixed.wrap(api.value_and_grad(fn, indices, "forward", jit)),
+            args,
+        )
+        python_value = _python_value(checked, fn.__name__, args, notes)
+        budget = Budget(sympy_max_nodes, sympy_seconds)
+        sympy_value, sympy_grads = _sympy_reference(primal, trees, args, indices, budget, notes)
+        if fixed.generators:
+            notes.append(
+                "the function draws random numbers: every evaluation used the same draws "
+                "(the generators' states at the call, restored afterwards)"
+            )
+        rows = []
+        for index, *gradients in zip(indices, reverse_grads, forward_grads, sympy_grads):
+            name = head.params[index]
+            rows += _gradient_rows(checked, args, trees, index, name, gradients, notes)
     return GradCheckReport(
         fn.__name__,
-        _shown_point(primal, args),
+        _shown_point(head, trees, args),
         float(reverse_value),
         sympy_value,
         rows,
@@ -267,66 +295,188 @@ def check_grad(
     )
 
 
+class _FixedDraws:
+    """The random generators a function draws from (arguments, globals,
+    closures, NumPy's global one): their states at the start, put back before
+    each evaluation (``wrap``) and when the check ends."""
+
+    def __init__(self, primal: ir.Function, trees, args):
+        found = [
+            record.reader.read(tuple(args))
+            for record in primal.implicit
+            if record.kind == GENERATOR
+        ]
+        for tree, arg in zip(trees, args):
+            found += _static_generators(tree, arg)
+        self.generators = list({id(g): g for g in found}.values())
+        self.states = [_state(g) for g in self.generators]
+
+    def replay(self):
+        for generator, state in zip(self.generators, self.states):
+            _set_state(generator, state)
+
+    def wrap(self, fn):
+        if not self.generators:
+            return fn
+
+        def with_the_same_draws(*args):
+            self.replay()
+            return fn(*args)
+
+        return with_the_same_draws
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.replay()
+
+
+def _static_generators(tree, value) -> list:
+    """The random generators among the static leaves of an argument."""
+    if isinstance(tree, pytree.Static):
+        return [tree.value] if isinstance(tree.value, pytree.GENERATORS) else []
+    if isinstance(tree, pytree.Node):
+        record = tree.type not in pytree.CONTAINERS and not issubclass(tree.type, tuple)
+        return [
+            g
+            for key, child in zip(tree.keys, tree.children)
+            for g in _static_generators(child, getattr(value, key) if record else value[key])
+        ]
+    return []
+
+
+def _state(generator):
+    if isinstance(generator, np.random.RandomState):
+        return generator.get_state()
+    return generator.bit_generator.state
+
+
+def _set_state(generator, state):
+    if isinstance(generator, np.random.RandomState):
+        generator.set_state(state)
+    else:
+        generator.bit_generator.state = state
+
+
 def _trees(args) -> tuple:
-    """The arguments' pytrees, so that the primal is parsed knowing their
-    kinds (``n, d = X.shape`` needs the rank); () where one has none."""
-    try:
-        return tuple(pytree.describe(a) for a in args)
-    except pytree.NotALeaf:
-        return ()
+    """The arguments' pytrees, as the API describes them."""
+    return tuple(pytree.describe(a) for a in args)
 
 
-def _both_modes(fn, args, indices: tuple, jit: bool) -> tuple:
+def _both_modes(reverse, forward, args) -> tuple:
     """symdiff's value and gradients at ``args`` by reverse mode, then by
     forward mode: ``(value, gradients, value, gradients)``."""
     # indices is a tuple: the gradients are always a tuple, one per index
-    reverse = api.value_and_grad(fn, indices, "reverse", jit)(*args)
-    forward = api.value_and_grad(fn, indices, "forward", jit)(*args)
-    return (*reverse, *forward)
+    return (*reverse(*args), *forward(*args))
 
 
-def _shown_point(primal: ir.Function, args) -> dict:
-    """The point as the report shows it: numbers, and arrays by their shape."""
-    return {
-        p: (a if not isinstance(a, np.ndarray) else f"array{a.shape}")
-        for p, a in zip(primal.params, args)
-    }
+def _shown_point(head, trees, args) -> dict:
+    """The point as the report shows it: numbers, arrays by their shape,
+    containers by their structure."""
+    shown = {}
+    for p, tree, a in zip(head.params, trees, args):
+        if isinstance(a, np.ndarray):
+            shown[p] = f"array{a.shape}"
+        elif isinstance(tree, pytree.Node):
+            shown[p] = pytree.describe_shape(tree)
+        else:
+            shown[p] = a
+    return shown
 
 
-def _gradient_rows(fn, args, index: int, name: str, gradients, notes: list) -> list:
-    """One row per element of ``args[index]`` (one for a scalar): symdiff's
-    ``gradients`` (reverse, forward, and SymPy's list or None), and finite
-    differences of ``fn``."""
-    reverse_grad, forward_grad, sympy_grads = gradients
-    arg = args[index]
-    elements = list(np.ndindex(np.shape(arg))) if isinstance(arg, np.ndarray) else [()]
-    rows = []
-    for position, element in enumerate(elements):
-        try:
-            difference = finite_difference(fn, args, index, element=element)
-            difference = difference if math.isfinite(difference) else None
-        except (ArithmeticError, ValueError) as exc:
-            difference = None
-            notes.append(f"finite differences for {name} failed: {exc}")
-        label = f"{name}[{','.join(map(str, element))}]" if element else name
-        reference = sympy_grads[position] if sympy_grads is not None else None
-        rows.append(
-            GradCheckRow(
-                label,
-                float(np.asarray(reverse_grad)[element]),
-                float(np.asarray(forward_grad)[element]),
-                reference,
-                difference,
-            )
+def _sympy_reference(primal, trees, args, indices, budget, notes) -> tuple:
+    """SymPy's value and gradients, one list per argument ``indices`` (its
+    leaves' elements in order), or Nones with a note."""
+    if any(s.value.prim in DRAW_PRIMITIVES for s in _ops(primal)):
+        notes.append(
+            "SymPy: skipped (the function draws random numbers); symdiff is checked "
+            "against finite differences with the same draws, and forward mode against reverse"
         )
+        return None, [None] * len(indices)
+    values = [leaf for tree, a in zip(trees, args) for leaf in pytree.flatten(tree, a, [])]
+    values += [record.reader.read(tuple(args)) for record in primal.implicit]
+    counts = [len(pytree.leaves(tree)) for tree in trees]
+    leaf_indices = tuple(j for i in indices for j in range(sum(counts[:i]), sum(counts[: i + 1])))
+    value, grads = sympy_reference(primal, values, leaf_indices, budget, notes)
+    out, position = [], 0
+    for i in indices:
+        group = grads[position : position + counts[i]]
+        position += counts[i]
+        out.append(None if any(g is None for g in group) else [x for g in group for x in g])
+    return value, out
+
+
+def _ops(primal: ir.Function) -> list:
+    return [
+        s for s in ir.walk(primal.body) if isinstance(s, ir.Assign) and isinstance(s.value, ir.Op)
+    ]
+
+
+def _gradient_rows(fn, args, trees, index: int, name: str, gradients, notes: list) -> list:
+    """One row per element of each leaf of ``args[index]`` (one for a
+    scalar): symdiff's ``gradients`` (reverse, forward, and SymPy's list or
+    None), and finite differences of ``fn``."""
+    reverse_grad, forward_grad, sympy_grads = gradients
+    tree = trees[index]
+    leaves = pytree.flatten(tree, args[index], [])
+    reverse_leaves = pytree.flatten(tree, reverse_grad, [])
+    forward_leaves = pytree.flatten(tree, forward_grad, [])
+    labels = _leaf_labels(tree, name)
+    rows = []
+    for number, leaf in enumerate(leaves):
+
+        def with_leaf(value, number=number):
+            new = list(leaves)
+            new[number] = value
+            return pytree.unflatten(tree, iter(new), template=args[index])
+
+        elements = list(np.ndindex(np.shape(leaf))) if isinstance(leaf, np.ndarray) else [()]
+        for element in elements:
+            try:
+                difference = finite_difference(
+                    lambda *a: fn(*a[:index], with_leaf(a[index]), *a[index + 1 :]),
+                    (*args[:index], leaf, *args[index + 1 :]),
+                    index,
+                    element=element,
+                )
+                difference = difference if math.isfinite(difference) else None
+            except (ArithmeticError, ValueError) as exc:
+                difference = None
+                notes.append(f"finite differences for {name} failed: {exc}")
+            label = labels[number] + (f"[{','.join(map(str, element))}]" if element else "")
+            reference = sympy_grads[len(rows)] if sympy_grads is not None else None
+            rows.append(
+                GradCheckRow(
+                    label,
+                    float(np.asarray(reverse_leaves[number])[element]),
+                    float(np.asarray(forward_leaves[number])[element]),
+                    reference,
+                    difference,
+                )
+            )
     return rows
 
 
-def _python_value(fn, args, notes: list):
+def _leaf_labels(tree, name: str) -> list:
+    """``params[0][1]``, ``params['W1']``, ``model.W``: each leaf as the user writes it."""
+    if isinstance(tree, pytree.Leaf):
+        return [name]
+    if not isinstance(tree, pytree.Node):
+        return []
+    record = tree.type not in pytree.CONTAINERS and not issubclass(tree.type, tuple)
+    return [
+        label
+        for key, child in zip(tree.keys, tree.children)
+        for label in _leaf_labels(child, f"{name}.{key}" if record else f"{name}[{key!r}]")
+    ]
+
+
+def _python_value(fn, name: str, args, notes: list):
     """``fn(*args)`` run as plain Python, or None (with a note) if it raises."""
     try:
         with np.errstate(all="ignore"):
             return float(fn(*args))
     except (ArithmeticError, ValueError) as exc:
-        notes.append(f"{fn.__name__}(...) raised {type(exc).__name__} in Python: {exc}")
+        notes.append(f"{name}(...) raised {type(exc).__name__} in Python: {exc}")
         return None

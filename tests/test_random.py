@@ -139,7 +139,6 @@ def test_the_source_shows_the_prologue_and_the_gradient():
 
 ERRORS = [
     (cases.active_parameters, "reparameterisation trick", "rs.normal(mu, 1.0, size=(2,))"),
-    (cases.draw_in_loop, "inside loops and branches are not supported", "rs.randn()"),
     (cases.no_size_keyword, "keyword `dtype`", "float"),
 ]
 

@@ -46,7 +46,7 @@ from .functions import Functions
 from .loops import Loops
 from .names import Names
 from .randomness import Randomness, argument_generators
-from .source import Source, check_params, reserved_names, varargs_of
+from .source import Source, check_params, reserved_names, varargs_of, wrapper_env
 from .statements import Statements
 from .values import FunctionValue, StaticValue, argument, map_atoms, structure
 
@@ -115,7 +115,8 @@ def parse_with_kinds(fn, trees=None) -> tuple[ir.Function, dict]:
 def _parse(fn, trees):
     src = Source(fn)
     params = check_params(src)
-    varargs = varargs_of(src)
+    wrapper = params != [a.arg for a in src.node.args.posonlyargs + src.node.args.args]
+    varargs = None if wrapper else varargs_of(src)  # a wrapper's *args: ``wrapper_env``
     named = len(params)
     if varargs is not None and trees is not None:  # f(x, *args): args_0, args_1...
         params = params + [f"{varargs}_{k}" for k in range(len(trees) - named)]
@@ -128,6 +129,8 @@ def _parse(fn, trees):
     if varargs is not None:  # a tuple of the arguments after the named ones
         env[varargs] = tuple(env.pop(p) for p in params[named:])
     leaves = [name for group in groups for name in group]
+    if wrapper:
+        env = wrapper_env(src, params, env)  # a decorator's wrapper, called as its function is
     namer = ir.Namer(reserved_names(src.node) | set(leaves))
     in_containers = frozenset(leaves) - set(params)
     kinds = {}

@@ -82,7 +82,7 @@ class Calls:
             if made is not None:
                 return made
         if isinstance(func, types.FunctionType) or isinstance(
-            user_function(func), types.FunctionType
+            user_function(func, self.loc(e)), types.FunctionType
         ):  # a Python function, maybe decorated or compiled by Numba
             return self.call_helper(func, e)
         raise UnknownFunctionError(
@@ -167,7 +167,7 @@ class Calls:
     def call_helper(self, func, e, bound_self=None):
         """Inline a Python function of the user's (``bound_self``: the value of
         ``self`` for a method)."""
-        func = user_function(func)
+        func = user_function(func, self.loc(e))
         module = (getattr(func, "__module__", None) or "").partition(".")[0]
         if module in sys.stdlib_module_names or module in ("numpy", "scipy", "sympy", "numba"):
             raise UnknownFunctionError(
@@ -181,7 +181,8 @@ class Calls:
         positional, keywords = self.call_arguments(e)
         if bound_self is not None:
             positional.insert(0, bound_self)
-        env = self._bound_arguments(inspect.signature(func), positional, keywords, src.name, e)
+        signature = inspect.signature(func, follow_wrapped=False)  # a wrapper binds its own
+        env = self._bound_arguments(signature, positional, keywords, src.name, e)
         return self.inline(src, src.node, env, src.name, func, e)
 
     def call_method(self, e, base=None):

@@ -81,14 +81,8 @@ class Randomness:
             value = self.expr(node)
             if not (isinstance(value, StaticValue) and isinstance(value.value, pytree.GENERATORS)):
                 return None
-            reader = self.shared.generators.get(id(value.value))
-            if reader is None:
-                self.fail(
-                    node,
-                    "this random generator was not passed as an argument of the function",
-                    "pass the generator as an argument, or read it from a global",
-                )
             value = value.value
+            reader = self._generator_reader(value, ast.unparse(node))
         elif self._is_local(node):
             return None
         else:
@@ -103,6 +97,20 @@ class Randomness:
         name = "np_random" if reader is NUMPY_GENERATOR else re.sub(r"\W+", "_", reader.label)
         name = name.strip("_") or "rng"
         return Var(self.implicit_input(reader, value, GENERATOR, name)), value
+
+    def _generator_reader(self, value, label):
+        """Where a generator held in a local name is read at each call,
+        wherever it came from: an argument (or an item of one), a global or
+        a closure variable (passed down through helpers' parameters,
+        containers), else an object fixed when the code is generated (a
+        helper's default ``rs=npr.RandomState(0)``, guarded by identity)."""
+        reader = self.shared.generators.get(id(value))
+        if reader is None:
+            reader = self.shared.object_readers.get(id(value))
+        if reader is None:
+            reader = Reader.of_object(value, label)
+            self.shared.generators[id(value)] = reader
+        return reader
 
     def _draw_operands(self, draw, e):
         """The parameters (defaults filled in) and the sizes of a draw."""

@@ -58,6 +58,13 @@ class Reader:
     def of_argument(cls, index: int, name: str) -> Reader:
         return cls(name, operator.itemgetter(index), ("argument", index), ("argument", index))
 
+    @classmethod
+    def of_object(cls, value, label: str) -> Reader:
+        """The reader of an object fixed when the code is generated (a
+        helper's default ``rs=npr.RandomState(0)``): that object itself,
+        whose state the call then uses, as Python does."""
+        return cls(label, lambda args: value, ("object", id(value)))
+
     def attribute(self, attr: str) -> Reader:
         """The reader of ``self.attr``."""
         read = self.read

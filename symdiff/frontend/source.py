@@ -24,14 +24,17 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import inspect
 import linecache
+import sys
 import textwrap
 import types
 
 from ..errors import Loc, SourceUnavailableError, caller_loc
 from ..errors import UnsupportedSyntaxError as Unsupported
 from .readers import Reader
+from .values import DictValue
 
 
 class Source:
@@ -47,7 +50,8 @@ class Source:
                 "(or a notebook cell).",
             )
         self.filename = fn.__code__.co_filename
-        self.node = self._parse_lambda() if fn.__name__ == "<lambda>" else self._parse_def()
+        lambda_code = fn.__code__.co_name == "<lambda>"
+        self.node = self._parse_lambda() if lambda_code else self._parse_def()
         self.name = fn.__name__
         if isinstance(self.node, ast.Lambda):  # named as its assignment names it
             self.name = self.assigned_to or "lambda"
@@ -64,13 +68,14 @@ class Source:
         }
         self.local_names = params | stored | defined  # every name the function binds
         self.closure = _closure_values(fn)
+        self.wraps = getattr(fn, "__wrapped__", None)  # a decorator's wrapper: the wrapped
         linecache.checkcache(self.filename)
 
     def _parse_def(self) -> ast.FunctionDef:
         """The ``def`` node of ``self.fn``; sets the line and column offsets."""
         fn, code = self.fn, self.fn.__code__
         try:
-            lines, first = inspect.getsourcelines(fn)
+            lines, first = inspect.getsourcelines(code)  # the wrapper's own, not __wrapped__
         except (OSError, TypeError) as exc:
             raise SourceUnavailableError(
                 f"cannot read the source of {fn.__qualname__} ({exc})",
@@ -97,7 +102,7 @@ class Source:
                 self.loc(node),
                 "write a plain `def` function",
             )
-        if not isinstance(node, ast.FunctionDef) or node.name != fn.__name__:
+        if not isinstance(node, ast.FunctionDef) or node.name != code.co_name:
             raise SourceUnavailableError(
                 f"cannot find the `def` of {fn.__qualname__} in its source",
                 Loc(self.filename, code.co_firstlineno),
@@ -158,11 +163,16 @@ class Source:
         )
 
 
-def user_function(fn):
-    """The Python function whose source is read for ``fn``: a decorated
-    function's original (``__wrapped__``, as ``functools.wraps`` records
-    it), a Numba dispatcher's ``py_func``.  A derivative made by symdiff is
-    refused: derivatives of derivatives are not supported yet."""
+def user_function(fn, loc=None):
+    """The Python function whose source is converted for ``fn``: what is
+    called.  A decorator's wrapper that is a Python function with readable
+    source is converted itself (its call of the wrapped function resolves
+    through its closure), so what it does to the value is differentiated.
+    ``__wrapped__`` is followed only through wrappers known to return the
+    wrapped function's values unchanged (``functools.lru_cache``/``cache``),
+    and a Numba dispatcher is read through its ``py_func``.  Other wrappers
+    are refused, as are symdiff's own derivatives (a derivative of a
+    derivative); the error names ``loc`` (a helper's call site) or the caller."""
     seen = set()
     while id(fn) not in seen:
         seen.add(id(fn))
@@ -175,15 +185,75 @@ def user_function(fn):
                 "differentiate the gradient written as a `def` of your own, or take "
                 "finite differences of the gradient (symdiff.verify.finite_difference).",
             )
-        inner = (
-            getattr(fn, "__symdiff_function__", None)
-            or getattr(fn, "py_func", None)
-            or getattr(fn, "__wrapped__", None)
-        )
+        inner = getattr(fn, "__symdiff_function__", None) or getattr(fn, "py_func", None)
+        if inner is None and not _readable_function(fn):
+            inner = getattr(fn, "__wrapped__", None)
+            if inner is not None and _from_library(fn):  # np.concatenate: not the user's
+                return fn
+            if inner is not None and not isinstance(fn, VALUE_PRESERVING_WRAPPERS):
+                raise SourceUnavailableError(
+                    f"{fn!r} wraps {getattr(inner, '__qualname__', inner)!r}, but it is not a "
+                    "Python function whose source symdiff can read, so what it does to the "
+                    "value cannot be differentiated",
+                    loc or caller_loc(),
+                    "differentiate the undecorated function (fn.__wrapped__) if the wrapper "
+                    "does not change its value, or write the wrapper as a Python `def`",
+                )
         if inner is None:
             return fn
         fn = inner
     return fn
+
+
+# Wrappers that return what the wrapped function returns: ``__wrapped__`` is
+# differentiated for them (caching changes when the function runs, not its values).
+VALUE_PRESERVING_WRAPPERS = (functools._lru_cache_wrapper,)
+
+
+def _from_library(fn) -> bool:
+    """Is ``fn`` defined by Python or an installed library (NumPy's
+    dispatchers record ``__wrapped__`` too)?  Calls of those are rules or
+    errors of their own, never inlined."""
+    module = sys.modules.get(getattr(fn, "__module__", None) or "")
+    if module is None:
+        return False
+    if module.__name__.partition(".")[0] in sys.stdlib_module_names:
+        return True
+    path = getattr(module, "__file__", None) or ""
+    return "site-packages" in path or "dist-packages" in path
+
+
+def _readable_function(fn) -> bool:
+    """Is ``fn`` a Python function whose own source can be read?"""
+    if not isinstance(fn, types.FunctionType):
+        return False
+    try:
+        inspect.getsourcelines(fn.__code__)
+    except (OSError, TypeError):
+        return False
+    return True
+
+
+def wrapper_env(src, params, env) -> dict:
+    """The values of a decorator's wrapper's own parameters (``*args,
+    **kwargs``) when it is called with the wrapped function's parameters
+    ``params`` (whose values are ``env``), as a call passes them."""
+    args = src.node.args
+    own = [a.arg for a in args.posonlyargs + args.args]
+    values = [env[p] for p in params]
+    if args.kwonlyargs or len(own) > len(values) or (len(own) < len(values) and not args.vararg):
+        raise Unsupported(
+            f"the wrapper {src.node.name} does not take the parameters of the function it "
+            f"wraps ({', '.join(params)})",
+            src.loc(src.node),
+            "write the wrapper as def wrapper(*args, **kwargs)",
+        )
+    bound = dict(zip(own, values))
+    if args.vararg:
+        bound[args.vararg.arg] = tuple(values[len(own) :])
+    if args.kwarg:
+        bound[args.kwarg.arg] = DictValue((), ())
+    return bound
 
 
 def _assigned_name(tree, node) -> str | None:
@@ -267,15 +337,19 @@ def check_params(source: Source) -> list:
     """The names of the function's positional parameters; ``*args`` (a tuple
     of the arguments after them, ``varargs_of``) and keyword-only parameters
     with defaults (taken at their defaults) are allowed, ``**kwargs`` and
-    keyword-only parameters without defaults refused."""
+    keyword-only parameters without defaults refused.  A decorator's wrapper
+    (``def wrapper(*args, **kwargs)``) takes those of the function it wraps
+    (``__wrapped__``, as ``inspect.signature`` says)."""
     args = source.node.args
+    if source.wraps is not None and (args.vararg or args.kwarg):
+        return check_params(Source(source.wraps))
     if args.kwarg is not None:
         hint = "list the parameters one by one"
         if any(callable(v) for v in source.closure.values()):  # a decorator's wrapper
             hint = (
                 f"{source.name} looks like a decorator's wrapper: decorate it with "
-                "@functools.wraps(fn) so that symdiff reads the function it wraps "
-                "(what the wrapper adds is then not differentiated)"
+                "@functools.wraps(fn) so that symdiff knows the parameters of the "
+                "function it wraps (the wrapper is differentiated as it is called)"
             )
         raise Unsupported("**kwargs parameters are not supported", source.loc(args.kwarg), hint)
     for param, default in zip(args.kwonlyargs, args.kw_defaults):

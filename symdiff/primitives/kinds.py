@@ -200,7 +200,7 @@ def shape_kind(kinds, atoms, attrs):
 def create_kind(kinds, atoms, attrs):
     if any(k.rank or k.dtype != "int" for k in kinds):
         raise RankError("array sizes must be ints")
-    return Kind.of_sizes("float", [size_of(a) for a in atoms])
+    return Kind.of_sizes(attrs.dtype or "float", [size_of(a) for a in atoms])  # dtype: a tape's
 
 
 def eye_kind(kinds, atoms, attrs):

@@ -332,8 +332,15 @@ def size(printer, op, args):
 
 
 def created(dotted):
-    """``np.zeros((n, m))``: an array of floats of the given sizes."""
-    return lambda printer, op, args: printer.call(dotted, [ast.Tuple(args), *printer.float_dtype()])
+    """``np.zeros((n, m))``: an array of floats (or of ``dtype``) of the given sizes."""
+
+    def spell(printer, op, args):
+        if op.attrs.dtype in ("int", "bool"):
+            dtype = printer.attribute({"int": "np.int64", "bool": "np.bool_"}[op.attrs.dtype])
+            return printer.call(dotted, [ast.Tuple(args), dtype])
+        return printer.call(dotted, [ast.Tuple(args), *printer.float_dtype()])
+
+    return spell
 
 
 def eye(printer, op, args):
