@@ -75,7 +75,7 @@ class Source:
         """The ``def`` node of ``self.fn``; sets the line and column offsets."""
         fn, code = self.fn, self.fn.__code__
         try:
-            lines, first = inspect.getsourcelines(code)  # the wrapper's own, not __wrapped__
+            lines, first = code_source_lines(code)  # the wrapper's own, not __wrapped__
         except (OSError, TypeError) as exc:
             raise SourceUnavailableError(
                 f"cannot read the source of {fn.__qualname__} ({exc})",
@@ -227,11 +227,20 @@ def _readable_function(fn) -> bool:
     """Is ``fn`` a Python function whose own source can be read?"""
     if not isinstance(fn, types.FunctionType):
         return False
-    try:
-        inspect.getsourcelines(fn.__code__)
-    except (OSError, TypeError):
-        return False
-    return True
+    code = fn.__code__
+    return len(linecache.getlines(code.co_filename)) >= code.co_firstlineno > 0
+
+
+def code_source_lines(code) -> tuple:
+    """The source lines of the ``def`` (or lambda) that made ``code``, and its
+    first line number: what ``inspect.getsourcelines(code)`` gives, read from
+    ``linecache`` directly (for a code object, ``inspect`` first searches every
+    loaded module for its file, some 10 ms a call)."""
+    lines = linecache.getlines(code.co_filename)
+    if not lines or len(lines) < code.co_firstlineno:
+        raise OSError("could not get source code")
+    first = code.co_firstlineno
+    return inspect.getblock(lines[first - 1 :]), first
 
 
 def wrapper_env(src, params, env) -> dict:
