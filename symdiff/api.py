@@ -517,24 +517,33 @@ def jvp(fn, primals, tangents, jit=True):
     tangents = checked_values(tangents, "tangents", primal)
     if any(p is None for p in primals):
         raise ArgumentError("primals must not be None", primal.loc, "pass a value per parameter")
-    check_arity(primal, primals)
-    if len(tangents) != len(primals):
-        raise ArgumentError(
-            f"jvp got {len(primals)} primals but {len(tangents)} tangents",
-            primal.loc,
-            "give one tangent per primal (None where not differentiated)",
-        )
-    argnums = tuple(i for i, t in enumerate(tangents) if t is not None)
-    if not argnums:
-        raise ArgumentError(
-            "every tangent is None", primal.loc, "give a float tangent for at least one argument"
-        )
+    argnums = _tangent_argnums(primal, primals, tangents)
     impl = _jvp_cache(fn, argnums, jit)
     names = primal.params
     seeds = [
         shaped_like(tangents[i], primals[i], f"the tangent of {names[i]}", primal) for i in argnums
     ]
     return impl(*primals, *seeds)
+
+
+def _tangent_argnums(primal, primals: tuple, tangents) -> tuple:
+    """The positions of the tangents that are not None: one tangent per
+    primal (in its structure), at least one of them given."""
+    check_arity(primal, primals)
+    if not isinstance(tangents, (tuple, list)) or len(tangents) != len(primals):
+        given = f"{len(tangents)} tangents" if isinstance(tangents, (tuple, list)) else "no tuple"
+        raise ArgumentError(
+            f"jvp got {len(primals)} primals but {given}"
+            + ("" if isinstance(tangents, (tuple, list)) else " of tangents"),
+            primal.loc,
+            "give one tangent per primal, in its structure (None where not differentiated)",
+        )
+    argnums = tuple(i for i, t in enumerate(tangents) if t is not None)
+    if not argnums:
+        raise ArgumentError(
+            "every tangent is None", primal.loc, "give a float tangent for at least one argument"
+        )
+    return argnums
 
 
 def _flat_value(value) -> bool:
@@ -547,20 +556,7 @@ def _tree_jvp(fn, primals: tuple, tangents, jit):
     the tangents of the float leaves, in the primals' structure, seed the
     JVP of the leaves."""
     primal = header(fn)
-    check_arity(primal, primals)
-    if not isinstance(tangents, (tuple, list)) or len(tangents) != len(primals):
-        raise ArgumentError(
-            f"jvp got {len(primals)} primals but "
-            + (f"{len(tangents)} tangents" if isinstance(tangents, (tuple, list)) else "no tuple")
-            + " of tangents",
-            primal.loc,
-            "give one tangent per primal, in its structure (None where not differentiated)",
-        )
-    argnums = tuple(i for i, t in enumerate(tangents) if t is not None)
-    if not argnums:
-        raise ArgumentError(
-            "every tangent is None", primal.loc, "give a float tangent for at least one argument"
-        )
+    argnums = _tangent_argnums(primal, primals, tangents)
     seeds: list = []
     for i in argnums:
         tree = argument_tree(primals[i], primal, i)
