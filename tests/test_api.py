@@ -148,3 +148,17 @@ def test_entry_switches_between_signatures_and_checks_arguments():
         g()
     with pytest.raises(ArgumentError):
         g(2.0, 3.0, 4.0)
+
+
+def test_jvp_needs_one_tangent_per_primal():
+    def f(x, z):
+        return x * z
+
+    def g(params, z):
+        return params[0] * z
+
+    for fn, primals in ((f, (1.0, 2.0)), (g, ([1.0], 2.0))):
+        with pytest.raises(symdiff.SymDiffError, match="jvp got 2 primals but 1 tangents"):
+            symdiff.jvp(fn, primals, (1.0,), jit=False)
+        with pytest.raises(symdiff.SymDiffError, match="every tangent is None"):
+            symdiff.jvp(fn, primals, (None, None), jit=False)
