@@ -573,7 +573,7 @@ def _tangent_leaves(tree, value, tangent, what: str, primal, out: list) -> list:
         return out
     if isinstance(tree, pytree.Static) or tangent is None and not pytree.leaves(tree):
         return out
-    keys = pytree.sorted_keys(tangent) if isinstance(tangent, dict) else None
+    keys = pytree.mapping_keys(tangent) if isinstance(tangent, dict) else None
     if type(tangent) is not tree.type or (
         keys != tree.keys if keys is not None else len(tangent) != len(tree.keys)
     ):

@@ -14,8 +14,8 @@ tuples keep their class; objects of plain classes and dataclasses
 (``model.W``, ``model.b``) are nodes of their fields (``record_fields``), and
 their gradient is an object of the same class holding the fields'
 gradients, as JAX does for registered pytrees.  Dict
-entries are taken in sorted key order (insertion order when the keys cannot
-be sorted), so the code does not depend on how a dict was built.
+entries are taken in the dict's own order, the order the function iterates
+over them in; the gradient dict has it too.
 """
 
 from __future__ import annotations
@@ -141,11 +141,11 @@ def record_fields(value) -> dict | None:
     return dict(fields) if fields else None
 
 
-def sorted_keys(mapping: dict) -> tuple:
-    try:
-        return tuple(sorted(mapping))
-    except TypeError:  # keys of different types: insertion order
-        return tuple(mapping)
+def mapping_keys(mapping: dict) -> tuple:
+    """A dict's keys in its own order, the order code that iterates over it
+    sees (``d.values()``, ``for k in d``); a dict with the same keys in
+    another order is another specialisation."""
+    return tuple(mapping)
 
 
 def describe(value, path="", within=()) -> Leaf | Static | Node:
@@ -160,7 +160,7 @@ def describe(value, path="", within=()) -> Leaf | Static | Node:
     kind_of = type(value)
     if kind_of in CONTAINERS or (isinstance(value, tuple) and not hasattr(value, "_fields")):
         if isinstance(value, dict):
-            keys = sorted_keys(value)
+            keys = mapping_keys(value)
             items = [value[k] for k in keys]
         else:
             keys = tuple(range(len(value)))
@@ -175,7 +175,7 @@ def describe(value, path="", within=()) -> Leaf | Static | Node:
     fields = record_fields(value)
     if fields is not None:
         within = _entered(value, path, within)
-        keys = sorted_keys(fields)
+        keys = mapping_keys(fields)
         return Node(kind_of, keys, tuple(describe(fields[k], f"{path}.{k}", within) for k in keys))
     if is_static(value):
         return Static(value)

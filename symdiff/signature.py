@@ -176,10 +176,10 @@ def _value_key(value, kind_of, within=()):
         return pytree.Static(value)
     within = (*within, id(value))
     if kind_of is dict:
-        keys = pytree.sorted_keys(value)
+        keys = pytree.mapping_keys(value)
         return (dict, keys, *(_value_key(value[k], type(value[k]), within) for k in keys))
     if fields is not None:  # an object: its class and its fields' keys
-        keys = pytree.sorted_keys(fields)
+        keys = pytree.mapping_keys(fields)
         return (kind_of, keys, *(_value_key(fields[k], type(fields[k]), within) for k in keys))
     # a list, a tuple or a named tuple
     return (kind_of, *(_value_key(v, type(v), within) for v in value))
@@ -474,10 +474,8 @@ def _guard_lines(key, value: str, lines: list, writer: _Writer, miss: str, leave
     elif key[0] is dict:
         keys, children = key[1], key[2:]
         spelled = [writer.const(k) for k in keys]
-        check(
-            f"type({value}) is not dict or len({value}) != {len(keys)}"
-            + "".join(f" or {k} not in {value}" for k in spelled)
-        )
+        # the keys in their order: the function iterates over them in it
+        check(f"type({value}) is not dict or tuple({value}) != {writer.const(tuple(keys))}")
         for k, child in zip(spelled, children):
             _guard_child(child, f"{value}[{k}]", lines, writer, miss, leaves)
     elif not issubclass(key[0], (list, tuple)):

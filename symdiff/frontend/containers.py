@@ -38,6 +38,7 @@ from .normalize import normalise_jumps
 from .readers import value_key
 from .values import (
     DictValue,
+    GeneratorValue,
     ListValue,
     ObjectValue,
     SliceValue,
@@ -111,7 +112,7 @@ class Containers:
         return ListValue(self.comprehension(e.generators, lambda: self.expr(e.elt)))
 
     def expr_GeneratorExp(self, e):
-        return self.expr_ListComp(e)
+        return GeneratorValue(self.comprehension(e.generators, lambda: self.expr(e.elt)))
 
     def expr_DictComp(self, e):
         keys, values = [], []
@@ -215,6 +216,10 @@ class Containers:
         return self.sequence_of(self.expr(node), node)
 
     def sequence_of(self, value, node):
+        if isinstance(value, GeneratorValue):  # one pass, as in Python: then it is empty
+            if id(value) in self.shared.consumed:
+                return Items(())
+            self.shared.consumed.add(id(value))
         if isinstance(value, DictValue):
             return Items(tuple(map(key_value, value.keys)))
         if isinstance(value, tuple):
@@ -763,9 +768,18 @@ class Containers:
             self.fail(e, f"a tuple has no method .{name}()", "use a list: xs = list(t)")
         return rule(self, base, [self.expr(a) for a in e.args], e)
 
-    def mutate(self, old, new):
+    def mutate(self, old, new, node=None):
         """``old`` (a list or dict) now holds ``new``: every name and container
-        that holds the object ``old`` holds ``new`` instead."""
+        that holds the object ``old`` holds ``new`` instead.  A list or dict
+        read from a global or closure variable is not changed: the change
+        would have to outlive the call (``node``: where the change is made)."""
+        if node is not None and id(old) in self.shared.free_containers:
+            self.fail(
+                node,
+                f"{structure(old, self.shared.kinds)} read from a global or closure variable "
+                "cannot be changed in differentiated code (the change would outlive the call)",
+                "change a copy made in the function: xs = list(G) (or dict(G)), then xs.append(...)",
+            )
         memo = {id(old): new}
         for key, value in list(self.env.items()):
             self.env[key] = _substitute(value, memo)
@@ -806,7 +820,7 @@ class Containers:
             items = list(container)
             items[key] = value
             new = ListValue(items)
-        self.mutate(container, new)
+        self.mutate(container, new, node)
 
     def hidden_name(self, value, node):
         """A ``Name`` node that reads ``value``: for calls built from values
@@ -884,13 +898,13 @@ def _reversed(converter, sequence, node):
 # -- methods of lists and dicts --------------------------------------------------------
 def _append(self, base, args, e):
     _arity(self, e, args, 1)
-    self.mutate(base, ListValue((*base, args[0])))
+    self.mutate(base, ListValue((*base, args[0])), e)
     return StaticValue(None)
 
 
 def _extend(self, base, args, e):
     _arity(self, e, args, 1)
-    self.mutate(base, ListValue((*base, *self.sequence_of(args[0], e.args[0]).values)))
+    self.mutate(base, ListValue((*base, *self.sequence_of(args[0], e.args[0]).values)), e)
     return StaticValue(None)
 
 
@@ -898,7 +912,7 @@ def _insert(self, base, args, e):
     _arity(self, e, args, 2)
     items = list(base)
     items.insert(self.static_int(e.args[0]), args[1])
-    self.mutate(base, ListValue(items))
+    self.mutate(base, ListValue(items), e)
     return StaticValue(None)
 
 
@@ -908,7 +922,7 @@ def _pop(self, base, args, e):
     position = self.static_int(e.args[0]) if args else -1
     items = list(base)
     value = items.pop(position)
-    self.mutate(base, ListValue(items))
+    self.mutate(base, ListValue(items), e)
     return value
 
 
@@ -956,7 +970,7 @@ def _update(self, base, args, e):
     keys, values = list(base.keys), list(base.values)
     for key, value in args[0].items():
         _put(keys, values, key, value)
-    self.mutate(base, DictValue(tuple(keys), tuple(values)))
+    self.mutate(base, DictValue(tuple(keys), tuple(values)), e)
     return StaticValue(None)
 
 

@@ -82,6 +82,8 @@ class Shared:
     generators: dict = dataclasses.field(default_factory=dict)  # id -> Reader (randomness)
     object_readers: dict = dataclasses.field(default_factory=dict)  # id -> Reader (names)
     recursive_calls: int = 0  # inlined calls of a function inside itself (check_recursion)
+    free_containers: set = dataclasses.field(default_factory=set)  # ids: read from globals
+    consumed: set = dataclasses.field(default_factory=set)  # ids of generators iterated over
 
 
 class ConverterCore:

@@ -339,7 +339,7 @@ class Functions:
         env = self._bound_arguments(inspect.signature(kind_of), positional, keywords, label, e)
         if named:
             return named_value_type(kind_of)(env[name] for name in kind_of._fields)
-        keys = pytree.sorted_keys(env)
+        keys = pytree.mapping_keys(env)
         return ObjectValue(kind_of, keys, tuple(env[k] for k in keys))
 
     # -- attributes of objects ------------------------------------------------------

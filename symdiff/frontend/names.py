@@ -137,8 +137,11 @@ class Names:
         if pytree.is_named_tuple_type(tree.type):
             return named_value_type(tree.type)(items)
         if tree.type is dict:
-            return DictValue(tree.keys, items)
-        return ListValue(items) if tree.type is list else items
+            made = DictValue(tree.keys, items)
+        else:
+            made = ListValue(items) if tree.type is list else items
+        self.shared.free_containers.add(id(made))  # not changed in place: containers.mutate
+        return made
 
     def static_attribute(self, base, attribute, node):
         """``base.name`` (``self.W`` in a method) of a static object: read at

@@ -183,6 +183,7 @@ class Statements:
                 self.return_loc = branch.return_loc
             branches.append(branch)
         then, other = branches
+        _check_aliases(self, then.env, other.env, node)
         phis = []
         after = {}
         memo = {}  # one join per pair of objects: names of one list stay one list
@@ -223,8 +224,8 @@ class Statements:
 
     def _join_containers(self, key, then_value, else_value, phis, node, memo):
         """The join of two containers of the same structure, element by element."""
-        if then_value == else_value:
-            return then_value
+        if then_value == else_value and not isinstance(then_value, (ListValue, DictValue)):
+            return then_value  # equal lists may still be two lists: joined item by item
         if isinstance(then_value, SliceValue) and isinstance(else_value, SliceValue):
             return self._join_slices(key, then_value, else_value, phis, node, memo)
         same = type(then_value) is type(else_value) and (
@@ -327,3 +328,34 @@ _STATEMENT_RULES = {
     ast.Expr: Statements.expr_stmt,
     ast.FunctionDef: Functions.define_function,
 }
+
+
+def _check_aliases(converter, then_env: dict, else_env: dict, node):
+    """Two names hold one list or dict on one path and two on the other
+    (``b = a`` in one branch only): after the ``if``, a change through one
+    name would reach the other on one path only, which one program cannot
+    say.  Refused, with what to write instead."""
+    mutable = (ListValue, DictValue)
+    names = [
+        k
+        for k in then_env
+        if k in else_env
+        and isinstance(then_env[k], mutable)
+        and isinstance(else_env[k], mutable)
+        and k.isidentifier()
+    ]
+    for i, first in enumerate(names):
+        for second in names[i + 1 :]:
+            together = then_env[first] is then_env[second]
+            if together != (else_env[first] is else_env[second]):
+                converter.fail(
+                    node,
+                    f"'{first}' and '{second}' are one {_word(then_env[first])} on one path of "
+                    "this `if` and two on the other",
+                    f"make it the same on every path: copy it ({second} = list({first})) or "
+                    "bind both names the same way in each branch",
+                )
+
+
+def _word(value) -> str:
+    return "dict" if isinstance(value, DictValue) else "list"

@@ -46,6 +46,16 @@ class ListValue(tuple):
         return f"ListValue({list(self)!r})"
 
 
+class GeneratorValue(ListValue):
+    """A generator expression: its items, taken by the first pass over it
+    (``containers.sequence_of``); a second pass finds it empty, as in Python."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"GeneratorValue({list(self)!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class DictValue:
     """A Python dict with keys known when the code is generated."""
