@@ -88,14 +88,6 @@ def dot_kind(kinds, atoms, attrs):
     return Kind.of_sizes(dtype, sizes)
 
 
-def same_as(index):
-    def rule(kinds, atoms, attrs):
-        k = kinds[index]
-        return with_dtype(k, "float" if k.dtype == "bool" else k.dtype)
-
-    return rule
-
-
 def float_like(index):
     def rule(kinds, atoms, attrs):
         return with_dtype(kinds[index], "float")
