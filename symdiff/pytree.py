@@ -84,6 +84,20 @@ class NotALeaf(Exception):
         self.value, self.path = value, path
 
 
+# The exact types of scalars whose type alone is their specialisation key.
+SCALAR_TYPES = frozenset({float, int, bool, np.float64, np.float32, np.int64, np.int32, np.bool_})
+
+
+def array_key(array) -> tuple:
+    """An array's specialisation key: rank, dtype, and the axes of size 1
+    (which broadcast, so their adjoints are summed); arrays of any other
+    sizes share one specialisation."""
+    shape = array.shape
+    if 1 in shape:
+        return (array.ndim, array.dtype.char, tuple(size == 1 for size in shape))
+    return (array.ndim, array.dtype.char)
+
+
 def leaf_kind(value) -> Kind | None:
     """The kind of a number or array (None for anything else)."""
     if isinstance(value, (bool, np.bool_)):

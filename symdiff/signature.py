@@ -147,28 +147,25 @@ def float32_scalar(value):
     return value
 
 
-_SCALARS = frozenset({float, int, bool, np.float64, np.float32, np.int64, np.int32, np.bool_})
-
-
 def signature_key(args) -> tuple:
     """What a specialisation depends on: types; rank, dtype and size-1 axes
     of arrays; the structure of containers (``pytree``) and the identity of
     static values."""
     arg_types = tuple(map(type, args))
-    if _SCALARS.issuperset(arg_types):
+    if pytree.SCALAR_TYPES.issuperset(arg_types):
         return arg_types
     return tuple(_value_key(a, t) for a, t in zip(args, arg_types))
 
 
 def _value_key(value, kind_of, within=()):
     if kind_of is np.ndarray:
-        return _array_key(value)
-    if kind_of in _SCALARS:
+        return pytree.array_key(value)
+    if kind_of in pytree.SCALAR_TYPES:
         return kind_of
     if isinstance(value, NUMBER):
         return kind_of
     if isinstance(value, np.ndarray):  # a subclass: taken as an array (pytree.leaf_kind)
-        return _array_key(value)
+        return pytree.array_key(value)
     fields = None if isinstance(value, (tuple, list, dict)) else pytree.record_fields(value)
     if fields is None and not isinstance(value, (tuple, list, dict)):
         return pytree.Static(value)
@@ -183,14 +180,6 @@ def _value_key(value, kind_of, within=()):
         return (kind_of, keys, *(_value_key(fields[k], type(fields[k]), within) for k in keys))
     # a list, a tuple or a named tuple
     return (kind_of, *(_value_key(v, type(v), within) for v in value))
-
-
-def _array_key(array):
-    """Rank, dtype, and the axes of size 1 (which broadcast, so their adjoints
-    are summed): arrays of any other sizes share one specialisation."""
-    if 1 in array.shape:
-        return (array.ndim, array.dtype.char, tuple(size == 1 for size in array.shape))
-    return (array.ndim, array.dtype.char)
 
 
 def argument_tree(value, fn, index: int):

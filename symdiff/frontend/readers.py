@@ -21,7 +21,7 @@ import operator
 
 import numpy as np
 
-_SCALARS = frozenset({float, int, bool, np.float64, np.float32, np.int64, np.int32, np.bool_})
+from ..pytree import SCALAR_TYPES, array_key
 
 
 class Reader:
@@ -133,13 +133,10 @@ class Reader:
 def value_key(value):
     """The specialisation key of a value read by a ``Reader`` (see the module doc)."""
     kind_of = type(value)
-    if kind_of in _SCALARS:
+    if kind_of in SCALAR_TYPES:
         return kind_of
     if kind_of is np.ndarray:
-        shape = value.shape
-        if 1 in shape:
-            return (value.ndim, value.dtype.char, tuple(size == 1 for size in shape))
-        return (value.ndim, value.dtype.char)
+        return array_key(value)
     if kind_of is tuple or kind_of is list:
         return (kind_of, *map(value_key, value))
     if kind_of is dict:
