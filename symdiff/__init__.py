@@ -15,6 +15,7 @@ from .errors import (
     UnknownFunctionError,
     UnsupportedSyntaxError,
 )
+from .library import stop_gradient
 from .verify import GradCheckReport, check_grad
 from .version import __version__ as __version__
 
@@ -31,6 +32,7 @@ __all__ = [
     "differentiate",
     "grad",
     "jvp",
+    "stop_gradient",
     "value_and_grad",
     "vjp",
 ]

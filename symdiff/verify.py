@@ -271,6 +271,12 @@ def check_grad(
         )
         python_value = _python_value(checked, fn.__name__, args, notes)
         budget = Budget(sympy_max_nodes, sympy_seconds)
+        stopped = any(s.value.prim == "stop_gradient" for s in _ops(primal))
+        if stopped:
+            notes.append(
+                "the function calls stop_gradient: finite differences, which see through "
+                "it, are not compared"
+            )
         sympy_value, sympy_grads = _sympy_reference(primal, trees, args, indices, budget, notes)
         if fixed.generators:
             notes.append(
@@ -280,7 +286,7 @@ def check_grad(
         rows = []
         for index, *gradients in zip(indices, reverse_grads, forward_grads, sympy_grads):
             name = head.params[index]
-            rows += _gradient_rows(checked, args, trees, index, name, gradients, notes)
+            rows += _gradient_rows(checked, args, trees, index, name, gradients, notes, not stopped)
     return GradCheckReport(
         fn.__name__,
         _shown_point(head, trees, args),
@@ -413,7 +419,9 @@ def _ops(primal: ir.Function) -> list:
     ]
 
 
-def _gradient_rows(fn, args, trees, index: int, name: str, gradients, notes: list) -> list:
+def _gradient_rows(
+    fn, args, trees, index: int, name: str, gradients, notes: list, differences=True
+) -> list:
     """One row per element of each leaf of ``args[index]`` (one for a
     scalar): symdiff's ``gradients`` (reverse, forward, and SymPy's list or
     None), and finite differences of ``fn``."""
@@ -433,14 +441,15 @@ def _gradient_rows(fn, args, trees, index: int, name: str, gradients, notes: lis
 
         elements = list(np.ndindex(np.shape(leaf))) if isinstance(leaf, np.ndarray) else [()]
         for element in elements:
+            difference = None
             try:
-                difference = finite_difference(
+                difference = differences and finite_difference(
                     lambda *a: fn(*a[:index], with_leaf(a[index]), *a[index + 1 :]),
                     (*args[:index], leaf, *args[index + 1 :]),
                     index,
                     element=element,
                 )
-                difference = difference if math.isfinite(difference) else None
+                difference = difference if differences and math.isfinite(difference) else None
             except (ArithmeticError, ValueError) as exc:
                 difference = None
                 notes.append(f"finite differences for {name} failed: {exc}")

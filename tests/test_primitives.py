@@ -128,14 +128,31 @@ def test_jvp_and_vjp_agree_with_gradient(fn, expr, point):
     assert np.allclose(pullback(-2.0), -2.0 * np.array(expected), rtol=1e-12, atol=1e-14)
 
 
+def numpy_tables() -> list:
+    """The rows of every NumPy/SciPy table (``tests/test_library.py``,
+    ``tests/test_numpy_*.py``: ``numpy_table.Row``s)."""
+    import importlib
+    import pathlib
+
+    here = pathlib.Path(__file__).parent
+    names = ["test_library"] + sorted(p.stem for p in here.glob("test_numpy_*.py"))
+    rows = []
+    for name in names:
+        rows += getattr(importlib.import_module(f"{__package__}.{name}"), "TABLE", [])
+    return rows
+
+
 def test_every_primitive_has_a_row():
-    """Adding a primitive means adding a row here or in test_arrays.py."""
+    """Adding a primitive means adding a row here, in test_arrays.py or in a
+    NumPy table (``numpy_tables``)."""
     from symdiff.primitives import PRIMITIVES
 
     from . import test_arrays, test_loops, test_random
 
+    functions = [fn for fn, *_ in TABLE + test_arrays.CASES + test_loops.CASES]
+    functions += [row.fn for row in numpy_tables()]
     covered = set()
-    for fn, *_ in TABLE + test_arrays.CASES + test_loops.CASES:
+    for fn in functions:
         ir_fn = symdiff.pipeline.parsed(fn)
         for stmt in symdiff.ir.walk(ir_fn.body):
             if hasattr(stmt, "value") and hasattr(stmt.value, "prim"):

@@ -143,6 +143,7 @@ LAYERS = (
     ("ir",),
     ("pytree",),
     ("primitives",),
+    ("library",),
     ("frontend", "analysis"),
     ("signature", "transform"),
     ("optimize",),

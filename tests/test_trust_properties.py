@@ -178,11 +178,13 @@ def _apart(name, values):
 
 
 def elementwise_primitives():
-    """Every differentiable elementwise primitive of the registry."""
+    """Every differentiable elementwise primitive of the registry (but
+    ``stop_gradient``, whose derivative finite differences cannot see:
+    tests/test_library.py)."""
     return sorted(
         name
         for name, p in PRIMITIVES.items()
-        if p.elementwise and p.differentiable and p.array is not None
+        if p.elementwise and p.differentiable and p.array is not None and name != "stop_gradient"
     )
 
 

@@ -22,6 +22,7 @@ import inspect
 import sys
 import types
 
+from .. import library
 from ..errors import UnknownFunctionError
 from ..ir import Attrs, Const
 from ..primitives import (
@@ -35,7 +36,7 @@ from ..primitives import (
 from ..primitives.naming import method_names, names_of
 from .containers import NOT_HANDLED
 from .functions import ARRAY_METHOD, BoundMethod
-from .source import Source, user_function
+from .source import DefinitionSource, Source, user_function
 from .values import DictValue, FunctionValue, StaticValue, structured
 
 
@@ -63,6 +64,11 @@ class Calls:
         value = self.container_builtin(func, e)  # sum(xs), zip(a, b), len(params)...
         if value is not NOT_HANDLED:
             return value
+        if func is library.refuse:
+            return self.refusal(e)
+        definition = library.definition_for(func)
+        if definition is not None:  # np.var, scipy.special.logsumexp...: symdiff.library
+            return self.call_definition(definition, label, e)
         prim = primitive_for(func)
         if prim is not None:
             return self.call_primitive(prim, label, e)
@@ -177,7 +183,10 @@ class Calls:
                 "def; write the computation with these",
             )
         self.check_recursion(func, func.__name__, e)
-        src = Source(func)  # its parameters are bound as Python binds them (*args too)
+        if module == "symdiff":  # a definition calling another: located at the user's call
+            src = DefinitionSource(func, self.loc(e))
+        else:
+            src = Source(func)  # its parameters are bound as Python binds them (*args too)
         positional, keywords = self.call_arguments(e)
         if bound_self is not None:
             positional.insert(0, bound_self)
@@ -185,12 +194,31 @@ class Calls:
         env = self._bound_arguments(signature, positional, keywords, src.name, e)
         return self.inline(src, src.node, env, src.name, func, e)
 
+    def call_definition(self, definition, label, e, base=None):
+        """Inline the library's definition of a function the user calls
+        (``base``: the array of a method call, ``x.var()``), located at the call."""
+        src = DefinitionSource(definition.function, self.loc(e))
+        positional, keywords = self.call_arguments(e)
+        if base is not None:
+            positional.insert(0, base)
+        signature = inspect.signature(definition.function)
+        env = self._bound_arguments(signature, positional, keywords, label, e)
+        return self.inline(src, src.node, env, label, definition.function, e)
+
+    def refusal(self, e):
+        """``refuse(message, hint)`` in a definition: the user's call is not supported."""
+        message, hint = (self.static(arg, "refuse()", str) for arg in e.args)
+        self.fail(e, message, hint)
+
     def call_method(self, e, base=None):
         base = self.expr(e.func.value) if base is None else base
         if structured(base):  # xs.append(v), d.items(): containers
             return self.container_method(base, e)
         name, args = e.func.attr, e.args
         prim = METHODS.get(name)
+        definition = library.method_definition(name) if prim is None else None
+        if definition is not None:  # x.var(ddof=1): symdiff.library
+            return self.call_definition(definition, f".{name}", e, base)
         if prim == "mean":
             return self.mean(f".{name}", [base], e)
         if prim in PRIMITIVES and PRIMITIVES[prim].names.options:

@@ -40,6 +40,7 @@ from ..errors import SymDiffError
 from ..errors import UnsupportedSyntaxError as Unsupported
 from ..ir import Const
 from .converter import BREAK, RETURN
+from .source import DefinitionSource
 from .values import (
     DictValue,
     FunctionValue,
@@ -294,7 +295,7 @@ class Functions:
         try:
             sub.function_body(node)
         except SymDiffError as err:
-            if not getattr(err, "_call_noted", False):
+            if not getattr(err, "_call_noted", False) and not isinstance(src, DefinitionSource):
                 err._call_noted = True
                 note = f"(in {label}, called at {self.loc(e)})"
                 err.hint = f"{err.hint}\n{note}" if err.hint else note

@@ -295,6 +295,10 @@ class Names:
                 known = self.known(self.expr(node))
                 if isinstance(known, Const):
                     value = known.value
+                elif isinstance(known, StaticValue):  # None, a string: a parameter's default
+                    value = known.value
+                elif isinstance(known, tuple) and all(isinstance(k, Const) for k in known):
+                    value = tuple(k.value for k in known)  # axis=(0, 1)
         ok = isinstance(value, expected_type) and not (
             expected_type is int and isinstance(value, bool)
         )

@@ -163,6 +163,26 @@ class Source:
         )
 
 
+class DefinitionSource(Source):
+    """The source of a definition of ``symdiff.library``, inlined at a call
+    of the user's: every node is located at that call (errors, and the
+    ``# line`` marks of the generated code, name the user's line), and its
+    free names are the library's own, read once (never guarded or inputs)."""
+
+    def __init__(self, fn, call_loc: Loc):
+        super().__init__(fn)
+        self.call_loc = call_loc
+
+    def loc(self, node) -> Loc:
+        return self.call_loc
+
+    def locate(self, name, node):
+        return self.lookup(name, node), None
+
+    def lookup(self, name, node):
+        return super().locate(name, node)[0]
+
+
 def user_function(fn, loc=None):
     """The Python function whose source is converted for ``fn``: what is
     called.  A decorator's wrapper that is a Python function with readable

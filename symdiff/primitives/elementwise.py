@@ -147,6 +147,7 @@ register("erfc", 1, (CALL, "math.erfc"), "special", math.erfc, sym("erfc"), lamb
 register("cbrt", 1, (CALL, "np.cbrt"), "np.cbrt", lambda x: float(np.cbrt(x)), lambda a: sympy_module().real_root(a, 3), lambda x, ans: (1.0 / (3.0 * ans**2),), result_kind=float_result, names=named(numpy="cbrt"))
 register("expit", 1, ("special",), "special", lambda x: 1.0 / (1.0 + math.exp(-x)), lambda a: 1 / (1 + sympy_module().exp(-a)), lambda x, ans: (ans * (1.0 - ans),), result_kind=float_result, names=named(scipy="expit"), spell=spelling.expit)
 register("abs", 1, (CALL, "abs"), "np.abs", abs, sym("Abs"), lambda x, ans: (sign(x),), names=named(math="fabs", builtins="abs", numpy="abs absolute fabs"), ieee=np.fabs)
+register("stop_gradient", 1, ("special",), "special", lambda x: x, symbolic.stopped, lambda x, ans: (None,), names=named(), spell=lambda printer, op, args: args[0])
 register("sign", 1, (CALL, "np.sign"), "np.sign", _sign, sym("sign"), lambda x, ans: (None,), differentiable=False, names=named(numpy="sign"))
 _math_function("copysign", "copysign", lambda x, y, ans: (sign(x) * copysign(1.0, y), None), sympy=lambda a, b: sympy_module().Abs(a) * sympy_module().sign(b), arity=2, float_arithmetic=True)
 register("max", 2, (CALL, "max"), "np.maximum", max, sym("Max"), lambda x, y, ans: (_tie(x, y), _tie(y, x)), commutative=True, names=named(builtins="max", numpy="maximum"), float_arithmetic=True)

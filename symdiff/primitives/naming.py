@@ -63,6 +63,9 @@ def _tables():
 
 
 CALLABLES, ARRAY_FUNCTIONS, METHODS = _tables()
+# Python objects of symdiff's own (``stop_gradient``) and users' rules
+# (``custom_vjp``): id -> (object, primitive), filled in where they are made.
+OBJECT_PRIMITIVES: dict[int, tuple] = {}
 SCIPY_SPECIAL = {
     attr: prim for prim, entry in PRIMITIVES.items() for attr in entry.names.scipy
 }  # SciPy's ufuncs, recognised without importing SciPy (the user's code has)
@@ -70,7 +73,7 @@ SCIPY_SPECIAL = {
 
 def primitive_for(obj) -> str | None:
     """The elementwise primitive a Python callable stands for, or None."""
-    entry = CALLABLES.get(id(obj))
+    entry = CALLABLES.get(id(obj)) or OBJECT_PRIMITIVES.get(id(obj))
     if entry is not None and entry[0] is obj:
         return entry[1]
     special = sys.modules.get("scipy.special")

@@ -10,6 +10,8 @@ point, as the code does when it runs).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..ir import Take
@@ -25,6 +27,27 @@ def sympy_module():
 def sym(name):
     """SymPy's function ``name``, looked up when called."""
     return lambda *args: getattr(sympy_module(), name)(*args)
+
+
+@functools.cache
+def _stopped_class():
+    sp = sympy_module()
+
+    class StopGradient(sp.Function):
+        """``stop_gradient``: its value is its argument's, its derivative 0."""
+
+        def fdiff(self, argindex=1):
+            return sp.S.Zero
+
+        def _eval_evalf(self, prec):
+            return self.args[0].evalf(prec)
+
+    return StopGradient
+
+
+def stopped(a):
+    """SymPy's counterpart of ``stop_gradient``: a function with derivative 0."""
+    return _stopped_class()(a)
 
 
 def compared(func):

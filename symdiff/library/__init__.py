@@ -1,0 +1,45 @@
+"""The library: NumPy and SciPy functions written in the Python symdiff reads.
+
+Most of NumPy's and SciPy's numeric functions are compositions of a few
+primitives: ``np.var`` is a mean of squared deviations, ``logsumexp`` a
+shifted sum of exponentials, ``np.hstack`` a ``concatenate``.  Each is a
+*definition* here: a plain Python function, written with the primitives of
+``symdiff.primitives``, registered under the names users call it by
+(``define``).  The frontend inlines a definition where the user calls the
+function, as it inlines the user's own helpers, so both modes, Numba and
+every later pass treat it as if the user had written it out; the generated
+code names the user's line, not the library's (``frontend.source.DefinitionSource``).
+
+Conventions for definitions:
+
+* Options that NumPy takes as constants (``axis``, ``ddof``, ``keepdims``)
+  are read as constants here too: code is generated per option value.
+* A definition refuses what it does not cover with ``refuse(message, hint)``
+  in a branch decided when the code is generated; the error names the
+  user's call.
+* Values that must not be differentiated (the max shift of ``logsumexp``)
+  go through ``stop_gradient``, so no adjoint code is generated for them.
+* Free names of the library's modules are read once, when the code is
+  generated (they are the library's own: never guarded, never inputs).
+
+``definition_for(obj)`` and ``method_definition(name)`` are the frontend's
+lookups; ``names_of_definitions()`` lists what is defined, for messages.
+"""
+
+from . import logspace, statistics  # noqa: F401  (the definitions: registered on import)
+from .registry import (
+    DEFINITIONS,
+    Definition,
+    Refusal,
+    define,
+    definition_for,
+    method_definition,
+    names_of_definitions,
+    refuse,
+    stop_gradient,
+)
+
+__all__ = [
+    "DEFINITIONS", "Definition", "Refusal", "define", "definition_for", "method_definition",
+    "names_of_definitions", "refuse", "stop_gradient",
+]  # fmt: skip

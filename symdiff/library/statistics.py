@@ -1,0 +1,27 @@
+"""Statistics: variance and standard deviation (NumPy's conventions:
+``ddof`` is the delta degrees of freedom, the divisor is ``count - ddof``).
+
+At a point where every element is the same, ``np.std`` has derivative
+``nan`` (the derivative of ``sqrt`` at 0 is ``inf``, times a zero deviation),
+as in every AD system; ``np.var`` is smooth everywhere.
+"""
+
+import numpy as np
+
+from .registry import define, refuse
+
+
+@define("numpy.var", methods="var")
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    if dtype is not None or out is not None:
+        refuse("var() with dtype= or out= is not supported", "leave them out")
+    deviation = a - np.mean(a, axis=axis, keepdims=True)
+    count = a.size if axis is None else a.shape[axis]
+    return np.sum(deviation * deviation, axis=axis, keepdims=keepdims) / (count - ddof)
+
+
+@define("numpy.std", methods="std")
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    if dtype is not None or out is not None:
+        refuse("std() with dtype= or out= is not supported", "leave them out")
+    return np.sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
