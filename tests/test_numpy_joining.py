@@ -60,8 +60,8 @@ CONCATENATE = [
 
 STACK = [
     Row("stack", lambda a, b: np.stack([a, b]), [((3,), (3,)), ((2, 3), (2, 3)), ((), ()), ((1, 3), (1, 3))], jit=False),
-    Row("stack-axis1", lambda a, b: np.stack((a, b), axis=1), [((3,), (3,)), ((2, 3), (2, 3))], jit=False),
-    Row("stack-axis-1", lambda a, b, c: np.stack([a, b, c], axis=-1), [((2, 3, 2), (2, 3, 2), (2, 3, 2))]),
+    Row("stack-axis1", lambda a, b: np.stack((a, b), axis=1), [((3,), (3,)), ((2, 3), (2, 3))]),
+    Row("stack-axis-1", lambda a, b, c: np.stack([a, b, c], axis=-1), [((2, 3, 2), (2, 3, 2), (2, 3, 2))], jit=False),
     Row("stack-one", lambda a: np.stack([a], 0), [((3,),)], jit=False),
     Row("array-of-numbers", lambda x, y: np.array([x, y * x, 2.0]), [((), ())], jit=False),
     Row("array-nested-numbers", lambda x, y: np.array([[x, y], [x * y, 1.0]]), [((), ())]),
@@ -80,7 +80,7 @@ STACK = [
 
 SPLIT = [
     Row("split-unpacked", split_unpacked, [((6,),), ((6, 2),)], jit=False),
-    Row("array_split-uneven", array_split_uneven, [((2, 7),), ((3, 2, 8),)]),
+    Row("array_split-uneven", array_split_uneven, [((2, 7),), ((3, 2, 8),)], jit=False),
     Row("split-indices-axis1", split_indices, [((2, 5),), ((3, 4, 2),)], jit=False),
     Row("hsplit-vsplit", hsplit_vsplit, [((3, 4),)], jit=False),
 ]  # fmt: skip
@@ -114,23 +114,18 @@ def test_joining_function(row, shapes, jit):
 
 def joined_network(x, k, b):
     """Most spellings of this module in one function, compiled once (the
-    table compiles only a few rows: Numba compiles take seconds)."""
+    table compiles only a few rows: Numba compiles take seconds, and tens of
+    seconds for 4-d broadcasting, so no row compiles a 4-d result)."""
     top, bottom = np.vsplit(x, [2])
     image = np.column_stack([np.vstack([top, bottom]), b])
     features = scipy.signal.correlate2d(image, k, mode="valid")
-    pieces = np.split(np.concatenate([np.hstack([f, b[:1]]) for f in features]), 2)
+    pieces = np.split(np.concatenate([np.hstack([features[i], b[:1]]) for i in range(2)]), 2)
     return np.stack(pieces) * np.append(b, 1.0)[0] + np.convolve(b, pieces[0])[1]
 
 
-@pytest.mark.parametrize("mode", ["reverse", "forward"])
-def test_many_joins_compiled(mode):
-    rng = np.random.default_rng(7)
-    x, k, b = rng.standard_normal((4, 3)), rng.standard_normal((2, 2)), rng.standard_normal(4)
-    check(
-        Row("joined-network", joined_network, [((4, 3), (2, 2), (4,))], modes=(mode,)),
-        [x.shape, k.shape, b.shape],
-        True,
-    )
+def test_many_joins_compiled():
+    row = Row("joined-network", joined_network, [((4, 3), (2, 2), (4,))], modes=("reverse",))
+    check(row, row.shapes[0], True)
 
 
 def _loss_of(fn):
