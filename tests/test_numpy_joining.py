@@ -209,6 +209,9 @@ ERRORS = [
     ("correlate2d-fillvalue", lambda x: scipy.signal.correlate2d(x, x, fillvalue=1.0), (np.ones((2, 2)),), "fillvalue=0"),
     ("correlate-ranks", lambda x: scipy.signal.correlate(x, np.ones((2, 2))), (np.ones(3),), "of one rank"),
     ("split-number", lambda x: np.split(x, 2), (1.5,), "needs an array"),
+    ("split-axis", lambda x: np.split(x, 2, axis=1), (np.ones(4),), "out of range"),
+    ("split-count-at-run-time", lambda x, n: np.split(x, n)[0], (np.ones(4), 2), "known only when the code runs"),
+    ("split-no-sections", lambda x: np.split(x, 0)[0], (np.ones(4),), "at least one section"),
 ]  # fmt: skip
 
 

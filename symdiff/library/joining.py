@@ -162,17 +162,19 @@ def _cut(ary, start, stop, axis):
 def _pieces(ary, indices_or_sections, axis):
     if np.ndim(ary) == 0:
         refuse("splitting needs an array, not a number", "split an array of rank 1 or more")
+    if not -np.ndim(ary) <= axis < np.ndim(ary):
+        refuse("the axis to split along is out of range", "pass an axis of the array")
     axis = axis % np.ndim(ary)
     if isinstance(indices_or_sections, int):
         count = indices_or_sections
-        if count < 1:
-            refuse("splitting needs at least one section", "pass a count of 1 or more")
         n = ary.shape[axis]
         each, extra = n // count, n % count
         bounds = [None]
-        for i in range(1, count):
+        for i in range(1, count):  # a count known only when the code runs is refused here
             bounds.append(i * each + min(i, extra))
         bounds.append(None)
+        if count < 1:
+            refuse("splitting needs at least one section", "pass a count of 1 or more")
     elif isinstance(indices_or_sections, (list, tuple)):
         bounds = [None, *indices_or_sections, None]
     else:

@@ -23,8 +23,12 @@ are written with (``symdiff.library.joining``).
   Both are spelled as Numba helpers that loop over the smaller of the kernel
   and the output, adding shifted slices, so the plain-Python run of the same
   source is vectorised too.
+* ``same_shape(value, like)`` is ``value``, known to have the shape of
+  ``like``: the slices of a concatenation's adjoint, the centred part of a
+  ``"same"`` convolution, the adjoints of the correlations.  Slices may have
+  size 1 as far as kinds know; with it, no size-1 sums are generated.
 
-All three are linear in each operand: derivatives exist everywhere.
+All are linear in each operand: derivatives exist everywhere.
 """
 
 from __future__ import annotations
@@ -35,10 +39,8 @@ import numpy as np
 
 from ..ir import WHOLE, Attrs, Const, Kind, Span, Take
 from .expr import op
-from .kinds import MATCHES, ONE, RankError, normalize_axis
+from .kinds import MATCHES, MAYBE_ONE, ONE, RankError, normalize_axis
 from .registry import Option, named, register
-
-MAYBE_ONE = next(size for size in type(ONE) if size not in (ONE, MATCHES))
 
 
 # -- kinds ---------------------------------------------------------------------
@@ -366,7 +368,7 @@ register("concatenate", -1, SPECIAL, "special", None, None, jvp=_concatenate_jvp
 register("stack", -1, SPECIAL, "special", None, None, jvp=_stack_jvp, vjp=_stack_vjp, result_kind=stack_kind,  # np.array([a, b, c]) too
          names=named(numpy="stack", options=(AXIS_0,), sequence=True), spell=spell_stack, sympy_arrays=_stack_sympy, **ARRAYS)
 register("same_shape", 2, SPECIAL, "special", None, None, jvp=_same_shape_jvp, vjp=lambda g, value, like, ans, attrs, ranks: (g, None),  # value: of like's shape
-         result_kind=same_shape_kind, spell=lambda printer, op_, args: args[0], view=True, shaped_like=1, shape_reads=frozenset({1}), elementwise=False)
+         result_kind=same_shape_kind, spell=lambda printer, op_, args: args[0], sympy_arrays=lambda args, attrs, number, truth: args[0], view=True, shaped_like=1, shape_reads=frozenset({1}), elementwise=False)
 register("correlate_valid", 2, SPECIAL, "special", None, None, jvp=_bilinear_jvp("correlate_valid"), vjp=_correlate_valid_vjp,
          result_kind=correlate_kind(full=False), spell=correlating(full=False), sympy_arrays=_correlate_sympy(full=False), **ARRAYS)
 register("correlate_full", 2, SPECIAL, "special", None, None, jvp=_bilinear_jvp("correlate_full"), vjp=_correlate_full_vjp,
