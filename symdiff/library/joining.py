@@ -94,7 +94,7 @@ def _at_least_2d(a):
     if np.ndim(a) == 0:
         return np.reshape(a, (1, 1))
     if np.ndim(a) == 1:
-        return np.reshape(a, (1, a.shape[0]))
+        return np.stack([a])  # a row: the sizes of a known to the code, unlike a reshape's
     return a
 
 
@@ -102,10 +102,25 @@ def _at_least_3d(a):
     if np.ndim(a) == 0:
         return np.reshape(a, (1, 1, 1))
     if np.ndim(a) == 1:
-        return np.reshape(a, (1, a.shape[0], 1))
+        return np.stack([np.stack([a], axis=1)])
     if np.ndim(a) == 2:
-        return np.reshape(a, (a.shape[0], a.shape[1], 1))
+        return np.stack([a], axis=2)
     return a
+
+
+def _column(a):
+    if np.ndim(a) == 0:
+        return np.reshape(a, (1, 1))
+    if np.ndim(a) == 1:
+        return np.stack([a], axis=1)
+    return a
+
+
+def _all_of_rank(arrays, rank):
+    for a in arrays:
+        if np.ndim(a) != rank:
+            return False
+    return True
 
 
 @define("numpy.hstack")
@@ -118,24 +133,22 @@ def hstack(tup, dtype=None, casting="same_kind"):
 @define("numpy.vstack numpy.row_stack")
 def vstack(tup, dtype=None, casting="same_kind"):
     _no_dtype(dtype, "np.vstack(..., dtype=...) is not supported")
+    if _all_of_rank(tup, 1):  # rows of one length
+        return np.stack(tup)
     return np.concatenate([_at_least_2d(a) for a in tup], axis=0)
 
 
 @define("numpy.dstack")
 def dstack(tup):
+    if _all_of_rank(tup, 2):
+        return np.stack(tup, axis=2)
     return np.concatenate([_at_least_3d(a) for a in tup], axis=2)
-
-
-def _column(a):
-    if np.ndim(a) == 0:
-        return np.reshape(a, (1, 1))
-    if np.ndim(a) == 1:
-        return np.reshape(a, (a.shape[0], 1))
-    return a
 
 
 @define("numpy.column_stack")
 def column_stack(tup):
+    if _all_of_rank(tup, 1):  # columns of one length
+        return np.stack(tup, axis=1)
     return np.concatenate([_column(a) for a in tup], axis=1)
 
 
