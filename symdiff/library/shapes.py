@@ -260,7 +260,7 @@ def triu(m, k=0):
 
 
 @define("numpy.pad")
-def pad(array, pad_width, mode="constant", constant_values=0):
+def pad(array, pad_width, mode="constant", constant_values=None):
     if mode != "constant":
         refuse("np.pad supports mode='constant' only", "pad with a constant, or build the array")
     if isinstance(constant_values, tuple) or isinstance(constant_values, list):
@@ -283,6 +283,6 @@ def pad(array, pad_width, mode="constant", constant_values=0):
     for size, (before, after) in zip(np.shape(array), pairs):
         shape = shape + (before + size + after,)
         window = window + (slice(before, before + size),)
-    padded = np.full(shape, constant_values)
+    padded = np.zeros(shape) if constant_values is None else np.full(shape, constant_values)
     padded[window] = array
     return padded

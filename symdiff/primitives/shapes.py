@@ -146,7 +146,8 @@ def _offset_kind(kinds, rank_needed, what, array=0):
 def diagonal_kind(kinds, atoms, attrs):
     _offset_kind(kinds, 2, "np.diagonal")
     x = kinds[0]
-    return Kind.of_sizes(x.dtype, x.sizes()[:-2] + [MAYBE_ONE])
+    full = getattr(atoms[1], "value", None) == 0 and x.size(x.rank - 2) is x.size(x.rank - 1) is MATCHES
+    return Kind.of_sizes(x.dtype, x.sizes()[:-2] + [MATCHES if full else MAYBE_ONE])
 
 
 def diag_kind(kinds, atoms, attrs):
