@@ -8,9 +8,7 @@ import pytest
 
 import symdiff
 
-from .numpy_table import Row, check, normal, params
-
-MATRICES = [((3, 4),), ((2, 3, 4),)]
+from .numpy_table import Row, check, params
 
 TABLE = [
     # transpose, swapaxes, moveaxis
@@ -207,7 +205,11 @@ def test_tiles_and_repeats_sum_their_copies_adjoints():
 
 GENERATED = [
     (lambda x: np.sum(np.transpose(x, (1, 0, 2)) * 2.0), T, "x_bar = np.transpose(np.zeros_like"),
-    (lambda x: np.sum(np.tril(x, 1) * np.tril(x, 1)), M, "x_bar = np.tril(np.tril(x, 1), 1) + np.tril(np.tril(x, 1), 1)"),
+    (
+        lambda x: np.sum(np.tril(x, 1) * np.tril(x, 1)),
+        M,
+        "x_bar = np.tril(np.tril(x, 1), 1) + np.tril(np.tril(x, 1), 1)",
+    ),
     (lambda x: np.sum(np.flip(x, (0, 1)) ** 2), M, "[::-1]"),
     (lambda x: np.sum(x[:, None] * x[None, :]), V, "np.expand_dims(x, 1)"),
     (lambda x: np.sum(np.squeeze(x, 1) * 2.0), np.ones((3, 1)), "np.expand_dims("),

@@ -35,7 +35,9 @@ def _axes(axis, rank):
     axes = axis if isinstance(axis, tuple) else (axis,)
     for a in axes:
         if a < -rank or a >= rank:
-            refuse("an axis is out of range for the array's rank", "use axes from -ndim to ndim - 1")
+            refuse(
+                "an axis is out of range for the array's rank", "use axes from -ndim to ndim - 1"
+            )
     return tuple(a % rank for a in axes)
 
 
@@ -63,9 +65,7 @@ def moveaxis(a, source, destination):
     rank = np.ndim(a)
     sources, destinations = _axes(source, rank), _axes(destination, rank)
     if len(sources) != len(destinations):
-        refuse(
-            "np.moveaxis needs as many destinations as sources", "give one destination per axis"
-        )
+        refuse("np.moveaxis needs as many destinations as sources", "give one destination per axis")
     rest = [k for k in range(rank) if k not in sources]  # the other axes, in order
     order = ()
     for position in range(rank):
@@ -167,7 +167,9 @@ def repeat(a, repeats, axis=None):
     (axis,) = _axes(axis, np.ndim(a))
     shape = np.shape(a)
     before, size, after = shape[:axis], shape[axis], shape[axis + 1 :]
-    copies = np.broadcast_to(np.reshape(a, before + (size, 1) + after), before + (size, repeats) + after)
+    copies = np.broadcast_to(
+        np.reshape(a, before + (size, 1) + after), before + (size, repeats) + after
+    )
     return np.reshape(copies, before + (size * repeats,) + after)
 
 
@@ -175,7 +177,7 @@ def repeat(a, repeats, axis=None):
 def flip(m, axis=None):
     if axis is None:
         return apply("flip", m)
-    for one in _axes(axis, np.ndim(m)):
+    for one in axis if isinstance(axis, tuple) else (axis,):  # each axis reversed in turn
         m = apply("flip", m, axis=one)
     return m
 

@@ -146,7 +146,10 @@ def _offset_kind(kinds, rank_needed, what, array=0):
 def diagonal_kind(kinds, atoms, attrs):
     _offset_kind(kinds, 2, "np.diagonal")
     x = kinds[0]
-    full = getattr(atoms[1], "value", None) == 0 and x.size(x.rank - 2) is x.size(x.rank - 1) is MATCHES
+    full = (
+        getattr(atoms[1], "value", None) == 0
+        and x.size(x.rank - 2) is x.size(x.rank - 1) is MATCHES
+    )
     return Kind.of_sizes(x.dtype, x.sizes()[:-2] + [MATCHES if full else MAYBE_ONE])
 
 
@@ -270,9 +273,7 @@ def _onto_diagonal_sympy(args, attrs, number, truth):
 
 
 def _triangle_sympy(func):
-    return lambda args, attrs, number, truth: func(
-        np.asarray(args[0], dtype=object), int(args[1])
-    )
+    return lambda args, attrs, number, truth: func(np.asarray(args[0], dtype=object), int(args[1]))
 
 
 LINEAR_VIEW = {"view": True, **NOT_ELEMENTWISE}
