@@ -69,6 +69,8 @@ TABLE = [
     Row("roll-axis", lambda x: np.roll(x, 1, axis=1), [((3, 4),), ((2, 3, 4),)], jit=False),
     Row("roll-longer", lambda x: np.roll(x, 7, axis=-1), [((3, 4),)], jit=False),
     Row("roll-tuple", lambda x: np.roll(x, (1, -2), axis=(0, 1)), [((3, 4),)]),
+    Row("roll-same-axis-twice", lambda x: np.roll(x, (1, 2), axis=(1, 1)), [((3, 4),)], jit=False),
+    Row("swapaxes-same", lambda x: np.swapaxes(x, 1, -1), [((3, 4),)], jit=False),
     Row("roll-tuple-one-shift", lambda x: np.roll(x, 1, axis=(0, 2)), [((2, 3, 4),)], jit=False),
     # diagonals and triangles
     Row("diag-vector", lambda x: np.diag(x), [((4,),)], jit=False),
@@ -130,6 +132,9 @@ ERRORS = [
     ("fliplr-rank", lambda x: np.sum(np.fliplr(x)), V, "rank 2 at least"),
     ("tril-rank", lambda x: np.sum(np.tril(x)), V, "rank 2 at least"),
     ("broadcast_to-fewer", lambda x: np.sum(np.broadcast_to(x, (4,))), M, "cannot broadcast a rank-2"),
+    ("flip-twice", lambda x: np.sum(np.flip(x, (0, -2))), M, "named twice"),
+    ("squeeze-twice", lambda x: np.sum(np.squeeze(x, (0, 0))), np.ones((1, 3)), "named twice"),
+    ("expand_dims-twice", lambda x: np.sum(np.expand_dims(x, (1, 1))), M, "named twice"),
     ("two-ellipses", lambda x: np.sum(x[..., 0, ...]), T, "single ellipsis"),
     ("ellipsis-too-many", lambda x: np.sum(x[0, 0, ..., 0]), M, "too many indices"),
 ]  # fmt: skip

@@ -21,7 +21,7 @@ the slice of the adjoint that was the array.  Conventions:
 * ``np.squeeze(x)`` without ``axis`` takes out the axes known to have size 1
   (the arguments' size-1 axes are part of the specialisation); an axis that
   may or may not have size 1 when the code runs is refused (pass ``axis=``).
-* ``np.roll``, ``np.pad`` and ``np.tile`` of an int array give floats.
+* ``np.roll`` and ``np.pad`` of an int array give floats.
 """
 
 import numpy as np
@@ -29,16 +29,20 @@ import numpy as np
 from .registry import apply, define, refuse
 
 
-def _axes(axis, rank):
+def _axes(axis, rank, distinct=True):
     """``axis`` (an int or a tuple of ints, negative from the end) as a tuple
-    of axes in ``range(rank)``."""
+    of axes in ``range(rank)`` (each named once if ``distinct``)."""
     axes = axis if isinstance(axis, tuple) else (axis,)
     for a in axes:
         if a < -rank or a >= rank:
             refuse(
                 "an axis is out of range for the array's rank", "use axes from -ndim to ndim - 1"
             )
-    return tuple(a % rank for a in axes)
+    axes = tuple(a % rank for a in axes)
+    for k in range(len(axes) if distinct else 0):
+        if axes[k] in axes[k + 1 :]:
+            refuse("an axis is named twice", "name each axis once")
+    return axes
 
 
 @define("numpy.transpose", methods="transpose")
@@ -55,7 +59,7 @@ def transpose(a, *orders, axes=None):
 @define("numpy.swapaxes", methods="swapaxes")
 def swapaxes(a, axis1, axis2):
     rank = np.ndim(a)
-    first, second = _axes((axis1, axis2), rank)
+    first, second = _axes((axis1, axis2), rank, distinct=False)
     order = tuple(second if k == first else first if k == second else k for k in range(rank))
     return apply("transpose", a, axes=order)
 
@@ -177,8 +181,8 @@ def repeat(a, repeats, axis=None):
 def flip(m, axis=None):
     if axis is None:
         return apply("flip", m)
-    for one in axis if isinstance(axis, tuple) else (axis,):  # each axis reversed in turn
-        m = apply("flip", m, axis=one)
+    for one in _axes(axis, np.ndim(m)) if isinstance(axis, tuple) else (axis,):
+        m = apply("flip", m, axis=one)  # each axis reversed in turn
     return m
 
 
@@ -212,7 +216,7 @@ def _roll_axis(a, shift, axis):
 def roll(a, shift, axis=None):
     if axis is None:  # flattened, rolled, and shaped back
         return np.reshape(_roll_axis(np.reshape(a, (-1,)), shift, 0), np.shape(a))
-    axes = _axes(axis, np.ndim(a))
+    axes = _axes(axis, np.ndim(a), distinct=False)  # an axis named twice rolls twice
     shifts = shift if isinstance(shift, tuple) else (shift,) * len(axes)
     if len(shifts) != len(axes):
         refuse("np.roll needs one shift per axis", "give as many shifts as axes")
@@ -226,7 +230,7 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     rank = np.ndim(a)
     if rank < 2:
         refuse("np.diagonal needs an array of rank 2 at least", "pass a matrix")
-    first, second = _axes((axis1, axis2), rank)
+    first, second = _axes((axis1, axis2), rank, distinct=False)
     if first == second:
         refuse("np.diagonal needs two different axes", "give axis1 and axis2 different axes")
     if first != rank - 2 or second != rank - 1:  # the two axes moved to the end
