@@ -182,7 +182,7 @@ def test_views_in_loops_and_copies(mode, jit):
         t = np.transpose(y[None], (0, 2, 1))
         s = 0.0
         for i in range(3):
-            s = s + t[0, :, i] @ t[0, :, i] * i
+            s = s + np.sum(t[0, :, i] * t[0, :, i]) * i
         return s + np.sum(y.T[..., 0, None] * x)
 
     x = np.array([0.5, -1.0, 2.0, 1.5])
