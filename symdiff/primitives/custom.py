@@ -1,0 +1,236 @@
+"""Primitives for users' rules, registered at run time (the objects users
+make are in ``symdiff.library.rules``: ``custom_vjp``, ``custom_jvp``,
+``elementwise``).
+
+A rule's functions are called *by name* from the generated code: each is
+bound in the namespace module ``symdiff.rules`` (``FUNCTIONS``) under its
+own name, made unique there (``softplus_fwd``, ``softplus_fwd_2``), and the
+generated module imports it (``from symdiff.rules import softplus_fwd``).
+Under Numba the backend binds its compiled version instead (``numba.njit``
+of it, or the user's own dispatcher) and does not cache that code on disk:
+Numba's cache would not see a change of the functions it calls.
+
+Every entry made here has ``custom=True``, so the registry's sweeps (tests
+checking every primitive) leave them out.  The IR of a call ``f(a, b)``:
+
+* ``custom_vjp``: ``t = f_fwd(a, b)`` (primitive ``vjp_fwd:f``: the pair of
+  the value and the residuals, an ``OPAQUE`` value) and ``y = t[0]``
+  (``vjp_out:f``, with the operands ``a, b`` for its kind).  Its adjoint is
+  ``c = f_bwd(t[1], y_bar)`` (``vjp_bwd:f``) and ``a_bar = c[0]``
+  (``rule_item``).  Forward mode uses ``f_bwd(t[1], 1.0)`` when ``f``
+  returns a number (``rank=0``), and is refused otherwise.
+* ``custom_jvp``: ``y = f(a, b)`` (``jvp_call:f``); its tangent is
+  ``f_jvp((a, b), (da, db))[1]`` (``jvp_tangent:f``; a zero tangent is
+  ``0.0`` or ``np.zeros_like(a)``).  Reverse mode uses one such call per
+  argument, with tangent 1, when the arguments and the value are numbers,
+  and is refused otherwise.
+* ``elementwise``: ``y0 = f(a, b)`` (``call:f``, with no derivative of its
+  own), then the partial derivatives computed by the user's ``partials``
+  (inlined by the frontend), then ``y = with_partials(y0, a, b, pa, pb)``:
+  the value ``y0``, whose partial derivative with respect to ``a`` is
+  ``pa`` (operands whose partial is ``None`` are left out).  Both modes
+  follow from these partials as for a built-in elementwise primitive.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import sys
+import types
+
+from ..errors import SymDiffError
+from ..ir import Attrs, Const, Kind
+from . import algebra
+from .expr import lift, op
+from .kinds import MAYBE_ONE, float_like, float_result
+from .registry import PRIMITIVES, register
+
+OPAQUE = Kind("opaque")  # a rule's tuple (value and residuals, or cotangents): only indexed
+MODULE = "symdiff.rules"
+FUNCTIONS = types.ModuleType(MODULE, "Users' rule functions, as the generated code calls them.")
+sys.modules.setdefault(MODULE, FUNCTIONS)
+FUNCTIONS = sys.modules[MODULE]
+SPECIAL = ("special",)
+_COMPILED: dict = {}  # id(function) -> (function, its Numba dispatcher)
+
+
+def bind(function, name: str) -> str:
+    """The name ``function`` is called by in generated code (bound in ``FUNCTIONS``)."""
+    base = name if name.isidentifier() and not keyword.iskeyword(name) else "rule"
+    candidate, number = base, 1
+    while getattr(FUNCTIONS, candidate, function) is not function:
+        number += 1
+        candidate = f"{base}_{number}"
+    setattr(FUNCTIONS, candidate, function)
+    return candidate
+
+
+def rule_functions(namespace: dict) -> dict:
+    """The users' functions a generated module's ``namespace`` imported, by name."""
+    return {k: v for k, v in namespace.items() if getattr(FUNCTIONS, k, None) is v}
+
+
+def compiled(function):
+    """``function`` for Numba: the user's own dispatcher, or ``numba.njit`` of it."""
+    if hasattr(function, "py_func"):
+        return function
+    known = _COMPILED.get(id(function))
+    if known is None or known[0] is not function:
+        import numba
+
+        known = (function, numba.njit(error_model="numpy")(function))
+        _COMPILED[id(function)] = known
+    return known[1]
+
+
+def plain(value):
+    """The user's function whose Numba version is ``value`` (else ``value``)."""
+    for function, dispatcher in _COMPILED.values():
+        if dispatcher is value:
+            return function
+    return value
+
+
+def result_kind(rank):
+    """The kind of a rule's value: the operands broadcast (``rank=None``, as an
+    elementwise function) or a float array of ``rank`` axes of unknown sizes."""
+    if rank is None:
+        return lambda kinds, atoms, attrs: float_result(kinds, atoms, attrs)
+    return lambda kinds, atoms, attrs: Kind.of_sizes("float", [MAYBE_ONE] * rank)
+
+
+def _calling(name, index=None):
+    """``name(*operands)`` (``[index]`` of it), with ``name`` imported from ``symdiff.rules``."""
+
+    def spell(printer, op_, args):
+        call = ast.Call(printer.imported_name(MODULE, name), list(args), [])
+        return call if index is None else ast.Subscript(call, ast.Constant(index))
+
+    return spell
+
+
+def _item(index_of):
+    return lambda printer, op_, args: ast.Subscript(args[0], ast.Constant(index_of(op_)))
+
+
+def refused(message: str, hint: str):
+    """A rule that cannot derive this mode: the transformation names the call's line."""
+    raise SymDiffError(message, None, hint)
+
+
+def _entry(name, arity, spell, result, **fields):
+    fields = {"elementwise": False, "custom": True, **fields}
+    register(name, arity, SPECIAL, "special", None, None, result_kind=result, spell=spell, **fields)
+    return name
+
+
+# The pieces every rule shares: a cotangent out of a rule's tuple, and the
+# value with its partial derivatives.
+_entry("rule_item", 2, _item(lambda op_: op_.attrs.axis), float_like(1), shape_reads=frozenset({1}))
+
+
+def _with_partials(*operands):
+    """``with_partials(y0, x_1..x_n, p_1..p_n, ans)``: the partial of ``x_i`` is ``p_i``."""
+    count = (len(operands) - 2) // 2
+    return (None, *operands[1 + count : 1 + 2 * count], *(None,) * count)
+
+
+register(
+    "with_partials", -1, SPECIAL, "special", None, None, _with_partials,
+    result_kind=lambda kinds, atoms, attrs: kinds[0], spell=lambda printer, op_, args: args[0],
+    custom=True,
+)  # fmt: skip
+algebra.RULES["with_partials"] = lambda op_, defs, uses, kinds: op_.args[0]  # after deriving
+
+
+def register_elementwise(rule: str, function: str) -> str:
+    """The primitive of ``function(*operands)``, the value of an elementwise rule."""
+    return _entry(
+        f"call:{rule}", -1, _calling(function), float_result,
+        partials=lambda *operands: (None,) * (len(operands) - 1), elementwise=True,
+    )  # fmt: skip
+
+
+def register_vjp(rule: str, label: str, fwd: str, bwd: str, rank) -> tuple:
+    """The primitives of a ``custom_vjp`` rule: (``f_fwd(...)``, its value ``t[0]``)."""
+    forward, value, backward = f"vjp_fwd:{rule}", f"vjp_out:{rule}", f"vjp_bwd:{rule}"
+
+    def none_of(*rest):
+        return None
+
+    def value_vjp(g, t, *rest):
+        operands = rest[:-3]
+        cotangents = op(backward, t, g)
+        return (None,) + tuple(
+            op("rule_item", cotangents, x, attrs=Attrs(axis=i)) for i, x in enumerate(operands)
+        )
+
+    def value_jvp(tangents, t, *rest):
+        operands = rest[:-2]
+        if rank != 0:
+            refused(
+                f"{label}() has a custom_vjp rule, which forward mode cannot use "
+                "(its value is not known to be a number)",
+                "use reverse mode (the default), give it a forward rule with "
+                "symdiff.custom_jvp, or declare custom_vjp(rank=0) if it returns a number",
+            )
+        cotangents = op(backward, t, 1.0)
+        total = None
+        for i, (x, dx) in enumerate(zip(operands, tangents[1:])):
+            if dx is None:
+                continue
+            term = op("sum", op("rule_item", cotangents, x, attrs=Attrs(axis=i)) * dx)
+            total = term if total is None else total + term
+        return total
+
+    bwd_spell = _calling(bwd)
+    _entry(forward, -1, _calling(fwd), lambda kinds, atoms, attrs: OPAQUE, jvp=none_of,
+           vjp=lambda g, *rest: (None,) * (len(rest) - 3))  # fmt: skip
+    _entry(value, -1, _item(lambda op_: 0), lambda kinds, atoms, attrs: result_kind(rank)(
+        kinds[1:], atoms[1:], attrs), jvp=value_jvp, vjp=value_vjp)  # fmt: skip
+    _entry(backward, 2, lambda printer, op_, args: bwd_spell(
+        printer, op_, [ast.Subscript(args[0], ast.Constant(1)), args[1]]), lambda *k: OPAQUE)  # fmt: skip
+    return forward, value
+
+
+def register_jvp(rule: str, label: str, function: str, jvp: str, rank) -> str:
+    """The primitive of a ``custom_jvp`` rule's call (its tangent: ``jvp_tangent:``)."""
+    call, tangent = f"jvp_call:{rule}", f"jvp_tangent:{rule}"
+
+    def call_jvp(tangents, *rest):
+        operands = rest[:-2]
+        return op(tangent, *operands, *(t if t is not None else 0.0 for t in tangents))
+
+    def call_vjp(g, *rest):
+        operands, ranks = rest[:-3], rest[-1]
+        if any(ranks) or rank:
+            refused(
+                f"{label}() has a custom_jvp rule, which reverse mode can use only when its "
+                "arguments and its value are numbers",
+                "use forward mode (mode='forward'), or give it a reverse rule with "
+                "symdiff.custom_vjp",
+            )
+        count = len(operands)
+        return tuple(
+            lift(g) * op(tangent, *operands, *(1.0 if j == i else 0.0 for j in range(count)))
+            for i in range(count)
+        )
+
+    def spell_tangent(printer, op_, args):
+        count = len(args) // 2
+        tangents = list(args[count:])
+        for i, atom in enumerate(op_.args[count:]):
+            if isinstance(atom, Const) and printer.kind(op_.args[i]).rank:  # zero: of its shape
+                tangents[i] = printer.call("np.zeros_like", [args[i]])
+        arguments = [ast.Tuple(list(args[:count])), ast.Tuple(tangents)]
+        return _calling(jvp, 1)(printer, op_, arguments)
+
+    _entry(call, -1, _calling(function), result_kind(rank), jvp=call_jvp, vjp=call_vjp)
+    _entry(tangent, -1, spell_tangent, lambda kinds, atoms, attrs: result_kind(rank)(
+        kinds[: len(kinds) // 2], atoms, attrs))  # fmt: skip
+    return call
+
+
+def registered(prim: str) -> bool:
+    return prim in PRIMITIVES and PRIMITIVES[prim].custom
