@@ -245,6 +245,41 @@ def test_an_unused_tangent_argument_is_zeros():
     np.testing.assert_allclose(symdiff.grad(f, mode="forward", jit=False)(x, y), np.sin(y))
 
 
+def test_rules_passed_as_arguments_and_held_in_containers():
+    def f(x, act):
+        return np.sum(act(x))
+
+    activations = [softplus, scaled]
+
+    def g(x):
+        return sum(np.sum(act(x)) for act in activations)
+
+    x = np.array([0.3, -0.2, 0.8])
+    grad = symdiff.grad(f, jit=False)
+    np.testing.assert_allclose(grad(x, softplus_vjp), 1.0 / (1.0 + np.exp(-x)))
+    np.testing.assert_allclose(grad(x, scaled), 2.0)  # another rule: another specialisation
+    np.testing.assert_allclose(symdiff.grad(g, jit=False)(x), 2.0 + 1.0 / (1.0 + np.exp(-x)))
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_float32_arguments_get_float32_gradients(jit):
+    """Numba computes ``2.0 * g * x`` in float64: the rule's values are cast."""
+    x = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+    for fn in (lambda x: squared_norm(x), lambda x: np.sum(softplus_vjp(x) + softplus(x))):
+        grad = symdiff.grad(fn, jit=jit)(x)
+        assert grad.dtype == np.float32, fn
+    np.testing.assert_allclose(symdiff.grad(lambda x: squared_norm(x), jit=jit)(x), 2 * x)
+
+
+def test_check_grad_compares_rules_with_finite_differences():
+    def f(x):
+        return np.sum(softplus(x) * squared_norm(x))
+
+    report = symdiff.check_grad(f, np.array([0.5, -1.0]), jit=False)
+    assert report.ok, report
+    assert "no SymPy counterpart" in str(report)
+
+
 def test_the_sweeps_of_the_registry_leave_users_rules_out():
     from . import test_trust_properties
 

@@ -100,18 +100,43 @@ def result_kind(rank):
     return lambda kinds, atoms, attrs: Kind.of_sizes("float", [MAYBE_ONE] * rank)
 
 
+def _in_float32(printer, op_, node):
+    """A value of a user's function, in float32 code: cast to float32 (Numba
+    computes ``2.0 * x`` in float64 where NumPy keeps float32)."""
+    entry = PRIMITIVES[op_.prim]
+    if not printer.float32 or entry.result_kind is _opaque:
+        return node
+    kind = entry.result_kind([printer.kind(a) for a in op_.args], op_.args, op_.attrs)
+    if kind.rank:
+        return ast.Call(ast.Attribute(node, "astype"), [printer.attribute("np.float32")], [])
+    return printer.call("np.float32", [node])
+
+
 def _calling(name, index=None):
     """``name(*operands)`` (``[index]`` of it), with ``name`` imported from ``symdiff.rules``."""
 
     def spell(printer, op_, args):
         call = ast.Call(printer.imported_name(MODULE, name), list(args), [])
-        return call if index is None else ast.Subscript(call, ast.Constant(index))
+        node = call if index is None else ast.Subscript(call, ast.Constant(index))
+        return _in_float32(printer, op_, node)
 
     return spell
 
 
 def _item(index_of):
-    return lambda printer, op_, args: ast.Subscript(args[0], ast.Constant(index_of(op_)))
+    def spell(printer, op_, args):
+        node = ast.Subscript(args[0], ast.Constant(index_of(op_)))
+        return _in_float32(printer, op_, node)
+
+    return spell
+
+
+def _opaque(kinds, atoms, attrs):
+    return OPAQUE
+
+
+def _no_sympy(args, attrs, number, truth):
+    raise TypeError("users' rules (symdiff.custom_vjp...) have no SymPy counterpart")
 
 
 def refused(message: str, hint: str):
@@ -120,7 +145,7 @@ def refused(message: str, hint: str):
 
 
 def _entry(name, arity, spell, result, **fields):
-    fields = {"elementwise": False, "custom": True, **fields}
+    fields = {"elementwise": False, "custom": True, "sympy_arrays": _no_sympy, **fields}
     register(name, arity, SPECIAL, "special", None, None, result_kind=result, spell=spell, **fields)
     return name
 
@@ -185,12 +210,12 @@ def register_vjp(rule: str, label: str, fwd: str, bwd: str, rank) -> tuple:
         return total
 
     bwd_spell = _calling(bwd)
-    _entry(forward, -1, _calling(fwd), lambda kinds, atoms, attrs: OPAQUE, jvp=none_of,
+    _entry(forward, -1, _calling(fwd), _opaque, jvp=none_of,
            vjp=lambda g, *rest: (None,) * (len(rest) - 3))  # fmt: skip
     _entry(value, -1, _item(lambda op_: 0), lambda kinds, atoms, attrs: result_kind(rank)(
         kinds[1:], atoms[1:], attrs), jvp=value_jvp, vjp=value_vjp)  # fmt: skip
     _entry(backward, 2, lambda printer, op_, args: bwd_spell(
-        printer, op_, [ast.Subscript(args[0], ast.Constant(1)), args[1]]), lambda *k: OPAQUE)  # fmt: skip
+        printer, op_, [ast.Subscript(args[0], ast.Constant(1)), args[1]]), _opaque)  # fmt: skip
     return forward, value
 
 
