@@ -133,6 +133,7 @@ TABLE = [
     Row("elementwise-radius", lambda x, y: radius(x, y), [((4, 3), (3,)), ((), ()), ((), (4,)), ((3, 1), (1, 4)), ((2, 3, 4), (2, 3, 4))], domain=positive),
     Row("elementwise-none-partial", lambda x: power(x, 3.0), [((4,),), ((),)], domain=positive),
     Row("custom_vjp-softplus", lambda x: softplus_vjp(x), SHAPES, modes=REVERSE),
+    Row("custom_vjp-numbers", lambda x, s: scaled(x, s) + softplus_vjp(x), [((), ())]),
     Row("custom_vjp-broadcast", lambda x, s: scaled(x, s), [((4, 3), ()), ((), ()), ((5,), ())], modes=REVERSE),
     Row("custom_vjp-default", lambda x: scaled(x), [((4,),)], modes=REVERSE),
     Row("custom_vjp-rank0", lambda x: squared_norm(x), [((5,),), ((3, 4),), ((),)]),

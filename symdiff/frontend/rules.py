@@ -39,7 +39,9 @@ class Rules:
             self.fail(e, f"{label}() takes no arguments", "give the rule the values it reads")
         if rule.form == "vjp":
             pair = self.op(rule.prims[0], operands, e)  # f_fwd(...): the value and residuals
-            return self.op(rule.prims[1], [pair, *operands], e)
+            numbers = all(getattr(self.kind_of(a), "rank", 1) == 0 for a in operands)
+            value = rule.prims[2] if numbers and rule.rank is None else rule.prims[1]
+            return self.op(value, [pair, *operands], e)
         if rule.form == "jvp":
             return self.op(rule.prims[0], operands, e)
         return self.with_partials(rule, label, operands, e)

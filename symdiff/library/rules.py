@@ -15,7 +15,8 @@ the operands broadcast together, as for an elementwise function; ``rank=0``
 in ``symdiff.primitives.custom``.
 
 Modes: a ``custom_vjp`` rule serves reverse mode, and forward mode when its
-value is a number (``rank=0``: one call of ``bwd`` with cotangent 1); a
+value is a number (``rank=0``, or every argument a number: one call of
+``bwd`` with cotangent 1); a
 ``custom_jvp`` rule serves forward mode, and reverse mode when its arguments
 and value are numbers (one call of the JVP per argument).  Other uses are
 refused at the user's call.  An ``elementwise`` rule serves both.

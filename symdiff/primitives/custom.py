@@ -17,8 +17,9 @@ checking every primitive) leave them out.  The IR of a call ``f(a, b)``:
   the value and the residuals, an ``OPAQUE`` value) and ``y = t[0]``
   (``vjp_out:f``, with the operands ``a, b`` for its kind).  Its adjoint is
   ``c = f_bwd(t[1], y_bar)`` (``vjp_bwd:f``) and ``a_bar = c[0]``
-  (``rule_item``).  Forward mode uses ``f_bwd(t[1], 1.0)`` when ``f``
-  returns a number (``rank=0``), and is refused otherwise.
+  (``rule_item``).  Forward mode uses ``f_bwd(t[1], 1.0)`` where ``f``
+  returns a number (``rank=0``, or every argument a number: ``vjp_number:f``)
+  and is refused otherwise.
 * ``custom_jvp``: ``y = f(a, b)`` (``jvp_call:f``); its tangent is
   ``f_jvp((a, b), (da, db))[1]`` (``jvp_tangent:f``; a zero tangent is
   ``0.0`` or ``np.zeros_like(a)``).  Reverse mode uses one such call per
@@ -178,8 +179,10 @@ def register_elementwise(rule: str, function: str) -> str:
 
 
 def register_vjp(rule: str, label: str, fwd: str, bwd: str, rank) -> tuple:
-    """The primitives of a ``custom_vjp`` rule: (``f_fwd(...)``, its value ``t[0]``)."""
-    forward, value, backward = f"vjp_fwd:{rule}", f"vjp_out:{rule}", f"vjp_bwd:{rule}"
+    """The primitives of a ``custom_vjp`` rule: ``f_fwd(...)``, its value
+    ``t[0]``, and its value where that is known to be a number (of numbers)."""
+    forward, backward = f"vjp_fwd:{rule}", f"vjp_bwd:{rule}"
+    value, number = f"vjp_out:{rule}", f"vjp_number:{rule}"
 
     def none_of(*rest):
         return None
@@ -192,14 +195,16 @@ def register_vjp(rule: str, label: str, fwd: str, bwd: str, rank) -> tuple:
         )
 
     def value_jvp(tangents, t, *rest):
+        refused(
+            f"{label}() has a custom_vjp rule, which forward mode cannot use "
+            "(its value is not known to be a number)",
+            "use reverse mode (the default), give it a forward rule with "
+            "symdiff.custom_jvp, or declare custom_vjp(rank=0) if it returns a number",
+        )
+
+    def number_jvp(tangents, t, *rest):
+        """A number's tangent from its gradient: sum(bwd(residuals, 1)[i] * dx_i)."""
         operands = rest[:-2]
-        if rank != 0:
-            refused(
-                f"{label}() has a custom_vjp rule, which forward mode cannot use "
-                "(its value is not known to be a number)",
-                "use reverse mode (the default), give it a forward rule with "
-                "symdiff.custom_jvp, or declare custom_vjp(rank=0) if it returns a number",
-            )
         cotangents = op(backward, t, 1.0)
         total = None
         for i, (x, dx) in enumerate(zip(operands, tangents[1:])):
@@ -213,10 +218,12 @@ def register_vjp(rule: str, label: str, fwd: str, bwd: str, rank) -> tuple:
     _entry(forward, -1, _calling(fwd), _opaque, jvp=none_of,
            vjp=lambda g, *rest: (None,) * (len(rest) - 3))  # fmt: skip
     _entry(value, -1, _item(lambda op_: 0), lambda kinds, atoms, attrs: result_kind(rank)(
-        kinds[1:], atoms[1:], attrs), jvp=value_jvp, vjp=value_vjp)  # fmt: skip
+        kinds[1:], atoms[1:], attrs), jvp=number_jvp if rank == 0 else value_jvp, vjp=value_vjp)  # fmt: skip
+    _entry(number, -1, _item(lambda op_: 0), lambda kinds, atoms, attrs: result_kind(0)(
+        kinds, atoms, attrs), jvp=number_jvp, vjp=value_vjp)  # fmt: skip
     _entry(backward, 2, lambda printer, op_, args: bwd_spell(
         printer, op_, [ast.Subscript(args[0], ast.Constant(1)), args[1]]), _opaque)  # fmt: skip
-    return forward, value
+    return forward, value, number
 
 
 def register_jvp(rule: str, label: str, function: str, jvp: str, rank) -> str:
