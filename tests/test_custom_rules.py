@@ -14,7 +14,7 @@ import pytest
 import symdiff
 from symdiff.primitives import PRIMITIVES
 
-from .numpy_table import Row, check, params, positive
+from .numpy_table import Row, check, normal, params, positive
 
 REVERSE, FORWARD = ("reverse",), ("forward",)
 SHAPES = [((),), ((5,),), ((3, 4),), ((2, 3, 4),)]
@@ -127,6 +127,63 @@ cube = symdiff.custom_vjp(cube_kernel)
 cube.defvjp(cube_kernel_fwd, cube_kernel_bwd)
 
 
+# nondiff_argnums (JAX's): an int power, an int shift, integer labels.
+@symdiff.custom_vjp(nondiff_argnums=(1,))
+def int_power(x, n):
+    return x**n
+
+
+def int_power_fwd(x, n):
+    return x**n, x
+
+
+def int_power_bwd(n, x, g):
+    return (n * x ** (n - 1) * g,)
+
+
+int_power.defvjp(int_power_fwd, int_power_bwd)
+
+
+@symdiff.custom_jvp(nondiff_argnums=(0,))
+def shifted(n, x):
+    return x + n
+
+
+@shifted.defjvp
+def shifted_jvp(n, primals, tangents):
+    return primals[0] + n, tangents[0]
+
+
+@numba.njit
+def gather(logits, labels):
+    """logits[i, labels[i]] for each row i: a gather written as a kernel."""
+    out = np.empty(logits.shape[0])
+    for i in range(logits.shape[0]):
+        out[i] = logits[i, labels[i]]
+    return out
+
+
+picked = symdiff.custom_vjp(gather, nondiff_argnums=(1,), rank=1)
+
+
+def picked_fwd(logits, labels):
+    return gather(logits, labels), logits.shape
+
+
+def picked_bwd(labels, shape, g):
+    out = np.zeros(shape)
+    for i in range(shape[0]):
+        out[i, labels[i]] += g[i]
+    return (out,)
+
+
+picked.defvjp(picked_fwd, picked_bwd)
+
+
+def labels(rng, shape):
+    return rng.integers(0, 3, shape)
+
+
 TABLE = [
     Row("elementwise-softplus", lambda x: softplus(x), SHAPES),
     Row("elementwise-keyword", lambda x: softplus(x=x), [((4,),)], jit=False),
@@ -139,6 +196,11 @@ TABLE = [
     Row("custom_vjp-rank0", lambda x: squared_norm(x), [((5,),), ((3, 4),), ((),)]),
     Row("custom_jvp-wave", lambda x, y: wave(x, y), [((4,), (4,)), ((3, 4), (4,)), ((2, 3, 4), ())], modes=FORWARD),
     Row("custom_jvp-numbers", lambda x, y: wave(x, y), [((), ())]),
+    Row("nondiff-vjp", lambda x: int_power(x, 3), [((4,),), ((2, 3),)], modes=REVERSE),
+    Row("nondiff-vjp-number", lambda x: int_power(x, 2), [((),)]),
+    Row("nondiff-jvp", lambda x: shifted(2, x), [((4,),), ((2, 3),)], modes=FORWARD),
+    Row("nondiff-jvp-number", lambda x: shifted(2, x), [((),)]),
+    Row("nondiff-labels", lambda x, y: picked(x, y), [((5, 3), (5,))], domain=(normal, labels), modes=REVERSE),
     Row("custom_vjp-njit-kernel", lambda x: cube(x), [((5,),), ((3, 4),)], modes=REVERSE),
 ]  # fmt: skip
 
@@ -333,6 +395,10 @@ def with_a_tuple(x):
     return scaled((x, x))  # ERR
 
 
+def float_nondiff(x):
+    return int_power(2.0, x)  # ERR
+
+
 def bad_partials(x):
     return wrong_partials(x)  # ERR
 
@@ -348,6 +414,7 @@ ERRORS = [
     (without_defvjp, "reverse", ["no rule yet", "no_rule_yet.defvjp(fwd, bwd)"]),
     (with_a_tuple, "reverse", ["numbers and arrays", "`x` is not one"]),
     (bad_partials, "reverse", ["partials", "tuple of 1"]),
+    (float_nondiff, "reverse", ["`n` of int_power() is in nondiff_argnums", "closure"]),
 ]
 
 
@@ -378,3 +445,5 @@ def test_bad_declarations_are_type_errors():
         symdiff.elementwise(lambda x: x, partials=None)
     with pytest.raises(TypeError):
         softplus_vjp.defvjp(None, None)
+    with pytest.raises(TypeError):
+        symdiff.custom_vjp(lambda x: x, nondiff_argnums=(1,))

@@ -35,6 +35,8 @@ class Rules:
                     "from their closure or from globals",
                 )
         operands = list(env.values())
+        for index in rule.nondiff:
+            self.not_differentiated(operands[index], list(env)[index], label, e)
         if not operands:
             self.fail(e, f"{label}() takes no arguments", "give the rule the values it reads")
         if rule.form == "vjp":
@@ -45,6 +47,20 @@ class Rules:
         if rule.form == "jvp":
             return self.op(rule.prims[0], operands, e)
         return self.with_partials(rule, label, operands, e)
+
+    def not_differentiated(self, operand, name, label, e):
+        """An argument in ``nondiff_argnums``: an int (or bool) or a constant,
+        so that no derivative through it is lost."""
+        kind = self.kind_of(operand)
+        if isinstance(operand, Const) or (kind is not None and kind.dtype in ("int", "bool")):
+            return
+        self.fail(
+            e,
+            f"`{name}` of {label}() is in nondiff_argnums, but it is a float that may depend "
+            "on what is differentiated (its derivative would be lost)",
+            "keep nondiff_argnums for ints and constants; read other fixed values from the "
+            "rule's closure, or make the argument differentiable",
+        )
 
     def with_partials(self, rule, label, operands, e):
         """``rule.fun(*operands)``, with the partial derivatives its ``partials`` give."""

@@ -9,7 +9,7 @@ compiled with ``numba.njit`` (a user's own ``@njit`` dispatcher is called as
 it is), and a function Numba cannot compile is a ``SymDiffError`` that
 suggests ``jit=False``.  Their arguments are numbers and arrays (ints are not
 differentiated); what else they need (a table, a step size) they read from
-their closure or globals.  Their value is one number or array: by default
+their closure or globals (which Numba reads once, when it compiles them).  Their value is one number or array: by default
 the operands broadcast together, as for an elementwise function; ``rank=0``
 (a number) or ``rank=k`` declares another.  The primitives behind them are
 in ``symdiff.primitives.custom``.
@@ -35,7 +35,7 @@ class Rule:
 
     form = ""  # "vjp", "jvp", "elementwise"
 
-    def __init__(self, fun, rank=None, name=None):
+    def __init__(self, fun, rank=None, name=None, nondiff_argnums=()):
         if not callable(fun):
             raise TypeError(f"{type(self).__name__} needs a function, got {fun!r}")
         if rank is not None and (not isinstance(rank, int) or rank < 0):
@@ -43,6 +43,7 @@ class Rule:
         functools.update_wrapper(self, fun)
         self.fun, self.rank = fun, rank
         self.signature = inspect.signature(fun)
+        self.nondiff = _argnums(nondiff_argnums, len(self.signature.parameters))
         self.name = custom.bind(fun, name or getattr(fun, "__name__", "rule"))
         self.prims: tuple = ()  # the primitives of a call (set once the rule is complete)
 
@@ -61,7 +62,9 @@ class custom_vjp(Rule):  # noqa: N801  (JAX's name)
     ``f_bwd(residuals, g)`` the tuple of cotangents, one per argument, each
     of its argument's shape (``None`` only for arguments that are not
     differentiated).  The generated code calls ``f_fwd`` in the forward sweep
-    and ``f_bwd`` in the reverse one.
+    and ``f_bwd`` in the reverse one.  ``nondiff_argnums`` (JAX's): arguments
+    (ints or constants) passed first to ``f_bwd``, which gives no cotangent
+    for them: ``f_bwd(*nondiff_args, residuals, g)``.
 
     Examples
     --------
@@ -83,13 +86,13 @@ class custom_vjp(Rule):  # noqa: N801  (JAX's name)
 
     form = "vjp"
 
-    def __new__(cls, fun=None, *, rank=None):
+    def __new__(cls, fun=None, nondiff_argnums=(), *, rank=None):
         if fun is None:
-            return lambda f: cls(f, rank=rank)
+            return lambda f: cls(f, nondiff_argnums, rank=rank)
         return super().__new__(cls)
 
-    def __init__(self, fun, *, rank=None):
-        super().__init__(fun, rank)
+    def __init__(self, fun, nondiff_argnums=(), *, rank=None):
+        super().__init__(fun, rank, nondiff_argnums=nondiff_argnums)
 
     def defvjp(self, fwd, bwd):
         """Give the rule: ``fwd(*args) -> (value, residuals)``, ``bwd(residuals, g) -> cotangents``."""
@@ -97,7 +100,9 @@ class custom_vjp(Rule):  # noqa: N801  (JAX's name)
             raise TypeError("defvjp(fwd, bwd) takes two functions")
         fwd_name = custom.bind(fwd, _name(fwd, f"{self.name}_fwd"))
         bwd_name = custom.bind(bwd, _name(bwd, f"{self.name}_bwd"))
-        self.prims = custom.register_vjp(self.name, self.__name__, fwd_name, bwd_name, self.rank)
+        self.prims = custom.register_vjp(
+            self.name, self.__name__, fwd_name, bwd_name, self.rank, self.nondiff
+        )
 
 
 class custom_jvp(Rule):  # noqa: N801  (JAX's name)
@@ -107,6 +112,8 @@ class custom_jvp(Rule):  # noqa: N801  (JAX's name)
     ``f_jvp(primals, tangents)`` takes the tuples of the arguments and of
     their tangents and returns ``(value, tangent)``.  The generated code
     calls ``f`` for the value and ``f_jvp`` for the tangent.
+    ``nondiff_argnums`` (JAX's): arguments (ints or constants) passed first,
+    and left out of the tuples: ``f_jvp(*nondiff_args, primals, tangents)``.
 
     Examples
     --------
@@ -125,22 +132,23 @@ class custom_jvp(Rule):  # noqa: N801  (JAX's name)
 
     form = "jvp"
 
-    def __new__(cls, fun=None, *, rank=None):
+    def __new__(cls, fun=None, nondiff_argnums=(), *, rank=None):
         if fun is None:
-            return lambda f: cls(f, rank=rank)
+            return lambda f: cls(f, nondiff_argnums, rank=rank)
         return super().__new__(cls)
 
-    def __init__(self, fun, *, rank=None):
-        super().__init__(fun, rank)
+    def __init__(self, fun, nondiff_argnums=(), *, rank=None):
+        super().__init__(fun, rank, nondiff_argnums=nondiff_argnums)
 
     def defjvp(self, jvp):
         """Give the rule ``jvp(primals, tangents) -> (value, tangent)``; returns ``jvp``."""
         if not callable(jvp):
             raise TypeError("defjvp(jvp) takes a function")
         jvp_name = custom.bind(jvp, _name(jvp, f"{self.name}_jvp"))
-        self.prims = (
-            custom.register_jvp(self.name, self.__name__, self.name, jvp_name, self.rank),
+        call = custom.register_jvp(
+            self.name, self.__name__, self.name, jvp_name, self.rank, self.nondiff
         )
+        self.prims = (call,)
         return jvp
 
 
@@ -176,6 +184,14 @@ def elementwise(fun=None, *, partials, name=None):
     if fun is None:
         return lambda f: _Elementwise(f, partials, name)
     return _Elementwise(fun, partials, name)
+
+
+def _argnums(argnums, count: int) -> tuple:
+    """``nondiff_argnums`` checked against the ``count`` parameters, sorted."""
+    argnums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if not all(isinstance(i, int) and -count <= i < count for i in argnums):
+        raise TypeError(f"nondiff_argnums must be positions of the {count} parameters")
+    return tuple(sorted({i % count for i in argnums}))
 
 
 def _name(function, default: str) -> str:

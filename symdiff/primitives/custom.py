@@ -49,9 +49,9 @@ from .registry import PRIMITIVES, register
 
 OPAQUE = Kind("opaque")  # a rule's tuple (value and residuals, or cotangents): only indexed
 MODULE = "symdiff.rules"
-FUNCTIONS = types.ModuleType(MODULE, "Users' rule functions, as the generated code calls them.")
-sys.modules.setdefault(MODULE, FUNCTIONS)
-FUNCTIONS = sys.modules[MODULE]
+FUNCTIONS = sys.modules.setdefault(
+    MODULE, types.ModuleType(MODULE, "Users' rule functions, as the generated code calls them.")
+)
 SPECIAL = ("special",)
 _COMPILED: dict = {}  # id(function) -> (function, its Numba dispatcher)
 
@@ -97,7 +97,7 @@ def result_kind(rank):
     """The kind of a rule's value: the operands broadcast (``rank=None``, as an
     elementwise function) or a float array of ``rank`` axes of unknown sizes."""
     if rank is None:
-        return lambda kinds, atoms, attrs: float_result(kinds, atoms, attrs)
+        return float_result
     return lambda kinds, atoms, attrs: Kind.of_sizes("float", [MAYBE_ONE] * rank)
 
 
@@ -178,21 +178,33 @@ def register_elementwise(rule: str, function: str) -> str:
     )  # fmt: skip
 
 
-def register_vjp(rule: str, label: str, fwd: str, bwd: str, rank) -> tuple:
+def _positions(count, nondiff):
+    """For each of ``count`` arguments: its position among those not in
+    ``nondiff`` (whose cotangents and tangents the rule gives), or None."""
+    kept = [i for i in range(count) if i not in nondiff]
+    return [kept.index(i) if i in kept else None for i in range(count)]
+
+
+def register_vjp(rule: str, label: str, fwd: str, bwd: str, rank, nondiff=()) -> tuple:
     """The primitives of a ``custom_vjp`` rule: ``f_fwd(...)``, its value
-    ``t[0]``, and its value where that is known to be a number (of numbers)."""
+    ``t[0]``, and its value where that is known to be a number (of numbers).
+    ``bwd`` takes the ``nondiff`` arguments first and gives no cotangent for them."""
     forward, backward = f"vjp_fwd:{rule}", f"vjp_bwd:{rule}"
     value, number = f"vjp_out:{rule}", f"vjp_number:{rule}"
 
     def none_of(*rest):
         return None
 
+    def cotangents_of(t, g, operands):
+        """``bwd(*nondiff, residuals, g)``, and each operand's cotangent in it (or None)."""
+        cotangents = op(backward, t, g, *(operands[i] for i in nondiff))
+        return [
+            None if k is None else op("rule_item", cotangents, x, attrs=Attrs(axis=k))
+            for x, k in zip(operands, _positions(len(operands), nondiff))
+        ]
+
     def value_vjp(g, t, *rest):
-        operands = rest[:-3]
-        cotangents = op(backward, t, g)
-        return (None,) + tuple(
-            op("rule_item", cotangents, x, attrs=Attrs(axis=i)) for i, x in enumerate(operands)
-        )
+        return (None, *cotangents_of(t, g, rest[:-3]))
 
     def value_jvp(tangents, t, *rest):
         refused(
@@ -204,30 +216,31 @@ def register_vjp(rule: str, label: str, fwd: str, bwd: str, rank) -> tuple:
 
     def number_jvp(tangents, t, *rest):
         """A number's tangent from its gradient: sum(bwd(residuals, 1)[i] * dx_i)."""
-        operands = rest[:-2]
-        cotangents = op(backward, t, 1.0)
         total = None
-        for i, (x, dx) in enumerate(zip(operands, tangents[1:])):
-            if dx is None:
+        for cotangent, dx in zip(cotangents_of(t, 1.0, rest[:-2]), tangents[1:]):
+            if dx is None or cotangent is None:
                 continue
-            term = op("sum", op("rule_item", cotangents, x, attrs=Attrs(axis=i)) * dx)
+            term = op("sum", cotangent * dx)
             total = term if total is None else total + term
         return total
 
-    bwd_spell = _calling(bwd)
+    def spell_backward(printer, op_, args):  # bwd(*nondiff, t[1], g)
+        residuals = ast.Subscript(args[0], ast.Constant(1))
+        return _calling(bwd)(printer, op_, [*args[2:], residuals, args[1]])
+
     _entry(forward, -1, _calling(fwd), _opaque, jvp=none_of,
            vjp=lambda g, *rest: (None,) * (len(rest) - 3))  # fmt: skip
     _entry(value, -1, _item(lambda op_: 0), lambda kinds, atoms, attrs: result_kind(rank)(
         kinds[1:], atoms[1:], attrs), jvp=number_jvp if rank == 0 else value_jvp, vjp=value_vjp)  # fmt: skip
     _entry(number, -1, _item(lambda op_: 0), lambda kinds, atoms, attrs: result_kind(0)(
         kinds, atoms, attrs), jvp=number_jvp, vjp=value_vjp)  # fmt: skip
-    _entry(backward, 2, lambda printer, op_, args: bwd_spell(
-        printer, op_, [ast.Subscript(args[0], ast.Constant(1)), args[1]]), _opaque)  # fmt: skip
+    _entry(backward, -1, spell_backward, _opaque)
     return forward, value, number
 
 
-def register_jvp(rule: str, label: str, function: str, jvp: str, rank) -> str:
-    """The primitive of a ``custom_jvp`` rule's call (its tangent: ``jvp_tangent:``)."""
+def register_jvp(rule: str, label: str, function: str, jvp: str, rank, nondiff=()) -> str:
+    """The primitive of a ``custom_jvp`` rule's call (its tangent: ``jvp_tangent:``);
+    ``jvp`` takes the ``nondiff`` arguments first, then the others' primals and tangents."""
     call, tangent = f"jvp_call:{rule}", f"jvp_tangent:{rule}"
 
     def call_jvp(tangents, *rest):
@@ -236,7 +249,7 @@ def register_jvp(rule: str, label: str, function: str, jvp: str, rank) -> str:
 
     def call_vjp(g, *rest):
         operands, ranks = rest[:-3], rest[-1]
-        if any(ranks) or rank:
+        if rank or any(r for i, r in enumerate(ranks) if i not in nondiff):
             refused(
                 f"{label}() has a custom_jvp rule, which reverse mode can use only when its "
                 "arguments and its value are numbers",
@@ -245,17 +258,21 @@ def register_jvp(rule: str, label: str, function: str, jvp: str, rank) -> str:
             )
         count = len(operands)
         return tuple(
-            lift(g) * op(tangent, *operands, *(1.0 if j == i else 0.0 for j in range(count)))
+            None
+            if i in nondiff
+            else lift(g) * op(tangent, *operands, *(1.0 if j == i else 0.0 for j in range(count)))
             for i in range(count)
         )
 
-    def spell_tangent(printer, op_, args):
+    def spell_tangent(printer, op_, args):  # jvp(*nondiff, (primals...), (tangents...))
         count = len(args) // 2
         tangents = list(args[count:])
         for i, atom in enumerate(op_.args[count:]):
             if isinstance(atom, Const) and printer.kind(op_.args[i]).rank:  # zero: of its shape
                 tangents[i] = printer.call("np.zeros_like", [args[i]])
-        arguments = [ast.Tuple(list(args[:count])), ast.Tuple(tangents)]
+        kept = [i for i in range(count) if i not in nondiff]
+        arguments = [args[i] for i in nondiff]
+        arguments += [ast.Tuple([args[i] for i in kept]), ast.Tuple([tangents[i] for i in kept])]
         return _calling(jvp, 1)(printer, op_, arguments)
 
     _entry(call, -1, _calling(function), result_kind(rank), jvp=call_jvp, vjp=call_vjp)
