@@ -42,7 +42,6 @@ import types
 
 from ..errors import SymDiffError
 from ..ir import Attrs, Const, Kind
-from . import algebra
 from .expr import lift, op
 from .kinds import MAYBE_ONE, float_like, float_result
 from .registry import PRIMITIVES, register
@@ -167,7 +166,6 @@ register(
     result_kind=lambda kinds, atoms, attrs: kinds[0], spell=lambda printer, op_, args: args[0],
     custom=True,
 )  # fmt: skip
-algebra.RULES["with_partials"] = lambda op_, defs, uses, kinds: op_.args[0]  # after deriving
 
 
 def register_elementwise(rule: str, function: str) -> str:
