@@ -26,20 +26,22 @@ Conventions for definitions:
 lookups; ``names_of_definitions()`` lists what is defined, for messages.
 """
 
-from . import logspace, statistics  # noqa: F401  (the definitions: registered on import)
+from . import logspace, products, statistics  # noqa: F401  (the definitions: registered on import)
 from .registry import (
     DEFINITIONS,
     Definition,
     Refusal,
     define,
     definition_for,
+    is_static,
     method_definition,
     names_of_definitions,
     refuse,
+    static,
     stop_gradient,
 )
 
 __all__ = [
-    "DEFINITIONS", "Definition", "Refusal", "define", "definition_for", "method_definition",
-    "names_of_definitions", "refuse", "stop_gradient",
+    "DEFINITIONS", "Definition", "Refusal", "define", "definition_for", "is_static",
+    "method_definition", "names_of_definitions", "refuse", "static", "stop_gradient",
 ]  # fmt: skip
