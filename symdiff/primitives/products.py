@@ -312,8 +312,18 @@ def spell_product(name: str):
     return spell
 
 
+_CROSS_HELPER = """\
+def _cross(a, b):
+    \"\"\"np.cross(a, b) of 3-vectors along the last axis (NumPy also takes
+    2-vectors, with a result of another shape: refused as Numba does).\"\"\"
+    if a.shape[-1] != 3 or b.shape[-1] != 3:
+        raise ValueError("np.cross: symdiff takes 3-vectors (a last axis of size 3)")
+    return np.cross(a, b)"""
+
+
 def spell_cross(printer, op_, args):
-    return printer.call("np.cross", args)
+    printer.modules.add("np")
+    return ast.Call(ast.Name(printer.helper("_cross", _CROSS_HELPER)), list(args), [])
 
 
 def contraction(printer, subscripts, atoms, printed) -> ast.expr:
