@@ -226,3 +226,18 @@ def test_cross_of_2_vectors_is_refused_when_it_runs():
 
     with pytest.raises(Exception, match="3-vectors"):
         symdiff.grad(f, jit=False)(np.ones(2), np.ones(2))
+
+
+@pytest.mark.parametrize("jit", [False, True])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_an_int_matrix_times_a_float_one_compiles(mode, jit):
+    """Regression: ``onehot @ W`` with an int ``onehot`` did not compile with
+    Numba (its np.dot takes one float type): the int operand is cast."""
+
+    def f(w, onehot):
+        return np.sum((onehot @ w) ** 2) + np.sum(np.einsum("ij,jk->ik", onehot, w))
+
+    w = np.arange(6.0).reshape(3, 2)
+    onehot = np.array([[0, 1, 0], [1, 0, 0]])
+    expected = 2 * onehot.T @ (onehot @ w) + onehot.sum(axis=0)[:, None]
+    assert np.allclose(symdiff.grad(f, mode=mode, jit=jit)(w, onehot), expected)

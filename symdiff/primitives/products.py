@@ -304,6 +304,7 @@ def spell_product(name: str):
     def spell(printer, op_, args):
         ranks = [printer.kind(a).rank for a in op_.args]
         if max(ranks) <= 2:
+            args = _floats(printer, [printer.kind(a) for a in op_.args], args)
             if name == "matmul":
                 return ast.BinOp(args[0], ast.MatMult(), args[1])
             return printer.call("np.dot", args)
@@ -374,6 +375,7 @@ def _matrix_product(printer, terms, output, kinds, printed):
     if shared & set(output) or len(shared) > 1 or any(len(t) > 2 for t in terms):
         return None  # batch letters, blocks of several axes
     (contracted,) = shared or {None}
+    a, b = _floats(printer, kinds, printed)
     left, right = ta.replace(contracted or "", ""), tb.replace(contracted or "", "")
     if contracted is None:
         if len(left) == 1 and len(right) == 1:  # an outer product
@@ -389,6 +391,19 @@ def _matrix_product(printer, terms, output, kinds, printed):
     if not left and not right:
         return printer.call("np.dot", [a, b])
     return ast.BinOp(a, ast.MatMult(), b)
+
+
+def _floats(printer, kinds, printed):
+    """The operands of a BLAS product (``@``, ``np.dot``, ``np.outer``): an
+    int or bool array meeting a float one as floats (Numba multiplies only
+    arrays of one float type)."""
+    if all(k.dtype != "float" for k in kinds):
+        return list(printed)
+    dtype = printer.attribute("np.float32" if printer.float32 else "np.float64")
+    return [
+        ast.Call(ast.Attribute(x, "astype"), [dtype], []) if k.rank and k.dtype != "float" else x
+        for k, x in zip(kinds, printed)
+    ]
 
 
 def _broadcast_product(printer, terms, output, printed):
