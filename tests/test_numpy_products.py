@@ -12,6 +12,12 @@ from symdiff.primitives.products import explicit_subscripts, product_subscripts
 
 from .numpy_table import Row, check, params
 
+
+def _einsum_of_a_local_string(a, b):
+    subscripts = "ij,jk->ik"
+    return np.einsum(subscripts, a, b)
+
+
 # Numba compiles one shape set of the rows that reach a spelling of their own
 # (a matrix product, a broadcast product, blocks with and without a batch,
 # loops, squeezed batch axes, 1-d stacks, np.dot, tensordot, kron, cross).
@@ -36,6 +42,8 @@ TABLE = [
     Row("einsum-sum-axis", lambda a: np.einsum("ijk->ik", a), [((2, 3, 4),)]),
     Row("einsum-permute", lambda a: np.einsum("ijk->kij", a), [((2, 3, 4),)]),
     Row("einsum-copy", lambda a: np.einsum("ij->ij", a), [((2, 3),)], jit=False),
+    Row("einsum-optimize", lambda a, b: np.einsum("ij,jk->ik", a, b, optimize=True), [((3, 4), (4, 2))], jit=False),
+    Row("einsum-subscripts-named", _einsum_of_a_local_string, [((3, 4), (4, 2))], jit=False),
     # repeated indices: traces and diagonals
     Row("einsum-trace", lambda a: np.einsum("ii", a), [((3, 3),)]),
     Row("einsum-diagonal", lambda a: np.einsum("ii->i", a), [((3, 3),)], jit=False),
@@ -67,6 +75,7 @@ TABLE = [
     Row("tensordot-1", lambda a, b: np.tensordot(a, b, 1), [((2, 3), (3, 4)), ((3,), (3,))], jit=False),
     Row("tensordot-0", lambda a, b: np.tensordot(a, b, axes=0), [((2,), (3,))], jit=False),
     Row("tensordot-pairs", lambda a, b: np.tensordot(a, b, axes=([1, 0], [0, 1])), [((3, 4, 2), (4, 3, 5))]),
+    Row("tensordot-keyword-lists", lambda a, b: np.tensordot(a=a, b=b, axes=[[0], [1]]), [((3, 4), (2, 3))], jit=False),
     Row("tensordot-ints", lambda a, b: np.tensordot(a, b, axes=(0, 1)), [((3, 4), (2, 3))], jit=False),
     Row("inner", lambda a, b: np.inner(a, b), [((4,), (4,)), ((2, 4), (3, 4)), ((2, 3, 4), (4,)), ((), (3,))], jit=False),
     Row("vdot", lambda a, b: np.vdot(a, b), [((2, 3), (2, 3)), ((6,), (2, 3))], jit=False),
