@@ -54,8 +54,18 @@ class Calls:
         if isinstance(func, FunctionValue):
             return self.call_function_value(func, e)
         if isinstance(func, BoundMethod):
+            owner = func.self_value.value if isinstance(func.self_value, StaticValue) else None
+            definition = None
+            if owner is not None and isinstance(func.function, types.FunctionType):
+                # scipy.stats.norm.pdf: a method of a distribution object (symdiff.library)
+                definition = library.definition_for(types.MethodType(func.function, owner))
+            if definition is not None:
+                return self.call_definition(definition, ast.unparse(e.func), e)
             return self.call_helper(func.function, e, func.self_value)
         if isinstance(func, types.MethodType) and isinstance(func.__func__, types.FunctionType):
+            definition = library.definition_for(func)  # norm.pdf, read from a global name
+            if definition is not None:
+                return self.call_definition(definition, ast.unparse(e.func), e)
             return self.call_helper(func.__func__, e, StaticValue(func.__self__))
         func = getattr(func, "__symdiff_function__", func)  # @differentiate helpers
         label = ast.unparse(e.func)
