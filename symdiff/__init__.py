@@ -16,6 +16,7 @@ from .errors import (
     UnsupportedSyntaxError,
 )
 from .library import stop_gradient
+from .primitives.naming import supported_functions
 from .verify import GradCheckReport, check_grad
 from .version import __version__ as __version__
 
@@ -33,6 +34,7 @@ __all__ = [
     "grad",
     "jvp",
     "stop_gradient",
+    "supported_functions",
     "value_and_grad",
     "vjp",
 ]

@@ -52,6 +52,7 @@ def _digamma(x):
     """The digamma function psi(x) = d/dx log|gamma(x)|: the recurrence
     psi(x) = psi(x + 1) - 1/x up to x >= 10, then the asymptotic series; the
     reflection psi(1 - x) - pi / tan(pi x) for negative x."""
+    x = float(x)  # float64 arithmetic for float32 operands too (as SciPy)
     if x == 0.0:
         return -math.copysign(math.inf, x)
     if x < 0.0 and x == math.floor(x):
@@ -64,7 +65,8 @@ def _digamma(x):
         result = result - 1.0 / x
         x = x + 1.0
     s = 1.0 / (x * x)
-    tail = s * (1/12 - s * (1/120 - s * (1/252 - s * (1/240 - s * (1/132 - s * (691/32760 - s / 12))))))  # fmt: skip
+    tail = 1 / 132 - s * (691 / 32760 - s / 12)
+    tail = s * (1 / 12 - s * (1 / 120 - s * (1 / 252 - s * (1 / 240 - s * tail))))
     return result + math.log(x) - 0.5 / x - tail
 
 
@@ -76,6 +78,7 @@ def _polygamma(n, x):
     """The n-th derivative of the digamma function: (-1)**(n+1) n! times
     sum_k 1/(x + k)**(n+1), summed up to x >= 20 + n, then the asymptotic
     series (n = 0 is the digamma function)."""
+    x = float(x)
     if n == 0:
         return _digamma(x)
     sign = 1.0 if n % 2 == 1 else -1.0
@@ -97,6 +100,7 @@ def _erfinv(x):
     """The inverse of erf on (-1, 1): Winitzki's approximation (3e-3), then
     Halley steps on erf(y) = |x| (on erfc(y) = 1 - |x| for |x| > 0.5, which
     stays accurate as |x| nears 1)."""
+    x = float(x)
     a = abs(x)
     if not a <= 1.0:  # also nan
         return math.nan
@@ -116,6 +120,7 @@ def _log_ndtr(x):
     """log of the standard normal CDF: log1p of the small upper tail for
     x > 0, the log of erfc down to -20, then the asymptotic series of the
     Mills ratio (erfc underflows near -38)."""
+    x = float(x)
     if x > 0.0:
         return math.log1p(-0.5 * math.erfc(x / math.sqrt(2.0)))
     if x > -20.0:
@@ -276,7 +281,7 @@ register("xlogy", 2, SPECIAL, "special", _xlogy, _sympy_xlog("log"), _xlogy_part
 register("xlog1py", 2, SPECIAL, "special", _xlog1py, _sympy_xlog("log1p"), _xlog1py_partials,
          result_kind=float_result, names=named(scipy="xlog1py"), spell=x_log(_xlog1py, "np.log1p"), float_arithmetic=True)
 register("fmod", 2, ("call", "math.fmod"), "np.fmod", math.fmod, lambda a, b: sympy_module().sign(a) * sympy_module().Mod(abs(a), abs(b)), _fmod_partials,
-         result_kind=float_result, names=named(numpy="fmod"), ieee=np.fmod, float_arithmetic=True)
+         result_kind=float_result, names=named(math="fmod", numpy="fmod"), ieee=np.fmod, float_arithmetic=True)
 # fmt: on
 
 
