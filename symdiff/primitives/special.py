@@ -37,9 +37,17 @@ import math
 
 import numpy as np
 
-from ..ir import AxisSize, Kind
+from ..ir import AxisSize, Const, Kind
 from .expr import exp, log, op, where
-from .kinds import RankError, bool_result, broadcast, float_result, reduce_kind, with_dtype
+from .kinds import (
+    RankError,
+    bool_result,
+    broadcast,
+    float_result,
+    reduce_kind,
+    size_of,
+    with_dtype,
+)
 from .registry import Option, named, register
 from .spelling import math_elementwise
 from .symbolic import sym, sympy_module
@@ -355,6 +363,11 @@ def _arange_kind(kinds, atoms, attrs):
     if any(k.rank for k in kinds):
         raise RankError("np.arange takes numbers (start, stop, step)")
     dtype = "int" if all(k.dtype == "int" for k in kinds) else "float"
+    if all(isinstance(a, Const) for a in atoms):  # np.arange(5): known to have 5 elements
+        start, stop, step = (a.value for a in atoms)
+        if step == 0:
+            raise RankError("np.arange's step must not be 0")
+        return Kind.of_sizes(dtype, [size_of(Const(len(np.arange(start, stop, step))))])
     return Kind.of_sizes(dtype, [AxisSize.MAYBE_ONE])
 
 
