@@ -74,7 +74,7 @@ TABLE = [
     Row("round-decimals", lambda x: np.round(x, 1) * x + np.around(x, decimals=-1), [((5,),)], domain=fractional, jit=False),
     Row("comparisons", lambda x, y: np.where(np.logical_or(np.greater(x, y), np.less_equal(x, -y)), x, y * np.equal(x, x)), [((5,), (5,)), ((3, 4), ())], domain=distinct),
     Row("logical", lambda x: np.where(np.logical_and(x > 0, np.logical_not(np.logical_xor(x > 1, x < 2))), x, -x) * np.not_equal(x, 0.0), [((6,),)], domain=distinct),
-    Row("predicates", lambda x: np.where(np.isnan(x) | 0 if False else np.isnan(x), 0.0, x) * np.isfinite(x) + np.isinf(x), [((5,),)], jit=False),
+    Row("predicates", lambda x: np.where(np.isnan(x), 0.0, x) * np.isfinite(x) + np.isinf(x), [((5,),)], jit=False),
     Row("greater_equal-less", lambda x: x * np.greater_equal(x, 0.1) + x * np.less(x, 0.1), [((5,),)], domain=distinct, jit=False),
     Row("argmax", lambda x: x[np.argmax(x)] * x[x.argmin()], [((5,),)], domain=distinct),
     Row("argmax-axis", lambda x: np.argmax(x, axis=1) * x[:, 0] + np.argmin(x, 0) * x[0], [((4, 4),)], domain=distinct),
@@ -175,6 +175,10 @@ def _arange_dtype(x):
     return np.arange(3, dtype=np.float32) * x
 
 
+def _arange_zero_step(x):
+    return np.arange(0, 3, 0) * x
+
+
 def _argmax_scalar(x):
     return np.argmax(x) * x
 
@@ -188,6 +192,7 @@ ERRORS = [
     (_meshgrid_four, "2 or 3 arrays", "np.meshgrid(x, x, x, x)"),
     (_meshgrid_indexing, "indexing='xy' or 'ij'", 'np.meshgrid(x, x, indexing="yx")'),
     (_arange_dtype, "dtype=", "dtype=float"),
+    (_arange_zero_step, "step must not be 0", "np.arange(0, 3, 0)"),
 ]
 
 

@@ -123,6 +123,32 @@ def test_values_and_derivatives_at_poles(fn, point, value, derivative):
     assert slope == pytest.approx(derivative, nan_ok=True)
 
 
+EDGES = [
+    # (helper, point, SciPy's value)
+    (special._digamma, -math.inf, math.nan),
+    (special._digamma, math.inf, math.inf),
+    (special._digamma, math.nan, math.nan),
+    (lambda x: special._polygamma(1, x), math.inf, 0.0),
+    (lambda x: special._polygamma(2, x), 1e300, -0.0),
+    (special._erfinv, -1.0, -math.inf),
+    (special._erfinv, 1.5, math.nan),
+    (special._erfinv, -0.0, -0.0),
+    (special._log_ndtr, math.inf, -0.0),
+    (special._log_ndtr, -math.inf, -math.inf),
+    (special._gamma, 0.0, math.inf),
+    (special._gamma, -2.0, math.nan),
+    (special._lgamma, -3.0, math.inf),
+]
+
+
+@pytest.mark.parametrize("helper, point, value", EDGES)
+def test_helpers_at_infinities_and_poles(helper, point, value):
+    got = helper(point)
+    assert got == pytest.approx(value, nan_ok=True) and math.copysign(1, got) == math.copysign(
+        1, value
+    )
+
+
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_xlogy_at_x_zero(mode):
     """0 where x == 0; d/dx is log(y) (exact: x log y is linear in x), d/dy is 0."""

@@ -63,7 +63,7 @@ def _digamma(x):
     x = float(x)  # float64 arithmetic for float32 operands too (as SciPy)
     if x == 0.0:
         return -math.copysign(math.inf, x)
-    if x < 0.0 and x == math.floor(x):
+    if x == -math.inf or (x < 0.0 and x == math.floor(x)):
         return math.nan
     result = 0.0
     if x < 0.0:
@@ -78,6 +78,15 @@ def _digamma(x):
     return result + math.log(x) - 0.5 / x - tail
 
 
+def _power(x, k):
+    """x ** k for an int k >= 0 by multiplication: inf, not OverflowError,
+    for large x in plain Python."""
+    result = 1.0
+    for _ in range(k):
+        result = result * x
+    return result
+
+
 # B_2k for k = 1..8: the asymptotic series of the polygamma functions.
 _BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
 
@@ -90,16 +99,20 @@ def _polygamma(n, x):
     if n == 0:
         return _digamma(x)
     sign = 1.0 if n % 2 == 1 else -1.0
+    if math.isinf(x):
+        return 0.0 if x > 0.0 else math.nan
     if x <= 0.0 and x == math.floor(x):
         return sign * math.inf
     factorial = math.gamma(n + 1.0)
     total = 0.0
     while x < 20.0 + n:
-        total = total + 1.0 / x ** (n + 1)
+        total = total + 1.0 / _power(x, n + 1)
         x = x + 1.0
-    tail = math.gamma(n * 1.0) / x**n + factorial / (2.0 * x ** (n + 1))
+    power = _power(x, n)
+    tail = math.gamma(n * 1.0) / power + factorial / (2.0 * power * x)
     for k in range(1, 9):
-        term = math.gamma(2.0 * k + n) / math.gamma(2.0 * k + 1.0) / x ** (2 * k + n)
+        power = power * x * x  # x ** (2k + n)
+        term = math.gamma(2.0 * k + n) / math.gamma(2.0 * k + 1.0) / power
         tail = tail + _BERNOULLI[k - 1] * term
     return sign * (factorial * total + tail)
 
@@ -176,7 +189,7 @@ def _gamma(x):
 # ---------------------------------------------------------------------------
 # Spellings: a helper on scalars, a loop over the elements on arrays.
 
-_DEPENDS = {"_polygamma": ("_digamma",)}
+_DEPENDS = {"_polygamma": ("_digamma", "_power")}
 
 _ARRAY_HELPER = """\
 def {name}_array({params}):
