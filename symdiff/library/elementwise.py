@@ -81,11 +81,6 @@ def expm1(x):
     return np.expm1(x)
 
 
-@define("scipy.special.cbrt")
-def cbrt(x):
-    return np.cbrt(x)
-
-
 @define("numpy.positive")
 def positive(x):
     return +x
