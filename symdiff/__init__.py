@@ -15,8 +15,7 @@ from .errors import (
     UnknownFunctionError,
     UnsupportedSyntaxError,
 )
-from .library import stop_gradient
-from .primitives.naming import supported_functions
+from .library import stop_gradient, supported_functions
 from .verify import GradCheckReport, check_grad
 from .version import __version__ as __version__
 

@@ -113,7 +113,7 @@ class Calls:
         return UnknownFunctionError(
             f"no derivative rule for {label}(){also}",
             self.loc(e),
-            unknown_function_hint(public or label),
+            unknown_function_hint(public or label, library.supported_functions()),
         )
 
     def unwrap_partial(self, e):

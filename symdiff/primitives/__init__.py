@@ -78,7 +78,7 @@ from .naming import (
     array_function,
     call_arguments,
     primitive_for,
-    supported_functions,
+    registry_names,
 )
 from .registry import PRIMITIVES, Names, Option, Primitive
 
@@ -86,5 +86,5 @@ __all__ = [
     "CALLABLES", "METHODS", "PRIMITIVES", "E", "Names", "Option", "Primitive", "RankError",
     "array_function", "broadcast", "call_arguments", "copysign", "cos", "cosh", "dot", "exp",
     "index_rank", "lift", "log", "normalize_axis", "op", "outer", "primitive_for", "sign", "sin",
-    "sinh", "sqrt", "supported_functions", "tape_kind", "transpose", "where",
+    "registry_names", "sinh", "sqrt", "tape_kind", "transpose", "where",
 ]  # fmt: skip

@@ -113,38 +113,20 @@ def _spelled(names: Names) -> list[str]:
     )
 
 
-def supported_functions() -> list[str]:
-    """Every function and array method symdiff differentiates, as users call it.
-
-    NumPy is spelled ``np.``; SciPy's functions are recognised by their
-    dotted names (``scipy.special.gammaln``, ``scipy.stats.norm.pdf``);
-    methods as ``x.sum()``.  Functions of your own (``def``) are read and
-    differentiated too, and are not listed.
-
-    Examples
-    --------
-    >>> import symdiff
-    >>> "np.sin" in symdiff.supported_functions()
-    True
-    >>> "scipy.special.gammaln" in symdiff.supported_functions()
-    True
-    """
-    from ..library import DEFINITIONS  # the library is above the primitives
-
+def registry_names() -> set[str]:
+    """Every way user code names a primitive or a ``SUGAR`` spelling
+    (``symdiff.supported_functions`` adds the library's definitions)."""
     spelled = set()
     for name in list(PRIMITIVES) + list(SUGAR):
         spelled.update(_spelled(names_of(name)))
-    for definition in DEFINITIONS:
-        spelled.update(n.replace("numpy.", "np.", 1) for n in definition.names)
-        spelled.update(f"x.{method}()" for method in definition.methods)
-    return sorted(spelled, key=lambda n: (n.startswith("x."), n.lower()))
+    return spelled
 
 
-def close_matches(label: str) -> list[str]:
-    """Supported functions whose names are close to the one a user called
-    (``np.exp3`` -> ``np.exp``, ``np.exp2``), for error messages."""
+def close_matches(label: str, known: list[str]) -> list[str]:
+    """The names in ``known`` close to the one a user called (``np.exp3`` ->
+    ``np.exp``, ``np.exp2``), for error messages."""
     by_name: dict[str, list[str]] = {}
-    for spelled in supported_functions():
+    for spelled in known:
         by_name.setdefault(spelled.removesuffix("()").rsplit(".", 1)[-1], []).append(spelled)
     wanted = label.rsplit(".", 1)[-1]
     found = difflib.get_close_matches(wanted, by_name, n=3, cutoff=0.7)
@@ -184,9 +166,10 @@ def public_name(obj) -> str | None:
     return None
 
 
-def unknown_function_hint(label: str) -> str:
-    """The hint of an error for a function symdiff has no rule for."""
-    matches = close_matches(label)
+def unknown_function_hint(label: str, known: list[str]) -> str:
+    """The hint of an error for a function symdiff has no rule for
+    (``known``: ``symdiff.supported_functions()``)."""
+    matches = close_matches(label, known)
     near = f"did you mean {' or '.join(matches)}? " if matches else ""
     return (
         f"{near}symdiff.supported_functions() lists the NumPy, SciPy and math functions "
