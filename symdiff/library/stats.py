@@ -17,6 +17,7 @@ from .registry import define, refuse
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _SQRT_HALF = math.sqrt(0.5)
+_LOG_SQRT_PI = 0.5 * math.log(math.pi)
 
 
 def _log_ndtr(x):
@@ -51,7 +52,7 @@ def norm_logcdf(x, loc=0.0, scale=1.0):
 def t_logpdf(x, df, loc=0.0, scale=1.0):
     z = (x - loc) / scale
     half = 0.5 * (df + 1.0)
-    normaliser = math.lgamma(half) - math.lgamma(0.5 * df) - 0.5 * np.log(df * math.pi)
+    normaliser = math.lgamma(half) - math.lgamma(0.5 * df) - 0.5 * np.log(df) - _LOG_SQRT_PI
     return normaliser - np.log(scale) - half * np.log1p(z * z / df)
 
 
