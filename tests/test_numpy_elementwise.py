@@ -1,5 +1,5 @@
 """The elementwise long tail, rounding, comparisons, casts and constants
-(``symdiff.library.elementwise``, ``symdiff.primitives.special``): each as
+(``symdiff.library.ufuncs``, ``symdiff.primitives.special``): each as
 users call it, both modes, plain and compiled, against NumPy and finite
 differences (``numpy_table``), the conventions at non-differentiable
 points, the errors, and the names of functions symdiff does not know."""

@@ -189,7 +189,8 @@ def _apart(name, values):
 def elementwise_primitives():
     """Every differentiable elementwise primitive of the registry (but
     ``stop_gradient``, whose derivative finite differences cannot see:
-    tests/test_library.py)."""
+    tests/test_library.py, and those made for users' rules, ``custom``:
+    tests/test_custom_rules.py)."""
     return sorted(
         name
         for name, p in PRIMITIVES.items()
@@ -197,6 +198,7 @@ def elementwise_primitives():
         and p.differentiable
         and p.array is not None
         and name != "stop_gradient"
+        and not p.custom
         and name not in NOT_SWEPT
     )
 

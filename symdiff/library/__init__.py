@@ -32,7 +32,7 @@ lookups; ``names_of_definitions()`` lists what is defined, for messages, and
 """
 
 from ..primitives import registry_names
-from . import elementwise, logspace, shapes, statistics, stats  # noqa: F401  (the definitions: registered on import)
+from . import logspace, shapes, statistics, stats, ufuncs  # noqa: F401  (the definitions: registered on import)
 from .registry import (
     DEFINITIONS,
     Definition,
@@ -45,6 +45,7 @@ from .registry import (
     refuse,
     stop_gradient,
 )
+from .rules import Rule, custom_jvp, custom_vjp, elementwise
 
 
 def supported_functions() -> list[str]:
@@ -72,5 +73,6 @@ def supported_functions() -> list[str]:
 
 __all__ = [
     "DEFINITIONS", "Definition", "Refusal", "apply", "define", "definition_for", "method_definition",
-    "names_of_definitions", "refuse", "stop_gradient", "supported_functions",
+    "names_of_definitions", "refuse", "stop_gradient", "supported_functions", "Rule",
+    "custom_jvp", "custom_vjp", "elementwise",
 ]  # fmt: skip
