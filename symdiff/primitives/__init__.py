@@ -71,7 +71,7 @@ from .expr import (
     transpose,
     where,
 )
-from .kinds import RankError, broadcast, normalize_axis, tape_kind
+from .kinds import RankError, broadcast, normalize_axis, reduced_axes, tape_kind
 from .naming import (
     CALLABLES,
     METHODS,
@@ -85,6 +85,6 @@ from .registry import PRIMITIVES, Names, Option, Primitive
 __all__ = [
     "CALLABLES", "METHODS", "PRIMITIVES", "E", "Names", "Option", "Primitive", "RankError",
     "array_function", "broadcast", "call_arguments", "copysign", "cos", "cosh", "dot", "exp",
-    "index_rank", "lift", "log", "normalize_axis", "op", "outer", "primitive_for", "sign", "sin",
+    "index_rank", "lift", "log", "normalize_axis", "op", "outer", "primitive_for", "reduced_axes", "sign", "sin",
     "sinh", "sqrt", "supported_names", "tape_kind", "transpose", "where",
 ]  # fmt: skip
