@@ -9,6 +9,7 @@ as in every AD system; ``np.var`` is smooth everywhere.
 
 import numpy as np
 
+from ..primitives.naming import ARRAY_FUNCTIONS
 from .registry import define, refuse
 
 
@@ -37,3 +38,43 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     if dtype is not None or out is not None:
         refuse("std() with dtype= or out= is not supported", "leave them out")
     return np.sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+
+
+def difference(a, axis=-1):
+    """``a[1:] - a[:-1]`` along ``axis``: the primitive ``diff`` (its adjoint
+    adds each difference's adjoint to one element and subtracts it from the other)."""
+    return np.diff(a, axis=axis)
+
+
+ARRAY_FUNCTIONS[id(difference)] = (difference, "diff")
+
+
+@define("numpy.diff")
+def diff(a, n=1, axis=-1, prepend=None, append=None):
+    if prepend is not None or append is not None:
+        refuse("np.diff(..., prepend=, append=) is not supported", "concatenate first")
+    if not isinstance(n, int) or n < 0:
+        refuse("np.diff(x, n) takes a constant int n >= 0", "write n=1, n=2...")
+    if a.ndim == 0:
+        refuse("np.diff of a number", "np.diff takes an array of rank 1 or more")
+    for _ in (None,) * n:  # a static tuple: unrolled
+        a = difference(a, axis=axis)
+    return a
+
+
+@define("numpy.average")
+def average(a, axis=None, weights=None, returned=False, keepdims=False):
+    if returned:
+        refuse("np.average(..., returned=True) is not supported", "compute np.sum(weights) apart")
+    if weights is None:
+        return np.mean(a, axis=axis, keepdims=keepdims)
+    if weights.ndim != a.ndim:  # 1-d weights along one axis
+        if weights.ndim != 1 or not isinstance(axis, int):
+            refuse(
+                "np.average(a, axis, weights=w) takes w of the shape of a, or 1-d along an int axis",
+                "give weights of a's shape, or axis=k with len(w) == a.shape[k]",
+            )
+        along = axis % a.ndim
+        weights = weights.reshape((1,) * along + (-1,) + (1,) * (a.ndim - along - 1))
+    total = np.sum(a * weights, axis=axis, keepdims=keepdims)
+    return total / np.sum(weights, axis=axis, keepdims=keepdims)
