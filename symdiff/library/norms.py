@@ -50,9 +50,9 @@ def _matrix_norm(x, ord, rows, columns, keepdims):
     if ord is None or ord == "fro":
         return _root(np.sum(x * x, axis=(rows, columns), keepdims=keepdims), 2)
     if ord == 1 or ord == -1:  # the largest (smallest) sum of a column
-        along, over = rows, columns
+        along = rows
     elif ord == np.inf or ord == -np.inf:  # the largest (smallest) sum of a row
-        along, over = columns, rows
+        along = columns
     else:
         refuse(
             'np.linalg.norm(x, ord=...) of a matrix takes a constant ord=None, "fro", 1, -1, '
