@@ -42,7 +42,9 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 def difference(a, axis=-1):
     """``a[1:] - a[:-1]`` along ``axis``: the primitive ``diff`` (its adjoint
-    adds each difference's adjoint to one element and subtracts it from the other)."""
+    adds each difference's adjoint to one element and subtracts it from the
+    other).  The user's ``np.diff`` is the definition below, so the definition
+    calls the primitive by this function of its own."""
     return np.diff(a, axis=axis)
 
 

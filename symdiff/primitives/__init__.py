@@ -7,7 +7,8 @@ scalars and on arrays with the Numba helpers it needs (``spelling``), how to
 evaluate it on Python numbers (constant folding, IEEE ``math``), its SymPy
 counterpart (``symbolic``, the independent reference of ``verify``) and the
 flags passes read (returns a view, a fresh array, reads an operand only for
-its shape...).  The rows are in ``elementwise`` and ``structural``.
+its shape...).  The rows are in ``elementwise``, ``structural``,
+``reductions`` (``cumprod``, ``diff``) and ``random``.
 
 Adding an elementwise function is one ``register(...)`` row in
 ``elementwise.py`` (and one row in ``tests/test_primitives.py``'s table; the
@@ -49,6 +50,10 @@ Conventions at non-differentiable points (tested in ``tests/test_primitives.py``
   every AD system; rewrite the expression where it matters.
 * ``np.clip(x, lo, hi)``: derivative 1 inside ``[lo, hi]`` (bounds included).
 * ``np.prod``: the product of the other elements (exact where elements are 0).
+* ``np.cumprod``: running sums of products of the other elements, without
+  dividing by ``x`` (exact where elements are 0).
+* Reductions over a tuple of axes are one reduction: ``np.max(x, axis=(0, 2))``
+  shares a tie equally among all the tied elements of those axes.
 """
 
 from ..ir import index_rank
