@@ -110,7 +110,10 @@ NORMS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("row, shapes, jit", params(REDUCTIONS + STATISTICS + NORMS))
+TABLE = REDUCTIONS + STATISTICS + NORMS  # tests/test_primitives.py reads it
+
+
+@pytest.mark.parametrize("row, shapes, jit", params(TABLE))
 def test_reduction(row, shapes, jit):
     check(row, shapes, jit)
 
@@ -292,6 +295,10 @@ def diff_negative_n(x):
     return np.sum(np.diff(x, n=-1))
 
 
+def diff_of_a_number(x):
+    return np.diff(x)
+
+
 def cumprod_of_a_number(x):
     return np.sum(np.cumprod(x))
 
@@ -309,6 +316,7 @@ ERRORS = [
     (average_weights_without_axis, np.ones((2, 3)), "1-d along an int axis"),
     (diff_prepend, np.ones(3), "prepend=, append=) is not supported"),
     (diff_negative_n, np.ones(3), "takes a constant int n >= 0"),
+    (diff_of_a_number, 2.0, "np.diff needs an array of rank 1 or more"),
     (cumprod_of_a_number, 2.0, "np.cumprod needs an array"),
 ]
 

@@ -57,8 +57,6 @@ def diff(a, n=1, axis=-1, prepend=None, append=None):
         refuse("np.diff(..., prepend=, append=) is not supported", "concatenate first")
     if not isinstance(n, int) or n < 0:
         refuse("np.diff(x, n) takes a constant int n >= 0", "write n=1, n=2...")
-    if a.ndim == 0:
-        refuse("np.diff of a number", "np.diff takes an array of rank 1 or more")
     for _ in (None,) * n:  # a static tuple: unrolled
         a = difference(a, axis=axis)
     return a
