@@ -9,8 +9,7 @@ as in every AD system; ``np.var`` is smooth everywhere.
 
 import numpy as np
 
-from ..primitives.naming import ARRAY_FUNCTIONS
-from .registry import define, refuse
+from .registry import apply, define, refuse
 
 
 def _count(a, axis):
@@ -40,17 +39,6 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     return np.sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
 
 
-def difference(a, axis=-1):
-    """``a[1:] - a[:-1]`` along ``axis``: the primitive ``diff`` (its adjoint
-    adds each difference's adjoint to one element and subtracts it from the
-    other).  The user's ``np.diff`` is the definition below, so the definition
-    calls the primitive by this function of its own."""
-    return np.diff(a, axis=axis)
-
-
-ARRAY_FUNCTIONS[id(difference)] = (difference, "diff")
-
-
 @define("numpy.diff")
 def diff(a, n=1, axis=-1, prepend=None, append=None):
     if prepend is not None or append is not None:
@@ -58,7 +46,7 @@ def diff(a, n=1, axis=-1, prepend=None, append=None):
     if not isinstance(n, int) or n < 0:
         refuse("np.diff(x, n) takes a constant int n >= 0", "write n=1, n=2...")
     for _ in (None,) * n:  # a static tuple: unrolled
-        a = difference(a, axis=axis)
+        a = apply("diff", a, axis=axis)  # one difference: the primitive
     return a
 
 

@@ -8,7 +8,8 @@ evaluate it on Python numbers (constant folding, IEEE ``math``), its SymPy
 counterpart (``symbolic``, the independent reference of ``verify``) and the
 flags passes read (returns a view, a fresh array, reads an operand only for
 its shape...).  The rows are in ``elementwise``, ``structural``,
-``reductions`` (``cumprod``, ``diff``) and ``random``.
+``shapes`` (squeeze, broadcast_to, diagonals, triangles), ``reductions``
+(``cumprod``, ``diff``) and ``random``.
 
 Adding an elementwise function is one ``register(...)`` row in
 ``elementwise.py`` (and one row in ``tests/test_primitives.py``'s table; the
@@ -57,7 +58,7 @@ Conventions at non-differentiable points (tested in ``tests/test_primitives.py``
 """
 
 from ..ir import index_rank
-from . import elementwise, random, reductions, structural  # noqa: F401  (the rows: registered on import)
+from . import elementwise, random, reductions, shapes, structural  # noqa: F401  (the rows: registered on import)
 from .expr import (
     E,
     copysign,

@@ -225,7 +225,7 @@ register("cumprod", 1, ("special",), "special", None, None, jvp=_cumprod_jvp, vj
          spell=_spell_cumprod, sympy_arrays=_cumprod_sympy, contiguous=True, **NOT_ELEMENTWISE)
 register("cumprod_tangent", 2, ("special",), "special", None, None, result_kind=_tangent_kind, spell=_spell_tangent, **NOT_ELEMENTWISE)  # (x, dx) -> d cumprod(x)
 register("cumprod_adjoint", 2, ("special",), "special", None, None, result_kind=float_like(0), spell=_spell_adjoint, shaped_like=0, **NOT_ELEMENTWISE)  # (x, g) -> x_bar
-register("diff", 1, ("special",), "special", None, None, result_kind=_diff_kind, names=named(numpy="diff", options=(AXIS,)), spell=_spell_diff, sympy_arrays=_diff_sympy,
+register("diff", 1, ("special",), "special", None, None, result_kind=_diff_kind,  spell=_spell_diff, sympy_arrays=_diff_sympy,
          jvp=lambda tangents, x, ans, attrs: op("diff", tangents[0], attrs=attrs),
          vjp=lambda g, x, ans, attrs, ranks: (op("diff_adjoint", g, x, attrs=attrs),), **NOT_ELEMENTWISE)
 register("diff_adjoint", 2, ("special",), "special", None, None, result_kind=float_like(1), spell=_spell_diff_adjoint,
