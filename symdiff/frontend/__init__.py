@@ -46,6 +46,7 @@ from .functions import Functions
 from .loops import Loops
 from .names import Names
 from .randomness import Randomness, argument_generators
+from .rules import Rules
 from .source import Source, check_params, reserved_names, varargs_of, wrapper_env
 from .statements import Statements
 from .values import FunctionValue, StaticValue, argument, map_atoms, structure
@@ -54,7 +55,16 @@ __all__ = ["Header", "header", "parse", "parse_with_kinds"]
 
 
 class Converter(
-    Functions, Statements, Loops, Expressions, Containers, Names, Randomness, Calls, ConverterCore
+    Functions,
+    Statements,
+    Loops,
+    Expressions,
+    Containers,
+    Names,
+    Randomness,
+    Rules,
+    Calls,
+    ConverterCore,
 ):
     """Converts one function body to IR, emitting statements into ``out``.
 

@@ -10,7 +10,8 @@ is parsed the same way and inlined into the caller's statements
 (``call_helper``; errors inside it also name the call site).  What a call
 calls (a nested function, a method of an object, a function passed as an
 argument) is found by ``functions.callee``.  Anything else
-is an ``UnknownFunctionError`` listing what symdiff knows.  Static options
+is an ``UnknownFunctionError`` naming the call as the user wrote it, with
+close matches (``primitives.naming.unknown_function_hint``).  Static options
 (``axis``/``keepdims``) are read as compile-time constants (``static_options``).
 """
 
@@ -31,9 +32,8 @@ from ..primitives import (
     array_function,
     call_arguments,
     primitive_for,
-    supported_names,
 )
-from ..primitives.naming import method_names, names_of
+from ..primitives.naming import method_names, names_of, public_name, unknown_function_hint
 from .containers import NOT_HANDLED
 from .functions import ARRAY_METHOD, BoundMethod
 from .source import DefinitionSource, Source, user_function
@@ -54,8 +54,18 @@ class Calls:
         if isinstance(func, FunctionValue):
             return self.call_function_value(func, e)
         if isinstance(func, BoundMethod):
+            owner = func.self_value.value if isinstance(func.self_value, StaticValue) else None
+            definition = None
+            if owner is not None and isinstance(func.function, types.FunctionType):
+                # scipy.stats.norm.pdf: a method of a distribution object (symdiff.library)
+                definition = library.definition_for(types.MethodType(func.function, owner))
+            if definition is not None:
+                return self.call_definition(definition, ast.unparse(e.func), e)
             return self.call_helper(func.function, e, func.self_value)
         if isinstance(func, types.MethodType) and isinstance(func.__func__, types.FunctionType):
+            definition = library.definition_for(func)  # norm.pdf, read from a global name
+            if definition is not None:
+                return self.call_definition(definition, ast.unparse(e.func), e)
             return self.call_helper(func.__func__, e, StaticValue(func.__self__))
         func = getattr(func, "__symdiff_function__", func)  # @differentiate helpers
         label = ast.unparse(e.func)
@@ -64,6 +74,8 @@ class Calls:
         value = self.container_builtin(func, e)  # sum(xs), zip(a, b), len(params)...
         if value is not NOT_HANDLED:
             return value
+        if isinstance(func, library.Rule):  # custom_vjp, custom_jvp, elementwise: frontend.rules
+            return self.call_rule(func, label, e)
         if func is library.refuse:
             return self.refusal(e)
         if func is library.apply:  # a definition applying a primitive: symdiff.library
@@ -93,11 +105,19 @@ class Calls:
             user_function(func, self.loc(e)), types.FunctionType
         ):  # a Python function, maybe decorated or compiled by Numba
             return self.call_helper(func, e)
-        raise UnknownFunctionError(
-            f"no derivative rule for {label}()",
+        raise self.unknown_function(func, e)
+
+    def unknown_function(self, func, e):
+        """The error for a call of a function symdiff has no rule for, naming
+        it as the user wrote it (with its public name where that differs:
+        ``inv()`` imported from ``np.linalg``), with close matches."""
+        label = ast.unparse(e.func)
+        public = public_name(func)
+        also = f" ({public})" if public is not None and public != label else ""
+        return UnknownFunctionError(
+            f"no derivative rule for {label}(){also}",
             self.loc(e),
-            f"symdiff knows {supported_names()}, and your own functions defined with def; "
-            "rewrite the call with these or pass its value in as an argument",
+            unknown_function_hint(public or label, library.supported_functions()),
         )
 
     def unwrap_partial(self, e):
@@ -178,12 +198,7 @@ class Calls:
         func = user_function(func, self.loc(e))
         module = (getattr(func, "__module__", None) or "").partition(".")[0]
         if module in sys.stdlib_module_names or module in ("numpy", "scipy", "sympy", "numba"):
-            raise UnknownFunctionError(
-                f"no derivative rule for {func.__module__}.{func.__name__}()",
-                self.loc(e),
-                f"symdiff knows {supported_names()}, and your own functions defined with "
-                "def; write the computation with these",
-            )
+            raise self.unknown_function(func, e)
         self.check_recursion(func, func.__name__, e)
         if module == "symdiff":  # a definition calling another: located at the user's call
             src = DefinitionSource(func, self.loc(e))

@@ -58,7 +58,7 @@ Conventions at non-differentiable points (tested in ``tests/test_primitives.py``
 """
 
 from ..ir import index_rank
-from . import elementwise, random, reductions, shapes, structural  # noqa: F401  (the rows: registered on import)
+from . import custom, elementwise, random, reductions, shapes, special, structural  # noqa: F401  (the rows: registered on import)
 from .expr import (
     E,
     copysign,
@@ -84,7 +84,7 @@ from .naming import (
     array_function,
     call_arguments,
     primitive_for,
-    supported_names,
+    registry_names,
 )
 from .registry import PRIMITIVES, Names, Option, Primitive
 
@@ -92,5 +92,5 @@ __all__ = [
     "CALLABLES", "METHODS", "PRIMITIVES", "E", "Names", "Option", "Primitive", "RankError",
     "array_function", "broadcast", "call_arguments", "copysign", "cos", "cosh", "dot", "exp",
     "index_rank", "lift", "log", "normalize_axis", "op", "outer", "primitive_for", "reduced_axes", "sign", "sin",
-    "sinh", "sqrt", "supported_names", "tape_kind", "transpose", "where",
+    "registry_names", "sinh", "sqrt", "tape_kind", "transpose", "where",
 ]  # fmt: skip
