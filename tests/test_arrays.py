@@ -202,7 +202,7 @@ def marker_line(name):
         ),
         ("bad_index", lambda: grad(ac.bad_index, jit=False)(r(3)), ShapeError),
         ("bad_index", lambda: grad(ac.bad_index)(r(3)), ShapeError),
-        ("bad_rank3_max", lambda: grad(ac.bad_rank3_max)(r(2, 2, 2)), ShapeError),
+        ("bad_max_axis", lambda: grad(ac.bad_max_axis)(r(2, 2, 2)), ShapeError),
     ],
 )
 def test_bad_array_input_names_the_line(name, call, exc):
