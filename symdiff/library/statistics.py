@@ -2,9 +2,11 @@
 ``ddof`` is the delta degrees of freedom, the divisor is ``count - ddof``;
 ``axis`` is None, an int or a tuple of ints).
 
-At a point where every element is the same, ``np.std`` has derivative
-``nan`` (the derivative of ``sqrt`` at 0 is ``inf``, times a zero deviation),
-as in every AD system; ``np.var`` is smooth everywhere.
+Where every element is the same, the standard deviation is 0 and has no
+derivative (it is a norm of the deviations, as ``abs`` is at 0): ``np.std``
+has derivative 0 there, as ``abs`` and ``np.linalg.norm`` do (the chain rule
+would give ``inf * 0 = nan``); so does the standard deviation of one
+element, which is 0 everywhere.  ``np.var`` is smooth everywhere.
 """
 
 import numpy as np
@@ -36,7 +38,9 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     if dtype is not None or out is not None:
         refuse("std() with dtype= or out= is not supported", "leave them out")
-    return np.sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+    variance = var(a, axis=axis, ddof=ddof, keepdims=keepdims)
+    spread = variance > 0.0  # where it is 0: derivative 0, not sqrt's inf times 0
+    return np.where(spread, np.sqrt(np.where(spread, variance, 1.0)), 0.0)
 
 
 @define("numpy.diff")
