@@ -40,6 +40,15 @@ from .source import DefinitionSource, Source, user_function
 from .values import DictValue, FunctionValue, StaticValue, structured
 
 
+def _library_method(method: BoundMethod):
+    """The library's definition of a method of a library object (the
+    distributions of ``scipy.stats``), or None."""
+    if not isinstance(method.self_value, StaticValue):
+        return None
+    bound = types.MethodType(method.function, method.self_value.value)
+    return library.definition_for(bound)
+
+
 class Calls:
     """Conversion of calls (mixed into ``frontend.Converter``)."""
 
@@ -54,6 +63,9 @@ class Calls:
         if isinstance(func, FunctionValue):
             return self.call_function_value(func, e)
         if isinstance(func, BoundMethod):
+            definition = _library_method(func)  # scipy.stats.multivariate_normal.logpdf
+            if definition is not None:
+                return self.call_definition(definition, ast.unparse(e.func), e)
             return self.call_helper(func.function, e, func.self_value)
         if isinstance(func, types.MethodType) and isinstance(func.__func__, types.FunctionType):
             return self.call_helper(func.__func__, e, StaticValue(func.__self__))

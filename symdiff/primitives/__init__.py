@@ -52,7 +52,7 @@ Conventions at non-differentiable points (tested in ``tests/test_primitives.py``
 """
 
 from ..ir import index_rank
-from . import elementwise, random, structural  # noqa: F401  (the rows: registered on import)
+from . import elementwise, linalg, random, structural  # noqa: F401  (the rows: registered on import)
 from .expr import (
     E,
     copysign,
