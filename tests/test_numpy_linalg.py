@@ -45,42 +45,63 @@ def gp_nlml(a, y):
 SQUARE = [((3, 3),), ((1, 1),)]
 
 TABLE = [
-    Row("inv", lambda a: np.linalg.inv(a), SQUARE, domain=conditioned),
+    Row("inv", lambda a: np.linalg.inv(a), SQUARE, domain=conditioned, jit=False),
     Row("solve-vector", lambda a, b: np.linalg.solve(a, b), [((3, 3), (3,))], domain=(conditioned, normal), jit=False),
-    Row("solve-matrix", lambda a, b: np.linalg.solve(a, b), [((3, 3), (3, 2)), ((2, 2), (2, 1))], domain=(conditioned, normal)),
-    Row("det", lambda a: np.linalg.det(a), SQUARE, domain=conditioned),
+    Row("solve-matrix", lambda a, b: np.linalg.solve(a, b), [((3, 3), (3, 2)), ((2, 2), (2, 1))], domain=(conditioned, normal), jit=False),
+    Row("det", lambda a: np.linalg.det(a), SQUARE, domain=conditioned, jit=False),
     Row("det-negative", lambda a: np.linalg.det(-a), [((3, 3),)], domain=conditioned, jit=False),
-    Row("slogdet", lambda a: np.linalg.slogdet(a)[1], SQUARE, domain=conditioned),
+    Row("slogdet", lambda a: np.linalg.slogdet(a)[1], SQUARE, domain=conditioned, jit=False),
     Row("slogdet-sign", slogdet_both, [((3, 3),)], domain=conditioned, jit=False),
-    Row("cholesky", lambda a: np.linalg.cholesky(a), [((3, 3),), ((1, 1),), ((5, 5),)], domain=spd),
+    Row("cholesky", lambda a: np.linalg.cholesky(a), [((3, 3),), ((1, 1),), ((5, 5),)], domain=spd, jit=False),
     Row("cholesky-upper", lambda a: np.linalg.cholesky(a, upper=True), [((3, 3),)], domain=spd, jit=False),
     Row("scipy-cholesky", lambda a: scipy.linalg.cholesky(a), [((3, 3),)], domain=spd, jit=False),
     Row("scipy-cholesky-lower", lambda a: scipy.linalg.cholesky(a, lower=True), [((3, 3),)], domain=spd, jit=False),
     Row("solve_triangular-lower", lambda a, b: solve_triangular(a, b, lower=True), [((3, 3), (3,)), ((3, 3), (3, 2))], domain=(conditioned, normal), jit=False),
-    Row("solve_triangular-upper", lambda a, b: solve_triangular(a, b), [((3, 3), (3, 2)), ((4, 4), (4,))], domain=(conditioned, normal)),
+    Row("solve_triangular-upper", lambda a, b: solve_triangular(a, b), [((3, 3), (3, 2)), ((4, 4), (4,))], domain=(conditioned, normal), jit=False),
     Row("solve_triangular-trans", lambda a, b: solve_triangular(a, b, trans=1, lower=True), [((3, 3), (3,))], domain=(conditioned, normal), jit=False),
     Row("solve_triangular-trans-T", lambda a, b: solve_triangular(a, b, trans="T"), [((3, 3), (3, 2))], domain=(conditioned, normal), jit=False),
     Row("cho_solve", lambda a, b: cho_solve(cho_factor(a), b), [((3, 3), (3,)), ((3, 3), (3, 2))], domain=(spd, normal), jit=False),
     Row("cho_solve-lower", lambda a, b: cho_solve(cho_factor(a, lower=True), b), [((3, 3), (3, 2))], domain=(spd, normal), jit=False),
-    Row("eigvalsh", lambda a: np.linalg.eigvalsh(a), [((3, 3),), ((1, 1),)], domain=spd),
+    Row("eigvalsh", lambda a: np.linalg.eigvalsh(a), [((3, 3),), ((1, 1),)], domain=spd, jit=False),
     Row("eigh-values", lambda a: np.linalg.eigh(a)[0], [((4, 4),)], domain=spd, jit=False),
-    Row("eigh-vectors", lambda a: np.linalg.eigh(a)[1], [((3, 3),), ((2, 2),)], domain=spd),
+    Row("eigh-vectors", lambda a: np.linalg.eigh(a)[1], [((3, 3),), ((2, 2),)], domain=spd, jit=False),
     Row("eigh-both", eigh_both, [((3, 3),)], domain=spd, jit=False),
     Row("qr-tall", lambda a: np.linalg.qr(a)[0], [((4, 3),), ((3, 3),)], domain=conditioned, jit=False),
     Row("qr-r", lambda a: np.linalg.qr(a)[1], [((4, 3),), ((3, 3),)], domain=conditioned, jit=False),
-    Row("qr-both", qr_both, [((5, 2),)], domain=conditioned),
-    Row("svdvals", lambda a: np.linalg.svd(a, compute_uv=False), [((4, 3),), ((3, 4),), ((3, 3),)], domain=conditioned),
-    Row("mvn-logpdf", lambda x, m, c: multivariate_normal.logpdf(x, m, c), [((3,), (3,), (3, 3))], domain=(normal, normal, spd)),
+    Row("qr-both", qr_both, [((5, 2),)], domain=conditioned, jit=False),
+    Row("svdvals", lambda a: np.linalg.svd(a, compute_uv=False), [((4, 3),), ((3, 4),), ((3, 3),)], domain=conditioned, jit=False),
+    Row("mvn-logpdf", lambda x, m, c: multivariate_normal.logpdf(x, m, c), [((3,), (3,), (3, 3))], domain=(normal, normal, spd), jit=False),
     Row("mvn-logpdf-rows", lambda x, m, c: multivariate_normal.logpdf(x, mean=m, cov=c), [((5, 3), (3,), (3, 3))], domain=(normal, normal, spd), jit=False),
     Row("mvn-logpdf-no-mean", lambda x, c: scipy.stats.multivariate_normal.logpdf(x, cov=c), [((4, 2), (2, 2))], domain=(normal, spd), jit=False),
     Row("mvn-pdf", lambda x, m, c: multivariate_normal.pdf(x, m, c), [((2,), (2,), (2, 2))], domain=(normal, normal, spd), jit=False),
-    Row("gp-nlml", gp_nlml, [((3, 3), (3,))], domain=(spd, normal)),
+    Row("gp-nlml", gp_nlml, [((3, 3), (3,))], domain=(spd, normal), jit=False),
+]  # fmt: skip
+
+
+# Compiled with Numba, reverse mode (forward mode for cholesky): np.linalg compiles
+# slowly, so each helper and spelling is compiled once, the rows above cover
+# the rest in plain Python.
+COMPILED = [
+    Row("inv", lambda a: np.linalg.inv(a), [((3, 3),)], domain=conditioned, modes=("reverse",)),
+    Row("solve-det", lambda a, b: np.linalg.solve(a, b) * np.linalg.det(a), [((3, 3), (3, 2))], domain=(conditioned, normal), modes=("reverse",)),
+    Row("slogdet", lambda a: np.linalg.slogdet(a)[1], [((3, 3),)], domain=conditioned, modes=("reverse",)),
+    Row("cholesky-forward", lambda a: np.linalg.cholesky(a), [((3, 3),)], domain=spd, modes=("forward",)),
+    Row("eigh", eigh_both, [((3, 3),)], domain=spd, modes=("reverse",)),
+    Row("eigvalsh", lambda a: np.linalg.eigvalsh(a), [((3, 3),)], domain=spd, modes=("reverse",)),
+    Row("qr", qr_both, [((4, 3),)], domain=conditioned, modes=("reverse",)),
+    Row("svdvals", lambda a: np.linalg.svd(a, compute_uv=False), [((4, 3),)], domain=conditioned, modes=("reverse",)),
+    Row("gp-nlml", gp_nlml, [((3, 3), (3,))], domain=(spd, normal), modes=("reverse",)),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize("row, shapes, jit", params(TABLE))
 def test_linalg_function(row, shapes, jit):
     check(row, shapes, jit)
+
+
+@pytest.mark.parametrize("row", [pytest.param(row, id=f"{row.id}-jit") for row in COMPILED])
+def test_linalg_function_compiled(row):
+    check(row, row.shapes[0], True)
 
 
 def _refused(fn, *args, words):
@@ -180,3 +201,20 @@ def test_slogdet_sign_has_no_derivative():
         return np.linalg.slogdet(a)[0]
 
     assert np.all(symdiff.grad(f, jit=False)(-A) == 0.0)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda a, b: np.sum(np.linalg.inv(a)) + np.linalg.det(a),
+        lambda a, b: np.sum(np.linalg.solve(a, b) ** 2),
+        lambda a, b: np.sum(solve_triangular(a, b, lower=True) * solve_triangular(a, b)),
+        lambda a, b: np.sum(np.linalg.cholesky(a @ a.T) * a),
+    ],
+    ids=["inv-det", "solve", "solve_triangular", "cholesky"],
+)
+def test_check_grad_agrees_with_sympy(fn):
+    rng = np.random.default_rng(4)
+    a, b = conditioned(rng, (3, 3)), rng.standard_normal(3)
+    report = symdiff.check_grad(fn, a, b, jit=False)
+    assert report.ok and "SymPy" in str(report), report

@@ -46,6 +46,7 @@ import ast
 import numpy as np
 
 from ..ir import FLOAT, Attrs, Const, Kind, Span, Take
+from . import symbolic
 from .expr import op, transpose
 from .kinds import MATCHES, RankError, with_dtype
 from .registry import register
@@ -139,13 +140,13 @@ def triu(x):
 
 def phi(x):
     """The lower triangle of ``x`` with its diagonal halved."""
-    return tril(x) - 0.5 * (x * eye_like(x))
+    return op("phi", x)
 
 
 def lower_read(t):
     """The symmetric matrix a LAPACK routine sees when it reads only the
     lower triangle of ``t``."""
-    return tril(t) + transpose(tril(t)) - t * eye_like(t)
+    return phi(t) + transpose(phi(t))
 
 
 def lower_adjoint(s):
@@ -279,8 +280,7 @@ def _qr_jvp(tangents, a, ans, attrs):
     ta = tangents[0]
     right = transpose(op("solve_lower", transpose(r), transpose(ta)))  # dA R^-1
     c = mm(transpose(q), right)
-    lower = tril(c) - c * eye_like(c)
-    omega = lower - transpose(lower)
+    omega = phi(c) - transpose(phi(c))  # the antisymmetric Q^T dQ
     d_q = right - mm(q, c) + mm(q, omega)
     d_r = mm(c - omega, r)
     packed = op("setitem", d_q, op("zeros_like", ans), Const(0), attrs=FIRST)
@@ -292,8 +292,7 @@ def _qr_vjp(g, a, ans, attrs, ranks):
     q, r = _qr_parts(ans, a)
     g_q, g_r = _qr_parts(g, a)
     m = mm(g_r, transpose(r)) - mm(transpose(q), g_q)
-    upper = triu(m)
-    n_matrix = upper + transpose(upper) - m * eye_like(m)  # the upper triangle copied down
+    n_matrix = transpose(phi(transpose(m))) + phi(transpose(m))  # the upper triangle copied down
     total = g_q + mm(q, n_matrix)
     return (transpose(op("solve_upper", r, transpose(total))),)  # ... R^-T
 
@@ -343,28 +342,50 @@ def triangle(func):
 
 _SOLVE_LOWER = """\
 def {name}(a, b):
-    \"\"\"x with a x = b, reading only the lower triangle of a: forward substitution.\"\"\"
+    \"\"\"x with a x = b, reading only the lower triangle of a: forward
+    substitution, by blocks of 32 rows (the rows above a block are taken out
+    of its right-hand side by one matrix product).\"\"\"
     a = np.ascontiguousarray(a)
+    n = a.shape[0]
     x = np.empty(b.shape, {float})
-    for i in range(a.shape[0]):
-        if i == 0:
-            x[0] = b[0] / a[0, 0]
-        else:
-            x[i] = (b[i] - np.dot(a[i, :i], x[:i])) / a[i, i]
+    for start in range(0, n, 32):
+        end = min(start + 32, n)
+        rhs = b[start:end].copy()
+        if start > 0:
+            rhs -= np.dot(np.ascontiguousarray(a[start:end, :start]), x[:start])
+        for row in range(start, end):
+            value = rhs[row - start]
+            if row > start:
+                value = value - np.dot(a[row, start:row], x[start:row])
+            x[row] = value / a[row, row]
     return x"""
 
 _SOLVE_UPPER = """\
 def {name}(a, b):
-    \"\"\"x with a x = b, reading only the upper triangle of a: back substitution.\"\"\"
+    \"\"\"x with a x = b, reading only the upper triangle of a: back
+    substitution, by blocks of 32 rows from the last.\"\"\"
     a = np.ascontiguousarray(a)
     n = a.shape[0]
     x = np.empty(b.shape, {float})
-    for i in range(n - 1, -1, -1):
-        if i == n - 1:
-            x[i] = b[i] / a[i, i]
-        else:
-            x[i] = (b[i] - np.dot(a[i, i + 1 :], x[i + 1 :])) / a[i, i]
+    for end in range(n, 0, -32):
+        start = max(end - 32, 0)
+        rhs = b[start:end].copy()
+        if end < n:
+            rhs -= np.dot(np.ascontiguousarray(a[start:end, end:]), x[end:])
+        for row in range(end - 1, start - 1, -1):
+            value = rhs[row - start]
+            if row < end - 1:
+                value = value - np.dot(a[row, row + 1 : end], x[row + 1 : end])
+            x[row] = value / a[row, row]
     return x"""
+
+_PHI = """\
+def {name}(x):
+    \"\"\"The lower triangle of x with its diagonal halved.\"\"\"
+    out = np.tril(x)
+    for i in range(min(x.shape[0], x.shape[1])):
+        out[i, i] *= 0.5
+    return out"""
 
 _SLOGDET = """\
 def {name}(a):
@@ -416,15 +437,15 @@ def {name}(a, g):
 
 
 def _sympy_matrix(func):
-    def counterpart(args, attrs, number, truth):
-        import sympy
+    """A counterpart on SymPy matrices (a vector is a column, as NumPy solves it)."""
 
-        value = func(sympy, *(sympy.Matrix(a) if np.ndim(a) else a for a in args))
-        return (
-            np.array(value.tolist(), dtype=object).reshape(np.shape(value))
-            if hasattr(value, "tolist")
-            else value
-        )
+    def counterpart(args, attrs, number, truth):
+        sp = symbolic.sympy_module()
+        value = func(*(sp.Matrix(a) for a in args))
+        if not isinstance(value, sp.MatrixBase):
+            return value
+        out = np.array(value.tolist(), dtype=object)
+        return out.ravel() if np.ndim(args[-1]) == 1 else out
 
     return counterpart
 
@@ -432,34 +453,38 @@ def _sympy_matrix(func):
 # fmt: off
 NOT_ELEMENTWISE = {"elementwise": False}
 register("inv", 1, SPECIAL, "special", None, None, jvp=_inv_jvp, vjp=_inv_vjp, result_kind=square_kind("np.linalg.inv"),
-         spell=linalg("inv"), sympy_arrays=_sympy_matrix(lambda sp, a: a.inv()), contiguous=True, fresh=True, **NOT_ELEMENTWISE)
+         spell=linalg("inv"), sympy_arrays=_sympy_matrix(lambda a: a.inv()), contiguous=True, **NOT_ELEMENTWISE)
 register("solve", 2, SPECIAL, "special", None, None, jvp=_solve_jvp, vjp=_solve_vjp, result_kind=solve_kind("np.linalg.solve"),
-         spell=linalg("solve"), sympy_arrays=_sympy_matrix(lambda sp, a, b: a.LUsolve(b)), contiguous=True, fresh=True, **NOT_ELEMENTWISE)
+         spell=linalg("solve"), sympy_arrays=_sympy_matrix(lambda a, b: a.LUsolve(b)), contiguous=True, **NOT_ELEMENTWISE)
 register("det", 1, SPECIAL, "special", None, None, jvp=_det_jvp, vjp=_det_vjp, result_kind=scalar_kind("np.linalg.det"),
-         spell=linalg("det"), sympy_arrays=_sympy_matrix(lambda sp, a: a.det()), **NOT_ELEMENTWISE)
+         spell=linalg("det"), sympy_arrays=_sympy_matrix(lambda a: a.det()), **NOT_ELEMENTWISE)
 register("slogdet", 1, SPECIAL, "special", None, None, jvp=_slogdet_jvp, vjp=_slogdet_vjp, result_kind=pair_kind,
-         spell=helper("_slogdet", _SLOGDET), contiguous=True, fresh=True, **NOT_ELEMENTWISE)
+         spell=helper("_slogdet", _SLOGDET), contiguous=True, **NOT_ELEMENTWISE)
 register("cholesky", 1, SPECIAL, "special", None, None, jvp=_cholesky_jvp, vjp=_cholesky_vjp, result_kind=square_kind("np.linalg.cholesky"),
-         spell=linalg("cholesky"), contiguous=True, fresh=True, **NOT_ELEMENTWISE)
+         spell=linalg("cholesky"), sympy_arrays=_sympy_matrix(lambda a: (a.lower_triangular() + a.lower_triangular(-1).T).cholesky(hermitian=False)), contiguous=True, **NOT_ELEMENTWISE)
 register("solve_lower", 2, SPECIAL, "special", None, None, **dict(zip(("jvp", "vjp"), _triangular_rules("solve_lower", "solve_upper", tril))),
          result_kind=solve_kind("scipy.linalg.solve_triangular"), spell=helper("_solve_lower", _SOLVE_LOWER),
-         sympy_arrays=_sympy_matrix(lambda sp, a, b: a.lower_triangular_solve(b)), contiguous=True, fresh=True, **NOT_ELEMENTWISE)
+         sympy_arrays=_sympy_matrix(lambda a, b: a.lower_triangular().lower_triangular_solve(b)), contiguous=True, **NOT_ELEMENTWISE)
 register("solve_upper", 2, SPECIAL, "special", None, None, **dict(zip(("jvp", "vjp"), _triangular_rules("solve_upper", "solve_lower", triu))),
          result_kind=solve_kind("scipy.linalg.solve_triangular"), spell=helper("_solve_upper", _SOLVE_UPPER),
-         sympy_arrays=_sympy_matrix(lambda sp, a, b: a.upper_triangular_solve(b)), contiguous=True, fresh=True, **NOT_ELEMENTWISE)
+         sympy_arrays=_sympy_matrix(lambda a, b: a.upper_triangular().upper_triangular_solve(b)), contiguous=True, **NOT_ELEMENTWISE)
 register("eigh", 1, SPECIAL, "special", None, None, jvp=_eigh_jvp, vjp=_eigh_vjp, result_kind=packed_kind("np.linalg.eigh"),
-         spell=helper("_eigh", _EIGH), contiguous=True, fresh=True, **NOT_ELEMENTWISE)
+         spell=helper("_eigh", _EIGH), contiguous=True, **NOT_ELEMENTWISE)
 register("eigvalsh", 1, SPECIAL, "special", None, None, jvp=_eigvalsh_jvp, vjp=_eigvalsh_vjp, result_kind=vector_kind("np.linalg.eigvalsh"),
-         spell=linalg("eigvalsh"), contiguous=True, fresh=True, **NOT_ELEMENTWISE)
+         spell=linalg("eigvalsh"), contiguous=True, **NOT_ELEMENTWISE)
 register("qr", 1, SPECIAL, "special", None, None, jvp=_qr_jvp, vjp=_qr_vjp, result_kind=packed_kind("np.linalg.qr"),
-         spell=helper("_qr", _QR), contiguous=True, fresh=True, **NOT_ELEMENTWISE)
+         spell=helper("_qr", _QR), contiguous=True, **NOT_ELEMENTWISE)
 register("svdvals", 1, SPECIAL, "special", None, None, jvp=_svdvals_jvp, vjp=_svdvals_vjp, result_kind=vector_kind("np.linalg.svd"),
-         spell=helper("_svdvals", _SVDVALS), contiguous=True, fresh=True, **NOT_ELEMENTWISE)
+         spell=helper("_svdvals", _SVDVALS), contiguous=True, **NOT_ELEMENTWISE)
 # Derivative plumbing (never differentiated again).
 register("svd_inner", 2, SPECIAL, "special", None, None, result_kind=vector_kind("np.linalg.svd"), spell=helper("_svd_inner", _SVD_INNER),
          contiguous=True, fresh=True, **NOT_ELEMENTWISE)
 register("svd_outer", 2, SPECIAL, "special", None, None, result_kind=square_kind("np.linalg.svd"), spell=helper("_svd_outer", _SVD_OUTER),
          contiguous=True, fresh=True, **NOT_ELEMENTWISE)
+register("phi", 1, SPECIAL, "special", None, None, jvp=lambda tangents, x, ans, attrs: phi(tangents[0]),
+         vjp=lambda g, x, ans, attrs, ranks: (phi(g),), result_kind=square_kind("phi"), spell=helper("_phi", _PHI),
+         sympy_arrays=lambda args, attrs, number, truth: np.tril(np.asarray(args[0], dtype=object)) - np.diag(np.diag(np.asarray(args[0], dtype=object))) / 2,
+         shaped_like=0, contiguous=True, **NOT_ELEMENTWISE)
 register("lower_triangle", 1, SPECIAL, "special", None, None, jvp=lambda tangents, x, ans, attrs: tril(tangents[0]),
          vjp=lambda g, x, ans, attrs, ranks: (tril(g),), result_kind=square_kind("np.tril"), spell=triangle("tril"),
          sympy_arrays=lambda args, attrs, number, truth: np.tril(np.asarray(args[0], dtype=object)), shaped_like=0, **NOT_ELEMENTWISE)
