@@ -30,6 +30,11 @@ def eigh_both(a):
     return np.sum(values) + vectors * values
 
 
+def svd_all(a):
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    return np.sum(u * u[:1]) + s[0] * vt
+
+
 def qr_both(a):
     q, r = np.linalg.qr(a)
     return np.sum(q * q[:, :1]) + r
@@ -70,6 +75,9 @@ TABLE = [
     Row("qr-r", lambda a: np.linalg.qr(a)[1], [((4, 3),), ((3, 3),)], domain=conditioned, jit=False),
     Row("qr-both", qr_both, [((5, 2),)], domain=conditioned, jit=False),
     Row("svdvals", lambda a: np.linalg.svd(a, compute_uv=False), [((4, 3),), ((3, 4),), ((3, 3),)], domain=conditioned, jit=False),
+    Row("svd", svd_all, [((4, 3),), ((3, 3),), ((6, 2),)], domain=conditioned, jit=False),
+    Row("svd-u", lambda a: np.linalg.svd(a, full_matrices=False)[0], [((4, 3),)], domain=conditioned, jit=False),
+    Row("pinv", lambda a: np.linalg.pinv(a), [((4, 3),), ((3, 4),), ((3, 3),)], domain=conditioned, jit=False),
     Row("mvn-logpdf", lambda x, m, c: multivariate_normal.logpdf(x, m, c), [((3,), (3,), (3, 3))], domain=(normal, normal, spd), jit=False),
     Row("mvn-logpdf-rows", lambda x, m, c: multivariate_normal.logpdf(x, mean=m, cov=c), [((5, 3), (3,), (3, 3))], domain=(normal, normal, spd), jit=False),
     Row("mvn-logpdf-no-mean", lambda x, c: scipy.stats.multivariate_normal.logpdf(x, cov=c), [((4, 2), (2, 2))], domain=(normal, spd), jit=False),
@@ -91,6 +99,8 @@ COMPILED = [
     Row("qr", qr_both, [((4, 3),)], domain=conditioned, modes=("reverse",)),
     Row("svdvals", lambda a: np.linalg.svd(a, compute_uv=False), [((4, 3),)], domain=conditioned, modes=("reverse",)),
     Row("gp-nlml", gp_nlml, [((3, 3), (3,))], domain=(spd, normal), modes=("reverse",)),
+    Row("svd", svd_all, [((4, 3),)], domain=conditioned, modes=("reverse",)),
+    Row("pinv", lambda a: np.linalg.pinv(a), [((3, 2),)], domain=conditioned, modes=("reverse",)),
 ]  # fmt: skip
 
 
@@ -124,8 +134,8 @@ def test_a_vector_is_not_a_matrix():
     _refused(lambda a: np.linalg.det(a), np.ones(3), words=["np.linalg.det", "rank-1"])
 
 
-def test_svd_with_vectors_is_refused():
-    _refused(lambda a: np.sum(np.linalg.svd(a)[1]), A, words=["compute_uv=False"])
+def test_svd_with_full_matrices_is_refused():
+    _refused(lambda a: np.sum(np.linalg.svd(a)[1]), A, words=["full_matrices=False"])
 
 
 def test_eigh_upper_is_refused():
@@ -134,6 +144,10 @@ def test_eigh_upper_is_refused():
 
 def test_qr_modes_other_than_reduced_are_refused():
     _refused(lambda a: np.sum(np.linalg.qr(a, mode="complete")[1]), A, words=["reduced"])
+
+
+def test_pinv_cutoffs_are_refused():
+    _refused(lambda a: np.sum(np.linalg.pinv(a, rcond=1e-3)), A, words=["rcond="])
 
 
 def test_unit_diagonal_is_refused():
@@ -154,9 +168,11 @@ def test_multivariate_normal_needs_a_covariance_matrix():
     )
 
 
-def test_the_derivative_of_qr_of_a_wide_matrix_is_refused_when_it_runs():
+def test_the_derivatives_of_qr_and_svd_of_a_wide_matrix_are_refused_when_they_run():
     with pytest.raises(ValueError, match="tall"):
         symdiff.grad(lambda a: np.sum(np.linalg.qr(a)[1]), jit=False)(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="tall"):
+        symdiff.grad(lambda a: np.sum(np.linalg.svd(a, False)[0]), jit=False)(np.ones((2, 3)))
 
 
 def test_inv_gradient_reads_as_the_textbook():

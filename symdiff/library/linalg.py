@@ -19,7 +19,9 @@ computed once.  Conventions:
   through the inverse (a singular matrix raises ``LinAlgError``).
 * ``eigh``: distinct eigenvalues (equal ones give ``inf``/``nan``, as in JAX).
 * ``qr``: reduced mode, square and tall matrices (``m >= n``).
-* ``svd``: singular values only (``compute_uv=False``).
+* ``pinv``: matrices of full rank (where the rank changes ``pinv`` jumps).
+* ``svd``: singular values (``compute_uv=False``), or ``U, s, Vt`` with
+  ``full_matrices=False`` of square and tall matrices with distinct singular values.
 * ``multivariate_normal.logpdf``/``pdf`` take ``cov`` as a matrix and ``x``
   with the components on its last axis (one point, or one per row); the
   log determinant and the Mahalanobis distance come from a Cholesky factor.
@@ -59,6 +61,13 @@ def _eigh_value(a):
     return out
 
 
+def _svd_value(a):
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    out = np.zeros((3, *a.shape))
+    out[0], out[1, : a.shape[1]], out[2, 0] = u, vt, s
+    return out
+
+
 def _qr_value(a):
     q, r = np.linalg.qr(a)
     out = np.zeros((2, *a.shape))
@@ -76,6 +85,8 @@ _solve_upper = _primitive("solve_upper", _solve_upper_value)
 _eigh = _primitive("eigh", _eigh_value)
 _eigvalsh = _primitive("eigvalsh", lambda a: np.linalg.eigvalsh(a))
 _qr = _primitive("qr", _qr_value)
+_pinv = _primitive("pinv", lambda a: np.linalg.pinv(a))
+_svd = _primitive("svd", _svd_value)
 _svdvals = _primitive("svdvals", lambda a: np.linalg.svd(a, compute_uv=False))
 
 
@@ -136,16 +147,29 @@ def qr(a, mode="reduced"):
     return packed[0], packed[1, : a.shape[1]]
 
 
+@define("numpy.linalg.pinv")
+def pinv(a, rcond=None, hermitian=False, *, rtol=None):
+    if rcond is not None or rtol is not None or hermitian:
+        refuse(
+            "np.linalg.pinv() with rcond=, rtol= or hermitian= is not supported",
+            "leave them out (the derivative assumes a matrix of full rank)",
+        )
+    return _pinv(a)
+
+
 @define("numpy.linalg.svd")
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
-    if compute_uv:
-        refuse(
-            "np.linalg.svd() with the singular vectors is not supported",
-            "write np.linalg.svd(a, compute_uv=False) for the singular values",
-        )
     if hermitian:
         refuse("np.linalg.svd(..., hermitian=True) is not supported", "leave hermitian out")
-    return _svdvals(a)
+    if not compute_uv:
+        return _svdvals(a)
+    if full_matrices:
+        refuse(
+            "np.linalg.svd() with full_matrices=True (the default) is not supported",
+            "write np.linalg.svd(a, full_matrices=False) (the same for square matrices)",
+        )
+    packed = _svd(a)
+    return packed[0], packed[2, 0], packed[1, : a.shape[1]]
 
 
 @define("scipy.linalg.cholesky")

@@ -34,6 +34,15 @@ the operand, ``X`` the result and ``G`` its adjoint:
   and ``R`` in the first ``n`` rows of ``[1]``; with ``M = R_bar R^T - Q^T Q_bar``
   copied from its upper triangle to its lower one (``N``), ``A_bar = (Q_bar + Q
   N) R^-T``.  Wide matrices (``m < n``) are refused when the code runs.
+* ``pinv`` (``P``): ``dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P``,
+  for matrices of constant rank (full rank): where the rank changes, ``pinv``
+  is not continuous.
+* ``svd`` (reduced, ``m >= n``): one array of shape ``(3, m, n)``, ``U`` in ``[0]``,
+  ``V^T`` in the first ``n`` rows of ``[1]``, ``s`` in ``[2, 0]``; with ``F_ij = 1 /
+  (s_j^2 - s_i^2)``, ``A_bar = U (F * (U^T U_bar - U_bar^T U) S + diag(s_bar) + S (F
+  * (V^T V_bar - V_bar^T V))) V^T + (I - U U^T) U_bar S^-1 V^T``.  Distinct,
+  nonzero singular values (else ``inf``/``nan``); singular vectors' signs are
+  LAPACK's; wide matrices are refused when the code runs.
 * ``svdvals`` (``np.linalg.svd(a, compute_uv=False)``): ``ds = diag(U^T dA V)``,
   ``A_bar = U diag(G) V^T``; at repeated or zero singular values it is one of
   the subgradients (the one of LAPACK's ``U``, ``V``).
@@ -82,6 +91,14 @@ def solve_kind(what):
                 f"{what} solves for a vector or a matrix, not a rank-{kinds[1].rank} value"
             )
         return with_dtype(kinds[1], "float")
+
+    return rule
+
+
+def transposed_kind(what):
+    def rule(kinds, atoms, attrs):
+        _matrix(kinds[0], what)
+        return Kind.of_sizes("float", kinds[0].sizes()[::-1])
 
     return rule
 
@@ -297,6 +314,67 @@ def _qr_vjp(g, a, ans, attrs, ranks):
     return (transpose(op("solve_upper", r, transpose(total))),)  # ... R^-T
 
 
+def _pinv_jvp(tangents, a, ans, attrs):
+    t = tangents[0]
+    rows, columns = eye_like(a), eye_like(ans)
+    return (
+        -mm(mm(ans, t), ans)
+        + mm(mm(mm(ans, transpose(ans)), transpose(t)), rows - mm(a, ans))
+        + mm(mm(columns - mm(ans, a), transpose(t)), mm(transpose(ans), ans))
+    )
+
+
+def _pinv_vjp(g, a, ans, attrs, ranks):
+    rows, columns = eye_like(a), eye_like(ans)
+    g_t = transpose(g)
+    return (
+        -mm(mm(transpose(ans), g), transpose(ans))
+        + mm(mm(rows - mm(a, ans), g_t), mm(ans, transpose(ans)))
+        + mm(mm(mm(transpose(ans), ans), g_t), columns - mm(ans, a)),
+    )
+
+
+def _svd_parts(packed, a):
+    """``U``, ``s`` and ``V`` (not ``V^T``) of a packed ``svd`` (or of its adjoint)."""
+    n = op("shape", a, attrs=Attrs(axis=1))
+    vt = op("getitem", packed, Const(1), n, attrs=Attrs(index=(Take(), Span(stop=True))))
+    return take(packed, 0), take(packed, 2, 0), transpose(vt)
+
+
+def _square_gaps(s):
+    """``F_ij = 1 / (s_j^2 - s_i^2)``, 0 on the diagonal."""
+    return _eigen_gaps(s * s)
+
+
+def _svd_jvp(tangents, a, ans, attrs):
+    u, s, v = _svd_parts(ans, a)
+    ta = tangents[0]
+    gaps, eye = _square_gaps(s), eye_like(v)
+    inner = mm(mm(transpose(u), ta), v)  # U^T dA V
+    sigma = eye * s
+    d_u = mm(u, gaps * (mm(inner, sigma) + mm(sigma, transpose(inner))))
+    d_u = d_u + (mm(ta, v) - mm(u, inner)) / s  # (I - U U^T) dA V S^-1
+    d_v = mm(v, gaps * (mm(sigma, inner) + mm(transpose(inner), sigma)))
+    n = op("shape", a, attrs=Attrs(axis=1))
+    packed = op("setitem", d_u, op("zeros_like", ans), Const(0), attrs=FIRST)
+    packed = op(
+        "setitem", transpose(d_v), packed, Const(1), n, attrs=Attrs(index=(Take(), Span(stop=True)))
+    )
+    return op("setitem", diag_of(inner), packed, Const(2), Const(0), attrs=FIRST_TWO)
+
+
+def _svd_vjp(g, a, ans, attrs, ranks):
+    u, s, v = _svd_parts(ans, a)
+    g_u, g_s, g_v = _svd_parts(g, a)
+    gaps, eye = _square_gaps(s), eye_like(v)
+    sigma = eye * s
+    left = gaps * (mm(transpose(u), g_u) - mm(transpose(g_u), u))
+    right = gaps * (mm(transpose(v), g_v) - mm(transpose(g_v), v))
+    middle = mm(left, sigma) + eye * g_s + mm(sigma, right)
+    outside = (g_u - mm(u, mm(transpose(u), g_u))) / s  # (I - U U^T) U_bar S^-1
+    return (mm(mm(u, middle) + outside, transpose(v)),)
+
+
 def _svdvals_jvp(tangents, a, ans, attrs):
     return op("svd_inner", a, tangents[0])
 
@@ -414,6 +492,20 @@ def {name}(a):
     out[1, :n] = r
     return out"""
 
+_SVD = """\
+def {name}(a):
+    \"\"\"np.linalg.svd(a, full_matrices=False) as one array: U in [0], V^T in
+    the first rows of [1], the singular values in [2, 0].\"\"\"
+    m, n = a.shape
+    if m < n:
+        raise ValueError("symdiff differentiates np.linalg.svd of square and tall matrices only")
+    u, s, vt = np.linalg.svd(a, False)
+    out = np.zeros((3, m, n), u.dtype)
+    out[0] = u
+    out[1, :n] = vt
+    out[2, 0] = s
+    return out"""
+
 _SVDVALS = """\
 def {name}(a):
     \"\"\"The singular values of a (np.linalg.svd(a, compute_uv=False)).\"\"\"
@@ -468,12 +560,16 @@ register("solve_lower", 2, SPECIAL, "special", None, None, **dict(zip(("jvp", "v
 register("solve_upper", 2, SPECIAL, "special", None, None, **dict(zip(("jvp", "vjp"), _triangular_rules("solve_upper", "solve_lower", triu))),
          result_kind=solve_kind("scipy.linalg.solve_triangular"), spell=helper("_solve_upper", _SOLVE_UPPER),
          sympy_arrays=_sympy_matrix(lambda a, b: a.upper_triangular().upper_triangular_solve(b)), contiguous=True, **NOT_ELEMENTWISE)
+register("pinv", 1, SPECIAL, "special", None, None, jvp=_pinv_jvp, vjp=_pinv_vjp, result_kind=transposed_kind("np.linalg.pinv"),
+         spell=linalg("pinv"), contiguous=True, **NOT_ELEMENTWISE)
 register("eigh", 1, SPECIAL, "special", None, None, jvp=_eigh_jvp, vjp=_eigh_vjp, result_kind=packed_kind("np.linalg.eigh"),
          spell=helper("_eigh", _EIGH), contiguous=True, **NOT_ELEMENTWISE)
 register("eigvalsh", 1, SPECIAL, "special", None, None, jvp=_eigvalsh_jvp, vjp=_eigvalsh_vjp, result_kind=vector_kind("np.linalg.eigvalsh"),
          spell=linalg("eigvalsh"), contiguous=True, **NOT_ELEMENTWISE)
 register("qr", 1, SPECIAL, "special", None, None, jvp=_qr_jvp, vjp=_qr_vjp, result_kind=packed_kind("np.linalg.qr"),
          spell=helper("_qr", _QR), contiguous=True, **NOT_ELEMENTWISE)
+register("svd", 1, SPECIAL, "special", None, None, jvp=_svd_jvp, vjp=_svd_vjp, result_kind=packed_kind("np.linalg.svd"),
+         spell=helper("_svd", _SVD), contiguous=True, **NOT_ELEMENTWISE)
 register("svdvals", 1, SPECIAL, "special", None, None, jvp=_svdvals_jvp, vjp=_svdvals_vjp, result_kind=vector_kind("np.linalg.svd"),
          spell=helper("_svdvals", _SVDVALS), contiguous=True, **NOT_ELEMENTWISE)
 # Derivative plumbing (never differentiated again).
