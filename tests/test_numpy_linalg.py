@@ -164,7 +164,9 @@ def test_solve_triangular_trans_must_be_known():
 
 def test_multivariate_normal_needs_a_covariance_matrix():
     _refused(
-        lambda x: multivariate_normal.logpdf(x, cov=2.0), np.ones(3), words=["cov as a matrix"]
+        lambda x: multivariate_normal.logpdf(x, cov=2.0),
+        np.ones(3),
+        words=["takes a matrix", "rank-0"],
     )
 
 

@@ -22,8 +22,10 @@ computed once.  Conventions:
 * ``pinv``: matrices of full rank (where the rank changes ``pinv`` jumps).
 * ``svd``: singular values (``compute_uv=False``), or ``U, s, Vt`` with
   ``full_matrices=False`` of square and tall matrices with distinct singular values.
-* ``multivariate_normal.logpdf``/``pdf`` take ``cov`` as a matrix and ``x``
-  with the components on its last axis (one point, or one per row); the
+* ``multivariate_normal.logpdf``/``pdf`` take ``cov`` as a matrix (a scalar
+  or vector ``cov`` is refused) and ``x`` with the components on its last axis
+  (one point, or one per row; SciPy reads a 1-d ``x`` as points when ``d`` is
+  1, symdiff as one point); the
   log determinant and the Mahalanobis distance come from a Cholesky factor.
 """
 
@@ -207,25 +209,15 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
 
 def _log_density(x, mean, cov):
     """The log density of the normal distribution ``N(mean, cov)`` at the
-    points ``x`` (components on the last axis)."""
-    if np.ndim(cov) != 2:
-        refuse(
-            "multivariate_normal with a scalar or vector cov is not supported",
-            "pass cov as a matrix (np.eye(d) * s for a scalar s)",
-        )
-    if np.ndim(x) not in (1, 2):
-        refuse("multivariate_normal takes one point (1-d x) or one per row (2-d x)", "reshape x")
-    factor = _cholesky(cov)
+    points ``x`` (components on the last axis: one point, or one per row).
+    ``deviation.T`` has the components first either way, so one triangular
+    solve gives every point's whitened deviation."""
+    factor = _cholesky(cov)  # cov must be a matrix (the kind rule says so at the call)
     deviation = x if mean is None else x - mean
     d = cov.shape[0]
     log_det = 2.0 * np.sum(np.log(np.sum(factor * np.eye(d), axis=0)))
-    if np.ndim(x) == 1:
-        z = _solve_lower(factor, deviation)
-        distance = np.sum(z * z)
-    else:
-        z = _solve_lower(factor, deviation.T)
-        distance = np.sum(z * z, axis=0)
-    return -0.5 * (d * math.log(2.0 * math.pi) + log_det + distance)
+    z = _solve_lower(factor, deviation.T)
+    return -0.5 * (d * math.log(2.0 * math.pi) + log_det + np.sum(z * z, axis=0))
 
 
 @define("scipy.stats.multivariate_normal.logpdf")
