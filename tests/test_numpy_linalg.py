@@ -185,6 +185,20 @@ def test_inv_gradient_reads_as_the_textbook():
     assert "t0 = np.linalg.inv(a).T\n    a_bar = -(t0 @ w @ t0)" in source, source
 
 
+def test_cholesky_gradient_reads_as_the_textbook():
+    """S = L^-T Phi(L^T G) L^-1 by two triangular solves, then Phi(S + S^T)."""
+
+    def f(a, w):
+        return np.sum(np.linalg.cholesky(a) * w)
+
+    source = symdiff.derivative_source(f, A, A)
+    expected = """\
+    t0 = np.linalg.cholesky(a).T
+    t1 = _solve_upper(t0, _solve_upper(t0, _phi(t0 @ w)).T).T
+    a_bar = _phi(t1 + t1.T)"""
+    assert expected in source, source
+
+
 def test_cholesky_reads_only_the_lower_triangle():
     """Perturbing the strict upper triangle changes nothing: its gradient is 0
     (both modes), and the lower off-diagonals carry both symmetric halves."""

@@ -143,8 +143,9 @@ def mm(a, b):
 
 
 def eye_like(a):
-    """The identity of the size of the square matrix ``a``."""
-    return op("eye", op("shape", a, attrs=Attrs(axis=0)))
+    """The identity of the size of ``a``'s first axis (one value per ``a``:
+    unlike ``np.eye``, which makes a new array each time, it is shared)."""
+    return op("identity_like", a)
 
 
 def tril(x):
@@ -411,6 +412,16 @@ def helper(name, source):
     return spell
 
 
+def identity_like(printer, op, args):
+    shape = ast.Subscript(ast.Attribute(args[0], "shape"), ast.Constant(0))
+    return printer.call("np.eye", [shape], [("dtype", dtype) for dtype in printer.float_dtype()])
+
+
+def _identity_kind(kinds, atoms, attrs):
+    size = kinds[0].size(0)
+    return Kind.of_sizes("float", [size, size])
+
+
 def triangle(func):
     def spell(printer, op, args):
         return printer.call(f"np.{func}", args)
@@ -581,6 +592,9 @@ register("phi", 1, SPECIAL, "special", None, None, jvp=lambda tangents, x, ans, 
          vjp=lambda g, x, ans, attrs, ranks: (phi(g),), result_kind=square_kind("phi"), spell=helper("_phi", _PHI),
          sympy_arrays=lambda args, attrs, number, truth: np.tril(np.asarray(args[0], dtype=object)) - np.diag(np.diag(np.asarray(args[0], dtype=object))) / 2,
          shaped_like=0, contiguous=True, **NOT_ELEMENTWISE)
+register("identity_like", 1, SPECIAL, "special", None, None, result_kind=_identity_kind, spell=identity_like,
+         sympy_arrays=lambda args, attrs, number, truth: np.eye(np.shape(args[0])[0]), contiguous=True,
+         shape_reads=frozenset({0}), differentiable=False, elementwise=False)
 register("lower_triangle", 1, SPECIAL, "special", None, None, jvp=lambda tangents, x, ans, attrs: tril(tangents[0]),
          vjp=lambda g, x, ans, attrs, ranks: (tril(g),), result_kind=square_kind("np.tril"), spell=triangle("tril"),
          sympy_arrays=lambda args, attrs, number, truth: np.tril(np.asarray(args[0], dtype=object)), shaped_like=0, **NOT_ELEMENTWISE)
