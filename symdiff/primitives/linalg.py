@@ -1,7 +1,8 @@
 """Linear algebra: ``np.linalg`` factorisations and solves, with their
 matrix-calculus rules.  Users reach them through the library's definitions
 (``symdiff.library.linalg``: ``np.linalg.inv``, ``scipy.linalg.cho_solve``...),
-which call the private functions of ``PUBLIC`` (each stands for one primitive).
+which call private functions standing for the primitives
+(``library.linalg._primitive``, registered in ``naming.OBJECT_PRIMITIVES``).
 
 Every primitive takes matrices (rank 2; ``solve``'s right-hand side may be a
 vector); stacks of matrices are refused (loop over them).  Rules, with ``A``
@@ -44,8 +45,9 @@ the operand, ``X`` the result and ``G`` its adjoint:
   nonzero singular values (else ``inf``/``nan``); singular vectors' signs are
   LAPACK's; wide matrices are refused when the code runs.
 * ``svdvals`` (``np.linalg.svd(a, compute_uv=False)``): ``ds = diag(U^T dA V)``,
-  ``A_bar = U diag(G) V^T``; at repeated or zero singular values it is one of
-  the subgradients (the one of LAPACK's ``U``, ``V``).
+  ``A_bar = U diag(G) V^T``; at repeated singular values, where they are not
+  differentiable, it is this formula for LAPACK's ``U`` and ``V`` (for
+  ``np.sum(s)``, the nuclear norm, a subgradient).
 """
 
 from __future__ import annotations
