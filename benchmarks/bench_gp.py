@@ -7,19 +7,29 @@ An RBF kernel with a lengthscale, a signal variance and a noise variance
 (log-parameters), a Cholesky factor and two triangular solves, on 200 points
 in 3 dimensions; the gradient with respect to the three parameters.  Every
 gradient is checked against the hand-written one before it is timed; times
-are the best of ``--repeat`` runs.
+are the best of ``--repeat`` runs.  BLAS and XLA run on one thread each
+(set before NumPy is imported; the environment may override it), so that on
+a small shared machine the tools are compared and not their thread pools.
 """
 
-import argparse
-import math
-import platform
-import timeit
+import os
 
-import numba
-import numpy as np
-from scipy.linalg import cho_factor, cho_solve, solve_triangular
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+os.environ.setdefault(
+    "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+)
 
-from symdiff import grad
+import argparse  # noqa: E402  (after the thread settings)
+import math  # noqa: E402
+import platform  # noqa: E402
+import timeit  # noqa: E402
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+from scipy.linalg import cho_factor, cho_solve, solve_triangular  # noqa: E402
+
+from symdiff import grad  # noqa: E402
 
 # -- the model, as a user writes it -------------------------------------------
 
