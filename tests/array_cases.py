@@ -200,8 +200,8 @@ def bad_shapes(A, x):
     return np.sum(A @ x)  # ERR: bad_shapes
 
 
-def bad_svd(A):
-    return np.sum(np.linalg.svd(A)[1])  # ERR: bad_svd
+def bad_eig(A):
+    return np.sum(np.linalg.eig(A)[0])  # ERR: bad_eig
 
 
 def bad_inplace(w):

@@ -191,7 +191,7 @@ def marker_line(name):
     [
         ("bad_shapes", lambda: grad(ac.bad_shapes, jit=False)(r(2, 3), r(4)), ShapeError),
         ("bad_shapes", lambda: grad(ac.bad_shapes)(r(2, 3), r(4)), ShapeError),
-        ("bad_svd", lambda: grad(ac.bad_svd)(r(2, 2)), UnknownFunctionError),
+        ("bad_eig", lambda: grad(ac.bad_eig)(r(2, 2)), UnknownFunctionError),
         ("bad_inplace", lambda: grad(ac.bad_inplace)(r(3)), ShapeError),
         ("bad_array_output", lambda: grad(ac.bad_array_output)(r(3)), ArgumentError),
         ("bad_rank", lambda: grad(ac.bad_rank)(r(2, 2)), ShapeError),

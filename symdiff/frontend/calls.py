@@ -40,6 +40,15 @@ from .source import DefinitionSource, Source, user_function
 from .values import DictValue, FunctionValue, StaticValue, structured
 
 
+def _library_method(method: BoundMethod):
+    """The library's definition of a method of a library object (the
+    distributions of ``scipy.stats``), or None."""
+    if not isinstance(method.self_value, StaticValue):
+        return None
+    bound = types.MethodType(method.function, method.self_value.value)
+    return library.definition_for(bound)
+
+
 class Calls:
     """Conversion of calls (mixed into ``frontend.Converter``)."""
 
@@ -54,11 +63,7 @@ class Calls:
         if isinstance(func, FunctionValue):
             return self.call_function_value(func, e)
         if isinstance(func, BoundMethod):
-            owner = func.self_value.value if isinstance(func.self_value, StaticValue) else None
-            definition = None
-            if owner is not None and isinstance(func.function, types.FunctionType):
-                # scipy.stats.norm.pdf: a method of a distribution object (symdiff.library)
-                definition = library.definition_for(types.MethodType(func.function, owner))
+            definition = _library_method(func)  # scipy.stats.multivariate_normal.logpdf
             if definition is not None:
                 return self.call_definition(definition, ast.unparse(e.func), e)
             return self.call_helper(func.function, e, func.self_value)

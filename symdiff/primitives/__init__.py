@@ -9,7 +9,7 @@ counterpart (``symbolic``, the independent reference of ``verify``) and the
 flags passes read (returns a view, a fresh array, reads an operand only for
 its shape...).  The rows are in ``elementwise``, ``structural``,
 ``shapes`` (squeeze, broadcast_to, diagonals, triangles), ``reductions``
-(``cumprod``, ``diff``) and ``random``.
+(``cumprod``, ``diff``), ``special``, ``linalg``, ``custom`` (users' rules) and ``random``.
 
 Adding an elementwise function is one ``register(...)`` row in
 ``elementwise.py`` (and one row in ``tests/test_primitives.py``'s table; the
@@ -58,7 +58,7 @@ Conventions at non-differentiable points (tested in ``tests/test_primitives.py``
 """
 
 from ..ir import index_rank
-from . import custom, elementwise, random, reductions, shapes, special, structural  # noqa: F401  (the rows: registered on import)
+from . import custom, elementwise, linalg, random, reductions, shapes, special, structural  # noqa: F401  (the rows: registered on import)
 from .expr import (
     E,
     copysign,
