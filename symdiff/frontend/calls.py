@@ -40,6 +40,15 @@ from .source import DefinitionSource, Source, user_function
 from .values import DictValue, FunctionValue, StaticValue, structured
 
 
+def _library_method(method: BoundMethod):
+    """The library's definition of a method of a library object (the
+    distributions of ``scipy.stats``), or None."""
+    if not isinstance(method.self_value, StaticValue):
+        return None
+    bound = types.MethodType(method.function, method.self_value.value)
+    return library.definition_for(bound)
+
+
 class Calls:
     """Conversion of calls (mixed into ``frontend.Converter``)."""
 
@@ -54,11 +63,7 @@ class Calls:
         if isinstance(func, FunctionValue):
             return self.call_function_value(func, e)
         if isinstance(func, BoundMethod):
-            owner = func.self_value.value if isinstance(func.self_value, StaticValue) else None
-            definition = None
-            if owner is not None and isinstance(func.function, types.FunctionType):
-                # scipy.stats.norm.pdf: a method of a distribution object (symdiff.library)
-                definition = library.definition_for(types.MethodType(func.function, owner))
+            definition = _library_method(func)  # scipy.stats.multivariate_normal.logpdf
             if definition is not None:
                 return self.call_definition(definition, ast.unparse(e.func), e)
             return self.call_helper(func.function, e, func.self_value)
@@ -336,7 +341,14 @@ class Calls:
             given.append((by_name[kw.arg], kw.value))
         values = {o.name: o.default for o in options}
         for option, node in given:
-            values[option.name] = self.static(node, option.name, option.types[0])
+            value = self.static(node, option.name, option.types)
+            if isinstance(value, tuple) and not all(
+                type(item) is int for item in value
+            ):  # axis=(0, 1)
+                self.fail(node, f"{option.name}= must be an int or a tuple of ints", "axis=(0, 1)")
+            if value == ():
+                self.fail(node, f"{option.name}=() reduces nothing", "leave the reduction out")
+            values[option.name] = value
         return Attrs(**values)
 
     def call_numpy(self, func, label, e):
@@ -351,6 +363,8 @@ class Calls:
             return self.prod_call(name, label, e)
         if name in PRIMITIVES and PRIMITIVES[name].names.options:
             return self.call_with_options(name, label, [], e)
+        if name == "size" and len(args) + len(e.keywords) == 2:  # np.size(x, axis)
+            return self.size_along(label, e)
         if e.keywords:
             self.fail(
                 e,
@@ -436,12 +450,20 @@ class Calls:
         base = operands[0] if operands else self.expr(e.args[0])
         total = self.op("sum", (base,), e, attrs=attrs)
         axis = attrs.axis
-        count = (
-            self.op("size", (base,), e)
-            if axis is None
-            else self.op("shape", (base,), e, attrs=Attrs(axis=axis))
-        )
+        if axis is None:
+            return self.op("div", (total, self.op("size", (base,), e)), e)
+        count = None
+        for k in axis if isinstance(axis, tuple) else (axis,):  # axis=(0, 2): a product of sizes
+            size = self.op("shape", (base,), e, attrs=Attrs(axis=k))
+            count = size if count is None else self.op("mul", (count, size), e)
         return self.op("div", (total, count), e)
+
+    def size_along(self, label, e):
+        """``np.size(x, axis=k)``: ``x.shape[k]``."""
+        if e.keywords and e.keywords[0].arg != "axis":
+            self.fail(e, f"{label}() takes an array and axis=", "write np.size(x, axis=0)")
+        axis = self.static(e.args[1] if len(e.args) == 2 else e.keywords[0].value, "axis", int)
+        return self.op("shape", (self.expr(e.args[0]),), e, attrs=Attrs(axis=axis))
 
     def shape_args(self, node):
         """Sizes given as an int or a tuple of ints (``x.shape + (3,)``): a list of atoms."""

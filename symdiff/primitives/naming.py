@@ -174,7 +174,11 @@ def unknown_function_hint(label: str, known: list[str]) -> str:
     return (
         f"{near}symdiff.supported_functions() lists the NumPy, SciPy and math functions "
         "symdiff knows; functions of your own (def) are differentiated through, so "
-        "write the computation with these"
+        "write the computation with these, or give the function a rule of its own: "
+        "@symdiff.elementwise(partials=...), @symdiff.custom_vjp with .defvjp(fwd, bwd), "
+        "or @symdiff.custom_jvp with .defjvp(jvp) (README: Your own rules). Do not pass "
+        "its value in as an argument: a value computed from a differentiated input gets "
+        "no derivative, and the gradient would be wrong"
     )
 
 
