@@ -10,7 +10,8 @@ is parsed the same way and inlined into the caller's statements
 (``call_helper``; errors inside it also name the call site).  What a call
 calls (a nested function, a method of an object, a function passed as an
 argument) is found by ``functions.callee``.  Anything else
-is an ``UnknownFunctionError`` listing what symdiff knows.  Static options
+is an ``UnknownFunctionError`` naming the call as the user wrote it, with
+close matches (``primitives.naming.unknown_function_hint``).  Static options
 (``axis``/``keepdims``) are read as compile-time constants (``static_options``).
 """
 
@@ -31,13 +32,21 @@ from ..primitives import (
     array_function,
     call_arguments,
     primitive_for,
-    supported_names,
 )
-from ..primitives.naming import method_names, names_of
+from ..primitives.naming import method_names, names_of, public_name, unknown_function_hint
 from .containers import NOT_HANDLED
 from .functions import ARRAY_METHOD, BoundMethod
 from .source import DefinitionSource, Source, user_function
 from .values import DictValue, FunctionValue, StaticValue, structured
+
+
+def _library_method(method: BoundMethod):
+    """The library's definition of a method of a library object (the
+    distributions of ``scipy.stats``), or None."""
+    if not isinstance(method.self_value, StaticValue):
+        return None
+    bound = types.MethodType(method.function, method.self_value.value)
+    return library.definition_for(bound)
 
 
 class Calls:
@@ -54,8 +63,14 @@ class Calls:
         if isinstance(func, FunctionValue):
             return self.call_function_value(func, e)
         if isinstance(func, BoundMethod):
+            definition = _library_method(func)  # scipy.stats.multivariate_normal.logpdf
+            if definition is not None:
+                return self.call_definition(definition, ast.unparse(e.func), e)
             return self.call_helper(func.function, e, func.self_value)
         if isinstance(func, types.MethodType) and isinstance(func.__func__, types.FunctionType):
+            definition = library.definition_for(func)  # norm.pdf, read from a global name
+            if definition is not None:
+                return self.call_definition(definition, ast.unparse(e.func), e)
             return self.call_helper(func.__func__, e, StaticValue(func.__self__))
         func = getattr(func, "__symdiff_function__", func)  # @differentiate helpers
         label = ast.unparse(e.func)
@@ -68,6 +83,8 @@ class Calls:
             return self.call_rule(func, label, e)
         if func is library.refuse:
             return self.refusal(e)
+        if library.is_static(func):  # a definition's computation on constants
+            return self.call_static(func, e)
         if func is library.apply:  # a definition applying a primitive: symdiff.library
             return self.applied(e)
         definition = library.definition_for(func)
@@ -95,11 +112,19 @@ class Calls:
             user_function(func, self.loc(e)), types.FunctionType
         ):  # a Python function, maybe decorated or compiled by Numba
             return self.call_helper(func, e)
-        raise UnknownFunctionError(
-            f"no derivative rule for {label}()",
+        raise self.unknown_function(func, e)
+
+    def unknown_function(self, func, e):
+        """The error for a call of a function symdiff has no rule for, naming
+        it as the user wrote it (with its public name where that differs:
+        ``inv()`` imported from ``np.linalg``), with close matches."""
+        label = ast.unparse(e.func)
+        public = public_name(func)
+        also = f" ({public})" if public is not None and public != label else ""
+        return UnknownFunctionError(
+            f"no derivative rule for {label}(){also}",
             self.loc(e),
-            f"symdiff knows {supported_names()}, and your own functions defined with def; "
-            "rewrite the call with these or pass its value in as an argument",
+            unknown_function_hint(public or label, library.supported_functions()),
         )
 
     def unwrap_partial(self, e):
@@ -180,12 +205,7 @@ class Calls:
         func = user_function(func, self.loc(e))
         module = (getattr(func, "__module__", None) or "").partition(".")[0]
         if module in sys.stdlib_module_names or module in ("numpy", "scipy", "sympy", "numba"):
-            raise UnknownFunctionError(
-                f"no derivative rule for {func.__module__}.{func.__name__}()",
-                self.loc(e),
-                f"symdiff knows {supported_names()}, and your own functions defined with "
-                "def; write the computation with these",
-            )
+            raise self.unknown_function(func, e)
         self.check_recursion(func, func.__name__, e)
         if module == "symdiff":  # a definition calling another: located at the user's call
             src = DefinitionSource(func, self.loc(e))
@@ -213,6 +233,34 @@ class Calls:
         """``refuse(message, hint)`` in a definition: the user's call is not supported."""
         message, hint = (self.static(arg, "refuse()", str) for arg in e.args)
         self.fail(e, message, hint)
+
+    def call_static(self, func, e):
+        """A function of the library run now on constants (``library.static``):
+        its arguments must be known when the code is generated."""
+        if e.keywords:
+            self.fail(e, f"{func.__name__}() takes its arguments by position", "check the call")
+        args = [self._python_value(self.known(self.expr(a)), a) for a in e.args]
+        try:
+            result = func(*args)
+        except library.Refusal as refusal:
+            self.fail(e, *refusal.args)
+        if isinstance(result, str):
+            return StaticValue(result)
+        return self.constant(result, e, func.__name__)
+
+    def _python_value(self, value, node):
+        """The Python value of a constant (a number, a string, a tuple of them)."""
+        if isinstance(value, Const):
+            return value.value
+        if isinstance(value, StaticValue):
+            return value.value
+        if isinstance(value, tuple):  # tuples and lists (ListValue) of constants
+            return tuple(self._python_value(v, node) for v in value)
+        self.fail(
+            node,
+            f"{ast.unparse(node)} must be known when the code is generated",
+            "write a constant (an int, a string, a tuple of ints)",
+        )
 
     def applied(self, e):
         """``apply(primitive, *operands, **attrs)`` in a definition: the
@@ -269,7 +317,8 @@ class Calls:
     def call_with_options(self, prim, label, operands, e):
         """A primitive with static options (``np.sum(x, axis=0)``, ``x.cumsum()``):
         its operands by position, then its options (``attrs``)."""
-        count = PRIMITIVES[prim].arity - len(operands)
+        arity = PRIMITIVES[prim].arity  # -1: every positional argument is an operand
+        count = len(e.args) if arity < 0 else arity - len(operands)
         attrs = self.static_options(prim, label, e, count)
         operands = [*operands, *(self.expr(a) for a in e.args[:count])]
         return self.op(prim, operands, e, attrs=attrs)
@@ -292,7 +341,14 @@ class Calls:
             given.append((by_name[kw.arg], kw.value))
         values = {o.name: o.default for o in options}
         for option, node in given:
-            values[option.name] = self.static(node, option.name, option.types[0])
+            value = self.static(node, option.name, option.types)
+            if isinstance(value, tuple) and not all(
+                type(item) is int for item in value
+            ):  # axis=(0, 1)
+                self.fail(node, f"{option.name}= must be an int or a tuple of ints", "axis=(0, 1)")
+            if value == ():
+                self.fail(node, f"{option.name}=() reduces nothing", "leave the reduction out")
+            values[option.name] = value
         return Attrs(**values)
 
     def call_numpy(self, func, label, e):
@@ -309,6 +365,8 @@ class Calls:
             return self.call_on_sequence(name, label, e)
         if name in PRIMITIVES and PRIMITIVES[name].names.options:
             return self.call_with_options(name, label, [], e)
+        if name == "size" and len(args) + len(e.keywords) == 2:  # np.size(x, axis)
+            return self.size_along(label, e)
         if e.keywords:
             self.fail(
                 e,
@@ -398,12 +456,20 @@ class Calls:
         base = operands[0] if operands else self.expr(e.args[0])
         total = self.op("sum", (base,), e, attrs=attrs)
         axis = attrs.axis
-        count = (
-            self.op("size", (base,), e)
-            if axis is None
-            else self.op("shape", (base,), e, attrs=Attrs(axis=axis))
-        )
+        if axis is None:
+            return self.op("div", (total, self.op("size", (base,), e)), e)
+        count = None
+        for k in axis if isinstance(axis, tuple) else (axis,):  # axis=(0, 2): a product of sizes
+            size = self.op("shape", (base,), e, attrs=Attrs(axis=k))
+            count = size if count is None else self.op("mul", (count, size), e)
         return self.op("div", (total, count), e)
+
+    def size_along(self, label, e):
+        """``np.size(x, axis=k)``: ``x.shape[k]``."""
+        if e.keywords and e.keywords[0].arg != "axis":
+            self.fail(e, f"{label}() takes an array and axis=", "write np.size(x, axis=0)")
+        axis = self.static(e.args[1] if len(e.args) == 2 else e.keywords[0].value, "axis", int)
+        return self.op("shape", (self.expr(e.args[0]),), e, attrs=Attrs(axis=axis))
 
     def shape_args(self, node):
         """Sizes given as an int or a tuple of ints (``x.shape + (3,)``): a list of atoms."""

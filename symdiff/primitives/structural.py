@@ -14,12 +14,11 @@ import ast
 import numpy as np
 
 from ..ir import FLOAT, INT, Attrs, index_rank
-from . import spelling, symbolic
-from .expr import dot, op, outer, transpose, where
+from . import products, spelling, symbolic
+from .expr import dot, op, transpose, where
 from .kinds import (
     create_kind,
     cumsum_kind,
-    dot_kind,
     expand_kind,
     eye_kind,
     flip_kind,
@@ -27,7 +26,6 @@ from .kinds import (
     getitem_kind,
     outer_kind,
     reduce_kind,
-    reduce_kind_2d,
     reshape_kind,
     shape_kind,
     store_kind,
@@ -54,21 +52,6 @@ def _linear_jvp(name):
         return total
 
     return jvp
-
-
-def _dot_vjp(name):
-    def vjp(g, a, b, ans, attrs, ranks):
-        ra, rb = ranks
-        product = (lambda u, v: op(name, u, v)) if name == "matmul" else dot
-        if ra == 1 and rb == 1:
-            return g * b, g * a
-        if ra == 2 and rb == 1:
-            return outer(g, b), product(transpose(a), g)
-        if ra == 1 and rb == 2:
-            return product(b, g), outer(a, g)
-        return product(g, transpose(b)), product(transpose(a), g)
-
-    return vjp
 
 
 def _expand(g, x, attrs):
@@ -212,17 +195,18 @@ def _same_kind(kinds, atoms, attrs):
 
 
 AXIS = Option("axis", (int,), None)
+AXES = Option("axis", (int, tuple), None)  # an int or a tuple of ints
 KEEPDIMS = Option("keepdims", (bool,), False, positional=False)
-REDUCTION = (AXIS, KEEPDIMS)
+REDUCTION = (AXES, KEEPDIMS)
 SPECIAL = ("special",)  # spelled by ``spell`` on scalars too
 NOT_ELEMENTWISE = {"elementwise": False}
 CONSTANT = {"differentiable": False, "elementwise": False}
 
 # fmt: off
-register("dot", 2, SPECIAL, "special", np.dot, None, jvp=_linear_jvp("dot"), vjp=_dot_vjp("dot"), result_kind=dot_kind, names=named(numpy="dot", methods="dot"),
-         spell=spelling.calling("np.dot"), sympy_arrays=symbolic.on_arrays(np.dot), contiguous=True, **NOT_ELEMENTWISE)
-register("matmul", 2, ("binop", ast.MatMult), "op", np.matmul, None, jvp=_linear_jvp("matmul"), vjp=_dot_vjp("matmul"), result_kind=dot_kind, names=named(numpy="matmul"),
-         sympy_arrays=symbolic.on_arrays(np.dot), contiguous=True, **NOT_ELEMENTWISE)
+register("dot", 2, SPECIAL, "special", np.dot, None, jvp=_linear_jvp("dot"), vjp=products.product_vjp("dot"), result_kind=products.product_kind("dot"), names=named(numpy="dot", methods="dot"),
+         spell=products.spell_product("dot"), sympy_arrays=symbolic.on_arrays(np.dot), contiguous=True, **NOT_ELEMENTWISE)
+register("matmul", 2, ("binop", ast.MatMult), "op", np.matmul, None, jvp=_linear_jvp("matmul"), vjp=products.product_vjp("matmul"), result_kind=products.product_kind("matmul"), names=named(numpy="matmul"),
+         spell=products.spell_product("matmul"), sympy_arrays=symbolic.on_arrays(np.matmul), contiguous=True, **NOT_ELEMENTWISE)
 register("outer", 2, SPECIAL, "special", np.outer, None, jvp=_linear_jvp("outer"), vjp=lambda g, a, b, ans, attrs, ranks: (dot(g, b), dot(transpose(g), a)),
          result_kind=outer_kind, names=named(numpy="outer"), spell=spelling.calling("np.outer"), sympy_arrays=symbolic.on_arrays(np.outer), contiguous=True, **NOT_ELEMENTWISE)
 register("transpose", 1, SPECIAL, "special", np.transpose, None, jvp=_linear_jvp("transpose"), vjp=_transpose_vjp,  # np.transpose, .transpose(): symdiff.library.shapes
@@ -231,11 +215,11 @@ register("reshape", -1, SPECIAL, "special", None, None, jvp=_reshape_jvp, vjp=_r
          spell=spelling.reshape, sympy_arrays=_reshape_sympy, view=True, **NOT_ELEMENTWISE)
 register("sum", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_linear_jvp("sum"), vjp=_sum_vjp, result_kind=reduce_kind, names=named(numpy="sum", methods="sum", options=REDUCTION),
          spell=spelling.reduction("sum"), sympy_arrays=symbolic.reduce(np.sum), **NOT_ELEMENTWISE)
-register("amax", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, result_kind=reduce_kind_2d, names=named(numpy="max amax", methods="max", options=REDUCTION),
+register("amax", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, result_kind=reduce_kind, names=named(numpy="max amax", methods="max", options=REDUCTION),
          spell=spelling.reduction("max"), sympy_arrays=symbolic.pick(np.argmax), **NOT_ELEMENTWISE)
-register("amin", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, result_kind=reduce_kind_2d, names=named(numpy="min amin", methods="min", options=REDUCTION),
+register("amin", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, result_kind=reduce_kind, names=named(numpy="min amin", methods="min", options=REDUCTION),
          spell=spelling.reduction("min"), sympy_arrays=symbolic.pick(np.argmin), **NOT_ELEMENTWISE)
-register("prod", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_prod_jvp, vjp=_prod_vjp, result_kind=reduce_kind_2d, names=named(numpy="prod", methods="prod", options=REDUCTION),
+register("prod", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_prod_jvp, vjp=_prod_vjp, result_kind=reduce_kind, names=named(numpy="prod", methods="prod", options=REDUCTION),
          spell=spelling.reduction("prod"), sympy_arrays=symbolic.reduce(np.prod), **NOT_ELEMENTWISE)
 register("cumsum", 1, SPECIAL, "special", None, None, jvp=_cumsum_jvp, vjp=_cumsum_vjp, result_kind=cumsum_kind, names=named(numpy="cumsum", methods="cumsum", options=(AXIS,)),
          spell=spelling.cumsum, sympy_arrays=symbolic.cumsum, contiguous=True, **NOT_ELEMENTWISE)
@@ -258,7 +242,7 @@ register("stale", 1, SPECIAL, "special", None, None, result_kind=lambda kinds, a
 
 # Shapes and constants: ints, or arrays that do not depend on their inputs' values.
 register("shape", 1, SPECIAL, "special", None, None, result_kind=shape_kind, spell=spelling.shape, sympy_arrays=symbolic.shape, shape_reads=frozenset({0}), **CONSTANT)
-register("size", 1, SPECIAL, "special", None, None, result_kind=shape_kind, spell=spelling.size, sympy_arrays=symbolic.size, shape_reads=frozenset({0}), **CONSTANT)
+register("size", 1, SPECIAL, "special", None, None, result_kind=shape_kind, names=named(numpy="size"), spell=spelling.size, sympy_arrays=symbolic.size, shape_reads=frozenset({0}), **CONSTANT)
 register("zeros", -1, SPECIAL, "special", None, None, result_kind=create_kind, names=named(numpy="zeros empty", arguments=1), spell=spelling.created("np.zeros"),
          sympy_arrays=lambda args, attrs, number, truth: np.zeros(symbolic.sizes(args)), fresh=True, contiguous=True, **CONSTANT)
 register("ones", -1, SPECIAL, "special", None, None, result_kind=create_kind, names=named(numpy="ones", arguments=1), spell=spelling.created("np.ones"),
