@@ -169,6 +169,7 @@ def test_each_rule_leaves_what_it_cannot_simplify_alone():
     assert set(RULES) == {
         *("add", "sub", "mul", "div", "pow", "neg", "where"),
         *("sum", "amax", "amin", "prod", "size", "prod_others"),  # of a number: rank 0
+        *("zeros_like", "flip"),  # of a number: 0.0; of a flip: the value
     }
     plain = {
         **{prim: Op(prim, (x,)) for prim in ("sum", "amax", "amin", "prod", "size")},
@@ -180,6 +181,8 @@ def test_each_rule_leaves_what_it_cannot_simplify_alone():
         "pow": Op("pow", (x, Const(2.0))),
         "neg": Op("neg", (x,)),
         "where": Op("where", (z, x, y)),
+        "zeros_like": Op("zeros_like", (x,)),
+        "flip": Op("flip", (x,)),
     }
     for prim, rule in RULES.items():
         assert rule(plain[prim], {}, None, None) is None, prim

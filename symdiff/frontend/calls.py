@@ -361,6 +361,8 @@ class Calls:
             return self.mean(label, [], e)
         if name in ("prod", "product") and args:
             return self.prod_call(name, label, e)
+        if name in PRIMITIVES and PRIMITIVES[name].names.sequence:
+            return self.call_on_sequence(name, label, e)
         if name in PRIMITIVES and PRIMITIVES[name].names.options:
             return self.call_with_options(name, label, [], e)
         if name == "size" and len(args) + len(e.keywords) == 2:  # np.size(x, axis)
@@ -381,16 +383,6 @@ class Calls:
         if name == "full":  # np.full(shape, v): v everywhere
             ones = self.op("ones", self.shape_args(args[0]), e)
             return self.op("mul", (ones, self.expr(args[1])), e)
-        if name == "array":
-            items = self.expr(args[0])
-            if not isinstance(items, tuple):
-                self.fail(
-                    e,
-                    f"{label}() takes a list of numbers here",
-                    "write np.array([a, b, c]) or np.array(xs) of a list; pass other arrays as "
-                    "arguments",
-                )
-            return self.op("stack", list(items), e)
         values = [self.expr(a) for a in args]
         if name == "len" and isinstance(values[0], (tuple, DictValue)):
             return Const(len(values[0].keys if isinstance(values[0], DictValue) else values[0]))
@@ -407,6 +399,20 @@ class Calls:
         if name == "len":
             return self.op("shape", values, e, attrs=Attrs(axis=0))
         return self.op(name, values, e)
+
+    def call_on_sequence(self, name, label, e):
+        """``np.concatenate([a, b], axis=1)``, ``np.stack(xs)``: the items of a
+        list or tuple (a display, a variable, a comprehension) known when the
+        code is generated are the operands; then the options."""
+        if not e.args:
+            self.fail(e, f"{label}() takes a list or tuple of arrays", f"write {label}([a, b])")
+        attrs = self.static_options(name, label, e, 1)
+        items = self.static_items(e.args[0])
+        if not items:
+            self.fail(e, f"{label}() of an empty list", "give it at least one array")
+        if any(structured(item) for item in items):
+            self.fail(e, f"{label}() takes arrays or numbers", "pass a flat list of arrays")
+        return self.op(name, list(items), e, attrs=attrs)
 
     def _holds_container(self, node) -> bool:
         """Is ``node`` a list/tuple display, a comprehension or a name of a container?"""

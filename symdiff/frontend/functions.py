@@ -38,7 +38,7 @@ import numpy as np
 from .. import pytree
 from ..errors import SymDiffError
 from ..errors import UnsupportedSyntaxError as Unsupported
-from ..ir import Const
+from ..ir import Const, Var
 from .converter import BREAK, RETURN
 from .source import DefinitionSource
 from .values import (
@@ -493,6 +493,8 @@ class Functions:
             self.fail(e, "isinstance() takes two arguments", "write isinstance(x, float)")
         value = self.expr(e.args[0])
         classes = self._classes(self.expr(e.args[1]), e.args[1])
+        if isinstance(value, (Var, Const)) and all(c in (list, tuple, dict) for c in classes):
+            return Const(False)  # a number or an array, whatever its kind, is no container
         kind_of = self.python_type(value, e.args[0])
         return Const(any(issubclass(kind_of, c) for c in classes))
 

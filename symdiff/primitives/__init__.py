@@ -58,7 +58,18 @@ Conventions at non-differentiable points (tested in ``tests/test_primitives.py``
 """
 
 from ..ir import index_rank
-from . import custom, elementwise, linalg, products, random, reductions, shapes, special, structural  # noqa: F401  (the rows: registered on import)
+from . import (  # noqa: F401  (the rows: registered on import)
+    custom,
+    elementwise,
+    joining,
+    linalg,
+    products,
+    random,
+    reductions,
+    shapes,
+    special,
+    structural,
+)
 from .expr import (
     E,
     copysign,

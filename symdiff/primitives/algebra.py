@@ -218,6 +218,19 @@ def _prod_others(op: Op, defs: dict, uses, kinds):
     return Const(1.0) if _rank_zero(op.args[0], kinds) else None
 
 
+def _zeros_like(op: Op, defs: dict, uses, kinds):
+    """The zeros of a number are 0.0 (``np.zeros_like`` of a float is a 0-d array)."""
+    return Const(0.0) if _rank_zero(op.args[0], kinds) else None
+
+
+def _flip(op: Op, defs: dict, uses, kinds):
+    """A flip of a flip along the same axes is the value itself."""
+    inner = defs.get(op.args[0].name) if isinstance(op.args[0], Var) else None
+    if isinstance(inner, Op) and inner.prim == "flip" and inner.attrs == op.attrs:
+        return inner.args[0]
+    return None
+
+
 RULES = {
     "sum": _reduce,
     "amax": _reduce,
@@ -225,6 +238,8 @@ RULES = {
     "prod": _reduce,
     "size": _size,
     "prod_others": _prod_others,
+    "zeros_like": _zeros_like,
+    "flip": _flip,
     "add": _add,
     "sub": _sub,
     "mul": _mul,

@@ -238,13 +238,6 @@ def sum_to_kind(kinds, atoms, attrs):
     return Kind.of_sizes("float", sizes)
 
 
-def stack_kind(kinds, atoms, attrs):
-    if any(k.rank for k in kinds):
-        raise RankError("np.array([...]) takes scalars")
-    dtype = "float" if any(k.dtype == "float" for k in kinds) else "int"
-    return Kind.of_sizes(dtype, [ONE if len(kinds) == 1 else MATCHES])
-
-
 def store_kind(kinds, atoms, attrs):
     """``a[index] = v``: the kind of ``a``; ``v`` must fit the selection."""
     value, array = kinds[0], kinds[1]

@@ -31,7 +31,6 @@ SUGAR: dict[str, Names] = {
     "mean": named(numpy="mean", methods="mean", options=REDUCTION),  # sum / size (or shape)
     "square": named(numpy="square", arguments=1),  # x * x
     "ravel": named(numpy="ravel", methods="ravel flatten", arguments=1),  # reshape(x, -1)
-    "array": named(numpy="array", arguments=1),  # np.array([a, b]): stack
     "len": named(builtins="len", arguments=1),  # shape(x)[0]
     "shape_of": named(numpy="shape", arguments=1),  # x.shape: a tuple of shape reads
     "ndim": named(numpy="ndim", arguments=1),  # x.ndim: a constant

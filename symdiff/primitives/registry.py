@@ -45,12 +45,15 @@ class Names:
     methods: tuple[str, ...] = ()
     options: tuple[Option, ...] = ()  # static parameters, read by the frontend into attrs
     arguments: int | None = None  # positional arguments of a call, if not the arity
+    sequence: bool = False  # the operands are the items of the first argument (np.stack([a, b]))
 
 
-def named(math="", numpy="", scipy="", builtins="", methods="", options=(), arguments=None):
+def named(
+    math="", numpy="", scipy="", builtins="", methods="", options=(), arguments=None, sequence=False
+):
     """``Names`` from space-separated lists: ``named(numpy="abs absolute fabs")``."""
     spelled = (math, numpy, scipy, builtins, methods)
-    return Names(*(tuple(names.split()) for names in spelled), tuple(options), arguments)
+    return Names(*(tuple(names.split()) for names in spelled), tuple(options), arguments, sequence)
 
 
 @dataclass(frozen=True, slots=True)

@@ -448,10 +448,6 @@ def eye(printer, op, args):
     return printer.call("np.eye", args, [("dtype", dtype) for dtype in printer.float_dtype()])
 
 
-def stack(printer, op, args):
-    return printer.call("np.array", [ast.List(args)])
-
-
 def broadcast_like(printer, op, args):
     return ast.BinOp(printer.call("np.zeros_like", [args[1]]), ast.Add(), args[0])
 

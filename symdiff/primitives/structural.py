@@ -13,7 +13,7 @@ import ast
 
 import numpy as np
 
-from ..ir import FLOAT, INT, Attrs, Const, Take, index_rank
+from ..ir import FLOAT, INT, Attrs, index_rank
 from . import products, spelling, symbolic
 from .expr import dot, op, transpose, where
 from .kinds import (
@@ -28,7 +28,6 @@ from .kinds import (
     reduce_kind,
     reshape_kind,
     shape_kind,
-    stack_kind,
     store_kind,
     sum_to_kind,
     tape_result,
@@ -187,15 +186,6 @@ def _flip_vjp(g, x, ans, attrs, ranks):
     return (op("flip", g, attrs=attrs),)
 
 
-def _stack_jvp(tangents, *rest):
-    return op("stack", *[t if t is not None else 0.0 for t in tangents])
-
-
-def _stack_vjp(g, *rest):
-    count = len(rest) - 3
-    return tuple(op("getitem", g, Const(i), attrs=Attrs(index=(Take(),))) for i in range(count))
-
-
 def _reshape_sympy(args, attrs, number, truth):
     return np.reshape(args[0], symbolic.sizes(args[1:]))
 
@@ -243,8 +233,6 @@ register("additem", -1, SPECIAL, "special", None, None, jvp=_additem_jvp, vjp=_a
          sympy_arrays=symbolic.store(add=True), full_tangent=True, indexed=True, shaped_like=1, **NOT_ELEMENTWISE)
 register("copy", 1, SPECIAL, "special", lambda x: x, lambda x: x, lambda x, ans: (1.0,), result_kind=_same_kind, names=named(numpy="copy", methods="copy"),
          spell=spelling.copy, sympy_arrays=lambda args, attrs, number, truth: np.array(args[0], dtype=object), fresh=True, contiguous=True, shaped_like=0)
-register("stack", -1, SPECIAL, "special", None, None, result_kind=stack_kind, jvp=_stack_jvp, vjp=_stack_vjp,  # np.array([a, b, c])
-         spell=spelling.stack, sympy_arrays=lambda args, attrs, number, truth: np.array(args, dtype=object), fresh=True, contiguous=True, **NOT_ELEMENTWISE)
 
 # Loops reversed with tapes (made by reverse mode).
 register("tape", 2, SPECIAL, "special", None, None, result_kind=tape_result, spell=spelling.tape, fresh=True, contiguous=True, **CONSTANT)  # np.empty((n,) + like.shape, dtype); like[select] with a select=pattern
