@@ -42,6 +42,7 @@ from .calls import Calls
 from .containers import Containers
 from .converter import RETURN, ConverterCore, Shared
 from .expressions import Expressions
+from .fancy import FancyIndexing
 from .functions import Functions
 from .loops import Loops
 from .names import Names
@@ -54,7 +55,16 @@ __all__ = ["Header", "header", "parse", "parse_with_kinds"]
 
 
 class Converter(
-    Functions, Statements, Loops, Expressions, Containers, Names, Randomness, Calls, ConverterCore
+    Functions,
+    Statements,
+    Loops,
+    Expressions,
+    FancyIndexing,
+    Containers,
+    Names,
+    Randomness,
+    Calls,
+    ConverterCore,
 ):
     """Converts one function body to IR, emitting statements into ``out``.
 

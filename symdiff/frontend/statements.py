@@ -294,6 +294,7 @@ class Statements:
         if not isinstance(old, Var):
             self.fail(target, f"'{target.value.id}' is not an array", "write into arrays only")
         pattern, args = self.index(target.slice)
+        self.refuse_array_store(pattern, target)  # frontend.fancy
         value = self.expr(value_node)
         if isinstance(value, tuple):
             self.fail(node, "a tuple cannot be stored in an array", "store one number")

@@ -7,7 +7,8 @@ scalars and on arrays with the Numba helpers it needs (``spelling``), how to
 evaluate it on Python numbers (constant folding, IEEE ``math``), its SymPy
 counterpart (``symbolic``, the independent reference of ``verify``) and the
 flags passes read (returns a view, a fresh array, reads an operand only for
-its shape...).  The rows are in ``elementwise`` and ``structural``.
+its shape...).  The rows are in ``elementwise`` and ``structural`` (and
+``indexing``: integer-array reads and their scatter-adds, ``argsort``).
 
 Adding an elementwise function is one ``register(...)`` row in
 ``elementwise.py`` (and one row in ``tests/test_primitives.py``'s table; the
@@ -53,6 +54,7 @@ Conventions at non-differentiable points (tested in ``tests/test_primitives.py``
 
 from ..ir import index_rank
 from . import elementwise, random, structural  # noqa: F401  (the rows: registered on import)
+from . import indexing  # noqa: F401  (integer-array indexing, scatter-adds, argsort)
 from .expr import (
     E,
     copysign,

@@ -1,0 +1,458 @@
+"""Indexing with integer arrays, its scatter-add adjoints, and sorting.
+
+The rows:
+
+* ``gather(x, i0, ..., im-1; axis=k)``: NumPy's integer-array indexing on
+  the consecutive axes ``k .. k+m-1`` of ``x`` (``x[:, i0, i1]`` for ``k =
+  1, m = 2``), the index arrays broadcast together; ``axis=None`` indexes
+  the flattened ``x`` with one array.  The frontend makes it from
+  subscripts (``logp[np.arange(n), labels]``, ``E[ids]``, ``x[:, ids]``,
+  ``x[[0, 2, 2]]``, ``x[mask]``); ``np.take(x, i, axis=None)`` is ``take``,
+  the same rules with one index.
+* ``scatter_add(g, x, i0, ...; axis)``: zeros like ``x`` with ``g`` added at
+  the index, repeated indices accumulating (``np.add.at``): the adjoint of
+  ``gather``.  Numba has no ``np.add.at``, so it is a helper loop.
+* ``take_along(a, i; axis)``: ``np.take_along_axis``; its adjoint
+  ``scatter_along`` adds ``g`` back along the axis (repeats accumulate).
+* ``argsort(x; axis=-1)``: ints, no derivative; always the stable sort
+  (ties in the order of their positions, in NumPy and Numba alike).
+* ``mask_indices(mask, x)``: the flat positions where a boolean mask of
+  ``x``'s leading axes is true (``np.flatnonzero``), after checking the
+  mask's shape as NumPy does; ``x[mask]`` is the gather at them.
+
+Conventions: an index outside the axis raises ``IndexError`` as in NumPy
+(negative indices count from the end); the derivative of a read is 1 at
+each element read and 0 elsewhere, summed over repeated reads;
+``np.sort``'s sorted values (``symdiff.library.indexing``) have the
+derivative of the permutation ``argsort`` chose (tied values: in
+argsort's stable order, so each tie gets its own element's derivative).
+Index arrays, masks and ``argsort``'s result are never differentiated.
+
+Numba compiles one advanced index only when it is a 1-d array and takes
+``argsort`` of 1-d arrays only: the other forms are helpers written into
+the module (``_gather_...``, ``_scatter_add_...``, ``_argsort_...``),
+which the ``jit=False`` path runs as they are.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from ..ir import Kind
+from .expr import op
+from .kinds import MAYBE_ONE, RankError, broadcast, normalize_axis, size_of
+from .registry import PRIMITIVES, Option, named, register
+from .spelling import contiguous
+
+NOT_ELEMENTWISE = {"elementwise": False}
+CONSTANT = {"differentiable": False, "elementwise": False}
+
+# ---------------------------------------------------------------------------
+# Kind rules
+
+
+def _index_kinds(kinds, what):
+    for k in kinds:
+        if k.dtype == "bool":
+            raise RankError(f"{what}: a boolean mask must be the only index of its axes")
+        if k.dtype != "int":
+            raise RankError(f"{what}: indices must be int arrays")
+        if k.rank == 0:
+            raise RankError(f"{what}: an index array needs at least one axis (x[i] takes an int)")
+
+
+def gather_kind(kinds, atoms, attrs):
+    """``x[:, i0, i1]``: ``x``'s axes before ``axis``, the broadcast index
+    arrays' axes, then ``x``'s axes after the indexed ones."""
+    x, indices = kinds[0], kinds[1:]
+    _index_kinds(indices, "integer-array indexing")
+    picked = broadcast(indices).sizes()
+    if attrs.axis is None:
+        if len(indices) != 1:
+            raise RankError("indexing the flattened array takes one index array")
+        return Kind.of_sizes(x.dtype, picked)
+    if x.rank == 0:
+        raise RankError("a number cannot be indexed")
+    axis = normalize_axis(attrs.axis, x.rank)
+    if axis + len(indices) > x.rank:
+        raise RankError(f"too many indices for an array of rank {x.rank}")
+    sizes = x.sizes()
+    return Kind.of_sizes(x.dtype, sizes[:axis] + picked + sizes[axis + len(indices) :])
+
+
+def _scatter_kind(kinds, atoms, attrs):
+    return Kind("float", kinds[1].rank, kinds[1].unit, kinds[1].maybe)
+
+
+def take_along_kind(kinds, atoms, attrs):
+    a, i = kinds
+    _index_kinds([i], "np.take_along_axis")
+    if attrs.axis is None:
+        if i.rank != 1:
+            raise RankError("np.take_along_axis(..., axis=None) takes a 1-d index array")
+        return Kind.of_sizes(a.dtype, i.sizes())
+    if a.rank == 0 or i.rank != a.rank:
+        raise RankError("np.take_along_axis needs indices of the array's rank")
+    axis = normalize_axis(attrs.axis, a.rank)
+    sizes = broadcast([a, i]).sizes()
+    sizes[axis] = i.size(axis)
+    return Kind.of_sizes(a.dtype, sizes)
+
+
+def argsort_kind(kinds, atoms, attrs):
+    x = kinds[0]
+    if x.rank == 0:
+        raise RankError("np.argsort needs an array")
+    if attrs.axis is None:
+        return Kind.of_sizes("int", [MAYBE_ONE if x.rank > 1 else x.size(0)])
+    normalize_axis(attrs.axis, x.rank)
+    return Kind.of_sizes("int", x.sizes())
+
+
+def mask_kind(kinds, atoms, attrs):
+    """The positions where a mask is true: of ``x``'s shape (``axis=None``)
+    or of one axis of ``x``."""
+    mask, x = kinds
+    if mask.dtype != "bool":
+        raise RankError("a mask must be an array of bools")
+    if attrs.axis is None and mask.rank != x.rank:
+        raise RankError(f"a rank-{mask.rank} mask cannot index an array of rank {x.rank}")
+    if attrs.axis is not None:
+        normalize_axis(attrs.axis, x.rank)
+        if mask.rank != 1:
+            raise RankError("a mask of one axis has rank 1")
+    return Kind.of_sizes("int", [MAYBE_ONE])
+
+
+def arange_kind(kinds, atoms, attrs):
+    if any(k.rank or k.dtype != "int" for k in kinds):
+        raise RankError("np.arange takes ints here")
+    return Kind.of_sizes("int", [size_of(atoms[0]) if len(atoms) == 1 else MAYBE_ONE])
+
+
+# ---------------------------------------------------------------------------
+# Derivative rules
+
+
+def _gather_jvp(tangents, x, *rest):
+    indices, attrs = rest[:-2], rest[-1]
+    return op("gather", tangents[0], *indices, attrs=attrs)
+
+
+def _gather_vjp(g, x, *rest):
+    indices, attrs = rest[:-3], rest[-2]
+    return (op("scatter_add", g, x, *indices, attrs=attrs),) + (None,) * len(indices)
+
+
+def _scatter_add_jvp(tangents, g, x, *rest):
+    indices, attrs = rest[:-2], rest[-1]
+    return op("scatter_add", tangents[0], x, *indices, attrs=attrs)
+
+
+def _scatter_add_vjp(h, g, x, *rest):
+    indices, attrs = rest[:-3], rest[-2]
+    return (op("gather", h, *indices, attrs=attrs), None) + (None,) * len(indices)
+
+
+def _take_along_jvp(tangents, a, i, ans, attrs):
+    return op("take_along", tangents[0], i, attrs=attrs)
+
+
+def _take_along_vjp(g, a, i, ans, attrs, ranks):
+    return (op("scatter_along", g, a, i, attrs=attrs), None)
+
+
+# ---------------------------------------------------------------------------
+# Spellings and their Numba helpers
+
+_WRAPPED = """\
+def _wrapped(i, n):
+    \"\"\"Integer indices into an axis of size n, negative ones counted from the
+    end; IndexError outside, as NumPy.\"\"\"
+    if np.any(i < -n) or np.any(i >= n):
+        raise IndexError("index out of bounds")
+    return np.where(i < 0, i + n, i)"""
+
+
+def _blocks(axis, count, rank):
+    """The printed sizes before, within and after the indexed axes of ``x``."""
+    before = [f"x.shape[{a}]" for a in range(axis)]
+    within = [f"x.shape[{a}]" for a in range(axis, axis + count)]
+    after = [f"x.shape[{a}]" for a in range(axis + count, rank)]
+    return before, within, after
+
+
+def _product(sizes):
+    return " * ".join(sizes) if sizes else "1"
+
+
+
+def _flat_index(axis, count):
+    """The printed flat position of ``(i0, i1, ...)`` among the indexed axes."""
+    flat = f"_wrapped(i0, x.shape[{axis}])"
+    for j in range(1, count):
+        flat = f"({flat}) * x.shape[{axis + j}] + _wrapped(i{j}, x.shape[{axis + j}])"
+    return flat
+
+
+_GATHER = """\
+def {name}(x, {indices}):
+    \"\"\"x[{pattern}]: integer arrays on axes {first} to {last}, for Numba (which
+    takes one 1-d array index only).\"\"\"
+    flat = {flat}
+    cube = np.ascontiguousarray(x).reshape(({pre}, {within}, {post}))
+    picked = cube[:, flat.ravel(), :]
+    return picked.reshape({shape})"""
+
+_SCATTER_ADD = """\
+def {name}(g, x, {indices}):
+    \"\"\"Zeros like x, with g added at x[{pattern}]: repeated indices accumulate
+    (np.add.at, which Numba lacks).\"\"\"
+    flat = ({flat}).ravel()
+    out = np.zeros(({pre}, {within}, {post}), g.dtype)
+    part = np.ascontiguousarray(g).reshape(({pre}, flat.size, {post}))
+    for a in range({pre}):
+        for j in range(flat.size):
+{accumulate}
+    return out.reshape(x.shape)"""
+
+
+def _pattern(axis, count):
+    return ", ".join([":"] * axis + [f"i{j}" for j in range(count)] + ["..."])
+
+
+def _helper_fields(name, axis, count, rank):
+    before, within, after = _blocks(axis, count, rank)
+    middle = " + ".join([f"({s},)" for s in before] + ["flat.shape"] + [f"({s},)" for s in after])
+    return {
+        "name": name,
+        "indices": ", ".join(f"i{j}" for j in range(count)),
+        "pattern": _pattern(axis, count),
+        "first": axis,
+        "last": axis + count - 1,
+        "flat": _flat_index(axis, count),
+        "pre": _product(before),
+        "within": _product(within),
+        "post": _product(after),
+        "shape": middle,
+    }
+
+
+def _gather_call(printer, name, template, axis, count, rank, args):
+    printer.helper("_wrapped", _WRAPPED)
+    fields = _helper_fields(name, axis, count, rank)
+    if template is _SCATTER_ADD:
+        if axis + count == rank:  # one element per index: a scalar loop
+            fields["accumulate"] = "            out[a, flat[j], 0] += part[a, j, 0]"
+        else:
+            fields["accumulate"] = "            out[a, flat[j]] += part[a, j]"
+    printer.helper(name, template.format(**fields))
+    printer.modules.add("np")
+    return ast.Call(ast.Name(name), list(args), [])
+
+
+def _gather_spell(printer, op_, args):
+    x = printer.kind(op_.args[0])
+    indices = [printer.kind(a) for a in op_.args[1:]]
+    axis = op_.attrs.axis
+    if axis is None:
+        flat = contiguous(printer, op_.args[0], args[0])
+        return _gather_call(printer, "_gather_flat", _GATHER, 0, 1, 1, [_ravel(flat), args[1]])
+    axis %= x.rank
+    if len(indices) == 1 and indices[0].rank == 1:  # Numba's one 1-d array index
+        items = [ast.Slice()] * axis + [args[1]]
+        return ast.Subscript(args[0], items[0] if len(items) == 1 else ast.Tuple(items))
+    name = f"_gather_axis{axis}_of{len(indices)}_rank{x.rank}"
+    return _gather_call(printer, name, _GATHER, axis, len(indices), x.rank, args)
+
+
+def _ravel(printed):
+    return ast.Call(ast.Attribute(printed, "ravel"), [], [])
+
+
+def _scatter_add_spell(printer, op_, args):
+    x = printer.kind(op_.args[1])
+    axis, count = op_.attrs.axis, len(op_.args) - 2
+    if axis is None:
+        return _scatter_flat(printer, args)
+    axis %= x.rank
+    name = f"_scatter_add_axis{axis}_of{count}_rank{x.rank}"
+    return _gather_call(printer, name, _SCATTER_ADD, axis, count, x.rank, args)
+
+
+def _scatter_flat(printer, args):
+    """The scatter-add into the flattened ``x``, reshaped back like ``x``."""
+    flat = [args[0], _ravel(args[1]), args[2]]
+    call = _gather_call(printer, "_scatter_add_flat", _SCATTER_ADD, 0, 1, 1, flat)
+    return ast.Call(ast.Attribute(call, "reshape"), [ast.Attribute(args[1], "shape")], [])
+
+
+def _take_along_spell(printer, op_, args):
+    axis = op_.attrs.axis
+    if axis is None:
+        return printer.call("np.take", [_ravel(contiguous(printer, op_.args[0], args[0])), args[1]])
+    axis %= printer.kind(op_.args[0]).rank
+    return printer.call("np.take_along_axis", [args[0], args[1], ast.Constant(axis)])
+
+
+_SCATTER_ALONG = """\
+def {name}(g, a, i):
+    \"\"\"Zeros like a, with g added along axis {axis} at the indices i (the
+    adjoint of np.take_along_axis: repeated indices accumulate).\"\"\"
+    index = np.ascontiguousarray(np.broadcast_to(i, g.shape))
+    if {mismatch}:
+        raise ValueError("np.take_along_axis: the gradient of an array broadcast against "
+                         "its indices is not supported")
+    n = a.shape[{axis}]
+    out = np.zeros(({pre}, n, {post}), g.dtype)
+    part = np.ascontiguousarray(g).reshape(({pre}, g.shape[{axis}], {post}))
+    where = index.reshape(({pre}, g.shape[{axis}], {post}))
+    for p in range({pre}):
+        for j in range(part.shape[1]):
+            for q in range({post}):
+                t = where[p, j, q]
+                out[p, t + n if t < 0 else t, q] += part[p, j, q]
+    return out.reshape(a.shape)"""
+
+
+def _scatter_along_spell(printer, op_, args):
+    a = printer.kind(op_.args[1])
+    axis = op_.attrs.axis
+    if axis is None:  # along the flattened array: a 1-d scatter-add
+        return _scatter_flat(printer, args)
+    axis %= a.rank
+    others = [d for d in range(a.rank) if d != axis]
+    name = f"_scatter_along_axis{axis}_rank{a.rank}"
+    source = _SCATTER_ALONG.format(
+        name=name,
+        axis=axis,
+        mismatch=" or ".join(f"g.shape[{d}] != a.shape[{d}]" for d in others) or "False",
+        pre=_product([f"a.shape[{d}]" for d in range(axis)]),
+        post=_product([f"a.shape[{d}]" for d in range(axis + 1, a.rank)]),
+    )
+    printer.helper(name, source)
+    printer.modules.add("np")
+    return ast.Call(ast.Name(name), list(args), [])
+
+
+_ARGSORT = """\
+def {name}(x):
+    \"\"\"np.argsort(x, axis={axis}, kind="stable") for a rank-{rank} array (Numba
+    sorts 1-d arrays only).\"\"\"
+    cube = np.ascontiguousarray(x).reshape(({pre}, x.shape[{axis}], {post}))
+    out = np.empty(cube.shape, np.int64)
+    for p in range(cube.shape[0]):
+        for q in range(cube.shape[2]):
+            out[p, :, q] = np.argsort(cube[p, :, q], kind="mergesort")
+    return out.reshape(x.shape)"""
+
+
+def _argsort_spell(printer, op_, args):
+    x = printer.kind(op_.args[0])
+    stable = [("kind", ast.Constant("mergesort"))]  # "stable": Numba's name for it
+    if op_.attrs.axis is None or x.rank == 1:
+        flat = args[0] if x.rank == 1 else _ravel(contiguous(printer, op_.args[0], args[0]))
+        return printer.call("np.argsort", [flat], stable)
+    axis = op_.attrs.axis % x.rank
+    name = f"_argsort_axis{axis}_rank{x.rank}"
+    source = _ARGSORT.format(
+        name=name,
+        axis=axis,
+        rank=x.rank,
+        pre=_product([f"x.shape[{d}]" for d in range(axis)]),
+        post=_product([f"x.shape[{d}]" for d in range(axis + 1, x.rank)]),
+    )
+    printer.helper(name, source)
+    printer.modules.add("np")
+    return ast.Call(ast.Name(name), list(args), [])
+
+
+_MASK = """\
+def {name}(mask, x):
+    \"\"\"The flat positions where mask is true, as x[mask] reads them ({what});
+    IndexError if its shape is not theirs, as NumPy.\"\"\"
+    if {mismatch}:
+        raise IndexError("boolean index did not match the indexed array")
+    return np.flatnonzero(mask)"""
+
+
+def _mask_spell(printer, op_, args):
+    rank, axis = printer.kind(op_.args[0]).rank, op_.attrs.axis
+    if axis is None:
+        name, what = f"_mask_indices_rank{rank}", "a mask of x's shape"
+        mismatch = " or ".join(f"mask.shape[{d}] != x.shape[{d}]" for d in range(rank))
+    else:
+        axis %= printer.kind(op_.args[1]).rank
+        name, what = f"_mask_indices_axis{axis}", f"a mask of axis {axis}"
+        mismatch = f"mask.shape[0] != x.shape[{axis}]"
+    printer.helper(name, _MASK.format(name=name, what=what, mismatch=mismatch))
+    printer.modules.add("np")
+    return ast.Call(ast.Name(name), list(args), [])
+
+
+# ---------------------------------------------------------------------------
+# SymPy counterparts (on object arrays; index operands are numbers)
+
+
+def _ints(value):
+    return np.asarray(value, dtype=object).astype(np.int64)
+
+
+def _gather_sympy(args, attrs, number, truth):
+    x, indices = np.asarray(args[0], dtype=object), [_ints(i) for i in args[1:]]
+    if attrs.axis is None:
+        return x.reshape(-1)[indices[0]]
+    axis = attrs.axis % x.ndim
+    return x[(slice(None),) * axis + tuple(indices)]
+
+
+def _scatter_add_sympy(args, attrs, number, truth):
+    g, x, indices = np.asarray(args[0], dtype=object), args[1], [_ints(i) for i in args[2:]]
+    out = np.zeros(np.shape(x), dtype=object)
+    if attrs.axis is None:
+        flat = out.reshape(-1)
+        np.add.at(flat, indices[0], g)
+        return flat.reshape(np.shape(x))
+    np.add.at(out, (slice(None),) * (attrs.axis % out.ndim) + tuple(indices), g)
+    return out
+
+
+def _take_along_sympy(args, attrs, number, truth):
+    a = np.asarray(args[0], dtype=object)
+    return np.take_along_axis(a, _ints(args[1]), axis=attrs.axis)
+
+
+def _argsort_sympy(args, attrs, number, truth):
+    values = np.vectorize(lambda v: float(number(v)))(np.asarray(args[0], dtype=object))
+    return np.argsort(values, axis=attrs.axis, kind="stable")
+
+
+AXIS = Option("axis", (int,), None)
+AXIS_LAST = Option("axis", (int,), -1)
+
+# fmt: off
+register("gather", -1, ("special",), "special", None, None, jvp=_gather_jvp, vjp=_gather_vjp, result_kind=gather_kind,
+         spell=_gather_spell, sympy_arrays=_gather_sympy, fresh=True, **NOT_ELEMENTWISE)  # x[i0, i1], x[:, ids]
+register("take", 2, ("special",), "special", None, None, jvp=_gather_jvp, vjp=_gather_vjp, result_kind=gather_kind,
+         names=named(numpy="take", methods="take", options=(AXIS,)), spell=_gather_spell, sympy_arrays=_gather_sympy,
+         fresh=True, **NOT_ELEMENTWISE)  # np.take(x, i, axis=None)
+register("scatter_add", -1, ("special",), "special", None, None, jvp=_scatter_add_jvp, vjp=_scatter_add_vjp, result_kind=_scatter_kind,
+         spell=_scatter_add_spell, sympy_arrays=_scatter_add_sympy, fresh=True, contiguous=True, shaped_like=1,
+         shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # zeros like x, g added at the index
+register("take_along", 2, ("special",), "special", None, None, jvp=_take_along_jvp, vjp=_take_along_vjp, result_kind=take_along_kind,
+         names=named(numpy="take_along_axis", options=(AXIS_LAST,)), spell=_take_along_spell, sympy_arrays=_take_along_sympy,
+         fresh=True, **NOT_ELEMENTWISE)
+register("scatter_along", 3, ("special",), "special", None, None, result_kind=_scatter_kind, spell=_scatter_along_spell,
+         fresh=True, contiguous=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # adjoint of take_along
+register("argsort", 1, ("special",), "special", None, None, result_kind=argsort_kind, names=named(numpy="argsort", methods="argsort", options=(AXIS_LAST,)),
+         spell=_argsort_spell, sympy_arrays=_argsort_sympy, fresh=True, contiguous=True, **CONSTANT)
+register("mask_indices", 2, ("special",), "special", None, None, result_kind=mask_kind, spell=_mask_spell,
+         sympy_arrays=lambda args, attrs, number, truth: np.flatnonzero(np.asarray(args[0], dtype=bool)),
+         fresh=True, contiguous=True, shape_reads=frozenset({1}), **CONSTANT)  # x[mask]: where mask is true
+if "arange" not in PRIMITIVES:  # np.arange(n), np.arange(a, b): the constants helper may define it fully
+    register("arange", -1, ("special",), "special", None, None, result_kind=arange_kind, names=named(numpy="arange", arguments=1),
+             spell=lambda printer, op_, args: printer.call("np.arange", args), fresh=True, contiguous=True,
+             sympy_arrays=lambda args, attrs, number, truth: np.arange(*(int(a) for a in args)), **CONSTANT)
+# fmt: on
