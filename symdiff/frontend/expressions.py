@@ -21,8 +21,8 @@ import ast
 from ..ir import Attrs, AxisSize, Const, If, Span, Take, Var
 from .calls import Calls
 from .containers import Containers
-from .fancy import has_array_items
 from .converter import RETURN, RETURNED, RETURNED_VALUE
+from .fancy import has_array_items
 from .functions import Functions
 from .messages import EXPRESSION_HINTS, describe, is_or_are
 from .names import Names

@@ -68,7 +68,9 @@ class FancyIndexing:
         first, then a ``gather`` of what is left at the arrays."""
         kind = self.rank_of(base, e, "indexing with arrays")
         if len(pattern) > kind.rank:
-            self.fail(e, f"too many indices for an array of rank {kind.rank}", "index each axis once")
+            self.fail(
+                e, f"too many indices for an array of rank {kind.rank}", "index each axis once"
+            )
         arrays = [k for k, item in enumerate(pattern) if isinstance(item, ArrayItem)]
         if arrays != list(range(arrays[0], arrays[-1] + 1)):
             self.fail(

@@ -53,8 +53,7 @@ Conventions at non-differentiable points (tested in ``tests/test_primitives.py``
 """
 
 from ..ir import index_rank
-from . import elementwise, random, structural  # noqa: F401  (the rows: registered on import)
-from . import indexing  # noqa: F401  (integer-array indexing, scatter-adds, argsort)
+from . import elementwise, indexing, random, structural  # noqa: F401  (the rows: registered on import)
 from .expr import (
     E,
     copysign,

@@ -188,7 +188,6 @@ def _product(sizes):
     return " * ".join(sizes) if sizes else "1"
 
 
-
 def _flat_index(axis, count):
     """The printed flat position of ``(i0, i1, ...)`` among the indexed axes."""
     flat = f"_wrapped(i0, x.shape[{axis}])"
