@@ -26,7 +26,7 @@ Conventions for definitions:
 lookups; ``names_of_definitions()`` lists what is defined, for messages.
 """
 
-from . import logspace, statistics  # noqa: F401  (the definitions: registered on import)
+from . import indexing, logspace, statistics  # noqa: F401  (the definitions: registered on import)
 from .registry import (
     DEFINITIONS,
     Definition,

@@ -42,7 +42,7 @@ import numpy as np
 
 from ..ir import Kind
 from .expr import op
-from .kinds import MAYBE_ONE, RankError, broadcast, normalize_axis, size_of
+from .kinds import MATCHES, MAYBE_ONE, RankError, broadcast, normalize_axis, size_of
 from .registry import PRIMITIVES, Option, named, register
 from .spelling import contiguous
 
@@ -80,6 +80,26 @@ def gather_kind(kinds, atoms, attrs):
         raise RankError(f"too many indices for an array of rank {x.rank}")
     sizes = x.sizes()
     return Kind.of_sizes(x.dtype, sizes[:axis] + picked + sizes[axis + len(indices) :])
+
+
+def gathered_axis(source, axis, kinds):
+    """``(atom, k)``: an operand of the gather ``source`` whose axis ``k`` has
+    the size of the result's ``axis`` (``optimize.shapes``), or None."""
+    x, indices = source.args[0], source.args[1:]
+    known = [kinds.get(a.name) if hasattr(a, "name") else None for a in source.args]
+    if None in known:
+        return None
+    rank = max(k.rank for k in known[1:])
+    start = 0 if source.attrs.axis is None else source.attrs.axis % known[0].rank
+    if axis < start:
+        return x, axis
+    if axis >= start + rank:
+        return x, axis - rank + len(indices)
+    for index, kind in zip(indices, known[1:]):
+        k = axis - start - (rank - kind.rank)
+        if k >= 0 and (kind.size(k) is MATCHES or len(indices) == 1):
+            return index, k
+    return None
 
 
 def _scatter_kind(kinds, atoms, attrs):
@@ -176,78 +196,71 @@ def _wrapped(i, n):
     return np.where(i < 0, i + n, i)"""
 
 
-def _blocks(axis, count, rank):
-    """The printed sizes before, within and after the indexed axes of ``x``."""
-    before = [f"x.shape[{a}]" for a in range(axis)]
-    within = [f"x.shape[{a}]" for a in range(axis, axis + count)]
-    after = [f"x.shape[{a}]" for a in range(axis + count, rank)]
-    return before, within, after
-
-
 def _product(sizes):
     return " * ".join(sizes) if sizes else "1"
 
 
-def _flat_index(axis, count):
-    """The printed flat position of ``(i0, i1, ...)`` among the indexed axes."""
-    flat = f"_wrapped(i0, x.shape[{axis}])"
-    for j in range(1, count):
-        flat = f"({flat}) * x.shape[{axis + j}] + _wrapped(i{j}, x.shape[{axis + j}])"
-    return flat
-
-
 _GATHER = """\
 def {name}(x, {indices}):
-    \"\"\"x[{pattern}]: integer arrays on axes {first} to {last}, for Numba (which
-    takes one 1-d array index only).\"\"\"
-    flat = {flat}
+    \"\"\"x[{pattern}]: {what}, for Numba (which takes one 1-d array index
+    only).\"\"\"
+    index = {flat}
     cube = np.ascontiguousarray(x).reshape(({pre}, {within}, {post}))
-    picked = cube[:, flat.ravel(), :]
+    picked = cube[:, index.ravel(), :]
     return picked.reshape({shape})"""
 
 _SCATTER_ADD = """\
 def {name}(g, x, {indices}):
-    \"\"\"Zeros like x, with g added at x[{pattern}]: repeated indices accumulate
-    (np.add.at, which Numba lacks).\"\"\"
-    flat = ({flat}).ravel()
-    out = np.zeros(({pre}, {within}, {post}), g.dtype)
-    part = np.ascontiguousarray(g).reshape(({pre}, flat.size, {post}))
-    for a in range({pre}):
+    \"\"\"Zeros like x, with g added at x[{pattern}] ({what}): repeated
+    indices accumulate (np.add.at, which Numba lacks).\"\"\"
+    index = {flat}
+    flat = index.ravel()
+    out = np.zeros(({pre}, {within}, {post}), {dtype})
+{part}    for a in range({pre}):
         for j in range(flat.size):
-{accumulate}
+            {accumulate}
     return out.reshape(x.shape)"""
 
-
-def _pattern(axis, count):
-    return ", ".join([":"] * axis + [f"i{j}" for j in range(count)] + ["..."])
+_PARTS = {  # the adjoint g: as large as the gathered value, a number, or broadcast to it
+    "full": "    part = np.ascontiguousarray(g).reshape(({pre}, flat.size, {post}))\n",
+    "number": "",
+    "broadcast": "    part = np.ascontiguousarray(np.broadcast_to(g, {shape})).reshape(({pre}, flat.size, {post}))\n",
+}
 
 
 def _helper_fields(name, axis, count, rank):
-    before, within, after = _blocks(axis, count, rank)
-    middle = " + ".join([f"({s},)" for s in before] + ["flat.shape"] + [f"({s},)" for s in after])
+    """The pieces of a gather or scatter-add helper on axes ``axis ..
+    axis+count-1`` of a rank-``rank`` ``x`` (``axis=None``: the flattened ``x``)."""
+    if axis is None:
+        before, after, within = [], [], ["x.size"]
+        flat, what, pattern = "_wrapped(i0, x.size)", "the flattened x", "i0"
+    else:
+        before = [f"x.shape[{a}]" for a in range(axis)]
+        within = [f"x.shape[{a}]" for a in range(axis, axis + count)]
+        after = [f"x.shape[{a}]" for a in range(axis + count, rank)]
+        flat = f"_wrapped(i0, {within[0]})"
+        for j in range(1, count):
+            flat = f"{flat} * {within[j]} + _wrapped(i{j}, {within[j]})"
+        last = axis + count - 1
+        what = f"integer arrays on axis {axis}" if count == 1 else f"on axes {axis} to {last}"
+        pattern = ", ".join([":"] * axis + [f"i{j}" for j in range(count)] + ["..."] * (rank > last + 1))
+    shape = " + ".join([f"({s},)" for s in before] + ["index.shape"] + [f"({s},)" for s in after])
     return {
         "name": name,
         "indices": ", ".join(f"i{j}" for j in range(count)),
-        "pattern": _pattern(axis, count),
-        "first": axis,
-        "last": axis + count - 1,
-        "flat": _flat_index(axis, count),
+        "pattern": pattern,
+        "what": what,
+        "flat": flat,
         "pre": _product(before),
-        "within": _product(within),
+        "within": " * ".join(within),
         "post": _product(after),
-        "shape": middle,
+        "shape": shape,
     }
 
 
-def _gather_call(printer, name, template, axis, count, rank, args):
+def _helper(printer, name, source, args):
     printer.helper("_wrapped", _WRAPPED)
-    fields = _helper_fields(name, axis, count, rank)
-    if template is _SCATTER_ADD:
-        if axis + count == rank:  # one element per index: a scalar loop
-            fields["accumulate"] = "            out[a, flat[j], 0] += part[a, j, 0]"
-        else:
-            fields["accumulate"] = "            out[a, flat[j]] += part[a, j]"
-    printer.helper(name, template.format(**fields))
+    printer.helper(name, source)
     printer.modules.add("np")
     return ast.Call(ast.Name(name), list(args), [])
 
@@ -256,36 +269,38 @@ def _gather_spell(printer, op_, args):
     x = printer.kind(op_.args[0])
     indices = [printer.kind(a) for a in op_.args[1:]]
     axis = op_.attrs.axis
-    if axis is None:
-        flat = contiguous(printer, op_.args[0], args[0])
-        return _gather_call(printer, "_gather_flat", _GATHER, 0, 1, 1, [_ravel(flat), args[1]])
-    axis %= x.rank
-    if len(indices) == 1 and indices[0].rank == 1:  # Numba's one 1-d array index
-        items = [ast.Slice()] * axis + [args[1]]
-        return ast.Subscript(args[0], items[0] if len(items) == 1 else ast.Tuple(items))
-    name = f"_gather_axis{axis}_of{len(indices)}_rank{x.rank}"
-    return _gather_call(printer, name, _GATHER, axis, len(indices), x.rank, args)
+    if axis is not None:
+        axis %= x.rank
+        if len(indices) == 1 and indices[0].rank == 1:  # Numba's one 1-d array index
+            items = [ast.Slice()] * axis + [args[1]]
+            return ast.Subscript(args[0], items[0] if len(items) == 1 else ast.Tuple(items))
+    where = "flat" if axis is None else f"axis{axis}_of{len(indices)}_rank{x.rank}"
+    name = f"_gather_{where}"
+    source = _GATHER.format(**_helper_fields(name, axis, len(indices), x.rank))
+    return _helper(printer, name, source, args)
+
+
+def _scatter_add_spell(printer, op_, args):
+    g, x = printer.kind(op_.args[0]), printer.kind(op_.args[1])
+    axis, count = op_.attrs.axis, len(op_.args) - 2
+    if axis is not None:
+        axis %= x.rank
+    gathered = gather_kind([x, *(printer.kind(a) for a in op_.args[2:])], op_.args[1:], op_.attrs)
+    form = "number" if g.rank == 0 else "full" if g == gathered else "broadcast"
+    where = "flat" if axis is None else f"axis{axis}_of{count}_rank{x.rank}"
+    name = f"_scatter_add_{where}" + ("" if form == "full" else f"_{form}")
+    fields = _helper_fields(name, axis, count, x.rank)
+    single = axis is None or axis + count == x.rank  # one element per index: a scalar loop
+    target = "out[a, flat[j], 0]" if single else "out[a, flat[j]]"
+    value = "g" if form == "number" else "part[a, j, 0]" if single else "part[a, j]"
+    fields["part"] = _PARTS[form].format(**fields)
+    fields["accumulate"] = f"{target} += {value}"
+    fields["dtype"] = "np.float32" if printer.float32 else "np.float64"
+    return _helper(printer, name, _SCATTER_ADD.format(**fields), args)
 
 
 def _ravel(printed):
     return ast.Call(ast.Attribute(printed, "ravel"), [], [])
-
-
-def _scatter_add_spell(printer, op_, args):
-    x = printer.kind(op_.args[1])
-    axis, count = op_.attrs.axis, len(op_.args) - 2
-    if axis is None:
-        return _scatter_flat(printer, args)
-    axis %= x.rank
-    name = f"_scatter_add_axis{axis}_of{count}_rank{x.rank}"
-    return _gather_call(printer, name, _SCATTER_ADD, axis, count, x.rank, args)
-
-
-def _scatter_flat(printer, args):
-    """The scatter-add into the flattened ``x``, reshaped back like ``x``."""
-    flat = [args[0], _ravel(args[1]), args[2]]
-    call = _gather_call(printer, "_scatter_add_flat", _SCATTER_ADD, 0, 1, 1, flat)
-    return ast.Call(ast.Attribute(call, "reshape"), [ast.Attribute(args[1], "shape")], [])
 
 
 def _take_along_spell(printer, op_, args):
@@ -300,18 +315,15 @@ _SCATTER_ALONG = """\
 def {name}(g, a, i):
     \"\"\"Zeros like a, with g added along axis {axis} at the indices i (the
     adjoint of np.take_along_axis: repeated indices accumulate).\"\"\"
-    index = np.ascontiguousarray(np.broadcast_to(i, g.shape))
-    if {mismatch}:
-        raise ValueError("np.take_along_axis: the gradient of an array broadcast against "
-                         "its indices is not supported")
+    shape = {shape}
+    index = np.ascontiguousarray(np.broadcast_to(i, shape)).reshape(({pre}, shape[{axis}], {post}))
+    part = np.ascontiguousarray(np.broadcast_to(g, shape)).reshape(({pre}, shape[{axis}], {post}))
     n = a.shape[{axis}]
-    out = np.zeros(({pre}, n, {post}), g.dtype)
-    part = np.ascontiguousarray(g).reshape(({pre}, g.shape[{axis}], {post}))
-    where = index.reshape(({pre}, g.shape[{axis}], {post}))
+    out = np.zeros(({pre}, n, {post}), {dtype})
     for p in range({pre}):
-        for j in range(part.shape[1]):
+        for j in range(shape[{axis}]):
             for q in range({post}):
-                t = where[p, j, q]
+                t = index[p, j, q]
                 out[p, t + n if t < 0 else t, q] += part[p, j, q]
     return out.reshape(a.shape)"""
 
@@ -319,15 +331,20 @@ def {name}(g, a, i):
 def _scatter_along_spell(printer, op_, args):
     a = printer.kind(op_.args[1])
     axis = op_.attrs.axis
+    dtype = "np.float32" if printer.float32 else "np.float64"
     if axis is None:  # along the flattened array: a 1-d scatter-add
-        return _scatter_flat(printer, args)
+        fields = _helper_fields("_scatter_add_flat", None, 1, a.rank)
+        fields.update(part=_PARTS["full"].format(**fields), dtype=dtype)
+        fields["accumulate"] = "out[a, flat[j], 0] += part[a, j, 0]"
+        return _helper(printer, "_scatter_add_flat", _SCATTER_ADD.format(**fields), args)
     axis %= a.rank
-    others = [d for d in range(a.rank) if d != axis]
+    sizes = [f"i.shape[{d}]" if d == axis else f"a.shape[{d}]" for d in range(a.rank)]
     name = f"_scatter_along_axis{axis}_rank{a.rank}"
     source = _SCATTER_ALONG.format(
         name=name,
         axis=axis,
-        mismatch=" or ".join(f"g.shape[{d}] != a.shape[{d}]" for d in others) or "False",
+        shape="(" + ", ".join(sizes) + ",)",
+        dtype=dtype,
         pre=_product([f"a.shape[{d}]" for d in range(axis)]),
         post=_product([f"a.shape[{d}]" for d in range(axis + 1, a.rank)]),
     )
@@ -432,15 +449,15 @@ AXIS = Option("axis", (int,), None)
 AXIS_LAST = Option("axis", (int,), -1)
 
 # fmt: off
-register("gather", -1, ("special",), "special", None, None, jvp=_gather_jvp, vjp=_gather_vjp, result_kind=gather_kind,
+register("gather", -1, ("special",), "special", None, None, full_adjoint=False, jvp=_gather_jvp, vjp=_gather_vjp, result_kind=gather_kind,
          spell=_gather_spell, sympy_arrays=_gather_sympy, fresh=True, **NOT_ELEMENTWISE)  # x[i0, i1], x[:, ids]
-register("take", 2, ("special",), "special", None, None, jvp=_gather_jvp, vjp=_gather_vjp, result_kind=gather_kind,
+register("take", 2, ("special",), "special", None, None, full_adjoint=False, jvp=_gather_jvp, vjp=_gather_vjp, result_kind=gather_kind,
          names=named(numpy="take", methods="take", options=(AXIS,)), spell=_gather_spell, sympy_arrays=_gather_sympy,
          fresh=True, **NOT_ELEMENTWISE)  # np.take(x, i, axis=None)
 register("scatter_add", -1, ("special",), "special", None, None, jvp=_scatter_add_jvp, vjp=_scatter_add_vjp, result_kind=_scatter_kind,
          spell=_scatter_add_spell, sympy_arrays=_scatter_add_sympy, fresh=True, contiguous=True, shaped_like=1,
          shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # zeros like x, g added at the index
-register("take_along", 2, ("special",), "special", None, None, jvp=_take_along_jvp, vjp=_take_along_vjp, result_kind=take_along_kind,
+register("take_along", 2, ("special",), "special", None, None, full_adjoint=False, jvp=_take_along_jvp, vjp=_take_along_vjp, result_kind=take_along_kind,
          names=named(numpy="take_along_axis", options=(AXIS_LAST,)), spell=_take_along_spell, sympy_arrays=_take_along_sympy,
          fresh=True, **NOT_ELEMENTWISE)
 register("scatter_along", 3, ("special",), "special", None, None, result_kind=_scatter_kind, spell=_scatter_along_spell,
