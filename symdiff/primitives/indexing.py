@@ -243,7 +243,9 @@ def _helper_fields(name, axis, count, rank):
             flat = f"{flat} * {within[j]} + _wrapped(i{j}, {within[j]})"
         last = axis + count - 1
         what = f"integer arrays on axis {axis}" if count == 1 else f"on axes {axis} to {last}"
-        pattern = ", ".join([":"] * axis + [f"i{j}" for j in range(count)] + ["..."] * (rank > last + 1))
+        pattern = ", ".join(
+            [":"] * axis + [f"i{j}" for j in range(count)] + ["..."] * (rank > last + 1)
+        )
     shape = " + ".join([f"({s},)" for s in before] + ["index.shape"] + [f"({s},)" for s in after])
     return {
         "name": name,
