@@ -53,6 +53,7 @@ TABLE = [
     Row("by-argsort", lambda x: x[np.argsort(x)] * np.arange(6), [((6,),)], domain=distinct),
     Row("mask", lambda x: x[x > 0.2], [((6,),), ((3, 4),), ((2, 3, 2),)]),
     Row("mask-rows", lambda x, keep: x[keep], [((5, 3), (5,))], domain=(normal, mask)),
+    Row("mask-constant", lambda x: x[np.arange(4) > 1], [((4,),), ((4, 2),)]),
     Row("mask-columns", lambda x: x[:, x[0] > 0], [((3, 5),)]),
     Row("take", lambda x, ids: np.take(x, ids), [((3, 4), (5,)), ((4, 3), (2, 3))], domain=(normal, indices(12))),
     Row("take-axis1", lambda x, ids: np.take(x, ids, axis=1), [((3, 5), (6,)), ((2, 5, 2), (2, 3))], domain=(normal, I5)),
@@ -126,6 +127,25 @@ def test_an_index_out_of_bounds_is_numpys_index_error_at_the_users_line(jit):
         symdiff.grad(f, jit=jit)(np.ones(3), np.array([0, 3]))
     with pytest.raises(symdiff.SymDiffError, match="IndexError: index -4 is out of bounds"):
         symdiff.grad(f, jit=jit)(np.ones(3), np.array([-4]))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_reads_out_of_bounds_raise_where_numba_checks_no_bounds(mode):
+    """x[ids] and np.take_along_axis print as Numba's own indexing, which reads
+    past the array where bounds checks are off (every other index proven):
+    the index arrays are checked first (regression)."""
+
+    def f(x, ids):
+        return np.sum(x[ids])
+
+    def g(x, ids):
+        return np.sum(np.take_along_axis(x, ids, axis=0))
+
+    for fn in (f, g):
+        run = symdiff.value_and_grad(fn, mode=mode, jit=True)
+        assert np.allclose(run(np.arange(3.0), np.array([2, -1]))[0], 4.0)
+        with pytest.raises(symdiff.SymDiffError, match="out of bounds"):
+            run(np.arange(3.0), np.array([1, 3]))
 
 
 @pytest.mark.parametrize("jit", [False, True])
@@ -206,7 +226,10 @@ def test_softmax_cross_entropy_gradient_reads_like_the_textbook():
     body = source.split("def softmax_loss_grad")[1]
     assert "==" not in body and "np.where" not in body  # no max mask
     assert "logp =" not in body and "_gather" not in body  # the loss's value is not needed
-    assert "-(1.0 / labels.shape[0]), z, np.arange(X.shape[0]), labels)" in body
+    assert (
+        "_scatter_add_axes01_of_2d_number(-(1.0 / labels.shape[0]), z, np.arange(X.shape[0]), labels)"
+        in body
+    )
     assert "terms = np.exp(z - shift)" in body
     assert body.rstrip().endswith("W_bar = X.T @ z_bar\n    return W_bar")
     z = X @ W

@@ -66,8 +66,8 @@ class FancyIndexing:
     def fancy_read(self, base, pattern, args, e):
         """``x[index]`` where the index holds arrays: the ints and slices
         first, then a ``gather`` of what is left at the arrays."""
-        kind = self.rank_of(base, e, "indexing with arrays")
-        if len(pattern) > kind.rank:
+        kind = self.kind_of(base)  # None when parsed without kinds: analysis checks later
+        if kind is not None and len(pattern) > kind.rank:
             self.fail(
                 e, f"too many indices for an array of rank {kind.rank}", "index each axis once"
             )
@@ -110,8 +110,10 @@ class FancyIndexing:
             return self.op("gather", (value, *atoms), e, attrs=Attrs(axis=axis))
         if len(picked) > 1:
             self.fail(e, "a mask cannot be combined with index arrays", "index in two steps")
-        mask, rank = masks[0], self.kind_of(value).rank
+        mask, value_kind = masks[0], self.kind_of(value)
         mask_rank = self.kind_of(mask).rank
+        # A mask of the whole array; a 1-d mask of one axis (both, for a 1-d array)
+        rank = value_kind.rank if value_kind is not None else max(mask_rank, 2)
         whole = axis == 0 and mask_rank == rank
         if not whole and mask_rank != 1:
             self.fail(

@@ -187,10 +187,11 @@ def _take_along_vjp(g, a, i, ans, attrs, ranks):
 # ---------------------------------------------------------------------------
 # Spellings and their Numba helpers
 
-_WRAPPED = """\
-def _wrapped(i, n):
+_CHECKED = """\
+def _checked(i, n):
     \"\"\"Integer indices into an axis of size n, negative ones counted from the
-    end; IndexError outside, as NumPy.\"\"\"
+    end; IndexError outside, as NumPy (Numba checks no array index where
+    bounds checks are off).\"\"\"
     if np.any(i < -n) or np.any(i >= n):
         raise IndexError("index out of bounds")
     return np.where(i < 0, i + n, i)"""
@@ -233,14 +234,14 @@ def _helper_fields(name, axis, count, rank):
     axis+count-1`` of a rank-``rank`` ``x`` (``axis=None``: the flattened ``x``)."""
     if axis is None:
         before, after, within = [], [], ["x.size"]
-        flat, what, pattern = "_wrapped(i0, x.size)", "the flattened x", "i0"
+        flat, what, pattern = "_checked(i0, x.size)", "the flattened x", "i0"
     else:
         before = [f"x.shape[{a}]" for a in range(axis)]
         within = [f"x.shape[{a}]" for a in range(axis, axis + count)]
         after = [f"x.shape[{a}]" for a in range(axis + count, rank)]
-        flat = f"_wrapped(i0, {within[0]})"
+        flat = f"_checked(i0, {within[0]})"
         for j in range(1, count):
-            flat = f"{flat} * {within[j]} + _wrapped(i{j}, {within[j]})"
+            flat = f"{flat} * {within[j]} + _checked(i{j}, {within[j]})"
         last = axis + count - 1
         what = f"integer arrays on axis {axis}" if count == 1 else f"on axes {axis} to {last}"
         pattern = ", ".join(
@@ -260,8 +261,22 @@ def _helper_fields(name, axis, count, rank):
     }
 
 
+def _checked_call(printer, index, size):
+    printer.helper("_checked", _CHECKED)
+    printer.modules.add("np")
+    return ast.Call(ast.Name("_checked"), [index, size], [])
+
+
+def _where(axis, count, rank) -> str:
+    """The part of a helper's name saying what it indexes: ``axes01_of_2d``."""
+    if axis is None:
+        return "flat"
+    axes = "".join(str(a) for a in range(axis, axis + count))
+    return f"axis{axes}_of_{rank}d" if count == 1 else f"axes{axes}_of_{rank}d"
+
+
 def _helper(printer, name, source, args):
-    printer.helper("_wrapped", _WRAPPED)
+    printer.helper("_checked", _CHECKED)
     printer.helper(name, source)
     printer.modules.add("np")
     return ast.Call(ast.Name(name), list(args), [])
@@ -274,9 +289,10 @@ def _gather_spell(printer, op_, args):
     if axis is not None:
         axis %= x.rank
         if len(indices) == 1 and indices[0].rank == 1:  # Numba's one 1-d array index
-            items = [ast.Slice()] * axis + [args[1]]
+            size = ast.Subscript(ast.Attribute(args[0], "shape"), ast.Constant(axis))
+            items = [ast.Slice()] * axis + [_checked_call(printer, args[1], size)]
             return ast.Subscript(args[0], items[0] if len(items) == 1 else ast.Tuple(items))
-    where = "flat" if axis is None else f"axis{axis}_of{len(indices)}_rank{x.rank}"
+    where = _where(axis, len(indices), x.rank)
     name = f"_gather_{where}"
     source = _GATHER.format(**_helper_fields(name, axis, len(indices), x.rank))
     return _helper(printer, name, source, args)
@@ -289,7 +305,7 @@ def _scatter_add_spell(printer, op_, args):
         axis %= x.rank
     gathered = gather_kind([x, *(printer.kind(a) for a in op_.args[2:])], op_.args[1:], op_.attrs)
     form = "number" if g.rank == 0 else "full" if g == gathered else "broadcast"
-    where = "flat" if axis is None else f"axis{axis}_of{count}_rank{x.rank}"
+    where = _where(axis, count, x.rank)
     name = f"_scatter_add_{where}" + ("" if form == "full" else f"_{form}")
     fields = _helper_fields(name, axis, count, x.rank)
     single = axis is None or axis + count == x.rank  # one element per index: a scalar loop
@@ -310,7 +326,9 @@ def _take_along_spell(printer, op_, args):
     if axis is None:
         return printer.call("np.take", [_ravel(contiguous(printer, op_.args[0], args[0])), args[1]])
     axis %= printer.kind(op_.args[0]).rank
-    return printer.call("np.take_along_axis", [args[0], args[1], ast.Constant(axis)])
+    size = ast.Subscript(ast.Attribute(args[0], "shape"), ast.Constant(axis))
+    index = _checked_call(printer, args[1], size)
+    return printer.call("np.take_along_axis", [args[0], index, ast.Constant(axis)])
 
 
 _SCATTER_ALONG = """\
@@ -318,15 +336,15 @@ def {name}(g, a, i):
     \"\"\"Zeros like a, with g added along axis {axis} at the indices i (the
     adjoint of np.take_along_axis: repeated indices accumulate).\"\"\"
     shape = {shape}
-    index = np.ascontiguousarray(np.broadcast_to(i, shape)).reshape(({pre}, shape[{axis}], {post}))
-    part = np.ascontiguousarray(np.broadcast_to(g, shape)).reshape(({pre}, shape[{axis}], {post}))
     n = a.shape[{axis}]
+    whole = np.ascontiguousarray(np.broadcast_to(_checked(i, n), shape))
+    index = whole.reshape(({pre}, shape[{axis}], {post}))
+    part = np.ascontiguousarray(np.broadcast_to(g, shape)).reshape(({pre}, shape[{axis}], {post}))
     out = np.zeros(({pre}, n, {post}), {dtype})
     for p in range({pre}):
         for j in range(shape[{axis}]):
             for q in range({post}):
-                t = index[p, j, q]
-                out[p, t + n if t < 0 else t, q] += part[p, j, q]
+                out[p, index[p, j, q], q] += part[p, j, q]
     return out.reshape(a.shape)"""
 
 
@@ -339,6 +357,7 @@ def _scatter_along_spell(printer, op_, args):
         fields.update(part=_PARTS["full"].format(**fields), dtype=dtype)
         fields["accumulate"] = "out[a, flat[j], 0] += part[a, j, 0]"
         return _helper(printer, "_scatter_add_flat", _SCATTER_ADD.format(**fields), args)
+    printer.helper("_checked", _CHECKED)
     axis %= a.rank
     sizes = [f"i.shape[{d}]" if d == axis else f"a.shape[{d}]" for d in range(a.rank)]
     name = f"_scatter_along_axis{axis}_rank{a.rank}"
