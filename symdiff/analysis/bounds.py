@@ -150,7 +150,7 @@ class _BoundsProver:
         if prim == "tape":
             self.tape_sizes(target, args, attrs)
         elif prim in ("outer", "matmul", "dot", "transpose"):
-            self.product_sizes(target, prim, args)
+            self.product_sizes(target, prim, args, attrs)
         elif prim == "max" and is_int:
             known = [expr for expr in map(self.affine, args) if expr is not None]
             if known:  # the first: max(stop - start, 0), a tape's length
@@ -325,14 +325,15 @@ class _BoundsProver:
         for axis, like_axis in enumerate(kept, start=1):
             self.sizes[(tape, axis)] = self.size(like, like_axis)
 
-    def product_sizes(self, target, prim, args):
+    def product_sizes(self, target, prim, args, attrs):
         """The sizes of a matrix product, an outer product or a transpose:
         the outer axes of its operands."""
         if not all(isinstance(a, Var) for a in args):
             return
         ranks = [self.kinds[a.name].rank for a in args]
         if prim == "transpose":
-            axes = [(args[0], a) for a in reversed(range(ranks[0]))]
+            order = attrs.axes if attrs.axes is not None else reversed(range(ranks[0]))
+            axes = [(args[0], a) for a in order]
         elif prim == "outer":
             axes = [(args[0], 0), (args[1], 0)] if ranks == [1, 1] else []
         else:  # the last axis of the first meets the first axis of the second

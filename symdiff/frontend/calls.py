@@ -66,6 +66,8 @@ class Calls:
             return value
         if func is library.refuse:
             return self.refusal(e)
+        if func is library.apply:  # a definition applying a primitive: symdiff.library
+            return self.applied(e)
         definition = library.definition_for(func)
         if definition is not None:  # np.var, scipy.special.logsumexp...: symdiff.library
             return self.call_definition(definition, label, e)
@@ -209,6 +211,28 @@ class Calls:
         """``refuse(message, hint)`` in a definition: the user's call is not supported."""
         message, hint = (self.static(arg, "refuse()", str) for arg in e.args)
         self.fail(e, message, hint)
+
+    def applied(self, e):
+        """``apply(primitive, *operands, **attrs)`` in a definition: the
+        primitive on the operands, its static parameters read as constants."""
+        prim = self.static(e.args[0], "apply()", str)
+        operands = [self.expr(a) for a in e.args[1:]]
+        attrs = {kw.arg: self._constant(kw.value) for kw in e.keywords}
+        return self.op(prim, operands, e, attrs=Attrs(**attrs))
+
+    def _constant(self, node):
+        """A static parameter in a definition: a number, a tuple of them, None."""
+        value = self.known(self.expr(node))
+        if isinstance(value, tuple):
+            return tuple(self._constant_of(item, node) for item in value)
+        return self._constant_of(value, node)
+
+    def _constant_of(self, value, node):
+        if isinstance(value, Const):
+            return value.value
+        if isinstance(value, StaticValue):
+            return value.value
+        self.fail(node, "a static parameter must be known when the code is generated", "")
 
     def call_method(self, e, base=None):
         base = self.expr(e.func.value) if base is None else base

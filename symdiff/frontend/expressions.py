@@ -270,10 +270,61 @@ class Expressions:
         base = self.expr(e.value)
         if structured(base):
             return self.container_item(base, e.slice, e)
-        pattern, args = self.index(e.slice)
+        index, new_axes = self.written_out(base, e.slice, e)
+        for axis in new_axes:  # x[:, None]: the new axis first, then the index
+            base = self.new_axis(base, axis, e)
+        if index is None:  # x[None], x[..., None]: nothing else is indexed
+            return base
+        pattern, args = self.index(index)
         if has_array_items(pattern):  # x[ids], x[np.arange(n), labels], x[mask]: frontend.fancy
             return self.fancy_read(base, pattern, args, e)
         return self.op("getitem", (base, *args), e, attrs=Attrs(index=pattern))
+
+    def written_out(self, base, node, e, stored=False):
+        """An index with ``...`` written out as whole slices (``x[..., 0]`` is
+        ``x[:, :, 0]`` for a rank-3 ``x``) and each ``None``/``np.newaxis`` as a
+        whole slice of a new axis: the index (None where it selects
+        everything) and the axes of ``base`` where new ones go, in order."""
+        items = list(node.elts) if isinstance(node, ast.Tuple) else [node]
+        marks = [self._index_mark(item) for item in items]
+        if not any(marks):
+            return node, []
+        if stored and "new" in marks:
+            self.fail(node, "storing at a new axis (None) is not supported", "leave the None out")
+        if marks.count("ellipsis") > 1:
+            self.fail(node, "an index can only have a single ellipsis ('...')", "write one ...")
+        if "ellipsis" in marks:
+            rank = self.rank_of(base, e, "indexing with ...").rank
+            missing = rank - sum(1 for mark in marks if mark is None)
+            if missing < 0:
+                self.fail(node, f"too many indices for a value of rank {rank}", "check the index")
+            at = marks.index("ellipsis")
+            items[at : at + 1] = [ast.Slice()] * missing
+            marks[at : at + 1] = [None] * missing
+        new_axes = [axis for axis, mark in enumerate(marks) if mark == "new"]
+        items = [ast.Slice() if mark == "new" else item for item, mark in zip(items, marks)]
+        while items and _whole(items[-1]):
+            items.pop()  # trailing whole slices select everything
+        if not items:
+            return None, new_axes
+        tuple_node = ast.copy_location(ast.Tuple(items, ast.Load()), node)
+        return (items[0] if len(items) == 1 else tuple_node), new_axes
+
+    def _index_mark(self, item):
+        """``"new"`` for ``None``/``np.newaxis``, ``"ellipsis"`` for ``...``, else None."""
+        if isinstance(item, ast.Constant) and item.value is None:
+            return "new"
+        if isinstance(item, ast.Constant) and item.value is Ellipsis:
+            return "ellipsis"
+        if isinstance(item, ast.Attribute) and item.attr == "newaxis" and not self._is_local(item):
+            return "new" if self._resolve_quiet(item) is None else None
+        return None
+
+    def new_axis(self, base, axis, e):
+        """``base`` with a new axis of size 1 before its axis ``axis``."""
+        if self.rank_of(base, e, "indexing with None").rank == 0:  # a number: an array
+            return self.op("reshape", (base, Const(1)), e)
+        return self.op("expand_dims", (base,), e, attrs=Attrs(axis=axis))
 
     def container_item(self, base, node, e):
         """``params[0]``, ``params[-1]``, ``params[1:]``, ``params["W1"]``: an
@@ -397,6 +448,11 @@ class Expressions:
         if len(bounds) == 1:
             bounds = [None, bounds[0]]
         return SliceValue(*bounds)
+
+
+def _whole(node) -> bool:
+    """Is ``node`` the slice ``:``?"""
+    return isinstance(node, ast.Slice) and (node.lower, node.upper, node.step) == (None,) * 3
 
 
 def _is_none(node) -> bool:

@@ -293,7 +293,10 @@ class Statements:
             return
         if not isinstance(old, Var):
             self.fail(target, f"'{target.value.id}' is not an array", "write into arrays only")
-        pattern, args = self.index(target.slice)
+        index, _ = self.written_out(old, target.slice, target, stored=True)  # x[..., 0] = v
+        if index is None:
+            self.fail(target, "storing into x[...] is not supported", "write x[:] = v")
+        pattern, args = self.index(index)
         self.refuse_array_store(pattern, target)  # frontend.fancy
         value = self.expr(value_node)
         if isinstance(value, tuple):

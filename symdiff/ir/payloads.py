@@ -66,7 +66,9 @@ class Attrs:
     pattern of ``getitem``/``setitem``/``additem``/``scatter``.  ``select``:
     the pattern a ``tape`` entry is shaped like (``None``: the whole value).
     ``dtype``: a ``tape``'s element type.  ``inplace``: an augmented
-    assignment that may update its left operand's buffer.
+    assignment that may update its left operand's buffer.  ``axes``: the
+    order of the axes of a ``transpose`` (``None``: reversed) and the axes a
+    ``squeeze`` removes (``None``: those known to have size 1).
     """
 
     axis: int | None = None
@@ -75,6 +77,7 @@ class Attrs:
     select: tuple | None = None
     dtype: str | None = None
     inplace: bool = False
+    axes: tuple | None = None
 
     def given(self) -> list:
         """``(name, value)`` of the fields that differ from their defaults."""

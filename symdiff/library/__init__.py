@@ -19,6 +19,10 @@ Conventions for definitions:
   user's call.
 * Values that must not be differentiated (the max shift of ``logsumexp``)
   go through ``stop_gradient``, so no adjoint code is generated for them.
+* A primitive whose NumPy name is a definition's (``np.transpose`` is the
+  definition that reads ``axes``; ``transpose`` the primitive) is called as
+  ``apply("transpose", a, axes=(1, 0, 2))``: its operands, then its static
+  parameters (``ir.Attrs`` fields).
 * Free names of the library's modules are read once, when the code is
   generated (they are the library's own: never guarded, never inputs).
 
@@ -26,11 +30,12 @@ Conventions for definitions:
 lookups; ``names_of_definitions()`` lists what is defined, for messages.
 """
 
-from . import indexing, logspace, statistics  # noqa: F401  (the definitions: registered on import)
+from . import indexing, logspace, shapes, statistics  # noqa: F401  (the definitions: registered on import)
 from .registry import (
     DEFINITIONS,
     Definition,
     Refusal,
+    apply,
     define,
     definition_for,
     method_definition,
@@ -40,6 +45,6 @@ from .registry import (
 )
 
 __all__ = [
-    "DEFINITIONS", "Definition", "Refusal", "define", "definition_for", "method_definition",
+    "DEFINITIONS", "Definition", "Refusal", "apply", "define", "definition_for", "method_definition",
     "names_of_definitions", "refuse", "stop_gradient",
 ]  # fmt: skip

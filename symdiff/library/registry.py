@@ -1,5 +1,5 @@
-"""The library's registry: definitions by name, ``refuse`` and ``stop_gradient``
-(conventions in ``symdiff.library``)."""
+"""The library's registry: definitions by name, ``refuse``, ``stop_gradient``
+and ``apply`` (conventions in ``symdiff.library``)."""
 
 from __future__ import annotations
 
@@ -65,6 +65,15 @@ def stop_gradient(x):
 
 
 OBJECT_PRIMITIVES[id(stop_gradient)] = (stop_gradient, "stop_gradient")
+
+
+def apply(primitive: str, *operands, **attrs):
+    """Inside a definition: the primitive named ``primitive`` applied to
+    ``operands``, with static parameters ``attrs`` (``ir.Attrs`` fields,
+    constants when the code is generated): ``apply("transpose", a,
+    axes=(1, 0, 2))``.  For primitives that users do not call by a NumPy
+    name of their own (the definition of that name is the library's)."""
+    raise TypeError("apply() is read by symdiff inside the library's definitions only")
 
 
 def _resolve(dotted: str):

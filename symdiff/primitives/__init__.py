@@ -7,8 +7,7 @@ scalars and on arrays with the Numba helpers it needs (``spelling``), how to
 evaluate it on Python numbers (constant folding, IEEE ``math``), its SymPy
 counterpart (``symbolic``, the independent reference of ``verify``) and the
 flags passes read (returns a view, a fresh array, reads an operand only for
-its shape...).  The rows are in ``elementwise`` and ``structural`` (and
-``indexing``: integer-array reads and their scatter-adds, ``argsort``).
+from . import elementwise, indexing, random, shapes, structural  # noqa: F401  (the rows: registered on import)
 
 Adding an elementwise function is one ``register(...)`` row in
 ``elementwise.py`` (and one row in ``tests/test_primitives.py``'s table; the
@@ -53,7 +52,7 @@ Conventions at non-differentiable points (tested in ``tests/test_primitives.py``
 """
 
 from ..ir import index_rank
-from . import elementwise, indexing, random, structural  # noqa: F401  (the rows: registered on import)
+from . import elementwise, indexing, random, shapes, structural  # noqa: F401  (the rows: registered on import)
 from .expr import (
     E,
     copysign,

@@ -96,8 +96,15 @@ def float_like(index):
 
 
 def transpose_kind(kinds, atoms, attrs):
+    """``x.T`` (the axes reversed), or the axes in the order ``attrs.axes``."""
     k = kinds[0]
-    return Kind.of_sizes(k.dtype, reversed(k.sizes()))
+    if attrs.axes is None:
+        return Kind.of_sizes(k.dtype, reversed(k.sizes()))
+    if sorted(attrs.axes) != list(range(k.rank)):
+        raise RankError(
+            f"axes {attrs.axes} are not an order of the {k.rank} axes of a rank-{k.rank} array"
+        )
+    return Kind.of_sizes(k.dtype, [k.size(axis) for axis in attrs.axes])
 
 
 def reshape_kind(kinds, atoms, attrs):

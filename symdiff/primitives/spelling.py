@@ -303,10 +303,16 @@ def tape_grow(printer, op, args):
 
 
 def transpose(printer, op, args):
-    """``x.T``; a number is its own transpose (a Python float has no ``.T``)."""
-    if printer.kind(op.args[0]).rank == 0:
+    """``x.T``, or ``np.transpose(x, (1, 0, 2))`` for another order of the
+    axes; a number is its own transpose (a Python float has no ``.T``)."""
+    rank = printer.kind(op.args[0]).rank
+    axes = op.attrs.axes
+    if rank == 0 or axes == tuple(range(rank)):
         return args[0]
-    return ast.Attribute(args[0], "T")
+    if axes is None or axes == tuple(reversed(range(rank))):
+        return ast.Attribute(args[0], "T")
+    order = ast.Tuple([ast.Constant(axis) for axis in axes])
+    return printer.call("np.transpose", [args[0], order])
 
 
 def copy(printer, op, args):

@@ -183,6 +183,23 @@ def _cumsum_vjp(g, x, ans, attrs, ranks):
     return (from_the_end,)
 
 
+def _transpose_vjp(g, x, ans, attrs, ranks):
+    """The adjoint's axes put back in their order: the inverse permutation."""
+    if attrs.axes is None:
+        return (transpose(g),)
+    inverse = tuple(sorted(range(len(attrs.axes)), key=attrs.axes.__getitem__))
+    return (op("transpose", g, attrs=Attrs(axes=inverse)),)
+
+
+def _expand_dims_vjp(g, x, ans, attrs, ranks):
+    """The inserted axes (of size 1) taken out again."""
+    if ranks[0] == 0:  # a number is not expanded (kinds.expand_kind)
+        return (g,)
+    axes = attrs.axis if isinstance(attrs.axis, tuple) else (attrs.axis,)
+    rank = ranks[0] + len(axes)
+    return (op("squeeze", g, attrs=Attrs(axes=tuple(sorted(a % rank for a in axes)))),)
+
+
 def _flip_vjp(g, x, ans, attrs, ranks):
     return (op("flip", g, attrs=attrs),)
 
@@ -218,8 +235,8 @@ register("matmul", 2, ("binop", ast.MatMult), "op", np.matmul, None, jvp=_linear
          sympy_arrays=symbolic.on_arrays(np.dot), contiguous=True, **NOT_ELEMENTWISE)
 register("outer", 2, SPECIAL, "special", np.outer, None, jvp=_linear_jvp("outer"), vjp=lambda g, a, b, ans, attrs, ranks: (dot(g, b), dot(transpose(g), a)),
          result_kind=outer_kind, names=named(numpy="outer"), spell=spelling.calling("np.outer"), sympy_arrays=symbolic.on_arrays(np.outer), contiguous=True, **NOT_ELEMENTWISE)
-register("transpose", 1, SPECIAL, "special", np.transpose, None, jvp=_linear_jvp("transpose"), vjp=lambda g, x, ans, attrs, ranks: (transpose(g),),
-         result_kind=transpose_kind, names=named(numpy="transpose", methods="transpose"), spell=spelling.transpose, sympy_arrays=symbolic.on_arrays(np.transpose), view=True, **NOT_ELEMENTWISE)
+register("transpose", 1, SPECIAL, "special", np.transpose, None, jvp=_linear_jvp("transpose"), vjp=_transpose_vjp,  # np.transpose, .transpose(): symdiff.library.shapes
+         result_kind=transpose_kind, spell=spelling.transpose, sympy_arrays=symbolic.transpose, view=True, **NOT_ELEMENTWISE)
 register("reshape", -1, SPECIAL, "special", None, None, jvp=_reshape_jvp, vjp=_reshape_vjp, result_kind=reshape_kind, names=named(numpy="reshape", methods="reshape", arguments=2),
          spell=spelling.reshape, sympy_arrays=_reshape_sympy, view=True, **NOT_ELEMENTWISE)
 register("sum", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_linear_jvp("sum"), vjp=_sum_vjp, result_kind=reduce_kind, names=named(numpy="sum", methods="sum", options=REDUCTION),
@@ -232,7 +249,7 @@ register("prod", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_pro
          spell=spelling.reduction("prod"), sympy_arrays=symbolic.reduce(np.prod), **NOT_ELEMENTWISE)
 register("cumsum", 1, SPECIAL, "special", None, None, jvp=_cumsum_jvp, vjp=_cumsum_vjp, result_kind=cumsum_kind, names=named(numpy="cumsum", methods="cumsum", options=(AXIS,)),
          spell=spelling.cumsum, sympy_arrays=symbolic.cumsum, contiguous=True, **NOT_ELEMENTWISE)
-register("flip", 1, SPECIAL, "special", None, None, jvp=_linear_jvp("flip"), vjp=_flip_vjp, result_kind=flip_kind, names=named(numpy="flip", options=(AXIS,)),
+register("flip", 1, SPECIAL, "special", None, None, jvp=_linear_jvp("flip"), vjp=_flip_vjp, result_kind=flip_kind,  # np.flip: symdiff.library.shapes
          spell=spelling.flip, sympy_arrays=symbolic.flip, view=True, shaped_like=0, **NOT_ELEMENTWISE)
 register("getitem", -1, SPECIAL, "special", None, None, jvp=_index_jvp, vjp=_index_vjp, result_kind=getitem_kind,
          spell=spelling.getitem, sympy_arrays=symbolic.getitem, view=True, **NOT_ELEMENTWISE)
@@ -267,7 +284,8 @@ register("eye", 1, SPECIAL, "special", None, None, result_kind=eye_kind, names=n
 
 # Adjoint plumbing, made by the transformations (never written by users).
 register("sum_to", 2, SPECIAL, "special", None, None, result_kind=sum_to_kind, spell=spelling.sum_to, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # sum g to x's shape
-register("expand_dims", 1, SPECIAL, "special", None, None, result_kind=expand_kind, spell=spelling.expand_dims, view=True, **NOT_ELEMENTWISE)  # a reduced axis put back
+register("expand_dims", 1, SPECIAL, "special", None, None, jvp=_linear_jvp("expand_dims"), vjp=_expand_dims_vjp, result_kind=expand_kind,  # a reduced axis put back; x[:, None]
+         spell=spelling.expand_dims, sympy_arrays=symbolic.expand_dims, view=True, **NOT_ELEMENTWISE)
 register("broadcast_like", 2, SPECIAL, "special", None, None, result_kind=float_like(1), spell=spelling.broadcast_like,  # t broadcast to y's shape
          full_tangent=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)
 register("reshape_like", 2, SPECIAL, "special", None, None, result_kind=float_like(1), spell=spelling.reshape_like, view=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # g reshaped to x's shape

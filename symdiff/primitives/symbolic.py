@@ -153,5 +153,15 @@ def cumsum(args, attrs, number, truth):
     return np.cumsum(np.asarray(args[0], dtype=object), axis=attrs.axis)
 
 
+def transpose(args, attrs, number, truth):
+    return np.transpose(np.asarray(args[0], dtype=object), attrs.axes)
+
+
+def expand_dims(args, attrs, number, truth):
+    if np.ndim(args[0]) == 0:  # a number is not expanded (kinds.expand_kind)
+        return args[0]
+    return np.expand_dims(np.asarray(args[0], dtype=object), attrs.axis)
+
+
 def flip(args, attrs, number, truth):
     return np.flip(np.asarray(args[0], dtype=object), axis=attrs.axis)
