@@ -15,7 +15,7 @@ from .errors import (
     UnknownFunctionError,
     UnsupportedSyntaxError,
 )
-from .library import stop_gradient
+from .library import custom_jvp, custom_vjp, elementwise, stop_gradient
 from .verify import GradCheckReport, check_grad
 from .version import __version__ as __version__
 
@@ -28,8 +28,11 @@ __all__ = [
     "UnknownFunctionError",
     "UnsupportedSyntaxError",
     "check_grad",
+    "custom_jvp",
+    "custom_vjp",
     "derivative_source",
     "differentiate",
+    "elementwise",
     "grad",
     "jvp",
     "stop_gradient",

@@ -31,7 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .primitives import PRIMITIVES
+from .errors import SymDiffError, caller_loc
+from .primitives import PRIMITIVES, custom
 
 
 def cache_dir() -> Path:
@@ -110,6 +111,9 @@ def _with_ieee_math(module: types.ModuleType, name: str):
     for key, value in module.__dict__.items():
         if isinstance(value, types.FunctionType) and value.__module__ == module.__name__:
             namespace[key] = types.FunctionType(value.__code__, namespace, key)
+    for key, value in module.__dict__.items():  # users' rules compiled by a jit=True run
+        if custom.plain(value) is not value:
+            namespace[key] = custom.plain(value)
     return namespace[name]
 
 
@@ -123,19 +127,46 @@ def compile_source(source: str, name: str, jit: bool = True, boundscheck: bool =
     if jit:
         import numba
 
-        cacheable = not module.__file__.startswith("<")
+        rules = custom.rule_functions(vars(module))
+        # Numba's cache would not see a change of a user's rule the code calls.
+        cacheable = not module.__file__.startswith("<") and not rules
+        for key, function in rules.items():
+            setattr(module, key, custom.compiled(function))
         # Bounds checks: an index out of range raises IndexError (reported at
         # the user's line) instead of writing outside an array.
         options = {"cache": cacheable, "error_model": "numpy", "boundscheck": boundscheck}
         for helper, value in list(vars(module).items()):  # helpers the function calls
             if helper.startswith("_") and isinstance(value, types.FunctionType):
                 setattr(module, helper, numba.njit(**options)(value))
-        return numba.njit(**options)(py_func)
+        compiled = numba.njit(**options)(py_func)
+        return _reporting_rules(compiled, sorted(rules)) if rules else compiled
     plain = _with_ieee_math(module, name)
 
     @functools.wraps(py_func)
     def run(*args):
         with np.errstate(all="ignore"):
             return plain(*map(_as_ieee, args))
+
+    return run
+
+
+def _reporting_rules(compiled, names):
+    """``compiled``, whose Numba errors (a user's rule Numba cannot compile)
+    are ``SymDiffError``s naming the rules and suggesting ``jit=False``."""
+    from numba.core.errors import NumbaError
+
+    @functools.wraps(compiled)
+    def run(*args):
+        try:
+            return compiled(*args)
+        except NumbaError as err:
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise SymDiffError(
+                f"Numba cannot compile the code calling your rule functions "
+                f"({', '.join(names)}): {first}",
+                caller_loc(),
+                "pass jit=False to run them as plain Python, or write them in the NumPy "
+                "Numba supports (and compile them yourself with @numba.njit to see why)",
+            ) from None
 
     return run

@@ -34,6 +34,7 @@ class _Printer:
         self.defs = lowered.defs  # how each SSA value was made (for spellings)
         self.helpers: dict = {}
         self.modules: set = set()
+        self.imported: set = set()  # (module, name): ``from module import name``
         self.lines: list = []  # the text of each ``# line N`` comment
 
     # -- expressions -------------------------------------------------------
@@ -121,6 +122,11 @@ class _Printer:
             self.in_float32(a) if k.dtype == "int" and k.rank == 0 and i != exponent else a
             for i, (a, k) in enumerate(zip(args, kinds))
         ]
+
+    def imported_name(self, module: str, name: str) -> ast.expr:
+        """``name``, imported from ``module`` (users' rules: ``symdiff.rules``)."""
+        self.imported.add((module, name))
+        return ast.Name(name)
 
     def helper(self, name: str, source: str) -> str:
         """Use a module-level helper function (emitted once, before the function)."""
@@ -270,6 +276,9 @@ def lowered_source(
     imports = [
         f"import {m}" if m != "np" else "import numpy as np" for m in sorted(printer.modules)
     ]
+    for module in sorted({module for module, _ in printer.imported}):
+        names = sorted(name for m, name in printer.imported if m == module)
+        imports.append(f"from {module} import {', '.join(names)}")
     lines = [f"# {line}" for line in header]
     helpers = [text + "\n\n" for _, text in sorted(printer.helpers.items())]
     tail = ["\n\n" + then] if then else []

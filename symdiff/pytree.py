@@ -143,8 +143,13 @@ _LIBRARIES = ("builtins", "functools", "numpy", "scipy", "numba", "sympy")
 def record_fields(value) -> dict | None:
     """The fields of an object of a plain Python class or a dataclass (by
     name), or None for anything else.  Functions, classes, modules and
-    objects without a ``__dict__`` (or with an empty one) are not records."""
-    if isinstance(value, _NOT_RECORDS) or hasattr(value, "py_func"):
+    objects without a ``__dict__`` (or with an empty one) are not records, nor
+    are wrappers of functions (``__wrapped__``: users' rules, ``symdiff.custom_vjp``)."""
+    if (
+        isinstance(value, _NOT_RECORDS)
+        or hasattr(value, "py_func")
+        or hasattr(value, "__wrapped__")
+    ):
         return None
     kind_of = type(value)
     if kind_of.__module__.partition(".")[0] in _LIBRARIES or not hasattr(value, "__dict__"):

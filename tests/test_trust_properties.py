@@ -180,11 +180,16 @@ def _apart(name, values):
 def elementwise_primitives():
     """Every differentiable elementwise primitive of the registry (but
     ``stop_gradient``, whose derivative finite differences cannot see:
-    tests/test_library.py)."""
+    tests/test_library.py, and those made for users' rules, ``custom``:
+    tests/test_custom_rules.py)."""
     return sorted(
         name
         for name, p in PRIMITIVES.items()
-        if p.elementwise and p.differentiable and p.array is not None and name != "stop_gradient"
+        if p.elementwise
+        and p.differentiable
+        and p.array is not None
+        and name != "stop_gradient"
+        and not p.custom
     )
 
 

@@ -47,6 +47,7 @@ from .functions import Functions
 from .loops import Loops
 from .names import Names
 from .randomness import Randomness, argument_generators
+from .rules import Rules
 from .source import Source, check_params, reserved_names, varargs_of, wrapper_env
 from .statements import Statements
 from .values import FunctionValue, StaticValue, argument, map_atoms, structure
@@ -63,6 +64,7 @@ class Converter(
     Containers,
     Names,
     Randomness,
+    Rules,
     Calls,
     ConverterCore,
 ):

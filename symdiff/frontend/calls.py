@@ -64,6 +64,8 @@ class Calls:
         value = self.container_builtin(func, e)  # sum(xs), zip(a, b), len(params)...
         if value is not NOT_HANDLED:
             return value
+        if isinstance(func, library.Rule):  # custom_vjp, custom_jvp, elementwise: frontend.rules
+            return self.call_rule(func, label, e)
         if func is library.refuse:
             return self.refusal(e)
         if func is library.apply:  # a definition applying a primitive: symdiff.library

@@ -43,8 +43,10 @@ from .registry import (
     refuse,
     stop_gradient,
 )
+from .rules import Rule, custom_jvp, custom_vjp, elementwise
 
 __all__ = [
     "DEFINITIONS", "Definition", "Refusal", "apply", "define", "definition_for", "method_definition",
-    "names_of_definitions", "refuse", "stop_gradient",
+    "names_of_definitions", "refuse", "stop_gradient", "Rule", "custom_jvp", "custom_vjp",
+    "elementwise",
 ]  # fmt: skip

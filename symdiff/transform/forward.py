@@ -17,9 +17,21 @@ import dataclasses
 
 from .. import ir
 from ..analysis import Analysis, expr_kind, needs_sum
+from ..errors import SymDiffError
 from ..ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
 from ..primitives import PRIMITIVES, lift, op
 from ..primitives.builder import Builder
+
+
+def located(stmt, rule, *args):
+    """``rule(*args)``; a user error it raises (a user's rule that cannot serve
+    this mode: ``primitives.custom``) names the line of ``stmt``."""
+    try:
+        return rule(*args)
+    except SymDiffError as err:
+        if err.loc is not None:
+            raise
+        raise type(err)(err.message, stmt.loc, err.hint) from None
 
 
 class _Forward:
@@ -66,7 +78,7 @@ class _Forward:
             tangents = [self.tangent(direction, arg) for arg in value.args]
             if all(t is None for t in tangents):
                 continue
-            total = self.rule(value, stmt.target, tangents)
+            total = located(stmt, self.rule, value, stmt.target, tangents)
             if total is None:
                 continue
             total = self.full_shape(total, stmt.target)

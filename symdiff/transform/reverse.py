@@ -24,6 +24,7 @@ from ..analysis import Analysis, expr_kind, needs_sum, op_kind
 from ..ir import STORES, Assign, Const, If, Kind, Loop, Op, Phi, Var
 from ..primitives import PRIMITIVES, lift, op, where
 from ..primitives.builder import Builder
+from .forward import located
 from .reverse_loops import LoopAdjoint
 
 
@@ -162,7 +163,7 @@ class ReverseState:
             if prim.full_adjoint and not prim.elementwise:
                 g = lift(self.full(builder, y_bar, stmt.target))
             ranks = tuple(self.kind_atom(a).rank for a in value.args)
-            adjoints = prim.vjp(g, *args, ans, value.attrs, ranks)
+            adjoints = located(stmt, prim.vjp, g, *args, ans, value.attrs, ranks)
         for arg, adjoint in zip(value.args, adjoints):
             if not self.active(arg) or adjoint is None:
                 continue
