@@ -15,7 +15,7 @@ from .errors import (
     UnknownFunctionError,
     UnsupportedSyntaxError,
 )
-from .library import custom_jvp, custom_vjp, elementwise, stop_gradient
+from .library import custom_jvp, custom_vjp, elementwise, stop_gradient, supported_functions
 from .verify import GradCheckReport, check_grad
 from .version import __version__ as __version__
 
@@ -36,6 +36,7 @@ __all__ = [
     "grad",
     "jvp",
     "stop_gradient",
+    "supported_functions",
     "value_and_grad",
     "vjp",
 ]

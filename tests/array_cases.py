@@ -200,8 +200,8 @@ def bad_shapes(A, x):
     return np.sum(A @ x)  # ERR: bad_shapes
 
 
-def bad_svd(A):
-    return np.sum(np.linalg.svd(A)[1])  # ERR: bad_svd
+def bad_eig(A):
+    return np.sum(np.linalg.eig(A)[0])  # ERR: bad_eig
 
 
 def bad_inplace(w):
@@ -241,8 +241,8 @@ def bad_index(x):
     return x[5] * 2.0  # ERR: bad_index
 
 
-def bad_rank3_max(T):
-    return np.sum(np.max(T, axis=2))  # ERR: bad_rank3_max
+def bad_max_axis(T):
+    return np.sum(np.max(T, axis=3))  # ERR: bad_max_axis
 
 
 def a_max_ties(x):

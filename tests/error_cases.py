@@ -260,8 +260,8 @@ def subscript(x):
     return x
 
 
-def unknown_gamma(x):
-    return math.gamma(x)  # ERR: unknown_gamma
+def unknown_ulp(x):
+    return math.ulp(x)  # ERR: unknown_ulp
 
 
 def unknown_floor(x):

@@ -167,7 +167,7 @@ CASES = [
     case("kwonly", lambda: grad(ec.kwonly, 1.0, scale=2.0), U, words=["keyword-only"]),
     # -- expressions -------------------------------------------------------------
     case("subscript", lambda: grad(ec.subscript, 1.0), ShapeError, words=[("subscript", "index")]),
-    case("unknown_gamma", lambda: grad(ec.unknown_gamma, 1.5), K, words=["math.gamma"]),
+    case("unknown_ulp", lambda: grad(ec.unknown_ulp, 1.5), K, words=["math.ulp"]),
     case("unknown_floor", lambda: grad(ec.unknown_floor, 1.5), K, words=["math.floor"]),
     case("unknown_round", lambda: grad(ec.unknown_round, 1.5), K, words=["round"]),
     case("unknown_class_call", lambda: grad(ec.unknown_class_call, 1.5), K, words=["Scaler"]),
@@ -562,10 +562,10 @@ CASES = [
     ),
     case(
         "differentiate_grad_unknown",
-        lambda: symdiff.differentiate(ec.unknown_gamma, jit=False).grad(1.5),
+        lambda: symdiff.differentiate(ec.unknown_ulp, jit=False).grad(1.5),
         K,
-        marker="unknown_gamma",
-        words=["math.gamma"],
+        marker="unknown_ulp",
+        words=["math.ulp"],
     ),
     case(
         "forward_mode_name_not_defined",
@@ -654,7 +654,7 @@ def test_error_columns():
     cases = {
         "subscript": (lambda: grad(ec.subscript, 1.0), "x[0]"),
         "bitwise_and": (lambda: grad(ec.bitwise_and, 1.0, 2.0), "x & y"),
-        "unknown_gamma": (lambda: grad(ec.unknown_gamma, 1.5), "math.gamma(x)"),
+        "unknown_ulp": (lambda: grad(ec.unknown_ulp, 1.5), "math.ulp(x)"),
         "name_not_defined": (lambda: grad(ec.name_not_defined, 1.0), "undefined_name"),
         "string_arithmetic": (lambda: grad(ec.string_arithmetic, 1.0), '"a"'),
         "try_except": (lambda: grad(ec.try_except, 1.0), "try:"),

@@ -26,6 +26,9 @@ TABLE = [
     Row("logsumexp-keepdims", lambda x: scipy.special.logsumexp(x, axis=0, keepdims=True), [((4, 3),)]),
     Row("logsumexp-b", lambda x, b: scipy.special.logsumexp(x, axis=-1, b=b), [((4, 3), (3,))], domain=(normal, positive)),
     Row("softmax", lambda x: scipy.special.softmax(x, axis=1), [((4, 3),)]),
+    Row("softmax-rank3", lambda x: scipy.special.softmax(x, axis=1), [((2, 3, 4),)]),
+    Row("logsumexp-rank3-keepdims", lambda x: scipy.special.logsumexp(x, axis=(0, 2), keepdims=True), [((2, 3, 4),)]),
+    Row("logsumexp-rank3", lambda x: scipy.special.logsumexp(x, axis=1), [((2, 3, 4),)], jit=False),
     Row("softmax-all", lambda x: scipy.special.softmax(x), [((5,),)]),
     Row("log_softmax", lambda x: scipy.special.log_softmax(x, axis=-1), [((4, 3),), ((6,),)]),
     Row("logaddexp", lambda a, b: np.logaddexp(a, b), [((), ()), ((4,), ()), ((4, 3), (3,))]),
@@ -89,3 +92,18 @@ def test_stop_gradient_check_grad_agrees_with_sympy():
 
     report = symdiff.check_grad(f, 1.5, -0.5, jit=False)
     assert report.ok, report
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_std_of_equal_elements_has_derivative_zero(mode):
+    """The convention (as abs at 0): 0, not the chain rule's inf * 0 = nan;
+    the std of one element is 0 everywhere, so its derivative is 0."""
+
+    def f(x):
+        return np.sum(np.std(x, axis=0))
+
+    x = np.array([[1.0, 2.0], [1.0, 3.0]])  # column 0: equal elements
+    g = symdiff.grad(f, mode=mode, jit=False)(x)
+    assert np.all(np.isfinite(g)) and np.allclose(g[:, 0], 0.0)
+    assert np.allclose(g[:, 1], [-0.5, 0.5])
+    assert symdiff.grad(lambda s: np.std(s), mode=mode, jit=False)(3.5) == 0.0

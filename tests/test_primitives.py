@@ -164,7 +164,22 @@ def test_every_primitive_has_a_row():
     made_by_transformations = {"sum_to", "expand_dims", "broadcast_like", "reshape_like", "scatter"}
     made_by_transformations |= {"prod_others"}  # the derivative of np.prod
     made_by_transformations |= {"scatter_add", "scatter_along"}  # adjoints of gathers
+    made_by_transformations |= {
+        "phi",
+        "lower_triangle",
+        "upper_triangle",
+        "identity_like",
+    }  # linalg rules
+    made_by_transformations |= {
+        "svd_inner",
+        "svd_outer",
+    }  # the derivatives of svd(a, compute_uv=False)
     made_by_transformations |= {"onto_diagonal"}  # the derivative of np.diagonal
+    made_by_transformations |= {
+        "cumprod_tangent",
+        "cumprod_adjoint",
+        "diff_adjoint",
+    }  # np.cumprod's, np.diff's
     made_by_transformations |= {"tape", "tape_grow", "range_len", "stale"}  # reversing loops
     users = {name for name, p in PRIMITIVES.items() if p.custom}  # tests/test_custom_rules.py
     missing = set(PRIMITIVES) - covered - internal - made_by_transformations - users

@@ -10,7 +10,8 @@ is parsed the same way and inlined into the caller's statements
 (``call_helper``; errors inside it also name the call site).  What a call
 calls (a nested function, a method of an object, a function passed as an
 argument) is found by ``functions.callee``.  Anything else
-is an ``UnknownFunctionError`` listing what symdiff knows.  Static options
+is an ``UnknownFunctionError`` naming the call as the user wrote it, with
+close matches (``primitives.naming.unknown_function_hint``).  Static options
 (``axis``/``keepdims``) are read as compile-time constants (``static_options``).
 """
 
@@ -31,13 +32,21 @@ from ..primitives import (
     array_function,
     call_arguments,
     primitive_for,
-    supported_names,
 )
-from ..primitives.naming import method_names, names_of
+from ..primitives.naming import method_names, names_of, public_name, unknown_function_hint
 from .containers import NOT_HANDLED
 from .functions import ARRAY_METHOD, BoundMethod
 from .source import DefinitionSource, Source, user_function
 from .values import DictValue, FunctionValue, StaticValue, structured
+
+
+def _library_method(method: BoundMethod):
+    """The library's definition of a method of a library object (the
+    distributions of ``scipy.stats``), or None."""
+    if not isinstance(method.self_value, StaticValue):
+        return None
+    bound = types.MethodType(method.function, method.self_value.value)
+    return library.definition_for(bound)
 
 
 class Calls:
@@ -54,8 +63,14 @@ class Calls:
         if isinstance(func, FunctionValue):
             return self.call_function_value(func, e)
         if isinstance(func, BoundMethod):
+            definition = _library_method(func)  # scipy.stats.multivariate_normal.logpdf
+            if definition is not None:
+                return self.call_definition(definition, ast.unparse(e.func), e)
             return self.call_helper(func.function, e, func.self_value)
         if isinstance(func, types.MethodType) and isinstance(func.__func__, types.FunctionType):
+            definition = library.definition_for(func)  # norm.pdf, read from a global name
+            if definition is not None:
+                return self.call_definition(definition, ast.unparse(e.func), e)
             return self.call_helper(func.__func__, e, StaticValue(func.__self__))
         func = getattr(func, "__symdiff_function__", func)  # @differentiate helpers
         label = ast.unparse(e.func)
@@ -95,11 +110,19 @@ class Calls:
             user_function(func, self.loc(e)), types.FunctionType
         ):  # a Python function, maybe decorated or compiled by Numba
             return self.call_helper(func, e)
-        raise UnknownFunctionError(
-            f"no derivative rule for {label}()",
+        raise self.unknown_function(func, e)
+
+    def unknown_function(self, func, e):
+        """The error for a call of a function symdiff has no rule for, naming
+        it as the user wrote it (with its public name where that differs:
+        ``inv()`` imported from ``np.linalg``), with close matches."""
+        label = ast.unparse(e.func)
+        public = public_name(func)
+        also = f" ({public})" if public is not None and public != label else ""
+        return UnknownFunctionError(
+            f"no derivative rule for {label}(){also}",
             self.loc(e),
-            f"symdiff knows {supported_names()}, and your own functions defined with def; "
-            "rewrite the call with these or pass its value in as an argument",
+            unknown_function_hint(public or label, library.supported_functions()),
         )
 
     def unwrap_partial(self, e):
@@ -180,12 +203,7 @@ class Calls:
         func = user_function(func, self.loc(e))
         module = (getattr(func, "__module__", None) or "").partition(".")[0]
         if module in sys.stdlib_module_names or module in ("numpy", "scipy", "sympy", "numba"):
-            raise UnknownFunctionError(
-                f"no derivative rule for {func.__module__}.{func.__name__}()",
-                self.loc(e),
-                f"symdiff knows {supported_names()}, and your own functions defined with "
-                "def; write the computation with these",
-            )
+            raise self.unknown_function(func, e)
         self.check_recursion(func, func.__name__, e)
         if module == "symdiff":  # a definition calling another: located at the user's call
             src = DefinitionSource(func, self.loc(e))
@@ -292,7 +310,14 @@ class Calls:
             given.append((by_name[kw.arg], kw.value))
         values = {o.name: o.default for o in options}
         for option, node in given:
-            values[option.name] = self.static(node, option.name, option.types[0])
+            value = self.static(node, option.name, option.types)
+            if isinstance(value, tuple) and not all(
+                type(item) is int for item in value
+            ):  # axis=(0, 1)
+                self.fail(node, f"{option.name}= must be an int or a tuple of ints", "axis=(0, 1)")
+            if value == ():
+                self.fail(node, f"{option.name}=() reduces nothing", "leave the reduction out")
+            values[option.name] = value
         return Attrs(**values)
 
     def call_numpy(self, func, label, e):
@@ -307,6 +332,8 @@ class Calls:
             return self.prod_call(name, label, e)
         if name in PRIMITIVES and PRIMITIVES[name].names.options:
             return self.call_with_options(name, label, [], e)
+        if name == "size" and len(args) + len(e.keywords) == 2:  # np.size(x, axis)
+            return self.size_along(label, e)
         if e.keywords:
             self.fail(
                 e,
@@ -392,12 +419,20 @@ class Calls:
         base = operands[0] if operands else self.expr(e.args[0])
         total = self.op("sum", (base,), e, attrs=attrs)
         axis = attrs.axis
-        count = (
-            self.op("size", (base,), e)
-            if axis is None
-            else self.op("shape", (base,), e, attrs=Attrs(axis=axis))
-        )
+        if axis is None:
+            return self.op("div", (total, self.op("size", (base,), e)), e)
+        count = None
+        for k in axis if isinstance(axis, tuple) else (axis,):  # axis=(0, 2): a product of sizes
+            size = self.op("shape", (base,), e, attrs=Attrs(axis=k))
+            count = size if count is None else self.op("mul", (count, size), e)
         return self.op("div", (total, count), e)
+
+    def size_along(self, label, e):
+        """``np.size(x, axis=k)``: ``x.shape[k]``."""
+        if e.keywords and e.keywords[0].arg != "axis":
+            self.fail(e, f"{label}() takes an array and axis=", "write np.size(x, axis=0)")
+        axis = self.static(e.args[1] if len(e.args) == 2 else e.keywords[0].value, "axis", int)
+        return self.op("shape", (self.expr(e.args[0]),), e, attrs=Attrs(axis=axis))
 
     def shape_args(self, node):
         """Sizes given as an int or a tuple of ints (``x.shape + (3,)``): a list of atoms."""

@@ -299,13 +299,12 @@ class Names:
                     value = known.value
                 elif isinstance(known, tuple) and all(isinstance(k, Const) for k in known):
                     value = tuple(k.value for k in known)  # axis=(0, 1)
-        ok = isinstance(value, expected_type) and not (
-            expected_type is int and isinstance(value, bool)
-        )
-        if not ok and not (value is None and expected_type is not bool and what.startswith("axis")):
+        types = expected_type if isinstance(expected_type, tuple) else (expected_type,)
+        ok = isinstance(value, types) and not (bool not in types and isinstance(value, bool))
+        if not ok and not (value is None and bool not in types and what.startswith("axis")):
             self.fail(
                 node,
-                f"{what} must be a constant {expected_type.__name__}",
+                f"{what} must be a constant {' or '.join(t.__name__ for t in types)}",
                 "write the number itself (axis=0, keepdims=True); symdiff generates code per axis",
             )
         return value

@@ -27,10 +27,12 @@ Conventions for definitions:
   generated (they are the library's own: never guarded, never inputs).
 
 ``definition_for(obj)`` and ``method_definition(name)`` are the frontend's
-lookups; ``names_of_definitions()`` lists what is defined, for messages.
+lookups; ``names_of_definitions()`` lists what is defined, for messages, and
+``supported_functions()`` everything symdiff differentiates.
 """
 
-from . import indexing, logspace, shapes, statistics  # noqa: F401  (the definitions: registered on import)
+from ..primitives import registry_names
+from . import indexing, linalg, logspace, norms, shapes, statistics, stats, ufuncs  # noqa: F401  (the definitions: registered on import)
 from .registry import (
     DEFINITIONS,
     Definition,
@@ -45,8 +47,32 @@ from .registry import (
 )
 from .rules import Rule, custom_jvp, custom_vjp, elementwise
 
+
+def supported_functions() -> list[str]:
+    """Every function and array method symdiff differentiates, as users call it.
+
+    NumPy is spelled ``np.``; SciPy's functions are recognised by their
+    dotted names (``scipy.special.gammaln``, ``scipy.stats.norm.pdf``);
+    methods as ``x.sum()``.  Functions of your own (``def``) are read and
+    differentiated too, and are not listed.
+
+    Examples
+    --------
+    >>> import symdiff
+    >>> "np.sin" in symdiff.supported_functions()
+    True
+    >>> "scipy.special.gammaln" in symdiff.supported_functions()
+    True
+    """
+    spelled = registry_names()
+    for definition in DEFINITIONS:
+        spelled.update(n.replace("numpy.", "np.", 1) for n in definition.names)
+        spelled.update(f"x.{method}()" for method in definition.methods)
+    return sorted(spelled, key=lambda n: (n.startswith("x."), n.lower()))
+
+
 __all__ = [
     "DEFINITIONS", "Definition", "Refusal", "apply", "define", "definition_for", "method_definition",
-    "names_of_definitions", "refuse", "stop_gradient", "Rule", "custom_jvp", "custom_vjp",
-    "elementwise",
+    "names_of_definitions", "refuse", "stop_gradient", "supported_functions", "Rule",
+    "custom_jvp", "custom_vjp", "elementwise",
 ]  # fmt: skip

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .. import ir
 from ..ir import Attrs, Const, Op, Var
-from ..primitives import PRIMITIVES
+from ..primitives import PRIMITIVES, reduced_axes
 from ..primitives.indexing import gathered_axis
 
 
@@ -71,14 +71,14 @@ def _axis_of_source(op: Op, source: Op, axis: int, defs: dict, kinds: dict):
 
     if source.prim in ("sum", "amax", "amin", "prod"):
         attrs = source.attrs
-        k = attrs.axis
         x = source.args[0]
         rank = kinds[x.name].rank if isinstance(x, Var) and x.name in kinds else None
-        if k is not None and rank is not None:
-            k %= rank
+        if attrs.axis is not None and rank:
+            reduced = reduced_axes(attrs.axis, rank) or range(rank)
             if attrs.keepdims:
-                return Const(1) if axis == k else shape_of(x, axis)
-            return shape_of(x, axis + (axis >= k))
+                return Const(1) if axis in reduced else shape_of(x, axis)
+            kept = [k for k in range(rank) if k not in reduced]
+            return shape_of(x, kept[axis])
     elif source.prim in ("dot", "matmul"):
         a, b = source.args
         ranks = [

@@ -7,7 +7,10 @@ scalars and on arrays with the Numba helpers it needs (``spelling``), how to
 evaluate it on Python numbers (constant folding, IEEE ``math``), its SymPy
 counterpart (``symbolic``, the independent reference of ``verify``) and the
 flags passes read (returns a view, a fresh array, reads an operand only for
-from . import elementwise, indexing, random, shapes, structural  # noqa: F401  (the rows: registered on import)
+its shape...).  The rows are in ``elementwise``, ``structural``,
+``shapes`` (squeeze, broadcast_to, diagonals, triangles), ``reductions``
+(``cumprod``, ``diff``), ``special``, ``linalg``, ``custom`` (users' rules), ``indexing`` (integer-array reads, scatter-adds,
+argsort) and ``random``.
 
 Adding an elementwise function is one ``register(...)`` row in
 ``elementwise.py`` (and one row in ``tests/test_primitives.py``'s table; the
@@ -49,10 +52,14 @@ Conventions at non-differentiable points (tested in ``tests/test_primitives.py``
   every AD system; rewrite the expression where it matters.
 * ``np.clip(x, lo, hi)``: derivative 1 inside ``[lo, hi]`` (bounds included).
 * ``np.prod``: the product of the other elements (exact where elements are 0).
+* ``np.cumprod``: running sums of products of the other elements, without
+  dividing by ``x`` (exact where elements are 0).
+* Reductions over a tuple of axes are one reduction: ``np.max(x, axis=(0, 2))``
+  shares a tie equally among all the tied elements of those axes.
 """
 
 from ..ir import index_rank
-from . import custom, elementwise, indexing, random, shapes, structural  # noqa: F401  (the rows: registered on import)
+from . import custom, elementwise, indexing, linalg, random, reductions, shapes, special, structural  # noqa: F401  (the rows: registered on import)
 from .expr import (
     E,
     copysign,
@@ -71,20 +78,20 @@ from .expr import (
     transpose,
     where,
 )
-from .kinds import RankError, broadcast, normalize_axis, tape_kind
+from .kinds import RankError, broadcast, normalize_axis, reduced_axes, tape_kind
 from .naming import (
     CALLABLES,
     METHODS,
     array_function,
     call_arguments,
     primitive_for,
-    supported_names,
+    registry_names,
 )
 from .registry import PRIMITIVES, Names, Option, Primitive
 
 __all__ = [
     "CALLABLES", "METHODS", "PRIMITIVES", "E", "Names", "Option", "Primitive", "RankError",
     "array_function", "broadcast", "call_arguments", "copysign", "cos", "cosh", "dot", "exp",
-    "index_rank", "lift", "log", "normalize_axis", "op", "outer", "primitive_for", "sign", "sin",
-    "sinh", "sqrt", "supported_names", "tape_kind", "transpose", "where",
+    "index_rank", "lift", "log", "normalize_axis", "op", "outer", "primitive_for", "reduced_axes", "sign", "sin",
+    "registry_names", "sinh", "sqrt", "tape_kind", "transpose", "where",
 ]  # fmt: skip

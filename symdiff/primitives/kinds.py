@@ -121,43 +121,59 @@ def normalize_axis(axis, rank):
     return axis % rank
 
 
+def reduced_axes(axis, rank) -> tuple | None:
+    """The axes a reduction's ``axis=`` (None, an int or a tuple of ints,
+    negative counting from the end) names on a rank-``rank`` array: sorted and
+    non-negative, or None when it names them all."""
+    if axis is None:
+        return None
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    if not axes:
+        raise RankError("axis=() reduces nothing (leave the reduction out)")
+    normalized = sorted(normalize_axis(a, rank) for a in axes)
+    if len(set(normalized)) != len(normalized):
+        raise RankError(f"axis={axis} names an axis twice")
+    return None if len(normalized) == rank else tuple(normalized)
+
+
 def reduce_kind(kinds, atoms, attrs):
+    """A reduction over ``axis`` (None, an int or a tuple), the reduced axes
+    kept as size 1 with ``keepdims``."""
     k = kinds[0]
     dtype = "float" if k.dtype == "float" else "int"
     if k.rank == 0:  # NumPy reduces a number over all its (no) axes: the number
         if attrs.axis is not None:
             raise RankError(f"axis {attrs.axis} is out of range for a number")
         return Kind.of_sizes(dtype, [])
-    axis, keepdims = normalize_axis(attrs.axis, k.rank), attrs.keepdims
-
-    if axis is None:
+    axes, keepdims = reduced_axes(attrs.axis, k.rank), attrs.keepdims
+    if axes is None:
         return Kind.of_sizes(dtype, [ONE] * k.rank if keepdims else [])
     sizes = k.sizes()
-    if keepdims:
-        sizes[axis] = ONE
-    else:
-        del sizes[axis]
+    for axis in reversed(axes):
+        if keepdims:
+            sizes[axis] = ONE
+        else:
+            del sizes[axis]
     return Kind.of_sizes(dtype, sizes)
 
 
-def reduce_kind_2d(kinds, atoms, attrs):
-    """Reductions written out for Numba along an axis of 2-d arrays only."""
-    if attrs.axis is not None and kinds[0].rank > 2:
-        raise RankError(
-            f"max, min and prod along an axis of a rank-{kinds[0].rank} array are not "
-            "supported (reshape to 2-d first, or reduce over all axes)"
-        )
-    return reduce_kind(kinds, atoms, attrs)
-
-
 def expand_kind(kinds, atoms, attrs):
+    """Reduced axes put back (size 1): ``axis`` an int or a tuple, counted on
+    the result's rank, as ``np.expand_dims`` counts them."""
     k = kinds[0]
     if k.rank == 0:  # a scalar broadcasts as it is
         return k
-    axis = attrs.axis % (k.rank + 1)
     sizes = k.sizes()
-    sizes.insert(axis, ONE)
+    for axis in expanded_axes(attrs.axis, k.rank):
+        sizes.insert(axis, ONE)
     return Kind.of_sizes(k.dtype, sizes)
+
+
+def expanded_axes(axis, rank) -> list:
+    """The (ascending, non-negative) axes ``np.expand_dims(g, axis)`` inserts
+    into a rank-``rank`` ``g``."""
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return sorted(a % (rank + len(axes)) for a in axes)
 
 
 def outer_kind(kinds, atoms, attrs):

@@ -16,8 +16,10 @@ the frontend's sugar, listed in ``SUGAR``.
 from __future__ import annotations
 
 import builtins as _builtins
+import difflib
 import math as _math
 import sys
+import types
 
 import numpy as _numpy
 
@@ -100,23 +102,84 @@ def call_arguments(name) -> int:
     return names.arguments if names.arguments is not None else PRIMITIVES[name].arity
 
 
-def supported_names() -> str:
-    """A short list of the functions symdiff knows, for error messages."""
-    operators = {"add", "sub", "mul", "div", "neg"}
-    scalar = sorted({p for _, p in CALLABLES.values()} - operators)
-    arrays = []
-    for name in dict.fromkeys(name for _, name in ARRAY_FUNCTIONS.values()):
-        names = names_of(name)
-        arrays.append(
-            f"np.{names.numpy[0]}"
-            if names.numpy
-            else f"math.{names.math[0]}"
-            if names.math
-            else names.builtins[0]
-        )
-    scipy = sorted(SCIPY_SPECIAL)
-    parts = [f"{', '.join(scalar)} (as math.* or np.*)", f"{', '.join(scipy)} (scipy.special)"]
-    return ", ".join(parts + arrays)
+def _spelled(names: Names) -> list[str]:
+    """Every way ``names`` names a function: ``np.sin``, ``math.sin``, ``abs``..."""
+    return (
+        [f"np.{n}" for n in names.numpy]
+        + [f"math.{n}" for n in names.math]
+        + list(names.builtins)
+        + [f"scipy.special.{n}" for n in names.scipy]
+        + [f"x.{n}()" for n in names.methods]
+    )
+
+
+def registry_names() -> set[str]:
+    """Every way user code names a primitive or a ``SUGAR`` spelling
+    (``symdiff.supported_functions`` adds the library's definitions)."""
+    spelled = set()
+    for name in list(PRIMITIVES) + list(SUGAR):
+        spelled.update(_spelled(names_of(name)))
+    return spelled
+
+
+def close_matches(label: str, known: list[str]) -> list[str]:
+    """The names in ``known`` close to the one a user called (``np.exp3`` ->
+    ``np.exp``, ``np.exp2``), for error messages."""
+    by_name: dict[str, list[str]] = {}
+    for spelled in known:
+        by_name.setdefault(spelled.removesuffix("()").rsplit(".", 1)[-1], []).append(spelled)
+    wanted = label.rsplit(".", 1)[-1]
+    found = difflib.get_close_matches(wanted, by_name, n=3, cutoff=0.7)
+    module = label.rsplit(".", 1)[0] if "." in label else ""
+    matches = [spelled for name in found for spelled in by_name[name]]
+    # The module the user wrote first (np.* for np.exp3): fewer, closer names.
+    matches.sort(key=lambda spelled: not spelled.startswith(module) if module else False)
+    return matches[:4]
+
+
+# Where NumPy's and SciPy's public functions live, for naming one as users do.
+_PUBLIC_MODULES = (
+    "numpy", "numpy.linalg", "numpy.fft", "numpy.random", "math", "scipy.special",
+    "scipy.linalg", "scipy.stats", "scipy.signal", "scipy.optimize", "scipy.integrate",
+    "scipy.interpolate", "scipy.spatial", "scipy.ndimage",
+)  # fmt: skip
+
+
+def public_name(obj) -> str | None:
+    """The public dotted name of a NumPy/SciPy/math function (``np.linalg.inv``,
+    not ``numpy.linalg._linalg.inv``; ``scipy.stats.norm.ppf`` for a method
+    of a distribution object), or None."""
+    owner, name = None, getattr(obj, "__name__", None)
+    if isinstance(obj, types.MethodType):
+        owner, obj = obj.__self__, obj
+    for module_name in _PUBLIC_MODULES:
+        module = sys.modules.get(module_name)
+        if module is None or name is None:
+            continue
+        spelled = module_name.replace("numpy", "np", 1)
+        if owner is None and getattr(module, name, None) is obj:
+            return f"{spelled}.{name}"
+        if owner is not None:
+            for attr, value in vars(module).items():
+                if value is owner and not attr.startswith("_"):
+                    return f"{spelled}.{attr}.{name}"
+    return None
+
+
+def unknown_function_hint(label: str, known: list[str]) -> str:
+    """The hint of an error for a function symdiff has no rule for
+    (``known``: ``symdiff.supported_functions()``)."""
+    matches = close_matches(label, known)
+    near = f"did you mean {' or '.join(matches)}? " if matches else ""
+    return (
+        f"{near}symdiff.supported_functions() lists the NumPy, SciPy and math functions "
+        "symdiff knows; functions of your own (def) are differentiated through, so "
+        "write the computation with these, or give the function a rule of its own: "
+        "@symdiff.elementwise(partials=...), @symdiff.custom_vjp with .defvjp(fwd, bwd), "
+        "or @symdiff.custom_jvp with .defjvp(jvp) (README: Your own rules). Do not pass "
+        "its value in as an argument: a value computed from a differentiated input gets "
+        "no derivative, and the gradient would be wrong"
+    )
 
 
 def method_names() -> str:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import ast
 
-from ..errors import ShapeError
 from ..ir import AxisSize, Take, Var
+from .kinds import expanded_axes, reduced_axes
 from .registry import PRIMITIVES
 
 ONE, MATCHES = AxisSize.ONE, AxisSize.MATCHES
@@ -59,6 +59,13 @@ def keep_axis(printer, reduced, rank, axis):
     return printer.call("np.expand_dims", [reduced, ast.Constant(axis)])
 
 
+def keep_axes(printer, reduced, rank, axes):
+    """``reduced`` with each of ``axes`` (ascending, not all of them) kept as size 1."""
+    for axis in axes:
+        reduced = printer.call("np.expand_dims", [reduced, ast.Constant(axis)])
+    return reduced
+
+
 _AXIS_HELPER = """\
 def {name}(x):
     \"\"\"np.{func}(x, axis={axis}) for a 2-d array, written out for Numba.\"\"\"
@@ -67,24 +74,83 @@ def {name}(x):
         out[i] = np.{func}(x[{index}])
     return out"""
 
+_AXES_HELPER = """\
+def {name}(x):
+    \"\"\"np.{func}(x, axis={axes}{keepdims}) of a rank-{rank} array, for Numba:
+    the reduced axes moved last, each row of that copy reduced.\"\"\"
+    rows = {rows}
+    out = np.empty(rows.shape[0], x.dtype)
+    for i in range(rows.shape[0]):
+        out[i] = np.{func}(rows[i])
+    return out.reshape({shape})"""
+
+
+def _sizes(axes, keep_one=()):
+    """``x.shape[a]`` of each axis (``1`` for those in ``keep_one``), as source."""
+    return ", ".join("1" if a in keep_one else f"x.shape[{a}]" for a in axes)
+
+
+def _shape(sizes: str) -> str:
+    return f"({sizes},)" if "," not in sizes else f"({sizes})"
+
+
+def _rows(rank, axes) -> tuple[str, tuple]:
+    """Source of ``x`` with ``axes`` moved last, as a contiguous 2-d array (one
+    row per element of the result), and the permutation that moves them."""
+    kept = tuple(a for a in range(rank) if a not in axes)
+    order = kept + tuple(axes)
+    moved = "x" if order == tuple(range(rank)) else f"x.transpose({order})"
+    product = " * ".join(f"x.shape[{a}]" for a in kept)
+    size = " * ".join(f"x.shape[{a}]" for a in axes)
+    return f"np.ascontiguousarray({moved}).reshape(({product}, {size}))", order
+
+
+def _axes_helper(printer, func, rank, axes, keepdims) -> str:
+    """The helper reducing a rank-``rank`` array over ``axes`` with ``np.<func>``."""
+    label = "_".join(map(str, axes))
+    name = f"_{func}_axis{label}_{rank}d" + "_keepdims" * keepdims
+    rows, _ = _rows(rank, axes)
+    if keepdims:
+        shape = _shape(_sizes(range(rank), keep_one=axes))
+    else:
+        shape = _shape(_sizes([a for a in range(rank) if a not in axes]))
+    spelled = axes[0] if len(axes) == 1 else axes
+    source = _AXES_HELPER.format(
+        name=name,
+        func=func,
+        axes=spelled,
+        keepdims=", keepdims=True" * keepdims,
+        rank=rank,
+        rows=rows,
+        shape=shape,
+    )
+    printer.modules.add("np")
+    return printer.helper(name, source)
+
 
 def reduction(func):
+    """``np.<func>`` over all axes, one axis or a tuple of them, with ``keepdims``:
+    sums as NumPy spells them (one axis at a time), ``max``/``min``/``prod``
+    along axes by a helper (Numba has them over all axes only)."""
+
     def spell(printer, op, args):
         attrs = op.attrs
         kind = printer.kind(op.args[0])
         if kind.rank == 0:  # a number is its own reduction
             return args[0]
-        axis = attrs.axis
-        axis = None if axis is None else axis % kind.rank
-        if axis is None or kind.rank == 1:
+        axes = reduced_axes(attrs.axis, kind.rank)
+        if axes is None:
             value = printer.call(f"np.{func}", args)
             if attrs.keepdims:
                 shape = ast.Tuple([ast.Constant(1)] * kind.rank)
                 return printer.call("np.full", [shape, value])
             return value
         if func == "sum":
-            value = printer.call("np.sum", args, [("axis", ast.Constant(axis))])
+            value = args[0]
+            for axis in reversed(axes):  # the higher axes first: the lower keep their numbers
+                value = printer.call("np.sum", [value], [("axis", ast.Constant(axis))])
         elif kind.rank == 2:
+            axis = axes[0]
             index = "i, :" if axis == 1 else ":, i"
             name = printer.helper(
                 f"_{func}_axis{axis}",
@@ -95,13 +161,10 @@ def reduction(func):
             printer.modules.add("np")
             value = ast.Call(ast.Name(name), args, [])
         else:
-            raise ShapeError(
-                f"np.{func}(..., axis={axis}) on a rank-{kind.rank} array is not supported",
-                None,
-                "reshape to 2-d first, or reduce over all axes",
-            )
+            name = _axes_helper(printer, func, kind.rank, axes, attrs.keepdims)
+            return ast.Call(ast.Name(name), args, [])
         if attrs.keepdims:
-            return keep_axis(printer, value, kind.rank, axis)
+            return keep_axes(printer, value, kind.rank, axes)
         return value
 
     return spell
@@ -146,9 +209,14 @@ def {name}(g, x):
 
 
 def expand_dims(printer, op, args):
-    if printer.kind(op.args[0]).rank == 0:
+    """``np.expand_dims(g, axis)``, one axis at a time for a tuple (Numba takes an int)."""
+    rank = printer.kind(op.args[0]).rank
+    if rank == 0:
         return args[0]
-    return printer.call("np.expand_dims", [args[0], ast.Constant(op.attrs.axis)])
+    axis = op.attrs.axis
+    if not isinstance(axis, tuple):
+        return printer.call("np.expand_dims", [args[0], ast.Constant(axis)])
+    return keep_axes(printer, args[0], rank + len(axis), expanded_axes(axis, rank))
 
 
 def clip(printer, op, args):
@@ -220,6 +288,17 @@ def {name}(x):
     return out"""
 
 
+_PROD_OTHERS_AXES_HELPER = """\
+def {name}(x):
+    \"\"\"_prod_others over axis={axes} of a rank-{rank} array: the axes moved last,
+    each row of that copy done, the result moved back.\"\"\"
+    rows = {rows}
+    out = np.empty_like(rows)
+    for i in range(rows.shape[0]):
+        out[i] = _prod_others(rows[i])
+    return out.reshape({moved}){back}"""
+
+
 def prod_others(printer, op, args):
     """Per element, the product of the others over the axes ``np.prod`` reduced."""
     one = "np.float32(1.0)" if printer.float32 else "1.0"  # float32 code stays float32
@@ -228,16 +307,32 @@ def prod_others(printer, op, args):
     rank = printer.kind(op.args[0]).rank
     if rank == 0:  # the product of no other elements
         return ast.Constant(1.0)
-    axis = op.attrs.axis
-    if axis is None or rank == 1:
+    axes = reduced_axes(op.attrs.axis, rank)
+    if axes is None:
         return ast.Call(ast.Name("_prod_others"), args, [])
-    axis %= rank
-    name = f"_prod_others_axis{axis}"
-    index = "i, :" if axis == 1 else ":, i"
-    printer.helper(
-        name, _PROD_OTHERS_AXIS_HELPER.format(name=name, axis=axis, other=1 - axis, index=index)
+    if rank == 2:
+        axis = axes[0]
+        name = f"_prod_others_axis{axis}"
+        index = "i, :" if axis == 1 else ":, i"
+        printer.helper(
+            name,
+            _PROD_OTHERS_AXIS_HELPER.format(name=name, axis=axis, other=1 - axis, index=index),
+        )
+        return ast.Call(ast.Name(name), args, [])
+    rows, order = _rows(rank, axes)
+    back = ""
+    if order != tuple(range(rank)):
+        back = f".transpose({tuple(order.index(a) for a in range(rank))})"
+    name = f"_prod_others_axis{'_'.join(map(str, axes))}_{rank}d"
+    source = _PROD_OTHERS_AXES_HELPER.format(
+        name=name,
+        axes=axes[0] if len(axes) == 1 else axes,
+        rank=rank,
+        rows=rows,
+        moved=_shape(_sizes(order)),
+        back=back,
     )
-    return ast.Call(ast.Name(name), args, [])
+    return ast.Call(ast.Name(printer.helper(name, source)), args, [])
 
 
 _ELEMENTWISE_HELPER = """\

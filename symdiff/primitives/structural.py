@@ -27,7 +27,6 @@ from .kinds import (
     getitem_kind,
     outer_kind,
     reduce_kind,
-    reduce_kind_2d,
     reshape_kind,
     shape_kind,
     stack_kind,
@@ -222,8 +221,9 @@ def _same_kind(kinds, atoms, attrs):
 
 
 AXIS = Option("axis", (int,), None)
+AXES = Option("axis", (int, tuple), None)  # an int or a tuple of ints
 KEEPDIMS = Option("keepdims", (bool,), False, positional=False)
-REDUCTION = (AXIS, KEEPDIMS)
+REDUCTION = (AXES, KEEPDIMS)
 SPECIAL = ("special",)  # spelled by ``spell`` on scalars too
 NOT_ELEMENTWISE = {"elementwise": False}
 CONSTANT = {"differentiable": False, "elementwise": False}
@@ -241,11 +241,11 @@ register("reshape", -1, SPECIAL, "special", None, None, jvp=_reshape_jvp, vjp=_r
          spell=spelling.reshape, sympy_arrays=_reshape_sympy, view=True, **NOT_ELEMENTWISE)
 register("sum", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_linear_jvp("sum"), vjp=_sum_vjp, result_kind=reduce_kind, names=named(numpy="sum", methods="sum", options=REDUCTION),
          spell=spelling.reduction("sum"), sympy_arrays=symbolic.reduce(np.sum), **NOT_ELEMENTWISE)
-register("amax", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, result_kind=reduce_kind_2d, names=named(numpy="max amax", methods="max", options=REDUCTION),
+register("amax", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, result_kind=reduce_kind, names=named(numpy="max amax", methods="max", options=REDUCTION),
          spell=spelling.reduction("max"), sympy_arrays=symbolic.pick(np.argmax), **NOT_ELEMENTWISE)
-register("amin", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, result_kind=reduce_kind_2d, names=named(numpy="min amin", methods="min", options=REDUCTION),
+register("amin", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, result_kind=reduce_kind, names=named(numpy="min amin", methods="min", options=REDUCTION),
          spell=spelling.reduction("min"), sympy_arrays=symbolic.pick(np.argmin), **NOT_ELEMENTWISE)
-register("prod", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_prod_jvp, vjp=_prod_vjp, result_kind=reduce_kind_2d, names=named(numpy="prod", methods="prod", options=REDUCTION),
+register("prod", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_prod_jvp, vjp=_prod_vjp, result_kind=reduce_kind, names=named(numpy="prod", methods="prod", options=REDUCTION),
          spell=spelling.reduction("prod"), sympy_arrays=symbolic.reduce(np.prod), **NOT_ELEMENTWISE)
 register("cumsum", 1, SPECIAL, "special", None, None, jvp=_cumsum_jvp, vjp=_cumsum_vjp, result_kind=cumsum_kind, names=named(numpy="cumsum", methods="cumsum", options=(AXIS,)),
          spell=spelling.cumsum, sympy_arrays=symbolic.cumsum, contiguous=True, **NOT_ELEMENTWISE)
@@ -270,7 +270,7 @@ register("stale", 1, SPECIAL, "special", None, None, result_kind=lambda kinds, a
 
 # Shapes and constants: ints, or arrays that do not depend on their inputs' values.
 register("shape", 1, SPECIAL, "special", None, None, result_kind=shape_kind, spell=spelling.shape, sympy_arrays=symbolic.shape, shape_reads=frozenset({0}), **CONSTANT)
-register("size", 1, SPECIAL, "special", None, None, result_kind=shape_kind, spell=spelling.size, sympy_arrays=symbolic.size, shape_reads=frozenset({0}), **CONSTANT)
+register("size", 1, SPECIAL, "special", None, None, result_kind=shape_kind, names=named(numpy="size"), spell=spelling.size, sympy_arrays=symbolic.size, shape_reads=frozenset({0}), **CONSTANT)
 register("zeros", -1, SPECIAL, "special", None, None, result_kind=create_kind, names=named(numpy="zeros empty", arguments=1), spell=spelling.created("np.zeros"),
          sympy_arrays=lambda args, attrs, number, truth: np.zeros(symbolic.sizes(args)), fresh=True, contiguous=True, **CONSTANT)
 register("ones", -1, SPECIAL, "special", None, None, result_kind=create_kind, names=named(numpy="ones", arguments=1), spell=spelling.created("np.ones"),

@@ -84,11 +84,13 @@ def pick(func):
         if axis is None:
             best = winners(a.ravel(), values.ravel())
             return np.full((1,) * a.ndim, best, dtype=object) if attrs.keepdims else best
-        moved_a, moved_v = np.moveaxis(a, axis, -1), np.moveaxis(values, axis, -1)
-        out = np.empty(moved_a.shape[:-1], dtype=object)
+        axes = axis if isinstance(axis, tuple) else (axis,)
+        last = tuple(range(-len(axes), 0))
+        moved_a, moved_v = np.moveaxis(a, axes, last), np.moveaxis(values, axes, last)
+        out = np.empty(moved_a.shape[: -len(axes)], dtype=object)
         for index in np.ndindex(out.shape):
-            out[index] = winners(moved_a[index], moved_v[index])
-        return np.expand_dims(out, axis) if attrs.keepdims else out
+            out[index] = winners(moved_a[index].ravel(), moved_v[index].ravel())
+        return np.expand_dims(out, axes) if attrs.keepdims else out
 
     return picked
 
