@@ -211,7 +211,7 @@ def test_phi_of_ranks_1_and_2_is_a_shape_error_at_the_users_line():
 
 
 def test_an_operation_on_ranks_that_do_not_fit_is_a_shape_error():
-    fn = Function("f", ("v",), (op("y", "matmul", Var("v"), Var("v")),), Var("y"))
+    fn = Function("f", ("v",), (op("y", "outer", Var("v"), Var("v")),), Var("y"))
     with pytest.raises(ShapeError) as info:
         analysis.analyze(fn, [Kind("float", 3)])
     assert info.value.loc == LINE and "operands: float[:,:,:]" in str(info.value)

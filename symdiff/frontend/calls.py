@@ -83,6 +83,8 @@ class Calls:
             return self.call_rule(func, label, e)
         if func is library.refuse:
             return self.refusal(e)
+        if library.is_static(func):  # a definition's computation on constants
+            return self.call_static(func, e)
         if func is library.apply:  # a definition applying a primitive: symdiff.library
             return self.applied(e)
         definition = library.definition_for(func)
@@ -232,6 +234,34 @@ class Calls:
         message, hint = (self.static(arg, "refuse()", str) for arg in e.args)
         self.fail(e, message, hint)
 
+    def call_static(self, func, e):
+        """A function of the library run now on constants (``library.static``):
+        its arguments must be known when the code is generated."""
+        if e.keywords:
+            self.fail(e, f"{func.__name__}() takes its arguments by position", "check the call")
+        args = [self._python_value(self.known(self.expr(a)), a) for a in e.args]
+        try:
+            result = func(*args)
+        except library.Refusal as refusal:
+            self.fail(e, *refusal.args)
+        if isinstance(result, str):
+            return StaticValue(result)
+        return self.constant(result, e, func.__name__)
+
+    def _python_value(self, value, node):
+        """The Python value of a constant (a number, a string, a tuple of them)."""
+        if isinstance(value, Const):
+            return value.value
+        if isinstance(value, StaticValue):
+            return value.value
+        if isinstance(value, tuple):  # tuples and lists (ListValue) of constants
+            return tuple(self._python_value(v, node) for v in value)
+        self.fail(
+            node,
+            f"{ast.unparse(node)} must be known when the code is generated",
+            "write a constant (an int, a string, a tuple of ints)",
+        )
+
     def applied(self, e):
         """``apply(primitive, *operands, **attrs)`` in a definition: the
         primitive on the operands, its static parameters read as constants."""
@@ -287,7 +317,8 @@ class Calls:
     def call_with_options(self, prim, label, operands, e):
         """A primitive with static options (``np.sum(x, axis=0)``, ``x.cumsum()``):
         its operands by position, then its options (``attrs``)."""
-        count = PRIMITIVES[prim].arity - len(operands)
+        arity = PRIMITIVES[prim].arity  # -1: every positional argument is an operand
+        count = len(e.args) if arity < 0 else arity - len(operands)
         attrs = self.static_options(prim, label, e, count)
         operands = [*operands, *(self.expr(a) for a in e.args[:count])]
         return self.op(prim, operands, e, attrs=attrs)

@@ -68,7 +68,9 @@ class Attrs:
     ``dtype``: a ``tape``'s element type.  ``inplace``: an augmented
     assignment that may update its left operand's buffer.  ``axes``: the
     order of the axes of a ``transpose`` (``None``: reversed) and the axes a
-    ``squeeze`` removes (``None``: those known to have size 1).
+    ``squeeze`` removes (``None``: those known to have size 1).  ``subscripts``:
+    an ``einsum``'s contraction, explicit (``"ij,jk->ik"``: one letter per
+    axis, no ``...``; ``primitives.products``).
     """
 
     axis: int | None = None
@@ -78,6 +80,7 @@ class Attrs:
     dtype: str | None = None
     inplace: bool = False
     axes: tuple | None = None
+    subscripts: str | None = None
 
     def given(self) -> list:
         """``(name, value)`` of the fields that differ from their defaults."""

@@ -32,7 +32,7 @@ lookups; ``names_of_definitions()`` lists what is defined, for messages, and
 """
 
 from ..primitives import registry_names
-from . import indexing, linalg, logspace, norms, shapes, statistics, stats, ufuncs  # noqa: F401  (the definitions: registered on import)
+from . import indexing, linalg, logspace, norms, products, shapes, statistics, stats, ufuncs  # noqa: F401  (the definitions: registered on import)
 from .registry import (
     DEFINITIONS,
     Definition,
@@ -40,9 +40,11 @@ from .registry import (
     apply,
     define,
     definition_for,
+    is_static,
     method_definition,
     names_of_definitions,
     refuse,
+    static,
     stop_gradient,
 )
 from .rules import Rule, custom_jvp, custom_vjp, elementwise
@@ -72,7 +74,7 @@ def supported_functions() -> list[str]:
 
 
 __all__ = [
-    "DEFINITIONS", "Definition", "Refusal", "apply", "define", "definition_for", "method_definition",
-    "names_of_definitions", "refuse", "stop_gradient", "supported_functions", "Rule",
-    "custom_jvp", "custom_vjp", "elementwise",
+    "DEFINITIONS", "Definition", "Refusal", "apply", "define", "definition_for", "is_static",
+    "method_definition", "names_of_definitions", "refuse", "static", "stop_gradient",
+    "supported_functions", "Rule", "custom_jvp", "custom_vjp", "elementwise",
 ]  # fmt: skip

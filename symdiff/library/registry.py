@@ -38,6 +38,23 @@ def define(names: str, methods: str = ""):
     return register
 
 
+STATIC: dict[int, types.FunctionType] = {}
+
+
+def static(function):
+    """Mark ``function`` as run when the code is generated: a definition
+    calls it on constants (ranks, strings, options) and gets a constant
+    (``einsum``'s subscripts from the operands' ranks).  It raises
+    ``Refusal(message, hint)`` for what it does not accept."""
+    STATIC[id(function)] = function
+    return function
+
+
+def is_static(obj) -> bool:
+    """Is ``obj`` a function ``static`` marked?"""
+    return STATIC.get(id(obj)) is obj
+
+
 class Refusal(Exception):
     """Raised by ``refuse`` when a definition is run as plain Python."""
 

@@ -59,7 +59,18 @@ Conventions at non-differentiable points (tested in ``tests/test_primitives.py``
 """
 
 from ..ir import index_rank
-from . import custom, elementwise, indexing, linalg, random, reductions, shapes, special, structural  # noqa: F401  (the rows: registered on import)
+from . import (  # noqa: F401  (the rows: registered on import)
+    custom,
+    elementwise,
+    indexing,
+    linalg,
+    products,
+    random,
+    reductions,
+    shapes,
+    special,
+    structural,
+)
 from .expr import (
     E,
     copysign,

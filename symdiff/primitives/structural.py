@@ -14,12 +14,11 @@ import ast
 import numpy as np
 
 from ..ir import FLOAT, INT, Attrs, Const, Take, index_rank
-from . import spelling, symbolic
-from .expr import dot, op, outer, transpose, where
+from . import products, spelling, symbolic
+from .expr import dot, op, transpose, where
 from .kinds import (
     create_kind,
     cumsum_kind,
-    dot_kind,
     expand_kind,
     eye_kind,
     flip_kind,
@@ -54,21 +53,6 @@ def _linear_jvp(name):
         return total
 
     return jvp
-
-
-def _dot_vjp(name):
-    def vjp(g, a, b, ans, attrs, ranks):
-        ra, rb = ranks
-        product = (lambda u, v: op(name, u, v)) if name == "matmul" else dot
-        if ra == 1 and rb == 1:
-            return g * b, g * a
-        if ra == 2 and rb == 1:
-            return outer(g, b), product(transpose(a), g)
-        if ra == 1 and rb == 2:
-            return product(b, g), outer(a, g)
-        return product(g, transpose(b)), product(transpose(a), g)
-
-    return vjp
 
 
 def _expand(g, x, attrs):
@@ -229,10 +213,10 @@ NOT_ELEMENTWISE = {"elementwise": False}
 CONSTANT = {"differentiable": False, "elementwise": False}
 
 # fmt: off
-register("dot", 2, SPECIAL, "special", np.dot, None, jvp=_linear_jvp("dot"), vjp=_dot_vjp("dot"), result_kind=dot_kind, names=named(numpy="dot", methods="dot"),
-         spell=spelling.calling("np.dot"), sympy_arrays=symbolic.on_arrays(np.dot), contiguous=True, **NOT_ELEMENTWISE)
-register("matmul", 2, ("binop", ast.MatMult), "op", np.matmul, None, jvp=_linear_jvp("matmul"), vjp=_dot_vjp("matmul"), result_kind=dot_kind, names=named(numpy="matmul"),
-         sympy_arrays=symbolic.on_arrays(np.dot), contiguous=True, **NOT_ELEMENTWISE)
+register("dot", 2, SPECIAL, "special", np.dot, None, jvp=_linear_jvp("dot"), vjp=products.product_vjp("dot"), result_kind=products.product_kind("dot"), names=named(numpy="dot", methods="dot"),
+         spell=products.spell_product("dot"), sympy_arrays=symbolic.on_arrays(np.dot), contiguous=True, **NOT_ELEMENTWISE)
+register("matmul", 2, ("binop", ast.MatMult), "op", np.matmul, None, jvp=_linear_jvp("matmul"), vjp=products.product_vjp("matmul"), result_kind=products.product_kind("matmul"), names=named(numpy="matmul"),
+         spell=products.spell_product("matmul"), sympy_arrays=symbolic.on_arrays(np.matmul), contiguous=True, **NOT_ELEMENTWISE)
 register("outer", 2, SPECIAL, "special", np.outer, None, jvp=_linear_jvp("outer"), vjp=lambda g, a, b, ans, attrs, ranks: (dot(g, b), dot(transpose(g), a)),
          result_kind=outer_kind, names=named(numpy="outer"), spell=spelling.calling("np.outer"), sympy_arrays=symbolic.on_arrays(np.outer), contiguous=True, **NOT_ELEMENTWISE)
 register("transpose", 1, SPECIAL, "special", np.transpose, None, jvp=_linear_jvp("transpose"), vjp=_transpose_vjp,  # np.transpose, .transpose(): symdiff.library.shapes
