@@ -163,6 +163,7 @@ def test_every_primitive_has_a_row():
     internal = {"lt", "le", "gt", "ge", "eq", "ne", "not", "sign", "zeros_like"}
     made_by_transformations = {"sum_to", "expand_dims", "broadcast_like", "reshape_like", "scatter"}
     made_by_transformations |= {"prod_others"}  # the derivative of np.prod
+    made_by_transformations |= {"scatter_add", "scatter_along"}  # adjoints of gathers
     made_by_transformations |= {
         "phi",
         "lower_triangle",

@@ -42,6 +42,7 @@ from .calls import Calls
 from .containers import Containers
 from .converter import RETURN, ConverterCore, Shared
 from .expressions import Expressions
+from .fancy import FancyIndexing
 from .functions import Functions
 from .loops import Loops
 from .names import Names
@@ -59,6 +60,7 @@ class Converter(
     Statements,
     Loops,
     Expressions,
+    FancyIndexing,
     Containers,
     Names,
     Randomness,

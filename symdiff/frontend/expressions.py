@@ -22,6 +22,7 @@ from ..ir import Attrs, AxisSize, Const, If, Span, Take, Var
 from .calls import Calls
 from .containers import Containers
 from .converter import RETURN, RETURNED, RETURNED_VALUE
+from .fancy import has_array_items
 from .functions import Functions
 from .messages import EXPRESSION_HINTS, describe, is_or_are
 from .names import Names
@@ -275,6 +276,8 @@ class Expressions:
         if index is None:  # x[None], x[..., None]: nothing else is indexed
             return base
         pattern, args = self.index(index)
+        if has_array_items(pattern):  # x[ids], x[np.arange(n), labels], x[mask]: frontend.fancy
+            return self.fancy_read(base, pattern, args, e)
         return self.op("getitem", (base, *args), e, attrs=Attrs(index=pattern))
 
     def written_out(self, base, node, e, stored=False):
@@ -399,7 +402,9 @@ class Expressions:
                 self._no_new_axes(item)
             else:
                 value = self.expr(item)
-                inner = value if isinstance(value, tuple) and len(items) == 1 else (value,)
+                # a tuple value is an index of several items; a list (x[[0, 2]]) is one
+                spread = isinstance(value, tuple) and not isinstance(value, ListValue)
+                inner = value if spread and len(items) == 1 else (value,)
                 for part in inner:
                     self._index_item(part, item, pattern, args)
         return tuple(pattern), args
@@ -412,6 +417,8 @@ class Expressions:
             args.extend(bounds)
         elif isinstance(value, StaticValue) and value.value is None:
             self._no_new_axes(node)
+        elif self.array_index_item(value, node, pattern, args):  # frontend.fancy
+            pass
         elif structured(value):
             self.fail(node, f"{structure(value)} cannot be an index", "index with ints and slices")
         else:

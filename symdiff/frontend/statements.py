@@ -297,6 +297,7 @@ class Statements:
         if index is None:
             self.fail(target, "storing into x[...] is not supported", "write x[:] = v")
         pattern, args = self.index(index)
+        self.refuse_array_store(pattern, target)  # frontend.fancy
         value = self.expr(value_node)
         if isinstance(value, tuple):
             self.fail(node, "a tuple cannot be stored in an array", "store one number")

@@ -32,7 +32,18 @@ lookups; ``names_of_definitions()`` lists what is defined, for messages, and
 """
 
 from ..primitives import registry_names
-from . import joining, linalg, logspace, norms, products, shapes, statistics, stats, ufuncs  # noqa: F401  (the definitions: registered on import)
+from . import (
+    indexing,
+    joining,
+    linalg,
+    logspace,
+    norms,
+    products,
+    shapes,
+    statistics,
+    stats,
+    ufuncs,
+)  # noqa: F401  (the definitions: registered on import)
 from .registry import (
     DEFINITIONS,
     Definition,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from .. import ir
 from ..ir import Attrs, Const, Op, Var
 from ..primitives import PRIMITIVES, reduced_axes
+from ..primitives.indexing import gathered_axis
 
 
 def _same_shape(atom, defs: dict, kinds: dict):
@@ -89,4 +90,8 @@ def _axis_of_source(op: Op, source: Op, axis: int, defs: dict, kinds: dict):
             return shape_of(a, 0)
         if ranks == [1, 2]:
             return shape_of(b, 1)
+    elif source.prim in ("gather", "take"):  # x[ids]: read from x or an index array
+        found = gathered_axis(source, axis, kinds)
+        if found is not None:
+            return shape_of(*found)
     return op

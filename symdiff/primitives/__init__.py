@@ -9,7 +9,8 @@ counterpart (``symbolic``, the independent reference of ``verify``) and the
 flags passes read (returns a view, a fresh array, reads an operand only for
 its shape...).  The rows are in ``elementwise``, ``structural``,
 ``shapes`` (squeeze, broadcast_to, diagonals, triangles), ``reductions``
-(``cumprod``, ``diff``), ``special``, ``linalg``, ``custom`` (users' rules) and ``random``.
+(``cumprod``, ``diff``), ``special``, ``linalg``, ``custom`` (users' rules), ``indexing`` (integer-array reads, scatter-adds,
+argsort) and ``random``.
 
 Adding an elementwise function is one ``register(...)`` row in
 ``elementwise.py`` (and one row in ``tests/test_primitives.py``'s table; the
@@ -61,6 +62,7 @@ from ..ir import index_rank
 from . import (  # noqa: F401  (the rows: registered on import)
     custom,
     elementwise,
+    indexing,
     joining,
     linalg,
     products,
