@@ -32,7 +32,7 @@ lookups; ``names_of_definitions()`` lists what is defined, for messages, and
 """
 
 from ..primitives import registry_names
-from . import (
+from . import (  # noqa: F401  (the definitions: registered on import)
     indexing,
     joining,
     linalg,
@@ -43,7 +43,7 @@ from . import (
     statistics,
     stats,
     ufuncs,
-)  # noqa: F401  (the definitions: registered on import)
+)
 from .registry import (
     DEFINITIONS,
     Definition,
