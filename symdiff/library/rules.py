@@ -54,7 +54,20 @@ class Rule:
         return f"<symdiff.{type(self).__name__} {self.name}>"
 
 
-class custom_vjp(Rule):  # noqa: N801  (JAX's name)
+class _CustomRule(Rule):
+    """A rule given after the function (``defvjp``/``defjvp``); usable as
+    ``@custom_vjp`` and as ``@custom_vjp(nondiff_argnums=(1,))``."""
+
+    def __new__(cls, fun=None, nondiff_argnums=(), *, rank=None):
+        if fun is None:
+            return lambda f: cls(f, nondiff_argnums, rank=rank)
+        return super().__new__(cls)
+
+    def __init__(self, fun, nondiff_argnums=(), *, rank=None):
+        super().__init__(fun, rank, nondiff_argnums=nondiff_argnums)
+
+
+class custom_vjp(_CustomRule):  # noqa: N801  (JAX's name)
     """A function differentiated in reverse mode by the user's rule.
 
     ``f = custom_vjp(f)``, then ``f.defvjp(f_fwd, f_bwd)``: ``f_fwd(*args)``
@@ -86,14 +99,6 @@ class custom_vjp(Rule):  # noqa: N801  (JAX's name)
 
     form = "vjp"
 
-    def __new__(cls, fun=None, nondiff_argnums=(), *, rank=None):
-        if fun is None:
-            return lambda f: cls(f, nondiff_argnums, rank=rank)
-        return super().__new__(cls)
-
-    def __init__(self, fun, nondiff_argnums=(), *, rank=None):
-        super().__init__(fun, rank, nondiff_argnums=nondiff_argnums)
-
     def defvjp(self, fwd, bwd):
         """Give the rule: ``fwd(*args) -> (value, residuals)``, ``bwd(residuals, g) -> cotangents``."""
         if not (callable(fwd) and callable(bwd)):
@@ -105,7 +110,7 @@ class custom_vjp(Rule):  # noqa: N801  (JAX's name)
         )
 
 
-class custom_jvp(Rule):  # noqa: N801  (JAX's name)
+class custom_jvp(_CustomRule):  # noqa: N801  (JAX's name)
     """A function differentiated in forward mode by the user's rule.
 
     ``f = custom_jvp(f)``, then ``f.defjvp(f_jvp)`` (also as a decorator):
@@ -131,14 +136,6 @@ class custom_jvp(Rule):  # noqa: N801  (JAX's name)
     """
 
     form = "jvp"
-
-    def __new__(cls, fun=None, nondiff_argnums=(), *, rank=None):
-        if fun is None:
-            return lambda f: cls(f, nondiff_argnums, rank=rank)
-        return super().__new__(cls)
-
-    def __init__(self, fun, nondiff_argnums=(), *, rank=None):
-        super().__init__(fun, rank, nondiff_argnums=nondiff_argnums)
 
     def defjvp(self, jvp):
         """Give the rule ``jvp(primals, tangents) -> (value, tangent)``; returns ``jvp``."""
