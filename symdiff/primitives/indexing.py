@@ -42,8 +42,8 @@ import numpy as np
 
 from ..ir import Kind
 from .expr import op
-from .kinds import MATCHES, MAYBE_ONE, RankError, broadcast, normalize_axis, size_of
-from .registry import PRIMITIVES, Option, named, register
+from .kinds import MATCHES, MAYBE_ONE, RankError, broadcast, normalize_axis
+from .registry import Option, named, register
 from .spelling import contiguous
 
 NOT_ELEMENTWISE = {"elementwise": False}
@@ -144,12 +144,6 @@ def mask_kind(kinds, atoms, attrs):
         if mask.rank != 1:
             raise RankError("a mask of one axis has rank 1")
     return Kind.of_sizes("int", [MAYBE_ONE])
-
-
-def arange_kind(kinds, atoms, attrs):
-    if any(k.rank or k.dtype != "int" for k in kinds):
-        raise RankError("np.arange takes ints here")
-    return Kind.of_sizes("int", [size_of(atoms[0]) if len(atoms) == 1 else MAYBE_ONE])
 
 
 # ---------------------------------------------------------------------------
@@ -488,8 +482,4 @@ register("argsort", 1, ("special",), "special", None, None, result_kind=argsort_
 register("mask_indices", 2, ("special",), "special", None, None, result_kind=mask_kind, spell=_mask_spell,
          sympy_arrays=lambda args, attrs, number, truth: np.flatnonzero(np.asarray(args[0], dtype=bool)),
          fresh=True, contiguous=True, shape_reads=frozenset({1}), **CONSTANT)  # x[mask]: where mask is true
-if "arange" not in PRIMITIVES:  # np.arange(n), np.arange(a, b): the constants helper may define it fully
-    register("arange", -1, ("special",), "special", None, None, result_kind=arange_kind, names=named(numpy="arange", arguments=1),
-             spell=lambda printer, op_, args: printer.call("np.arange", args), fresh=True, contiguous=True,
-             sympy_arrays=lambda args, attrs, number, truth: np.arange(*(int(a) for a in args)), **CONSTANT)
 # fmt: on
