@@ -443,15 +443,15 @@ def _gradient_rows(
         for element in elements:
             difference = None
             try:
-                difference = differences and finite_difference(
-                    lambda *a: fn(*a[:index], with_leaf(a[index]), *a[index + 1 :]),
-                    (*args[:index], leaf, *args[index + 1 :]),
-                    index,
-                    element=element,
-                )
-                difference = difference if differences and math.isfinite(difference) else None
+                if differences:
+                    difference = finite_difference(
+                        lambda *a: fn(*a[:index], with_leaf(a[index]), *a[index + 1 :]),
+                        (*args[:index], leaf, *args[index + 1 :]),
+                        index,
+                        element=element,
+                    )
+                    difference = difference if math.isfinite(difference) else None
             except (ArithmeticError, ValueError) as exc:
-                difference = None
                 notes.append(f"finite differences for {name} failed: {exc}")
             label = labels[number] + (f"[{','.join(map(str, element))}]" if element else "")
             reference = sympy_grads[len(rows)] if sympy_grads is not None else None
