@@ -38,6 +38,7 @@ from . import (  # noqa: F401  (the definitions: registered on import)
     linalg,
     logspace,
     norms,
+    operators,
     products,
     shapes,
     statistics,
@@ -52,6 +53,7 @@ from .registry import (
     define,
     definition_for,
     is_static,
+    known,
     method_definition,
     names_of_definitions,
     refuse,
@@ -85,7 +87,7 @@ def supported_functions() -> list[str]:
 
 
 __all__ = [
-    "DEFINITIONS", "Definition", "Refusal", "apply", "define", "definition_for", "is_static",
+    "DEFINITIONS", "Definition", "Refusal", "apply", "define", "definition_for", "is_static", "known",
     "method_definition", "names_of_definitions", "refuse", "static", "stop_gradient",
     "supported_functions", "Rule", "custom_jvp", "custom_vjp", "elementwise",
 ]  # fmt: skip

@@ -6,7 +6,7 @@
   of an array, it is a copy.  ``np.hstack``, ``np.vstack``, ``np.dstack``,
   ``np.column_stack`` and ``np.append`` are concatenations after NumPy's
   reshapes (``atleast_1d``/``2d``/``3d``, columns for ``column_stack``).
-* ``np.split``, ``np.array_split`` (and ``hsplit``/``vsplit``) with static
+* ``np.split``, ``np.array_split`` (and ``hsplit``/``vsplit``/``dsplit``) with static
   sections give a list of slices: a count ``k`` cuts the axis into ``k``
   pieces, the first ``n % k`` one longer (``array_split``'s rule;
   ``np.split`` does not check that ``k`` divides the axis when the code
@@ -30,7 +30,7 @@ Everything here is linear in each operand: derivatives exist everywhere.
 import numpy as np
 
 from ..primitives.naming import OBJECT_PRIMITIVES
-from .registry import define, refuse
+from .registry import Refusal, define, known, refuse, static
 
 
 def correlate_valid(x, k):
@@ -172,22 +172,44 @@ def _cut(ary, start, stop, axis):
     refuse("splitting along an axis after the fourth is not supported", "move that axis first")
 
 
-def _pieces(ary, indices_or_sections, axis):
+@static
+def _section_count(count):
+    """The number of sections, a constant (a global is read now)."""
+    if count < 1:
+        raise Refusal("splitting needs at least one section", "pass a count of 1 or more")
+    return count
+
+
+@static
+def _late_count(name):
+    return (
+        f"{name}() needs its number of sections known when the code is generated (the "
+        "number of pieces it returns), and here it is computed when the code runs"
+    )
+
+
+@static
+def _late_count_hint(name):
+    return f"write the count as a constant, {name}(x, 3), or cut at indices: {name}(x, [2, 5])"
+
+
+def _pieces(ary, indices_or_sections, axis, name):
+    """The pieces ``name`` (the function the user called) cuts ``ary`` into."""
     if np.ndim(ary) == 0:
         refuse("splitting needs an array, not a number", "split an array of rank 1 or more")
     if not -np.ndim(ary) <= axis < np.ndim(ary):
         refuse("the axis to split along is out of range", "pass an axis of the array")
     axis = axis % np.ndim(ary)
     if isinstance(indices_or_sections, int):
-        count = indices_or_sections
+        if not known(indices_or_sections):  # the number of pieces returned depends on it
+            refuse(_late_count(name), _late_count_hint(name))
+        count = _section_count(indices_or_sections)
         n = ary.shape[axis]
         each, extra = n // count, n % count
         bounds = [None]
-        for i in range(1, count):  # a count known only when the code runs is refused here
+        for i in range(1, count):
             bounds.append(i * each + min(i, extra))
         bounds.append(None)
-        if count < 1:
-            refuse("splitting needs at least one section", "pass a count of 1 or more")
     elif isinstance(indices_or_sections, (list, tuple)):
         bounds = [None, *indices_or_sections, None]
     else:
@@ -201,24 +223,31 @@ def _pieces(ary, indices_or_sections, axis):
 
 @define("numpy.split")
 def split(ary, indices_or_sections, axis=0):
-    return _pieces(ary, indices_or_sections, axis)
+    return _pieces(ary, indices_or_sections, axis, "np.split")
 
 
 @define("numpy.array_split")
 def array_split(ary, indices_or_sections, axis=0):
-    return _pieces(ary, indices_or_sections, axis)
+    return _pieces(ary, indices_or_sections, axis, "np.array_split")
 
 
 @define("numpy.hsplit")
 def hsplit(ary, indices_or_sections):
-    return _pieces(ary, indices_or_sections, 0 if np.ndim(ary) == 1 else 1)
+    return _pieces(ary, indices_or_sections, 0 if np.ndim(ary) == 1 else 1, "np.hsplit")
 
 
 @define("numpy.vsplit")
 def vsplit(ary, indices_or_sections):
     if np.ndim(ary) < 2:
         refuse("np.vsplit() needs an array of rank 2 or more", "use np.split for 1-d arrays")
-    return _pieces(ary, indices_or_sections, 0)
+    return _pieces(ary, indices_or_sections, 0, "np.vsplit")
+
+
+@define("numpy.dsplit")
+def dsplit(ary, indices_or_sections):
+    if np.ndim(ary) < 3:
+        refuse("np.dsplit() needs an array of rank 3 or more", "use np.split for other ranks")
+    return _pieces(ary, indices_or_sections, 2, "np.dsplit")
 
 
 # -- convolution ---------------------------------------------------------------

@@ -132,14 +132,18 @@ def kron(a, b):
 
 @define("numpy.cross")
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    if axisa != -1 or axisb != -1 or axisc != -1 or (axis is not None and axis != -1):
-        refuse(
-            "np.cross along an axis other than the last is not supported",
-            "move the vectors' axis last (np.moveaxis) and leave axis= out",
-        )
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         refuse(
             "np.cross takes arrays of 3-vectors, not numbers",
             "pass arrays whose last axis has size 3",
         )
-    return cross3(a, b)
+    if axis is not None:  # NumPy: axis= sets all three
+        axisa, axisb, axisc = axis, axis, axis
+    if axisa != -1:
+        a = np.moveaxis(a, axisa, -1)
+    if axisb != -1:
+        b = np.moveaxis(b, axisb, -1)
+    product = cross3(a, b)
+    if axisc != -1:
+        return np.moveaxis(product, -1, axisc)
+    return product
