@@ -5,7 +5,10 @@
 * ``np.array`` of a list (nested lists: stacks of stacks) stacks its items;
   of an array, it is a copy.  ``np.hstack``, ``np.vstack``, ``np.dstack``,
   ``np.column_stack`` and ``np.append`` are concatenations after NumPy's
-  reshapes (``atleast_1d``/``2d``/``3d``, columns for ``column_stack``).
+  reshapes (``atleast_1d``/``2d``/``3d``, columns for ``column_stack``);
+  ``np.block`` of nested lists joins the innermost lists along the last
+  axis, the next along the one before, after giving each array leading
+  size-1 axes up to the largest rank (or the nesting depth).
 * ``np.split``, ``np.array_split`` (and ``hsplit``/``vsplit``/``dsplit``) with static
   sections give a list of slices: a count ``k`` cuts the axis into ``k``
   pieces, the first ``n % k`` one longer (``array_split``'s rule;
@@ -155,6 +158,52 @@ def column_stack(tup):
 @define("numpy.append")
 def append(arr, values, axis=None):
     return np.concatenate([arr, values], axis=axis)
+
+
+def _block_depth(arrays):
+    """How deeply the lists of ``np.block`` are nested."""
+    if isinstance(arrays, list):
+        return 1 + _block_depth(arrays[0])
+    return 0
+
+
+def _block_rank(arrays):
+    """The largest rank of the arrays in the nested lists."""
+    if not isinstance(arrays, list):
+        return np.ndim(arrays)
+    rank = 0
+    for item in arrays:
+        inner = _block_rank(item)
+        if inner > rank:
+            rank = inner
+    return rank
+
+
+def _block_join(arrays, depth, rank):
+    """The innermost lists joined along the last axis, the next ones along the
+    one before it...; each array first gets leading axes up to ``rank``."""
+    if isinstance(arrays, list):
+        parts = [_block_join(item, depth - 1, rank) for item in arrays]
+        return np.concatenate(parts, axis=rank - depth)
+    return _leading_axes(arrays, rank)
+
+
+def _leading_axes(a, rank):
+    """``a`` with size-1 axes in front up to ``rank``."""
+    if np.ndim(a) < rank:
+        return _leading_axes(np.expand_dims(a, 0), rank)
+    return a
+
+
+@define("numpy.block")
+def block(arrays):
+    if not isinstance(arrays, list):
+        return np.copy(arrays)
+    depth = _block_depth(arrays)
+    rank = _block_rank(arrays)
+    if depth > rank:
+        rank = depth
+    return _block_join(arrays, depth, rank)
 
 
 # -- splitting -----------------------------------------------------------------
