@@ -22,7 +22,8 @@ computed once.  Conventions:
 * ``pinv``: matrices of full rank (where the rank changes ``pinv`` jumps).
 * ``svd``: singular values (``compute_uv=False``), or ``U, s, Vt`` with
   ``full_matrices=False`` of square and tall matrices with distinct singular values.
-* ``multivariate_normal.logpdf``/``pdf`` take ``cov`` as a matrix (a scalar
+* ``multivariate_normal.logpdf``/``pdf`` (also of the frozen
+  ``multivariate_normal(mean, cov)``, a named tuple of its parameters) take ``cov`` as a matrix (a scalar
   or vector ``cov`` is refused) and ``x`` with the components on its last axis
   (one point, or one per row; SciPy reads a 1-d ``x`` as points when ``d`` is
   1, symdiff as one point); the
@@ -30,6 +31,7 @@ computed once.  Conventions:
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -232,3 +234,24 @@ def multivariate_normal_pdf(x, mean=None, cov=1, allow_singular=False):
     if allow_singular:
         refuse("multivariate_normal(..., allow_singular=True) is not supported", "leave it out")
     return np.exp(_log_density(x, mean, cov))
+
+
+class FrozenMultivariateNormal(NamedTuple):
+    """``scipy.stats.multivariate_normal(mean, cov)``: its methods are the
+    functions' with these parameters."""
+
+    mean: object
+    cov: object
+
+    def logpdf(self, x):
+        return multivariate_normal_logpdf(x, self.mean, self.cov)
+
+    def pdf(self, x):
+        return multivariate_normal_pdf(x, self.mean, self.cov)
+
+
+@define("scipy.stats.multivariate_normal")
+def multivariate_normal(mean=None, cov=1, allow_singular=False, seed=None):
+    if allow_singular:
+        refuse("multivariate_normal(..., allow_singular=True) is not supported", "leave it out")
+    return FrozenMultivariateNormal(mean, cov)
