@@ -4,7 +4,8 @@ called as functions and passed to helpers, ``functools.reduce``,
 ``np.cross`` along any axes, ``np.rollaxis``, ``np.einsum``'s interleaved
 form, ``np.block``, ``np.dsplit``, ``x.clip(min=, max=)``,
 ``np.argsort(kind=)``, ``np.take(mode=)``, ``scipy.special.betainc`` and
-``stdtr``, ``scipy.stats.t.cdf``/``logcdf``, frozen distributions; both
+``stdtr``, ``scipy.stats.t.cdf``/``logcdf``, frozen distributions,
+``np.linalg`` on stacks of matrices and ``qr``/``svd`` of wide ones; both
 modes, plain and compiled, against NumPy/SciPy and finite differences
 (``numpy_table``); and the errors, at the user's line."""
 
@@ -68,10 +69,26 @@ def off_grid(rng, shape):
     return 0.7 * rng.integers(-4, 4, shape) + rng.uniform(0.1, 0.25, shape)
 
 
+def conditioned(rng, shape):
+    """A well-conditioned matrix (its diagonal dominates), square, tall or wide."""
+    return rng.standard_normal(shape) + 3.0 * np.eye(shape[0], shape[1])
+
+
+def _qr_both(a):
+    q, r = np.linalg.qr(a)
+    return np.sum(q * np.arange(q.size).reshape(q.shape)) + r
+
+
+def _svd_products(a):
+    """Singular values and u_i v_i^T, which do not depend on the vectors' signs."""
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    return (u * s) @ vt * s[0] + u[:, :1] @ vt[:1]
+
+
 POSITIVE_B = (normal, positive)
 TABLE = [
     # operator.* as functions
-    Row("operator-add", lambda a, b: operator.add(a, b), [((), ()), ((3, 4), (4,))]),
+    Row("operator-add", lambda a, b: operator.add(a, b), [((), ()), ((3, 4), (4,))], jit=False),
     Row("operator-sub-mul", lambda a, b: operator.mul(operator.sub(a, b), a), [((4,), (4,))], jit=False),
     Row("operator-truediv", lambda a, b: operator.truediv(a, b), [((3,), (3,))], domain=POSITIVE_B, jit=False),
     Row("operator-neg-pos", lambda a: operator.neg(a) * operator.pos(a), [((3,),)], jit=False),
@@ -79,7 +96,7 @@ TABLE = [
     Row("operator-mod", lambda a, b: operator.mod(a, b), [((4,), (4,))], domain=(lambda rng, s: rng.uniform(2.1, 2.9, s), lambda rng, s: rng.uniform(1.0, 1.04, s)), jit=False),
     Row("operator-matmul", lambda a, b: operator.matmul(a, b), [((2, 3), (3, 4))], jit=False),
     Row("operator-abs", lambda a: operator.abs(a), [((4,),)], domain=positive, jit=False),
-    Row("reduce-mul", _reduce_mul, [((3, 4), (3, 4))]),
+    Row("reduce-mul", _reduce_mul, [((3, 4), (3, 4))], jit=False),
     Row("reduce-rows", _reduce_rows, [((4, 3),)], jit=False),
     Row("reduce-initial", _reduce_initial, [((3,), (3,))], jit=False),
     Row("operator-to-a-helper", _passed_to_a_helper, [((3,), (3,))], domain=POSITIVE_B, jit=False),
@@ -98,31 +115,41 @@ TABLE = [
     Row("einsum-sublists-implicit", lambda a, b: np.einsum(a, [0, 1], b, [1, 2]), [((2, 3), (3, 4))], jit=False),
     Row("einsum-sublists-transpose", lambda a: np.einsum(a, (0, 1), (1, 0)), [((2, 3),)], jit=False),
     Row("einsum-sublists-covsum", lambda a, b: np.einsum(a, (0, 1, 2), b, (3, 1, 0), (3, 2, 0)), [((3, 4, 4), (4, 4, 3))], jit=False),
-    Row("block", _block_2x2, [((2, 3), (2, 3))]),
+    Row("block", _block_2x2, [((2, 3), (2, 3))], jit=False),
     Row("block-promoted", _block_promoted, [((4,),)], jit=False),
     Row("block-rows", _block_rows, [((3, 4), (4,))], jit=False),
     Row("dsplit", _split_pieces, [((2, 3, 4),)], jit=False),
     # keyword forms
-    Row("clip-method-keywords", lambda x: x.clip(min=-0.5, max=0.5), [((5,),), ((3, 4),)], domain=off_grid),
+    Row("clip-method-keywords", lambda x: x.clip(min=-0.5, max=0.5), [((5,),), ((3, 4),)], domain=off_grid, jit=False),
     Row("clip-method-min", lambda x: x.clip(min=-0.5), [((5,),)], domain=off_grid, jit=False),
     Row("clip-method-positional", lambda x: x.clip(-0.5, 0.5), [((5,),)], domain=off_grid, jit=False),
-    Row("argsort-kind", lambda x: x[np.argsort(x, kind="stable")] * np.arange(6.0), [((6,),)], domain=distinct),
+    Row("argsort-kind", lambda x: x[np.argsort(x, kind="stable")] * np.arange(6.0), [((6,),)], domain=distinct, jit=False),
     Row("argsort-method-kind", lambda x: x[x.argsort(kind="quicksort")] * np.arange(6.0), [((6,),)], domain=distinct, jit=False),
     Row("take-wrap", lambda x: np.take(x, np.array([0, 5, 2, -1, 7]), mode="wrap"), [((4,),)]),
     Row("take-clip", lambda x: np.take(x, np.array([0, 5, 2, -1, 2]), mode="clip"), [((4,),)], jit=False),
     Row("take-wrap-axis", lambda x: np.take(x, np.array([0, 5, 1]), axis=1, mode="wrap"), [((3, 4),)], jit=False),
     Row("take-clip-method", lambda x: x.take(np.array([9, 0, 0]), axis=0, mode="clip"), [((3, 2),)], jit=False),
     # the incomplete beta function and t's CDF
-    Row("betainc", lambda x: sc.betainc(2.5, 0.7, x), [((),), ((5,),), ((3, 4),)], domain=probability),
+    Row("betainc", lambda x: sc.betainc(2.5, 0.7, x), [((),), ((5,),), ((3, 4),)], domain=probability, jit=False),
     Row("betainc-broadcast", lambda x: sc.betainc(np.array([0.5, 1.0, 3.0]), 2.0, x), [((2, 3),)], domain=probability, jit=False),
-    Row("stdtr", lambda x: sc.stdtr(3.0, x), [((),), ((5,),)]),
+    Row("stdtr", lambda x: sc.stdtr(3.0, x), [((),), ((5,),)], jit=False),
     Row("t.cdf", lambda x, m, s: st.t.cdf(x, 4.5, m, s), [((5,), (), ()), ((3, 4), (4,), ())], domain=(normal, normal, positive)),
     Row("t.logcdf", lambda x, s: st.t.logcdf(x, 2.0, scale=s), [((5,), ())], domain=(normal, positive), jit=False),
     # frozen distributions
-    Row("norm-frozen", lambda x, m, s: st.norm(m, s).logpdf(x) + st.norm(loc=m).cdf(x), [((5,), (), ())], domain=(normal, normal, positive)),
+    Row("norm-frozen", lambda x, m, s: st.norm(m, s).logpdf(x) + st.norm(loc=m).cdf(x), [((5,), (), ())], domain=(normal, normal, positive), jit=False),
     Row("norm-frozen-pdf", lambda x, s: st.norm(scale=s).pdf(x) * st.norm().logcdf(x), [((5,), ())], domain=(normal, positive), jit=False),
     Row("t-frozen", lambda x, m: st.t(3.0, m).logpdf(x) + st.t(5.0, loc=m).cdf(x), [((5,), ())], jit=False),
-    Row("multivariate-normal-frozen", lambda x, m, c: st.multivariate_normal(m, c).logpdf(x), [((4, 3), (3,), (3, 3))], domain=(normal, normal, spd)),
+    Row("multivariate-normal-frozen", lambda x, m, c: st.multivariate_normal(m, c).logpdf(x), [((4, 3), (3,), (3, 3))], domain=(normal, normal, spd), jit=False),
+    # linear algebra on stacks of matrices, and of wide matrices
+    Row("inv-stack", lambda a: np.linalg.inv(a), [((3, 4, 4),), ((2, 2, 3, 3),)], domain=spd),
+    Row("solve-stack", lambda a, b: np.linalg.solve(a, b), [((3, 4, 4), (3, 4, 2)), ((2, 3, 3), (3,))], domain=(spd, normal)),
+    Row("solve-stack-4d", lambda a, b: np.linalg.solve(a, b), [((2, 2, 3, 3), (2, 2, 3, 1))], domain=(spd, normal), jit=False),
+    Row("det-stack", lambda a: np.linalg.det(a), [((3, 3, 3),), ((2, 2, 2, 2),)], domain=spd, jit=False),
+    Row("slogdet-stack", lambda a: np.linalg.slogdet(a)[1], [((3, 3, 3),), ((2, 1, 2, 2),)], domain=spd, jit=False),
+    Row("cholesky-stack", lambda a: np.linalg.cholesky(a), [((3, 4, 4),), ((2, 2, 3, 3),)], domain=spd),
+    Row("cholesky-stack-upper", lambda a: np.linalg.cholesky(a, upper=True), [((2, 3, 3),)], domain=spd, jit=False),
+    Row("qr-wide", _qr_both, [((3, 5),), ((4, 4),), ((5, 3),)], domain=conditioned),
+    Row("svd-wide", _svd_products, [((3, 5),), ((5, 3),)], domain=conditioned, jit=False),
     Row("multivariate-normal-frozen-pdf", lambda x, c: st.multivariate_normal(mean=None, cov=c).pdf(x), [((3,), (3, 3))], domain=(normal, spd), jit=False),
 ]  # fmt: skip
 
