@@ -17,6 +17,9 @@ Conventions for definitions:
 * A definition refuses what it does not cover with ``refuse(message, hint)``
   in a branch decided when the code is generated; the error names the
   user's call.
+* ``known(value)`` is True when ``value`` is a constant when the code is
+  generated (a literal, a global read then, a static value): a definition
+  refuses what it cannot do with a value known only at run time.
 * Values that must not be differentiated (the max shift of ``logsumexp``)
   go through ``stop_gradient``, so no adjoint code is generated for them.
 * A primitive whose NumPy name is a definition's (``np.transpose`` is the
