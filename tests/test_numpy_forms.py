@@ -101,6 +101,11 @@ TABLE = [
     Row("reduce-initial", _reduce_initial, [((3,), (3,))], jit=False),
     Row("operator-to-a-helper", _passed_to_a_helper, [((3,), (3,))], domain=POSITIVE_B, jit=False),
     Row("operator-mapped", _mapped, [((3,), (3,))], jit=False),
+    # np.dot of numbers is the product, as in NumPy
+    Row("dot-numbers", lambda s, t: np.dot(s, t), [((), ())], jit=False),
+    Row("dot-number-array", lambda s, a: np.dot(s, a) + np.dot(a, s), [((), (2, 3))], jit=False),
+    Row("dot-method-number", lambda a: a.dot(2.0), [((3,),)], jit=False),
+    Row("dot-method-matrix", lambda a, b: a.dot(b), [((2, 3), (3,))], jit=False),
     # np.cross along any axes
     Row("cross-axisa", lambda a, b: np.cross(a, b, axisa=0), [((3, 4), (4, 3))]),
     Row("cross-axisb-axisc", lambda a, b: np.cross(a, b, axisb=0, axisc=0), [((2, 3), (3, 2))], jit=False),

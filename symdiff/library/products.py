@@ -1,4 +1,5 @@
-"""Products as NumPy spells them: ``np.einsum``, ``np.tensordot``, ``np.inner``,
+"""Products as NumPy spells them: ``np.dot`` (of a number: the product),
+``np.einsum`` (also interleaved: ``np.einsum(a, [0, 1], b, [1, 2])``), ``np.tensordot``, ``np.inner``,
 ``np.kron``, ``np.vdot``, ``np.cross``, each over the ``einsum`` (or
 ``cross``) primitive of ``symdiff.primitives.products``.
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from ..primitives.naming import ARRAY_FUNCTIONS
 from ..primitives.products import LETTERS, SubscriptError, explicit_subscripts
-from .registry import Refusal, define, known, refuse, static
+from .registry import Refusal, apply, define, known, refuse, static
 
 
 def contract(*operands, subscripts):
@@ -115,6 +116,15 @@ def einsum(subscripts, *operands, out=None, optimize=False, dtype=None, order="K
         subscripts = sublist_subscripts(sublists, output)
     ranks = tuple(np.ndim(x) for x in operands)
     return contract(*operands, subscripts=einsum_subscripts(subscripts, ranks))
+
+
+@define("numpy.dot", methods="dot")
+def dot(a, b, out=None):
+    if out is not None:
+        refuse("np.dot(..., out=) is not supported", "use the result: y = np.dot(a, b)")
+    if np.ndim(a) == 0 or np.ndim(b) == 0:  # NumPy: the product with a number
+        return a * b
+    return apply("dot", a, b)
 
 
 @define("numpy.tensordot")
