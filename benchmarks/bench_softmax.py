@@ -7,18 +7,29 @@ A linear classifier ``X @ W`` on 10,000 x 100 inputs with 10 classes; the
 loss picks each row's log-probability at its label
 (``logp[np.arange(n), labels]``), so its gradient scatters ``-1/n`` at the
 labels.  Every gradient is checked against the hand-written one before it is
-timed; times are the best of ``--repeat`` runs.
+timed; times are the best of ``--repeat`` runs.  BLAS and XLA run on one
+thread each (set before NumPy is imported; the environment may override it),
+as in ``bench_gp.py``, so that on a small shared machine the tools are
+compared and not their thread pools.
 """
 
-import argparse
-import platform
-import timeit
+import os
 
-import numba
-import numpy as np
-import scipy.special
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+os.environ.setdefault(
+    "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+)
 
-from symdiff import grad
+import argparse  # noqa: E402  (after the thread settings)
+import platform  # noqa: E402
+import timeit  # noqa: E402
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+import scipy.special  # noqa: E402
+
+from symdiff import grad  # noqa: E402
 
 # -- the model, as a user writes it -------------------------------------------
 
