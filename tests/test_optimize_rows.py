@@ -1,0 +1,97 @@
+"""One-per-row reads (``optimize.rows``): ``x[np.arange(n), idx]`` picks one
+element of each row, so the row sum of its adjoint is the cotangent; every
+other index keeps the row sum of the scatter.  A table of the index forms,
+recognised or not (read from the printed gradient), each checked in both
+modes against finite differences (``numpy_table``); and the softmax
+cross-entropy gradient's code."""
+
+import re
+
+import numpy as np
+import pytest
+import scipy.special
+
+import symdiff
+
+from .numpy_table import Row, check, normal
+
+
+def log_probs(x, axis):
+    return x - scipy.special.logsumexp(x, axis=axis, keepdims=True)
+
+
+def labels(classes):
+    return lambda rng, shape: rng.integers(0, classes, shape)
+
+
+def permutation(rng, shape):
+    return rng.permutation(shape[0])
+
+
+L4 = labels(4)
+
+# (row, recognised): every row's function returns a number
+TABLE = [
+    (Row("rows", lambda x, i, w: np.sum(w * log_probs(x, 1)[np.arange(x.shape[0]), i]), [((6, 4), (6,), (6,))], domain=(normal, L4, normal), jit=False), True),
+    (Row("rows-mean", lambda x, i: -np.mean(log_probs(x, 1)[np.arange(x.shape[0]), i]), [((6, 4), (6,))], domain=(normal, L4)), True),
+    (Row("columns", lambda x, i: -np.mean(log_probs(x, 0)[i, np.arange(x.shape[1])]), [((4, 6), (6,))], domain=(normal, L4), jit=False), True),
+    (Row("rank3", lambda x, i, w: np.sum(w * log_probs(x, 1)[np.arange(x.shape[0]), i]), [((5, 4, 2), (5,), (5, 2))], domain=(normal, L4, normal), jit=False), True),
+    (Row("after-a-slice", lambda x, i: -np.mean(log_probs(x, 2)[:, np.arange(x.shape[1]), i]), [((2, 5, 4), (5,))], domain=(normal, L4), jit=False), True),
+    (Row("one-label", lambda x, i, w: np.sum(w * log_probs(x, 1)[np.arange(x.shape[0]), i]), [((6, 4), (1,), (6,))], domain=(normal, L4, normal), jit=False), True),
+    (Row("arange-shorter", lambda x, i: -np.mean(log_probs(x, 1)[np.arange(x.shape[0] - 1), i]), [((6, 4), (5,))], domain=(normal, L4), jit=False), False),
+    (Row("arange-from-1", lambda x, i: -np.mean(log_probs(x, 1)[np.arange(1, x.shape[0]), i]), [((6, 4), (5,))], domain=(normal, L4), jit=False), False),
+    (Row("arange-of-labels", lambda x, i: -np.mean(log_probs(x, 1)[np.arange(i.shape[0]), i]), [((6, 4), (6,))], domain=(normal, L4), jit=False), False),
+    (Row("permuted", lambda x, p, i: -np.mean(log_probs(x, 1)[p, i]), [((6, 4), (6,), (6,))], domain=(normal, permutation, L4), jit=False), False),
+    (Row("repeated-rows", lambda x, i: -np.mean(log_probs(x, 1)[[0, 0, 2, 3, 4, 5], i]), [((6, 4), (6,))], domain=(normal, L4), jit=False), False),
+]  # fmt: skip
+
+
+def row_summed(source: str) -> bool:
+    """Does the gradient sum a scattered array (``np.sum(-logp_bar, axis=1)``)?"""
+    scattered = re.findall(r"^ *(\w+) = _scatter_add_", source, re.MULTILINE)
+    assert len(scattered) == 1, source
+    return re.search(rf"np\.sum\(-?{scattered[0]}\b", source) is not None
+
+
+@pytest.mark.parametrize(
+    "row, recognised", [pytest.param(row, seen, id=row.id) for row, seen in TABLE]
+)
+def test_one_per_row_reads(row, recognised):
+    check(row, row.shapes[0], jit=False)
+    args = row.sample(row.shapes[0], 0)
+    source = symdiff.derivative_source(row.fn, *args)
+    assert row_summed(source) is not recognised, source
+
+
+@pytest.mark.parametrize("row", [row for row, _ in TABLE if row.jit], ids=lambda row: row.id)
+def test_one_per_row_reads_compiled(row):
+    check(row, row.shapes[0], jit=True)
+
+
+def softmax_loss(W, X, labels):
+    z = X @ W
+    logp = z - scipy.special.logsumexp(z, axis=1, keepdims=True)
+    return -np.mean(logp[np.arange(X.shape[0]), labels])
+
+
+def test_softmax_cross_entropy_gradient_is_softmax_minus_onehot_over_n():
+    """The scatter's row sum is gone: the adjoint of the normaliser is 1/n
+    over it, so z_bar is -onehot/n (the scatter) plus softmax/n."""
+    rng = np.random.default_rng(0)
+    W, X, y = rng.normal(size=(4, 3)), rng.normal(size=(6, 4)), np.array([0, 2, 1, 1, 0, 2])
+    source = symdiff.derivative_source(softmax_loss, W, X, y)
+    body = source.split("def softmax_loss_grad")[1]
+    assert not row_summed(body)
+    assert body.count("np.sum(") == 1  # the softmax's normaliser, once
+    lines = [line.strip() for line in body.splitlines() if not line.strip().startswith("#")]
+    expected = [
+        "t0 = 1.0 / labels.shape[0]",
+        "logp_bar = _scatter_add_axes01_of_2d_number(-t0, z, values, labels)",
+        "total_bar = t0 / total",
+        "z_bar = logp_bar + total_bar * terms",
+        "W_bar = X.T @ z_bar",
+    ]
+    start = lines.index(expected[0])
+    assert lines[start : start + len(expected)] == expected
+    forward = symdiff.derivative_source(softmax_loss, W, X, y, mode="forward")
+    assert "np.sum(" in forward  # the JVP: a row sum of the tangent, as the formula has
