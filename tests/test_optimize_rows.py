@@ -13,7 +13,7 @@ import scipy.special
 
 import symdiff
 
-from .numpy_table import Row, check, normal
+from .numpy_table import Row, check, distinct, normal, params
 
 
 def log_probs(x, axis):
@@ -95,3 +95,41 @@ def test_softmax_cross_entropy_gradient_is_softmax_minus_onehot_over_n():
     assert lines[start : start + len(expected)] == expected
     forward = symdiff.derivative_source(softmax_loss, W, X, y, mode="forward")
     assert "np.sum(" in forward  # the JVP: a row sum of the tangent, as the formula has
+
+
+# Reductions along axes that Numba lacks (``primitives.spelling``): short
+# rows are combined a column at a time, long ones reduced a row at a time;
+# each row's first shape set takes the one way, its second the other.
+REDUCTIONS = [
+    Row("max-axis1", lambda x: np.max(x, axis=1), [((6, 3),), ((3, 6),)], domain=distinct),
+    Row("min-axis0", lambda x: np.min(x, axis=0), [((3, 6),), ((6, 3),)], domain=distinct),
+    Row("prod-axis1-keepdims", lambda x: np.prod(x, axis=1, keepdims=True), [((6, 3),), ((3, 6),)]),
+    Row("max-axes-rank3", lambda x: np.max(x, axis=(0, 2)), [((2, 8, 1),), ((3, 2, 2),)], domain=distinct),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("row, shapes, jit", params(REDUCTIONS))
+def test_reductions_along_short_and_long_rows(row, shapes, jit):
+    check(row, shapes, jit)
+
+
+def nan_rows(x):
+    return np.max(x, axis=1) + np.min(x, axis=1)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+@pytest.mark.parametrize("shape", [(6, 3), (3, 6)])
+def test_a_nan_in_a_row_is_its_max_and_min(shape, jit):
+    """As np.max and np.min: a row holding a nan reduces to nan, either way."""
+    x = np.arange(18.0).reshape(shape)
+    x[1, 1] = np.nan
+    value, _ = symdiff.value_and_grad(
+        lambda x: np.sum(nan_rows(x) * np.arange(x.shape[0])), jit=jit
+    )(x)
+    expected = np.sum(nan_rows(x) * np.arange(x.shape[0]))
+    assert np.isnan(value) and np.isnan(expected)
+    x[1, 1] = 0.5
+    value, _ = symdiff.value_and_grad(
+        lambda x: np.sum(nan_rows(x) * np.arange(x.shape[0])), jit=jit
+    )(x)
+    assert value == np.sum(nan_rows(x) * np.arange(x.shape[0]))
