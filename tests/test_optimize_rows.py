@@ -12,6 +12,8 @@ import pytest
 import scipy.special
 
 import symdiff
+from symdiff.ir import Const, Op, Var
+from symdiff.primitives.algebra import simplify_op
 
 from .numpy_table import Row, check, distinct, normal, params
 
@@ -133,3 +135,17 @@ def test_a_nan_in_a_row_is_its_max_and_min(shape, jit):
         lambda x: np.sum(nan_rows(x) * np.arange(x.shape[0])), jit=jit
     )(x)
     assert value == np.sum(nan_rows(x) * np.arange(x.shape[0]))
+
+
+def test_a_float_broadcast_to_the_shape_it_meets_is_itself():
+    """broadcast_like(a, y) / y is a / y for a float a (in either order); an
+    int a stays broadcast, as broadcast_like makes floats."""
+    y, b = Var("y"), Var("b")
+    for a in (Const(2.0), Const(2)):
+        defs = {"b": Op("broadcast_like", (a, y))}
+        for args, expected in (((b, y), (a, y)), ((y, b), (y, a))):
+            new = simplify_op(Op("div", args), defs)
+            assert new == (Op("div", expected) if isinstance(a.value, float) else Op("div", args))
+    assert simplify_op(
+        Op("mul", (b, Var("z"))), {"b": Op("broadcast_like", (Const(2.0), y))}
+    ) == Op("mul", (b, Var("z")))  # another operand: the broadcast may be what gives the shape
