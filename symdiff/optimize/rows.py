@@ -11,12 +11,14 @@ cotangent (``(softmax - onehot) / n`` instead of a row sum of the onehot).
 ``one_per_row(scatter, defs, kinds)`` tells which axis of ``x`` a
 ``scatter_add`` places one element along; ``summed_rows`` rewrites
 ``sum_to(scatter, like)`` along that axis (the adjoint of a broadcast, as
-of ``z - logsumexp(z, axis=1, keepdims=True)``), through a negation.  The recognition is on the
-code's shapes as ``optimize.shapes`` reads them: the ``arange`` must run
-from 0 by 1 to the length of that very axis (``arange(n - 1)`` or a
-permutation is an ordinary scatter), the other index must be 1-d, and
-neither may have a size that is 1 only when the code runs (``arange(1)``
-against ``m`` indices would put them all in one row).
+of ``z - logsumexp(z, axis=1, keepdims=True)``), through a negation.  The
+recognition is on the code's shapes as ``optimize.shapes`` reads them: the
+``arange`` must run from 0 by 1 to the length of that very axis
+(``arange(n - 1)``, ``arange(len(labels))`` or a permutation is an ordinary
+scatter), the other index must be 1-d, and neither may have a size that is
+1 only when the code runs (``arange(1)`` against ``m`` indices would put
+them all in one row).  The sum of the scattered zeros and ``g[r]`` is
+``g[r]`` exactly (up to the sign of a zero, as ``x + 0 -> x``).
 """
 
 from __future__ import annotations
