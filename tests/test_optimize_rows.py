@@ -99,6 +99,30 @@ def test_softmax_cross_entropy_gradient_is_softmax_minus_onehot_over_n():
     assert "np.sum(" in forward  # the JVP: a row sum of the tangent, as the formula has
 
 
+def log_softmax_loss(W, X, labels):
+    logp = scipy.special.log_softmax(X @ W, axis=1)
+    return -np.mean(logp[np.arange(X.shape[0]), labels])
+
+
+def test_log_softmax_prints_as_logsumexp_does():
+    """scipy.special.log_softmax names its parts as logsumexp does."""
+    rng = np.random.default_rng(1)
+    W, X, y = rng.normal(size=(4, 3)), rng.normal(size=(6, 4)), np.array([0, 2, 1, 1, 0, 2])
+    body = symdiff.derivative_source(log_softmax_loss, W, X, y).split("def log_softmax_loss_grad")[
+        1
+    ]
+    assert not row_summed(body)
+    assert "    terms = np.exp(shifted)\n" in body
+    assert re.search(
+        r"\n    total_bar = t\d / total\n    shifted_bar = logp_bar \+ total_bar \* terms\n", body
+    )
+    z = X @ W
+    probs = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    expected = X.T @ (probs - np.eye(3)[y]) / len(y)
+    for mode in ("reverse", "forward"):
+        assert np.allclose(symdiff.grad(log_softmax_loss, mode=mode, jit=False)(W, X, y), expected)
+
+
 # Reductions along axes that Numba lacks (``primitives.spelling``): short
 # rows are combined a column at a time, long ones reduced a row at a time;
 # each row's first shape set takes the one way, its second the other.
