@@ -71,11 +71,11 @@ def _neg_arg(atom, defs):
     return source.args[0] if source is not None and source.prim == "neg" else None
 
 
-def summed_rows(op: Op, defs: dict, kinds: dict):
+def summed_rows(op, defs: dict, kinds: dict):
     """``op`` with a ``sum_to`` along the rows of a one-per-row scatter
     replaced by its cotangent (``op`` itself where there is none)."""
-    if op.prim != "sum_to" or not isinstance(op.args[0], Var):
-        return op
+    if not isinstance(op, Op) or op.prim != "sum_to" or not isinstance(op.args[0], Var):
+        return op  # (a shape read may be known: an atom)
     inner = op.args[0]
     negated = _neg_arg(inner, defs)
     if negated is not None:  # sum(-s) is -sum(s), exactly
