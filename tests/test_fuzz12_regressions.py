@@ -2,6 +2,8 @@
 (issue 12's NumPy and SciPy functions), each minimised to a few lines and
 checked against NumPy and finite differences in both modes."""
 
+import ast
+
 import numpy as np
 import pytest
 
@@ -35,3 +37,43 @@ def test_float32_int_array_cast_compiles():
     compiled = grad(shifted_by_linspace)(A)
     assert compiled.dtype == np.float32
     np.testing.assert_allclose(compiled, grad(shifted_by_linspace, jit=False)(A), rtol=1e-6)
+
+
+def flipped_roll(C, w):
+    return np.sum(w * np.flip(np.roll(C, -1, axis=0), axis=0))
+
+
+def _run_source(source, args):
+    namespace: dict = {}
+    exec(compile(source, "<generated>", "exec"), namespace)
+    name = [n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)][-1]
+    return namespace[name](*args)
+
+
+@pytest.mark.parametrize("optimized", [False, True])
+def test_an_argument_under_a_second_name_is_not_written_into(optimized):
+    """The adjoint of ``np.flip(r)`` is ``w[::-1]`` with ``r_bar = w`` (the
+    argument under a second name); ``np.roll``'s adjoint zeroes a slice of
+    it, which the unoptimised code did in place: into ``w``."""
+    C, w = np.array([0.3, -0.4, 0.02]), np.array([1.0, 2.0, 3.0])
+    source = derivative_source(flipped_roll, C, w, optimized=optimized)
+    gradient = _run_source(source, (C, w))
+    np.testing.assert_array_equal(w, [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(gradient, [1.0, 3.0, 2.0])
+    assert check_grad(flipped_roll, C, w, jit=False).ok
+
+
+def rolled_onto_diagonal(a):
+    h = np.diag(np.roll(np.sum(a, axis=0, keepdims=True), 2, axis=-1))
+    return np.sum(np.tanh(h))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_read_only_view_is_not_written_into(mode):
+    """``np.diag`` of a matrix is NumPy's read-only view of its diagonal
+    (the adjoint of ``np.diag`` of a vector): ``np.roll``'s adjoint wrote
+    into it in place ('assignment destination is read-only')."""
+    fn, arg = rolled_onto_diagonal, np.array([0.1, 0.3])
+    g = grad(fn, mode=mode, jit=False)(arg)
+    assert check_grad(fn, arg, jit=False).ok
+    np.testing.assert_allclose(g, grad(fn, mode="forward", jit=False)(arg), rtol=1e-12)
