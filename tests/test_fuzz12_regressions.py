@@ -6,6 +6,7 @@ import ast
 
 import numpy as np
 import pytest
+import scipy.special as sc
 
 from symdiff import check_grad, derivative_source, grad
 
@@ -77,3 +78,18 @@ def test_a_read_only_view_is_not_written_into(mode):
     g = grad(fn, mode=mode, jit=False)(arg)
     assert check_grad(fn, arg, jit=False).ok
     np.testing.assert_allclose(g, grad(fn, mode="forward", jit=False)(arg), rtol=1e-12)
+
+
+def gammaln_of_a_sum(A):
+    return np.sum(sc.gammaln(1.5 + np.sum(A)) * A)
+
+
+@pytest.mark.xfail(strict=True, reason="reverse mode: a float64 gradient for float32 arguments")
+def test_float32_gradient_through_a_scalar_special_function():
+    """Found by the random programs, not fixed: forward mode returns float32,
+    reverse mode float64 (the values are right)."""
+    A = np.array([0.3, 0.1], dtype=np.float32)
+    assert grad(gammaln_of_a_sum, mode="forward", jit=False)(A).dtype == np.float32
+    g = grad(gammaln_of_a_sum, jit=False)(A)
+    np.testing.assert_allclose(g, grad(gammaln_of_a_sum, jit=False)(A.astype(float)), rtol=1e-5)
+    assert g.dtype == np.float32
