@@ -110,8 +110,9 @@ class _Printer:
         return self.call(prim.spelling[1], args)
 
     def operands(self, op: Op) -> list:
-        """The printed operands; in float32 code, int scalars meeting floats
-        in arithmetic are float32 (NumPy and Numba would compute in float64)."""
+        """The printed operands; in float32 code, ints meeting floats in
+        arithmetic are float32 (NumPy and Numba would compute in float64):
+        scalars by ``np.float32(k)``, arrays (``np.arange(n)``) by ``.astype``."""
         args = [self.atom(a) for a in op.args]
         kinds = [self.kind(a) for a in op.args]
         meets_floats = op.prim == "div" or any(k.dtype == "float" for k in kinds)
@@ -119,9 +120,14 @@ class _Printer:
             return args
         exponent = 1 if op.prim == "pow" else None  # x ** 2 stays exact and float32
         return [
-            self.in_float32(a) if k.dtype == "int" and k.rank == 0 and i != exponent else a
+            self.as_float32(a, k) if k.dtype == "int" and i != exponent else a
             for i, (a, k) in enumerate(zip(args, kinds))
         ]
+
+    def as_float32(self, node: ast.expr, kind) -> ast.expr:
+        if kind.rank == 0:
+            return self.in_float32(node)
+        return ast.Call(ast.Attribute(node, "astype"), [self.attribute("np.float32")], [])
 
     def imported_name(self, module: str, name: str) -> ast.expr:
         """``name``, imported from ``module`` (users' rules: ``symdiff.rules``)."""

@@ -147,12 +147,11 @@ class Layout:
                 self.define(stmt.target, loops, sides)
                 if isinstance(stmt.value, Op):
                     self.defs[stmt.target] = stmt.value
-                    if (
-                        _is_view(stmt.value)
-                        and isinstance(args[0], Var)
-                        and self.kinds.get(stmt.target, FLOAT).rank
-                    ):
-                        self.view_of[stmt.target] = args[0].name
+                # a view, or the array itself under a second name (``m_bar = w``)
+                value = stmt.value
+                shares = isinstance(value, Var) or (isinstance(value, Op) and _is_view(value))
+                if shares and isinstance(args[0], Var) and self.kinds.get(stmt.target, FLOAT).rank:
+                    self.view_of[stmt.target] = args[0].name
             elif isinstance(stmt, Loop):
                 for atom in [c.init for c in stmt.carried] + list(stmt.bounds):
                     self.read(atom, here, loops, sides)
@@ -211,6 +210,9 @@ def storage_ok(layout: Layout, name: str, pos: int, sides, seen=None) -> bool:
     seen.add(name)
     if name in layout.params:
         return False
+    op = layout.defs.get(name)
+    if op is not None and PRIMITIVES[op.prim].read_only:  # np.diag(matrix), broadcast_to
+        return False
     if name in layout.view_of:  # its memory is that of the array it views
         base = layout.view_of[name]
         return not layout.read_after(name, pos, sides) and storage_ok(
@@ -229,7 +231,6 @@ def storage_ok(layout: Layout, name: str, pos: int, sides, seen=None) -> bool:
         return storage_ok(layout, carry.init.name, pos, sides, seen)
     if layout.read_after(name, pos, sides):
         return False
-    op = layout.defs.get(name)
     if op is not None and op.prim in STORES and isinstance(op.args[1], Var):
         return True  # its own source was checked when it was written
     return all(

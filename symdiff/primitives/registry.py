@@ -82,6 +82,7 @@ class Primitive:
     float_arithmetic: bool = False  # int scalar operands meet floats (float32 code casts them)
     view: bool = False  # the array result may share memory with the first operand
     fresh: bool = False  # a new array that code may write into (two are never one)
+    read_only: bool = False  # its array result may be NumPy's read-only view: never written into
     contiguous: bool = False  # its array result is a new C-contiguous array
     indexed: bool = False  # writes at an index of its second operand
     shaped_like: int | None = None  # its array result has the shape of this operand

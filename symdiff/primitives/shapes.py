@@ -284,13 +284,13 @@ _TRIL, _TRIU = _triangle_rules("tril"), _triangle_rules("triu")
 register("squeeze", 1, SPECIAL, "special", None, None, jvp=lambda t, x, ans, attrs: op("squeeze", t[0], attrs=attrs), vjp=_squeeze_vjp,
          result_kind=squeeze_kind, spell=squeeze_spelling, sympy_arrays=_squeeze_sympy, **LINEAR_VIEW)
 register("broadcast_to", -1, SPECIAL, "special", None, None, jvp=_broadcast_to_jvp, vjp=_broadcast_to_vjp, result_kind=broadcast_to_kind,  # a read-only view
-         spell=broadcast_to_spelling, sympy_arrays=_broadcast_to_sympy, **LINEAR_VIEW)
+         spell=broadcast_to_spelling, sympy_arrays=_broadcast_to_sympy, read_only=True, **LINEAR_VIEW)
 register("diagonal", 2, SPECIAL, "special", None, None, jvp=_diagonal_jvp, vjp=_diagonal_vjp, result_kind=diagonal_kind,  # NumPy: a read-only view
-         spell=diagonal_spelling, sympy_arrays=_diagonal_sympy, **LINEAR_VIEW)
+         spell=diagonal_spelling, sympy_arrays=_diagonal_sympy, read_only=True, **LINEAR_VIEW)
 register("onto_diagonal", 3, SPECIAL, "special", None, None, jvp=_onto_diagonal_jvp, vjp=_onto_diagonal_vjp, result_kind=onto_diagonal_kind,  # zeros like x, g on a diagonal
          spell=onto_diagonal_spelling, sympy_arrays=_onto_diagonal_sympy, shaped_like=1, shape_reads=frozenset({1}), **NEW_ARRAY)
-register("diag", 2, SPECIAL, "special", None, None, jvp=_diag_jvp, vjp=_diag_vjp, result_kind=diag_kind,
-         spell=lambda printer, op, args: printer.call("np.diag", args), sympy_arrays=lambda args, attrs, number, truth: np.diag(np.asarray(args[0], dtype=object), int(args[1])), **NEW_ARRAY)
+register("diag", 2, SPECIAL, "special", None, None, jvp=_diag_jvp, vjp=_diag_vjp, result_kind=diag_kind,  # of a matrix: NumPy's read-only view of its diagonal
+         spell=lambda printer, op, args: printer.call("np.diag", args), sympy_arrays=lambda args, attrs, number, truth: np.diag(np.asarray(args[0], dtype=object), int(args[1])), contiguous=True, read_only=True, **NOT_ELEMENTWISE)
 register("tril", 2, SPECIAL, "special", None, None, jvp=_TRIL[0], vjp=_TRIL[1], result_kind=triangle_kind,
          spell=lambda printer, op, args: printer.call("np.tril", args), sympy_arrays=_triangle_sympy(np.tril), shaped_like=0, **NEW_ARRAY)
 register("triu", 2, SPECIAL, "special", None, None, jvp=_TRIU[0], vjp=_TRIU[1], result_kind=triangle_kind,
