@@ -146,6 +146,8 @@ class _KindInference(ir.BodyVisitor):
         else:
             kind, is_active = self.atom_kind(value), self.atom_active(value)
             self.aliases.share(stmt.target, value)
+            if isinstance(value, Var) and value.name in self.axis_sizes:  # n = x.shape[0]
+                self.axis_sizes[stmt.target] = self.axis_sizes[value.name]
         self.define(stmt.target, kind, is_active)
 
     def operation(self, stmt: Assign) -> tuple:
@@ -156,14 +158,20 @@ class _KindInference(ir.BodyVisitor):
         if value.prim == "shape" and isinstance(value.args[0], Var):
             source = self.kinds[value.args[0].name]
             self.axis_sizes[stmt.target] = source.size(value.attrs.axis % source.rank)
-        elif value.prim in ("zeros", "ones"):  # sizes read from other arrays
-            sizes = [
-                self.axis_sizes.get(a.name, kind.size(i)) if isinstance(a, Var) else kind.size(i)
-                for i, a in enumerate(value.args)
-            ]
-            kind = Kind.of_sizes(kind.dtype, sizes)
+        elif PRIMITIVES[value.prim].sized_by is not None:
+            kind = self.sized(kind, PRIMITIVES[value.prim].sized_by(value.args))
         is_active = PRIMITIVES[value.prim].differentiable and any(map(self.atom_active, value.args))
         return kind, is_active
+
+    def sized(self, kind: Kind, operands) -> Kind:
+        """``kind`` with the axes whose sizes are ints read from other arrays'
+        shapes (``np.eye(x.shape[0])``, ``np.zeros(n)`` after ``n = len(x)``)
+        knowing what is known of those arrays' axes."""
+        sizes = kind.sizes()
+        for axis, atom in enumerate(operands):
+            if isinstance(atom, Var) and atom.name in self.axis_sizes and axis < kind.rank:
+                sizes[axis] = self.axis_sizes[atom.name]
+        return Kind.of_sizes(kind.dtype, sizes)
 
     def branch(self, stmt: If):
         for inner in ir.bodies(stmt):

@@ -110,7 +110,20 @@ def transpose_kind(kinds, atoms, attrs):
 def reshape_kind(kinds, atoms, attrs):
     if any(k.rank or k.dtype != "int" for k in kinds[1:]):
         raise RankError("a shape is a tuple of ints")
-    return Kind.of_sizes(kinds[0].dtype, [size_of(a) for a in atoms[1:]])
+    sizes = [size_of(a) for a in atoms[1:]]
+    inferred = [i for i, a in enumerate(atoms[1:]) if isinstance(a, Const) and a.value == -1]
+    if len(inferred) == 1 and all(s is ONE for i, s in enumerate(sizes) if i != inferred[0]):
+        # x.reshape(-1, 1): the -1 axis holds all of x (its size is the product of x's)
+        sizes[inferred[0]] = product_size(kinds[0].sizes())
+    return Kind.of_sizes(kinds[0].dtype, sizes)
+
+
+def product_size(sizes) -> AxisSize:
+    """What is known of the product of axis sizes: not 1 if one is not (an
+    axis that is not 1 is 0 or at least 2), 1 if all are."""
+    if MATCHES in sizes:
+        return MATCHES
+    return ONE if all(s is ONE for s in sizes) else MAYBE_ONE
 
 
 def normalize_axis(axis, rank):
@@ -275,8 +288,8 @@ def cumsum_kind(kinds, atoms, attrs):
         normalize_axis(attrs.axis, k.rank)
         return with_dtype(k, dtype)
     sizes = k.sizes()
-    if k.rank > 1:  # the product of the sizes: not 1 if one is not, 1 if all are
-        sizes = [MATCHES if MATCHES in sizes else ONE if set(sizes) == {ONE} else MAYBE_ONE]
+    if k.rank > 1:
+        sizes = [product_size(sizes)]
     return Kind.of_sizes(dtype, sizes)
 
 
