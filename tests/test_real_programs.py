@@ -243,3 +243,14 @@ def test_gaussian_process_gradient_has_no_broadcast_checks():
     source = _gp_gradient_source()
     assert "_if_one" not in source
     assert "zeros_like" not in source
+
+
+def test_gaussian_process_gradient_takes_its_triangles_in_one_pass():
+    """One identity for both np.eye(n); the triangular solves' adjoints take
+    the triangle of an outer product alone, the Cholesky's Phi(S + S^T) in
+    one helper; no np.tril/np.triu of whole products."""
+    source = _gp_gradient_source()
+    assert source.count("np.eye(") == 1
+    assert "_lower_outer(" in source and "_upper_outer(" in source
+    assert "_phi_symmetric(" in source
+    assert "np.tril(" not in source and "np.triu(" not in source and "np.outer(" not in source

@@ -20,8 +20,8 @@ from __future__ import annotations
 import math
 
 from .. import ir
-from ..ir import Assign, Const, Op, Var, atom_kind
-from .kinds import broadcast
+from ..ir import NO_ATTRS, Assign, Const, Op, Var, atom_kind
+from .kinds import broadcast, where_kind
 from .registry import PRIMITIVES
 
 
@@ -193,6 +193,30 @@ def _where(op: Op, defs: dict, uses, kinds):
             return chosen
     if atom_key(a) == atom_key(b) and _keeps_shape(a, (cond,), kinds):
         return a
+    return _nested_where(op, defs, kinds)
+
+
+def _nested_where(op: Op, defs: dict, kinds):
+    """``where(c, where(c, a, b), d) -> where(c, a, d)`` (and on the other
+    side ``where(c, d, where(c, a, b)) -> where(c, d, b)``): the inner choice
+    is made by the same condition.  Only where the kinds show that the
+    result keeps its shape (the operand left out may have widened it)."""
+    cond, then, other = op.args
+    for side, arg in ((1, then), (2, other)):
+        inner = defs.get(arg.name) if isinstance(arg, Var) else None
+        if inner is None or inner.prim != "where" or atom_key(inner.args[0]) != atom_key(cond):
+            continue
+        args = list(op.args)
+        args[side] = inner.args[side]
+        if kinds is None:
+            continue
+        new_kinds = [atom_kind(a, kinds, unknown=None) for a in args]
+        old_kinds = [atom_kind(a, kinds, unknown=None) for a in op.args]
+        if None in new_kinds or None in old_kinds:
+            continue
+        new, old = where_kind(new_kinds, args, NO_ATTRS), where_kind(old_kinds, op.args, NO_ATTRS)
+        if shape_of(new) == shape_of(old) and new.dtype == old.dtype:
+            return Op("where", tuple(args))
     return None
 
 

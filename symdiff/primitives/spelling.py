@@ -449,6 +449,11 @@ def eye(printer, op, args):
 
 
 def broadcast_like(printer, op, args):
+    """``g`` broadcast to the shape of ``y``: ``np.full_like(y, g)`` for a
+    float number onto floats (one pass), else ``np.zeros_like(y) + g``."""
+    g, y = printer.kind(op.args[0]), printer.kind(op.args[1])
+    if g.rank == 0 and g.dtype == "float" and y.dtype == "float":
+        return printer.call("np.full_like", [args[1], args[0]])
     return ast.BinOp(printer.call("np.zeros_like", [args[1]]), ast.Add(), args[0])
 
 
