@@ -25,11 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def branch_broadcast(b, v):
     """Size-1 axes met on one branch only (the run-time sum helpers: the
-    slices ``[0:]`` may have size 1, as far as the compiler knows)."""
+    slices ``[: len(b)]`` may have size 1, as far as the compiler knows)."""
     if b[0] < 0.3:
         u1 = np.outer(v, b)
     else:
-        u1 = b + np.maximum(b[0:].reshape((1, -1)), v[0:].reshape((-1, 1)))
+        u1 = b + np.maximum(b[: len(b)].reshape((1, -1)), v[: len(v)].reshape((-1, 1)))
     return np.mean(u1)
 
 
@@ -607,3 +607,28 @@ def test_gradients_never_write_into_their_arguments(fn, shapes, mode):
             np.testing.assert_array_equal(a, b)
         for ours, theirs in zip(grads, expected):
             np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-8)
+
+
+# -- equal sizes known symbolically (analysis.extents) ---------------------------
+def total_variation(x):
+    return np.sum((x[1:] - x[:-1]) ** 2) + np.sum(np.diff(x) * x[:-1])
+
+
+def slices_in_a_loop(x):
+    y = x
+    total = 0.0
+    for _ in range(2):
+        y = y * 0.5
+        total = total + np.sum(y[1:] * y[:-1])
+    return total
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 6])  # slices of size 0, 1 and more
+@pytest.mark.parametrize("fn", [total_variation, slices_in_a_loop])
+def test_slices_of_one_size_meet_without_run_time_sums(fn, n):
+    x = np.linspace(0.3, 1.7, n) ** 2
+    report = check_grad(fn, x, jit=False)  # both modes, finite differences, SymPy
+    assert report.ok, str(report)
+    if fn is total_variation:  # (in a reversed loop, values read from tapes have no extents)
+        source = derivative_source(fn, x)
+        assert "_if_one" not in source and "zeros_like(t" not in source, source

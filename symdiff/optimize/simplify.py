@@ -77,27 +77,6 @@ def _shareable(op: Op, target: str, written: frozenset) -> bool:
     return target not in written and op.prim not in DRAW_PRIMITIVES
 
 
-def _scalar_filled(op, defs: dict, kinds: dict):
-    """``broadcast_like(c, t)`` (``np.zeros_like(t) + c``) of a number ``c``
-    onto a computed array ``t``: ``c * np.ones(...)`` of ``t``'s shape, its
-    sizes read where they are known first (``shapes``), so that ``t`` (the
-    ``A @ B`` of ``np.sum(A @ B)``) is not computed for its shape alone.
-    None for anything else."""
-    if not isinstance(op, Op) or op.prim != "broadcast_like":
-        return None
-    c, t = op.args
-    c_kind = ir.atom_kind(c, kinds, unknown=None)
-    t_kind = kinds.get(t.name) if isinstance(t, Var) else None
-    if c_kind is None or c_kind.rank or t_kind is None or not t_kind.rank or t.name not in defs:
-        return None
-    if PRIMITIVES[defs[t.name].prim].view:  # its shape is its array's, read through it
-        return None
-    if c_kind.dtype != "float" and t_kind.dtype != "float":
-        return None  # broadcast_like makes floats: so does ones, times a float
-    sizes = tuple(Op("shape", (t,), ir.Attrs(axis=k)) for k in range(t_kind.rank))
-    return Op("mul", (c, Op("ones", sizes)))
-
-
 def _coalesce(fn: ir.Function) -> ir.Function:
     """Fold copies ``name = $t`` into the definition of the temporary ``$t``."""
     rename = {}
@@ -266,9 +245,6 @@ class _Simplifier:
             )
             if _changes_kind(new, stmt.target, kinds):  # int * 1.0 stays a float
                 new = op
-            filled = _scalar_filled(new, self.defs, kinds)
-            if filled is not None:
-                new = materialize(filled, self.namer, out, self.defs, stmt.loc, self.uses, None)
         else:
             new = atom(stmt.value)
         if not isinstance(new, Op):

@@ -255,7 +255,23 @@ def _flip(op: Op, defs: dict, uses, kinds):
     return None
 
 
+def _transpose(op: Op, defs: dict, uses, kinds):
+    """A transpose of a transpose that puts the axes back is the value itself
+    (``x.T.T``; both reversing, or explicit orders composing to none)."""
+    inner = defs.get(op.args[0].name) if isinstance(op.args[0], Var) else None
+    if not isinstance(inner, Op) or inner.prim != "transpose":
+        return None
+    outer_axes, inner_axes = op.attrs.axes, inner.attrs.axes
+    if outer_axes is None and inner_axes is None:
+        return inner.args[0]
+    if outer_axes is not None and inner_axes is not None:
+        if [inner_axes[a] for a in outer_axes] == list(range(len(outer_axes))):
+            return inner.args[0]
+    return None
+
+
 RULES = {
+    "transpose": _transpose,
     "sum": _reduce,
     "amax": _reduce,
     "amin": _reduce,
