@@ -349,3 +349,22 @@ def test_a_transpose_of_a_transpose_is_the_value():
     assert simplify_op(Op("transpose", (Var("t"),), back), defs) == x
     again = Op("transpose", (Var("t"),), order)  # (1, 2, 0) twice is (2, 0, 1): kept
     assert simplify_op(again, defs) == again
+
+
+def test_two_tapes_written_through_a_grown_tape_stay_two():
+    """A tape written only through tape_grow (which may return it as it is)
+    is written into: two equal tapes must not become one."""
+    tape = Op("tape", (N, x))
+    store = Op("setitem", (y, Var("g"), Const(0)), ir.Attrs(index=(ir.Take(),)))
+    g = fn(
+        [
+            Assign("a", tape),
+            Assign("b", tape),
+            Assign("g", Op("tape_grow", (Var("a"), Const(0)))),
+            Assign("w", store),
+            Assign("r", Op("add", (Var("w"), Var("b")))),
+        ],
+        Var("r"),
+        params=("x", "y", "n"),
+    )
+    assert sum(isinstance(s, Assign) and s.value == tape for s in optimize(g).body) == 2

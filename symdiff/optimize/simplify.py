@@ -35,8 +35,9 @@ def _cse_key(op: Op):
 
 def _written_arrays(fn: ir.Function) -> frozenset:
     """The values whose memory code may write into or reuse: the arrays of
-    array writes and copies, and what they are views, copies, phis and
-    carries of (closed over those links)."""
+    array writes and copies, and what they may share memory with, closed over
+    those links: copies, phis, carries, and the operands of any operation (a
+    view, a tape grown or not: to be safe, every operation)."""
     sources: dict = {}  # a value -> the values whose memory it may be
 
     def link(name, *atoms):
@@ -48,10 +49,10 @@ def _written_arrays(fn: ir.Function) -> frozenset:
             value = stmt.value
             if isinstance(value, Var):
                 link(stmt.target, value)
-            elif value.prim in ir.STORES or value.prim == "copy":
-                written.append(value.args[1 if value.prim in ir.STORES else 0])
-            elif PRIMITIVES[value.prim].view:
-                link(stmt.target, value.args[0])
+            else:
+                if value.prim in ir.STORES or value.prim == "copy":
+                    written.append(value.args[1 if value.prim in ir.STORES else 0])
+                link(stmt.target, *value.args)
         elif isinstance(stmt, If):
             for phi in stmt.phis:
                 link(phi.target, phi.then, phi.orelse)
