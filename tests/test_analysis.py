@@ -214,23 +214,6 @@ def test_np_eye_and_reshape_of_a_size_copied_from_an_array_have_its_axis_size(si
     assert kinds["r"].sizes() == [AxisSize.ONE, size]
 
 
-@pytest.mark.parametrize(
-    "x_kind, shape, expected",
-    [
-        (VECTOR, (-1, 1), ":1"),
-        (VECTOR, (1, -1), "1:"),
-        (Kind("float", 2, maybe=(0,)), (-1, 1), ":1"),  # the product of ? and :
-        (Kind("float", 1, maybe=(0,)), (-1, 1), "?1"),
-        (Kind("float", 1, unit=(0,)), (1, -1), "11"),
-        (VECTOR, (-1, 2), "?:"),  # -1 with a size other than 1: not known
-    ],
-)
-def test_the_inferred_axis_of_a_reshape_holds_all_of_the_array(x_kind, shape, expected):
-    body = (op("r", "reshape", Var("x"), *map(Const, shape)),)
-    kind = analysis.analyze(Function("f", ("x",), body, Var("r")), [x_kind]).kinds["r"]
-    assert "".join(s.value for s in kind.sizes()) == expected
-
-
 def test_phi_of_ranks_1_and_2_is_a_shape_error_at_the_users_line():
     branch = If(Var("c"), (), (), (Phi("p", Var("v"), Var("m")),), loc=LINE)
     fn = Function("f", ("c", "v", "m"), (branch,), Var("p"))

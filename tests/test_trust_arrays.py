@@ -632,3 +632,17 @@ def test_slices_of_one_size_meet_without_run_time_sums(fn, n):
     if fn is total_variation:  # (in a reversed loop, values read from tapes have no extents)
         source = derivative_source(fn, x)
         assert "_if_one" not in source and "zeros_like(t" not in source, source
+
+
+def reshaped_adjoint_read_again(A, B):
+    """Found by test_random_array_programs (seed 1525) when x.reshape(1, -1)
+    was known to be [1,:]: A's adjoint, a reshape of an array B's adjoint
+    reads later, was then written in place."""
+    h0 = A[:, :1].T * np.sum(B.mean(axis=-1, keepdims=True), axis=-1)
+    return np.sum(h0.mean() * (A.reshape((1, -1)) + B.reshape(-1)))
+
+
+def test_a_reshaped_adjoint_read_again_is_right():
+    rng = np.random.default_rng(1525)
+    A, B = rng.uniform(0.2, 1.0, size=(3, 3)), rng.uniform(0.2, 1.0, size=(1, 1))
+    assert check_grad(reshaped_adjoint_read_again, A, B, jit=False).ok
