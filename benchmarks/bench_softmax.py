@@ -7,18 +7,32 @@ A linear classifier ``X @ W`` on 10,000 x 100 inputs with 10 classes; the
 loss picks each row's log-probability at its label
 (``logp[np.arange(n), labels]``), so its gradient scatters ``-1/n`` at the
 labels.  Every gradient is checked against the hand-written one before it is
-timed; times are the best of ``--repeat`` runs.
+timed; times are the best of ``--repeat`` runs, of the wall clock and of the
+process' CPU time (all threads), the steadier of the two on a loaded
+machine.  BLAS and XLA run on one thread each (set before NumPy is
+imported; the environment may override it), as in ``bench_gp.py``, so that
+on a small shared machine the tools are compared and not their thread
+pools.
 """
 
-import argparse
-import platform
-import timeit
+import os
 
-import numba
-import numpy as np
-import scipy.special
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+os.environ.setdefault(
+    "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+)
 
-from symdiff import grad
+import argparse  # noqa: E402  (after the thread settings)
+import platform  # noqa: E402
+import time  # noqa: E402
+import timeit  # noqa: E402
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+import scipy.special  # noqa: E402
+
+from symdiff import grad  # noqa: E402
 
 # -- the model, as a user writes it -------------------------------------------
 
@@ -42,11 +56,15 @@ def grad_numpy(W, X, labels):
 
 
 def best(fn, repeat, number=None):
-    """Best time per call (seconds) over ``repeat`` runs."""
+    """Best time per call (seconds) over ``repeat`` runs, and the best CPU time
+    of the process per call (all its threads: JAX computes in a thread of its
+    own), which other programs on a shared machine disturb less."""
     timer = timeit.Timer(fn)
     if number is None:
         number, _ = timer.autorange()
-    return min(timer.repeat(repeat=repeat, number=number)) / number
+    cpu = timeit.Timer(fn, timer=time.process_time)
+    wall = min(timer.repeat(repeat=repeat, number=number)) / number
+    return wall, min(cpu.repeat(repeat=repeat, number=number)) / number
 
 
 def others(args):
@@ -101,9 +119,13 @@ def main(argv=None):
         np.testing.assert_allclose(np.asarray(fn()), reference, rtol=1e-7, atol=1e-9)
         rows.append((name, fn))
     times = {name: best(fn, options.repeat) for name, fn in rows}
-    base = times["hand-written NumPy gradient"]
-    for name, t in times.items():
-        print(f"  {name:<38} {t * 1e6:10.1f} us   {t / base:6.2f}x")
+    base, base_cpu = times["hand-written NumPy gradient"]
+    print(f"  {'':<38} {'wall':>13}   {'':6}  {'process CPU':>13}")
+    for name, (t, cpu) in times.items():
+        print(
+            f"  {name:<38} {t * 1e6:10.1f} us   {t / base:6.2f}x"
+            f"  {cpu * 1e6:10.1f} us   {cpu / base_cpu:6.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -26,14 +26,17 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
 
 @define("scipy.special.softmax")
 def softmax(x, axis=None):
-    exps = np.exp(x - stop_gradient(np.max(x, axis=axis, keepdims=True)))
-    return exps / np.sum(exps, axis=axis, keepdims=True)
+    terms = np.exp(x - stop_gradient(np.max(x, axis=axis, keepdims=True)))
+    total = np.sum(terms, axis=axis, keepdims=True)
+    return terms / total
 
 
 @define("scipy.special.log_softmax")
 def log_softmax(x, axis=None):
     shifted = x - stop_gradient(np.max(x, axis=axis, keepdims=True))
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    terms = np.exp(shifted)
+    total = np.sum(terms, axis=axis, keepdims=True)
+    return shifted - np.log(total)
 
 
 @define("numpy.logaddexp")

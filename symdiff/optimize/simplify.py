@@ -23,6 +23,7 @@ from ..ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
 from ..primitives import PRIMITIVES
 from ..primitives.algebra import atom_key, materialize, shape_of
 from ..primitives.random import DRAW_PRIMITIVES
+from .rows import summed_rows
 from .shapes import shape_source
 
 
@@ -240,6 +241,7 @@ class _Simplifier:
         if isinstance(stmt.value, Op):
             op = Op(stmt.value.prim, tuple(map(atom, stmt.value.args)), stmt.value.attrs)
             op = shape_source(op, self.defs, kinds)
+            op = summed_rows(op, self.defs, kinds)
             op = _int_offsets(op, self.defs, kinds.get(stmt.target))
             new = materialize(
                 op, self.namer, out, self.defs, stmt.loc, self.uses, self.shapes_known

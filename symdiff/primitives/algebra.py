@@ -90,11 +90,30 @@ def _keeps_shape(chosen, others, kinds: dict | None) -> bool:
     return None not in known and shape_of(broadcast([have, *known])) == shape_of(have)
 
 
+def _broadcast_met(op: Op, defs: dict, kinds):
+    """``broadcast_like(a, y) op y`` (either way round) is ``a op y`` for a
+    float ``a``: ``y`` gives the result its shape either way, and the
+    elements are the same (``broadcast_like`` makes floats: an int ``a``
+    stays)."""
+    x, y = op.args
+    for k, (a, b) in enumerate(((x, y), (y, x))):
+        source = defs.get(a.name) if isinstance(a, Var) else None
+        if source is None or source.prim != "broadcast_like" or source.args[1] != b:
+            continue
+        kind = atom_kind(source.args[0], kinds or {}, unknown=None)
+        if kind is not None and kind.dtype == "float":
+            args = (source.args[0], b) if k == 0 else (b, source.args[0])
+            return Op(op.prim, args, op.attrs)
+    return None
+
+
 # ---------------------------------------------------------------------------
 # The rules, one per primitive.
 
 
 def _add(op: Op, defs: dict, uses, kinds):
+    if (new := _broadcast_met(op, defs, kinds)) is not None:
+        return new
     x, y = op.args
     if _is(y, 0.0) or _is(y, -0.0):
         return x
@@ -108,6 +127,8 @@ def _add(op: Op, defs: dict, uses, kinds):
 
 
 def _sub(op: Op, defs: dict, uses, kinds):
+    if (new := _broadcast_met(op, defs, kinds)) is not None:
+        return new
     x, y = op.args
     if _is(y, 0.0):
         return x
@@ -138,6 +159,8 @@ def _unit_factor(x, y, defs: dict, kinds, division=False):
 
 
 def _mul(op: Op, defs: dict, uses, kinds):
+    if (new := _broadcast_met(op, defs, kinds)) is not None:
+        return new
     x, y = op.args
     for a, b in ((x, y), (y, x)):
         if (new := _unit_factor(a, b, defs, kinds)) is not None:
@@ -159,6 +182,8 @@ def _mul(op: Op, defs: dict, uses, kinds):
 
 
 def _div(op: Op, defs: dict, uses, kinds):
+    if (new := _broadcast_met(op, defs, kinds)) is not None:
+        return new
     x, y = op.args
     if (new := _unit_factor(x, y, defs, kinds, division=True)) is not None:
         return new

@@ -66,12 +66,32 @@ def keep_axes(printer, reduced, rank, axes):
     return reduced
 
 
+# Reductions of the rows of a 2-d ``rows`` (``x``, ``x.T`` or a contiguous
+# copy), for Numba, which has ``np.max`` and the like over whole arrays only.
+# A row at a time costs a call per row: short rows (10 classes of a softmax)
+# are combined column by column instead, a whole column at a time, which is
+# fast both compiled and as plain NumPy (``jit=False`` runs the same source).
+_ROWS_REDUCED = """\
+    if rows.shape[1] < rows.shape[0]:  # short rows: combine whole columns
+        out = rows[:, 0].copy()
+        for j in range(1, rows.shape[1]):
+            out = {combine}
+    else:
+        out = np.empty(rows.shape[0], x.dtype)
+        for i in range(rows.shape[0]):
+            out[i] = np.{func}(rows[i])"""
+
+_COMBINE = {
+    "max": "np.maximum(out, rows[:, j])",
+    "min": "np.minimum(out, rows[:, j])",
+    "prod": "out * rows[:, j]",
+}
+
 _AXIS_HELPER = """\
 def {name}(x):
     \"\"\"np.{func}(x, axis={axis}) for a 2-d array, written out for Numba.\"\"\"
-    out = np.empty(x.shape[{other}], x.dtype)
-    for i in range(x.shape[{other}]):
-        out[i] = np.{func}(x[{index}])
+    rows = {rows}
+{reduced}
     return out"""
 
 _AXES_HELPER = """\
@@ -79,10 +99,12 @@ def {name}(x):
     \"\"\"np.{func}(x, axis={axes}{keepdims}) of a rank-{rank} array, for Numba:
     the reduced axes moved last, each row of that copy reduced.\"\"\"
     rows = {rows}
-    out = np.empty(rows.shape[0], x.dtype)
-    for i in range(rows.shape[0]):
-        out[i] = np.{func}(rows[i])
+{reduced}
     return out.reshape({shape})"""
+
+
+def _rows_reduced(func) -> str:
+    return _ROWS_REDUCED.format(func=func, combine=_COMBINE[func])
 
 
 def _sizes(axes, keep_one=()):
@@ -123,6 +145,7 @@ def _axes_helper(printer, func, rank, axes, keepdims) -> str:
         rank=rank,
         rows=rows,
         shape=shape,
+        reduced=_rows_reduced(func),
     )
     printer.modules.add("np")
     return printer.helper(name, source)
@@ -151,11 +174,14 @@ def reduction(func):
                 value = printer.call("np.sum", [value], [("axis", ast.Constant(axis))])
         elif kind.rank == 2:
             axis = axes[0]
-            index = "i, :" if axis == 1 else ":, i"
             name = printer.helper(
                 f"_{func}_axis{axis}",
                 _AXIS_HELPER.format(
-                    name=f"_{func}_axis{axis}", func=func, axis=axis, other=1 - axis, index=index
+                    name=f"_{func}_axis{axis}",
+                    func=func,
+                    axis=axis,
+                    rows="x" if axis == 1 else "x.T",
+                    reduced=_rows_reduced(func),
                 ),
             )
             printer.modules.add("np")
