@@ -214,7 +214,7 @@ def bad_array_output(w):
 
 
 def bad_rank(A):
-    return np.sum(np.dot(A, 2.0))  # ERR: bad_rank
+    return np.sum(A @ 2.0)  # ERR: bad_rank (np.dot(A, 2.0) is A * 2.0, as in NumPy)
 
 
 # -- axes of size 1 made inside the function (constants, slices, shapes) -------

@@ -87,6 +87,8 @@ class Calls:
             return self.call_static(func, e)
         if func is library.apply:  # a definition applying a primitive: symdiff.library
             return self.applied(e)
+        if func is library.known:  # a definition asking whether a value is a constant
+            return Const(self._is_known(self.known(self.expr(e.args[0]))))
         definition = library.definition_for(func)
         if definition is not None:  # np.var, scipy.special.logsumexp...: symdiff.library
             return self.call_definition(definition, label, e)
@@ -261,6 +263,11 @@ class Calls:
             f"{ast.unparse(node)} must be known when the code is generated",
             "write a constant (an int, a string, a tuple of ints)",
         )
+
+    def _is_known(self, value) -> bool:
+        if isinstance(value, tuple):
+            return all(self._is_known(item) for item in value)
+        return isinstance(value, (Const, StaticValue))
 
     def applied(self, e):
         """``apply(primitive, *operands, **attrs)`` in a definition: the

@@ -17,6 +17,9 @@ Conventions for definitions:
 * A definition refuses what it does not cover with ``refuse(message, hint)``
   in a branch decided when the code is generated; the error names the
   user's call.
+* ``known(value)`` is True when ``value`` is a constant when the code is
+  generated (a literal, a global read then, a static value): a definition
+  refuses what it cannot do with a value known only at run time.
 * Values that must not be differentiated (the max shift of ``logsumexp``)
   go through ``stop_gradient``, so no adjoint code is generated for them.
 * A primitive whose NumPy name is a definition's (``np.transpose`` is the
@@ -38,6 +41,7 @@ from . import (  # noqa: F401  (the definitions: registered on import)
     linalg,
     logspace,
     norms,
+    operators,
     products,
     shapes,
     statistics,
@@ -52,6 +56,7 @@ from .registry import (
     define,
     definition_for,
     is_static,
+    known,
     method_definition,
     names_of_definitions,
     refuse,
@@ -85,7 +90,7 @@ def supported_functions() -> list[str]:
 
 
 __all__ = [
-    "DEFINITIONS", "Definition", "Refusal", "apply", "define", "definition_for", "is_static",
+    "DEFINITIONS", "Definition", "Refusal", "apply", "define", "definition_for", "is_static", "known",
     "method_definition", "names_of_definitions", "refuse", "static", "stop_gradient",
     "supported_functions", "Rule", "custom_jvp", "custom_vjp", "elementwise",
 ]  # fmt: skip

@@ -5,8 +5,11 @@
 * ``np.array`` of a list (nested lists: stacks of stacks) stacks its items;
   of an array, it is a copy.  ``np.hstack``, ``np.vstack``, ``np.dstack``,
   ``np.column_stack`` and ``np.append`` are concatenations after NumPy's
-  reshapes (``atleast_1d``/``2d``/``3d``, columns for ``column_stack``).
-* ``np.split``, ``np.array_split`` (and ``hsplit``/``vsplit``) with static
+  reshapes (``atleast_1d``/``2d``/``3d``, columns for ``column_stack``);
+  ``np.block`` of nested lists joins the innermost lists along the last
+  axis, the next along the one before, after giving each array leading
+  size-1 axes up to the largest rank (or the nesting depth).
+* ``np.split``, ``np.array_split`` (and ``hsplit``/``vsplit``/``dsplit``) with static
   sections give a list of slices: a count ``k`` cuts the axis into ``k``
   pieces, the first ``n % k`` one longer (``array_split``'s rule;
   ``np.split`` does not check that ``k`` divides the axis when the code
@@ -30,7 +33,7 @@ Everything here is linear in each operand: derivatives exist everywhere.
 import numpy as np
 
 from ..primitives.naming import OBJECT_PRIMITIVES
-from .registry import define, refuse
+from .registry import Refusal, define, known, refuse, static
 
 
 def correlate_valid(x, k):
@@ -157,6 +160,52 @@ def append(arr, values, axis=None):
     return np.concatenate([arr, values], axis=axis)
 
 
+def _block_depth(arrays):
+    """How deeply the lists of ``np.block`` are nested."""
+    if isinstance(arrays, list):
+        return 1 + _block_depth(arrays[0])
+    return 0
+
+
+def _block_rank(arrays):
+    """The largest rank of the arrays in the nested lists."""
+    if not isinstance(arrays, list):
+        return np.ndim(arrays)
+    rank = 0
+    for item in arrays:
+        inner = _block_rank(item)
+        if inner > rank:
+            rank = inner
+    return rank
+
+
+def _block_join(arrays, depth, rank):
+    """The innermost lists joined along the last axis, the next ones along the
+    one before it...; each array first gets leading axes up to ``rank``."""
+    if isinstance(arrays, list):
+        parts = [_block_join(item, depth - 1, rank) for item in arrays]
+        return np.concatenate(parts, axis=rank - depth)
+    return _leading_axes(arrays, rank)
+
+
+def _leading_axes(a, rank):
+    """``a`` with size-1 axes in front up to ``rank``."""
+    if np.ndim(a) < rank:
+        return _leading_axes(np.expand_dims(a, 0), rank)
+    return a
+
+
+@define("numpy.block")
+def block(arrays):
+    if not isinstance(arrays, list):
+        return np.copy(arrays)
+    depth = _block_depth(arrays)
+    rank = _block_rank(arrays)
+    if depth > rank:
+        rank = depth
+    return _block_join(arrays, depth, rank)
+
+
 # -- splitting -----------------------------------------------------------------
 def _cut(ary, start, stop, axis):
     """``ary[start:stop]`` along ``axis`` (None: no bound)."""
@@ -172,22 +221,44 @@ def _cut(ary, start, stop, axis):
     refuse("splitting along an axis after the fourth is not supported", "move that axis first")
 
 
-def _pieces(ary, indices_or_sections, axis):
+@static
+def _section_count(count):
+    """The number of sections, a constant (a global is read now)."""
+    if count < 1:
+        raise Refusal("splitting needs at least one section", "pass a count of 1 or more")
+    return count
+
+
+@static
+def _late_count(name):
+    return (
+        f"{name}() needs its number of sections known when the code is generated (the "
+        "number of pieces it returns), and here it is computed when the code runs"
+    )
+
+
+@static
+def _late_count_hint(name):
+    return f"write the count as a constant, {name}(x, 3), or cut at indices: {name}(x, [2, 5])"
+
+
+def _pieces(ary, indices_or_sections, axis, name):
+    """The pieces ``name`` (the function the user called) cuts ``ary`` into."""
     if np.ndim(ary) == 0:
         refuse("splitting needs an array, not a number", "split an array of rank 1 or more")
     if not -np.ndim(ary) <= axis < np.ndim(ary):
         refuse("the axis to split along is out of range", "pass an axis of the array")
     axis = axis % np.ndim(ary)
     if isinstance(indices_or_sections, int):
-        count = indices_or_sections
+        if not known(indices_or_sections):  # the number of pieces returned depends on it
+            refuse(_late_count(name), _late_count_hint(name))
+        count = _section_count(indices_or_sections)
         n = ary.shape[axis]
         each, extra = n // count, n % count
         bounds = [None]
-        for i in range(1, count):  # a count known only when the code runs is refused here
+        for i in range(1, count):
             bounds.append(i * each + min(i, extra))
         bounds.append(None)
-        if count < 1:
-            refuse("splitting needs at least one section", "pass a count of 1 or more")
     elif isinstance(indices_or_sections, (list, tuple)):
         bounds = [None, *indices_or_sections, None]
     else:
@@ -201,24 +272,31 @@ def _pieces(ary, indices_or_sections, axis):
 
 @define("numpy.split")
 def split(ary, indices_or_sections, axis=0):
-    return _pieces(ary, indices_or_sections, axis)
+    return _pieces(ary, indices_or_sections, axis, "np.split")
 
 
 @define("numpy.array_split")
 def array_split(ary, indices_or_sections, axis=0):
-    return _pieces(ary, indices_or_sections, axis)
+    return _pieces(ary, indices_or_sections, axis, "np.array_split")
 
 
 @define("numpy.hsplit")
 def hsplit(ary, indices_or_sections):
-    return _pieces(ary, indices_or_sections, 0 if np.ndim(ary) == 1 else 1)
+    return _pieces(ary, indices_or_sections, 0 if np.ndim(ary) == 1 else 1, "np.hsplit")
 
 
 @define("numpy.vsplit")
 def vsplit(ary, indices_or_sections):
     if np.ndim(ary) < 2:
         refuse("np.vsplit() needs an array of rank 2 or more", "use np.split for 1-d arrays")
-    return _pieces(ary, indices_or_sections, 0)
+    return _pieces(ary, indices_or_sections, 0, "np.vsplit")
+
+
+@define("numpy.dsplit")
+def dsplit(ary, indices_or_sections):
+    if np.ndim(ary) < 3:
+        refuse("np.dsplit() needs an array of rank 3 or more", "use np.split for other ranks")
+    return _pieces(ary, indices_or_sections, 2, "np.dsplit")
 
 
 # -- convolution ---------------------------------------------------------------

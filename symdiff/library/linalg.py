@@ -6,7 +6,11 @@ Factorisations with several results are one primitive whose results are
 read by index (``eigh``, ``qr``, ``slogdet``), so the factorisation is
 computed once.  Conventions:
 
-* Matrices only (rank 2); stacks of matrices are refused (loop over them).
+* ``inv``, ``solve``, ``det``, ``slogdet`` and ``cholesky`` also take stacks of
+  matrices (``(..., n, n)``): a loop over the matrices (Numba has no batched
+  linear algebra), each with the matrix rule; ``solve``'s ``b`` is then one
+  vector for all, or a stack with the same batch axes (other broadcasts are
+  refused).  The other functions take matrices only (rank 2).
 * ``np.linalg.cholesky``, ``eigh`` and ``eigvalsh`` read only the lower triangle of
   their operand, as LAPACK does (``UPLO="L"``); ``scipy.linalg.cholesky``
   (``lower=False``, its default) and ``cho_factor`` the triangle they factor;
@@ -18,11 +22,14 @@ computed once.  Conventions:
 * ``slogdet``'s sign has derivative 0; ``det`` and ``slogdet`` differentiate
   through the inverse (a singular matrix raises ``LinAlgError``).
 * ``eigh``: distinct eigenvalues (equal ones give ``inf``/``nan``, as in JAX).
-* ``qr``: reduced mode, square and tall matrices (``m >= n``).
+* ``qr``: reduced mode; a wide matrix (``m < n``) is ``Q [R1 | Q^T A2]``
+  from the QR of its first ``m`` columns (as JAX), decided when the code runs.
 * ``pinv``: matrices of full rank (where the rank changes ``pinv`` jumps).
 * ``svd``: singular values (``compute_uv=False``), or ``U, s, Vt`` with
-  ``full_matrices=False`` of square and tall matrices with distinct singular values.
-* ``multivariate_normal.logpdf``/``pdf`` take ``cov`` as a matrix (a scalar
+  ``full_matrices=False`` for distinct singular values; a wide matrix is the
+  SVD of its transpose, transposed (decided when the code runs).
+* ``multivariate_normal.logpdf``/``pdf`` (also of the frozen
+  ``multivariate_normal(mean, cov)``, a named tuple of its parameters) take ``cov`` as a matrix (a scalar
   or vector ``cov`` is refused) and ``x`` with the components on its last axis
   (one point, or one per row; SciPy reads a 1-d ``x`` as points when ``d`` is
   1, symdiff as one point); the
@@ -30,6 +37,7 @@ computed once.  Conventions:
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -100,29 +108,104 @@ def _lower_uplo(UPLO):
         )
 
 
+# -- stacks of matrices (..., n, n): a loop over the matrices ---------------------
+def _stack(a):
+    """The matrices of ``a`` (rank 3 or more) as one stack of rank 3."""
+    if np.ndim(a) == 3:
+        return a
+    return np.reshape(a, (-1, a.shape[-2], a.shape[-1]))
+
+
+def _unstack(out, a):
+    """``out``, computed on ``_stack(a)``, with ``a``'s batch axes again."""
+    if np.ndim(a) == 3:
+        return out
+    return np.reshape(out, a.shape[:-2] + out.shape[1:])
+
+
+def _each_matrix(function, a):
+    """``function`` (matrix -> matrix of its shape) of every matrix of ``a``."""
+    stack = _stack(a)
+    out = np.zeros_like(stack)
+    for k in range(stack.shape[0]):
+        out[k] = function(stack[k])
+    return _unstack(out, a)
+
+
+def _each_number(function, a):
+    """``function`` (matrix -> number) of every matrix of ``a``."""
+    stack = _stack(a)
+    out = np.zeros(stack.shape[0])
+    for k in range(stack.shape[0]):
+        out[k] = function(stack[k])
+    return _unstack(out, a)
+
+
+def _solve_each(a, b):
+    """``np.linalg.solve`` of stacks: ``b`` one vector for every matrix, or a
+    stack of right-hand sides with ``a``'s batch axes."""
+    stack = _stack(a)
+    if np.ndim(b) == 1:
+        out = np.zeros(stack.shape[:2])
+        for k in range(stack.shape[0]):
+            out[k] = _solve(stack[k], b)
+        return _unstack(out, a)
+    if np.ndim(b) != np.ndim(a):
+        refuse(
+            "np.linalg.solve of a stack of matrices takes one vector b, or a stack of "
+            "right-hand sides with the matrices' batch axes",
+            "broadcast b to a.shape[:-1] + (k,) first (np.broadcast_to)",
+        )
+    rhs = _stack(b)
+    out = np.zeros_like(rhs)
+    for k in range(stack.shape[0]):
+        out[k] = _solve(stack[k], rhs[k])
+    return _unstack(out, b)
+
+
+def _slogdet_each(a):
+    stack = _stack(a)
+    out = np.zeros((stack.shape[0], 2))
+    for k in range(stack.shape[0]):
+        out[k] = _slogdet(stack[k])
+    return _unstack(out[:, 0], a), _unstack(out[:, 1], a)
+
+
 @define("numpy.linalg.inv")
 def inv(a):
+    if np.ndim(a) > 2:
+        return _each_matrix(_inv, a)
     return _inv(a)
 
 
 @define("numpy.linalg.solve")
 def solve(a, b):
+    if np.ndim(a) > 2:
+        return _solve_each(a, b)
     return _solve(a, b)
 
 
 @define("numpy.linalg.det")
 def det(a):
+    if np.ndim(a) > 2:
+        return _each_number(_det, a)
     return _det(a)
 
 
 @define("numpy.linalg.slogdet")
 def slogdet(a):
+    if np.ndim(a) > 2:
+        return _slogdet_each(a)
     packed = _slogdet(a)
     return packed[0], packed[1]
 
 
 @define("numpy.linalg.cholesky")
 def cholesky(a, upper=False):
+    if np.ndim(a) > 2:
+        if upper:
+            return np.swapaxes(_each_matrix(_cholesky, np.swapaxes(a, -1, -2)), -1, -2)
+        return _each_matrix(_cholesky, a)
     if upper:  # LAPACK reads the upper triangle
         return _cholesky(a.T).T
     return _cholesky(a)
@@ -145,6 +228,11 @@ def eigvalsh(a, UPLO="L"):
 def qr(a, mode="reduced"):
     if mode != "reduced":
         refuse('np.linalg.qr() supports only mode="reduced"', "leave mode out")
+    rows = a.shape[0]
+    if rows < a.shape[1]:  # wide: A = Q [R1 | Q^T A2] from the QR of its first columns
+        packed = _qr(a[:, :rows])
+        q = packed[0]
+        return q, np.concatenate([packed[1], q.T @ a[:, rows:]], axis=1)
     packed = _qr(a)
     return packed[0], packed[1, : a.shape[1]]
 
@@ -170,6 +258,10 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
             "np.linalg.svd() with full_matrices=True (the default) is not supported",
             "write np.linalg.svd(a, full_matrices=False) (the same for square matrices)",
         )
+    rows = a.shape[0]
+    if rows < a.shape[1]:  # wide: the SVD of A^T, transposed (A = V S U^T)
+        packed = _svd(a.T)
+        return packed[1, :rows].T, packed[2, 0], packed[0].T
     packed = _svd(a)
     return packed[0], packed[2, 0], packed[1, : a.shape[1]]
 
@@ -232,3 +324,24 @@ def multivariate_normal_pdf(x, mean=None, cov=1, allow_singular=False):
     if allow_singular:
         refuse("multivariate_normal(..., allow_singular=True) is not supported", "leave it out")
     return np.exp(_log_density(x, mean, cov))
+
+
+class FrozenMultivariateNormal(NamedTuple):
+    """``scipy.stats.multivariate_normal(mean, cov)``: its methods are the
+    functions' with these parameters."""
+
+    mean: object
+    cov: object
+
+    def logpdf(self, x):
+        return multivariate_normal_logpdf(x, self.mean, self.cov)
+
+    def pdf(self, x):
+        return multivariate_normal_pdf(x, self.mean, self.cov)
+
+
+@define("scipy.stats.multivariate_normal")
+def multivariate_normal(mean=None, cov=1, allow_singular=False, seed=None):
+    if allow_singular:
+        refuse("multivariate_normal(..., allow_singular=True) is not supported", "leave it out")
+    return FrozenMultivariateNormal(mean, cov)

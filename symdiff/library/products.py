@@ -1,4 +1,5 @@
-"""Products as NumPy spells them: ``np.einsum``, ``np.tensordot``, ``np.inner``,
+"""Products as NumPy spells them: ``np.dot`` (of a number: the product),
+``np.einsum`` (also interleaved: ``np.einsum(a, [0, 1], b, [1, 2])``), ``np.tensordot``, ``np.inner``,
 ``np.kron``, ``np.vdot``, ``np.cross``, each over the ``einsum`` (or
 ``cross``) primitive of ``symdiff.primitives.products``.
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from ..primitives.naming import ARRAY_FUNCTIONS
 from ..primitives.products import LETTERS, SubscriptError, explicit_subscripts
-from .registry import Refusal, define, refuse, static
+from .registry import Refusal, apply, define, known, refuse, static
 
 
 def contract(*operands, subscripts):
@@ -79,17 +80,51 @@ def inner_subscripts(rank_a, rank_b):
     return f"{a}z,{b}z->{a}{b}"
 
 
+@static
+def sublist_subscripts(sublists, output):
+    """NumPy's interleaved form ``np.einsum(a, [0, 1], b, [1, 2], [0, 2])`` as
+    subscripts (``"ab,bc->ac"``): each axis number is a letter."""
+    hint = "give each operand a list of axis numbers from 0 to 51 (no ...)"
+    lists = [*sublists, *(() if output is None else (output,))]
+    for axes in lists:
+        if not isinstance(axes, tuple) or not all(
+            type(k) is int and 0 <= k < len(LETTERS) for k in axes
+        ):
+            raise Refusal(f"np.einsum: {axes!r} is not a list of axis numbers", hint)
+    terms = ",".join("".join(LETTERS[k] for k in axes) for axes in sublists)
+    if output is None:
+        return terms
+    return terms + "->" + "".join(LETTERS[k] for k in output)
+
+
 @define("numpy.einsum")
 def einsum(subscripts, *operands, out=None, optimize=False, dtype=None, order="K", casting="safe"):
-    if not isinstance(subscripts, str):
-        refuse(
-            "np.einsum with subscripts as lists of axes is not supported",
-            "write the subscripts as a string: np.einsum('ij,jk->ik', a, b)",
-        )
     if out is not None or dtype is not None:
         refuse("np.einsum(..., out=, dtype=) is not supported", "leave out= and dtype= out")
+    if not isinstance(subscripts, str):  # np.einsum(a, [0, 1], b, [1, 2], [0, 2])
+        items = (subscripts, *operands)
+        pairs = len(items) // 2
+        operands = tuple(items[2 * k] for k in range(pairs))
+        sublists = tuple(items[2 * k + 1] for k in range(pairs))
+        output = items[-1] if len(items) % 2 == 1 else None
+        if not known(sublists) or not known(output):
+            refuse(
+                "np.einsum's lists of axes must be known when the code is generated, and "
+                "here they are computed when it runs",
+                "write them as constants: np.einsum(a, [0, 1], b, [1, 2], [0, 2])",
+            )
+        subscripts = sublist_subscripts(sublists, output)
     ranks = tuple(np.ndim(x) for x in operands)
     return contract(*operands, subscripts=einsum_subscripts(subscripts, ranks))
+
+
+@define("numpy.dot", methods="dot")
+def dot(a, b, out=None):
+    if out is not None:
+        refuse("np.dot(..., out=) is not supported", "use the result: y = np.dot(a, b)")
+    if np.ndim(a) == 0 or np.ndim(b) == 0:  # NumPy: the product with a number
+        return a * b
+    return apply("dot", a, b)
 
 
 @define("numpy.tensordot")
@@ -132,14 +167,18 @@ def kron(a, b):
 
 @define("numpy.cross")
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    if axisa != -1 or axisb != -1 or axisc != -1 or (axis is not None and axis != -1):
-        refuse(
-            "np.cross along an axis other than the last is not supported",
-            "move the vectors' axis last (np.moveaxis) and leave axis= out",
-        )
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         refuse(
             "np.cross takes arrays of 3-vectors, not numbers",
             "pass arrays whose last axis has size 3",
         )
-    return cross3(a, b)
+    if axis is not None:  # NumPy: axis= sets all three
+        axisa, axisb, axisc = axis, axis, axis
+    if axisa != -1:
+        a = np.moveaxis(a, axisa, -1)
+    if axisb != -1:
+        b = np.moveaxis(b, axisb, -1)
+    product = cross3(a, b)
+    if axisc != -1:
+        return np.moveaxis(product, -1, axisc)
+    return product

@@ -1,5 +1,5 @@
-"""The library's registry: definitions by name, ``refuse``, ``stop_gradient``
-and ``apply`` (conventions in ``symdiff.library``)."""
+"""The library's registry: definitions by name, ``refuse``, ``known``,
+``stop_gradient`` and ``apply`` (conventions in ``symdiff.library``)."""
 
 from __future__ import annotations
 
@@ -53,6 +53,13 @@ def static(function):
 def is_static(obj) -> bool:
     """Is ``obj`` a function ``static`` marked?"""
     return STATIC.get(id(obj)) is obj
+
+
+def known(value) -> bool:
+    """Inside a definition: is ``value`` known when the code is generated (a
+    constant, a static value, a tuple of them)?  Read by the frontend; as
+    plain Python every value is known."""
+    return True
 
 
 class Refusal(Exception):

@@ -82,6 +82,19 @@ def moveaxis(a, source, destination):
     return apply("transpose", a, axes=order)
 
 
+@define("numpy.rollaxis")
+def rollaxis(a, axis, start=0):
+    rank = np.ndim(a)
+    (axis,) = _axes(axis, rank)
+    if start < -rank or start > rank:
+        refuse("np.rollaxis: start is out of range", "use a start from -ndim to ndim")
+    if start < 0:  # NumPy counts a negative start from ndim
+        start = start + rank
+    if axis < start:  # the axis is taken out before it is put back
+        start = start - 1
+    return moveaxis(a, axis, start)
+
+
 @define("numpy.expand_dims")
 def expand_dims(a, axis):
     count = len(axis) if isinstance(axis, tuple) else 1

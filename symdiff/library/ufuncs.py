@@ -130,7 +130,7 @@ def heaviside(x1, x2):
     return np.where(x1 < 0.0, 0.0, np.where(x1 > 0.0, 1.0, np.where(x1 == 0.0, x2, x1)))
 
 
-@define("numpy.clip")
+@define("numpy.clip", methods="clip")
 def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):  # noqa: A002
     if out is not None:
         refuse("np.clip(..., out=) is not supported", "use the result: y = np.clip(x, lo, hi)")

@@ -28,7 +28,9 @@ Two sorts of derivative rules:
   computes ``dy = sum_i partial_i * dx_i``; reverse mode
   ``x_i_bar += sum_to(y_bar * partial_i, x_i)``, summing over the axes along
   which ``x_i`` was broadcast.  ``None`` marks a partial that is zero
-  wherever it is defined (``//``), so no code is generated for it.
+  wherever it is defined (``//``), so no code is generated for it;
+  ``Undefined(message, hint)`` one symdiff cannot give (``betainc``'s in
+  its shape parameters): differentiating through it is a user error.
 * Structural array primitives (``dot``, reductions, indexing, reshaping)
   give an explicit ``jvp(tangents, *args, ans, attrs)`` and
   ``vjp(g, *args, ans, attrs, ranks)``; ``tangents`` holds ``None`` for operands
@@ -99,11 +101,11 @@ from .naming import (
     primitive_for,
     registry_names,
 )
-from .registry import PRIMITIVES, Names, Option, Primitive
+from .registry import PRIMITIVES, Names, Option, Primitive, Undefined
 
 __all__ = [
     "CALLABLES", "METHODS", "PRIMITIVES", "E", "Names", "Option", "Primitive", "RankError",
     "array_function", "broadcast", "call_arguments", "copysign", "cos", "cosh", "dot", "exp",
     "index_rank", "lift", "log", "normalize_axis", "op", "outer", "primitive_for", "reduced_axes", "sign", "sin",
-    "registry_names", "sinh", "sqrt", "tape_kind", "transpose", "where",
+    "registry_names", "sinh", "sqrt", "tape_kind", "transpose", "Undefined", "where",
 ]  # fmt: skip

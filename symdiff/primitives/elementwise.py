@@ -154,7 +154,7 @@ register("max", 2, (CALL, "max"), "np.maximum", max, sym("Max"), lambda x, y, an
 register("min", 2, (CALL, "min"), "np.minimum", min, sym("Min"), lambda x, y, ans: (_tie(y, x), _tie(x, y)), commutative=True, names=named(builtins="min", numpy="minimum"), float_arithmetic=True)
 register("clip", 3, ("special",), "np.clip", lambda x, lo, hi: min(max(x, lo), hi), lambda x, lo, hi: sympy_module().Min(sympy_module().Max(x, lo), hi),
      lambda x, lo, hi, ans: (where(x < lo, 0.0, where(x > hi, 0.0, 1.0)), where(x < lo, 1.0, 0.0), where(x > hi, 1.0, 0.0)),
-     names=named(numpy="clip", methods="clip"), spell=spelling.clip, float_arithmetic=True)
+     names=named(numpy="clip"), spell=spelling.clip, float_arithmetic=True)
 # fmt: on
 
 

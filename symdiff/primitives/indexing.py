@@ -7,15 +7,17 @@ The rows:
   1, m = 2``), the index arrays broadcast together; ``axis=None`` indexes
   the flattened ``x`` with one array.  The frontend makes it from
   subscripts (``logp[np.arange(n), labels]``, ``E[ids]``, ``x[:, ids]``,
-  ``x[[0, 2, 2]]``, ``x[mask]``); ``np.take(x, i, axis=None)`` is ``take``,
-  the same rules with one index.
+  ``x[[0, 2, 2]]``, ``x[mask]``); ``take(x, i; axis)`` is the same rules
+  with one index (``np.take``, a definition of ``symdiff.library.indexing``,
+  which also reads ``mode=``).
 * ``scatter_add(g, x, i0, ...; axis)``: zeros like ``x`` with ``g`` added at
   the index, repeated indices accumulating (``np.add.at``): the adjoint of
   ``gather``.  Numba has no ``np.add.at``, so it is a helper loop.
 * ``take_along(a, i; axis)``: ``np.take_along_axis``; its adjoint
   ``scatter_along`` adds ``g`` back along the axis (repeats accumulate).
 * ``argsort(x; axis=-1)``: ints, no derivative; always the stable sort
-  (ties in the order of their positions, in NumPy and Numba alike).
+  (ties in the order of their positions, in NumPy and Numba alike;
+  ``np.argsort``'s ``kind=`` is accepted and read as ``"stable"``).
 * ``mask_indices(mask, x)``: the flat positions where a boolean mask of
   ``x``'s leading axes is true (``np.flatnonzero``), after checking the
   mask's shape as NumPy does; ``x[mask]`` is the gather at them.
@@ -460,14 +462,13 @@ def _argsort_sympy(args, attrs, number, truth):
     return np.argsort(values, axis=attrs.axis, kind="stable")
 
 
-AXIS = Option("axis", (int,), None)
 AXIS_LAST = Option("axis", (int,), -1)
 
 # fmt: off
 register("gather", -1, ("special",), "special", None, None, full_adjoint=False, jvp=_gather_jvp, vjp=_gather_vjp, result_kind=gather_kind,
          spell=_gather_spell, sympy_arrays=_gather_sympy, fresh=True, **NOT_ELEMENTWISE)  # x[i0, i1], x[:, ids]
 register("take", 2, ("special",), "special", None, None, full_adjoint=False, jvp=_gather_jvp, vjp=_gather_vjp, result_kind=gather_kind,
-         names=named(numpy="take", methods="take", options=(AXIS,)), spell=_gather_spell, sympy_arrays=_gather_sympy,
+         spell=_gather_spell, sympy_arrays=_gather_sympy,
          fresh=True, **NOT_ELEMENTWISE)  # np.take(x, i, axis=None)
 register("scatter_add", -1, ("special",), "special", None, None, jvp=_scatter_add_jvp, vjp=_scatter_add_vjp, result_kind=_scatter_kind,
          spell=_scatter_add_spell, sympy_arrays=_scatter_add_sympy, fresh=True, contiguous=True, shaped_like=1,
@@ -477,7 +478,7 @@ register("take_along", 2, ("special",), "special", None, None, full_adjoint=Fals
          fresh=True, **NOT_ELEMENTWISE)
 register("scatter_along", 3, ("special",), "special", None, None, result_kind=_scatter_kind, spell=_scatter_along_spell,
          fresh=True, contiguous=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # adjoint of take_along
-register("argsort", 1, ("special",), "special", None, None, result_kind=argsort_kind, names=named(numpy="argsort", methods="argsort", options=(AXIS_LAST,)),
+register("argsort", 1, ("special",), "special", None, None, result_kind=argsort_kind,
          spell=_argsort_spell, sympy_arrays=_argsort_sympy, fresh=True, contiguous=True, **CONSTANT)
 register("mask_indices", 2, ("special",), "special", None, None, result_kind=mask_kind, spell=_mask_spell,
          sympy_arrays=lambda args, attrs, number, truth: np.flatnonzero(np.asarray(args[0], dtype=bool)),

@@ -90,6 +90,17 @@ class Primitive:
     custom: bool = False  # registered at run time for a user's rule (primitives.custom)
 
 
+@dataclass(frozen=True, slots=True)
+class Undefined:
+    """A partial derivative symdiff cannot give (``betainc``'s in ``a`` and
+    ``b``): differentiating with respect to an operand that flows into it is
+    a user error at that line, saying ``message`` and ``hint``; where the
+    operand is not differentiated it is as ``None`` (no code)."""
+
+    message: str
+    hint: str
+
+
 PRIMITIVES: dict[str, Primitive] = {}
 
 

@@ -203,7 +203,7 @@ NOT_ELEMENTWISE = {"elementwise": False}
 CONSTANT = {"differentiable": False, "elementwise": False}
 
 # fmt: off
-register("dot", 2, SPECIAL, "special", np.dot, None, jvp=_linear_jvp("dot"), vjp=products.product_vjp("dot"), result_kind=products.product_kind("dot"), names=named(numpy="dot", methods="dot"),
+register("dot", 2, SPECIAL, "special", np.dot, None, jvp=_linear_jvp("dot"), vjp=products.product_vjp("dot"), result_kind=products.product_kind("dot"),
          spell=products.spell_product("dot"), sympy_arrays=symbolic.on_arrays(np.dot), contiguous=True, **NOT_ELEMENTWISE)
 register("matmul", 2, ("binop", ast.MatMult), "op", np.matmul, None, jvp=_linear_jvp("matmul"), vjp=products.product_vjp("matmul"), result_kind=products.product_kind("matmul"), names=named(numpy="matmul"),
          spell=products.spell_product("matmul"), sympy_arrays=symbolic.on_arrays(np.matmul), contiguous=True, **NOT_ELEMENTWISE)

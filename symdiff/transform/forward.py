@@ -19,7 +19,7 @@ from .. import ir
 from ..analysis import Analysis, expr_kind, needs_sum
 from ..errors import SymDiffError
 from ..ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
-from ..primitives import PRIMITIVES, lift, op
+from ..primitives import PRIMITIVES, Undefined, lift, op
 from ..primitives.builder import Builder
 
 
@@ -94,6 +94,9 @@ class _Forward:
         args, ans = list(map(lift, value.args)), lift(Var(target))
         if prim.partials is not None:
             partials = prim.partials(*args, ans)
+            for partial, tangent in zip(partials, tangents):
+                if isinstance(partial, Undefined) and tangent is not None:
+                    raise SymDiffError(partial.message, None, partial.hint)  # located: the line
             terms = [
                 lift(p) * lift(t)
                 for p, t in zip(partials, tangents)

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from .. import ir
 from ..analysis import Analysis, expr_kind, extents, needs_sum, op_kind
+from ..errors import SymDiffError
 from ..ir import STORES, Assign, Const, If, Kind, Loop, Op, Phi, Var
-from ..primitives import PRIMITIVES, lift, op, where
+from ..primitives import PRIMITIVES, Undefined, lift, op, where
 from ..primitives.builder import Builder
 from .forward import located
 from .reverse_loops import LoopAdjoint
@@ -170,7 +171,7 @@ class ReverseState:
             y_bar = self.full(builder, y_bar, stmt.target)
         args, ans, g = list(map(lift, value.args)), lift(Var(stmt.target)), lift(y_bar)
         if prim.partials is not None:
-            partials = prim.partials(*args, ans)
+            partials = self.defined(prim.partials(*args, ans), value.args, stmt)
             mask = self.mask(terms, stmt.target, broadcast)
             adjoints = [self.times(mask, g, lift(p)) if p is not None else None for p in partials]
         else:
@@ -199,6 +200,14 @@ class ReverseState:
         return needs_sum(self.kind_atom(arg), self.kinds[result]) and not self.same_shape(
             arg, Var(result)
         )
+
+    def defined(self, partials, operands, stmt):
+        """``partials`` with an ``Undefined`` one of an inactive operand as
+        None; of an active operand, the error it describes, at the line."""
+        for partial, operand in zip(partials, operands):
+            if isinstance(partial, Undefined) and self.active(operand):
+                raise SymDiffError(partial.message, stmt.loc, partial.hint)
+        return [None if isinstance(p, Undefined) else p for p in partials]
 
     def mask(self, terms, name: str, broadcast: bool):
         """The adjoint ``where(c, g, 0.0)`` (or ``where(c, 0.0, g)``) that is
