@@ -6,6 +6,7 @@ several of the constructs the language tests check one by one."""
 import math
 
 import numpy as np
+from scipy.linalg import solve_triangular
 
 _DATA = np.random.default_rng(7)
 X_DATA = _DATA.normal(size=(30, 4))
@@ -99,3 +100,20 @@ def loss_with_aux(params, X, y):
     pred = X @ W + b
     loss = np.mean((pred - y) ** 2)
     return loss, {"pred": pred, "n": X.shape[0], "scale": math.sqrt(2.0)}
+
+
+def squared_distances(X):
+    sq = np.sum(X * X, axis=1)
+    return sq.reshape(-1, 1) + sq.reshape(1, -1) - 2.0 * (X @ X.T)
+
+
+def gp_nlml(log_lengthscale, log_variance, log_noise, X, y):
+    """A Gaussian process' negative log marginal likelihood (RBF kernel), as
+    in benchmarks/bench_gp.py: sizes read from X, a Cholesky factor."""
+    n = X.shape[0]
+    K = np.exp(log_variance) * np.exp(-0.5 * squared_distances(X) / np.exp(2.0 * log_lengthscale))
+    K = K + np.exp(log_noise) * np.eye(n)
+    L = np.linalg.cholesky(K)
+    alpha = solve_triangular(L.T, solve_triangular(L, y, lower=True))
+    log_det = 2.0 * np.sum(np.log(np.sum(L * np.eye(n), axis=1)))  # the diagonal of L
+    return 0.5 * (y @ alpha) + 0.5 * log_det + 0.5 * n * math.log(2.0 * math.pi)

@@ -23,6 +23,7 @@ from symdiff.ir import (
     Loop,
     Op,
     Phi,
+    Span,
     Take,
     Var,
 )
@@ -199,6 +200,20 @@ def test_np_zeros_of_a_size_read_from_an_array_has_its_axis_size(size):
     assert analysis.analyze(fn, [x_kind]).kinds["z"].size(0) is size
 
 
+@pytest.mark.parametrize("size", [AxisSize.ONE, AxisSize.MATCHES])
+def test_np_eye_and_reshape_of_a_size_copied_from_an_array_have_its_axis_size(size):
+    x_kind = Kind("float", 1, unit=(0,) if size is AxisSize.ONE else ())
+    body = (
+        N_IS_LEN_X,
+        Assign("m", N),  # m = n: the fact follows the copy
+        op("e", "eye", Var("m")),
+        op("r", "reshape", Var("x"), Const(1), Var("m")),
+    )
+    kinds = analysis.analyze(Function("f", ("x",), body, Var("e")), [x_kind]).kinds
+    assert kinds["e"].sizes() == [size, size]
+    assert kinds["r"].sizes() == [AxisSize.ONE, size]
+
+
 def test_phi_of_ranks_1_and_2_is_a_shape_error_at_the_users_line():
     branch = If(Var("c"), (), (), (Phi("p", Var("v"), Var("m")),), loc=LINE)
     fn = Function("f", ("c", "v", "m"), (branch,), Var("p"))
@@ -297,3 +312,53 @@ def test_docstring_examples_run(name):
     for test in tests:
         runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
+
+
+# -- extents: axes known to have one size ----------------------------------------
+
+
+def _extents(body, param_kinds, params=("x",)):
+    return analysis.analyze(Function("f", params, tuple(body), Var("r")), param_kinds)
+
+
+def _slice(target, source, start=None, stop=None):
+    span = Span(start=start is not None, stop=stop is not None)
+    bounds = [Const(b) for b in (start, stop) if b is not None]
+    return op(target, "getitem", Var(source), *bounds, attrs=Attrs(index=(span,)))
+
+
+def test_slices_cut_from_both_ends_by_the_same_count_have_one_shape():
+    body = [
+        _slice("a", "x", start=1),
+        _slice("b", "x", stop=-1),
+        _slice("c", "x", start=2, stop=-1),
+        _slice("d", "a", start=2),
+        _slice("e", "x", stop=2),  # min(2, len(x)): not known
+        op("r", "sub", Var("a"), Var("b")),
+    ]
+    facts = _extents(body, [VECTOR])
+    assert facts.same_shape("a", "b") and facts.same_shape("r", "a")
+    assert facts.same_shape("c", "d") and not facts.same_shape("a", "c")
+    assert not facts.same_shape("e", "e") and not facts.same_shape("x", "a")
+
+
+def test_an_eye_of_a_size_read_from_an_array_has_that_arrays_extent():
+    body = [
+        N_IS_LEN_X,
+        op("e", "eye", N),
+        op("t", "transpose", Var("x")),
+        op("p", "matmul", Var("x"), Var("t")),
+        op("r", "add", Var("p"), Var("e")),
+    ]
+    facts = _extents(body, [Kind("float", 2)])
+    assert facts.same_shape("e", "p") and facts.same_shape("r", "e")
+    assert not facts.same_shape("e", "x")  # x is n x m
+
+
+def test_a_carried_value_keeps_an_extent_only_if_each_iteration_does():
+    """y = y[1:] in a loop: y's size changes each iteration."""
+    body = (_slice("y2", "y", start=1),)
+    loop = for_range("i", ZERO, Const(3), ONE, body, [Carry("y", Var("x"), Var("y2"))])
+    fn = Function("f", ("x",), (loop, op("r", "add", Var("y"), Var("x"))), Var("r"))
+    facts = analysis.analyze(fn, [VECTOR])
+    assert not facts.same_shape("y", "x") and facts.extents["y"] == (None,)

@@ -182,7 +182,8 @@ def test_inv_gradient_reads_as_the_textbook():
 
 
 def test_cholesky_gradient_reads_as_the_textbook():
-    """S = L^-T Phi(L^T G) L^-1 by two triangular solves, then Phi(S + S^T)."""
+    """S = L^-T Phi(L^T G) L^-1 by two triangular solves, then Phi(S + S^T)
+    (one helper, one pass)."""
 
     def f(a, w):
         return np.sum(np.linalg.cholesky(a) * w)
@@ -190,8 +191,7 @@ def test_cholesky_gradient_reads_as_the_textbook():
     source = symdiff.derivative_source(f, A, A)
     expected = """\
     t0 = np.linalg.cholesky(a).T
-    t1 = _solve_upper(t0, _solve_upper(t0, _phi(t0 @ w)).T).T
-    a_bar = _phi(t1 + t1.T)"""
+    a_bar = _phi_symmetric(_solve_upper(t0, _solve_upper(t0, _phi(t0 @ w)).T).T)"""
     assert expected in source, source
 
 
@@ -246,3 +246,52 @@ def test_check_grad_agrees_with_sympy(fn):
     a, b = conditioned(rng, (3, 3)), rng.standard_normal(3)
     report = symdiff.check_grad(fn, a, b, jit=False)
     assert report.ok and "SymPy" in str(report), report
+
+
+# -- the one-pass triangle helpers ---------------------------------------------
+
+
+def _helper(source, name):
+    namespace = {"np": np}
+    exec(source.format(name=name, float="np.float64"), namespace)
+    return namespace[name]
+
+
+@pytest.mark.parametrize("n", [1, 2, 5])
+def test_triangle_helpers_are_their_numpy_definitions(n):
+    from symdiff.primitives import linalg
+
+    rng = np.random.default_rng(n)
+    x, a, b = rng.normal(size=(n, n)), rng.normal(size=n), rng.normal(size=n)
+    phi = np.tril(x) - np.diag(np.diag(x)) / 2
+    np.testing.assert_array_equal(_helper(linalg._PHI, "_phi")(x), phi)
+    s = x + x.T
+    expected = np.tril(s) - np.diag(np.diag(s)) / 2
+    np.testing.assert_array_equal(_helper(linalg._PHI_SYMMETRIC, "_p")(x), expected)
+    np.testing.assert_array_equal(_helper(linalg._LOWER_OUTER, "_l")(a, b), np.tril(np.outer(a, b)))
+    np.testing.assert_array_equal(_helper(linalg._UPPER_OUTER, "_u")(a, b), np.triu(np.outer(a, b)))
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 3), (2, 5), (5, 2)])
+@pytest.mark.parametrize("k", [-6, -1, 0, 1, 6])
+def test_tril_and_triu_helpers_are_numpys(shape, k):
+    from symdiff.primitives.spelling import _TRIANGLES
+
+    x = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape)
+    for func in ("tril", "triu"):
+        got = _helper(_TRIANGLES[func], "_t")(x, k)
+        np.testing.assert_array_equal(got, getattr(np, func)(x, k), err_msg=f"{func} k={k}")
+    ints = _helper(_TRIANGLES["tril"], "_t")(np.ones(shape, dtype=np.int64), k)
+    assert ints.dtype == np.int64
+
+
+def triangles(x):
+    return np.sum(np.tril(x, 1) * x) + np.sum(np.triu(x, -1) ** 2)
+
+
+def test_tril_and_triu_compiled_are_the_plain_ones():
+    x = np.arange(12.0).reshape(3, 4) / 7.0
+    plain = symdiff.grad(triangles, jit=False)(x)
+    np.testing.assert_allclose(symdiff.grad(triangles)(x), plain, rtol=1e-14)
+    np.testing.assert_allclose(symdiff.grad(triangles, mode="forward", jit=False)(x), plain)
+    assert "_tril(" in symdiff.derivative_source(triangles, x)

@@ -209,11 +209,11 @@ def test_tiles_and_repeats_sum_their_copies_adjoints():
 
 
 GENERATED = [
-    (lambda x: np.sum(np.transpose(x, (1, 0, 2)) * 2.0), T, "x_bar = np.transpose(np.zeros_like"),
+    (lambda x: np.sum(np.transpose(x, (1, 0, 2)) * 2.0), T, "x_bar = np.transpose(np.full_like"),
     (
         lambda x: np.sum(np.tril(x, 1) * np.tril(x, 1)),
         M,
-        "x_bar = np.tril(np.tril(x, 1), 1) + np.tril(np.tril(x, 1), 1)",
+        "t0 = _tril(_tril(x, 1), 1)\n    x_bar = t0 + t0",  # one pass each, computed once
     ),
     (lambda x: np.sum(np.flip(x, (0, 1)) ** 2), M, "[::-1]"),
     (lambda x: np.sum(x[:, None] * x[None, :]), V, "np.expand_dims(x, 1)"),

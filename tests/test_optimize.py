@@ -169,7 +169,7 @@ def test_each_rule_leaves_what_it_cannot_simplify_alone():
     assert set(RULES) == {
         *("add", "sub", "mul", "div", "pow", "neg", "where"),
         *("sum", "amax", "amin", "prod", "size", "prod_others"),  # of a number: rank 0
-        *("zeros_like", "flip"),  # of a number: 0.0; of a flip: the value
+        *("zeros_like", "flip", "transpose"),  # of a number: 0.0; of a flip, a transpose: the value
     }
     plain = {
         **{prim: Op(prim, (x,)) for prim in ("sum", "amax", "amin", "prod", "size")},
@@ -183,6 +183,7 @@ def test_each_rule_leaves_what_it_cannot_simplify_alone():
         "where": Op("where", (z, x, y)),
         "zeros_like": Op("zeros_like", (x,)),
         "flip": Op("flip", (x,)),
+        "transpose": Op("transpose", (x,)),
     }
     for prim, rule in RULES.items():
         assert rule(plain[prim], {}, None, None) is None, prim
@@ -243,3 +244,127 @@ def test_new_temporaries_never_take_a_name_the_kinds_know():
     source = derivative_source(_logistic_of_a_sum, np.ones((3, 1)), np.ones(1), argnums=(0, 1))
     assert "--" not in source
     assert "t4 = t3 * (t2 * t2) * t1" in source
+
+
+# -- new arrays shared, scalar broadcasts, nested np.where ---------------------
+
+N = Var("n")
+EYE = Op("eye", (N,))
+
+
+def test_two_new_arrays_never_written_into_are_one():
+    g = fn(
+        [
+            Assign("e1", EYE),
+            Assign("e2", EYE),
+            Assign("r", Op("add", (Var("e1"), Var("e2")))),
+        ],
+        Var("r"),
+        params=("n",),
+    )
+    assert [s.value for s in optimize(g).body] == [EYE, Op("add", (Var("e1"), Var("e1")))]
+
+
+@pytest.mark.parametrize("written", ["e1", "e2", "v"])
+def test_new_arrays_written_into_or_through_a_view_stay_two(written):
+    """A write into either array (or into a view of one) keeps them apart."""
+    store = Op("setitem", (Const(1.0), Var(written), Const(0)), ir.Attrs(index=(ir.Take(),)))
+    g = fn(
+        [
+            Assign("e1", EYE),
+            Assign("e2", EYE),
+            Assign("v", Op("transpose", (Var("e1"),))),
+            Assign("w", store),
+            Assign("r", Op("add", (Var("e1"), Var("e2")))),
+            Assign("q", Op("add", (Var("r"), Var("w")))),
+        ],
+        Var("q"),
+        params=("n",),
+    )
+    assert sum(isinstance(s, Assign) and s.value == EYE for s in optimize(g).body) == 2
+
+
+def test_two_random_draws_are_never_one():
+    from symdiff.primitives.random import DRAW_PRIMITIVES
+
+    draw = Op(sorted(DRAW_PRIMITIVES)[0], (Var("rs"), N))
+    g = fn(
+        [Assign("a", draw), Assign("b", draw), Assign("r", Op("add", (Var("a"), Var("b"))))],
+        Var("r"),
+        params=("rs", "n"),
+    )
+    assert sum(isinstance(s, Assign) and s.value == draw for s in optimize(g).body) == 2
+
+
+def _kinds(**ranks):
+    return {name: ir.Kind("float", rank) for name, rank in ranks.items()}
+
+
+def test_a_where_inside_a_where_on_the_same_condition_is_its_chosen_side():
+    c = Var("c")
+    defs = {"w": Op("where", (c, x, y))}
+    kinds = {"c": ir.Kind("bool", 1), **_kinds(x=1, y=1, z=1, w=1)}
+    assert simplify_op(Op("where", (c, Var("w"), z)), defs, kinds=kinds) == Op("where", (c, x, z))
+    assert simplify_op(Op("where", (c, z, Var("w"))), defs, kinds=kinds) == Op("where", (c, z, y))
+    other = {"w": Op("where", (Var("d"), x, y))}  # another condition: kept
+    kept = Op("where", (c, Var("w"), z))
+    assert simplify_op(kept, other, kinds=kinds) == kept
+
+
+def test_a_nested_where_is_kept_where_the_side_left_out_gave_the_shape():
+    """where(c, where(c, x, y), z) with only y an array: the result is an
+    array because of y, so dropping y would make it a number."""
+    c = Var("c")
+    defs = {"w": Op("where", (c, x, y))}
+    kinds = {"c": ir.Kind("bool"), **_kinds(x=0, y=1, z=0, w=1)}
+    op = Op("where", (c, Var("w"), z))
+    assert simplify_op(op, defs, kinds=kinds) == op
+    assert simplify_op(op, defs) == op  # no kinds: nothing that may change a shape
+
+
+def sum_of_product(a, b):
+    return np.sum(a @ b)
+
+
+def test_the_adjoint_of_a_sum_of_a_product_is_a_full_array_of_ones():
+    """np.sum(A @ B): the seed broadcast is one np.full_like (not zeros plus
+    1.0); the product stays, for its shape: it is what checks that A and B
+    fit (tests/test_arrays.py: bad_shapes)."""
+    import symdiff
+
+    a, b = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4) / 5.0
+    source = symdiff.derivative_source(sum_of_product, a, b, argnums=(0, 1))
+    assert "np.full_like(a @ b, 1.0)" in source and "zeros_like" not in source, source
+    got = symdiff.grad(sum_of_product, argnums=(0, 1), jit=False)(a, b)
+    np.testing.assert_allclose(got[0], np.ones((2, 4)) @ b.T)
+    np.testing.assert_allclose(got[1], a.T @ np.ones((2, 4)))
+
+
+def test_a_transpose_of_a_transpose_is_the_value():
+    reverse = Op("transpose", (x,))
+    assert simplify_op(Op("transpose", (Var("t"),)), {"t": reverse}) == x
+    order = ir.Attrs(axes=(1, 2, 0))
+    back = ir.Attrs(axes=(2, 0, 1))
+    defs = {"t": Op("transpose", (x,), order)}
+    assert simplify_op(Op("transpose", (Var("t"),), back), defs) == x
+    again = Op("transpose", (Var("t"),), order)  # (1, 2, 0) twice is (2, 0, 1): kept
+    assert simplify_op(again, defs) == again
+
+
+def test_two_tapes_written_through_a_grown_tape_stay_two():
+    """A tape written only through tape_grow (which may return it as it is)
+    is written into: two equal tapes must not become one."""
+    tape = Op("tape", (N, x))
+    store = Op("setitem", (y, Var("g"), Const(0)), ir.Attrs(index=(ir.Take(),)))
+    g = fn(
+        [
+            Assign("a", tape),
+            Assign("b", tape),
+            Assign("g", Op("tape_grow", (Var("a"), Const(0)))),
+            Assign("w", store),
+            Assign("r", Op("add", (Var("w"), Var("b")))),
+        ],
+        Var("r"),
+        params=("x", "y", "n"),
+    )
+    assert sum(isinstance(s, Assign) and s.value == tape for s in optimize(g).body) == 2

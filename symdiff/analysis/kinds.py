@@ -10,12 +10,13 @@ program order with the rank errors.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import ir
 from ..errors import ArgumentError, ShapeError
 from ..ir import INT, Assign, AxisSize, Const, If, Kind, Op, Var, atom_kind, const_kind
 from ..primitives import PRIMITIVES, RankError
+from . import extents as ext
 from .memory import InputAliases, check_shared_memory
 
 
@@ -23,10 +24,18 @@ from .memory import InputAliases, check_shared_memory
 class Analysis:
     """What ``analyze`` found: ``kinds`` maps every value's name to its
     ``ir.Kind``; ``active`` holds the floats that depend on a
-    differentiated parameter."""
+    differentiated parameter; ``extents`` the arrays' axis sizes where they
+    are known symbolically (``analysis.extents``)."""
 
     kinds: dict
     active: frozenset
+    extents: dict = field(default_factory=dict)
+    ints: dict = field(default_factory=dict)  # an int that is an axis' size -> its extent
+
+    def same_shape(self, first: str, second: str) -> bool:
+        """Are the values ``first`` and ``second`` known to have one shape
+        (axis by axis, whatever the arguments' sizes)?"""
+        return ext.same_shape(self.extents.get(first), self.extents.get(second))
 
     def kind(self, atom) -> Kind:
         return atom_kind(atom, self.kinds)
@@ -94,10 +103,12 @@ def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False) -> Analysis:
     """
     kinds = dict(zip(fn.params, param_kinds))
     active = _differentiated(kinds, wrt, fn.loc)
-    _KindInference(kinds, active, generated).block(fn.body)
+    inference = _KindInference(kinds, active, generated)
+    inference.extents.update((p, ext.of_argument(p, kinds[p])) for p in fn.params)
+    inference.block(fn.body)
     if not generated:
         check_shared_memory(fn, kinds)
-    return Analysis(kinds, frozenset(active))
+    return Analysis(kinds, frozenset(active), inference.extents, inference.ints)
 
 
 def _differentiated(kinds: dict, wrt, loc) -> set:
@@ -126,6 +137,8 @@ class _KindInference(ir.BodyVisitor):
         self.active = active
         self.aliases = InputAliases(kinds, generated)
         self.axis_sizes: dict = {}  # an int read from x.shape[k] -> the AxisSize of that axis of x
+        self.extents: dict = {}  # an array -> its axes' extents (``extents``)
+        self.ints: dict = {}  # an int that is an axis' size -> that axis' extent
 
     def atom_kind(self, atom) -> Kind:
         return atom_kind(atom, self.kinds)
@@ -146,24 +159,66 @@ class _KindInference(ir.BodyVisitor):
         else:
             kind, is_active = self.atom_kind(value), self.atom_active(value)
             self.aliases.share(stmt.target, value)
+            if isinstance(value, Var) and value.name in self.axis_sizes:  # n = x.shape[0]
+                self.axis_sizes[stmt.target] = self.axis_sizes[value.name]
+            self.copy_extents(stmt.target, value)
         self.define(stmt.target, kind, is_active)
 
     def operation(self, stmt: Assign) -> tuple:
         """The kind of ``stmt``'s operation and whether it depends on an active value."""
         value = stmt.value
-        kind = op_kind(value, [self.atom_kind(a) for a in value.args], stmt.loc)
+        arg_kinds = [self.atom_kind(a) for a in value.args]
+        kind = op_kind(value, arg_kinds, stmt.loc)
         self.aliases.operation(stmt, kind)
+        self.extents[stmt.target] = ext.of_operation(
+            value, kind, arg_kinds, self.extents, self.ints
+        )
         if value.prim == "shape" and isinstance(value.args[0], Var):
             source = self.kinds[value.args[0].name]
-            self.axis_sizes[stmt.target] = source.size(value.attrs.axis % source.rank)
-        elif value.prim in ("zeros", "ones"):  # sizes read from other arrays
-            sizes = [
-                self.axis_sizes.get(a.name, kind.size(i)) if isinstance(a, Var) else kind.size(i)
-                for i, a in enumerate(value.args)
-            ]
-            kind = Kind.of_sizes(kind.dtype, sizes)
+            axis = value.attrs.axis % source.rank
+            self.axis_sizes[stmt.target] = source.size(axis)
+            known = self.extents.get(value.args[0].name)
+            if known is not None and len(known) == source.rank and known[axis] is not None:
+                self.ints[stmt.target] = known[axis]  # n = x.shape[0]: the size of x's axis
+        elif PRIMITIVES[value.prim].sized_by is not None:
+            kind = self.sized(kind, PRIMITIVES[value.prim].sized_by(value.args))
         is_active = PRIMITIVES[value.prim].differentiable and any(map(self.atom_active, value.args))
         return kind, is_active
+
+    def sized(self, kind: Kind, operands) -> Kind:
+        """``kind`` with the axes whose sizes are ints read from other arrays'
+        shapes (``np.eye(x.shape[0])``, ``np.zeros(n)`` after ``n = len(x)``)
+        knowing what is known of those arrays' axes."""
+        sizes = kind.sizes()
+        for axis, atom in enumerate(operands):
+            if isinstance(atom, Var) and atom.name in self.axis_sizes and axis < kind.rank:
+                sizes[axis] = self.axis_sizes[atom.name]
+        return Kind.of_sizes(kind.dtype, sizes)
+
+    def copy_extents(self, target: str, value):
+        """``target = value``: the same extents (and the same int)."""
+        if isinstance(value, Var):
+            if value.name in self.extents:
+                self.extents[target] = self.extents[value.name]
+            if value.name in self.ints:
+                self.ints[target] = self.ints[value.name]
+        elif isinstance(value.value, int) and not isinstance(value.value, bool):
+            self.ints[target] = ext.unit(value.value)
+
+    def join_extents(self, target: str, *atoms):
+        """``target`` is one of ``atoms`` (a phi, a carried value): it keeps
+        the extents (and the int) they all share."""
+        arrays = [self.extents.get(a.name) if isinstance(a, Var) else () for a in atoms]
+        if None in arrays or len({len(e) for e in arrays}) != 1:
+            self.extents.pop(target, None)
+        else:
+            self.extents[target] = tuple(ext.join(*axis) for axis in zip(*arrays))
+        ints = [self.ints.get(a.name) if isinstance(a, Var) else ext.of_size(a, {}) for a in atoms]
+        joined = ext.join(*ints)
+        if joined is None:
+            self.ints.pop(target, None)
+        else:
+            self.ints[target] = joined
 
     def branch(self, stmt: If):
         for inner in ir.bodies(stmt):
@@ -180,6 +235,7 @@ class _KindInference(ir.BodyVisitor):
                 )
             is_active = self.atom_active(phi.then) or self.atom_active(phi.orelse)
             self.define(phi.target, join(then_kind, else_kind), is_active)
+            self.join_extents(phi.target, phi.then, phi.orelse)
 
     def loop(self, stmt: ir.Loop):
         if stmt.index is not None:
@@ -188,6 +244,7 @@ class _KindInference(ir.BodyVisitor):
         for carry in stmt.carried:
             self.define(carry.name, self.atom_kind(carry.init), self.atom_active(carry.init))
             self.aliases.share(carry.name, carry.init)
+            self.join_extents(carry.name, carry.init)
         for _ in range(50):  # to a fixed point: kinds only widen, activity only grows
             before = self.carried_state(stmt)
             for inner in ir.bodies(stmt):
@@ -198,7 +255,9 @@ class _KindInference(ir.BodyVisitor):
                 break
 
     def carried_state(self, stmt: ir.Loop) -> tuple:
-        return ({carry.name: self.kinds[carry.name] for carry in stmt.carried}, len(self.active))
+        names = [carry.name for carry in stmt.carried]
+        facts = [(self.kinds[n], self.extents.get(n), self.ints.get(n)) for n in names]
+        return (dict(zip(names, facts)), len(self.active))
 
     def check_range(self, stmt: ir.Loop):
         bad = [a for a in stmt.bounds if self.atom_kind(a) != INT]
@@ -221,3 +280,4 @@ class _KindInference(ir.BodyVisitor):
             )
         is_active = self.atom_active(carry.init) or self.atom_active(carry.next)
         self.define(carry.name, join(init_kind, next_kind), is_active)
+        self.join_extents(carry.name, carry.init, carry.next)

@@ -90,6 +90,10 @@ def _axis_of_source(op: Op, source: Op, axis: int, defs: dict, kinds: dict):
             return shape_of(a, 0)
         if ranks == [1, 2]:
             return shape_of(b, 1)
+    elif PRIMITIVES[source.prim].sized_by is not None:  # np.eye(n), np.ones((n, m)): n, m
+        size = PRIMITIVES[source.prim].sized_by(source.args)[axis]
+        if isinstance(size, Var) or (isinstance(size, Const) and size.value >= 0):
+            return size
     elif source.prim in ("gather", "take"):  # x[ids]: read from x or an index array
         found = gathered_axis(source, axis, kinds)
         if found is not None:

@@ -6,8 +6,10 @@
   to temporaries (``_coalesce``);
 * common-subexpression elimination (value numbering; commutative operands
   in a canonical order; a value computed before an ``if`` is reused inside
-  it, one computed inside a branch is not reused outside); new arrays that
-  code may write into (``Primitive.fresh``) are never merged;
+  it, one computed inside a branch is not reused outside); new arrays
+  (``Primitive.fresh``: ``np.eye(n)``, ``np.zeros(n)``, a copy) are merged
+  only where neither is written into (``_written_arrays``), and random draws
+  never;
 * an ``if`` on a known condition is inlined, two ``if``s on one condition
   in a row are merged, a carry the loop leaves unchanged is dropped.
 """
@@ -20,6 +22,7 @@ from .. import ir
 from ..ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
 from ..primitives import PRIMITIVES
 from ..primitives.algebra import atom_key, materialize, shape_of
+from ..primitives.random import DRAW_PRIMITIVES
 from .rows import summed_rows
 from .shapes import shape_source
 
@@ -29,6 +32,51 @@ def _cse_key(op: Op):
     if PRIMITIVES[op.prim].commutative:
         keys.sort()
     return (op.prim, tuple(keys), op.attrs)
+
+
+def _written_arrays(fn: ir.Function) -> frozenset:
+    """The values whose memory code may write into or reuse: the arrays of
+    array writes and copies, and what they may share memory with, closed over
+    those links: copies, phis, carries, and the operands of any operation (a
+    view, a tape grown or not: to be safe, every operation)."""
+    sources: dict = {}  # a value -> the values whose memory it may be
+
+    def link(name, *atoms):
+        sources.setdefault(name, []).extend(a.name for a in atoms if isinstance(a, Var))
+
+    written = []
+    for stmt in ir.walk(fn.body):
+        if isinstance(stmt, Assign):
+            value = stmt.value
+            if isinstance(value, Var):
+                link(stmt.target, value)
+            else:
+                if value.prim in ir.STORES or value.prim == "copy":
+                    written.append(value.args[1 if value.prim in ir.STORES else 0])
+                link(stmt.target, *value.args)
+        elif isinstance(stmt, If):
+            for phi in stmt.phis:
+                link(phi.target, phi.then, phi.orelse)
+        elif isinstance(stmt, Loop):
+            for carry in stmt.carried:
+                link(carry.name, carry.init, carry.next)
+    seen: set = set()
+    todo = [a.name for a in written if isinstance(a, Var)]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(sources.get(name, ()))
+    return frozenset(seen)
+
+
+def _shareable(op: Op, target: str, written: frozenset) -> bool:
+    """May ``op`` be merged with an equal operation: not a new array code
+    writes into (two such are never one), and not a random draw."""
+    prim = PRIMITIVES[op.prim]
+    if not prim.fresh:
+        return True
+    return target not in written and op.prim not in DRAW_PRIMITIVES
 
 
 def _coalesce(fn: ir.Function) -> ir.Function:
@@ -172,6 +220,7 @@ class _Simplifier:
         self.namer = ir.Namer(ir.defined_names(fn) | set(self.kinds))
         self.subst: dict = {}
         self.defs: dict = {}
+        self.written = _written_arrays(fn)
 
     def atom(self, a):
         return self.subst.get(a.name, a) if isinstance(a, Var) else a
@@ -204,7 +253,7 @@ class _Simplifier:
         if not isinstance(new, Op):
             self.subst[stmt.target] = new
             return
-        key = _cse_key(new) if not PRIMITIVES[new.prim].fresh else None  # two are never one
+        key = _cse_key(new) if _shareable(new, stmt.target, self.written) else None
         if key in avail:
             self.subst[stmt.target] = Var(avail[key])
             return

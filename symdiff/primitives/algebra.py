@@ -20,8 +20,8 @@ from __future__ import annotations
 import math
 
 from .. import ir
-from ..ir import Assign, Const, Op, Var, atom_kind
-from .kinds import broadcast
+from ..ir import NO_ATTRS, Assign, Const, Op, Var, atom_kind
+from .kinds import broadcast, where_kind
 from .registry import PRIMITIVES
 
 
@@ -218,6 +218,30 @@ def _where(op: Op, defs: dict, uses, kinds):
             return chosen
     if atom_key(a) == atom_key(b) and _keeps_shape(a, (cond,), kinds):
         return a
+    return _nested_where(op, defs, kinds)
+
+
+def _nested_where(op: Op, defs: dict, kinds):
+    """``where(c, where(c, a, b), d) -> where(c, a, d)`` (and on the other
+    side ``where(c, d, where(c, a, b)) -> where(c, d, b)``): the inner choice
+    is made by the same condition.  Only where the kinds show that the
+    result keeps its shape (the operand left out may have widened it)."""
+    cond, then, other = op.args
+    for side, arg in ((1, then), (2, other)):
+        inner = defs.get(arg.name) if isinstance(arg, Var) else None
+        if inner is None or inner.prim != "where" or atom_key(inner.args[0]) != atom_key(cond):
+            continue
+        args = list(op.args)
+        args[side] = inner.args[side]
+        if kinds is None:
+            continue
+        new_kinds = [atom_kind(a, kinds, unknown=None) for a in args]
+        old_kinds = [atom_kind(a, kinds, unknown=None) for a in op.args]
+        if None in new_kinds or None in old_kinds:
+            continue
+        new, old = where_kind(new_kinds, args, NO_ATTRS), where_kind(old_kinds, op.args, NO_ATTRS)
+        if shape_of(new) == shape_of(old) and new.dtype == old.dtype:
+            return Op("where", tuple(args))
     return None
 
 
@@ -256,7 +280,23 @@ def _flip(op: Op, defs: dict, uses, kinds):
     return None
 
 
+def _transpose(op: Op, defs: dict, uses, kinds):
+    """A transpose of a transpose that puts the axes back is the value itself
+    (``x.T.T``; both reversing, or explicit orders composing to none)."""
+    inner = defs.get(op.args[0].name) if isinstance(op.args[0], Var) else None
+    if not isinstance(inner, Op) or inner.prim != "transpose":
+        return None
+    outer_axes, inner_axes = op.attrs.axes, inner.attrs.axes
+    if outer_axes is None and inner_axes is None:
+        return inner.args[0]
+    if outer_axes is not None and inner_axes is not None:
+        if [inner_axes[a] for a in outer_axes] == list(range(len(outer_axes))):
+            return inner.args[0]
+    return None
+
+
 RULES = {
+    "transpose": _transpose,
     "sum": _reduce,
     "amax": _reduce,
     "amin": _reduce,

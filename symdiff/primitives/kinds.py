@@ -110,7 +110,18 @@ def transpose_kind(kinds, atoms, attrs):
 def reshape_kind(kinds, atoms, attrs):
     if any(k.rank or k.dtype != "int" for k in kinds[1:]):
         raise RankError("a shape is a tuple of ints")
+    # (x.reshape(-1, 1)'s -1 axis holds all of x, so it is not 1 where x has an
+    # axis that is not; left "maybe": it reaches a lowering defect, see the report
+    # of branch gp: an in-place write into a reshaped adjoint read again later.)
     return Kind.of_sizes(kinds[0].dtype, [size_of(a) for a in atoms[1:]])
+
+
+def product_size(sizes) -> AxisSize:
+    """What is known of the product of axis sizes: not 1 if one is not (an
+    axis that is not 1 is 0 or at least 2), 1 if all are."""
+    if MATCHES in sizes:
+        return MATCHES
+    return ONE if all(s is ONE for s in sizes) else MAYBE_ONE
 
 
 def normalize_axis(axis, rank):
@@ -275,8 +286,8 @@ def cumsum_kind(kinds, atoms, attrs):
         normalize_axis(attrs.axis, k.rank)
         return with_dtype(k, dtype)
     sizes = k.sizes()
-    if k.rank > 1:  # the product of the sizes: not 1 if one is not, 1 if all are
-        sizes = [MATCHES if MATCHES in sizes else ONE if set(sizes) == {ONE} else MAYBE_ONE]
+    if k.rank > 1:
+        sizes = [product_size(sizes)]
     return Kind.of_sizes(dtype, sizes)
 
 

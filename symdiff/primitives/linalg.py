@@ -57,9 +57,9 @@ import ast
 import numpy as np
 
 from ..ir import FLOAT, Attrs, Const, Kind, Span, Take
-from . import symbolic
+from . import spelling, symbolic
 from .expr import op, transpose
-from .kinds import MATCHES, RankError, with_dtype
+from .kinds import MATCHES, RankError, outer_kind, with_dtype
 from .registry import register
 
 SPECIAL = ("special",)
@@ -170,8 +170,9 @@ def lower_read(t):
 
 
 def lower_adjoint(s):
-    """The adjoint of ``t`` from ``s``, that of ``lower_read(t)``."""
-    return phi(s + transpose(s))
+    """The adjoint of ``t`` from ``s``, that of ``lower_read(t)``:
+    ``phi(s + s^T)``, one primitive (one pass over ``s``)."""
+    return op("phi_symmetric", s)
 
 
 def diag_of(m):
@@ -239,9 +240,10 @@ def _cholesky_vjp(g, a, ans, attrs, ranks):
     return (lower_adjoint(s),)
 
 
-def _triangular_rules(solve, other, part):
+def _triangular_rules(solve, other, part, part_of_outer):
     """Rules of ``solve(T, B)`` (``solve_lower``: ``part`` is ``tril``), reading
-    only the triangle ``part`` of ``T``."""
+    only the triangle ``part`` of ``T``; ``part_of_outer`` is the primitive
+    computing that triangle of an outer product (a vector ``B``) alone."""
 
     def jvp(tangents, t, b, ans, attrs):
         tt, tb = tangents
@@ -250,9 +252,34 @@ def _triangular_rules(solve, other, part):
 
     def vjp(g, t, b, ans, attrs, ranks):
         b_bar = op(other, transpose(t), g)
+        if ranks[1] == 1:  # -part(outer(b_bar, x)), the sign on the vector (exact)
+            return op(part_of_outer, -b_bar, ans), b_bar
         return -part(times_x(b_bar, ans, ranks[1])), b_bar
 
     return jvp, vjp
+
+
+def _triangle_of_outer_jvp(name):
+    """``d part(outer(a, b)) = part(outer(da, b)) + part(outer(a, db))``."""
+
+    def jvp(tangents, a, b, ans, attrs):
+        ta, tb = tangents
+        terms = [op(name, ta, b)] if ta is not None else []
+        if tb is not None:
+            terms.append(op(name, a, tb))
+        return terms[0] if len(terms) == 1 else terms[0] + terms[1]
+
+    return jvp
+
+
+def _triangle_of_outer_vjp(part):
+    """``a_bar = part(G) b``, ``b_bar = part(G)^T a``."""
+
+    def vjp(g, a, b, ans, attrs, ranks):
+        kept = part(g)
+        return mm(kept, b), mm(transpose(kept), a)
+
+    return vjp
 
 
 def _eigen_gaps(w):
@@ -424,13 +451,6 @@ def _identity_kind(kinds, atoms, attrs):
     return Kind.of_sizes("float", [size, size])
 
 
-def triangle(func):
-    def spell(printer, op, args):
-        return printer.call(f"np.{func}", args)
-
-    return spell
-
-
 _SOLVE_LOWER = """\
 def {name}(a, b):
     \"\"\"x with a x = b, reading only the lower triangle of a: forward
@@ -472,10 +492,45 @@ def {name}(a, b):
 
 _PHI = """\
 def {name}(x):
-    \"\"\"The lower triangle of x with its diagonal halved.\"\"\"
-    out = np.tril(x)
-    for i in range(min(x.shape[0], x.shape[1])):
-        out[i, i] *= 0.5
+    \"\"\"The lower triangle of x with its diagonal halved, row by row (one pass).\"\"\"
+    n = x.shape[0]
+    out = np.empty((n, n), {float})
+    for i in range(n):
+        out[i, :i] = x[i, :i]
+        out[i, i] = 0.5 * x[i, i]
+        out[i, i + 1 :] = 0.0
+    return out"""
+
+_PHI_SYMMETRIC = """\
+def {name}(s):
+    \"\"\"phi(s + s.T), row by row (one pass): the lower triangle of s + s.T,
+    its diagonal halved (that is, s's own diagonal).\"\"\"
+    n = s.shape[0]
+    out = np.empty((n, n), {float})
+    for i in range(n):
+        out[i, :i] = s[i, :i] + s[:i, i]
+        out[i, i] = s[i, i]
+        out[i, i + 1 :] = 0.0
+    return out"""
+
+_LOWER_OUTER = """\
+def {name}(a, b):
+    \"\"\"np.tril(np.outer(a, b)), row by row: only the lower triangle is multiplied.\"\"\"
+    n = a.shape[0]
+    out = np.empty((n, n), {float})
+    for i in range(n):
+        out[i, : i + 1] = a[i] * b[: i + 1]
+        out[i, i + 1 :] = 0.0
+    return out"""
+
+_UPPER_OUTER = """\
+def {name}(a, b):
+    \"\"\"np.triu(np.outer(a, b)), row by row: only the upper triangle is multiplied.\"\"\"
+    n = a.shape[0]
+    out = np.empty((n, n), {float})
+    for i in range(n):
+        out[i, :i] = 0.0
+        out[i, i:] = a[i] * b[i:]
     return out"""
 
 _SLOGDET = """\
@@ -555,6 +610,19 @@ def _sympy_matrix(func):
     return counterpart
 
 
+def _sympy_phi(m):
+    """Phi of an object array: its lower triangle, the diagonal halved."""
+    return np.tril(m) - np.diag(np.diag(m)) / 2
+
+
+def _sympy_triangle_of_outer(part):
+    def counterpart(args, attrs, number, truth):
+        a, b = (np.asarray(v, dtype=object) for v in args)
+        return part(np.outer(a, b))
+
+    return counterpart
+
+
 # fmt: off
 NOT_ELEMENTWISE = {"elementwise": False}
 register("inv", 1, SPECIAL, "special", None, None, jvp=_inv_jvp, vjp=_inv_vjp, result_kind=square_kind("np.linalg.inv"),
@@ -567,10 +635,10 @@ register("slogdet", 1, SPECIAL, "special", None, None, jvp=_slogdet_jvp, vjp=_sl
          spell=helper("_slogdet", _SLOGDET), contiguous=True, **NOT_ELEMENTWISE)
 register("cholesky", 1, SPECIAL, "special", None, None, jvp=_cholesky_jvp, vjp=_cholesky_vjp, result_kind=square_kind("np.linalg.cholesky"),
          spell=linalg("cholesky"), sympy_arrays=_sympy_matrix(lambda a: (a.lower_triangular() + a.lower_triangular(-1).T).cholesky(hermitian=False)), contiguous=True, **NOT_ELEMENTWISE)
-register("solve_lower", 2, SPECIAL, "special", None, None, **dict(zip(("jvp", "vjp"), _triangular_rules("solve_lower", "solve_upper", tril))),
+register("solve_lower", 2, SPECIAL, "special", None, None, **dict(zip(("jvp", "vjp"), _triangular_rules("solve_lower", "solve_upper", tril, "lower_outer"))),
          result_kind=solve_kind("scipy.linalg.solve_triangular"), spell=helper("_solve_lower", _SOLVE_LOWER),
          sympy_arrays=_sympy_matrix(lambda a, b: a.lower_triangular().lower_triangular_solve(b)), contiguous=True, **NOT_ELEMENTWISE)
-register("solve_upper", 2, SPECIAL, "special", None, None, **dict(zip(("jvp", "vjp"), _triangular_rules("solve_upper", "solve_lower", triu))),
+register("solve_upper", 2, SPECIAL, "special", None, None, **dict(zip(("jvp", "vjp"), _triangular_rules("solve_upper", "solve_lower", triu, "upper_outer"))),
          result_kind=solve_kind("scipy.linalg.solve_triangular"), spell=helper("_solve_upper", _SOLVE_UPPER),
          sympy_arrays=_sympy_matrix(lambda a, b: a.upper_triangular().upper_triangular_solve(b)), contiguous=True, **NOT_ELEMENTWISE)
 register("pinv", 1, SPECIAL, "special", None, None, jvp=_pinv_jvp, vjp=_pinv_vjp, result_kind=transposed_kind("np.linalg.pinv"),
@@ -592,15 +660,23 @@ register("svd_outer", 2, SPECIAL, "special", None, None, result_kind=square_kind
          contiguous=True, fresh=True, **NOT_ELEMENTWISE)
 register("phi", 1, SPECIAL, "special", None, None, jvp=lambda tangents, x, ans, attrs: phi(tangents[0]),
          vjp=lambda g, x, ans, attrs, ranks: (phi(g),), result_kind=square_kind("phi"), spell=helper("_phi", _PHI),
-         sympy_arrays=lambda args, attrs, number, truth: np.tril(np.asarray(args[0], dtype=object)) - np.diag(np.diag(np.asarray(args[0], dtype=object))) / 2,
+         sympy_arrays=lambda args, attrs, number, truth: _sympy_phi(np.asarray(args[0], dtype=object)),
          shaped_like=0, contiguous=True, **NOT_ELEMENTWISE)
+register("phi_symmetric", 1, SPECIAL, "special", None, None, jvp=lambda tangents, s, ans, attrs: lower_adjoint(tangents[0]),
+         vjp=lambda g, s, ans, attrs, ranks: (lower_read(g),), result_kind=square_kind("phi"), spell=helper("_phi_symmetric", _PHI_SYMMETRIC),
+         sympy_arrays=lambda args, attrs, number, truth: _sympy_phi(np.asarray(args[0], dtype=object) + np.asarray(args[0], dtype=object).T),
+         shaped_like=0, contiguous=True, **NOT_ELEMENTWISE)
+register("lower_outer", 2, SPECIAL, "special", None, None, jvp=_triangle_of_outer_jvp("lower_outer"), vjp=_triangle_of_outer_vjp(tril),
+         result_kind=outer_kind, spell=helper("_lower_outer", _LOWER_OUTER), sympy_arrays=_sympy_triangle_of_outer(np.tril), contiguous=True, **NOT_ELEMENTWISE)
+register("upper_outer", 2, SPECIAL, "special", None, None, jvp=_triangle_of_outer_jvp("upper_outer"), vjp=_triangle_of_outer_vjp(triu),
+         result_kind=outer_kind, spell=helper("_upper_outer", _UPPER_OUTER), sympy_arrays=_sympy_triangle_of_outer(np.triu), contiguous=True, **NOT_ELEMENTWISE)
 register("identity_like", 1, SPECIAL, "special", None, None, result_kind=_identity_kind, spell=identity_like,
          sympy_arrays=lambda args, attrs, number, truth: np.eye(np.shape(args[0])[0]), contiguous=True,
          shape_reads=frozenset({0}), differentiable=False, elementwise=False)
 register("lower_triangle", 1, SPECIAL, "special", None, None, jvp=lambda tangents, x, ans, attrs: tril(tangents[0]),
-         vjp=lambda g, x, ans, attrs, ranks: (tril(g),), result_kind=square_kind("np.tril"), spell=triangle("tril"),
+         vjp=lambda g, x, ans, attrs, ranks: (tril(g),), result_kind=square_kind("np.tril"), spell=spelling.triangle("tril"),
          sympy_arrays=lambda args, attrs, number, truth: np.tril(np.asarray(args[0], dtype=object)), shaped_like=0, **NOT_ELEMENTWISE)
 register("upper_triangle", 1, SPECIAL, "special", None, None, jvp=lambda tangents, x, ans, attrs: triu(tangents[0]),
-         vjp=lambda g, x, ans, attrs, ranks: (triu(g),), result_kind=square_kind("np.triu"), spell=triangle("triu"),
+         vjp=lambda g, x, ans, attrs, ranks: (triu(g),), result_kind=square_kind("np.triu"), spell=spelling.triangle("triu"),
          sympy_arrays=lambda args, attrs, number, truth: np.triu(np.asarray(args[0], dtype=object)), shaped_like=0, **NOT_ELEMENTWISE)
 # fmt: on

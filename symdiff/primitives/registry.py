@@ -87,6 +87,7 @@ class Primitive:
     indexed: bool = False  # writes at an index of its second operand
     shaped_like: int | None = None  # its array result has the shape of this operand
     shape_reads: frozenset = frozenset()  # operand positions read only for their shape
+    sized_by: Callable | None = None  # (operands) -> the operand giving each result axis' size
     custom: bool = False  # registered at run time for a user's rule (primitives.custom)
 
 

@@ -32,6 +32,7 @@ import ast
 import numpy as np
 
 from ..ir import Attrs, Kind
+from . import spelling
 from .expr import op
 from .kinds import MATCHES, MAYBE_ONE, ONE, RankError, size_of, with_dtype
 from .registry import register
@@ -292,7 +293,7 @@ register("onto_diagonal", 3, SPECIAL, "special", None, None, jvp=_onto_diagonal_
 register("diag", 2, SPECIAL, "special", None, None, jvp=_diag_jvp, vjp=_diag_vjp, result_kind=diag_kind,  # of a matrix: NumPy's read-only view of its diagonal
          spell=lambda printer, op, args: printer.call("np.diag", args), sympy_arrays=lambda args, attrs, number, truth: np.diag(np.asarray(args[0], dtype=object), int(args[1])), contiguous=True, read_only=True, **NOT_ELEMENTWISE)
 register("tril", 2, SPECIAL, "special", None, None, jvp=_TRIL[0], vjp=_TRIL[1], result_kind=triangle_kind,
-         spell=lambda printer, op, args: printer.call("np.tril", args), sympy_arrays=_triangle_sympy(np.tril), shaped_like=0, **NEW_ARRAY)
+         spell=spelling.triangle("tril"), sympy_arrays=_triangle_sympy(np.tril), shaped_like=0, **NEW_ARRAY)
 register("triu", 2, SPECIAL, "special", None, None, jvp=_TRIU[0], vjp=_TRIU[1], result_kind=triangle_kind,
-         spell=lambda printer, op, args: printer.call("np.triu", args), sympy_arrays=_triangle_sympy(np.triu), shaped_like=0, **NEW_ARRAY)
+         spell=spelling.triangle("triu"), sympy_arrays=_triangle_sympy(np.triu), shaped_like=0, **NEW_ARRAY)
 # fmt: on

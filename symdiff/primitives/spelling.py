@@ -475,6 +475,11 @@ def eye(printer, op, args):
 
 
 def broadcast_like(printer, op, args):
+    """``g`` broadcast to the shape of ``y``: ``np.full_like(y, g)`` for a
+    float number onto floats (one pass), else ``np.zeros_like(y) + g``."""
+    g, y = printer.kind(op.args[0]), printer.kind(op.args[1])
+    if g.rank == 0 and g.dtype == "float" and y.dtype == "float":
+        return printer.call("np.full_like", [args[1], args[0]])
     return ast.BinOp(printer.call("np.zeros_like", [args[1]]), ast.Add(), args[0])
 
 
@@ -504,3 +509,45 @@ def flip(printer, op, args):
     else:
         items = [ast.Slice()] * (axis % rank) + [backwards]
     return ast.Subscript(args[0], items[0] if len(items) == 1 else ast.Tuple(items))
+
+
+def triangle(func):
+    """``np.tril(x, k)``/``np.triu(x, k)`` (``func``); of a matrix, a helper
+    that copies it row by row in one pass (Numba's ``np.tril`` builds a mask
+    and selects through it, several passes).  ``k`` is 0 when the operation
+    has no offset operand (``linalg``'s triangles)."""
+    source = _TRIANGLES[func]
+
+    def spell(printer, op, args):
+        offset = list(args[1:]) or [ast.Constant(0)]
+        if printer.kind(op.args[0]).rank != 2:
+            return printer.call(f"np.{func}", [args[0], *offset])
+        name = printer.helper(f"_{func}", source.format(name=f"_{func}"))
+        printer.modules.add("np")
+        return ast.Call(ast.Name(name), [args[0], *offset], [])
+
+    return spell
+
+
+_TRIANGLES = {
+    "tril": """\
+def {name}(x, k):
+    \"\"\"np.tril(x, k) of a matrix, row by row: each row's first elements, then zeros.\"\"\"
+    rows, columns = x.shape
+    out = np.empty((rows, columns), x.dtype)
+    for i in range(rows):
+        stop = min(max(i + k + 1, 0), columns)
+        out[i, :stop] = x[i, :stop]
+        out[i, stop:] = 0
+    return out""",
+    "triu": """\
+def {name}(x, k):
+    \"\"\"np.triu(x, k) of a matrix, row by row: zeros, then each row's last elements.\"\"\"
+    rows, columns = x.shape
+    out = np.empty((rows, columns), x.dtype)
+    for i in range(rows):
+        start = min(max(i + k, 0), columns)
+        out[i, :start] = 0
+        out[i, start:] = x[i, start:]
+    return out""",
+}

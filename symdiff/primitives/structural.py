@@ -212,7 +212,7 @@ register("outer", 2, SPECIAL, "special", np.outer, None, jvp=_linear_jvp("outer"
 register("transpose", 1, SPECIAL, "special", np.transpose, None, jvp=_linear_jvp("transpose"), vjp=_transpose_vjp,  # np.transpose, .transpose(): symdiff.library.shapes
          result_kind=transpose_kind, spell=spelling.transpose, sympy_arrays=symbolic.transpose, view=True, **NOT_ELEMENTWISE)
 register("reshape", -1, SPECIAL, "special", None, None, jvp=_reshape_jvp, vjp=_reshape_vjp, result_kind=reshape_kind, names=named(numpy="reshape", methods="reshape", arguments=2),
-         spell=spelling.reshape, sympy_arrays=_reshape_sympy, view=True, **NOT_ELEMENTWISE)
+         spell=spelling.reshape, sympy_arrays=_reshape_sympy, view=True, sized_by=lambda atoms: atoms[1:], **NOT_ELEMENTWISE)
 register("sum", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_linear_jvp("sum"), vjp=_sum_vjp, result_kind=reduce_kind, names=named(numpy="sum", methods="sum", options=REDUCTION),
          spell=spelling.reduction("sum"), sympy_arrays=symbolic.reduce(np.sum), **NOT_ELEMENTWISE)
 register("amax", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, result_kind=reduce_kind, names=named(numpy="max amax", methods="max", options=REDUCTION),
@@ -244,15 +244,15 @@ register("stale", 1, SPECIAL, "special", None, None, result_kind=lambda kinds, a
 register("shape", 1, SPECIAL, "special", None, None, result_kind=shape_kind, spell=spelling.shape, sympy_arrays=symbolic.shape, shape_reads=frozenset({0}), **CONSTANT)
 register("size", 1, SPECIAL, "special", None, None, result_kind=shape_kind, names=named(numpy="size"), spell=spelling.size, sympy_arrays=symbolic.size, shape_reads=frozenset({0}), **CONSTANT)
 register("zeros", -1, SPECIAL, "special", None, None, result_kind=create_kind, names=named(numpy="zeros empty", arguments=1), spell=spelling.created("np.zeros"),
-         sympy_arrays=lambda args, attrs, number, truth: np.zeros(symbolic.sizes(args)), fresh=True, contiguous=True, **CONSTANT)
+         sympy_arrays=lambda args, attrs, number, truth: np.zeros(symbolic.sizes(args)), fresh=True, contiguous=True, sized_by=tuple, **CONSTANT)
 register("ones", -1, SPECIAL, "special", None, None, result_kind=create_kind, names=named(numpy="ones", arguments=1), spell=spelling.created("np.ones"),
-         sympy_arrays=lambda args, attrs, number, truth: np.ones(symbolic.sizes(args)), fresh=True, contiguous=True, **CONSTANT)
+         sympy_arrays=lambda args, attrs, number, truth: np.ones(symbolic.sizes(args)), fresh=True, contiguous=True, sized_by=tuple, **CONSTANT)
 register("zeros_like", 1, SPECIAL, "special", None, None, result_kind=float_like(0), names=named(numpy="zeros_like empty_like"), spell=spelling.calling("np.zeros_like"),
          sympy_arrays=lambda args, attrs, number, truth: np.zeros(np.shape(args[0])), fresh=True, full_tangent=True, shaped_like=0, shape_reads=frozenset({0}), **CONSTANT)
 register("ones_like", 1, SPECIAL, "special", None, None, result_kind=float_like(0), names=named(numpy="ones_like"), spell=spelling.calling("np.ones_like"),
          sympy_arrays=lambda args, attrs, number, truth: np.ones(np.shape(args[0])), fresh=True, shaped_like=0, shape_reads=frozenset({0}), **CONSTANT)
 register("eye", 1, SPECIAL, "special", None, None, result_kind=eye_kind, names=named(numpy="eye"), spell=spelling.eye,
-         sympy_arrays=lambda args, attrs, number, truth: np.eye(int(args[0])), fresh=True, contiguous=True, **CONSTANT)
+         sympy_arrays=lambda args, attrs, number, truth: np.eye(int(args[0])), fresh=True, contiguous=True, sized_by=lambda atoms: atoms * 2, **CONSTANT)
 
 # Adjoint plumbing, made by the transformations (never written by users).
 register("sum_to", 2, SPECIAL, "special", None, None, result_kind=sum_to_kind, spell=spelling.sum_to, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # sum g to x's shape

@@ -20,7 +20,7 @@ sweep: see ``reverse_loops``.
 from __future__ import annotations
 
 from .. import ir
-from ..analysis import Analysis, expr_kind, needs_sum, op_kind
+from ..analysis import Analysis, expr_kind, extents, needs_sum, op_kind
 from ..errors import SymDiffError
 from ..ir import STORES, Assign, Const, If, Kind, Loop, Op, Phi, Var
 from ..primitives import PRIMITIVES, Undefined, lift, op, where
@@ -44,6 +44,8 @@ class ReverseState:
         self.defs: dict = {}
         self.kinds = dict(kinds)  # kinds of values and of adjoints
         self.active_set = set(analysis.active)
+        self.extents = dict(analysis.extents)  # of values and of adjoints (analysis.extents)
+        self.ints = analysis.ints
         self.recordings: dict = {}  # id(loop) -> the statements that run it and fill its tapes
         # adjoint -> the values whose full shape it is known to have.  The same
         # adjoint may also be the (broadcastable) adjoint of another value: a
@@ -77,10 +79,22 @@ class ReverseState:
             if isinstance(stmt, Assign) and stmt.target not in self.kinds:
                 value = stmt.value
                 if isinstance(value, Op):
-                    self.kinds[stmt.target] = op_kind(value, list(map(self.kind_atom, value.args)))
+                    arg_kinds = list(map(self.kind_atom, value.args))
+                    self.kinds[stmt.target] = op_kind(value, arg_kinds)
+                    self.extents[stmt.target] = extents.of_operation(
+                        value, self.kinds[stmt.target], arg_kinds, self.extents, self.ints
+                    )
                 else:
                     self.kinds[stmt.target] = self.kind_atom(value)
+                    if isinstance(value, Var) and value.name in self.extents:
+                        self.extents[stmt.target] = self.extents[value.name]
         return atom
+
+    def same_shape(self, first, second) -> bool:
+        """Are two values (or adjoints) known to have one shape (``analysis.extents``)?"""
+        if not isinstance(first, Var) or not isinstance(second, Var):
+            return False
+        return extents.same_shape(self.extents.get(first.name), self.extents.get(second.name))
 
     def total(self, builder: Builder, terms, hint=None):
         if not terms:
@@ -96,7 +110,9 @@ class ReverseState:
             known = {self.shape_of(n) for n in self.full_shaped.get(adjoint.name, ())}
             if self.shape_of(name) in known:
                 return adjoint
-        if needs_sum(self.kind_of(adjoint), self.kinds[name]):
+        if needs_sum(self.kind_of(adjoint), self.kinds[name]) and not self.same_shape(
+            adjoint, Var(name)
+        ):
             adjoint = self.emit(builder, op("broadcast_like", adjoint, Var(name)))
         self.mark_full(adjoint, name)
         return adjoint
@@ -149,8 +165,7 @@ class ReverseState:
             return
         prim = PRIMITIVES[value.prim]
         broadcast = prim.elementwise and any(
-            self.active(a) and needs_sum(self.kind_atom(a), self.kinds[stmt.target])
-            for a in value.args
+            self.active(a) and self.broadcast_to(a, stmt.target) for a in value.args
         )
         if broadcast:  # summing over broadcast axes needs every element's adjoint
             y_bar = self.full(builder, y_bar, stmt.target)
@@ -169,11 +184,22 @@ class ReverseState:
             if not self.active(arg) or adjoint is None:
                 continue
             adjoint = self.emit(builder, adjoint)
-            if prim.elementwise and needs_sum(self.kind_atom(arg), self.kind_atom(adjoint)):
+            if (
+                prim.elementwise
+                and needs_sum(self.kind_atom(arg), self.kind_atom(adjoint))
+                and not self.same_shape(arg, Var(stmt.target))  # then the adjoint is no larger
+            ):
                 adjoint = self.sum_to(builder, adjoint, arg, stmt.target)
             if value.prim in STORES and arg is value.args[1]:
                 self.mark_full(adjoint, arg.name)  # made from the full adjoint of the result
             contribs.setdefault(arg.name, []).append(adjoint)
+
+    def broadcast_to(self, arg, result: str) -> bool:
+        """May the operand ``arg`` have been broadcast to make ``result``? Not
+        where their kinds or their extents show one shape."""
+        return needs_sum(self.kind_atom(arg), self.kinds[result]) and not self.same_shape(
+            arg, Var(result)
+        )
 
     def defined(self, partials, operands, stmt):
         """``partials`` with an ``Undefined`` one of an inactive operand as
