@@ -67,6 +67,10 @@ class _Specialised:
     """
 
     def __init__(self, fn, argnums, mode, jit, form, has_aux=False):
+        self.inner = ()  # derivatives taken first (grad(grad(f))): (mode, form, argnums)
+        spec = getattr(fn, "_spec", None)
+        if isinstance(spec, _Specialised):
+            fn, self.inner = spec.fn, spec.inner + (_inner_stage(spec),)
         self.fn = unwrap(fn)
         check_function(self.fn)
         self.argnums = argnums
@@ -82,7 +86,7 @@ class _Specialised:
         self._guards: dict = {}
         self._nargs = getattr(getattr(self.fn, "__code__", None), "co_argcount", -1)
         functools.update_wrapper(self, self.fn, updated=())
-        self.__name__ = f"{self.fn.__name__}_{form}"
+        self.__name__ = "_".join([self.fn.__name__, *(s[1] for s in self.inner), form])
         self.__qualname__ = self.__name__
 
     def __call__(self, *args, **kwargs):
@@ -117,6 +121,7 @@ class _Specialised:
         if kwargs or len(args) != self._nargs:
             args = _bind(self.fn, args, kwargs)
         layout = self.layout(args)
+        head = header(self.fn).for_arguments(len(args))
         leaves = args if layout.flat else layout.flatten(args)
         variant, _ = pipeline.variant(self.fn, layout.trees)  # for the free values now
         request = Request(
@@ -130,8 +135,14 @@ class _Specialised:
             layout.trees,
             variant,
             self.has_aux,
+            tuple(self._stage(args, head, *stage) for stage in self.inner),
         )
         return cached_derivative(self.fn, request)
+
+    def _stage(self, args, head, mode, form, argnums) -> pipeline.Stage:
+        """An inner derivative for these arguments: its argnums as leaf positions."""
+        inner = Layout.of(args, head, *normalize_argnums(argnums, head))
+        return pipeline.Stage(mode, form, inner.leaf_argnums, inner.leaf_single)
 
     def source(self, *args, **kwargs) -> str:
         """The generated derivative source for these arguments' signature."""
@@ -210,12 +221,26 @@ class _Specialised:
                     return out
                 if form == "grad":
                     return gradients(out, user)
+                if form == "jacobian":
+                    return self._blocks(out, user, gradients)
                 value, grads = out
                 return value, gradients(grads, user)
 
         call.compiled = getattr(inner, "compiled", inner)
         call.check = check  # the implicit inputs and guards, without the draws
         return call
+
+    def _blocks(self, out, user, gradients):
+        """A Jacobian's blocks in the arguments' structure: per output leaf
+        (the leaves of the inner gradient, for ``hessian``), the blocks for
+        the differentiated arguments' leaves, as ``grad`` structures them."""
+        if not self.inner:
+            return gradients(out, user)
+        head = header(self.fn).for_arguments(len(user))
+        inner = Layout.of(user, head, *normalize_argnums(self.inner[-1][2], head))
+        if inner.leaf_single:
+            return inner.gradients(gradients(out, user), user)
+        return inner.gradients(tuple(gradients(row, user) for row in out), user)
 
     def _specialise_for(self, values, count):
         """The code for a call whose free values have changed (``values``:
@@ -304,6 +329,18 @@ class _Specialised:
         return (
             f"<symdiff {self.form} of {self.fn.__qualname__} (mode={self.mode!r}, jit={self.jit})>"
         )
+
+
+def _inner_stage(spec: _Specialised) -> tuple:
+    """``spec`` as the inner derivative of another: ``(mode, form, argnums)``."""
+    if spec.has_aux or spec.form != "grad":
+        raise ArgumentError(
+            f"symdiff differentiates gradients again, not {spec.form}"
+            f"{' with has_aux=True' if spec.has_aux else ''}",
+            header(spec.fn).loc,
+            "differentiate grad(f) (without has_aux), or use hessian(f), jacfwd(grad(f))",
+        )
+    return (spec.mode, spec.form, spec.argnums)
 
 
 def _unpacked_by_guard(call, inner, layout: Layout, form: str) -> None:
@@ -464,6 +501,100 @@ def grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
     (6.0, (9.0, 4.0))
     """
     return entry_function(_Specialised(fn, argnums, mode, jit, "grad", has_aux))
+
+
+def jacfwd(fn, argnums=0, jit=True):
+    """The Jacobian of ``fn`` by forward mode: one tangent per element of
+    each differentiated argument, in one compiled loop (as ``jax.jacfwd``).
+
+    The block for an argument is shaped ``output.shape + argument.shape``;
+    a tuple ``argnums`` gives a tuple of blocks, and for a tuple output (a
+    gradient's, in ``hessian``) one such entry per output.  Cheaper than
+    ``jacrev`` when there are fewer inputs than outputs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def f(x):
+    ...     return x * x
+    >>> jacfwd(f, jit=False)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    return entry_function(_Specialised(fn, argnums, "forward", jit, "jacobian"))
+
+
+def jacrev(fn, argnums=0, jit=True):
+    """The Jacobian of ``fn`` by reverse mode: one forward sweep, then one
+    backward sweep per element of the output, in one compiled loop (as
+    ``jax.jacrev``; laid out as ``jacfwd``).  Cheaper than ``jacfwd`` when
+    there are fewer outputs than inputs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def f(x):
+    ...     return np.array([x[0] * x[1], x[1]])
+    >>> jacrev(f, jit=False)(np.array([3.0, 2.0]))
+    array([[2., 3.],
+           [0., 1.]])
+    """
+    return entry_function(_Specialised(fn, argnums, "reverse", jit, "jacobian"))
+
+
+jacobian = jacrev  # jax.jacobian is jacrev
+
+
+def hessian(fn, argnums=0, jit=True):
+    """The Hessian of a scalar function: ``jacfwd(grad(fn))``, forward over
+    reverse, as one generated program (the gradient's IR differentiated
+    again).  For several ``argnums`` it returns the nested blocks
+    ``H[i][j] = d2 f / d x_i d x_j``, as JAX does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def f(x):
+    ...     return x[0] ** 2 * x[1]
+    >>> hessian(f, jit=False)(np.array([1.0, 3.0]))
+    array([[6., 2.],
+           [2., 0.]])
+    """
+    return jacfwd(grad(fn, argnums, jit=jit), argnums, jit)
+
+
+def hvp(fn, argnums=0, jit=True):
+    """Hessian-vector products of a scalar function, never forming the
+    Hessian: ``hvp(fn)(*args, v)`` is ``H @ v`` (forward over reverse: the
+    JVP of the gradient's IR, about the cost of a few gradients).  ``v`` is
+    shaped like the argument ``argnums`` (a tuple of such for a tuple).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def f(x):
+    ...     return x[0] ** 2 * x[1]
+    >>> hvp(f, jit=False)(np.array([1.0, 3.0]), np.array([1.0, 0.0]))
+    array([6., 2.])
+    """
+    gradient = grad(fn, argnums, jit=jit)
+    several = isinstance(argnums, (tuple, list))
+
+    @functools.wraps(unwrap(fn))
+    def product(*args):
+        *primals, v = args
+        if several and (not isinstance(v, (tuple, list)) or len(v) != len(argnums)):
+            raise ArgumentError(
+                f"hvp with argnums={tuple(argnums)} takes one vector per argument",
+                header(fn).loc,
+                f"pass v as a tuple of {len(argnums)} arrays, after the arguments",
+            )
+        directions = dict(zip(argnums, v)) if several else {argnums: v}
+        tangents = tuple(directions.get(i) for i in range(len(primals)))
+        return jvp(gradient, tuple(primals), tangents, jit)[1]
+
+    product.__name__ = product.__qualname__ = f"{unwrap(fn).__name__}_hvp"
+    return product
 
 
 def value_and_grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):

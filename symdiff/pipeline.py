@@ -54,6 +54,7 @@ from .primitives.expr import lift, op
 from .primitives.random import DRAW_PRIMITIVES, DRAWS, GENERATOR
 from .signature import check_mode, read_implicit, unwrap
 from .transform.forward import forward
+from .transform.jacobian import jacobian
 from .transform.reverse import reverse
 from .version import __version__
 
@@ -74,6 +75,17 @@ class Request(NamedTuple):
     trees: tuple = ()  # what each argument holds (pytree); () when not known
     variant: int = 0  # which parse, for the values the free names held (``variant``)
     has_aux: bool = False  # the function returns (loss, aux); aux is returned, not differentiated
+    inner: tuple = ()  # Stages applied first, innermost first: this derives a derivative
+
+
+class Stage(NamedTuple):
+    """A derivative taken before the request's own (``Request.inner``):
+    ``grad(grad(f))`` derives the gradient of the IR of ``f``'s gradient."""
+
+    mode: str
+    form: str
+    argnums: tuple  # leaf positions, as Request.argnums
+    single: bool
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,7 @@ class Derivative:
     guards: tuple = ()  # the primal's ir.Guards: what the code was generated for
     prologue: str = ""  # the function making the random draws (``split_draws``), if any
     aux: object = None  # has_aux: the pytree of aux, whose leaves the code returns flat
+    driven: bool = False  # ``function`` is the JVP a driver calls per element (over arrays)
 
     def compile(self, jit: bool):
         return backend.compile_source(self.source, self.name, jit, self.boundscheck)
@@ -152,8 +165,9 @@ def primal_of(fn, request: Request) -> ir.Function:
 
 
 def header_of(fn) -> frontend.Header:
-    """``fn``'s name, parameters and location (its body is not converted)."""
-    fn = unwrap(fn)
+    """``fn``'s name, parameters and location (its body is not converted);
+    for a derivative (``grad(f)``), those of the function it differentiates."""
+    fn = unwrap(getattr(getattr(fn, "_spec", None), "fn", fn))
     try:
         return _HEADERS[fn]
     except (KeyError, TypeError):
@@ -168,13 +182,14 @@ def header_of(fn) -> frontend.Header:
 
 def derive(fn, request: Request) -> Derivative:
     """Generate the derivative code of ``fn`` for ``request``: every stage once."""
-    whole = primal_of(fn, request)
+    whole = primal_of(fn, request) if not request.inner else derivative_as_primal(fn, request)
+    generated = bool(request.inner)  # derivative code: it writes into its own arrays
     if request.float32 and any(_float64_array(record.key) for record in whole.implicit):
         request = request._replace(float32=False)  # float32 code only if every float array is
     check_mode(request.mode, whole)
     wrt = tuple(whole.params[i] for i in request.argnums)
     whole_kinds = request.kinds + tuple(record.kind for record in whole.implicit)
-    whole_facts = analyze(whole, whole_kinds, wrt)
+    whole_facts = analyze(whole, whole_kinds, wrt, generated)
     primal, prologue = split_draws(whole, whole_facts)
     param_kinds, primal_facts = whole_kinds, whole_facts
     if prologue is not None:  # the drawn values are parameters of the main code
@@ -182,7 +197,7 @@ def derive(fn, request: Request) -> Derivative:
             prologue = optimize.optimize(prologue, analyze(prologue, whole_kinds).kinds)
         prologue_kinds = analyze(prologue, whole_kinds).kinds
         param_kinds = tuple(prologue_kinds[p] for p in primal.params)
-        primal_facts = analyze(primal, param_kinds, wrt)
+        primal_facts = analyze(primal, param_kinds, wrt, generated)
     primal, aux = loss_and_aux(primal, request.has_aux)
     output = check_output(primal, primal_facts, request.form)
     plan = plan_for(request, wrt, primal_facts, output)
@@ -235,7 +250,41 @@ def derive(fn, request: Request) -> Derivative:
         whole.guards,
         prologue.name if prologue is not None else "",
         aux_tree,
+        plan.over_arrays,
     )
+
+
+def derivative_as_primal(fn, request: Request) -> ir.Function:
+    """The IR of the derivative ``request.inner[-1]`` of ``fn``, as the
+    primal of the request's own derivative: differentiating a derivative
+    works on the generated program itself (optimised; loops stay loops),
+    never on source."""
+    stage = request.inner[-1]
+    inner = request._replace(
+        inner=request.inner[:-1],
+        mode=stage.mode,
+        form=stage.form,
+        argnums=stage.argnums,
+        single=stage.single,
+        has_aux=False,
+    )
+    derivative = derive(fn, inner)
+    user = primal_of(fn, request)
+    if derivative.prologue:
+        raise UnsupportedSyntaxError(
+            f"{user.name} draws random numbers; symdiff does not differentiate its derivative again",
+            user.loc,
+            "pass the random values in as arguments, then take the derivative of the derivative",
+        )
+    if derivative.driven:
+        raise UnsupportedSyntaxError(
+            f"the forward-mode gradient of {user.name} with respect to an array is a loop of "
+            "JVPs; symdiff differentiates reverse-mode gradients again",
+            user.loc,
+            f"write grad({user.name}) (mode='reverse', the default) inside; "
+            "the outer derivative may use either mode",
+        )
+    return dataclasses.replace(derivative.function, implicit=user.implicit, guards=user.guards)
 
 
 def loss_and_aux(primal: ir.Function, has_aux: bool) -> tuple:
@@ -546,6 +595,10 @@ def _with_prologue(source: str, prologue: ir.Function, kinds: dict, float32: boo
 
 def check_output(primal: ir.Function, facts: Analysis, form: str) -> ir.Kind:
     """The output's kind, or a clear error if ``form`` cannot use it."""
+    if form == "jacobian" and _atoms_in_tuples(primal.result):  # a block per output
+        for atom in ir.atoms_of(primal.result):
+            _check_float(primal, facts.kind(atom))
+        return facts.kind(ir.atoms_of(primal.result)[0])
     if not isinstance(primal.result, (ir.Var, ir.Const)):
         pair = type(primal.result) is tuple and len(primal.result) == 2
         hint = "return one float, or differentiate a function that selects one output"
@@ -567,6 +620,17 @@ def check_output(primal: ir.Function, facts: Analysis, form: str) -> ir.Kind:
             primal.result_loc or primal.loc,
             "reduce it to a scalar (np.sum, np.mean), or use vjp/jvp for array outputs",
         )
+    _check_float(primal, output)
+    return output
+
+
+def _atoms_in_tuples(result) -> bool:
+    if isinstance(result, tuple):
+        return all(map(_atoms_in_tuples, result)) and type(result) is tuple
+    return isinstance(result, (ir.Var, ir.Const))
+
+
+def _check_float(primal: ir.Function, output: ir.Kind) -> None:
     if output.dtype != "float":
         raise ArgumentError(
             f"{primal.name} returns {'a bool' if output == BOOL else 'an int'}; "
@@ -574,12 +638,13 @@ def check_output(primal: ir.Function, facts: Analysis, form: str) -> ir.Kind:
             primal.result_loc or primal.loc,
             "return a float (write 1.0 rather than 1)",
         )
-    return output
 
 
 def plan_for(request: Request, wrt: tuple, facts: Analysis, output: ir.Kind) -> Plan:
     """Which mode derives ``request``, and which parameters the derivative adds."""
     form = request.form
+    if form == "jacobian":  # one program: loops over basis directions (transform.jacobian)
+        return Plan(wrt, request.mode == "forward", form, False, ())
     by_forward = form == "jvp" or (request.mode == "forward" and form != "vjp")
     over_arrays = by_forward and form != "jvp" and any(facts.kinds[p].rank for p in wrt)
     derived_form = "jvp" if over_arrays else form
@@ -592,6 +657,8 @@ def plan_for(request: Request, wrt: tuple, facts: Analysis, output: ir.Kind) -> 
 
 def transformed(primal: ir.Function, facts: Analysis, plan: Plan, single: bool) -> ir.Function:
     """The derivative IR, straight from the transformation (not optimised)."""
+    if plan.form == "jacobian":
+        return jacobian(primal, facts, plan.wrt, single, plan.forward)
     transform = forward if plan.forward else reverse
     derived = transform(primal, facts, plan.wrt, plan.form, single)
     if plan.over_arrays:  # the JVP, called once per basis direction by the driver
@@ -682,6 +749,9 @@ def docstring(
         tangents = derived.params[len(primal.params) :]
         combo = " + ".join(f"d{name}/d{p} * {t}" for p, t in zip(wrt, tangents))
         returns = f"({primal.name}, its derivative {combo}{', aux' * has_aux})"
+    elif form == "jacobian":
+        first = f"Jacobian of {primal.name} with respect to {', '.join(wrt)}, by {how} mode."
+        returns = f"{grads}: each block is shaped like the output followed by the parameter"
     else:
         first = f"Value and vector-Jacobian product of {primal.name} (reverse mode)."
         seed = derived.params[-1]
