@@ -17,6 +17,7 @@ from .api import (
     jvp,
     value_and_grad,
     vjp,
+    vmap,
 )
 from .decorator import Differentiated, differentiate
 from .errors import (
@@ -55,4 +56,5 @@ __all__ = [
     "supported_functions",
     "value_and_grad",
     "vjp",
+    "vmap",
 ]

@@ -113,6 +113,8 @@ class _Specialised:
         """How these arguments map onto the generated code's parameters."""
         head = header(self.fn).for_arguments(len(args))  # *args: one parameter per argument
         check_arity(head, args)
+        if self.argnums == ():  # vmap: nothing differentiated
+            return Layout.of(args, head, (), False)
         argnums, single = normalize_argnums(self.argnums, head)
         return Layout.of(args, head, argnums, single)
 
@@ -136,8 +138,13 @@ class _Specialised:
             variant,
             self.has_aux,
             tuple(self._stage(args, head, *stage) for stage in self.inner),
+            **self._mapping(layout),
         )
         return cached_derivative(self.fn, request)
+
+    def _mapping(self, layout: Layout) -> dict:
+        """The request's vmap fields (``_Mapped``)."""
+        return {}
 
     def _stage(self, args, head, mode, form, argnums) -> pipeline.Stage:
         """An inner derivative for these arguments: its argnums as leaf positions."""
@@ -223,6 +230,8 @@ class _Specialised:
                     return gradients(out, user)
                 if form == "jacobian":
                     return self._blocks(out, user, gradients)
+                if form == "vmap":
+                    return self._inner_structure(out, user)
                 value, grads = out
                 return value, gradients(grads, user)
 
@@ -241,6 +250,16 @@ class _Specialised:
         if inner.leaf_single:
             return inner.gradients(gradients(out, user), user)
         return inner.gradients(tuple(gradients(row, user) for row in out), user)
+
+    def _inner_structure(self, out, user):
+        """The outputs of an inner gradient (``vmap(grad(f))``) in the
+        structure of its arguments."""
+        if not self.inner:
+            return out
+        head = header(self.fn).for_arguments(len(user))
+        return Layout.of(user, head, *normalize_argnums(self.inner[-1][2], head)).gradients(
+            out, user
+        )
 
     def _specialise_for(self, values, count):
         """The code for a call whose free values have changed (``values``:
@@ -301,7 +320,7 @@ class _Specialised:
             out = impl(*scalars)
             if form == "grad":
                 return as_arrays(out)
-            if form == "jvp":
+            if form in ("jvp", "jacobian", "vmap"):
                 return out
             return out[0], as_arrays(out[1])
 
@@ -613,6 +632,95 @@ def value_and_grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
     ((9.0, 4.0), 6.0)
     """
     return entry_function(_Specialised(fn, argnums, mode, jit, "value_and_grad", has_aux))
+
+
+class _Mapped(_Specialised):
+    """``vmap``: the function (or derivative) mapped over axes of its arguments."""
+
+    def __init__(self, fn, in_axes, parallel, jit):
+        super().__init__(fn, (), "reverse", jit, "vmap")
+        self.in_axes = in_axes
+        self.parallel = bool(parallel)
+
+    def _axes(self, count: int) -> tuple:
+        """One axis (or None) per argument."""
+        axes = self.in_axes
+        if isinstance(axes, int) or axes is None:
+            return (axes,) * count
+        axes = tuple(axes)
+        if len(axes) != count or not all(a is None or isinstance(a, int) for a in axes):
+            raise ArgumentError(
+                f"in_axes={self.in_axes!r} does not give one axis (an int or None) for each of "
+                f"the {count} arguments of {self.fn.__name__}",
+                header(self.fn).loc,
+                "write in_axes as a tuple with one entry per argument, e.g. in_axes=(None, 0, 0)",
+            )
+        return axes
+
+    def _mapping(self, layout: Layout) -> dict:
+        axes = self._axes(len(layout.trees))
+        leaf_axes = [axis for tree, axis in zip(layout.trees, axes) for _ in pytree.leaves(tree)]
+        return {"axes": tuple(leaf_axes), "parallel": self.parallel}
+
+    def compiled(self, args):
+        call = super().compiled(args)
+        layout = self.layout(args)
+        axes = self._mapping(layout)["axes"]
+        names = [
+            name
+            for name, tree in zip(header(self.fn).for_arguments(len(args)).params, layout.trees)
+            for _ in pytree.leaves(tree)
+        ]
+        flatten = None if layout.flat else layout.flatten
+        fn = self.fn
+
+        def checked(*values):
+            leaves = values if flatten is None else flatten(values)
+            sizes = {
+                (name, axis): np.shape(leaf)[axis]
+                for name, leaf, axis in zip(names, leaves, axes)
+                if axis is not None
+            }
+            if len(set(sizes.values())) > 1:
+                raise ArgumentError(
+                    "vmap's mapped arguments have different sizes: "
+                    + ", ".join(f"{n} has {s} along axis {a}" for (n, a), s in sizes.items()),
+                    header(fn).loc,
+                    "map arguments with the same number of examples, or pass one whole "
+                    "(None in in_axes)",
+                )
+            return call(*values)
+
+        checked.compiled = getattr(call, "compiled", call)
+        return checked
+
+
+def vmap(fn, in_axes=0, out_axes=0, *, parallel=False, jit=True):
+    """``fn`` mapped over an axis of its arguments, as one compiled loop
+    (as ``jax.vmap``; ``fn`` may be a derivative: ``vmap(grad(loss))`` gives
+    per-example gradients).
+
+    ``in_axes``: one int or None per argument (None: passed whole to every
+    example), or one int for all.  Every output gets a leading axis of
+    examples (``out_axes=0``, the only value supported).  ``parallel=True``
+    runs the examples across cores (Numba's ``prange``; plain Python with
+    ``jit=False``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def f(w, x):
+    ...     return np.sum(w * x)
+    >>> vmap(f, in_axes=(None, 0), jit=False)(np.array([1.0, 2.0]), np.eye(2))
+    array([1., 2.])
+    """
+    if out_axes != 0:
+        raise ArgumentError(
+            f"vmap supports out_axes=0 only, not {out_axes!r}",
+            header(fn).loc,
+            "move the axis afterwards: np.moveaxis(vmap(f)(...), 0, axis)",
+        )
+    return entry_function(_Mapped(fn, in_axes, parallel, jit))
 
 
 def jvp(fn, primals, tangents, jit=True):

@@ -56,6 +56,7 @@ from .signature import check_mode, read_implicit, unwrap
 from .transform.forward import forward
 from .transform.jacobian import jacobian
 from .transform.reverse import reverse
+from .transform.vmap import vmap
 from .version import __version__
 
 _PARSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -76,6 +77,8 @@ class Request(NamedTuple):
     variant: int = 0  # which parse, for the values the free names held (``variant``)
     has_aux: bool = False  # the function returns (loss, aux); aux is returned, not differentiated
     inner: tuple = ()  # Stages applied first, innermost first: this derives a derivative
+    axes: tuple = ()  # form "vmap": per parameter (leaf), the axis mapped over, or None
+    parallel: bool = False  # form "vmap": the loop over examples runs across cores
 
 
 class Stage(NamedTuple):
@@ -182,6 +185,10 @@ def header_of(fn) -> frontend.Header:
 
 def derive(fn, request: Request) -> Derivative:
     """Generate the derivative code of ``fn`` for ``request``: every stage once."""
+    batched = request
+    if request.form == "vmap":  # the function (or derivative) of one example is mapped
+        batched = request = request._replace(axes=checked_axes(fn, request))
+        request = per_example(fn, request)
     whole = primal_of(fn, request) if not request.inner else derivative_as_primal(fn, request)
     generated = bool(request.inner)  # derivative code: it writes into its own arrays
     if request.float32 and any(_float64_array(record.key) for record in whole.implicit):
@@ -198,15 +205,24 @@ def derive(fn, request: Request) -> Derivative:
         prologue_kinds = analyze(prologue, whole_kinds).kinds
         param_kinds = tuple(prologue_kinds[p] for p in primal.params)
         primal_facts = analyze(primal, param_kinds, wrt, generated)
+    if prologue is not None and request.form == "vmap":
+        raise UnsupportedSyntaxError(
+            f"{whole.name} draws random numbers; vmap does not map random draws",
+            whole.loc,
+            "draw the values for all examples outside and pass them in as a mapped argument",
+        )
     primal, aux = loss_and_aux(primal, request.has_aux)
-    output = check_output(primal, primal_facts, request.form)
+    output = check_output(primal, primal_facts, request.form, bool(request.inner))
     plan = plan_for(request, wrt, primal_facts, output)
-    derived = transformed(primal, primal_facts, plan, request.single)
+    derived = transformed(primal, primal_facts, plan, request.single, request)
     aux_tree = None
     if request.has_aux:
         aux_tree, aux_atoms = _aux_leaves(aux, primal_facts)
         derived = _returning_aux(derived, aux_atoms, plan)
     all_kinds = param_kinds + plan.added_kinds
+    if request is not batched:  # vmap: the mapped code takes the whole batch
+        request = batched
+        all_kinds = param_kinds = batched.kinds + tuple(r.kind for r in whole.implicit)
     if request.optimized:
         derived = optimize.optimize(derived, analyze(derived, all_kinds, generated=True).kinds)
     kinds = analyze(derived, all_kinds, generated=True).kinds
@@ -252,6 +268,28 @@ def derive(fn, request: Request) -> Derivative:
         aux_tree,
         plan.over_arrays,
     )
+
+
+def per_example(fn, request: Request) -> Request:
+    """A vmap request for the function of one example: each mapped leaf's
+    kind without its mapped axis (the trees too, and the parse for them)."""
+    axes = iter(request.axes)
+
+    def example(tree):
+        if isinstance(tree, pytree.Leaf):
+            axis = next(axes)
+            if axis is None or not 0 <= axis < tree.kind.rank:  # checked later, with the IR
+                return tree
+            sizes = tree.kind.sizes()
+            return pytree.Leaf(ir.Kind.of_sizes(tree.kind.dtype, sizes[:axis] + sizes[axis + 1 :]))
+        if isinstance(tree, pytree.Node):
+            return dataclasses.replace(tree, children=tuple(map(example, tree.children)))
+        return tree
+
+    trees = tuple(map(example, request.trees))
+    kinds = tuple(leaf.kind for tree in trees for leaf in pytree.leaves(tree))
+    index, _ = variant(fn, trees)
+    return request._replace(kinds=kinds, trees=trees, variant=index)
 
 
 def derivative_as_primal(fn, request: Request) -> ir.Function:
@@ -593,8 +631,11 @@ def _with_prologue(source: str, prologue: ir.Function, kinds: dict, float32: boo
     return source.rstrip("\n") + "\n\n\n" + "\n".join(new).lstrip("\n") + "\n"
 
 
-def check_output(primal: ir.Function, facts: Analysis, form: str) -> ir.Kind:
-    """The output's kind, or a clear error if ``form`` cannot use it."""
+def check_output(primal: ir.Function, facts: Analysis, form: str, derivative=False) -> ir.Kind:
+    """The output's kind, or a clear error if ``form`` cannot use it
+    (``derivative``: ``primal`` is a derivative's program)."""
+    if form == "vmap" and _atoms_in_tuples(primal.result):  # any values (vmap checks their kinds)
+        return facts.kind(ir.atoms_of(primal.result)[0])
     if form == "jacobian" and _atoms_in_tuples(primal.result):  # a block per output
         for atom in ir.atoms_of(primal.result):
             _check_float(primal, facts.kind(atom))
@@ -602,6 +643,8 @@ def check_output(primal: ir.Function, facts: Analysis, form: str) -> ir.Kind:
     if not isinstance(primal.result, (ir.Var, ir.Const)):
         pair = type(primal.result) is tuple and len(primal.result) == 2
         hint = "return one float, or differentiate a function that selects one output"
+        if derivative:
+            hint = f"for the derivatives of {primal.name}, use jacfwd or jacrev (hessian)"
         if pair and form in ("grad", "value_and_grad"):
             hint = (
                 f"to return (loss, aux), pass has_aux=True: {form}(f, has_aux=True) "
@@ -618,7 +661,12 @@ def check_output(primal: ir.Function, facts: Analysis, form: str) -> ir.Kind:
         raise ArgumentError(
             f"{primal.name} returns an array (rank {output.rank}); {form} needs a scalar output",
             primal.result_loc or primal.loc,
-            "reduce it to a scalar (np.sum, np.mean), or use vjp/jvp for array outputs",
+            (
+                "for the derivative of a gradient, use hessian(f) or jacfwd(grad(f)), "
+                "and hvp(f)(x, v) for Hessian-vector products"
+            )
+            if derivative
+            else "reduce it to a scalar (np.sum, np.mean), or use vjp/jvp for array outputs",
         )
     _check_float(primal, output)
     return output
@@ -645,6 +693,8 @@ def plan_for(request: Request, wrt: tuple, facts: Analysis, output: ir.Kind) -> 
     form = request.form
     if form == "jacobian":  # one program: loops over basis directions (transform.jacobian)
         return Plan(wrt, request.mode == "forward", form, False, ())
+    if form == "vmap":  # one loop over the examples (transform.vmap)
+        return Plan(wrt, False, form, False, ())
     by_forward = form == "jvp" or (request.mode == "forward" and form != "vjp")
     over_arrays = by_forward and form != "jvp" and any(facts.kinds[p].rank for p in wrt)
     derived_form = "jvp" if over_arrays else form
@@ -655,8 +705,13 @@ def plan_for(request: Request, wrt: tuple, facts: Analysis, output: ir.Kind) -> 
     return Plan(wrt, by_forward, derived_form, over_arrays, added)
 
 
-def transformed(primal: ir.Function, facts: Analysis, plan: Plan, single: bool) -> ir.Function:
+def transformed(
+    primal: ir.Function, facts: Analysis, plan: Plan, single: bool, request: Request | None = None
+) -> ir.Function:
     """The derivative IR, straight from the transformation (not optimised)."""
+    if plan.form == "vmap":
+        axes = request.axes + (None,) * (len(primal.params) - len(request.axes))  # implicit inputs
+        return vmap(primal, facts, axes, request.parallel)
     if plan.form == "jacobian":
         return jacobian(primal, facts, plan.wrt, single, plan.forward)
     transform = forward if plan.forward else reverse
@@ -664,6 +719,32 @@ def transformed(primal: ir.Function, facts: Analysis, plan: Plan, single: bool) 
     if plan.over_arrays:  # the JVP, called once per basis direction by the driver
         derived = dataclasses.replace(derived, name=f"_{primal.name}_jvp")
     return derived
+
+
+def checked_axes(fn, request: Request) -> tuple:
+    """vmap's axes (one per leaf), each within its leaf's rank, made non-negative."""
+    head = header_of(fn).for_arguments(len(request.trees))
+    names = [n for p, tree in zip(head.params, request.trees) for n in pytree.leaf_names(tree, p)]
+    out = []
+    for name, kind, axis in zip(names, request.kinds, request.axes):
+        rank = kind.rank
+        if axis is not None and not -rank <= axis < rank:
+            raise ArgumentError(
+                f"vmap maps {name} over axis {axis}, but {name} has "
+                + (f"rank {rank}" if rank else "no axes (it is a number)"),
+                head.loc,
+                f"give {name} an axis below {rank} in in_axes, or None to pass it whole"
+                if rank
+                else f"pass {name} whole: None in in_axes",
+            )
+        out.append(axis % rank if axis is not None else None)
+    if all(axis is None for axis in out):
+        raise ArgumentError(
+            f"vmap of {head.name} maps no argument (every in_axes entry is None)",
+            head.loc,
+            "give at least one argument an axis to map over, e.g. in_axes=(None, 0, 0)",
+        )
+    return tuple(out)
 
 
 def _forward_over_arrays(primal, jvp, lowered, kinds, plan: Plan, request, header) -> str:
@@ -697,11 +778,18 @@ def module_header(
     signature = ", ".join(
         f"{p}: {str(k).replace('float', precision)}" for p, k in zip(primal.params, kinds)
     )
+    how = (
+        f"{'forward' if plan.forward else 'reverse'} mode, "
+        f"{primal.name}({signature}), with respect to {', '.join(plan.wrt)}"
+    )
+    if plan.form == "vmap":
+        over = [f"axis {a} of {p}" for p, a in zip(primal.params, request.axes) if a is not None]
+        how = f"vmap of {primal.name}({signature}), over {', '.join(over)}"
+        how += ", in parallel (numba.prange)" if request.parallel else ""
     header = (
         f"Generated by symdiff {__version__} from {primal.name} "
         f"({primal.loc.filename}:{primal.loc.lineno})",
-        f"{'forward' if plan.forward else 'reverse'} mode, "
-        f"{primal.name}({signature}), with respect to {', '.join(plan.wrt)}",
+        how,
     )
     if not all(isinstance(t, pytree.Leaf) for t in request.trees):  # as the user passes them
         names = iter(primal.params)
@@ -749,6 +837,9 @@ def docstring(
         tangents = derived.params[len(primal.params) :]
         combo = " + ".join(f"d{name}/d{p} * {t}" for p, t in zip(wrt, tangents))
         returns = f"({primal.name}, its derivative {combo}{', aux' * has_aux})"
+    elif form == "vmap":
+        first = f"{primal.name} mapped over a batch of examples, one loop iteration per example."
+        returns = f"{primal.name}'s outputs, each with a leading axis of examples"
     elif form == "jacobian":
         first = f"Jacobian of {primal.name} with respect to {', '.join(wrt)}, by {how} mode."
         returns = f"{grads}: each block is shaped like the output followed by the parameter"
