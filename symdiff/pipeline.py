@@ -636,7 +636,7 @@ def check_output(primal: ir.Function, facts: Analysis, form: str, derivative=Fal
     (``derivative``: ``primal`` is a derivative's program)."""
     if form == "vmap" and _atoms_in_tuples(primal.result):  # any values (vmap checks their kinds)
         return facts.kind(ir.atoms_of(primal.result)[0])
-    if form == "jacobian" and _atoms_in_tuples(primal.result):  # a block per output
+    if form in ("jacobian", "jvp") and _atoms_in_tuples(primal.result):  # per output atom
         for atom in ir.atoms_of(primal.result):
             _check_float(primal, facts.kind(atom))
         return facts.kind(ir.atoms_of(primal.result)[0])
