@@ -113,7 +113,7 @@ class _Specialised:
         """How these arguments map onto the generated code's parameters."""
         head = header(self.fn).for_arguments(len(args))  # *args: one parameter per argument
         check_arity(head, args)
-        if self.argnums == ():  # vmap: nothing differentiated
+        if self.argnums is None:  # vmap: nothing differentiated
             return Layout.of(args, head, (), False)
         argnums, single = normalize_argnums(self.argnums, head)
         return Layout.of(args, head, argnums, single)
@@ -638,7 +638,7 @@ class _Mapped(_Specialised):
     """``vmap``: the function (or derivative) mapped over axes of its arguments."""
 
     def __init__(self, fn, in_axes, parallel, jit):
-        super().__init__(fn, (), "reverse", jit, "vmap")
+        super().__init__(fn, None, "reverse", jit, "vmap")
         self.in_axes = in_axes
         self.parallel = bool(parallel)
 

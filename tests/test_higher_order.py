@@ -3,8 +3,6 @@ SymPy, Hessians against finite differences of the gradient, Jacobians both
 ways, Hessian-vector products against H @ v, per-example gradients with
 vmap against a Python loop; their generated programs and their errors."""
 
-import math
-
 import numpy as np
 import pytest
 import sympy as sp
@@ -12,6 +10,7 @@ import sympy as sp
 from symdiff import (
     ArgumentError,
     SymDiffError,
+    check_grad,
     custom_vjp,
     grad,
     hessian,
@@ -47,13 +46,20 @@ def fd_jacobian(f, x, h=1e-6):
 X, Y = sp.symbols("x y")
 SYMBOLIC = {
     "exp_sin": (cases.exp_sin, sp.exp(2 * X) * sp.sin(X), (X,), (0.3,)),
-    "poly_trig": (cases.poly_trig, X**3 * Y + X * sp.sin(Y) + sp.log(1 + X * X), (X, Y), (0.7, -1.2)),
+    "poly_trig": (
+        cases.poly_trig,
+        X**3 * Y + X * sp.sin(Y) + sp.log(1 + X * X),
+        (X, Y),
+        (0.7, -1.2),
+    ),
     "tanh_chain": (cases.tanh_chain, sp.tanh(sp.tanh(X) * 3) / (1 + X * X), (X,), (0.4,)),
 }
 
 
 @pytest.mark.parametrize("name", sorted(SYMBOLIC))
-@pytest.mark.parametrize("modes", [("reverse",) * 3, ("forward",) * 3, ("reverse", "forward", "reverse")])
+@pytest.mark.parametrize(
+    "modes", [("reverse",) * 3, ("forward",) * 3, ("reverse", "forward", "reverse")]
+)
 def test_grad_of_grad_to_third_order_matches_sympy(name, modes):
     fn, expr, symbols, point = SYMBOLIC[name]
     at = dict(zip(symbols, point))
@@ -149,7 +155,9 @@ def test_hessian_of_layers_in_a_list_has_the_parameters_structure_twice():
     def grad_b1(b1):
         return g([(params[0][0], b1), params[1]], X, y)[1][0]  # the W2 entry of the gradient
 
-    np.testing.assert_allclose(H[1][0][0][1], fd_jacobian(grad_b1, params[0][1]), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(
+        H[1][0][0][1], fd_jacobian(grad_b1, params[0][1]), rtol=1e-6, atol=1e-8
+    )
 
 
 def test_hessian_by_reverse_over_reverse_agrees():
@@ -179,8 +187,12 @@ def test_hessian_source_is_one_function_with_the_primal_outside_the_loop():
 def test_jacobians_of_a_vector_function(make):
     x, A = RNG.normal(size=3), RNG.normal(size=(4, 3))
     Jx, JA = make(cases.vector_field, argnums=(0, 1), jit=False)(x, A)
-    np.testing.assert_allclose(Jx, fd_jacobian(lambda z: cases.vector_field(z, A), x), rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(JA, fd_jacobian(lambda a: cases.vector_field(x, a), A), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(
+        Jx, fd_jacobian(lambda z: cases.vector_field(z, A), x), rtol=1e-6, atol=1e-9
+    )
+    np.testing.assert_allclose(
+        JA, fd_jacobian(lambda a: cases.vector_field(x, a), A), rtol=1e-6, atol=1e-9
+    )
     assert JA.shape == (4, 4, 3)
 
 
@@ -188,7 +200,9 @@ def test_jacobians_of_a_vector_function(make):
 def test_jacobian_of_a_matrix_output_and_a_scalar_output(make):
     M, v = RNG.normal(size=(3, 2)), RNG.normal(size=2)
     J = make(cases.matrix_field, jit=False)(M, v)
-    np.testing.assert_allclose(J, fd_jacobian(lambda m: cases.matrix_field(m, v), M), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(
+        J, fd_jacobian(lambda m: cases.matrix_field(m, v), M), rtol=1e-6, atol=1e-9
+    )
     assert J.shape == (3, 2, 3, 2)
     x = RNG.normal(size=4)
     np.testing.assert_allclose(make(cases.two_outputs_sum, jit=False)(x), 3 * x**2, rtol=1e-13)
@@ -257,13 +271,17 @@ def _example_params():
 def test_per_example_gradients_match_a_python_loop(parallel):
     params = _example_params()
     X, y = RNG.normal(size=(7, 3)), RNG.normal(size=7)
-    per_example = vmap(grad(cases.example_loss), in_axes=(None, 0, 0), parallel=parallel, jit=parallel)
+    per_example = vmap(
+        grad(cases.example_loss), in_axes=(None, 0, 0), parallel=parallel, jit=parallel
+    )
     got = per_example(params, X, y)
     g = grad(cases.example_loss, jit=False)
     loop = [g(params, X[i], y[i]) for i in range(7)]
     assert isinstance(got, tuple) and len(got) == 3
     for k in range(3):
-        np.testing.assert_allclose(got[k], np.stack([row[k] for row in loop]), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(
+            got[k], np.stack([row[k] for row in loop]), rtol=1e-12, atol=1e-14
+        )
     source = per_example.source(params, X, y)
     assert ("for i in prange(" in source) == parallel
 
@@ -326,7 +344,9 @@ def test_a_rule_with_only_a_vjp_asked_for_a_hessian():
     def f(x):
         return np.sum(cube(x))
 
-    with pytest.raises(SymDiffError, match="custom_vjp rule, which forward mode cannot use") as info:
+    with pytest.raises(
+        SymDiffError, match="custom_vjp rule, which forward mode cannot use"
+    ) as info:
         hessian(f, jit=False)(np.ones(3))
     assert info.value.loc is not None and info.value.loc.lineno == f.__code__.co_firstlineno + 1
 
@@ -343,3 +363,35 @@ def test_hessian_and_vmap_sources_do_not_depend_on_the_hash_seed():
     )
     outputs = {run_under_hash_seed(code, seed) for seed in (0, 1, 12345)}
     assert len(outputs) == 1
+
+
+# -- check_grad(order=2) ------------------------------------------------------------
+
+
+def test_check_grad_order_two_compares_four_hessians():
+    report = check_grad(cases.exp_over, 1.2, 0.7, jit=False, order=2)
+    assert report.ok, str(report)
+    assert [row.name for row in report.rows] == ["x x", "x z", "z x", "z z"]
+    want = float(sp.diff(sp.exp(X * Y) / X, X, Y).subs({X: 1.2, Y: 0.7}))
+    assert report.rows[1].sympy == pytest.approx(want, rel=1e-14)
+    assert report.rows[1].forward == pytest.approx(want, rel=1e-12)
+    assert "d2/d" in str(report) and "f.d. of gradient" in str(report)
+    x = np.array([0.5, -0.3, 1.2])
+    report = check_grad(cases.rosenbrock, x, jit=False, order=2)
+    assert report.ok and len(report.rows) == 9
+    assert report.rows[0].reverse == pytest.approx(1200 * 0.5**2 - 400 * -0.3 + 2)
+
+
+def test_check_grad_order_two_reports_a_kink():
+    # at 0 the second derivative jumps from 0 to 2: differences of the gradient see 1
+    report = check_grad(cases.relu_squared, 0.0, jit=False, order=2)
+    assert not report.ok
+    assert report.rows[0].finite_diff == pytest.approx(1.0)
+
+
+def test_check_grad_order_two_refuses_containers_and_other_orders():
+    params = _example_params()
+    with pytest.raises(ArgumentError, match="numbers and arrays"):
+        check_grad(cases.example_loss, params, np.ones(3), 0.5, argnums=0, jit=False, order=2)
+    with pytest.raises(ArgumentError, match="order 1 or 2"):
+        check_grad(cases.exp_over, 1.0, 2.0, jit=False, order=3)

@@ -22,6 +22,7 @@ from __future__ import annotations
 from .. import ir
 from ..analysis import Analysis
 from ..ir import WHOLE, Assign, Attrs, Carry, Const, Loop, Op, Take, Var
+from ..primitives import PRIMITIVES
 from .forward import forward
 from .reverse import sweeps_of
 
@@ -50,8 +51,10 @@ class _Program:
 
     def basis(self, out: list, like, rank: int, size: Var, k: Var, hint: str) -> Var:
         """The array of ``like``'s shape with 1.0 at flat position ``k``, 0.0 elsewhere."""
-        flat = self.emit(out, "zeros", size)
+        flat = self.emit(out, "zeros", size, hint=hint if rank == 1 else None)
         one = self.emit(out, "setitem", Const(1.0), flat, k, index=(Take(),))
+        if rank == 1:  # zeros(size) has like's shape
+            return one
         return self.emit(out, "reshape", one, *self.shape(out, like, rank), hint=hint)
 
     def renamed(self, body, mapping: dict) -> tuple:
@@ -87,7 +90,8 @@ class _Program:
             sizes = (size, flat) if by_rows else (flat, size)
             sizes = tuple(s for s in sizes if s is not None)
             start = self.emit(body, "zeros", *sizes)
-            if flat is not None and (by_rows or self.rank(output)):
+            value_rank = self.rank(Var(param)) if by_rows else self.rank(output)
+            if value_rank > 1:
                 value = self.emit(inner, "reshape", value, Const(-1))
             if len(sizes) == 1:
                 index = (Take(),)
@@ -95,13 +99,46 @@ class _Program:
                 index = (Take(), WHOLE) if by_rows else (WHOLE, Take())
             updated = self.emit(inner, "setitem", value, Var(name), Var(k), index=index)
             carried.append(Carry(name, start, updated))
-            shape = self.shape(after, output, self.rank(output))
-            shape += self.shape(after, Var(param), self.rank(Var(param)))
+            ranks = self.rank(output), self.rank(Var(param))
+            if max(ranks) <= 1:  # the block has its shape already
+                blocks.append(Var(name))
+                continue
+            shape = self.shape(after, output, ranks[0]) + self.shape(after, Var(param), ranks[1])
             blocks.append(self.emit(after, "reshape", Var(name), *shape, hint=name))
-        loop = Loop(tuple(carried), tuple(inner), k, Const(0), size, Const(1), loc=self.fn.loc)
+        before, inside = hoisted(inner, {k, *(c.name for c in carried)})
+        body.extend(before)
+        loop = Loop(tuple(carried), tuple(inside), k, Const(0), size, Const(1), loc=self.fn.loc)
         body.append(loop)
         body.extend(after)
         return blocks
+
+
+def hoisted(body, varying: set) -> tuple:
+    """``(before, inside)``: the statements of a loop's ``body`` that read
+    nothing that changes from one iteration to the next (``varying``: the
+    index and what the iteration sets first), which can run once before the
+    loop, and the others.  Used on the loops this package builds, whose
+    bodies are copies of code that runs once anyway (a JVP's primal, the
+    partials of a backward sweep, the work on unmapped arguments); new
+    arrays stay inside, where the iteration may write into them."""
+    varying = set(varying)
+    before, inside = [], []
+    for stmt in body:
+        inner = set(ir.defined_in([stmt])) - set(ir.targets(stmt))
+        reads = {
+            a.name
+            for s in ir.walk([stmt])
+            for a in ir.reads(s)
+            if isinstance(a, Var) and a.name not in inner
+        }
+        fresh = isinstance(stmt, Assign) and isinstance(stmt.value, Op)
+        fresh = fresh and PRIMITIVES[stmt.value.prim].fresh
+        if reads & varying or fresh or (not isinstance(stmt, Assign) and inner & varying):
+            inside.append(stmt)
+            varying.update(ir.defined_in([stmt]))
+        else:
+            before.append(stmt)
+    return before, inside
 
 
 def jacobian(fn: ir.Function, analysis: Analysis, wrt: tuple, single: bool, by_forward: bool):
@@ -159,7 +196,7 @@ def _columns(program: _Program, body: list, outputs, j: int, param: str, blocks:
             )
         return
     size = program.emit(body, "size", Var(param))
-    k = program.namer.fresh("k")
+    k = program.namer.fresh("col")
     inner: list = []
     mapping[direction] = program.basis(inner, Var(param), rank, size, Var(k), direction).name
     inner.extend(program.renamed(jvp.body, mapping))
@@ -195,7 +232,7 @@ def _rows(program: _Program, body: list, i: int, output, wrt: tuple, blocks: dic
     value = _mapped(output, mapping)
     program.ranks[value.name] = out_rank  # the output, renamed: the blocks' shapes read it
     size = program.emit(body, "size", value)
-    k = program.namer.fresh("k")
+    k = program.namer.fresh("row")
     inner: list = []
     seed = sweeps.seeds[0]
     mapping[seed] = program.basis(inner, value, out_rank, size, Var(k), seed).name

@@ -18,6 +18,7 @@ from .. import ir
 from ..analysis import Analysis
 from ..errors import ArgumentError
 from ..ir import WHOLE, Assign, Attrs, Carry, Const, Loop, Op, Take, Var
+from .jacobian import hoisted
 
 
 def vmap(fn: ir.Function, analysis: Analysis, axes: tuple, parallel: bool) -> ir.Function:
@@ -66,9 +67,18 @@ def vmap(fn: ir.Function, analysis: Analysis, axes: tuple, parallel: bool) -> ir
         updated = emit(inner, "setitem", value, Var(name), Var(i), index=index)
         carried.append(Carry(name, start, updated))
         finals.append(Var(name))
+    before, inside = hoisted(inner, {i, *(c.name for c in carried)})
+    body.extend(before)
     body.append(
         Loop(
-            tuple(carried), tuple(inner), i, Const(0), size, Const(1), loc=fn.loc, parallel=parallel
+            tuple(carried),
+            tuple(inside),
+            i,
+            Const(0),
+            size,
+            Const(1),
+            loc=fn.loc,
+            parallel=parallel,
         )
     )
     results = iter(finals)
