@@ -156,6 +156,30 @@ def report(title, rows, repeat, base):
     return times
 
 
+def rosenbrock_case(n, rng, jax, repeat):
+    check = np.testing.assert_allclose
+    x, v = rng.normal(size=n), rng.normal(size=n)
+    g, H, Hv = grad(rosenbrock), hessian(rosenbrock), hvp(rosenbrock)
+    reference = rosenbrock_hessian(x)
+    check(H(x), reference, rtol=1e-10, atol=1e-8)
+    check(Hv(x, v), reference @ v, rtol=1e-10, atol=1e-8)
+    rows = [
+        ("hand-written tridiagonal Hessian (NumPy)", lambda: rosenbrock_hessian(x)),
+        ("symdiff hessian", lambda: H(x)),
+        ("symdiff grad", lambda: g(x)),
+        ("symdiff hvp", lambda: Hv(x, v)),
+    ]
+    if jax:
+        check(np.asarray(jax["rosen hessian"](x)), reference, rtol=1e-10, atol=1e-8)
+        rows += [
+            ("jax jit(hessian)", lambda: jax["rosen hessian"](x)),
+            ("jax jit(grad)", lambda: jax["rosen grad"](x)),
+            ("jax jit(jvp of grad)", lambda: jax["rosen hvp"](x, v)),
+        ]
+    times = report(f"Rosenbrock, n = {n:,}", rows, repeat, "symdiff hessian")
+    print(f"  hvp / grad (symdiff): {times['symdiff hvp'] / times['symdiff grad']:.2f}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -167,26 +191,7 @@ def main(argv=None):
     check = np.testing.assert_allclose
 
     for n in (100,) if options.quick else (100, 1000):
-        x, v = rng.normal(size=n), rng.normal(size=n)
-        g, H, Hv = grad(rosenbrock), hessian(rosenbrock), hvp(rosenbrock)
-        reference = rosenbrock_hessian(x)
-        check(H(x), reference, rtol=1e-10, atol=1e-8)
-        check(Hv(x, v), reference @ v, rtol=1e-10, atol=1e-8)
-        rows = [
-            ("hand-written tridiagonal Hessian (NumPy)", lambda: rosenbrock_hessian(x)),
-            ("symdiff hessian", lambda: H(x)),
-            ("symdiff grad", lambda: g(x)),
-            ("symdiff hvp", lambda: Hv(x, v)),
-        ]
-        if jax:
-            check(np.asarray(jax["rosen hessian"](x)), reference, rtol=1e-10, atol=1e-8)
-            rows += [
-                ("jax jit(hessian)", lambda: jax["rosen hessian"](x)),
-                ("jax jit(grad)", lambda: jax["rosen grad"](x)),
-                ("jax jit(jvp of grad)", lambda: jax["rosen hvp"](x, v)),
-            ]
-        times = report(f"Rosenbrock, n = {n:,}", rows, options.repeat, "symdiff hessian")
-        print(f"  hvp / grad (symdiff): {times['symdiff hvp'] / times['symdiff grad']:.2f}")
+        rosenbrock_case(n, rng, jax, options.repeat)
 
     W1, b1, w2 = rng.normal(size=(10, 8)) * 0.3, rng.normal(size=8), rng.normal(size=8)
     X, y = rng.normal(size=(64, 10)), rng.normal(size=64)

@@ -83,7 +83,7 @@ def newton_cg(X, y, lam, tol, max_iterations=50):
         gradient = g(w, X, y, lam)
         if np.linalg.norm(gradient) < tol:
             return w, iteration - 1
-        w = w - conjugate_gradient(lambda v: Hv(w, X, y, lam, v), gradient, X.shape[1])
+        w = w - conjugate_gradient(lambda v, w=w: Hv(w, X, y, lam, v), gradient, X.shape[1])
     return w, max_iterations
 
 

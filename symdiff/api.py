@@ -224,7 +224,7 @@ class _Specialised:
                 if extra is None:
                     return again(values, count)(*values)
                 out = inner(*(user if flatten is None else flatten(user)), *extra, *values[count:])
-                if flatten is None or form == "jvp":  # a jvp's output has no structure
+                if flatten is None or form in ("jvp", "hvp"):  # no structure: flat arguments
                     return out
                 if form == "grad":
                     return gradients(out, user)
@@ -320,7 +320,7 @@ class _Specialised:
             out = impl(*scalars)
             if form == "grad":
                 return as_arrays(out)
-            if form in ("jvp", "jacobian", "vmap"):
+            if form in ("jvp", "jacobian", "vmap", "hvp"):
                 return out
             return out[0], as_arrays(out[1])
 
@@ -597,6 +597,7 @@ def hvp(fn, argnums=0, jit=True):
     array([6., 2.])
     """
     gradient = grad(fn, argnums, jit=jit)
+    spec = _HVP(gradient, argnums, jit)
     several = isinstance(argnums, (tuple, list))
 
     @functools.wraps(unwrap(fn))
@@ -608,12 +609,34 @@ def hvp(fn, argnums=0, jit=True):
                 header(fn).loc,
                 f"pass v as a tuple of {len(argnums)} arrays, after the arguments",
             )
+        if all(map(_flat_value, primals)):  # the generated code's own entry: few checks
+            return spec(tuple(primals), tuple(v) if several else (v,))
         directions = dict(zip(argnums, v)) if several else {argnums: v}
         tangents = tuple(directions.get(i) for i in range(len(primals)))
         return jvp(gradient, tuple(primals), tangents, jit)[1]
 
     product.__name__ = product.__qualname__ = f"{unwrap(fn).__name__}_hvp"
+    product.source = lambda *args: spec.source(*args[:-1])
     return product
+
+
+class _HVP(_Specialised):
+    """``hvp``: the JVP of a gradient's program, returning only the tangent."""
+
+    def __init__(self, gradient, argnums, jit):
+        super().__init__(gradient, argnums, "forward", jit, "hvp")
+
+    def __call__(self, primals: tuple, tangents: tuple):
+        impl = self._impls.get(signature_key(primals))
+        if impl is None:
+            impl = self._impls[signature_key(primals)] = self.compiled(primals)
+        names = header(self.fn).params
+        argnums = self.argnums if isinstance(self.argnums, (tuple, list)) else (self.argnums,)
+        seeds = [
+            shaped_like(t, primals[i], f"the vector for {names[i]}", header(self.fn))
+            for i, t in zip(argnums, tangents)
+        ]
+        return impl(*primals, *seeds)
 
 
 def value_and_grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):

@@ -636,7 +636,7 @@ def check_output(primal: ir.Function, facts: Analysis, form: str, derivative=Fal
     (``derivative``: ``primal`` is a derivative's program)."""
     if form == "vmap" and _atoms_in_tuples(primal.result):  # any values (vmap checks their kinds)
         return facts.kind(ir.atoms_of(primal.result)[0])
-    if form in ("jacobian", "jvp") and _atoms_in_tuples(primal.result):  # per output atom
+    if form in ("jacobian", "jvp", "hvp") and _atoms_in_tuples(primal.result):  # per output atom
         for atom in ir.atoms_of(primal.result):
             _check_float(primal, facts.kind(atom))
         return facts.kind(ir.atoms_of(primal.result)[0])
@@ -695,6 +695,8 @@ def plan_for(request: Request, wrt: tuple, facts: Analysis, output: ir.Kind) -> 
         return Plan(wrt, request.mode == "forward", form, False, ())
     if form == "vmap":  # one loop over the examples (transform.vmap)
         return Plan(wrt, False, form, False, ())
+    if form == "hvp":  # the JVP's tangent alone (of a gradient: api.hvp)
+        return Plan(wrt, True, form, False, tuple(facts.kinds[p] for p in wrt))
     by_forward = form == "jvp" or (request.mode == "forward" and form != "vjp")
     over_arrays = by_forward and form != "jvp" and any(facts.kinds[p].rank for p in wrt)
     derived_form = "jvp" if over_arrays else form
@@ -714,6 +716,9 @@ def transformed(
         return vmap(primal, facts, axes, request.parallel)
     if plan.form == "jacobian":
         return jacobian(primal, facts, plan.wrt, single, plan.forward)
+    if plan.form == "hvp":  # what the value alone needs is left to dead-code elimination
+        jvp = forward(primal, facts, plan.wrt, "jvp", single)
+        return dataclasses.replace(jvp, name=f"{primal.name}_hvp", result=jvp.result[1])
     transform = forward if plan.forward else reverse
     derived = transform(primal, facts, plan.wrt, plan.form, single)
     if plan.over_arrays:  # the JVP, called once per basis direction by the driver
@@ -837,6 +842,11 @@ def docstring(
         tangents = derived.params[len(primal.params) :]
         combo = " + ".join(f"d{name}/d{p} * {t}" for p, t in zip(wrt, tangents))
         returns = f"({primal.name}, its derivative {combo}{', aux' * has_aux})"
+    elif form == "hvp":
+        first = f"Directional derivative of {primal.name} (forward mode over its program)."
+        tangents = derived.params[len(primal.params) :]
+        combo = " + ".join(f"d{name}/d{p} * {t}" for p, t in zip(wrt, tangents))
+        returns = combo
     elif form == "vmap":
         first = f"{primal.name} mapped over a batch of examples, one loop iteration per example."
         returns = f"{primal.name}'s outputs, each with a leading axis of examples"

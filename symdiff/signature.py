@@ -25,7 +25,7 @@ from .frontend.readers import value_key
 
 MODES = ("reverse", "forward")
 # What a derivative function returns; the public keyword for it is ``kind``.
-FORMS = ("grad", "value_and_grad", "jvp", "vjp", "jacobian")
+FORMS = ("grad", "value_and_grad", "jvp", "vjp", "jacobian", "hvp", "vmap")
 
 NUMBER = (numbers.Real, np.floating, np.integer)
 

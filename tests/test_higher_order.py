@@ -174,10 +174,10 @@ def test_hessian_source_is_one_function_with_the_primal_outside_the_loop():
     functions = [line for line in source.splitlines() if line.startswith("def ")]
     assert functions[-1].startswith("def rosenbrock_grad_jacobian(x):")
     assert not any("jacobian" in f or "grad" in f for f in functions[:-1])  # helpers only
-    loop = source[source.index("for k in range") :]
+    loop = source[source.index("for col in range") :]
     assert "x[:-1] ** 2" not in loop and "t1 ** 2" not in loop.split("\n")[1]
     loop_source = hessian(cases.rosenbrock_loop, jit=False).source(x)
-    assert "for k in range" in loop_source and "for i" in loop_source
+    assert "for col in range" in loop_source and "for i" in loop_source
 
 
 # -- Jacobians ------------------------------------------------------------------
