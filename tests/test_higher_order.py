@@ -395,3 +395,14 @@ def test_check_grad_order_two_refuses_containers_and_other_orders():
         check_grad(cases.example_loss, params, np.ones(3), 0.5, argnums=0, jit=False, order=2)
     with pytest.raises(ArgumentError, match="order 1 or 2"):
         check_grad(cases.exp_over, 1.0, 2.0, jit=False, order=3)
+
+
+def test_hessian_with_a_size_one_axis_keeps_its_kind():
+    # the basis directions had lost A's size-1 axis: the gradient's squeeze was refused
+    A = np.array([[0.3], [0.5], [-0.2]])
+    g = grad(cases.max_of_rows, jit=False)
+    want = fd_jacobian(lambda a: g(a, 0.1), A)
+    for H in (hessian(cases.max_of_rows, jit=False), jacrev(grad(cases.max_of_rows), jit=False)):
+        got = H(A, 0.1)
+        assert got.shape == (3, 1, 3, 1)
+        np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-9)

@@ -35,6 +35,7 @@ class _Program:
         self.analysis = analysis
         self.namer = ir.Namer(ir.defined_names(fn))
         self.ranks: dict = {}  # ranks of values this module renamed
+        self.originals: dict = {}  # renamed value -> the value of fn it copies
 
     def emit(self, out: list, prim: str, *args, hint=None, **attrs) -> Var:
         name = self.namer.fresh(hint) if hint else self.namer.temp()
@@ -46,16 +47,24 @@ class _Program:
             return self.ranks[atom.name]
         return ir.atom_kind(atom, self.analysis.kinds).rank
 
+    def kind(self, atom) -> ir.Kind:
+        """The kind of a value of ``fn`` (or of its renamed copy, by name)."""
+        if isinstance(atom, Var) and atom.name in self.originals:
+            atom = self.originals[atom.name]
+        return ir.atom_kind(atom, self.analysis.kinds)
+
     def shape(self, out: list, atom, rank: int) -> list:
         return [self.emit(out, "shape", atom, axis=axis) for axis in range(rank)]
 
     def basis(self, out: list, like, rank: int, size: Var, k: Var, hint: str) -> Var:
-        """The array of ``like``'s shape with 1.0 at flat position ``k``, 0.0 elsewhere."""
-        flat = self.emit(out, "zeros", size, hint=hint if rank == 1 else None)
+        """The array of ``like``'s shape (and kind: its size-1 axes) with 1.0
+        at flat position ``k``, 0.0 elsewhere."""
+        plain = rank == 1 and not self.kind(like).unit
+        flat = self.emit(out, "zeros", size, hint=hint if plain else None)
         one = self.emit(out, "setitem", Const(1.0), flat, k, index=(Take(),))
-        if rank == 1:  # zeros(size) has like's shape
+        if plain:  # zeros(size) has like's shape
             return one
-        return self.emit(out, "reshape", one, *self.shape(out, like, rank), hint=hint)
+        return self.emit(out, "reshape_like", one, like, hint=hint)
 
     def renamed(self, body, mapping: dict) -> tuple:
         """``body`` with fresh names for all it defines (``mapping`` extended)."""
@@ -231,6 +240,7 @@ def _rows(program: _Program, body: list, i: int, output, wrt: tuple, blocks: dic
     body.extend(program.renamed(sweeps.forward, mapping))
     value = _mapped(output, mapping)
     program.ranks[value.name] = out_rank  # the output, renamed: the blocks' shapes read it
+    program.originals[value.name] = output
     size = program.emit(body, "size", value)
     k = program.namer.fresh("row")
     inner: list = []
