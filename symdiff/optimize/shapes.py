@@ -23,6 +23,9 @@ def _same_shape(atom, defs: dict, kinds: dict):
         if source.prim in ir.STORES:  # written into: the same array
             atom = source.args[1]
             continue
+        if source.prim == "zeros_like":  # zeros shaped like its operand
+            atom = source.args[0]
+            continue
         if not PRIMITIVES[source.prim].elementwise:
             break
         if kinds[atom.name].maybe:  # sizes that may be 1: equal kinds, unequal shapes
