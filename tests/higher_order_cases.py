@@ -91,3 +91,13 @@ def relu_squared(x):
 
 def max_of_rows(A, s):
     return np.sum(np.sin(np.max(A, axis=1)))
+
+
+def while_in_for(x, a, n: int):
+    s = a
+    for i in range(len(x)):
+        m1 = 0
+        while m1 < 2 and i % 2 == 0:
+            m1 += 1
+            s *= 0.5 + 0.25 * math.tanh(s)
+    return s

@@ -406,3 +406,13 @@ def test_hessian_with_a_size_one_axis_keeps_its_kind():
         got = H(A, 0.1)
         assert got.shape == (3, 1, 3, 1)
         np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_second_derivative_through_a_while_loop_tape(mode):
+    # the tangent of a grown tape was zeros at each growth: a wrong second derivative
+    x, a = np.full(3, 0.0123457), 0.0123457
+    g = grad(cases.while_in_for, 1, jit=False)
+    want = (g(x, a + 1e-5, 0) - g(x, a - 1e-5, 0)) / 2e-5
+    got = grad(grad(cases.while_in_for, 1), 1, mode=mode, jit=False)(x, a, 0)
+    assert got == pytest.approx(want, rel=1e-7)

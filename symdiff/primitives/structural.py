@@ -13,7 +13,7 @@ import ast
 
 import numpy as np
 
-from ..ir import FLOAT, INT, Attrs, index_rank
+from ..ir import FLOAT, INT, Attrs, Span, index_rank
 from . import products, spelling, symbolic
 from .expr import dot, op, transpose, where
 from .kinds import (
@@ -97,6 +97,12 @@ def _sum_vjp(g, x, ans, attrs, ranks):
 def _index_vjp(g, x, *rest):
     indices, attrs = rest[:-3], rest[-2]
     return (op("scatter", g, x, *indices, attrs=attrs),) + (None,) * len(indices)
+
+
+def _tape_grow_vjp(g, tape, k, ans, attrs, ranks):
+    """The grown tape begins with the old one: its adjoint is the first rows of ``g``."""
+    rows = op("shape", tape, attrs=Attrs(axis=0))
+    return (op("getitem", g, rows, attrs=Attrs(index=(Span(stop=True),))), None)
 
 
 def _like_vjp(name):
@@ -252,7 +258,8 @@ register("copy", 1, SPECIAL, "special", lambda x: x, lambda x: x, lambda x, ans:
 
 # Loops reversed with tapes (made by reverse mode).
 register("tape", 2, SPECIAL, "special", None, None, result_kind=tape_result, spell=spelling.tape, fresh=True, contiguous=True, **CONSTANT)  # np.empty((n,) + like.shape, dtype); like[select] with a select=pattern
-register("tape_grow", 2, SPECIAL, "special", None, None, result_kind=_same_kind, spell=spelling.tape_grow, **CONSTANT)  # tape, or a copy twice as long if k is past its end
+register("tape_grow", 2, SPECIAL, "special", None, None, jvp=_linear_jvp("tape_grow"), vjp=_tape_grow_vjp, result_kind=_same_kind, spell=spelling.tape_grow,  # tape, or a copy twice as long if k is past its end
+         elementwise=False)  # its values are the tape's: differentiated in second derivatives
 register("range_len", 3, SPECIAL, "special", None, None, result_kind=lambda kinds, atoms, attrs: INT, spell=spelling.range_len, **CONSTANT)
 register("stale", 1, SPECIAL, "special", None, None, result_kind=lambda kinds, atoms, attrs: FLOAT, **CONSTANT)  # never generated: a read reverse mode cannot replay
 
