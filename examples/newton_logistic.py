@@ -35,28 +35,32 @@ def make_data(rows, features, seed=0):
     return X, y
 
 
-def gradient_descent(X, y, lam, tol, max_iterations):
+def iterate(step, X, y, lam, tol, max_iterations):
+    """``w <- w - step(w, gradient)`` from zeros until the gradient's norm is
+    below ``tol``: the weights and the number of steps taken."""
     g = grad(loss)
-    # the Hessian of the mean logistic loss is at most X^T X / (4 n) + lam I
-    step = 1.0 / (np.linalg.eigvalsh(X.T @ X / (4 * len(y)))[-1] + lam)
     w = np.zeros(X.shape[1])
-    for iteration in range(1, max_iterations + 1):
+    for iteration in range(max_iterations):
         gradient = g(w, X, y, lam)
         if np.linalg.norm(gradient) < tol:
-            return w, iteration - 1
-        w = w - step * gradient
+            return w, iteration
+        w = w - step(w, gradient)
     return w, max_iterations
+
+
+def gradient_descent(X, y, lam, tol, max_iterations):
+    # the Hessian of the mean logistic loss is at most X^T X / (4 n) + lam I
+    rate = 1.0 / (np.linalg.eigvalsh(X.T @ X / (4 * len(y)))[-1] + lam)
+    return iterate(lambda w, gradient: rate * gradient, X, y, lam, tol, max_iterations)
 
 
 def newton(X, y, lam, tol, max_iterations=50):
-    g, H = grad(loss), hessian(loss)
-    w = np.zeros(X.shape[1])
-    for iteration in range(1, max_iterations + 1):
-        gradient = g(w, X, y, lam)
-        if np.linalg.norm(gradient) < tol:
-            return w, iteration - 1
-        w = w - np.linalg.solve(H(w, X, y, lam), gradient)
-    return w, max_iterations
+    H = hessian(loss)
+
+    def step(w, gradient):
+        return np.linalg.solve(H(w, X, y, lam), gradient)
+
+    return iterate(step, X, y, lam, tol, max_iterations)
 
 
 def conjugate_gradient(product, b, iterations):
@@ -77,14 +81,12 @@ def conjugate_gradient(product, b, iterations):
 
 
 def newton_cg(X, y, lam, tol, max_iterations=50):
-    g, Hv = grad(loss), hvp(loss)
-    w = np.zeros(X.shape[1])
-    for iteration in range(1, max_iterations + 1):
-        gradient = g(w, X, y, lam)
-        if np.linalg.norm(gradient) < tol:
-            return w, iteration - 1
-        w = w - conjugate_gradient(lambda v, w=w: Hv(w, X, y, lam, v), gradient, X.shape[1])
-    return w, max_iterations
+    Hv = hvp(loss)
+
+    def step(w, gradient):
+        return conjugate_gradient(lambda v: Hv(w, X, y, lam, v), gradient, X.shape[1])
+
+    return iterate(step, X, y, lam, tol, max_iterations)
 
 
 def main(argv=None):

@@ -51,6 +51,12 @@ def float_argnums(args) -> tuple:
 
 def finite_difference(f, args, index, h=None, element=()):
     """d f / d args[index][element] by Richardson-extrapolated central differences."""
+    return float(_richardson(lambda point: float(f(*point)), args, index, element, h))
+
+
+def _richardson(evaluate, args, index, element, h=None):
+    """d evaluate(args) / d args[index][element] (numbers or arrays) by
+    Richardson-extrapolated central differences."""
     base = args[index]
     x = float(base[element]) if isinstance(base, np.ndarray) else float(base)
     h = h or 1e-3 * max(1.0, abs(x))
@@ -63,7 +69,7 @@ def finite_difference(f, args, index, h=None, element=()):
             shifted[index] = moved
         else:
             shifted[index] = x + step
-        return float(f(*shifted))
+        return evaluate(shifted)
 
     def central(step):
         return (at(step) - at(-step)) / (2 * step)
@@ -354,7 +360,9 @@ def _hessian_rows(fn, primal, head, trees, args, indices, jit, budget, notes) ->
 
     forward, reverse = flat(by_forward), flat(by_reverse)
     columns = [
-        _gradient_difference(flat_gradient, args, i, e) for i in indices for e in _elements(args[i])
+        _richardson(lambda point: flat_gradient(*point), args, i, e)
+        for i in indices
+        for e in _elements(args[i])
     ]
     differences = np.column_stack(columns)
     values = [leaf for tree, a in zip(trees, args) for leaf in pytree.flatten(tree, a, [])]
@@ -384,28 +392,6 @@ def _hessian_rows(fn, primal, head, trees, args, indices, jit, budget, notes) ->
 
 def _elements(value) -> list:
     return list(np.ndindex(np.shape(value))) if isinstance(value, np.ndarray) else [()]
-
-
-def _gradient_difference(gradient, args, index: int, element) -> np.ndarray:
-    """d gradient / d args[index][element] by Richardson-extrapolated central differences."""
-    base = args[index]
-    x = float(base[element]) if isinstance(base, np.ndarray) else float(base)
-    h = 1e-3 * max(1.0, abs(x))
-
-    def at(step):
-        shifted = list(args)
-        if isinstance(base, np.ndarray):
-            moved = base.astype(float, copy=True)
-            moved[element] = x + step
-            shifted[index] = moved
-        else:
-            shifted[index] = x + step
-        return gradient(*shifted)
-
-    def central(step):
-        return (at(step) - at(-step)) / (2 * step)
-
-    return (4.0 * central(h / 2) - central(h)) / 3.0
 
 
 class _FixedDraws:
