@@ -220,8 +220,8 @@ def derive(fn, request: Request) -> Derivative:
         aux_tree, aux_atoms = _aux_leaves(aux, primal_facts)
         derived = _returning_aux(derived, aux_atoms, plan)
     all_kinds = param_kinds + plan.added_kinds
-    if request is not batched:  # vmap: the mapped code takes the whole batch
-        request = batched
+    if batched.form == "vmap":  # the mapped code takes the whole batch
+        request = batched._replace(float32=request.float32)
         all_kinds = param_kinds = batched.kinds + tuple(r.kind for r in whole.implicit)
     if request.optimized:
         derived = optimize.optimize(derived, analyze(derived, all_kinds, generated=True).kinds)

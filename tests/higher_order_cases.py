@@ -101,3 +101,25 @@ def while_in_for(x, a, n: int):
             m1 += 1
             s *= 0.5 + 0.25 * math.tanh(s)
     return s
+
+
+def two_copies_written_in_a_loop(x):
+    out = np.zeros(6)
+    for i in range(6):
+        out[5 - i] += x[i - 1]
+    x_bar = out.copy()
+    w_bar = out.copy()
+    for i in range(5, -1, -1):
+        t9 = w_bar[i - 1]
+        w_bar[i - 1] = 0.0
+        x_bar[i] += t9 / (1.0 + x[i - 1] ** 2)
+    return np.sum(x_bar * np.arange(1.0, 7.0))
+
+
+def scattered_twice(x):
+    out = np.zeros(len(x))
+    w = np.zeros(len(x))
+    for i in range(x.shape[0]):
+        out[len(x) - 1 - i] += x[i - 1] - 0.25
+        w[i - 1] = x[i] / (1.0 + (x[i - 1]) ** 2)
+    return np.dot(out, x) + np.sum(w * out)

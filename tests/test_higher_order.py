@@ -416,3 +416,24 @@ def test_second_derivative_through_a_while_loop_tape(mode):
     want = (g(x, a + 1e-5, 0) - g(x, a - 1e-5, 0)) / 2e-5
     got = grad(grad(cases.while_in_for, 1), 1, mode=mode, jit=False)(x, a, 0)
     assert got == pytest.approx(want, rel=1e-7)
+
+
+POINT6 = np.array([1.2617617, 0.0346987, 0.0124747, -0.0310178, 0.4055602, 0.0131497])
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_jvp_of_two_copies_written_in_one_loop(jit):
+    # both copies' tangents were one array (a copy's tangent is the tangent
+    # copied): writes into one showed in the other, a wrong first derivative
+    v = np.arange(1.0, 7.0) / 7
+    f = cases.two_copies_written_in_a_loop
+    want = (f(POINT6 + 1e-6 * v) - f(POINT6 - 1e-6 * v)) / 2e-6
+    assert jvp(f, (POINT6,), (v,), jit=jit)[1] == pytest.approx(want, rel=1e-8)
+
+
+def test_hessian_of_a_loop_that_writes_two_arrays():
+    g = grad(cases.scattered_twice, jit=False)
+    want = fd_jacobian(g, POINT6, h=1e-5)
+    np.testing.assert_allclose(
+        hessian(cases.scattered_twice, jit=False)(POINT6), want, rtol=1e-6, atol=1e-8
+    )
