@@ -6,7 +6,19 @@ Numba.  Every derivative can be checked against SymPy and finite
 differences.
 """
 
-from .api import derivative_source, grad, jvp, value_and_grad, vjp
+from .api import (
+    derivative_source,
+    grad,
+    hessian,
+    hvp,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    value_and_grad,
+    vjp,
+    vmap,
+)
 from .decorator import Differentiated, differentiate
 from .errors import (
     ArgumentError,
@@ -34,9 +46,15 @@ __all__ = [
     "differentiate",
     "elementwise",
     "grad",
+    "hessian",
+    "hvp",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
     "jvp",
     "stop_gradient",
     "supported_functions",
     "value_and_grad",
     "vjp",
+    "vmap",
 ]

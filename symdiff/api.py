@@ -67,6 +67,10 @@ class _Specialised:
     """
 
     def __init__(self, fn, argnums, mode, jit, form, has_aux=False):
+        self.inner = ()  # derivatives taken first (grad(grad(f))): (mode, form, argnums)
+        spec = getattr(fn, "_spec", None)
+        if isinstance(spec, _Specialised):
+            fn, self.inner = spec.fn, spec.inner + (_inner_stage(spec),)
         self.fn = unwrap(fn)
         check_function(self.fn)
         self.argnums = argnums
@@ -82,7 +86,7 @@ class _Specialised:
         self._guards: dict = {}
         self._nargs = getattr(getattr(self.fn, "__code__", None), "co_argcount", -1)
         functools.update_wrapper(self, self.fn, updated=())
-        self.__name__ = f"{self.fn.__name__}_{form}"
+        self.__name__ = "_".join([self.fn.__name__, *(s[1] for s in self.inner), form])
         self.__qualname__ = self.__name__
 
     def __call__(self, *args, **kwargs):
@@ -109,6 +113,8 @@ class _Specialised:
         """How these arguments map onto the generated code's parameters."""
         head = header(self.fn).for_arguments(len(args))  # *args: one parameter per argument
         check_arity(head, args)
+        if self.argnums is None:  # vmap: nothing differentiated
+            return Layout.of(args, head, (), False)
         argnums, single = normalize_argnums(self.argnums, head)
         return Layout.of(args, head, argnums, single)
 
@@ -117,6 +123,7 @@ class _Specialised:
         if kwargs or len(args) != self._nargs:
             args = _bind(self.fn, args, kwargs)
         layout = self.layout(args)
+        head = header(self.fn).for_arguments(len(args))
         leaves = args if layout.flat else layout.flatten(args)
         variant, _ = pipeline.variant(self.fn, layout.trees)  # for the free values now
         request = Request(
@@ -130,8 +137,19 @@ class _Specialised:
             layout.trees,
             variant,
             self.has_aux,
+            tuple(self._stage(args, head, *stage) for stage in self.inner),
+            **self._mapping(layout),
         )
         return cached_derivative(self.fn, request)
+
+    def _mapping(self, layout: Layout) -> dict:
+        """The request's vmap fields (``_Mapped``)."""
+        return {}
+
+    def _stage(self, args, head, mode, form, argnums) -> pipeline.Stage:
+        """An inner derivative for these arguments: its argnums as leaf positions."""
+        inner = Layout.of(args, head, *normalize_argnums(argnums, head))
+        return pipeline.Stage(mode, form, inner.leaf_argnums, inner.leaf_single)
 
     def source(self, *args, **kwargs) -> str:
         """The generated derivative source for these arguments' signature."""
@@ -206,16 +224,42 @@ class _Specialised:
                 if extra is None:
                     return again(values, count)(*values)
                 out = inner(*(user if flatten is None else flatten(user)), *extra, *values[count:])
-                if flatten is None or form == "jvp":  # a jvp's output has no structure
+                if flatten is None or form in ("jvp", "hvp"):  # no structure: flat arguments
                     return out
                 if form == "grad":
                     return gradients(out, user)
+                if form == "jacobian":
+                    return self._blocks(out, user, gradients)
+                if form == "vmap":
+                    return self._inner_structure(out, user)
                 value, grads = out
                 return value, gradients(grads, user)
 
         call.compiled = getattr(inner, "compiled", inner)
         call.check = check  # the implicit inputs and guards, without the draws
         return call
+
+    def _blocks(self, out, user, gradients):
+        """A Jacobian's blocks in the arguments' structure: per output leaf
+        (the leaves of the inner gradient, for ``hessian``), the blocks for
+        the differentiated arguments' leaves, as ``grad`` structures them."""
+        if not self.inner:
+            return gradients(out, user)
+        head = header(self.fn).for_arguments(len(user))
+        inner = Layout.of(user, head, *normalize_argnums(self.inner[-1][2], head))
+        if inner.leaf_single:
+            return inner.gradients(gradients(out, user), user)
+        return inner.gradients(tuple(gradients(row, user) for row in out), user)
+
+    def _inner_structure(self, out, user):
+        """The outputs of an inner gradient (``vmap(grad(f))``) in the
+        structure of its arguments."""
+        if not self.inner:
+            return out
+        head = header(self.fn).for_arguments(len(user))
+        return Layout.of(user, head, *normalize_argnums(self.inner[-1][2], head)).gradients(
+            out, user
+        )
 
     def _specialise_for(self, values, count):
         """The code for a call whose free values have changed (``values``:
@@ -276,7 +320,7 @@ class _Specialised:
             out = impl(*scalars)
             if form == "grad":
                 return as_arrays(out)
-            if form == "jvp":
+            if form in ("jvp", "jacobian", "vmap", "hvp"):
                 return out
             return out[0], as_arrays(out[1])
 
@@ -304,6 +348,18 @@ class _Specialised:
         return (
             f"<symdiff {self.form} of {self.fn.__qualname__} (mode={self.mode!r}, jit={self.jit})>"
         )
+
+
+def _inner_stage(spec: _Specialised) -> tuple:
+    """``spec`` as the inner derivative of another: ``(mode, form, argnums)``."""
+    if spec.has_aux or spec.form != "grad":
+        raise ArgumentError(
+            f"symdiff differentiates gradients again, not {spec.form}"
+            f"{' with has_aux=True' if spec.has_aux else ''}",
+            header(spec.fn).loc,
+            "differentiate grad(f) (without has_aux), or use hessian(f), jacfwd(grad(f))",
+        )
+    return (spec.mode, spec.form, spec.argnums)
 
 
 def _unpacked_by_guard(call, inner, layout: Layout, form: str) -> None:
@@ -466,6 +522,123 @@ def grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
     return entry_function(_Specialised(fn, argnums, mode, jit, "grad", has_aux))
 
 
+def jacfwd(fn, argnums=0, jit=True):
+    """The Jacobian of ``fn`` by forward mode: one tangent per element of
+    each differentiated argument, in one compiled loop (as ``jax.jacfwd``).
+
+    The block for an argument is shaped ``output.shape + argument.shape``;
+    a tuple ``argnums`` gives a tuple of blocks, and for a tuple output (a
+    gradient's, in ``hessian``) one such entry per output.  Cheaper than
+    ``jacrev`` when there are fewer inputs than outputs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def f(x):
+    ...     return x * x
+    >>> jacfwd(f, jit=False)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    return entry_function(_Specialised(fn, argnums, "forward", jit, "jacobian"))
+
+
+def jacrev(fn, argnums=0, jit=True):
+    """The Jacobian of ``fn`` by reverse mode: one forward sweep, then one
+    backward sweep per element of the output, in one compiled loop (as
+    ``jax.jacrev``; laid out as ``jacfwd``).  Cheaper than ``jacfwd`` when
+    there are fewer outputs than inputs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def f(x):
+    ...     return np.array([x[0] * x[1], x[1]])
+    >>> jacrev(f, jit=False)(np.array([3.0, 2.0]))
+    array([[2., 3.],
+           [0., 1.]])
+    """
+    return entry_function(_Specialised(fn, argnums, "reverse", jit, "jacobian"))
+
+
+jacobian = jacrev  # jax.jacobian is jacrev
+
+
+def hessian(fn, argnums=0, jit=True):
+    """The Hessian of a scalar function: ``jacfwd(grad(fn))``, forward over
+    reverse, as one generated program (the gradient's IR differentiated
+    again).  For several ``argnums`` it returns the nested blocks
+    ``H[i][j] = d2 f / d x_i d x_j``, as JAX does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def f(x):
+    ...     return x[0] ** 2 * x[1]
+    >>> hessian(f, jit=False)(np.array([1.0, 3.0]))
+    array([[6., 2.],
+           [2., 0.]])
+    """
+    return jacfwd(grad(fn, argnums, jit=jit), argnums, jit)
+
+
+def hvp(fn, argnums=0, jit=True):
+    """Hessian-vector products of a scalar function, never forming the
+    Hessian: ``hvp(fn)(*args, v)`` is ``H @ v`` (forward over reverse: the
+    JVP of the gradient's IR, about the cost of a few gradients).  ``v`` is
+    shaped like the argument ``argnums`` (a tuple of such for a tuple).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def f(x):
+    ...     return x[0] ** 2 * x[1]
+    >>> hvp(f, jit=False)(np.array([1.0, 3.0]), np.array([1.0, 0.0]))
+    array([6., 2.])
+    """
+    gradient = grad(fn, argnums, jit=jit)
+    spec = _HVP(gradient, argnums, jit)
+    several = isinstance(argnums, (tuple, list))
+
+    @functools.wraps(unwrap(fn))
+    def product(*args):
+        *primals, v = args
+        if several and (not isinstance(v, (tuple, list)) or len(v) != len(argnums)):
+            raise ArgumentError(
+                f"hvp with argnums={tuple(argnums)} takes one vector per argument",
+                header(fn).loc,
+                f"pass v as a tuple of {len(argnums)} arrays, after the arguments",
+            )
+        if all(map(_flat_value, primals)):  # the generated code's own entry: few checks
+            return spec(tuple(primals), tuple(v) if several else (v,))
+        directions = dict(zip(argnums, v)) if several else {argnums: v}
+        tangents = tuple(directions.get(i) for i in range(len(primals)))
+        return jvp(gradient, tuple(primals), tangents, jit)[1]
+
+    product.__name__ = product.__qualname__ = f"{unwrap(fn).__name__}_hvp"
+    product.source = lambda *args: spec.source(*args[:-1])
+    return product
+
+
+class _HVP(_Specialised):
+    """``hvp``: the JVP of a gradient's program, returning only the tangent."""
+
+    def __init__(self, gradient, argnums, jit):
+        super().__init__(gradient, argnums, "forward", jit, "hvp")
+
+    def __call__(self, primals: tuple, tangents: tuple):
+        impl = self._impls.get(signature_key(primals))
+        if impl is None:
+            impl = self._impls[signature_key(primals)] = self.compiled(primals)
+        names = header(self.fn).params
+        argnums = self.argnums if isinstance(self.argnums, (tuple, list)) else (self.argnums,)
+        seeds = [
+            shaped_like(t, primals[i], f"the vector for {names[i]}", header(self.fn))
+            for i, t in zip(argnums, tangents)
+        ]
+        return impl(*primals, *seeds)
+
+
 def value_and_grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
     """Like ``grad``, returning ``(value, gradient)`` from one sweep;
     ``((value, aux), gradient)`` with ``has_aux=True``.
@@ -482,6 +655,95 @@ def value_and_grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
     ((9.0, 4.0), 6.0)
     """
     return entry_function(_Specialised(fn, argnums, mode, jit, "value_and_grad", has_aux))
+
+
+class _Mapped(_Specialised):
+    """``vmap``: the function (or derivative) mapped over axes of its arguments."""
+
+    def __init__(self, fn, in_axes, parallel, jit):
+        super().__init__(fn, None, "reverse", jit, "vmap")
+        self.in_axes = in_axes
+        self.parallel = bool(parallel)
+
+    def _axes(self, count: int) -> tuple:
+        """One axis (or None) per argument."""
+        axes = self.in_axes
+        if isinstance(axes, int) or axes is None:
+            return (axes,) * count
+        axes = tuple(axes)
+        if len(axes) != count or not all(a is None or isinstance(a, int) for a in axes):
+            raise ArgumentError(
+                f"in_axes={self.in_axes!r} does not give one axis (an int or None) for each of "
+                f"the {count} arguments of {self.fn.__name__}",
+                header(self.fn).loc,
+                "write in_axes as a tuple with one entry per argument, e.g. in_axes=(None, 0, 0)",
+            )
+        return axes
+
+    def _mapping(self, layout: Layout) -> dict:
+        axes = self._axes(len(layout.trees))
+        leaf_axes = [axis for tree, axis in zip(layout.trees, axes) for _ in pytree.leaves(tree)]
+        return {"axes": tuple(leaf_axes), "parallel": self.parallel}
+
+    def compiled(self, args):
+        call = super().compiled(args)
+        layout = self.layout(args)
+        axes = self._mapping(layout)["axes"]
+        names = [
+            name
+            for name, tree in zip(header(self.fn).for_arguments(len(args)).params, layout.trees)
+            for _ in pytree.leaves(tree)
+        ]
+        flatten = None if layout.flat else layout.flatten
+        fn = self.fn
+
+        def checked(*values):
+            leaves = values if flatten is None else flatten(values)
+            sizes = {
+                (name, axis): np.shape(leaf)[axis]
+                for name, leaf, axis in zip(names, leaves, axes)
+                if axis is not None
+            }
+            if len(set(sizes.values())) > 1:
+                raise ArgumentError(
+                    "vmap's mapped arguments have different sizes: "
+                    + ", ".join(f"{n} has {s} along axis {a}" for (n, a), s in sizes.items()),
+                    header(fn).loc,
+                    "map arguments with the same number of examples, or pass one whole "
+                    "(None in in_axes)",
+                )
+            return call(*values)
+
+        checked.compiled = getattr(call, "compiled", call)
+        return checked
+
+
+def vmap(fn, in_axes=0, out_axes=0, *, parallel=False, jit=True):
+    """``fn`` mapped over an axis of its arguments, as one compiled loop
+    (as ``jax.vmap``; ``fn`` may be a derivative: ``vmap(grad(loss))`` gives
+    per-example gradients).
+
+    ``in_axes``: one int or None per argument (None: passed whole to every
+    example), or one int for all.  Every output gets a leading axis of
+    examples (``out_axes=0``, the only value supported).  ``parallel=True``
+    runs the examples across cores (Numba's ``prange``; plain Python with
+    ``jit=False``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def f(w, x):
+    ...     return np.sum(w * x)
+    >>> vmap(f, in_axes=(None, 0), jit=False)(np.array([1.0, 2.0]), np.eye(2))
+    array([1., 2.])
+    """
+    if out_axes != 0:
+        raise ArgumentError(
+            f"vmap supports out_axes=0 only, not {out_axes!r}",
+            header(fn).loc,
+            "move the axis afterwards: np.moveaxis(vmap(f)(...), 0, axis)",
+        )
+    return entry_function(_Mapped(fn, in_axes, parallel, jit))
 
 
 def jvp(fn, primals, tangents, jit=True):

@@ -138,7 +138,9 @@ def compile_source(source: str, name: str, jit: bool = True, boundscheck: bool =
         for helper, value in list(vars(module).items()):  # helpers the function calls
             if helper.startswith("_") and isinstance(value, types.FunctionType):
                 setattr(module, helper, numba.njit(**options)(value))
-        compiled = numba.njit(**options)(py_func)
+        # a loop printed with prange (vmap(parallel=True)) runs across cores
+        parallel = getattr(module, "prange", None) is numba.prange
+        compiled = numba.njit(**options, parallel=parallel)(py_func)
         return _reporting_rules(compiled, sorted(rules)) if rules else compiled
     plain = _with_ieee_math(module, name)
 

@@ -193,7 +193,14 @@ class _Printer:
                 args = [start, stop, step]
             elif stmt.start != ir.Const(0):
                 args = [start, stop]
-            head = ast.For(ast.Name(stmt.index), self.call("range", args), [], [])
+            if stmt.parallel:  # numba.prange: a range in plain Python, cores under Numba
+                self.imported.add(("numba", "prange"))
+            head = ast.For(
+                ast.Name(stmt.index),
+                self.call("prange" if stmt.parallel else "range", args),
+                [],
+                [],
+            )
         else:
             header = self.block(stmt.header)
             test = self.atom(stmt.cond)

@@ -54,7 +54,9 @@ from .primitives.expr import lift, op
 from .primitives.random import DRAW_PRIMITIVES, DRAWS, GENERATOR
 from .signature import check_mode, read_implicit, unwrap
 from .transform.forward import forward
+from .transform.jacobian import jacobian
 from .transform.reverse import reverse
+from .transform.vmap import vmap
 from .version import __version__
 
 _PARSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -74,6 +76,19 @@ class Request(NamedTuple):
     trees: tuple = ()  # what each argument holds (pytree); () when not known
     variant: int = 0  # which parse, for the values the free names held (``variant``)
     has_aux: bool = False  # the function returns (loss, aux); aux is returned, not differentiated
+    inner: tuple = ()  # Stages applied first, innermost first: this derives a derivative
+    axes: tuple = ()  # form "vmap": per parameter (leaf), the axis mapped over, or None
+    parallel: bool = False  # form "vmap": the loop over examples runs across cores
+
+
+class Stage(NamedTuple):
+    """A derivative taken before the request's own (``Request.inner``):
+    ``grad(grad(f))`` derives the gradient of the IR of ``f``'s gradient."""
+
+    mode: str
+    form: str
+    argnums: tuple  # leaf positions, as Request.argnums
+    single: bool
 
 
 @dataclass(frozen=True)
@@ -89,6 +104,7 @@ class Derivative:
     guards: tuple = ()  # the primal's ir.Guards: what the code was generated for
     prologue: str = ""  # the function making the random draws (``split_draws``), if any
     aux: object = None  # has_aux: the pytree of aux, whose leaves the code returns flat
+    driven: bool = False  # ``function`` is the JVP a driver calls per element (over arrays)
 
     def compile(self, jit: bool):
         return backend.compile_source(self.source, self.name, jit, self.boundscheck)
@@ -152,8 +168,9 @@ def primal_of(fn, request: Request) -> ir.Function:
 
 
 def header_of(fn) -> frontend.Header:
-    """``fn``'s name, parameters and location (its body is not converted)."""
-    fn = unwrap(fn)
+    """``fn``'s name, parameters and location (its body is not converted);
+    for a derivative (``grad(f)``), those of the function it differentiates."""
+    fn = unwrap(getattr(getattr(fn, "_spec", None), "fn", fn))
     try:
         return _HEADERS[fn]
     except (KeyError, TypeError):
@@ -168,13 +185,18 @@ def header_of(fn) -> frontend.Header:
 
 def derive(fn, request: Request) -> Derivative:
     """Generate the derivative code of ``fn`` for ``request``: every stage once."""
-    whole = primal_of(fn, request)
+    batched = request
+    if request.form == "vmap":  # the function (or derivative) of one example is mapped
+        batched = request = request._replace(axes=checked_axes(fn, request))
+        request = per_example(fn, request)
+    whole = primal_of(fn, request) if not request.inner else derivative_as_primal(fn, request)
+    generated = bool(request.inner)  # derivative code: it writes into its own arrays
     if request.float32 and any(_float64_array(record.key) for record in whole.implicit):
         request = request._replace(float32=False)  # float32 code only if every float array is
     check_mode(request.mode, whole)
     wrt = tuple(whole.params[i] for i in request.argnums)
     whole_kinds = request.kinds + tuple(record.kind for record in whole.implicit)
-    whole_facts = analyze(whole, whole_kinds, wrt)
+    whole_facts = analyze(whole, whole_kinds, wrt, generated)
     primal, prologue = split_draws(whole, whole_facts)
     param_kinds, primal_facts = whole_kinds, whole_facts
     if prologue is not None:  # the drawn values are parameters of the main code
@@ -182,16 +204,25 @@ def derive(fn, request: Request) -> Derivative:
             prologue = optimize.optimize(prologue, analyze(prologue, whole_kinds).kinds)
         prologue_kinds = analyze(prologue, whole_kinds).kinds
         param_kinds = tuple(prologue_kinds[p] for p in primal.params)
-        primal_facts = analyze(primal, param_kinds, wrt)
+        primal_facts = analyze(primal, param_kinds, wrt, generated)
+    if prologue is not None and request.form == "vmap":
+        raise UnsupportedSyntaxError(
+            f"{whole.name} draws random numbers; vmap does not map random draws",
+            whole.loc,
+            "draw the values for all examples outside and pass them in as a mapped argument",
+        )
     primal, aux = loss_and_aux(primal, request.has_aux)
-    output = check_output(primal, primal_facts, request.form)
+    output = check_output(primal, primal_facts, request.form, bool(request.inner))
     plan = plan_for(request, wrt, primal_facts, output)
-    derived = transformed(primal, primal_facts, plan, request.single)
+    derived = transformed(primal, primal_facts, plan, request.single, request)
     aux_tree = None
     if request.has_aux:
         aux_tree, aux_atoms = _aux_leaves(aux, primal_facts)
         derived = _returning_aux(derived, aux_atoms, plan)
     all_kinds = param_kinds + plan.added_kinds
+    if batched.form == "vmap":  # the mapped code takes the whole batch
+        request = batched._replace(float32=request.float32)
+        all_kinds = param_kinds = batched.kinds + tuple(r.kind for r in whole.implicit)
     if request.optimized:
         derived = optimize.optimize(derived, analyze(derived, all_kinds, generated=True).kinds)
     kinds = analyze(derived, all_kinds, generated=True).kinds
@@ -235,7 +266,63 @@ def derive(fn, request: Request) -> Derivative:
         whole.guards,
         prologue.name if prologue is not None else "",
         aux_tree,
+        plan.over_arrays,
     )
+
+
+def per_example(fn, request: Request) -> Request:
+    """A vmap request for the function of one example: each mapped leaf's
+    kind without its mapped axis (the trees too, and the parse for them)."""
+    axes = iter(request.axes)
+
+    def example(tree):
+        if isinstance(tree, pytree.Leaf):
+            axis = next(axes)
+            if axis is None or not 0 <= axis < tree.kind.rank:  # checked later, with the IR
+                return tree
+            sizes = tree.kind.sizes()
+            return pytree.Leaf(ir.Kind.of_sizes(tree.kind.dtype, sizes[:axis] + sizes[axis + 1 :]))
+        if isinstance(tree, pytree.Node):
+            return dataclasses.replace(tree, children=tuple(map(example, tree.children)))
+        return tree
+
+    trees = tuple(map(example, request.trees))
+    kinds = tuple(leaf.kind for tree in trees for leaf in pytree.leaves(tree))
+    index, _ = variant(fn, trees)
+    return request._replace(kinds=kinds, trees=trees, variant=index)
+
+
+def derivative_as_primal(fn, request: Request) -> ir.Function:
+    """The IR of the derivative ``request.inner[-1]`` of ``fn``, as the
+    primal of the request's own derivative: differentiating a derivative
+    works on the generated program itself (optimised; loops stay loops),
+    never on source."""
+    stage = request.inner[-1]
+    inner = request._replace(
+        inner=request.inner[:-1],
+        mode=stage.mode,
+        form=stage.form,
+        argnums=stage.argnums,
+        single=stage.single,
+        has_aux=False,
+    )
+    derivative = derive(fn, inner)
+    user = primal_of(fn, request)
+    if derivative.prologue:
+        raise UnsupportedSyntaxError(
+            f"{user.name} draws random numbers; symdiff does not differentiate its derivative again",
+            user.loc,
+            "pass the random values in as arguments, then take the derivative of the derivative",
+        )
+    if derivative.driven:
+        raise UnsupportedSyntaxError(
+            f"the forward-mode gradient of {user.name} with respect to an array is a loop of "
+            "JVPs; symdiff differentiates reverse-mode gradients again",
+            user.loc,
+            f"write grad({user.name}) (mode='reverse', the default) inside; "
+            "the outer derivative may use either mode",
+        )
+    return dataclasses.replace(derivative.function, implicit=user.implicit, guards=user.guards)
 
 
 def loss_and_aux(primal: ir.Function, has_aux: bool) -> tuple:
@@ -544,11 +631,20 @@ def _with_prologue(source: str, prologue: ir.Function, kinds: dict, float32: boo
     return source.rstrip("\n") + "\n\n\n" + "\n".join(new).lstrip("\n") + "\n"
 
 
-def check_output(primal: ir.Function, facts: Analysis, form: str) -> ir.Kind:
-    """The output's kind, or a clear error if ``form`` cannot use it."""
+def check_output(primal: ir.Function, facts: Analysis, form: str, derivative=False) -> ir.Kind:
+    """The output's kind, or a clear error if ``form`` cannot use it
+    (``derivative``: ``primal`` is a derivative's program)."""
+    if form == "vmap" and _atoms_in_tuples(primal.result):  # any values (vmap checks their kinds)
+        return facts.kind(ir.atoms_of(primal.result)[0])
+    if form in ("jacobian", "jvp", "hvp") and _atoms_in_tuples(primal.result):  # per output atom
+        for atom in ir.atoms_of(primal.result):
+            _check_float(primal, facts.kind(atom))
+        return facts.kind(ir.atoms_of(primal.result)[0])
     if not isinstance(primal.result, (ir.Var, ir.Const)):
         pair = type(primal.result) is tuple and len(primal.result) == 2
         hint = "return one float, or differentiate a function that selects one output"
+        if derivative:
+            hint = f"for the derivatives of {primal.name}, use jacfwd or jacrev (hessian)"
         if pair and form in ("grad", "value_and_grad"):
             hint = (
                 f"to return (loss, aux), pass has_aux=True: {form}(f, has_aux=True) "
@@ -565,8 +661,24 @@ def check_output(primal: ir.Function, facts: Analysis, form: str) -> ir.Kind:
         raise ArgumentError(
             f"{primal.name} returns an array (rank {output.rank}); {form} needs a scalar output",
             primal.result_loc or primal.loc,
-            "reduce it to a scalar (np.sum, np.mean), or use vjp/jvp for array outputs",
+            (
+                "for the derivative of a gradient, use hessian(f) or jacfwd(grad(f)), "
+                "and hvp(f)(x, v) for Hessian-vector products"
+            )
+            if derivative
+            else "reduce it to a scalar (np.sum, np.mean), or use vjp/jvp for array outputs",
         )
+    _check_float(primal, output)
+    return output
+
+
+def _atoms_in_tuples(result) -> bool:
+    if isinstance(result, tuple):
+        return all(map(_atoms_in_tuples, result)) and type(result) is tuple
+    return isinstance(result, (ir.Var, ir.Const))
+
+
+def _check_float(primal: ir.Function, output: ir.Kind) -> None:
     if output.dtype != "float":
         raise ArgumentError(
             f"{primal.name} returns {'a bool' if output == BOOL else 'an int'}; "
@@ -574,12 +686,17 @@ def check_output(primal: ir.Function, facts: Analysis, form: str) -> ir.Kind:
             primal.result_loc or primal.loc,
             "return a float (write 1.0 rather than 1)",
         )
-    return output
 
 
 def plan_for(request: Request, wrt: tuple, facts: Analysis, output: ir.Kind) -> Plan:
     """Which mode derives ``request``, and which parameters the derivative adds."""
     form = request.form
+    if form == "jacobian":  # one program: loops over basis directions (transform.jacobian)
+        return Plan(wrt, request.mode == "forward", form, False, ())
+    if form == "vmap":  # one loop over the examples (transform.vmap)
+        return Plan(wrt, False, form, False, ())
+    if form == "hvp":  # the JVP's tangent alone (of a gradient: api.hvp)
+        return Plan(wrt, True, form, False, tuple(facts.kinds[p] for p in wrt))
     by_forward = form == "jvp" or (request.mode == "forward" and form != "vjp")
     over_arrays = by_forward and form != "jvp" and any(facts.kinds[p].rank for p in wrt)
     derived_form = "jvp" if over_arrays else form
@@ -590,13 +707,49 @@ def plan_for(request: Request, wrt: tuple, facts: Analysis, output: ir.Kind) -> 
     return Plan(wrt, by_forward, derived_form, over_arrays, added)
 
 
-def transformed(primal: ir.Function, facts: Analysis, plan: Plan, single: bool) -> ir.Function:
+def transformed(
+    primal: ir.Function, facts: Analysis, plan: Plan, single: bool, request: Request | None = None
+) -> ir.Function:
     """The derivative IR, straight from the transformation (not optimised)."""
+    if plan.form == "vmap":
+        axes = request.axes + (None,) * (len(primal.params) - len(request.axes))  # implicit inputs
+        return vmap(primal, facts, axes, request.parallel)
+    if plan.form == "jacobian":
+        return jacobian(primal, facts, plan.wrt, single, plan.forward)
+    if plan.form == "hvp":  # what the value alone needs is left to dead-code elimination
+        jvp = forward(primal, facts, plan.wrt, "jvp", single)
+        return dataclasses.replace(jvp, name=f"{primal.name}_hvp", result=jvp.result[1])
     transform = forward if plan.forward else reverse
     derived = transform(primal, facts, plan.wrt, plan.form, single)
     if plan.over_arrays:  # the JVP, called once per basis direction by the driver
         derived = dataclasses.replace(derived, name=f"_{primal.name}_jvp")
     return derived
+
+
+def checked_axes(fn, request: Request) -> tuple:
+    """vmap's axes (one per leaf), each within its leaf's rank, made non-negative."""
+    head = header_of(fn).for_arguments(len(request.trees))
+    names = [n for p, tree in zip(head.params, request.trees) for n in pytree.leaf_names(tree, p)]
+    out = []
+    for name, kind, axis in zip(names, request.kinds, request.axes):
+        rank = kind.rank
+        if axis is not None and not -rank <= axis < rank:
+            raise ArgumentError(
+                f"vmap maps {name} over axis {axis}, but {name} has "
+                + (f"rank {rank}" if rank else "no axes (it is a number)"),
+                head.loc,
+                f"give {name} an axis below {rank} in in_axes, or None to pass it whole"
+                if rank
+                else f"pass {name} whole: None in in_axes",
+            )
+        out.append(axis % rank if axis is not None else None)
+    if all(axis is None for axis in out):
+        raise ArgumentError(
+            f"vmap of {head.name} maps no argument (every in_axes entry is None)",
+            head.loc,
+            "give at least one argument an axis to map over, e.g. in_axes=(None, 0, 0)",
+        )
+    return tuple(out)
 
 
 def _forward_over_arrays(primal, jvp, lowered, kinds, plan: Plan, request, header) -> str:
@@ -630,11 +783,18 @@ def module_header(
     signature = ", ".join(
         f"{p}: {str(k).replace('float', precision)}" for p, k in zip(primal.params, kinds)
     )
+    how = (
+        f"{'forward' if plan.forward else 'reverse'} mode, "
+        f"{primal.name}({signature}), with respect to {', '.join(plan.wrt)}"
+    )
+    if plan.form == "vmap":
+        over = [f"axis {a} of {p}" for p, a in zip(primal.params, request.axes) if a is not None]
+        how = f"vmap of {primal.name}({signature}), over {', '.join(over)}"
+        how += ", in parallel (numba.prange)" if request.parallel else ""
     header = (
         f"Generated by symdiff {__version__} from {primal.name} "
         f"({primal.loc.filename}:{primal.loc.lineno})",
-        f"{'forward' if plan.forward else 'reverse'} mode, "
-        f"{primal.name}({signature}), with respect to {', '.join(plan.wrt)}",
+        how,
     )
     if not all(isinstance(t, pytree.Leaf) for t in request.trees):  # as the user passes them
         names = iter(primal.params)
@@ -682,6 +842,17 @@ def docstring(
         tangents = derived.params[len(primal.params) :]
         combo = " + ".join(f"d{name}/d{p} * {t}" for p, t in zip(wrt, tangents))
         returns = f"({primal.name}, its derivative {combo}{', aux' * has_aux})"
+    elif form == "hvp":
+        first = f"Directional derivative of {primal.name} (forward mode over its program)."
+        tangents = derived.params[len(primal.params) :]
+        combo = " + ".join(f"d{name}/d{p} * {t}" for p, t in zip(wrt, tangents))
+        returns = combo
+    elif form == "vmap":
+        first = f"{primal.name} mapped over a batch of examples, one loop iteration per example."
+        returns = f"{primal.name}'s outputs, each with a leading axis of examples"
+    elif form == "jacobian":
+        first = f"Jacobian of {primal.name} with respect to {', '.join(wrt)}, by {how} mode."
+        returns = f"{grads}: each block is shaped like the output followed by the parameter"
     else:
         first = f"Value and vector-Jacobian product of {primal.name} (reverse mode)."
         seed = derived.params[-1]

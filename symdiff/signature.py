@@ -25,7 +25,7 @@ from .frontend.readers import value_key
 
 MODES = ("reverse", "forward")
 # What a derivative function returns; the public keyword for it is ``kind``.
-FORMS = ("grad", "value_and_grad", "jvp", "vjp")
+FORMS = ("grad", "value_and_grad", "jvp", "vjp", "jacobian", "hvp", "vmap")
 
 NUMBER = (numbers.Real, np.floating, np.integer)
 
@@ -261,7 +261,7 @@ class Layout:
                     "put float numbers or float arrays in it, or leave it out of argnums",
                 )
             leaf_argnums.extend(floats if not isinstance(trees[i], pytree.Leaf) else group)
-        if not leaf_argnums:
+        if not leaf_argnums and argnums:
             raise ArgumentError(
                 "the arguments differentiated ("
                 + ", ".join(f"'{fn.params[i]}'" for i in argnums)

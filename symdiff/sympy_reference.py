@@ -190,6 +190,35 @@ class _SymbolicRun:
                 break
 
 
+def sympy_hessian(primal: ir.Function, args, indices, budget: Budget, notes: list):
+    """SymPy's second derivatives with respect to the elements of the
+    parameters ``indices`` (flattened and concatenated), as a list of rows,
+    or None with a note."""
+    sp = _sympy()
+    wrt = [primal.params[i] for i in indices]
+    try:
+        expr, symbols, point = sympy_expression(primal, args, wrt, budget)
+        flat = [s for group in symbols for s in np.ravel(group)]
+        rows = []
+        for a in flat:
+            first = sp.diff(expr, a)
+            budget.check(first)
+            rows.append([])
+            for b in flat:
+                second = sp.diff(first, b)
+                budget.check(second)
+                rows[-1].append(evaluate_at(second, point))
+        return rows
+    except TooLarge as exc:
+        notes.append(
+            f"SymPy: skipped (too large: {exc}); the Hessian is checked against finite "
+            "differences of the gradient, and forward over reverse against reverse over reverse"
+        )
+    except Exception as exc:  # report, do not crash
+        notes.append(f"SymPy could not evaluate the reference ({type(exc).__name__}: {exc})")
+    return None
+
+
 def sympy_reference(primal: ir.Function, args, indices, budget: Budget, notes: list):
     """SymPy's value and gradients (one list per parameter ``primal.params[i]``,
     ``i`` in ``indices``), or Nones with a note when SymPy cannot give them or

@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import api, ir, pytree
+from .errors import ArgumentError
 from .pipeline import header_of, parsed
 from .primitives.random import DRAW_PRIMITIVES, GENERATOR
 from .signature import normalize_argnums, unwrap
-from .sympy_reference import Budget, sympy_reference
+from .sympy_reference import Budget, sympy_hessian, sympy_reference
 
 
 def float_argnums(args) -> tuple:
@@ -50,6 +51,12 @@ def float_argnums(args) -> tuple:
 
 def finite_difference(f, args, index, h=None, element=()):
     """d f / d args[index][element] by Richardson-extrapolated central differences."""
+    return float(_richardson(lambda point: float(f(*point)), args, index, element, h))
+
+
+def _richardson(evaluate, args, index, element, h=None):
+    """d evaluate(args) / d args[index][element] (numbers or arrays) by
+    Richardson-extrapolated central differences."""
     base = args[index]
     x = float(base[element]) if isinstance(base, np.ndarray) else float(base)
     h = h or 1e-3 * max(1.0, abs(x))
@@ -62,7 +69,7 @@ def finite_difference(f, args, index, h=None, element=()):
             shifted[index] = moved
         else:
             shifted[index] = x + step
-        return float(f(*shifted))
+        return evaluate(shifted)
 
     def central(step):
         return (at(step) - at(-step)) / (2 * step)
@@ -118,6 +125,7 @@ class GradCheckReport:
     notes: list = field(default_factory=list)
     python_value: float | None = None  # fn(*args), run as plain Python
     forward_value: float | None = None
+    order: int = 1  # 2: the rows are the Hessian's entries
 
     @property
     def value_errors(self) -> dict:
@@ -168,7 +176,12 @@ class GradCheckReport:
         lines.append(_cells("", ["symdiff reverse", "symdiff forward", "SymPy", "Python"]))
         values = [self.value, self.forward_value, self.sympy_value, self.python_value]
         lines.append(_cells("value", [_number(v) for v in values]))
-        lines.append(_cells("d/d", ["symdiff reverse", "symdiff forward", "SymPy", "finite diff."]))
+        if self.order == 2:  # forward over reverse (hessian), reverse over reverse
+            heads = ["reverse-reverse", "forward-reverse", "SymPy", "f.d. of gradient"]
+            lines.append(_cells("d2/d", heads))
+        else:
+            heads = ["symdiff reverse", "symdiff forward", "SymPy", "finite diff."]
+            lines.append(_cells("d/d", heads))
         shown = self.rows if len(self.rows) <= 12 else self.rows[:10]
         for row in shown:
             cells = [row.reverse, row.forward, row.sympy, row.finite_diff]
@@ -228,6 +241,7 @@ def check_grad(
     fd_rtol=1e-6,
     sympy_max_nodes=100_000,
     sympy_seconds=60.0,
+    order=1,
 ) -> GradCheckReport:
     """Compare symdiff's gradients (both modes) with SymPy and finite differences.
 
@@ -245,6 +259,12 @@ def check_grad(
         its tree) and the wall-clock time it may take.  Beyond either the
         report says "SymPy: skipped (too large)" and the other comparisons
         (forward vs reverse, finite differences) still decide.
+    order : {1, 2}
+        2 checks the Hessian instead: one row per second derivative, forward
+        over reverse (``hessian``) against reverse over reverse (``jacrev``
+        of ``grad``), SymPy's second derivatives where small, and central
+        differences of symdiff's gradient (``fd_rtol``).  The differentiated
+        arguments must be numbers or arrays.
 
     Examples
     --------
@@ -287,6 +307,15 @@ def check_grad(
         for index, *gradients in zip(indices, reverse_grads, forward_grads, sympy_grads):
             name = head.params[index]
             rows += _gradient_rows(checked, args, trees, index, name, gradients, notes, not stopped)
+        if order == 2:
+            notes = [n for n in notes if not n.startswith("SymPy")]
+            rows = _hessian_rows(fn, primal, head, trees, args, indices, jit, budget, notes)
+        elif order != 1:
+            raise ArgumentError(
+                f"check_grad checks derivatives of order 1 or 2, not {order!r}",
+                head.loc,
+                "write order=1 (the gradient) or order=2 (the Hessian)",
+            )
     return GradCheckReport(
         fn.__name__,
         _shown_point(head, trees, args),
@@ -298,7 +327,71 @@ def check_grad(
         notes,
         python_value=python_value,
         forward_value=float(forward_value),
+        order=order,
     )
+
+
+def _hessian_rows(fn, primal, head, trees, args, indices, jit, budget, notes) -> list:
+    """``check_grad(order=2)``: one row per entry of the Hessian with
+    respect to the elements of ``args[i]``, ``i`` in ``indices``."""
+    for i in indices:
+        if not isinstance(trees[i], pytree.Leaf):
+            raise ArgumentError(
+                f"check_grad(order=2) checks Hessians with respect to numbers and arrays; "
+                f"'{head.params[i]}' is {pytree.describe_shape(trees[i])}",
+                head.loc,
+                "check the Hessian with respect to its arrays one at a time, or leave it out "
+                "of argnums",
+            )
+    several = tuple(indices)
+    by_forward = api.hessian(fn, several, jit)(*args)
+    by_reverse = api.jacrev(api.grad(fn, several, jit=jit), several, jit)(*args)
+    gradient = api.grad(fn, several, jit=jit)
+    sizes = [int(np.size(args[i])) for i in indices]
+
+    def flat(blocks):
+        count = range(len(indices))
+        return np.block(
+            [[np.reshape(blocks[a][b], (sizes[a], sizes[b])) for b in count] for a in count]
+        )
+
+    def flat_gradient(*point):
+        return np.concatenate([np.ravel(g) for g in gradient(*point)])
+
+    forward, reverse = flat(by_forward), flat(by_reverse)
+    columns = [
+        _richardson(lambda point: flat_gradient(*point), args, i, e)
+        for i in indices
+        for e in _elements(args[i])
+    ]
+    differences = np.column_stack(columns)
+    values = [leaf for tree, a in zip(trees, args) for leaf in pytree.flatten(tree, a, [])]
+    values += [record.reader.read(tuple(args)) for record in primal.implicit]
+    symbolic = sympy_hessian(primal, values, indices, budget, notes)
+    labels = [
+        head.params[i] + (f"[{','.join(map(str, e))}]" if e else "")
+        for i in indices
+        for e in _elements(args[i])
+    ]
+    rows = []
+    for a, first in enumerate(labels):
+        for b, second in enumerate(labels):
+            reference = symbolic[a][b] if symbolic is not None else None
+            difference = float(differences[a, b])
+            rows.append(
+                GradCheckRow(
+                    f"{first} {second}",
+                    float(reverse[a, b]),
+                    float(forward[a, b]),
+                    reference,
+                    difference if math.isfinite(difference) else None,
+                )
+            )
+    return rows
+
+
+def _elements(value) -> list:
+    return list(np.ndindex(np.shape(value))) if isinstance(value, np.ndarray) else [()]
 
 
 class _FixedDraws:

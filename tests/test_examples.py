@@ -93,3 +93,23 @@ def test_rnn_with_dict_parameters_learns_the_sequence(capsys):
     assert "for t in range(t0 - 1, -1, -1):" in printed  # backpropagation through time
     assert "return (loss, (Wxh_bar, Whh_bar, bh_bar, Why_bar, by_bar))" in printed  # dict order
     assert last < 0.05 * first
+
+
+def test_newton_beats_gradient_descent_by_orders_of_magnitude(capsys):
+    example = load("newton_logistic")
+    results = example.main(["--rows", "400", "--features", "8", "--max-descent", "2000"])
+    descent, newton, newton_cg = (results[k][0] for k in results)
+    assert newton <= 20 and newton_cg <= 20
+    assert descent >= 10 * newton  # 2000: not converged
+    w_newton, w_cg = results["Newton (hessian)"][2], results["Newton-CG (hvp)"][2]
+    np.testing.assert_allclose(w_cg, w_newton, rtol=1e-6, atol=1e-8)
+
+
+def test_least_squares_with_symdiff_jacobians(capsys):
+    example = load("least_squares_fit")
+    results = example.main(["--samples", "200", "--show-jacobian"])
+    assert "def residuals_jacobian(p, t, y):" in capsys.readouterr().out
+    fits = list(results.values())
+    for fit in fits:
+        assert fit.success and np.max(np.abs(fit.x - np.array([2.0, 0.3, 3.1, 0.5, 0.2]))) < 0.05
+    np.testing.assert_allclose(fits[0].x, fits[1].x, rtol=1e-10)

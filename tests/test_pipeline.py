@@ -64,7 +64,21 @@ def test_the_api_derives_once_per_request():
 def test_requests_are_cache_keys_read_by_position():
     request_ = Request((FLOAT,), (0,), True, "reverse", "grad")
     assert request_[0] == (FLOAT,) and request_[4] == "grad"
-    assert request_ == ((FLOAT,), (0,), True, "reverse", "grad", True, False, (), 0, False)
+    assert request_ == (
+        (FLOAT,),
+        (0,),
+        True,
+        "reverse",
+        "grad",
+        True,
+        False,
+        (),
+        0,
+        False,
+        (),
+        (),
+        False,
+    )
     assert hash(request_) == hash(Request((FLOAT,), (0,), True, "reverse", "grad"))
 
 

@@ -198,12 +198,11 @@ def user_function(fn, loc=None):
         seen.add(id(fn))
         if hasattr(fn, "_spec") and hasattr(fn, "derivative"):  # api.entry_function's
             raise SourceUnavailableError(
-                f"{fn.__name__} is a derivative made by symdiff; derivatives of "
-                "derivatives (grad of grad) are not supported yet",
+                f"{fn.__name__} is a derivative made by symdiff, called inside code that "
+                "symdiff converts",
                 caller_loc(),
-                "differentiate the original function once; for a second derivative, "
-                "differentiate the gradient written as a `def` of your own, or take "
-                "finite differences of the gradient (symdiff.verify.finite_difference).",
+                "differentiate derivatives from outside: grad(grad(f)), hessian(f), "
+                "hvp(f), jacfwd(grad(f)) differentiate the derivative's own program",
             )
         inner = getattr(fn, "__symdiff_function__", None) or getattr(fn, "py_func", None)
         if inner is None and not _readable_function(fn):

@@ -144,6 +144,9 @@ class Loop:
     Values defined in ``header`` and ``body`` are local to the loop; only the
     carried names are visible after it.  ``exit`` (a bool computed by the
     body, or None) leaves the loop at the end of an iteration: ``break``.
+    ``parallel``: its iterations are independent (each writes its own
+    elements of the carried arrays: ``vmap``), so it may run across cores
+    (Numba's ``prange``).
     """
 
     carried: tuple
@@ -156,6 +159,7 @@ class Loop:
     cond: Atom | None = None
     exit: Atom | None = None
     loc: Loc | None = field(default=None, compare=False)
+    parallel: bool = False
 
     @property
     def bounds(self) -> tuple:

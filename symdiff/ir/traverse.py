@@ -140,7 +140,7 @@ def _map_loop(stmt: Loop, atom, define) -> Loop:
         Carry(name, init, atom(c.next)) for name, init, c in zip(names, inits, stmt.carried)
     )
     exit_ = atom(stmt.exit) if stmt.exit is not None else None
-    return Loop(carried, body, index, *bounds, header, cond, exit_, stmt.loc)
+    return Loop(carried, body, index, *bounds, header, cond, exit_, stmt.loc, stmt.parallel)
 
 
 def rename(body, mapping: dict, namer: Namer) -> tuple:

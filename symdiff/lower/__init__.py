@@ -42,6 +42,7 @@ from .nodes import CopyArray, Inlined, Line, Local, Lowered, ParallelAssign, Sto
 from .sequence import Sequencer
 
 __all__ = [
+    "distinct_carried_arrays",
     "lower",
     "CopyArray",
     "Inlined",
@@ -56,7 +57,8 @@ __all__ = [
 def lower(fn: ir.Function, kinds: dict | None = None) -> Lowered:
     """``fn`` out of SSA, every printing decision made (see the module
     docstring); ``kinds`` (name -> ``Kind``) tells arrays from numbers."""
-    layout = Layout(fn, kinds or {})
+    fn, kinds = distinct_carried_arrays(fn, dict(kinds or {}))
+    layout = Layout(fn, kinds)
     in_place = in_place_writes(fn, layout)
     inlined = inlined_temporaries(fn) - set(in_place)
     printed = join_names(fn, layout, in_place, inlined)
@@ -70,3 +72,36 @@ def lower(fn: ir.Function, kinds: dict | None = None) -> Lowered:
     if fn.loc is None:  # no source to refer to
         return lowered
     return dataclasses.replace(lowered, body=mark_lines(lowered.body, fn.loc))
+
+
+def distinct_carried_arrays(fn: ir.Function, kinds: dict) -> tuple:
+    """``fn`` where no two values carried by one loop start as the same array:
+    the second gets a copy, made before the loop.  Carried values are written
+    in place, and two of them in one buffer would see each other's writes
+    (the tangents of ``a = out.copy(); b = out.copy()`` are both ``dout``,
+    the copy being linear).  Returns the function and the kinds, the copies'
+    included."""
+    namer = ir.Namer(ir.defined_names(fn))
+
+    def block(body) -> tuple:
+        out = []
+        for stmt in body:
+            stmt = ir.with_bodies(stmt, [block(inner) for inner in ir.bodies(stmt)])
+            if isinstance(stmt, ir.Loop):
+                seen, carried = set(), []
+                for carry in stmt.carried:
+                    init = carry.init
+                    array = isinstance(init, ir.Var) and getattr(kinds.get(init.name), "rank", 0)
+                    if array and init.name in seen:
+                        copy = namer.temp()
+                        out.append(ir.Assign(copy, ir.Op("copy", (init,)), stmt.loc))
+                        kinds[copy] = kinds[init.name]
+                        carry = dataclasses.replace(carry, init=ir.Var(copy))
+                    elif array:
+                        seen.add(init.name)
+                    carried.append(carry)
+                stmt = dataclasses.replace(stmt, carried=tuple(carried))
+            out.append(stmt)
+        return tuple(out)
+
+    return dataclasses.replace(fn, body=block(fn.body)), kinds

@@ -160,4 +160,6 @@ class Sequencer:
         body = self.block(stmt.body)
         body.extend(self.copies([(c.name, c.next) for c in stmt.carried], body))
         exit_ = self.atom(stmt.exit) if stmt.exit is not None else None
-        out.append(Loop((), tuple(body), index, *bounds, header, cond, exit_, stmt.loc))
+        out.append(
+            Loop((), tuple(body), index, *bounds, header, cond, exit_, stmt.loc, stmt.parallel)
+        )

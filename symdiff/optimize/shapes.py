@@ -9,7 +9,7 @@ may become dead code.
 from __future__ import annotations
 
 from .. import ir
-from ..ir import Attrs, Const, Op, Var
+from ..ir import WHOLE, Attrs, Const, Op, Take, Var
 from ..primitives import PRIMITIVES, reduced_axes
 from ..primitives.indexing import gathered_axis
 
@@ -22,6 +22,9 @@ def _same_shape(atom, defs: dict, kinds: dict):
         source = defs[atom.name]
         if source.prim in ir.STORES:  # written into: the same array
             atom = source.args[1]
+            continue
+        if source.prim == "zeros_like":  # zeros shaped like its operand
+            atom = source.args[0]
             continue
         if not PRIMITIVES[source.prim].elementwise:
             break
@@ -94,6 +97,23 @@ def _axis_of_source(op: Op, source: Op, axis: int, defs: dict, kinds: dict):
         size = PRIMITIVES[source.prim].sized_by(source.args)[axis]
         if isinstance(size, Var) or (isinstance(size, Const) and size.value >= 0):
             return size
+    elif source.prim == "getitem":  # x[i] (x[:, i]): the axes integers and whole slices keep
+        kept = [k for k, item in enumerate(source.attrs.index) if not isinstance(item, Take)]
+        whole = [k for k in kept if source.attrs.index[k] == WHOLE]
+        x = source.args[0]
+        rank = kinds[x.name].rank if isinstance(x, Var) and x.name in kinds else None
+        if rank is not None:
+            kept += range(len(source.attrs.index), rank)  # axes after the pattern, whole
+            whole += range(len(source.attrs.index), rank)
+            if axis < len(kept) and kept[axis] in whole:
+                return shape_of(x, kept[axis])
+    elif source.prim == "outer":  # np.outer(a, b): (a.size, b.size)
+        a, b = source.args
+        ranks = [
+            kinds[v.name].rank if isinstance(v, Var) and v.name in kinds else 0 for v in (a, b)
+        ]
+        if ranks == [1, 1]:
+            return shape_of(a if axis == 0 else b, 0)
     elif source.prim in ("gather", "take"):  # x[ids]: read from x or an index array
         found = gathered_axis(source, axis, kinds)
         if found is not None:

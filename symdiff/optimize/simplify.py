@@ -148,6 +148,7 @@ def map_loop(loop: Loop, atom, block, carried=None) -> Loop:
         opt(loop.cond),
         opt(loop.exit),
         loop.loc,
+        loop.parallel,
     )
 
 

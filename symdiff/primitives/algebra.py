@@ -268,8 +268,14 @@ def _prod_others(op: Op, defs: dict, uses, kinds):
 
 
 def _zeros_like(op: Op, defs: dict, uses, kinds):
-    """The zeros of a number are 0.0 (``np.zeros_like`` of a float is a 0-d array)."""
-    return Const(0.0) if _rank_zero(op.args[0], kinds) else None
+    """The zeros of a number are 0.0 (``np.zeros_like`` of a float is a 0-d
+    array); zeros like zeros like ``x`` are (new) zeros like ``x``."""
+    if _rank_zero(op.args[0], kinds):
+        return Const(0.0)
+    inner = defs.get(op.args[0].name) if isinstance(op.args[0], Var) else None
+    if isinstance(inner, Op) and inner.prim == "zeros_like":
+        return Op("zeros_like", inner.args, op.attrs)
+    return None
 
 
 def _flip(op: Op, defs: dict, uses, kinds):

@@ -180,6 +180,11 @@ def _take_along_vjp(g, a, i, ans, attrs, ranks):
     return (op("scatter_along", g, a, i, attrs=attrs), None)
 
 
+def _scatter_along_jvp(tangents, g, a, i, ans, attrs):
+    """Linear in ``g`` (``a`` is read for its shape, ``i`` is an index)."""
+    return op("scatter_along", tangents[0], a, i, attrs=attrs)
+
+
 # ---------------------------------------------------------------------------
 # Spellings and their Numba helpers
 
@@ -476,7 +481,7 @@ register("scatter_add", -1, ("special",), "special", None, None, jvp=_scatter_ad
 register("take_along", 2, ("special",), "special", None, None, full_adjoint=False, jvp=_take_along_jvp, vjp=_take_along_vjp, result_kind=take_along_kind,
          names=named(numpy="take_along_axis", options=(AXIS_LAST,)), spell=_take_along_spell, sympy_arrays=_take_along_sympy,
          fresh=True, **NOT_ELEMENTWISE)
-register("scatter_along", 3, ("special",), "special", None, None, result_kind=_scatter_kind, spell=_scatter_along_spell,
+register("scatter_along", 3, ("special",), "special", None, None, jvp=_scatter_along_jvp, result_kind=_scatter_kind, spell=_scatter_along_spell,
          fresh=True, contiguous=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # adjoint of take_along
 register("argsort", 1, ("special",), "special", None, None, result_kind=argsort_kind,
          spell=_argsort_spell, sympy_arrays=_argsort_sympy, fresh=True, contiguous=True, **CONSTANT)

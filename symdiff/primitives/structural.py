@@ -13,7 +13,7 @@ import ast
 
 import numpy as np
 
-from ..ir import FLOAT, INT, Attrs, index_rank
+from ..ir import FLOAT, INT, Attrs, Span, index_rank
 from . import products, spelling, symbolic
 from .expr import dot, op, transpose, where
 from .kinds import (
@@ -97,6 +97,28 @@ def _sum_vjp(g, x, ans, attrs, ranks):
 def _index_vjp(g, x, *rest):
     indices, attrs = rest[:-3], rest[-2]
     return (op("scatter", g, x, *indices, attrs=attrs),) + (None,) * len(indices)
+
+
+def _tape_grow_vjp(g, tape, k, ans, attrs, ranks):
+    """The grown tape begins with the old one: its adjoint is the first rows of ``g``."""
+    rows = op("shape", tape, attrs=Attrs(axis=0))
+    return (op("getitem", g, rows, attrs=Attrs(index=(Span(stop=True),))), None)
+
+
+def _like_vjp(name):
+    """The VJP of ``prim(g, x)``, linear in ``g`` and reading only ``x``'s
+    shape (the rules' own reshaping primitives): ``name(adjoint, g)``."""
+
+    def vjp(adjoint, g, x, ans, attrs, ranks):
+        return (op(name, adjoint, g), None)
+
+    return vjp
+
+
+def _scatter_vjp(adjoint, g, x, *rest):
+    """``scatter`` puts ``g`` at an index of zeros: its adjoint reads it back."""
+    indices, attrs = rest[:-3], rest[-2]
+    return (op("getitem", adjoint, *indices, attrs=attrs), None) + (None,) * len(indices)
 
 
 def _index_jvp(tangents, x, *rest):
@@ -236,7 +258,8 @@ register("copy", 1, SPECIAL, "special", lambda x: x, lambda x: x, lambda x, ans:
 
 # Loops reversed with tapes (made by reverse mode).
 register("tape", 2, SPECIAL, "special", None, None, result_kind=tape_result, spell=spelling.tape, fresh=True, contiguous=True, **CONSTANT)  # np.empty((n,) + like.shape, dtype); like[select] with a select=pattern
-register("tape_grow", 2, SPECIAL, "special", None, None, result_kind=_same_kind, spell=spelling.tape_grow, **CONSTANT)  # tape, or a copy twice as long if k is past its end
+register("tape_grow", 2, SPECIAL, "special", None, None, jvp=_linear_jvp("tape_grow"), vjp=_tape_grow_vjp, result_kind=_same_kind, spell=spelling.tape_grow,  # tape, or a copy twice as long if k is past its end
+         elementwise=False)  # its values are the tape's: differentiated in second derivatives
 register("range_len", 3, SPECIAL, "special", None, None, result_kind=lambda kinds, atoms, attrs: INT, spell=spelling.range_len, **CONSTANT)
 register("stale", 1, SPECIAL, "special", None, None, result_kind=lambda kinds, atoms, attrs: FLOAT, **CONSTANT)  # never generated: a read reverse mode cannot replay
 
@@ -255,12 +278,12 @@ register("eye", 1, SPECIAL, "special", None, None, result_kind=eye_kind, names=n
          sympy_arrays=lambda args, attrs, number, truth: np.eye(int(args[0])), fresh=True, contiguous=True, sized_by=lambda atoms: atoms * 2, **CONSTANT)
 
 # Adjoint plumbing, made by the transformations (never written by users).
-register("sum_to", 2, SPECIAL, "special", None, None, result_kind=sum_to_kind, spell=spelling.sum_to, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # sum g to x's shape
+register("sum_to", 2, SPECIAL, "special", None, None, jvp=_linear_jvp("sum_to"), vjp=_like_vjp("broadcast_like"), result_kind=sum_to_kind, spell=spelling.sum_to, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # sum g to x's shape
 register("expand_dims", 1, SPECIAL, "special", None, None, jvp=_linear_jvp("expand_dims"), vjp=_expand_dims_vjp, result_kind=expand_kind,  # a reduced axis put back; x[:, None]
          spell=spelling.expand_dims, sympy_arrays=symbolic.expand_dims, view=True, **NOT_ELEMENTWISE)
-register("broadcast_like", 2, SPECIAL, "special", None, None, result_kind=float_like(1), spell=spelling.broadcast_like,  # t broadcast to y's shape
+register("broadcast_like", 2, SPECIAL, "special", None, None, jvp=_linear_jvp("broadcast_like"), vjp=_like_vjp("sum_to"), result_kind=float_like(1), spell=spelling.broadcast_like,  # t broadcast to y's shape
          full_tangent=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)
-register("reshape_like", 2, SPECIAL, "special", None, None, result_kind=float_like(1), spell=spelling.reshape_like, view=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # g reshaped to x's shape
-register("scatter", -1, SPECIAL, "special", None, None, result_kind=float_like(1), indexed=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # zeros like x, g at an index
+register("reshape_like", 2, SPECIAL, "special", None, None, jvp=_linear_jvp("reshape_like"), vjp=_like_vjp("reshape_like"), result_kind=float_like(1), spell=spelling.reshape_like, view=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # g reshaped to x's shape
+register("scatter", -1, SPECIAL, "special", None, None, jvp=_linear_jvp("scatter"), vjp=_scatter_vjp, result_kind=float_like(1), indexed=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # zeros like x, g at an index
 register("prod_others", 1, SPECIAL, "special", None, None, result_kind=float_like(0), spell=spelling.prod_others, **NOT_ELEMENTWISE)  # per element: the product of the others
 # fmt: on

@@ -17,7 +17,7 @@ import dataclasses
 
 from .. import ir
 from ..analysis import Analysis, expr_kind, needs_sum
-from ..errors import SymDiffError
+from ..errors import SymDiffError, UnsupportedSyntaxError
 from ..ir import Assign, Carry, Const, If, Loop, Op, Phi, Var
 from ..primitives import PRIMITIVES, Undefined, lift, op
 from ..primitives.builder import Builder
@@ -106,7 +106,18 @@ class _Forward:
             for term in terms:
                 total = term if total is None else total + term
             return total
-        assert prim.jvp is not None, f"{value.prim} has no derivative rule"
+        if prim.jvp is None:
+            raise UnsupportedSyntaxError(
+                f"symdiff has no forward-mode rule for '{value.prim}', which this derivative "
+                "code uses",
+                None,
+                "differentiate it by reverse mode (grad, jacrev), or take the second "
+                "derivative the other way round",
+            )
+        # operands read only for their shape carry no tangent (sum_to(g, x))
+        tangents = [None if i in prim.shape_reads else t for i, t in enumerate(tangents)]
+        if all(t is None for t in tangents):
+            return None
         lifted = [lift(t) if t is not None else None for t in tangents]
         return prim.jvp(lifted, *args, ans, value.attrs)
 
@@ -204,11 +215,14 @@ def forward(
         kinds[tangent] = analysis.kinds[param]
     sweep = _Forward(analysis, namer, seeds, names, kinds)
     body = list(sweep.block(fn.body))
+
+    def tangent_out(direction, atom):
+        tangent = sweep.tangent(direction, atom)
+        return tangent if tangent is not None else sweep.zero(atom, body)
+
+    # a tuple output (a derivative's) has a tuple tangent
     outs = tuple(
-        sweep.tangent(k, fn.result)
-        if sweep.tangent(k, fn.result) is not None
-        else sweep.zero(fn.result, body)
-        for k in range(len(seeds))
+        ir.map_result(fn.result, lambda atom, k=k: tangent_out(k, atom)) for k in range(len(seeds))
     )
     if form == "jvp":
         result = (fn.result, outs[0])

@@ -19,9 +19,11 @@ sweep: see ``reverse_loops``.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from .. import ir
 from ..analysis import Analysis, expr_kind, extents, needs_sum, op_kind
-from ..errors import SymDiffError
+from ..errors import SymDiffError, UnsupportedSyntaxError
 from ..ir import STORES, Assign, Const, If, Kind, Loop, Op, Phi, Var
 from ..primitives import PRIMITIVES, Undefined, lift, op, where
 from ..primitives.builder import Builder
@@ -175,7 +177,14 @@ class ReverseState:
             mask = self.mask(terms, stmt.target, broadcast)
             adjoints = [self.times(mask, g, lift(p)) if p is not None else None for p in partials]
         else:
-            assert prim.vjp is not None, f"{value.prim} has no derivative rule"
+            if prim.vjp is None:
+                raise UnsupportedSyntaxError(
+                    f"symdiff has no reverse-mode rule for '{value.prim}', which this "
+                    "derivative code uses",
+                    stmt.loc,
+                    "take this derivative by forward mode (jacfwd, mode='forward'), or the "
+                    "second derivative the other way round (hessian is forward over reverse)",
+                )
             if prim.full_adjoint and not prim.elementwise:
                 g = lift(self.full(builder, y_bar, stmt.target))
             ranks = tuple(self.kind_atom(a).rank for a in value.args)
@@ -388,20 +397,54 @@ def reverse(
     returns ``(value, gradient)`` for that output cotangent.  The gradient is
     one adjoint per ``wrt`` parameter, a tuple unless ``scalar_out``.
     """
-    namer = ir.Namer(ir.defined_names(fn))
-    extra = ()
-    if form == "vjp":
-        seed = Var(namer.fresh(f"{_result_name(fn)}_bar"))
-        extra = (seed.name,)
+    sweeps = sweeps_of(fn, analysis, wrt, form == "vjp")
+    grad = sweeps.grads[0] if scalar_out else sweeps.grads
+    out = grad if form == "grad" else (fn.result, grad)
+    return ir.Function(
+        f"{fn.name}_{form}",
+        fn.params + sweeps.seeds,
+        sweeps.forward + sweeps.backward,
+        out,
+        fn.loc,
+        fn.result_loc,
+        fn.doc,
+    )
+
+
+class Sweeps(NamedTuple):
+    """The two halves of a reverse-mode derivative: ``forward`` runs the
+    primal and records the tapes, ``backward`` reads them and the seeds (the
+    output's cotangents, parameters) and computes ``grads``, one adjoint per
+    ``wrt`` parameter.  ``kinds`` has the kinds of the values and adjoints."""
+
+    forward: tuple
+    backward: tuple
+    seeds: tuple
+    grads: tuple
+    kinds: dict
+
+
+def sweeps_of(
+    fn: ir.Function, analysis: Analysis, wrt: tuple, seeded: bool, output=None, namer=None
+) -> Sweeps:
+    """The reverse sweeps of ``fn``: with cotangent 1.0 for its (scalar)
+    output, or with ``seeded`` a cotangent parameter; ``output`` chooses one
+    atom of a tuple output (a derivative's: ``transform.jacobian``).
+    ``namer`` may be shared with other code the sweeps are put with."""
+    namer = namer or ir.Namer(ir.defined_names(fn))
+    output = fn.result if output is None else output
+    seeds = ()
+    if seeded:
+        seed = Var(namer.fresh(f"{_result_name(fn, output)}_bar"))
+        seeds = (seed.name,)
     else:
         seed = Const(1.0)
     contribs: dict = {}
-    result = fn.result
-    if isinstance(result, Var) and result.name in analysis.active:
-        contribs[result.name] = [seed]
+    if isinstance(output, Var) and output.name in analysis.active:
+        contribs[output.name] = [seed]
     kinds = dict(analysis.kinds)
-    if form == "vjp":
-        kinds[seed.name] = analysis.kind(result)
+    if seeded:
+        kinds[seed.name] = analysis.kind(output)
     state = ReverseState(analysis, namer, kinds)
     code = list(state.sweep(fn.body, contribs))
     primal = state.record(fn.body)
@@ -413,21 +456,11 @@ def reverse(
             grads.append(state.zero(param, code))
         else:
             grads.append(state.full(builder, state.sum_adjoint(builder, terms, param), param))
-    grad = grads[0] if scalar_out else tuple(grads)
-    out = grad if form == "grad" else (fn.result, grad)
-    return ir.Function(
-        f"{fn.name}_{form}",
-        fn.params + extra,
-        primal + tuple(code),
-        out,
-        fn.loc,
-        fn.result_loc,
-        fn.doc,
-    )
+    return Sweeps(primal, tuple(code), seeds, tuple(grads), state.kinds)
 
 
-def _result_name(fn) -> str:
+def _result_name(fn, output) -> str:
     """The output's name, for its cotangent's (``f_bar``)."""
-    if isinstance(fn.result, Var) and not fn.result.name.startswith("$"):
-        return fn.result.name
+    if isinstance(output, Var) and not output.name.startswith("$"):
+        return output.name
     return fn.name
