@@ -625,17 +625,25 @@ class _HVP(_Specialised):
 
     def __init__(self, gradient, argnums, jit):
         super().__init__(gradient, argnums, "forward", jit, "hvp")
+        self._positions = tuple(argnums) if isinstance(argnums, (tuple, list)) else (argnums,)
 
     def __call__(self, primals: tuple, tangents: tuple):
-        impl = self._impls.get(signature_key(primals))
+        key = signature_key(primals)
+        impl = self._impls.get(key)
         if impl is None:
-            impl = self._impls[signature_key(primals)] = self.compiled(primals)
-        names = header(self.fn).params
-        argnums = self.argnums if isinstance(self.argnums, (tuple, list)) else (self.argnums,)
-        seeds = [
-            shaped_like(t, primals[i], f"the vector for {names[i]}", header(self.fn))
-            for i, t in zip(argnums, tangents)
-        ]
+            impl = self._impls[key] = self.compiled(primals)
+        seeds = []
+        for i, t in zip(self._positions, tangents):
+            p = primals[i]
+            if not (  # checked and converted unless it is already what the code takes
+                type(t) is np.ndarray
+                and type(p) is np.ndarray
+                and t.shape == p.shape
+                and t.dtype == p.dtype
+            ):
+                head = header(self.fn)
+                t = shaped_like(t, p, f"the vector for {head.params[i]}", head)
+            seeds.append(t)
         return impl(*primals, *seeds)
 
 
