@@ -47,11 +47,24 @@ class Sequencer:
     SSA names of the array writes done in place (and copies not made), and
     the inlined temporaries."""
 
-    def __init__(self, printed: dict, in_place: dict, inlined: set):
+    def __init__(self, printed: dict, in_place: dict, inlined: set, view_of=None):
         self.printed = printed
         self.in_place = in_place
         self.inlined = inlined
+        self.view_of = view_of or {}  # array -> the array it is a view of (lifetimes.Layout)
         self.pending: dict = {}  # inlined temporary -> (its lowered value, its loc)
+
+    def sharing(self, ssa: str) -> set:
+        """The printed names of the arrays in the memory of ``ssa``: the array
+        it views (and that one's), and every view of those."""
+
+        def root(name):
+            while name in self.view_of:
+                name = self.view_of[name]
+            return name
+
+        base = root(ssa)
+        return {self.name(n) for n in (ssa, base, *self.view_of) if root(n) == base}
 
     def name(self, ssa: str) -> str:
         return self.printed.get(ssa, ssa)
@@ -139,7 +152,11 @@ class Sequencer:
         name = self.name(stmt.target)
         if stmt.target not in self.in_place:
             out.append(CopyArray(name, self.atom(array), stmt.loc))
-        self.flush({name}, out)
+            self.flush({name}, out)
+        elif isinstance(array, Var):  # written in place: what reads its memory reads first
+            self.flush({name} | self.sharing(array.name), out)
+        else:
+            self.flush({name}, out)
         pattern = op.attrs.index
         out.append(Store(name, pattern, indices, value, op.prim == "additem", stmt.loc))
 
