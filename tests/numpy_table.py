@@ -129,7 +129,7 @@ COMPILED_ELSEWHERE = frozenset({
     "var-axes",
     # numpy_shapes
     "broadcast_to", "diag-vector-k", "expand_dims", "flip-tuple", "index-ellipsis", "index-none",
-    "reshape-minus-one-middle", "roll-tuple", "squeeze-axis", "swapaxes", "tile", "transpose-axes",
+    "roll-tuple", "squeeze-axis", "swapaxes", "tile", "transpose-axes",
     # numpy_special
     "betaln", "gamma", "gammaln", "lgamma", "log_ndtr", "logit", "ndtr", "norm.cdf", "norm.logcdf",
     "norm.logpdf", "norm.pdf", "polygamma1", "xlog1py",
