@@ -80,3 +80,21 @@ def _applying(prim):
 sin, cos, exp, log, sqrt, sign = map(_applying, ("sin", "cos", "exp", "log", "sqrt", "sign"))
 sinh, cosh, copysign, where = map(_applying, ("sinh", "cosh", "copysign", "where"))
 dot, outer, transpose = map(_applying, ("dot", "outer", "transpose"))
+
+
+def linear_jvp(name):
+    """The JVP of an operation linear in each operand: sum over operands."""
+
+    def jvp(tangents, *rest):
+        args, attrs = rest[:-2], rest[-1]
+        total = None
+        for i, t in enumerate(tangents):
+            if t is None:
+                continue
+            operands = list(args)
+            operands[i] = t
+            term = op(name, *operands, attrs=attrs)
+            total = term if total is None else total + term
+        return total
+
+    return jvp

@@ -47,7 +47,7 @@ from collections import Counter
 import numpy as np
 
 from ..ir import Attrs, Kind
-from .expr import op
+from .expr import linear_jvp, op
 from .kinds import MATCHES, MAYBE_ONE, ONE, RankError, broadcast, dot_kind
 from .registry import Option, named, register
 
@@ -205,18 +205,7 @@ def _einsum(subscripts, *operands):
     return op("einsum", *operands, attrs=Attrs(subscripts=subscripts))
 
 
-def einsum_jvp(tangents, *rest):
-    """The sum over differentiated operands of the einsum with its tangent."""
-    args, attrs = rest[:-2], rest[-1]
-    total = None
-    for k, tangent in enumerate(tangents):
-        if tangent is None:
-            continue
-        operands = list(args)
-        operands[k] = tangent
-        term = op("einsum", *operands, attrs=attrs)
-        total = term if total is None else total + term
-    return total
+einsum_jvp = linear_jvp("einsum")  # the sum over operands of the einsum with its tangent
 
 
 def einsum_adjoint(subscripts: str, k: int, g, args):

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..ir import FLOAT, INT, Attrs, Span, index_rank
 from . import products, spelling, symbolic
-from .expr import dot, op, transpose, where
+from .expr import dot, linear_jvp, op, transpose, where
 from .kinds import (
     create_kind,
     cumsum_kind,
@@ -34,24 +34,6 @@ from .kinds import (
     transpose_kind,
 )
 from .registry import Option, named, register
-
-
-def _linear_jvp(name):
-    """The JVP of an operation linear in each operand: sum over operands."""
-
-    def jvp(tangents, *rest):
-        args, attrs = rest[:-2], rest[-1]
-        total = None
-        for i, t in enumerate(tangents):
-            if t is None:
-                continue
-            operands = list(args)
-            operands[i] = t
-            term = op(name, *operands, attrs=attrs)
-            total = term if total is None else total + term
-        return total
-
-    return jvp
 
 
 def _expand(g, x, attrs):
@@ -225,17 +207,17 @@ NOT_ELEMENTWISE = {"elementwise": False}
 CONSTANT = {"differentiable": False, "elementwise": False}
 
 # fmt: off
-register("dot", 2, SPECIAL, "special", np.dot, None, jvp=_linear_jvp("dot"), vjp=products.product_vjp("dot"), result_kind=products.product_kind("dot"),
+register("dot", 2, SPECIAL, "special", np.dot, None, jvp=linear_jvp("dot"), vjp=products.product_vjp("dot"), result_kind=products.product_kind("dot"),
          spell=products.spell_product("dot"), sympy_arrays=symbolic.on_arrays(np.dot), contiguous=True, **NOT_ELEMENTWISE)
-register("matmul", 2, ("binop", ast.MatMult), "op", np.matmul, None, jvp=_linear_jvp("matmul"), vjp=products.product_vjp("matmul"), result_kind=products.product_kind("matmul"), names=named(numpy="matmul"),
+register("matmul", 2, ("binop", ast.MatMult), "op", np.matmul, None, jvp=linear_jvp("matmul"), vjp=products.product_vjp("matmul"), result_kind=products.product_kind("matmul"), names=named(numpy="matmul"),
          spell=products.spell_product("matmul"), sympy_arrays=symbolic.on_arrays(np.matmul), contiguous=True, **NOT_ELEMENTWISE)
-register("outer", 2, SPECIAL, "special", np.outer, None, jvp=_linear_jvp("outer"), vjp=lambda g, a, b, ans, attrs, ranks: (dot(g, b), dot(transpose(g), a)),
+register("outer", 2, SPECIAL, "special", np.outer, None, jvp=linear_jvp("outer"), vjp=lambda g, a, b, ans, attrs, ranks: (dot(g, b), dot(transpose(g), a)),
          result_kind=outer_kind, names=named(numpy="outer"), spell=spelling.calling("np.outer"), sympy_arrays=symbolic.on_arrays(np.outer), contiguous=True, **NOT_ELEMENTWISE)
-register("transpose", 1, SPECIAL, "special", np.transpose, None, jvp=_linear_jvp("transpose"), vjp=_transpose_vjp,  # np.transpose, .transpose(): symdiff.library.shapes
+register("transpose", 1, SPECIAL, "special", np.transpose, None, jvp=linear_jvp("transpose"), vjp=_transpose_vjp,  # np.transpose, .transpose(): symdiff.library.shapes
          result_kind=transpose_kind, spell=spelling.transpose, sympy_arrays=symbolic.transpose, view=True, **NOT_ELEMENTWISE)
 register("reshape", -1, SPECIAL, "special", None, None, jvp=_reshape_jvp, vjp=_reshape_vjp, result_kind=reshape_kind, names=named(numpy="reshape", methods="reshape", arguments=2),
          spell=spelling.reshape, sympy_arrays=_reshape_sympy, view=True, sized_by=lambda atoms: atoms[1:], **NOT_ELEMENTWISE)
-register("sum", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_linear_jvp("sum"), vjp=_sum_vjp, result_kind=reduce_kind, names=named(numpy="sum", methods="sum", options=REDUCTION),
+register("sum", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=linear_jvp("sum"), vjp=_sum_vjp, result_kind=reduce_kind, names=named(numpy="sum", methods="sum", options=REDUCTION),
          spell=spelling.reduction("sum"), sympy_arrays=symbolic.reduce(np.sum), **NOT_ELEMENTWISE)
 register("amax", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_max_jvp, vjp=_max_vjp, result_kind=reduce_kind, names=named(numpy="max amax", methods="max", options=REDUCTION),
          spell=spelling.reduction("max"), sympy_arrays=symbolic.pick(np.argmax), **NOT_ELEMENTWISE)
@@ -245,7 +227,7 @@ register("prod", 1, SPECIAL, "special", None, None, full_adjoint=False, jvp=_pro
          spell=spelling.reduction("prod"), sympy_arrays=symbolic.reduce(np.prod), **NOT_ELEMENTWISE)
 register("cumsum", 1, SPECIAL, "special", None, None, jvp=_cumsum_jvp, vjp=_cumsum_vjp, result_kind=cumsum_kind, names=named(numpy="cumsum", methods="cumsum", options=(AXIS,)),
          spell=spelling.cumsum, sympy_arrays=symbolic.cumsum, contiguous=True, **NOT_ELEMENTWISE)
-register("flip", 1, SPECIAL, "special", None, None, jvp=_linear_jvp("flip"), vjp=_flip_vjp, result_kind=flip_kind,  # np.flip: symdiff.library.shapes
+register("flip", 1, SPECIAL, "special", None, None, jvp=linear_jvp("flip"), vjp=_flip_vjp, result_kind=flip_kind,  # np.flip: symdiff.library.shapes
          spell=spelling.flip, sympy_arrays=symbolic.flip, view=True, shaped_like=0, **NOT_ELEMENTWISE)
 register("getitem", -1, SPECIAL, "special", None, None, jvp=_index_jvp, vjp=_index_vjp, result_kind=getitem_kind,
          spell=spelling.getitem, sympy_arrays=symbolic.getitem, view=True, **NOT_ELEMENTWISE)
@@ -258,7 +240,7 @@ register("copy", 1, SPECIAL, "special", lambda x: x, lambda x: x, lambda x, ans:
 
 # Loops reversed with tapes (made by reverse mode).
 register("tape", 2, SPECIAL, "special", None, None, result_kind=tape_result, spell=spelling.tape, fresh=True, contiguous=True, **CONSTANT)  # np.empty((n,) + like.shape, dtype); like[select] with a select=pattern
-register("tape_grow", 2, SPECIAL, "special", None, None, jvp=_linear_jvp("tape_grow"), vjp=_tape_grow_vjp, result_kind=_same_kind, spell=spelling.tape_grow,  # tape, or a copy twice as long if k is past its end
+register("tape_grow", 2, SPECIAL, "special", None, None, jvp=linear_jvp("tape_grow"), vjp=_tape_grow_vjp, result_kind=_same_kind, spell=spelling.tape_grow,  # tape, or a copy twice as long if k is past its end
          elementwise=False)  # its values are the tape's: differentiated in second derivatives
 register("range_len", 3, SPECIAL, "special", None, None, result_kind=lambda kinds, atoms, attrs: INT, spell=spelling.range_len, **CONSTANT)
 register("stale", 1, SPECIAL, "special", None, None, result_kind=lambda kinds, atoms, attrs: FLOAT, **CONSTANT)  # never generated: a read reverse mode cannot replay
@@ -278,12 +260,12 @@ register("eye", 1, SPECIAL, "special", None, None, result_kind=eye_kind, names=n
          sympy_arrays=lambda args, attrs, number, truth: np.eye(int(args[0])), fresh=True, contiguous=True, sized_by=lambda atoms: atoms * 2, **CONSTANT)
 
 # Adjoint plumbing, made by the transformations (never written by users).
-register("sum_to", 2, SPECIAL, "special", None, None, jvp=_linear_jvp("sum_to"), vjp=_like_vjp("broadcast_like"), result_kind=sum_to_kind, spell=spelling.sum_to, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # sum g to x's shape
-register("expand_dims", 1, SPECIAL, "special", None, None, jvp=_linear_jvp("expand_dims"), vjp=_expand_dims_vjp, result_kind=expand_kind,  # a reduced axis put back; x[:, None]
+register("sum_to", 2, SPECIAL, "special", None, None, jvp=linear_jvp("sum_to"), vjp=_like_vjp("broadcast_like"), result_kind=sum_to_kind, spell=spelling.sum_to, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # sum g to x's shape
+register("expand_dims", 1, SPECIAL, "special", None, None, jvp=linear_jvp("expand_dims"), vjp=_expand_dims_vjp, result_kind=expand_kind,  # a reduced axis put back; x[:, None]
          spell=spelling.expand_dims, sympy_arrays=symbolic.expand_dims, view=True, **NOT_ELEMENTWISE)
-register("broadcast_like", 2, SPECIAL, "special", None, None, jvp=_linear_jvp("broadcast_like"), vjp=_like_vjp("sum_to"), result_kind=float_like(1), spell=spelling.broadcast_like,  # t broadcast to y's shape
+register("broadcast_like", 2, SPECIAL, "special", None, None, jvp=linear_jvp("broadcast_like"), vjp=_like_vjp("sum_to"), result_kind=float_like(1), spell=spelling.broadcast_like,  # t broadcast to y's shape
          full_tangent=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)
-register("reshape_like", 2, SPECIAL, "special", None, None, jvp=_linear_jvp("reshape_like"), vjp=_like_vjp("reshape_like"), result_kind=float_like(1), spell=spelling.reshape_like, view=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # g reshaped to x's shape
-register("scatter", -1, SPECIAL, "special", None, None, jvp=_linear_jvp("scatter"), vjp=_scatter_vjp, result_kind=float_like(1), indexed=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # zeros like x, g at an index
+register("reshape_like", 2, SPECIAL, "special", None, None, jvp=linear_jvp("reshape_like"), vjp=_like_vjp("reshape_like"), result_kind=float_like(1), spell=spelling.reshape_like, view=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # g reshaped to x's shape
+register("scatter", -1, SPECIAL, "special", None, None, jvp=linear_jvp("scatter"), vjp=_scatter_vjp, result_kind=float_like(1), indexed=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # zeros like x, g at an index
 register("prod_others", 1, SPECIAL, "special", None, None, result_kind=float_like(0), spell=spelling.prod_others, **NOT_ELEMENTWISE)  # per element: the product of the others
 # fmt: on
