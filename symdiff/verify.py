@@ -285,7 +285,7 @@ class GradCheckReport:
                 f"  kink: {row.name}: the function is not differentiable here: its one-sided "
                 f"derivatives are {left:.6g} (from the left) and {right:.6g} (from the right), "
                 f"central finite differences give their mean; symdiff's {row.reverse:.6g} is "
-                f"{which} (README: conventions at non-differentiable points)"
+                f"{which} (README: Conventions at points where a derivative does not exist)"
             )
         return lines
 
