@@ -262,6 +262,30 @@ def _value(item: str, text: str, value_type):
     return converted(literal)
 
 
+def _explain(fn, options) -> int:
+    """``symdiff explain``: the table on stdout, the picture into ``--graph``."""
+    from .explain import explain
+
+    args = _point(fn, options.at, _ranks(options.rank))
+    wrt = None
+    if options.wrt:
+        wrt = _argnums(fn, args, options.wrt)
+        if isinstance(wrt, tuple):
+            raise _UsageError("explain: --wrt names one parameter (the direction of the tangents)")
+        if options.mode == "reverse":
+            raise _UsageError(
+                "explain: --wrt chooses forward mode's direction; reverse mode shows every adjoint"
+            )
+    trace = explain(fn, *args, mode=options.mode, wrt=wrt)
+    print(trace)
+    if options.graph:
+        if Path(options.graph).suffix not in (".svg", ".png", ".pdf"):
+            raise _UsageError(f"--graph {options.graph}: write a .svg, .png or .pdf file")
+        trace.graph(options.graph)
+        print(f"wrote {options.graph}", file=sys.stderr)
+    return 0
+
+
 def _options(parser, with_kind=True):
     parser.add_argument("target", help="FILE.py:FUNCTION")
     parser.add_argument(
@@ -282,7 +306,7 @@ def _options(parser, with_kind=True):
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    command = argv.pop(0) if argv and argv[0] in ("check", "export") else "show"
+    command = argv.pop(0) if argv and argv[0] in ("check", "export", "explain") else "show"
     parser = argparse.ArgumentParser(
         prog="symdiff" if command == "show" else f"symdiff {command}",
         description={
@@ -290,11 +314,18 @@ def main(argv=None) -> int:
             "(subcommands: check, export).",
             "check": "Compare symdiff (both modes), SymPy and finite differences.",
             "export": "Write the derivative code as a standalone module.",
+            "explain": "Print every intermediate value of FUNCTION at a point with its "
+            "adjoint (or tangent): the computation graph as a table, and as a picture.",
         }[command],
     )
-    _options(parser, with_kind=command != "check")
-    if command == "check":
+    _options(parser, with_kind=command in ("show", "export"))
+    if command in ("check", "explain"):
         parser.add_argument("--at", action="append", metavar="NAME=VALUE", help="the point")
+    if command == "explain":
+        parser.add_argument("--mode", choices=MODES, default="reverse")
+        parser.add_argument(
+            "--graph", metavar="FILE", help="also draw the graph into FILE (.svg, .png or .pdf)"
+        )
     if command == "export":
         parser.add_argument("-o", "--output", required=True, help="the module to write")
     options = parser.parse_args(argv)
@@ -309,6 +340,8 @@ def main(argv=None) -> int:
             color = "green" if report.ok else "red"
             print(text[: len(text) - len(verdict)] + _paint(verdict, color, sys.stdout))
             return 0 if report.ok else 1
+        if command == "explain":
+            return _explain(fn, options)
         args = _example_args(fn, _ranks(options.rank))
         source = derivative_source(
             fn,
