@@ -179,6 +179,63 @@ print(symdiff.check_grad(f, X0, Z0))""",
     (
         "markdown",
         """\
+## Seeing backpropagation: the computation graph
+
+The lecture example $L(a, b, c) = b\\,(a + 2b + ac^2)$ with every intermediate
+named.  `symdiff.explain` runs the forward pass at $(3, 1, -2)$ and then the
+backward pass, node by node: each node's value and its adjoint
+$\\partial L / \\partial \\text{node}$, computed by symdiff's reverse mode.""",
+    ),
+    (
+        "code",
+        """\
+from symdiff import explain
+
+
+def L(a, b, c):
+    d = c**2
+    e = a * d
+    f = 2 * b
+    g = a + f
+    h = g + e
+    i = b * h
+    return i
+
+
+lecture = explain(L, 3.0, 1.0, -2.0)
+print(lecture)""",
+    ),
+    (
+        "code",
+        """\
+lecture.graph()""",
+    ),
+    (
+        "markdown",
+        """\
+The same picture for a two-layer ReLU network on a batch of 8: arrays show their
+shape and norm (the table also shows their first elements).""",
+    ),
+    (
+        "code",
+        """\
+def two_layer(W1, b1, W2, b2, X, y):
+    z1 = X @ W1 + b1
+    h1 = np.maximum(z1, 0.0)
+    z2 = h1 @ W2 + b2
+    return np.mean((z2 - y) ** 2)
+
+
+rng = np.random.default_rng(0)
+W1, b1, W2, b2 = rng.normal(size=(3, 4)), np.zeros(4), rng.normal(size=(4, 1)), np.zeros(1)
+X = rng.normal(size=(8, 3))
+network = explain(two_layer, W1, b1, W2, b2, X, np.sin(X[:, :1]))
+print(network)
+network.graph()""",
+    ),
+    (
+        "markdown",
+        """\
 Exact to rounding.  Now the cost of a full gradient as the number of inputs $n$
 grows, for $h(\\mathbf{w}) = \\sum_i \\sin(w_i)\\,e^{w_{n-1-i}}$: central finite
 differences need $2n$ evaluations, forward mode $n$ directional derivatives,

@@ -65,8 +65,10 @@ def draw(trace, path=None):
     if path is not None:
         import matplotlib
 
-        with matplotlib.rc_context({"svg.fonttype": "none"}):  # SVG text stays text
-            figure.savefig(path)
+        # SVG text stays text (searchable, small); no date: the same graph, the same file
+        stable = {"Date": None} if str(path).endswith((".svg", ".pdf")) else None
+        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "symdiff"}):
+            figure.savefig(path, metadata=stable)
     return figure
 
 
