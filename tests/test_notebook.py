@@ -27,6 +27,7 @@ def test_notebook_executes_and_finds_symdiff_exact(tmp_path):
         for out in cell.outputs
     )
     assert "error" not in {out.output_type for c in notebook.cells for out in c.get("outputs", [])}
+    assert list(tmp_path.iterdir()) == []  # it writes nothing where it runs
     assert "def f_grad(x, z):" in text
     assert "reverse  [1208.38121513  809.70747922]  relative error" in text
     assert "symdiff reverse mode" in text and "OK (rtol" in text
