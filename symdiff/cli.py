@@ -161,8 +161,9 @@ def _argnums(fn, args, wrt):
     accumulate) as argnums: one name gives one derivative, several a tuple;
     by default every float parameter (scalar or array)."""
     params = list(inspect.signature(fn).parameters)
-    if not wrt:
-        return float_argnums(args)
+    if not wrt:  # one float parameter: one derivative (as grad's default), not a 1-tuple
+        floats = float_argnums(args)
+        return floats[0] if len(floats) == 1 else floats
     names = list(dict.fromkeys(n.strip() for item in wrt for n in item.split(",") if n.strip()))
     unknown = [n for n in names if n not in params]
     if unknown:
