@@ -13,7 +13,9 @@ division by zero and math functions outside their domain give ``inf``/``nan``
 as IEEE arithmetic does, instead of raising, and indices are checked.  ``jit=False`` runs the very same source
 as plain Python with the same semantics: ``math`` is bound to an IEEE
 version (NumPy's scalar functions) and float arguments are passed as
-``numpy.float64``.
+``numpy.float64``.  With ``jit=True`` the plain build answers the first
+calls while Numba compiles in the background (``tiered``), unless
+``$SYMDIFF_JIT=sync``.
 """
 
 from __future__ import annotations
@@ -199,6 +201,17 @@ def _rebound(function: types.FunctionType, namespace: dict) -> types.FunctionTyp
     copy.__qualname__, copy.__doc__ = function.__qualname__, function.__doc__
     copy.__module__ = function.__module__
     return copy
+
+
+def build_in_child() -> None:
+    """A child process of ``tiered``: compile one signature into the disk caches."""
+    import json
+
+    job = json.loads(sys.argv[-1])
+    module = _load_module(Path(job["path"]).read_text(), job["name"])
+    dispatcher = numba_build(module, job["name"], job["boundscheck"], True)
+    dispatcher.compile(tuple(tiered.numba_type(d) for d in job["signature"]))
+    tiered.marker(job["path"], job["boundscheck"], job["signature"]).touch()
 
 
 def _plain(module: types.ModuleType, name: str):

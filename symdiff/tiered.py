@@ -115,7 +115,7 @@ class Build:
         """The worker's job: the machine code for ``signature``, from a child
         process through the disk cache when the module may be cached."""
         if self.cacheable and values is None and not _EXITING.is_set():
-            if not _marker(self.module.__file__, self.boundscheck, signature).exists():
+            if not marker(self.module.__file__, self.boundscheck, signature).exists():
                 _compile_in_child(self, signature)
         if _EXITING.is_set():
             raise RuntimeError("the process is exiting")
@@ -162,43 +162,38 @@ def _work() -> None:
 def _compile_in_child(build: Build, signature: list) -> None:
     """Compile ``signature`` into the disk cache in a child process (waited
     for without the GIL); a failure there leaves the compile to this process."""
-    job = {
-        "path": build.module.__file__,
-        "name": build.name,
-        "boundscheck": build.boundscheck,
-        "signature": signature,
-    }
+    job = json.dumps(
+        {
+            "path": build.module.__file__,
+            "name": build.name,
+            "boundscheck": build.boundscheck,
+            "signature": signature,
+        }
+    )
     env = dict(os.environ, SYMDIFF_QUIET="1", SYMDIFF_JIT="sync")
     root = str(Path(__file__).resolve().parent.parent)  # this symdiff, whatever sys.path says
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
     try:
         child = subprocess.Popen(
-            [sys.executable, "-c", "from symdiff.tiered import child_main; child_main()"],
-            stdin=subprocess.PIPE,
+            [
+                sys.executable,
+                "-c",
+                "from symdiff.backend import build_in_child; build_in_child()",
+                job,
+            ],
+            stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=env,
             start_new_session=True,  # outlives this process: the cache is still written
         )
-        child.communicate(json.dumps(job).encode())
+        child.wait()
     except OSError:
         pass
 
 
-def child_main() -> None:
-    """The child process: compile one signature into the disk caches."""
-    from . import backend
-
-    job = json.loads(sys.stdin.read())
-    source = Path(job["path"]).read_text()
-    module = backend._load_module(source, job["name"])
-    dispatcher = backend.numba_build(module, job["name"], job["boundscheck"], True)
-    dispatcher.compile(tuple(numba_type(d) for d in job["signature"]))
-    _marker(job["path"], job["boundscheck"], job["signature"]).touch()
-
-
-def _marker(path: str, boundscheck: bool, signature: list) -> Path:
-    """The file a child process leaves next to the module once Numba's cache
+def marker(path: str, boundscheck: bool, signature: list) -> Path:
+    """The file a child process (``backend.build_in_child``) leaves next to the module once Numba's cache
     holds this signature: the next process loads it without a child."""
     digest = hashlib.sha256(json.dumps([boundscheck, signature]).encode()).hexdigest()[:16]
     return Path(path).with_suffix(f".{digest}.numba")

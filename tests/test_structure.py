@@ -149,6 +149,7 @@ LAYERS = (
     ("optimize",),
     ("lower",),
     ("codegen",),
+    ("tiered",),
     ("backend",),
     ("pipeline",),
     ("api", "sympy_reference"),
