@@ -59,6 +59,7 @@ class Build:
         self.boundscheck, self.cacheable = boundscheck, cacheable
         self._make = make  # () -> the dispatcher (backend.numba_build)
         self._dispatcher = None
+        self._making = threading.Lock()  # not _LOCK: making it imports Numba (seconds)
         self.compiled = None  # the dispatcher, once compiled for the first signature
         self.error: BaseException | None = None  # why the background compile failed
         self.done = threading.Event()  # compiled, or failed
@@ -66,7 +67,7 @@ class Build:
 
     def dispatcher(self):
         """The Numba dispatcher (made now if the background build has not)."""
-        with _LOCK:
+        with self._making:
             if self._dispatcher is None:
                 self._dispatcher = self._make()
             return self._dispatcher
@@ -78,9 +79,10 @@ class Build:
 
         @functools.wraps(plain)
         def run(*args):
-            if not self.started:
+            out = plain(*args)
+            if not self.started:  # after the call: the worker's imports take the GIL
                 self.start(args)
-            return plain(*args)
+            return out
 
         run.build = self
         return run
@@ -195,7 +197,9 @@ def _compile_in_child(build: Build, signature: list) -> None:
 def marker(path: str, boundscheck: bool, signature: list) -> Path:
     """The file a child process (``backend.build_in_child``) leaves next to the module once Numba's cache
     holds this signature: the next process loads it without a child."""
-    digest = hashlib.sha256(json.dumps([boundscheck, signature]).encode()).hexdigest()[:16]
+    numba_cache = os.environ.get("NUMBA_CACHE_DIR", "")  # where the child wrote the machine code
+    digest = hashlib.sha256(json.dumps([boundscheck, signature, numba_cache]).encode())
+    digest = digest.hexdigest()[:16]
     return Path(path).with_suffix(f".{digest}.numba")
 
 
