@@ -570,7 +570,9 @@ def grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
         mode carries one tangent per input.
     jit : bool, default True
         Compile with Numba; ``False`` runs the same generated source as
-        plain Python.
+        plain Python.  Numba compiles in the background (into the disk
+        cache, for the next process too) while the first calls run the
+        plain build; ``SYMDIFF_JIT=sync`` makes the first call wait for it.
     has_aux : bool, default False
         ``fn`` returns a pair ``(loss, aux)``: the loss is differentiated and
         ``aux`` (numbers, arrays, or tuples, lists and dicts of them) is

@@ -43,6 +43,7 @@ def test_scalar_gradient_switches_to_numba_with_the_same_values(background):
     again = g(2.0, 3.0)  # switches
     switched = _only(g._impls)
     assert getattr(switched, "build", None) is None and hasattr(switched, "py_func")
+    assert g._spec._entry_namespace["_impl"] is switched  # the entry calls Numba directly
     assert g(2.0, 3.0) == again == first  # scalar code: the same operations, the same bits
     assert g.specialize(2.0, 3.0) is switched
 
