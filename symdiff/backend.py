@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import tiered
+from . import numba_types, tiered
 from .errors import SymDiffError, caller_loc
 from .primitives import PRIMITIVES, custom
 
@@ -174,6 +174,7 @@ def numba_build(module: types.ModuleType, name: str, boundscheck: bool, cacheabl
     itself stays plain Python, which the plain build copies)."""
     import numba
 
+    numba_types.attach_pending()  # Numba is loaded: derivatives made before get their type
     namespace = dict(vars(module))
     rules = custom.rule_functions(namespace)
     for key, function in rules.items():

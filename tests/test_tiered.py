@@ -156,3 +156,31 @@ def test_library_table_does_not_import_lazy_submodules(monkeypatch):
     monkeypatch.setitem(sys.modules, "lazypkg", package)
     assert registry._resolve("lazypkg.signal.convolve") is None
     assert touched == []
+
+
+def test_a_gradient_is_callable_from_njit_code_without_specialize():
+    import numba
+
+    g = symdiff.grad(f, argnums=(0, 1))
+    value_and_gradient = symdiff.value_and_grad(f)
+
+    @numba.njit
+    def descend(x, z, steps):
+        for _ in range(steps):
+            gx, gz = g(x, z)
+            x -= 0.01 * gx / (1.0 + abs(gx))
+        return x, value_and_gradient(x, z)
+
+    x, (value, gx) = descend(2.0, 3.0, 3)
+    expected = 2.0
+    for _ in range(3):
+        step = g(expected, 3.0)[0]
+        expected -= 0.01 * step / (1.0 + abs(step))
+    assert x == expected and (value, gx) == symdiff.value_and_grad(f)(x, 3.0)
+
+    @numba.njit
+    def with_arrays(w):
+        return g(w, w)
+
+    with pytest.raises(numba.core.errors.TypingError, match="specialize"):
+        with_arrays(np.ones(3))
