@@ -17,12 +17,14 @@ module imports Numba only then.
 
 from __future__ import annotations
 
+import itertools
 import sys
 import weakref
 
 _PENDING: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id -> entry
 _FORMS = ("grad", "value_and_grad", "jacobian")
 _CLASSES: list = []  # the Numba type class, once made
+_NUMBERS = itertools.count(1)  # Numba interns types by name: one name per entry
 
 
 def attach(entry) -> None:
@@ -58,7 +60,7 @@ def _make_type_class():
         def __init__(self, entry):
             self._entry = weakref.ref(entry)
             self._dispatchers: dict = {}  # argument types -> Numba dispatcher
-            super().__init__(name=f"symdiff.{entry.__name__}[{id(entry):x}]")
+            super().__init__(name=f"symdiff.{entry.__name__}#{next(_NUMBERS)}")
 
         def get_call_type(self, context, args, kws):
             entry = self._entry()
