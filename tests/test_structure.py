@@ -149,11 +149,12 @@ LAYERS = (
     ("signature", "transform"),
     ("optimize",),
     ("lower",),
-    ("codegen",),
+    ("codegen", "graphs"),
     ("tiered",),
     ("backend",),
     ("pipeline",),
     ("api", "sympy_reference"),
+    ("explain",),
     ("verify",),
     ("decorator",),
     ("",),  # symdiff/__init__.py: the public names
