@@ -18,6 +18,8 @@ again after this pass).
 
 from __future__ import annotations
 
+import dataclasses
+
 from .. import ir
 from ..ir import Assign, Carry, Const, If, Loop, Op, Var
 
@@ -189,6 +191,33 @@ def _var_names(atoms) -> set:
     return {a.name for a in atoms if isinstance(a, Var)}
 
 
+def in_parallel(fn: ir.Function) -> ir.Function:
+    """``fn`` with its top-level ``for`` loops whose iterations are
+    independent marked ``parallel`` (Numba's ``prange``): each iteration
+    adds into the carried scalars (a reduction) and into its own element of
+    the carried arrays (``g[i] += ...`` at the loop index itself), from
+    contributions that do not depend on what is carried."""
+    body = tuple(
+        dataclasses.replace(s, parallel=True) if isinstance(s, Loop) and _independent(s) else s
+        for s in fn.body
+    )
+    return dataclasses.replace(fn, body=body)
+
+
+def _independent(loop: Loop) -> bool:
+    if not (_plain_for(loop) and loop.step == Const(1) and _meets_in_sums(loop)):
+        return False
+    for stmt in loop.body:
+        value = stmt.value
+        if isinstance(value, Op) and value.prim == "additem":
+            index = value.args[2:]
+            if len(index) != 1 or index[0] != Var(loop.index):
+                return False
+        elif isinstance(value, Op) and value.prim in ("setitem",):
+            return False
+    return True
+
+
 def _with_body(loop: Loop, body: tuple) -> Loop:
     if body == loop.body:
         return loop
@@ -219,16 +248,17 @@ def _reads_any(loop: Loop, names: set) -> bool:
 
 
 def _order_free(loop: Loop) -> bool:
-    """Is ``loop`` a reversed ``for`` whose iterations meet only in sums?
+    """Is ``loop`` a reversed ``for`` whose iterations meet only in sums?"""
+    return _plain_for(loop) and loop.step == Const(-1) and _meets_in_sums(loop)
 
-    Each carried value must be read only by one chain of accumulations
+
+def _meets_in_sums(loop: Loop) -> bool:
+    """Each carried value is read only by one chain of accumulations
     (``c_1 = c + e``, ``c_1 = c - e``, ``c_1 = additem(e, c, idx)``, ...)
-    ending in its next value, and nothing else in the body may read a value
-    of a chain (so the contributions ``e`` and the indices do not depend on
-    the sums)."""
-    if not (_plain_for(loop) and loop.step == Const(-1) and loop.carried):
-        return False
-    if not all(isinstance(s, Assign) for s in loop.body):
+    ending in its next value, and nothing else in the body reads a value of
+    a chain (so the contributions ``e`` and the indices do not depend on the
+    sums)."""
+    if not loop.carried or not all(isinstance(s, Assign) for s in loop.body):
         return False
     readers: dict = {}
     for stmt in loop.body:
