@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import vmath
 from .errors import SymDiffError, caller_loc
 from .primitives import PRIMITIVES, custom
 
@@ -127,6 +128,7 @@ def compile_source(source: str, name: str, jit: bool = True, boundscheck: bool =
     if jit:
         import numba
 
+        vmath.register_numba()  # vmath.exp and the others, vectorised under Numba
         rules = custom.rule_functions(vars(module))
         # Numba's cache would not see a change of a user's rule the code calls.
         cacheable = not module.__file__.startswith("<") and not rules

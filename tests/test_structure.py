@@ -139,7 +139,7 @@ def test_transformations_do_not_import_the_optimizer():
 # The layers, lowest first: a module may import its own layer's modules (a
 # package's own submodules, or two packages side by side) and lower layers.
 LAYERS = (
-    ("errors", "version", "entry"),
+    ("errors", "version", "entry", "vmath"),
     ("ir",),
     ("pytree",),
     ("primitives",),
