@@ -19,27 +19,9 @@ float32 arrays are computed in float64 and rounded, so they stay float32.
 
 from __future__ import annotations
 
-import numpy as np
+from .functions import FUNCTIONS, exp, log
 
-FUNCTIONS = ("exp", "log")  # the names generated code may call, as vmath.<name>
-
-
-def exp(x):
-    """``np.exp(x)``; under Numba, a vectorised loop (``vmath.kernels``).
-
-    >>> exp(np.array([0.0, 1.0]))
-    array([1.        , 2.71828183])
-    """
-    return np.exp(x)
-
-
-def log(x):
-    """``np.log(x)``; under Numba, a vectorised loop (``vmath.kernels``).
-
-    >>> log(np.array([1.0, np.e]))
-    array([0., 1.])
-    """
-    return np.log(x)
+__all__ = ["FUNCTIONS", "exp", "log", "register_numba"]
 
 
 def register_numba() -> None:

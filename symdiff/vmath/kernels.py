@@ -37,8 +37,8 @@ import numpy as np
 from numba import types
 from numba.extending import intrinsic, overload
 
-from . import exp as _vmath_exp
-from . import log as _vmath_log
+from .functions import exp as _vmath_exp
+from .functions import log as _vmath_log
 
 _Q = (
     2.5100472505694996e-08, 2.7620201591031547e-07, 2.7557268276905696e-06,
