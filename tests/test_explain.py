@@ -147,19 +147,3 @@ def test_the_explain_command(capsys, tmp_path):
         str(tmp_path / "graph.txt"),
     )  # fmt: skip
     assert status == 2 and "write a .svg, .png or .pdf file" in err
-
-
-def test_the_readme_shows_what_the_command_prints(capsys):
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent
-    readme = (root / "README.md").read_text()
-    command = "$ symdiff explain examples/backprop_lecture.py:L --at a=3 --at b=1 --at c=-2"
-    shown = readme[readme.index(command) :].split("\n", 1)[1]
-    shown = shown[: shown.index("wrote L.svg\n")]
-    status, out, err = symdiff_cli(
-        capsys, "explain", str(root / "examples/backprop_lecture.py") + ":L", "--at", "a=3",
-        "--at", "b=1", "--at", "c=-2",
-    )  # fmt: skip
-    assert status == 0, err
-    assert out == shown
