@@ -20,9 +20,10 @@ printed as one function, and it can be differentiated again.
 from __future__ import annotations
 
 from .. import ir
-from ..analysis import Analysis
+from ..analysis import Analysis, analyze
 from ..ir import WHOLE, Assign, Attrs, Carry, Const, Loop, Op, Take, Var
-from ..primitives import PRIMITIVES
+from ..primitives import PRIMITIVES, Unbatched
+from .batch import batched
 from .forward import forward
 from .reverse import sweeps_of
 
@@ -204,6 +205,8 @@ def _columns(program: _Program, body: list, outputs, j: int, param: str, blocks:
                 tangent if not _is_zero(tangent) else program.zero_block(body, outputs[i], param)
             )
         return
+    if _block_columns(program, body, outputs, j, param, jvp, blocks):
+        return
     size = program.emit(body, "size", Var(param))
     k = program.namer.fresh("col")
     inner: list = []
@@ -220,6 +223,76 @@ def _columns(program: _Program, body: list, outputs, j: int, param: str, blocks:
         where.append(i)
     for i, block in zip(where, program.filled(body, k, size, inner, rows, by_rows=False)):
         blocks[i, j] = block
+
+
+def _block_columns(program: _Program, body: list, outputs, j: int, param: str, jvp, blocks):
+    """The blocks of every output for the array ``param`` from one sweep of
+    the JVP over all of ``param``'s directions at once (``transform.batch``):
+    the direction is the identity, one basis direction per row, and each
+    output's tangent a block whose rows are the Jacobian's columns.  False
+    (nothing emitted) where the JVP has no block form."""
+    direction = jvp.params[-1]
+    fn, analysis = program.fn, program.analysis
+    kinds = [analysis.kinds[p] for p in fn.params] + [analysis.kinds[param]]
+    facts = analyze(jvp, kinds, generated=True, alike={direction: param})
+    rank = program.rank(Var(param))
+    code: list = []
+    size = program.emit(code, "size", Var(param))
+    identity = program.emit(code, "eye", size, hint=direction if rank == 1 else None)
+    if rank > 1:  # basis direction k is row k, shaped like param
+        shape = program.shape(code, Var(param), rank)
+        identity = program.emit(code, "reshape", identity, size, *shape, hint=direction)
+    namer = ir.Namer(ir.defined_names(jvp) | program.namer.taken)
+    try:
+        stmts, made = batched(jvp.body, facts, namer, size, {direction: identity})
+    except Unbatched:
+        return False
+    zeros = {s.target for s in jvp.body if _makes_zeros(s)}
+    tangents = []
+    for tangent in ir.atoms_of(jvp.result[1]):
+        if _is_zero(tangent) or (isinstance(tangent, Var) and tangent.name in zeros):
+            tangents.append(None)
+        elif isinstance(tangent, Var) and tangent.name in made:
+            tangents.append(made[tangent.name])
+        else:  # a tangent not made from the block: leave it to the loop
+            return False
+    program.namer.taken |= namer.taken
+    body.extend(code)
+    mapping: dict = {}
+    body.extend(program.renamed(stmts, mapping))
+    for i, (output, tangent) in enumerate(zip(outputs, tangents)):
+        if tangent is None:
+            blocks[i, j] = program.zero_block(body, output, param)
+        else:
+            blocks[i, j] = _columns_of(program, body, output, param, _mapped(tangent, mapping), size)
+    return True
+
+
+def _makes_zeros(stmt) -> bool:
+    return (
+        isinstance(stmt, Assign)
+        and isinstance(stmt.value, Op)
+        and stmt.value.prim in ("zeros", "zeros_like")
+    )
+
+
+def _columns_of(program: _Program, body: list, output, param: str, tangent: Var, size: Var):
+    """The block ``d output / d param`` from the tangents of ``output`` for
+    every direction (rows of ``tangent``): their transpose, shaped
+    ``output.shape + param.shape``."""
+    out_rank, rank = program.rank(output), program.rank(Var(param))
+    name = program.block_name(output, param)
+    if out_rank == 0:  # one number per direction: the gradient
+        if rank == 1:
+            return tangent
+        return program.emit(body, "reshape_like", tangent, Var(param), hint=name)
+    if out_rank > 1:
+        tangent = program.emit(body, "reshape", tangent, size, Const(-1))
+    if out_rank == 1 and rank == 1:
+        return program.emit(body, "transpose", tangent, hint=name)
+    columns = program.emit(body, "transpose", tangent)
+    shape = program.shape(body, output, out_rank) + program.shape(body, Var(param), rank)
+    return program.emit(body, "reshape", columns, *shape, hint=name)
 
 
 def _rows(program: _Program, body: list, i: int, output, wrt: tuple, blocks: dict):
