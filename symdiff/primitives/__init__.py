@@ -75,6 +75,7 @@ from . import (  # noqa: F401  (the rows: registered on import)
     special,
     structural,
 )
+from .blocks import Unbatched
 from .expr import (
     E,
     copysign,
@@ -102,7 +103,6 @@ from .naming import (
     primitive_for,
     registry_names,
 )
-from .blocks import Unbatched
 from .registry import PRIMITIVES, Names, Option, Primitive, Undefined
 
 __all__ = [

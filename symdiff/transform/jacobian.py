@@ -264,7 +264,9 @@ def _block_columns(program: _Program, body: list, outputs, j: int, param: str, j
         if tangent is None:
             blocks[i, j] = program.zero_block(body, output, param)
         else:
-            blocks[i, j] = _columns_of(program, body, output, param, _mapped(tangent, mapping), size)
+            blocks[i, j] = _columns_of(
+                program, body, output, param, _mapped(tangent, mapping), size
+            )
     return True
 
 
