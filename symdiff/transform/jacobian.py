@@ -19,6 +19,8 @@ printed as one function, and it can be differentiated again.
 
 from __future__ import annotations
 
+import dataclasses
+
 from .. import ir
 from ..analysis import Analysis, analyze
 from ..ir import WHOLE, Assign, Attrs, Carry, Const, Loop, Op, Take, Var
@@ -118,6 +120,43 @@ class _Program:
         before, inside = hoisted(inner, {k, *(c.name for c in carried)})
         body.extend(before)
         loop = Loop(tuple(carried), tuple(inside), k, Const(0), size, Const(1), loc=self.fn.loc)
+        body.append(loop)
+        body.extend(after)
+        return blocks
+
+    def stored(self, body: list, col: Var, stop: Var, sizes: tuple, inner: list, rows, param):
+        """One loop over chunks ``col:stop`` (``sizes``: the number of
+        directions and of those in a chunk) of the directions that
+        stores, per entry of ``rows`` ``(output, tangents)`` (the output's
+        tangents for the chunk's directions, one per row), their transpose
+        as columns ``col:stop`` of a block ``output.size`` by ``size``;
+        returns the blocks, shaped ``output.shape + param.shape``."""
+        size, width = sizes
+        carried, after, blocks = [], [], []
+        span = (ir.Span(start=True, stop=True),)
+        for output, tangents in rows:
+            name = self.block_name(output, param)
+            out_rank, rank = self.rank(output), self.rank(Var(param))
+            if out_rank == 0:  # one number per direction: a row of the gradient
+                start = self.emit(body, "zeros", size)
+                updated = self.emit(inner, "setitem", tangents, Var(name), col, stop, index=span)
+            else:
+                count = self.emit(body, "size", output)
+                start = self.emit(body, "zeros", count, size)
+                if out_rank > 1:
+                    tangents = self.emit(inner, "reshape", tangents, Const(-1), count)
+                columns = self.emit(inner, "transpose", tangents)
+                index = (WHOLE,) + span
+                updated = self.emit(inner, "setitem", columns, Var(name), col, stop, index=index)
+            carried.append(Carry(name, start, updated))
+            if out_rank <= 1 and rank == 1:  # the block has its shape already
+                blocks.append(Var(name))
+                continue
+            shape = self.shape(after, output, out_rank) + self.shape(after, Var(param), rank)
+            blocks.append(self.emit(after, "reshape", Var(name), *shape, hint=name))
+        before, inside = hoisted(inner, {col.name, *(c.name for c in carried)})
+        body.extend(before)
+        loop = Loop(tuple(carried), tuple(inside), col.name, Const(0), size, width, loc=self.fn.loc)
         body.append(loop)
         body.extend(after)
         return blocks
@@ -225,48 +264,66 @@ def _columns(program: _Program, body: list, outputs, j: int, param: str, blocks:
         blocks[i, j] = block
 
 
+# Directions per sweep of the block JVP: as many as keep the chunk of basis
+# directions (chunk x parameter size) within BUDGET numbers, so that blocks
+# stay small enough for the cache however large the parameter (a Hessian of
+# n = 1,000 sweeps 32 directions at a time, one of n = 100 all 100 at once).
+BUDGET = 32768
+
+
 def _block_columns(program: _Program, body: list, outputs, j: int, param: str, jvp, blocks):
-    """The blocks of every output for the array ``param`` from one sweep of
-    the JVP over all of ``param``'s directions at once (``transform.batch``):
-    the direction is the identity, one basis direction per row, and each
-    output's tangent a block whose rows are the Jacobian's columns.  False
-    (nothing emitted) where the JVP has no block form."""
+    """The blocks of every output for the array ``param`` from the JVP run
+    for ``CHUNK`` directions at a time (``transform.batch``): the directions
+    are rows of the identity, and the tangent of each output a block whose
+    rows are columns of the Jacobian.  False (nothing emitted) where the JVP
+    has no block form."""
     direction = jvp.params[-1]
     fn, analysis = program.fn, program.analysis
+    mapping: dict = {}  # the JVP's names -> names of the Jacobian
+    jvp = dataclasses.replace(jvp, body=program.renamed(jvp.body, mapping))
     kinds = [analysis.kinds[p] for p in fn.params] + [analysis.kinds[param]]
     facts = analyze(jvp, kinds, generated=True, alike={direction: param})
     rank = program.rank(Var(param))
     code: list = []
     size = program.emit(code, "size", Var(param))
-    identity = program.emit(code, "eye", size, hint=direction if rank == 1 else None)
-    if rank > 1:  # basis direction k is row k, shaped like param
+    fitting = program.emit(code, "floordiv", Const(BUDGET), size)
+    width = program.emit(code, "max", Const(1), fitting, hint="chunk")
+    col = program.namer.fresh("col")
+    inner: list = []
+    stop = program.emit(inner, "add", Var(col), width)
+    left = program.emit(inner, "sub", size, Var(col))
+    count = program.emit(inner, "min", width, left)
+    # the chunk's directions: rows col.. of the identity, each shaped like param
+    seed = program.emit(inner, "eye", count, size, Var(col), hint=direction if rank == 1 else None)
+    if rank > 1:
         shape = program.shape(code, Var(param), rank)
-        identity = program.emit(code, "reshape", identity, size, *shape, hint=direction)
-    namer = ir.Namer(ir.defined_names(jvp) | program.namer.taken)
+        seed = program.emit(inner, "reshape", seed, count, *shape, hint=direction)
     try:
-        stmts, made = batched(jvp.body, facts, namer, size, {direction: identity})
+        stmts, made = batched(jvp.body, facts, program.namer, count, {direction: seed})
     except Unbatched:
         return False
     zeros = {s.target for s in jvp.body if _makes_zeros(s)}
     tangents = []
     for tangent in ir.atoms_of(jvp.result[1]):
+        tangent = _mapped(tangent, mapping)
         if _is_zero(tangent) or (isinstance(tangent, Var) and tangent.name in zeros):
             tangents.append(None)
         elif isinstance(tangent, Var) and tangent.name in made:
             tangents.append(made[tangent.name])
         else:  # a tangent not made from the block: leave it to the loop
             return False
-    program.namer.taken |= namer.taken
     body.extend(code)
-    mapping: dict = {}
-    body.extend(program.renamed(stmts, mapping))
+    inner.extend(stmts)
+    rows, where = [], []
     for i, (output, tangent) in enumerate(zip(outputs, tangents)):
         if tangent is None:
             blocks[i, j] = program.zero_block(body, output, param)
-        else:
-            blocks[i, j] = _columns_of(
-                program, body, output, param, _mapped(tangent, mapping), size
-            )
+            continue
+        rows.append((output, tangent))
+        where.append(i)
+    stored = program.stored(body, Var(col), stop, (size, width), inner, rows, param)
+    for i, block in zip(where, stored):
+        blocks[i, j] = block
     return True
 
 
@@ -276,25 +333,6 @@ def _makes_zeros(stmt) -> bool:
         and isinstance(stmt.value, Op)
         and stmt.value.prim in ("zeros", "zeros_like")
     )
-
-
-def _columns_of(program: _Program, body: list, output, param: str, tangent: Var, size: Var):
-    """The block ``d output / d param`` from the tangents of ``output`` for
-    every direction (rows of ``tangent``): their transpose, shaped
-    ``output.shape + param.shape``."""
-    out_rank, rank = program.rank(output), program.rank(Var(param))
-    name = program.block_name(output, param)
-    if out_rank == 0:  # one number per direction: the gradient
-        if rank == 1:
-            return tangent
-        return program.emit(body, "reshape_like", tangent, Var(param), hint=name)
-    if out_rank > 1:
-        tangent = program.emit(body, "reshape", tangent, size, Const(-1))
-    if out_rank == 1 and rank == 1:
-        return program.emit(body, "transpose", tangent, hint=name)
-    columns = program.emit(body, "transpose", tangent)
-    shape = program.shape(body, output, out_rank) + program.shape(body, Var(param), rank)
-    return program.emit(body, "reshape", columns, *shape, hint=name)
 
 
 def _rows(program: _Program, body: list, i: int, output, wrt: tuple, blocks: dict):
