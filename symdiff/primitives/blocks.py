@@ -106,14 +106,24 @@ def _reshape_like(block, args, attrs):
 
 @_rule("sum_to")
 def _sum_to(block, args, attrs):
-    """Only where nothing is summed: a smaller adjoint, or one of the shape."""
+    """``g`` summed to ``x``'s shape for each direction: its leading axes
+    summed, then ``sum_to`` a view of ``x``'s shape for every direction (the
+    block axis is never summed)."""
     if block.blocked(1):
         raise Unbatched
-    if block.rank(0) < block.rank(1):
+    ranks = block.rank(0), block.rank(1)
+    if ranks[0] < ranks[1]:  # a smaller adjoint broadcasts as it is
         return args[0]
-    if block.rank(0) == block.rank(1) and block.same_shape(0, 1):
+    if ranks[0] == ranks[1] and block.same_shape(0, 1):
         return args[0]
-    raise Unbatched
+    summed = args[0]
+    if ranks[0] > ranks[1]:
+        axes = tuple(range(1, ranks[0] - ranks[1] + 1))
+        summed = block.emit("sum", summed, axis=axes if len(axes) > 1 else axes[0])
+    if ranks[1] == 0:
+        return summed
+    like = block.emit("broadcast_to", args[1], block.count, *block.sizes(1))
+    return block.emit("sum_to", summed, like)
 
 
 @_rule("expand_dims")
