@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 MODULES = ["symdiff.api", "symdiff.decorator", "symdiff.verify", "symdiff.signature"]
-MODULES += ["symdiff.pipeline", "symdiff.entry", "symdiff.cli"]
+MODULES += ["symdiff.pipeline", "symdiff.entry", "symdiff.cli", "symdiff.explain"]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -29,6 +29,7 @@ def test_docstring_examples_run(name):
 def test_the_public_functions_have_examples():
     import symdiff
 
-    for name in ("grad", "value_and_grad", "jvp", "vjp", "derivative_source", "check_grad"):
+    names = ("grad", "value_and_grad", "jvp", "vjp", "derivative_source", "check_grad", "explain")
+    for name in names:
         assert ">>> " in getattr(symdiff, name).__doc__, name
     assert ">>> " in symdiff.differentiate.__doc__
