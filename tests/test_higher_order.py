@@ -463,10 +463,16 @@ W3, B3, X3, Y3 = (
     RNG.normal(size=5),
 )
 LAYERS = [(W3, B3), (RNG.normal(size=(4, 2)), RNG.normal(size=2))]
-# (name, derivative, function, arguments, by blocks: False where the JVP has a loop)
+# (name, derivative, function, arguments, by blocks: False where the JVP has
+# a statement without a block form: a gather, a growing tape)
 BLOCK_ROWS = [
     ("rosenbrock", hessian, cases.rosenbrock, (RNG.normal(size=7),), True),
-    ("rosenbrock_loop", hessian, cases.rosenbrock_loop, (RNG.normal(size=5),), False),
+    ("rosenbrock_loop", hessian, cases.rosenbrock_loop, (RNG.normal(size=5),), True),
+    # the reverse sweep reads a tangent made under the same condition in an
+    # earlier branch: the branch's blocks were lost (a KeyError)
+    ("while_with_branch", hessian, cases.while_with_branch,
+     (np.array([-1.2, 0.4, -0.7, 0.3]), 0.3, 2), True),
+    ("gathered_cubes", hessian, cases.gathered_cubes, (RNG.normal(size=4),), False),
     ("mlp_W_b", lambda f, **k: hessian(f, argnums=(0, 1), **k), cases.mlp_loss, (W3, B3, X3, Y3), True),
     ("softmax", hessian, cases.softmax_regression, (W3, X3, np.array([0, 1, 2, 3, 1])), True),
     ("layers", hessian, cases.layers_loss, (LAYERS, X3, RNG.normal(size=(5, 2))), True),
@@ -477,7 +483,9 @@ BLOCK_ROWS = [
     ("max_of_rows", hessian, cases.max_of_rows, (np.array([[0.3], [0.5], [-0.2]]), 0.1), True),
     ("scalar_and_array", lambda f, **k: hessian(f, argnums=(0, 1), **k), cases.scalar_and_array,
      (0.5, RNG.normal(size=(2, 3))), True),
-    ("scattered_twice", hessian, cases.scattered_twice, (POINT6,), False),
+    ("scattered_twice", hessian, cases.scattered_twice, (POINT6,), True),
+    ("while_in_for", lambda f, **k: jacfwd(grad(f, 1), 0, **k), cases.while_in_for,
+     (np.full(3, 0.0123457), 0.0123457, 0), False),
 ]  # fmt: skip
 
 

@@ -11,17 +11,22 @@ Elementwise primitives need no rule: the block axis leads, so NumPy's
 broadcasting meets a block with its partials as it met one tangent; only
 an operand of lower rank than the result gets unit axes after its block
 axis.  Structural primitives have block rules in the registry
-(``Primitive.batch``, written in ``primitives.blocks``).  Where a statement
-has none (a primitive without a rule, a loop or a branch that reads a block,
-a case a rule does not cover), ``Unbatched`` is raised and the caller runs
-the JVP one direction at a time: never a wrong number, never a new refusal.
+(``Primitive.batch``, written in ``primitives.blocks``).  A branch's phis and
+a loop's carried values are blocks where a block meets them (the unblocked
+side or start lifted: repeated for every direction); conditions and trip
+counts never depend on a direction.  Where a statement has no block form (a
+primitive without a rule, a case a rule does not cover), ``Unbatched`` is
+raised and the caller runs the JVP one direction at a time: never a wrong
+number, never a new refusal.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 from .. import ir
 from ..analysis import Analysis
-from ..ir import Assign, Attrs, Op, Var
+from ..ir import Assign, Attrs, Carry, If, Loop, Op, Phi, Var
 from ..primitives import PRIMITIVES, Unbatched
 
 
@@ -67,12 +72,7 @@ class _Operation:
 
     def lifted(self, i: int) -> Var:
         """Unblocked operand ``i`` for every direction: a new array."""
-        atom = self.op.args[i]
-        zeros = self.emit("zeros", self.count, *self.sizes(i))
-        made = self.sweep.defs.get(atom.name) if isinstance(atom, Var) else None
-        if made is not None and made.prim in ("zeros", "zeros_like"):
-            return zeros
-        return self.emit("add", zeros, atom)
+        return self.sweep.lifted(self.op.args[i], self.stmt.loc)
 
     def same_shape(self, i: int, j: int) -> bool:
         """Are operands ``i`` and ``j`` known to have one shape (per direction)?"""
@@ -102,6 +102,87 @@ class _Sweep:
         self.defs[name] = value
         return Var(name)
 
+    def lifted(self, atom, loc) -> Var:
+        """The unblocked ``atom`` for every direction: a new array."""
+        sizes = [self.emit("shape", (atom,), Attrs(axis=a), loc) for a in range(self.rank(atom))]
+        zeros = self.emit("zeros", (self.count, *sizes), Attrs(), loc)
+        made = self.defs.get(atom.name) if isinstance(atom, Var) else None
+        if made is not None and made.prim in ("zeros", "zeros_like"):
+            return zeros
+        return self.emit("add", (zeros, atom), Attrs(), loc)
+
+    def nested(self) -> _Sweep:
+        """A sweep of a body nested in this one's (a branch, a loop body)."""
+        inner = _Sweep(self.facts, self.namer, self.count, self.blocks)
+        inner.defs, inner.hints = dict(self.defs), self.hints
+        return inner
+
+    def block_name(self, target: str) -> str:
+        target = self.hints.get(target, target)
+        if target.startswith("$"):
+            return self.namer.temp()
+        return self.namer.fresh(ir.version_of(target, self.facts.kinds))
+
+    def branch(self, stmt: If) -> None:
+        """Both sides swept; a phi that meets a block on either side is a block."""
+        if self.is_block(stmt.cond):
+            raise Unbatched
+        then, other = self.nested(), self.nested()
+        then.block(stmt.body)
+        other.block(stmt.orelse)
+        for side in (then, other):  # derivative code reads them under the same condition
+            self.blocks.update(side.blocks)
+            self.defs.update(side.defs)
+        phis = []
+        for phi in stmt.phis:
+            sides = [(then, phi.then), (other, phi.orelse)]
+            if not any(sweep.is_block(atom) for sweep, atom in sides):
+                phis.append(phi)
+                continue
+            values = [sweep.block_of(atom, stmt.loc) for sweep, atom in sides]
+            name = self.block_name(phi.target)
+            phis.append(Phi(name, *values))
+            self.blocks[phi.target] = Var(name)
+        self.out.append(If(stmt.cond, tuple(then.out), tuple(other.out), tuple(phis), stmt.loc))
+
+    def block_of(self, atom, loc):
+        """The block of ``atom``, lifted to one if it is not."""
+        return self.blocks[atom.name] if self.is_block(atom) else self.lifted(atom, loc)
+
+    def loop(self, stmt: Loop) -> None:
+        """Carried values whose start or update is a block are carried blocks
+        (found by sweeping the body until no more become blocks)."""
+        for atom in (stmt.start, stmt.stop, stmt.step):
+            if self.is_block(atom):
+                raise Unbatched
+        blocked = {c.name for c in stmt.carried if self.is_block(c.init)}
+        while True:
+            names = {name: self.block_name(name) for name in sorted(blocked)}
+            inner = self.nested()
+            inner.blocks.update((name, Var(block)) for name, block in names.items())
+            inner.block(stmt.header)
+            header, inner.out = inner.out, []
+            inner.block(stmt.body)
+            grown = {c.name for c in stmt.carried if inner.is_block(c.next)} - blocked
+            if not grown:
+                break
+            blocked |= grown
+        if inner.is_block(stmt.cond) or inner.is_block(stmt.exit):
+            raise Unbatched
+        carried = []
+        for carry in stmt.carried:
+            if carry.name not in blocked:
+                carried.append(carry)
+                continue
+            init = self.block_of(carry.init, stmt.loc)
+            carried.append(Carry(names[carry.name], init, inner.block_of(carry.next, stmt.loc)))
+            self.blocks[carry.name] = Var(names[carry.name])
+        self.out.append(
+            dataclasses.replace(
+                stmt, carried=tuple(carried), header=tuple(header), body=tuple(inner.out)
+            )
+        )
+
     def is_block(self, atom) -> bool:
         return isinstance(atom, Var) and atom.name in self.blocks
 
@@ -114,9 +195,12 @@ class _Sweep:
                 self.hints.setdefault(stmt.value.name, stmt.target)
         for stmt in body:
             if not isinstance(stmt, Assign):
-                if self.reads_block(stmt):
-                    raise Unbatched  # loops and branches over blocks: one direction at a time
-                self.out.append(stmt)
+                if not self.reads_block(stmt):
+                    self.out.append(stmt)
+                elif isinstance(stmt, Loop):
+                    self.loop(stmt)
+                else:
+                    self.branch(stmt)
                 continue
             value = stmt.value
             if not isinstance(value, Op):
@@ -157,11 +241,11 @@ class _Sweep:
         """The block of ``target``, named after it where it has a name."""
         last = self.out[-1] if self.out else None
         target = self.hints.get(target, target)
-        if target.startswith("$") or not isinstance(result, Var) or last is None:
+        if target.startswith("$") or not isinstance(result, Var) or not isinstance(last, Assign):
             return result
         if last.target != result.name or not last.target.startswith("$"):
             return result
-        name = self.namer.fresh(ir.version_of(target, self.facts.kinds))
+        name = self.block_name(target)
         self.out[-1] = Assign(name, last.value, last.loc)
         self.defs[name] = last.value
         return Var(name)
