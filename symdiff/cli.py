@@ -1,7 +1,7 @@
 """The ``symdiff`` command.
 
-    symdiff FILE.py:func [--mode reverse|forward] [--wrt x,z]
-                         [--kind grad|value_and_grad|jvp|vjp] [--no-optimize]
+    symdiff FILE.py:func [--mode reverse|forward] [--wrt x,z] [--no-optimize]
+                         [--kind grad|value_and_grad|jvp|vjp|jacfwd|jacrev|hessian|hvp]
         print the generated derivative code (a complete module)
     symdiff check FILE.py:func --at x=2 --at z=3 [--wrt x,z] [--rank X=2]
         compare symdiff (both modes), SymPy and finite differences; exit 1 on
@@ -22,6 +22,7 @@ usage mistakes (a missing file or function) exit with 2.
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib.util
 import inspect
 import os
@@ -29,9 +30,10 @@ import sys
 import traceback
 from pathlib import Path
 
+from . import api
 from .api import derivative_source
 from .errors import Loc, SymDiffError, UnsupportedSyntaxError
-from .signature import FORMS, MODES, unwrap
+from .signature import MODES, unwrap
 from .verify import check_grad, float_argnums
 from .version import __version__
 
@@ -263,6 +265,48 @@ def _value(item: str, text: str, value_type):
     return converted(literal)
 
 
+# Derivatives of derivatives, each with its mode implied: (the api function, its mode)
+_HIGHER = {
+    "jacfwd": (api.jacfwd, "forward"),
+    "jacrev": (api.jacrev, "reverse"),
+    "hessian": (api.hessian, "forward over reverse"),
+    "hvp": (api.hvp, "forward over reverse"),
+}
+KINDS = ("grad", "value_and_grad", "jvp", "vjp", *_HIGHER)
+
+
+def _generated(fn, args, options) -> tuple:
+    """The module ``--kind`` asks for, and the name of its function."""
+    argnums = _argnums(fn, args, options.wrt)
+    if options.kind not in _HIGHER:
+        source = derivative_source(
+            fn,
+            *args,
+            argnums=argnums,
+            mode=options.mode or "reverse",
+            kind=options.kind,
+            optimized=not options.no_optimize,
+        )
+        return source, f"{fn.__name__}_{options.kind}"
+    make, mode = _HIGHER[options.kind]
+    if options.mode is not None or options.no_optimize:
+        given = f"--mode {options.mode}" if options.mode is not None else "--no-optimize"
+        raise _UsageError(f"--kind {options.kind} is {mode} and optimised: leave out {given}")
+    derivative = make(fn, argnums, jit=False)
+    if options.kind == "hvp":  # H @ v: a direction like each differentiated argument
+        several = isinstance(argnums, tuple)
+        chosen = [args[i] for i in argnums] if several else args[argnums]
+        source = derivative.source(*args, tuple(chosen) if several else chosen)
+    else:
+        source = derivative.source(*args)
+    name = next(
+        node.name
+        for node in ast.parse(source).body
+        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")
+    )
+    return source, name
+
+
 def _explain(fn, options) -> int:
     """``symdiff explain``: the table on stdout, the picture into ``--graph``."""
     from .explain import explain
@@ -300,8 +344,8 @@ def _options(parser, with_kind=True):
     )
     parser.add_argument("--version", action="version", version=f"symdiff {__version__}")
     if with_kind:
-        parser.add_argument("--mode", choices=MODES, default="reverse")
-        parser.add_argument("--kind", choices=FORMS, default="grad")
+        parser.add_argument("--mode", choices=MODES, help="reverse (default) or forward")
+        parser.add_argument("--kind", choices=KINDS, default="grad")
         parser.add_argument("--no-optimize", action="store_true", help="unsimplified code")
 
 
@@ -344,14 +388,7 @@ def main(argv=None) -> int:
         if command == "explain":
             return _explain(fn, options)
         args = _example_args(fn, _ranks(options.rank))
-        source = derivative_source(
-            fn,
-            *args,
-            argnums=_argnums(fn, args, options.wrt),
-            mode=options.mode,
-            kind=options.kind,
-            optimized=not options.no_optimize,
-        )
+        source, name = _generated(fn, args, options)
     except SymDiffError as exc:
         print(_error(exc), file=sys.stderr)
         return 1
@@ -359,7 +396,6 @@ def main(argv=None) -> int:
         print(f"symdiff: {exc}", file=sys.stderr)
         return 2
     if command == "export":
-        name = f"{fn.__name__}_{options.kind}"
         try:
             Path(options.output).write_text(source + _EXPORT_FOOTER.format(name=name))
         except OSError as exc:

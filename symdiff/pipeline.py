@@ -106,8 +106,9 @@ class Derivative:
     aux: object = None  # has_aux: the pytree of aux, whose leaves the code returns flat
     driven: bool = False  # ``function`` is the JVP a driver calls per element (over arrays)
 
-    def compile(self, jit: bool):
-        return backend.compile_source(self.source, self.name, jit, self.boundscheck)
+    def compile(self, jit: bool, wait: bool | None = None):
+        """The callable (``backend.compile_source``; ``wait``: for Numba's build)."""
+        return backend.compile_source(self.source, self.name, jit, self.boundscheck, wait)
 
     def compile_prologue(self):
         """The prologue (the random draws), which always runs as plain Python."""

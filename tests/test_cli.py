@@ -261,3 +261,33 @@ def test_check_says_when_finite_differences_disagree_at_a_kink(capsys, tmp_path)
     assert "symdiff's 6 is the left one" in out
     assert "kink: y" not in out  # smooth in y
     assert out.rstrip().endswith("OK (rtol 1e-10, finite differences 1e-06; 1 at a kink)")
+
+
+def test_derivatives_of_derivatives_on_the_command_line(capsys, tmp_path):
+    import numpy as np
+
+    import symdiff
+
+    from . import loop_cases
+
+    target = f"{ROOT / 'tests' / 'loop_cases.py'}:rosenbrock"
+    x = np.array([0.5, -1.0, 2.0, 0.25])
+    for kind, expected in (
+        ("hessian", symdiff.hessian(loop_cases.rosenbrock, jit=False)(x)),
+        ("jacrev", symdiff.jacrev(loop_cases.rosenbrock, jit=False)(x)),
+        ("hvp", symdiff.hessian(loop_cases.rosenbrock, jit=False)(x) @ x),
+    ):
+        module = tmp_path / f"{kind}.py"
+        status, _, err = symdiff_cli(
+            capsys, "export", target, "--rank", "x=1", "--kind", kind, "-o", str(module)
+        )
+        assert status == 0, err
+        name = err.split(": ", 1)[1].split("(")[0]
+        namespace = {}
+        exec(compile(module.read_text(), str(module), "exec"), namespace)
+        got = namespace[name](x, x) if kind == "hvp" else namespace[name](x)
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
+    status, _, err = symdiff_cli(
+        capsys, target, "--rank", "x=1", "--kind", "hessian", "--mode", "reverse"
+    )
+    assert status == 2 and "--kind hessian is forward over reverse" in err
