@@ -541,3 +541,9 @@ def test_block_forward_mode_source():
         "        darray_out_dx[:, col:col + chunk] = darray_out.T\n"
         "    return darray_out_dx\n"
     )
+
+
+def test_block_forward_mode_of_an_empty_parameter():
+    # the chunk's width divided by the parameter's size: by zero for an empty one
+    assert hessian(cases.two_outputs_sum, jit=False)(np.zeros(0)).shape == (0, 0)
+    assert jacfwd(cases.vector_field, jit=False)(np.zeros(0), np.zeros((2, 0))).shape == (2, 0)

@@ -286,7 +286,8 @@ def _block_columns(program: _Program, body: list, outputs, j: int, param: str, j
     rank = program.rank(Var(param))
     code: list = []
     size = program.emit(code, "size", Var(param))
-    fitting = program.emit(code, "floordiv", Const(BUDGET), size)
+    nonzero = program.emit(code, "max", Const(1), size)  # no division by an empty parameter
+    fitting = program.emit(code, "floordiv", Const(BUDGET), nonzero)
     width = program.emit(code, "max", Const(1), fitting, hint="chunk")
     col = program.namer.fresh("col")
     inner: list = []
