@@ -78,6 +78,7 @@ class _Specialised:
         self.jit = jit
         self.form = form  # what the derivative returns (signature.FORMS)
         self.has_aux = bool(has_aux)  # fn returns (loss, aux): see _with_aux
+        self.parallel = False  # compiled for all cores (grad(f, parallel=True), vmap)
         self._impls: dict = {}
         self._variants: dict = {}  # (key, id) -> (Derivative, impl): ``_specialise``
         # For signatures that are not all scalar types: the argument types ->
@@ -143,8 +144,8 @@ class _Specialised:
         return cached_derivative(self.fn, request)
 
     def _mapping(self, layout: Layout) -> dict:
-        """The request's vmap fields (``_Mapped``)."""
-        return {}
+        """The request's vmap fields (``_Mapped``), and ``parallel``."""
+        return {"parallel": True} if self.parallel else {}
 
     def _stage(self, args, head, mode, form, argnums) -> pipeline.Stage:
         """An inner derivative for these arguments: its argnums as leaf positions."""
@@ -555,7 +556,7 @@ def _keyword_only(fn, name) -> bool:
     return parameter is not None and parameter.kind is inspect.Parameter.KEYWORD_ONLY
 
 
-def grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
+def grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False, parallel=False):
     """The gradient of a scalar function.
 
     Parameters
@@ -577,6 +578,11 @@ def grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
         ``fn`` returns a pair ``(loss, aux)``: the loss is differentiated and
         ``aux`` (numbers, arrays, or tuples, lists and dicts of them) is
         returned as it is, as in JAX: the result is ``(gradient, aux)``.
+    parallel : bool, default False
+        Compile with Numba's parallel backend: loops of the derivative whose
+        iterations are independent (each adds into its own elements and into
+        sums) run across cores with ``prange``, and so do array expressions.
+        Sums may then differ in their last bits from one run to the next.
 
     Returns
     -------
@@ -598,7 +604,15 @@ def grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
     >>> grad(g, has_aux=True, jit=False)(3.0)
     (6.0, (9.0, 4.0))
     """
-    return entry_function(_Specialised(fn, argnums, mode, jit, "grad", has_aux))
+    return entry_function(
+        _parallel(_Specialised(fn, argnums, mode, jit, "grad", has_aux), parallel)
+    )
+
+
+def _parallel(spec: _Specialised, parallel: bool) -> _Specialised:
+    """``spec`` compiled for all cores (``parallel=True``)."""
+    spec.parallel = bool(parallel)
+    return spec
 
 
 def jacfwd(fn, argnums=0, jit=True):
@@ -728,7 +742,7 @@ class _HVP(_Specialised):
         return impl(*primals, *seeds)
 
 
-def value_and_grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
+def value_and_grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False, parallel=False):
     """Like ``grad``, returning ``(value, gradient)`` from one sweep;
     ``((value, aux), gradient)`` with ``has_aux=True``.
 
@@ -743,7 +757,8 @@ def value_and_grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
     >>> value_and_grad(g, has_aux=True, jit=False)(3.0)
     ((9.0, 4.0), 6.0)
     """
-    return entry_function(_Specialised(fn, argnums, mode, jit, "value_and_grad", has_aux))
+    spec = _Specialised(fn, argnums, mode, jit, "value_and_grad", has_aux)
+    return entry_function(_parallel(spec, parallel))
 
 
 class _Mapped(_Specialised):
