@@ -531,7 +531,7 @@ def test_block_forward_mode_source():
     body = source[source.index("    t0 = x.size") :]
     assert body == (
         "    t0 = x.size\n"
-        "    chunk = max(1, 32768 // t0)\n"
+        "    chunk = max(1, 32768 // max(1, t0))\n"
         "    darray_out_dx = np.zeros((t0, t0))\n"
         "    for col in range(0, t0, chunk):\n"
         "        dx = np.eye(min(chunk, t0 - col), t0, col)\n"
