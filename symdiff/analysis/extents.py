@@ -156,6 +156,8 @@ def of_operation(op: Op, kind: Kind, arg_kinds, extents: dict, ints: dict) -> tu
         return _broadcast(kind, arg_kinds, arg_extents)
     if prim.sized_by is not None:
         return _sized(op, source, ints, kind)
+    if op.prim in ("broadcast_like", "reshape_like"):  # the second operand's shape
+        return arg_extents[1] or (None,) * kind.rank
     if source is None:
         return (None,) * kind.rank
     if op.prim == "getitem":

@@ -89,11 +89,13 @@ def needs_sum(kx: Kind, ky: Kind) -> bool:
     )
 
 
-def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False) -> Analysis:
+def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False, alike=None) -> Analysis:
     """Kinds of all values and the active set, given the parameters' kinds.
 
     ``generated``: ``fn`` is derivative code, which writes into the adjoint
     arrays it is given (code generation copies them where that matters).
+    ``alike``: parameters known to have the shape of another (a JVP's
+    tangent, that of its primal): ``{tangent: primal}``, for extents.
 
     >>> from symdiff.ir import FLOAT, INT, Assign, Function, Op, Var
     >>> body = (Assign("y", Op("mul", (Var("x"), Var("k")))),)
@@ -105,6 +107,8 @@ def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False) -> Analysis:
     active = _differentiated(kinds, wrt, fn.loc)
     inference = _KindInference(kinds, active, generated)
     inference.extents.update((p, ext.of_argument(p, kinds[p])) for p in fn.params)
+    for param, primal in (alike or {}).items():
+        inference.extents[param] = inference.extents[primal]
     inference.block(fn.body)
     if not generated:
         check_shared_memory(fn, kinds)
