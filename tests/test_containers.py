@@ -162,7 +162,9 @@ def test_constant_range_loops_stay_loops_unless_they_index_containers():
             total = total + x * i
         return total
 
-    assert "for i in range(3):" in symdiff.grad(plain, jit=False).source(0.5)  # forwards: it only adds
+    assert "for i in range(3):" in symdiff.grad(plain, jit=False).source(
+        0.5
+    )  # forwards: it only adds
     source = symdiff.grad(cc.build_list_in_loop, jit=False).source(THREE, 1.3)
     assert "for " not in source.split("def build_list_in_loop_grad")[1]
 

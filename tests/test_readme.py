@@ -46,3 +46,17 @@ def test_a_readme_example_prints_what_the_command_prints(
         line.replace(str(tmp_path) + "/", "") + "\n" for line in err.splitlines()
     )
     assert printed == shown
+
+
+def test_the_readme_shows_the_hessian_of_a_loop_as_it_is_generated():
+    import numpy as np
+
+    import symdiff
+
+    from . import higher_order_cases as hc
+
+    text = (ROOT / "README.md").read_text()
+    lead = "`hessian(rosenbrock_loop).source(x)` prints this body:\n\n```python\n"
+    shown = text[text.index(lead) + len(lead) :].split("```\n", 1)[0]
+    source = symdiff.hessian(hc.rosenbrock_loop).source(np.ones(5))
+    assert source.endswith(shown)
