@@ -56,6 +56,7 @@ from .signature import check_mode, read_implicit, unwrap
 from .transform.forward import forward
 from .transform.jacobian import jacobian
 from .transform.reverse import reverse
+from .transform.scope import joined_branch_values
 from .transform.vmap import vmap
 from .version import __version__
 
@@ -197,6 +198,11 @@ def derive(fn, request: Request) -> Derivative:
     wrt = tuple(whole.params[i] for i in request.argnums)
     whole_kinds = request.kinds + tuple(record.kind for record in whole.implicit)
     whole_facts = analyze(whole, whole_kinds, wrt, generated)
+    if generated and _by_reverse(request):  # branch values read after their If: phis
+        joined = joined_branch_values(whole, dict(whole_facts.kinds))
+        if joined is not whole:
+            whole = joined
+            whole_facts = analyze(whole, whole_kinds, wrt, generated)
     primal, prologue = split_draws(whole, whole_facts)
     param_kinds, primal_facts = whole_kinds, whole_facts
     if prologue is not None:  # the drawn values are parameters of the main code
@@ -223,13 +229,17 @@ def derive(fn, request: Request) -> Derivative:
     if batched.form == "vmap":  # the mapped code takes the whole batch
         request = batched._replace(float32=request.float32)
         all_kinds = param_kinds = batched.kinds + tuple(r.kind for r in whole.implicit)
-    if request.optimized:
-        derived = optimize.optimize(derived, analyze(derived, all_kinds, generated=True).kinds)
-    kinds = analyze(derived, all_kinds, generated=True).kinds
-    # Bounds are proven on the code that runs; a jvp's tangents are made
-    # like the primals they go with.
+    # A jvp's tangents are made like the primals they go with: bounds are
+    # proven, and broadcasts dropped, knowing that.
     added = derived.params[len(primal.params) :]
     tangents = dict(zip(added, wrt)) if plan.form == "jvp" else {}
+    if request.optimized:
+        derived = optimize.optimize(derived, analyze(derived, all_kinds, generated=True).kinds)
+        facts = analyze(derived, all_kinds, generated=True, shaped_as=tangents)
+        unbroadcast = optimize.known_broadcasts(derived, facts)  # by the extents
+        if unbroadcast is not derived:
+            derived = optimize.optimize(unbroadcast, facts.kinds)
+    kinds = analyze(derived, all_kinds, generated=True).kinds
     checked = not indices_in_bounds(derived, kinds, tangents)
     header = module_header(
         primal,
@@ -268,6 +278,13 @@ def derive(fn, request: Request) -> Derivative:
         aux_tree,
         plan.over_arrays,
     )
+
+
+def _by_reverse(request: Request) -> bool:
+    """Is ``request`` taken by reverse mode (``plan_for``'s choice)?"""
+    if request.form in ("vmap", "hvp", "jvp"):
+        return False
+    return request.mode != "forward" or request.form == "vjp"
 
 
 def per_example(fn, request: Request) -> Request:

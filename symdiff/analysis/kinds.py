@@ -89,11 +89,13 @@ def needs_sum(kx: Kind, ky: Kind) -> bool:
     )
 
 
-def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False) -> Analysis:
+def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False, shaped_as=None) -> Analysis:
     """Kinds of all values and the active set, given the parameters' kinds.
 
     ``generated``: ``fn`` is derivative code, which writes into the adjoint
     arrays it is given (code generation copies them where that matters).
+    ``shaped_as``: parameters given the shape of another one (a jvp's
+    tangents, checked when it is called), whose extents they share.
 
     >>> from symdiff.ir import FLOAT, INT, Assign, Function, Op, Var
     >>> body = (Assign("y", Op("mul", (Var("x"), Var("k")))),)
@@ -104,7 +106,10 @@ def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False) -> Analysis:
     kinds = dict(zip(fn.params, param_kinds))
     active = _differentiated(kinds, wrt, fn.loc)
     inference = _KindInference(kinds, active, generated)
-    inference.extents.update((p, ext.of_argument(p, kinds[p])) for p in fn.params)
+    shaped_as = shaped_as or {}
+    for p in fn.params:
+        like = shaped_as.get(p, p)
+        inference.extents[p] = ext.of_argument(like, kinds[like])
     inference.block(fn.body)
     if not generated:
         check_shared_memory(fn, kinds)

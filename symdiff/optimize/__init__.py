@@ -20,9 +20,10 @@ from __future__ import annotations
 from .. import ir
 from ..ir.liveness import live_code
 from ..primitives.algebra import simplify_op
+from .broadcasts import known_broadcasts
 from .simplify import simplify
 
-__all__ = ["dce", "optimize", "simplify", "simplify_op"]
+__all__ = ["dce", "known_broadcasts", "optimize", "simplify", "simplify_op"]
 
 
 def dce(fn: ir.Function) -> ir.Function:
