@@ -80,6 +80,7 @@ class Request(NamedTuple):
     inner: tuple = ()  # Stages applied first, innermost first: this derives a derivative
     axes: tuple = ()  # form "vmap": per parameter (leaf), the axis mapped over, or None
     parallel: bool = False  # form "vmap": the loop over examples runs across cores
+    out_axes: object = 0  # form "vmap": where each output's examples go (an int, None, a tuple)
 
 
 class Stage(NamedTuple):
@@ -229,10 +230,10 @@ def derive(fn, request: Request) -> Derivative:
     if batched.form == "vmap":  # the mapped code takes the whole batch
         request = batched._replace(float32=request.float32)
         all_kinds = param_kinds = batched.kinds + tuple(r.kind for r in whole.implicit)
-    # A jvp's tangents are made like the primals they go with: bounds are
+    # A jvp's (an hvp's) tangents are made like the primals they go with: bounds are
     # proven, and broadcasts dropped, knowing that.
     added = derived.params[len(primal.params) :]
-    tangents = dict(zip(added, wrt)) if plan.form == "jvp" else {}
+    tangents = dict(zip(added, wrt)) if plan.form in ("jvp", "hvp") else {}
     if request.optimized:
         derived = optimize.optimize(derived, analyze(derived, all_kinds, generated=True).kinds)
         facts = analyze(derived, all_kinds, generated=True, shaped_as=tangents)
@@ -260,7 +261,14 @@ def derive(fn, request: Request) -> Derivative:
         name = f"{primal.name}_{request.form}"
     else:
         doc = docstring(
-            primal, derived, wrt, request.form, request.single, plan.forward, request.has_aux
+            primal,
+            derived,
+            wrt,
+            request.form,
+            request.single,
+            plan.forward,
+            request.has_aux,
+            request.out_axes,
         )
         source = codegen.lowered_source(lowered, doc, header, kinds, request.float32)
         name = derived.name
@@ -730,7 +738,7 @@ def transformed(
     """The derivative IR, straight from the transformation (not optimised)."""
     if plan.form == "vmap":
         axes = request.axes + (None,) * (len(primal.params) - len(request.axes))  # implicit inputs
-        return vmap(primal, facts, axes, request.parallel)
+        return vmap(primal, facts, axes, request.parallel, request.out_axes)
     if plan.form == "jacobian":
         return jacobian(primal, facts, plan.wrt, single, plan.forward)
     if plan.form == "hvp":  # what the value alone needs is left to dead-code elimination
@@ -839,10 +847,18 @@ def module_header(
 
 
 def docstring(
-    primal, derived, wrt, form: str, single: bool, by_forward: bool, has_aux: bool = False
+    primal,
+    derived,
+    wrt,
+    form: str,
+    single: bool,
+    by_forward: bool,
+    has_aux: bool = False,
+    out_axes=0,
 ) -> str:
     """The generated function's docstring: what it computes and returns
-    (``has_aux``: with aux, the values returned with the loss)."""
+    (``has_aux``: with aux, the values returned with the loss; ``out_axes``:
+    vmap's)."""
     name = primal.name if len(primal.name) == 1 else f"({primal.name})"
     how = "forward" if by_forward else "reverse"
     parts = [f"d{name}/d{p}" for p in wrt]
@@ -867,6 +883,8 @@ def docstring(
     elif form == "vmap":
         first = f"{primal.name} mapped over a batch of examples, one loop iteration per example."
         returns = f"{primal.name}'s outputs, each with a leading axis of examples"
+        if out_axes != 0:
+            returns = f"{primal.name}'s outputs, with their axes of examples at out_axes={out_axes}"
     elif form == "jacobian":
         first = f"Jacobian of {primal.name} with respect to {', '.join(wrt)}, by {how} mode."
         returns = f"{grads}: each block is shaped like the output followed by the parameter"

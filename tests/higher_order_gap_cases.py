@@ -107,3 +107,19 @@ def head_times_shifted(x, w):
     n = x.shape[0]
     y = x[: n - 1] * w[1:]
     return np.sum(y**2)
+
+
+def scaled_and_total(w, x):
+    return w * x, np.sum(w)
+
+
+def example_loss(w, x, y):
+    return (np.tanh(x @ w) - y) ** 2
+
+
+def example_half(x):
+    return x[: x.shape[0] // 2] * x[0]
+
+
+def cubic_terms(x):
+    return np.sum(np.sin(x) * x[0]) + x[1] ** 3 * x[2]

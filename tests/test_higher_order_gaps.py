@@ -166,3 +166,77 @@ def test_a_slice_by_a_run_time_bound_has_the_extent_of_its_twin():
     source = symdiff.derivative_source(cases.head_times_shifted, X, X, kind="jvp")
     assert "np.zeros_like(t1)" not in source and "dx[:t0]" in source
     assert "dy = np.zeros_like(y) + " in source  # y's length is x's or w's: unknown
+
+
+# -- vmap: out_axes, empty batches, Hessians per example -------------------------
+
+W = np.array([0.5, -0.3, 0.2])
+XS = np.arange(12.0).reshape(4, 3) / 10
+YS = np.linspace(0.0, 1.0, 4)
+
+
+@pytest.mark.parametrize("out_axes", [(1, None), (-1, None), (0, 0), -1])
+def test_vmap_out_axes(out_axes):
+    mapped = symdiff.vmap(cases.scaled_and_total, in_axes=(None, 0), out_axes=out_axes, jit=False)
+    scaled, total = mapped(W, XS)
+    first, second = out_axes if isinstance(out_axes, tuple) else (out_axes, out_axes)
+    np.testing.assert_array_equal(scaled, np.moveaxis(W * XS, 0, first))
+    if second is None:
+        assert total == pytest.approx(np.sum(W))
+    else:
+        np.testing.assert_allclose(total, np.full(4, np.sum(W)))
+
+
+def test_vmap_out_axes_none_is_computed_once_before_the_loop():
+    mapped = symdiff.vmap(cases.scaled_and_total, in_axes=(None, 0), out_axes=(1, None))
+    source = mapped.source(W, XS)
+    assert "    return (scaled_and_total_batch, np.sum(w))" in source
+    assert "scaled_and_total_batch = np.zeros((w.shape[0], t0))" in source
+    assert "scaled_and_total_batch[:, i] = w * x_2" in source
+    scaled, total = mapped(W, XS)  # compiled
+    np.testing.assert_allclose(scaled, (W * XS).T)
+
+
+def test_vmap_refuses_out_axes_that_do_not_fit():
+    with pytest.raises(symdiff.ArgumentError, match="depends on the mapped arguments") as info:
+        symdiff.vmap(cases.scaled_and_total, in_axes=(None, 0), out_axes=None, jit=False)(W, XS)
+    assert info.value.loc.lineno == cases.scaled_and_total.__code__.co_firstlineno + 1
+    with pytest.raises(symdiff.ArgumentError, match="out of range"):
+        symdiff.vmap(cases.scaled_and_total, in_axes=(None, 0), out_axes=(2, 0), jit=False)(W, XS)
+    with pytest.raises(symdiff.ArgumentError, match="has 3 entries"):
+        symdiff.vmap(cases.scaled_and_total, (None, 0), out_axes=(0, 0, 0), jit=False)(W, XS)
+    with pytest.raises(symdiff.ArgumentError, match="not an int, None, or a tuple"):
+        symdiff.vmap(cases.scaled_and_total, in_axes=(None, 0), out_axes={"a": 0})
+
+
+def test_vmap_over_an_empty_batch():
+    scaled, total = symdiff.vmap(cases.scaled_and_total, (None, 0), out_axes=(-1, None), jit=False)(
+        W, XS[:0]
+    )
+    assert scaled.shape == (3, 0) and total == pytest.approx(np.sum(W))
+    gradients = symdiff.vmap(grad(cases.example_loss), in_axes=(None, 0, 0), jit=False)
+    assert gradients(W, XS[:0], YS[:0]).shape == (0, 3)
+
+
+def test_vmap_over_an_empty_batch_that_needs_an_example_says_so():
+    mapped = symdiff.vmap(cases.example_half, jit=False)
+    assert mapped(XS).shape == (4, 1)
+    with pytest.raises(symdiff.ArgumentError, match="empty batch"):
+        mapped(XS[:0])
+
+
+def test_vmap_of_a_hessian():
+    per_example = symdiff.vmap(hessian(cases.example_loss), in_axes=(None, 0, 0), jit=False)
+    H = per_example(W, XS, YS)
+    assert H.shape == (4, 3, 3)
+    for k in range(4):
+        np.testing.assert_allclose(H[k], hessian(cases.example_loss, jit=False)(W, XS[k], YS[k]))
+
+
+def test_third_derivatives_by_jacfwd_and_jacrev_of_a_hessian():
+    x = np.array([0.3, -0.5, 0.8])
+    third = symdiff.jacfwd(hessian(cases.cubic_terms, jit=False), jit=False)(x)
+    backward = jacrev(hessian(cases.cubic_terms, jit=False), jit=False)(x)
+    want = _difference_of_gradient(hessian(cases.cubic_terms, jit=False), x)
+    np.testing.assert_allclose(third, want, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(backward, third, rtol=1e-12, atol=1e-12)
