@@ -84,7 +84,7 @@ central_err = [
     abs((f(X0 + h, Z0) - f(X0 - h, Z0)) / (2 * h) - exact[0]) / abs(exact[0]) for h in steps
 ]
 
-fig, ax = plt.subplots(figsize=(6, 4))
+fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
 ax.loglog(steps, forward_err, "o-", ms=3, label="forward difference")
 ax.loglog(steps, central_err, "s-", ms=3, label="central difference")
 ax.loglog(steps, steps * 10, "k:", lw=1, label="truncation ~ h")
@@ -116,7 +116,35 @@ computation.  Take a composition $g_0 = x$, $g_{k+1} = \\sin(g_k)\\,e^{g_k/2}$:"
     (
         "code",
         """\
-sizes, cse_sizes, seconds = [], [], []
+import ast
+import importlib
+import pathlib
+import sys
+import tempfile
+
+# the compositions as Python functions of x, one module each, in a scratch folder
+# (nothing is written into the repository)
+scratch = tempfile.mkdtemp(prefix="symdiff-notebook-")
+sys.path.insert(0, scratch)
+
+
+def composition(depth):
+    lines = ["import math", "", "", "def g(x):", "    g0 = x"]
+    for k in range(depth):
+        lines.append(f"    g{k + 1} = math.sin(g{k}) * math.exp(g{k} / 2)")
+    lines.append(f"    return g{depth}")
+    name = f"_composition_{depth}"
+    pathlib.Path(scratch, name + ".py").write_text("\\n".join(lines) + "\\n")
+    return importlib.import_module(name).g
+
+
+def operations(source):
+    # arithmetic operations and calls in generated code, as count_ops counts them
+    kinds = (ast.BinOp, ast.UnaryOp, ast.Call)
+    return sum(isinstance(node, kinds) for node in ast.walk(ast.parse(source)))
+
+
+sizes, cse_sizes, symdiff_sizes, seconds = [], [], [], []
 depths = range(1, 8)
 for depth in depths:
     g = x
@@ -128,25 +156,30 @@ for depth in depths:
     sizes.append(sp.count_ops(dg))
     replacements, reduced = sp.cse(dg)
     cse_sizes.append(sum(sp.count_ops(e) for _, e in replacements) + sp.count_ops(reduced[0]))
+    symdiff_sizes.append(operations(derivative_source(composition(depth), 0.5)))
 
-fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.5))
-a1.semilogy(list(depths), sizes, "o-", label="derivative expression")
-a1.semilogy(list(depths), cse_sizes, "s-", label="after cse()")
-a1.set_xlabel("depth")
+fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
+a1.semilogy(list(depths), sizes, "o-", label="SymPy: derivative expression")
+a1.semilogy(list(depths), cse_sizes, "s-", label="SymPy: after cse()")
+a1.semilogy(list(depths), symdiff_sizes, "^-", label="symdiff: generated gradient code")
+a1.set_xlabel("depth of the composition")
 a1.set_ylabel("operations")
+a1.set_title("Size of the derivative")
 a1.legend()
 a2.semilogy(list(depths), seconds, "o-")
-a2.set_xlabel("depth")
+a2.set_xlabel("depth of the composition")
 a2.set_ylabel("seconds for sp.diff")
+a2.set_title("Time SymPy takes to differentiate")
 plt.show()
-list(zip(depths, sizes, cse_sizes))""",
+list(zip(depths, sizes, cse_sizes, symdiff_sizes))""",
     ),
     (
         "markdown",
         """\
 The expression swells exponentially; common-subexpression elimination brings
 it back to a size proportional to the computation, which is what automatic
-differentiation produces directly.""",
+differentiation produces directly: symdiff's gradient code grows linearly with
+the depth (a forward sweep and a backward sweep of it).""",
     ),
     (
         "markdown",
@@ -179,6 +212,63 @@ print(symdiff.check_grad(f, X0, Z0))""",
     (
         "markdown",
         """\
+## Seeing backpropagation: the computation graph
+
+The lecture example $L(a, b, c) = b\\,(a + 2b + ac^2)$ with every intermediate
+named.  `symdiff.explain` runs the forward pass at $(3, 1, -2)$ and then the
+backward pass, node by node: each node's value and its adjoint
+$\\partial L / \\partial \\text{node}$, computed by symdiff's reverse mode.""",
+    ),
+    (
+        "code",
+        """\
+from symdiff import explain
+
+
+def L(a, b, c):
+    d = c**2
+    e = a * d
+    f = 2 * b
+    g = a + f
+    h = g + e
+    i = b * h
+    return i
+
+
+lecture = explain(L, 3.0, 1.0, -2.0)
+print(lecture)""",
+    ),
+    (
+        "code",
+        """\
+lecture.graph()""",
+    ),
+    (
+        "markdown",
+        """\
+The same picture for a two-layer ReLU network on a batch of 8: arrays show their
+shape and norm (the table also shows their first elements).""",
+    ),
+    (
+        "code",
+        """\
+def two_layer(W1, b1, W2, b2, X, y):
+    z1 = X @ W1 + b1
+    h1 = np.maximum(z1, 0.0)
+    z2 = h1 @ W2 + b2
+    return np.mean((z2 - y) ** 2)
+
+
+rng = np.random.default_rng(0)
+W1, b1, W2, b2 = rng.normal(size=(3, 4)), np.zeros(4), rng.normal(size=(4, 1)), np.zeros(1)
+X = rng.normal(size=(8, 3))
+network = explain(two_layer, W1, b1, W2, b2, X, np.sin(X[:, :1]))
+print(network)
+network.graph()""",
+    ),
+    (
+        "markdown",
+        """\
 Exact to rounding.  Now the cost of a full gradient as the number of inputs $n$
 grows, for $h(\\mathbf{w}) = \\sum_i \\sin(w_i)\\,e^{w_{n-1-i}}$: central finite
 differences need $2n$ evaluations, forward mode $n$ directional derivatives,
@@ -187,18 +277,13 @@ reverse mode one forward and one backward sweep whatever $n$.""",
     (
         "code",
         """\
-import importlib
-import pathlib
-import sys
-
 source = \"\"\"import numpy as np
 
 
 def h(w):
     return np.sum(np.sin(w) * np.exp(w[::-1]))
 \"\"\"
-pathlib.Path("_scaling.py").write_text(source)
-sys.path.insert(0, ".")
+pathlib.Path(scratch, "_scaling.py").write_text(source)  # the scratch folder, as above
 h = importlib.import_module("_scaling").h
 
 h_rev = grad(h, mode="reverse")
@@ -224,18 +309,22 @@ def per_call(fun, w, budget=0.2):
 
 
 dims = [2, 8, 32, 128, 512]
-times = {"central differences": [], "forward mode": [], "reverse mode": []}
+times = {"central differences": [], "forward mode": [], "reverse mode": [], "h itself": []}
 for n in dims:
     w = np.linspace(-1, 1, n)
     times["central differences"].append(per_call(lambda v: central(h, v), w))
     times["forward mode"].append(per_call(h_fwd, w))
     times["reverse mode"].append(per_call(h_rev, w))
+    times["h itself"].append(per_call(h, w))
 
-fig, ax = plt.subplots(figsize=(6, 4))
+fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
 for name, ts in times.items():
-    ax.loglog(dims, ts, "o-", label=name)
+    style = "k--" if name == "h itself" else "o-"
+    label = "one evaluation of h (NumPy)" if name == "h itself" else name
+    ax.loglog(dims, ts, style, label=label)
 ax.set_xlabel("number of inputs n")
-ax.set_ylabel("seconds per gradient")
+ax.set_ylabel("seconds per call")
+ax.set_title("Cost of a gradient as the inputs grow")
 ax.legend()
 plt.show()""",
     ),
@@ -304,5 +393,4 @@ if __name__ == "__main__":
         notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}
     ).execute()
     nbformat.write(notebook, NOTEBOOK)
-    (HERE / "_scaling.py").unlink(missing_ok=True)
     print(f"wrote {NOTEBOOK}")

@@ -27,6 +27,7 @@ from .errors import (
     UnknownFunctionError,
     UnsupportedSyntaxError,
 )
+from .explain import Trace, explain
 from .library import custom_jvp, custom_vjp, elementwise, stop_gradient, supported_functions
 from .verify import GradCheckReport, check_grad
 from .version import __version__ as __version__
@@ -37,6 +38,7 @@ __all__ = [
     "GradCheckReport",
     "SourceUnavailableError",
     "SymDiffError",
+    "Trace",
     "UnknownFunctionError",
     "UnsupportedSyntaxError",
     "check_grad",
@@ -45,6 +47,7 @@ __all__ = [
     "derivative_source",
     "differentiate",
     "elementwise",
+    "explain",
     "grad",
     "hessian",
     "hvp",

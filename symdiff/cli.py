@@ -1,16 +1,19 @@
 """The ``symdiff`` command.
 
-    symdiff FILE.py:func [--mode reverse|forward] [--wrt x,z]
-                         [--kind grad|value_and_grad|jvp|vjp] [--no-optimize]
+    symdiff FILE.py:func [--mode reverse|forward] [--wrt x,z] [--no-optimize]
+                         [--kind grad|value_and_grad|jvp|vjp|jacfwd|jacrev|hessian|hvp]
         print the generated derivative code (a complete module)
-    symdiff check FILE.py:func --at x=2 --at z=3 [--wrt x,z]
+    symdiff check FILE.py:func --at x=2 --at z=3 [--wrt x,z] [--rank X=2]
         compare symdiff (both modes), SymPy and finite differences; exit 1 on
-        a mismatch
+        a mismatch.  Arrays: --at x=1,2,3, --at X=[[1,2],[3,4]], --at X=X.npy,
+        or --rank X=2 alone for a reproducible random 3 x 3 point
     symdiff export FILE.py:func -o grad_func.py [--mode ...] [--wrt ...] [--kind ...]
         write a standalone module (numpy and math; numba when installed)
 
 Parameters are floats unless annotated ``int`` or ``bool`` in the source; array
 parameters are declared with ``--rank NAME=R`` (``--rank X=2`` for a matrix).
+``--wrt`` takes a comma-separated list and accumulates when repeated;
+``symdiff --version`` prints the version.
 Colour is used when writing to a terminal (not when ``NO_COLOR`` is set).
 User mistakes print ``file:line:col: message`` on stderr and exit with 1;
 usage mistakes (a missing file or function) exit with 2.
@@ -19,16 +22,20 @@ usage mistakes (a missing file or function) exit with 2.
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib.util
 import inspect
 import os
 import sys
+import traceback
 from pathlib import Path
 
+from . import api
 from .api import derivative_source
 from .errors import Loc, SymDiffError, UnsupportedSyntaxError
-from .signature import FORMS, MODES, unwrap
+from .signature import MODES, unwrap
 from .verify import check_grad, float_argnums
+from .version import __version__
 
 
 def _load(target: str):
@@ -50,10 +57,25 @@ def _load(target: str):
         raise UnsupportedSyntaxError(
             f"syntax error: {exc.msg}", loc, "fix the file so that Python can import it"
         ) from None
+    except Exception as exc:  # the user's module failed while importing: say where, briefly
+        lines = [
+            f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == path_text
+        ]
+        where = f"{path_text}:{lines[-1]}" if lines else path_text
+        raise _UsageError(
+            f"{where}: importing the file raised {type(exc).__name__}: {exc}"
+        ) from None
     fn = getattr(module, func_name, None)
     if fn is None:
         raise _UsageError(f"{path_text}: no function named {func_name!r}")
-    return unwrap(fn)
+    fn = unwrap(fn)
+    if inspect.ismodule(fn) or not callable(fn):
+        kind = "a module" if inspect.ismodule(fn) else f"a {type(fn).__name__}"
+        raise _UsageError(
+            f"{path_text}: {func_name!r} is {kind}, not a function: name a function defined "
+            "with def"
+        )
+    return fn
 
 
 class _UsageError(Exception):
@@ -65,24 +87,36 @@ def _example_args(fn, ranks=None):
     arrays (``--rank NAME=R``) of rank R."""
     import numpy as np
 
-    ranks = dict(ranks or {})
-    values = {int: 1, bool: True}
+    ranks = _known_ranks(fn, ranks)
     args = []
     for param in inspect.signature(fn).parameters.values():
-        annotation = param.annotation
         if param.name in ranks:
-            args.append(np.full((3,) * ranks.pop(param.name), 1.0))
-            continue
-        if annotation is np.ndarray or annotation == "np.ndarray":
+            args.append(np.full((3,) * ranks[param.name], 1.0))
+        elif _kind(param) is np.ndarray:
             raise _UsageError(
                 f"parameter {param.name!r} is an array: give its rank with --rank {param.name}=2"
             )
-        if isinstance(annotation, str):
-            annotation = {"int": int, "bool": bool}.get(annotation, float)
-        args.append(values.get(annotation, 1.0))
-    if ranks:
-        raise _UsageError(f"--rank: {fn.__name__} has no parameter {next(iter(ranks))!r}")
+        else:
+            args.append({int: 1, bool: True}.get(_kind(param), 1.0))
     return args
+
+
+def _kind(param):
+    """``int``, ``bool``, ``np.ndarray`` (as annotated) or ``float`` (the default)."""
+    import numpy as np
+
+    annotation = param.annotation
+    if isinstance(annotation, str):
+        annotation = {"int": int, "bool": bool, "np.ndarray": np.ndarray}.get(annotation)
+    return annotation if annotation in (int, bool, np.ndarray) else float
+
+
+def _known_ranks(fn, ranks) -> dict:
+    params = inspect.signature(fn).parameters
+    for name in ranks or {}:
+        if name not in params:
+            raise _UsageError(f"--rank: {fn.__name__} has no parameter {name!r}")
+    return dict(ranks or {})
 
 
 def _ranks(items):
@@ -125,12 +159,14 @@ else:
 
 
 def _argnums(fn, args, wrt):
-    """``--wrt`` as argnums: one name gives one derivative, several a tuple;
+    """``--wrt`` (each option a comma-separated list; repeated options
+    accumulate) as argnums: one name gives one derivative, several a tuple;
     by default every float parameter (scalar or array)."""
     params = list(inspect.signature(fn).parameters)
-    if not wrt:
-        return float_argnums(args)
-    names = [n.strip() for n in wrt.split(",") if n.strip()]
+    if not wrt:  # one float parameter: one derivative (as grad's default), not a 1-tuple
+        floats = float_argnums(args)
+        return floats[0] if len(floats) == 1 else floats
+    names = list(dict.fromkeys(n.strip() for item in wrt for n in item.split(",") if n.strip()))
     unknown = [n for n in names if n not in params]
     if unknown:
         raise _UsageError(
@@ -142,25 +178,39 @@ def _argnums(fn, args, wrt):
     return tuple(params.index(n) for n in names)
 
 
-def _point(fn, assignments):
+def _point(fn, assignments, ranks=None):
     """Argument values from ``--at name=value`` options: numbers (ints stay
-    ints), Python literals (a list of numbers is a float array, tuples and
-    dicts are containers of these, strings and None stay as they are);
-    parameters with defaults take them when not given."""
+    ints), arrays (``x=1,2,3``, a nested list ``X=[[1,2],[3,4]]`` or a
+    ``.npy`` file), Python literals (tuples and dicts are containers of
+    these, strings and None stay as they are); parameters with defaults take
+    them when not given, and an array declared with ``--rank NAME=R`` and
+    given no value is a reproducible random one of shape (3,) * R."""
+    import numpy as np
+
     signature = inspect.signature(fn)
-    params = list(signature.parameters)
-    examples = _example_args(fn)
+    params = signature.parameters
+    ranks = _known_ranks(fn, ranks)
     values = {}
     for item in assignments or ():
         name, sep, text = item.partition("=")
-        if not sep or name.strip() not in params:
+        name = name.strip()
+        if not sep or name not in params:
             raise _UsageError(
                 f"--at {item!r}: expected NAME=VALUE with NAME one of {', '.join(params)}"
             )
-        value_type = type(examples[params.index(name.strip())])  # float unless annotated
-        values[name.strip()] = _value(item, text, value_type)
-    for name, param in signature.parameters.items():
-        if name not in values and param.default is not param.empty:
+        values[name] = _value(item, text, _kind(params[name]))
+        if name in ranks and np.ndim(values[name]) != ranks[name]:
+            raise _UsageError(
+                f"--at {item!r}: --rank {name}={ranks[name]} declares a rank-{ranks[name]} "
+                f"array, the value has rank {np.ndim(values[name])}"
+            )
+    draws = np.random.default_rng(0)
+    for name, param in params.items():
+        if name in values:
+            continue
+        if name in ranks:
+            values[name] = draws.standard_normal((3,) * ranks[name])
+        elif param.default is not param.empty:
             values[name] = param.default
     missing = [p for p in params if p not in values]
     if missing:
@@ -174,10 +224,21 @@ def _value(item: str, text: str, value_type):
 
     import numpy as np
 
+    text = text.strip()
+    if text.endswith(".npy"):
+        try:
+            return np.load(text)
+        except (OSError, ValueError) as exc:
+            raise _UsageError(f"--at {item!r}: cannot read {text}: {exc}") from None
     try:
-        literal = ast.literal_eval(text.strip())
+        literal = ast.literal_eval(text)
     except (ValueError, SyntaxError):
-        raise _UsageError(f"--at {item!r}: {text!r} is not a number or a Python literal") from None
+        raise _UsageError(
+            f"--at {item!r}: {text!r} is not a number, a comma-separated list of numbers, "
+            "a .npy file or a Python literal"
+        ) from None
+    if isinstance(literal, tuple) and not text.startswith("("):
+        literal = list(literal)  # x=1,2,3: an array
 
     def converted(value):
         if isinstance(value, list):
@@ -192,27 +253,105 @@ def _value(item: str, text: str, value_type):
         return value
 
     if isinstance(literal, (int, float)) and not isinstance(literal, bool):
+        if value_type is int and isinstance(literal, float) and not literal.is_integer():
+            raise _UsageError(
+                f"--at {item!r}: the parameter is annotated int; give an integer, not {literal!r}"
+            )
+        if value_type is np.ndarray:
+            return np.array(float(literal))
         return value_type(literal) if value_type is not bool else bool(literal)
     if isinstance(literal, bool) or value_type is bool:
         return bool(literal) if not isinstance(literal, str) else literal in ("1", "True", "true")
     return converted(literal)
 
 
+# Derivatives of derivatives, each with its mode implied: (the api function, its mode)
+_HIGHER = {
+    "jacfwd": (api.jacfwd, "forward"),
+    "jacrev": (api.jacrev, "reverse"),
+    "hessian": (api.hessian, "forward over reverse"),
+    "hvp": (api.hvp, "forward over reverse"),
+}
+KINDS = ("grad", "value_and_grad", "jvp", "vjp", *_HIGHER)
+
+
+def _generated(fn, args, options) -> tuple:
+    """The module ``--kind`` asks for, and the name of its function."""
+    argnums = _argnums(fn, args, options.wrt)
+    if options.kind not in _HIGHER:
+        source = derivative_source(
+            fn,
+            *args,
+            argnums=argnums,
+            mode=options.mode or "reverse",
+            kind=options.kind,
+            optimized=not options.no_optimize,
+        )
+        return source, f"{fn.__name__}_{options.kind}"
+    make, mode = _HIGHER[options.kind]
+    if options.mode is not None or options.no_optimize:
+        given = f"--mode {options.mode}" if options.mode is not None else "--no-optimize"
+        raise _UsageError(f"--kind {options.kind} is {mode} and optimised: leave out {given}")
+    derivative = make(fn, argnums, jit=False)
+    if options.kind == "hvp":  # H @ v: a direction like each differentiated argument
+        several = isinstance(argnums, tuple)
+        chosen = [args[i] for i in argnums] if several else args[argnums]
+        source = derivative.source(*args, tuple(chosen) if several else chosen)
+    else:
+        source = derivative.source(*args)
+    name = next(
+        node.name
+        for node in ast.parse(source).body
+        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")
+    )
+    return source, name
+
+
+def _explain(fn, options) -> int:
+    """``symdiff explain``: the table on stdout, the picture into ``--graph``."""
+    from .explain import explain
+
+    args = _point(fn, options.at, _ranks(options.rank))
+    wrt = None
+    if options.wrt:
+        wrt = _argnums(fn, args, options.wrt)
+        if isinstance(wrt, tuple):
+            raise _UsageError("explain: --wrt names one parameter (the direction of the tangents)")
+        if options.mode == "reverse":
+            raise _UsageError(
+                "explain: --wrt chooses forward mode's direction; reverse mode shows every adjoint"
+            )
+    trace = explain(fn, *args, mode=options.mode, wrt=wrt)
+    print(trace)
+    if options.graph:
+        if Path(options.graph).suffix not in (".svg", ".png", ".pdf"):
+            raise _UsageError(f"--graph {options.graph}: write a .svg, .png or .pdf file")
+        trace.graph(options.graph)
+        print(f"wrote {options.graph}", file=sys.stderr)
+    return 0
+
+
 def _options(parser, with_kind=True):
     parser.add_argument("target", help="FILE.py:FUNCTION")
-    parser.add_argument("--wrt", help="comma-separated parameters (default: the float ones)")
+    parser.add_argument(
+        "--wrt",
+        action="append",
+        metavar="NAMES",
+        help="comma-separated parameters; repeat to add more (default: the float ones)",
+    )
+    parser.add_argument(
+        "--rank", action="append", metavar="NAME=R", help="NAME is an array of rank R"
+    )
+    parser.add_argument("--version", action="version", version=f"symdiff {__version__}")
     if with_kind:
-        parser.add_argument("--mode", choices=MODES, default="reverse")
-        parser.add_argument("--kind", choices=FORMS, default="grad")
+        parser.add_argument("--mode", choices=MODES, help="reverse (default) or forward")
+        parser.add_argument("--kind", choices=KINDS, default="grad")
         parser.add_argument("--no-optimize", action="store_true", help="unsimplified code")
-        parser.add_argument(
-            "--rank", action="append", metavar="NAME=R", help="NAME is an array of rank R"
-        )
 
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    command = argv.pop(0) if argv and argv[0] in ("check", "export") else "show"
+    command = argv.pop(0) if argv and argv[0] in ("check", "export", "explain") else "show"
     parser = argparse.ArgumentParser(
         prog="symdiff" if command == "show" else f"symdiff {command}",
         description={
@@ -220,18 +359,25 @@ def main(argv=None) -> int:
             "(subcommands: check, export).",
             "check": "Compare symdiff (both modes), SymPy and finite differences.",
             "export": "Write the derivative code as a standalone module.",
+            "explain": "Print every intermediate value of FUNCTION at a point with its "
+            "adjoint (or tangent): the computation graph as a table, and as a picture.",
         }[command],
     )
-    _options(parser, with_kind=command != "check")
-    if command == "check":
+    _options(parser, with_kind=command in ("show", "export"))
+    if command in ("check", "explain"):
         parser.add_argument("--at", action="append", metavar="NAME=VALUE", help="the point")
+    if command == "explain":
+        parser.add_argument("--mode", choices=MODES, default="reverse")
+        parser.add_argument(
+            "--graph", metavar="FILE", help="also draw the graph into FILE (.svg, .png or .pdf)"
+        )
     if command == "export":
         parser.add_argument("-o", "--output", required=True, help="the module to write")
     options = parser.parse_args(argv)
     try:
         fn = _load(options.target)
         if command == "check":
-            args = _point(fn, options.at)
+            args = _point(fn, options.at, _ranks(options.rank))
             wrt = _argnums(fn, args, options.wrt) if options.wrt else None
             report = check_grad(fn, *args, argnums=wrt, jit=False)
             text = str(report)
@@ -239,15 +385,10 @@ def main(argv=None) -> int:
             color = "green" if report.ok else "red"
             print(text[: len(text) - len(verdict)] + _paint(verdict, color, sys.stdout))
             return 0 if report.ok else 1
+        if command == "explain":
+            return _explain(fn, options)
         args = _example_args(fn, _ranks(options.rank))
-        source = derivative_source(
-            fn,
-            *args,
-            argnums=_argnums(fn, args, options.wrt),
-            mode=options.mode,
-            kind=options.kind,
-            optimized=not options.no_optimize,
-        )
+        source, name = _generated(fn, args, options)
     except SymDiffError as exc:
         print(_error(exc), file=sys.stderr)
         return 1
@@ -255,7 +396,6 @@ def main(argv=None) -> int:
         print(f"symdiff: {exc}", file=sys.stderr)
         return 2
     if command == "export":
-        name = f"{fn.__name__}_{options.kind}"
         try:
             Path(options.output).write_text(source + _EXPORT_FOOTER.format(name=name))
         except OSError as exc:

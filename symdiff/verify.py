@@ -57,24 +57,67 @@ def finite_difference(f, args, index, h=None, element=()):
 def _richardson(evaluate, args, index, element, h=None):
     """d evaluate(args) / d args[index][element] (numbers or arrays) by
     Richardson-extrapolated central differences."""
-    base = args[index]
-    x = float(base[element]) if isinstance(base, np.ndarray) else float(base)
-    h = h or 1e-3 * max(1.0, abs(x))
+    x, h = _coordinate(args, index, element, h)
 
     def at(step):
-        shifted = list(args)
-        if isinstance(base, np.ndarray):
-            moved = base.astype(float, copy=True)
-            moved[element] = x + step
-            shifted[index] = moved
-        else:
-            shifted[index] = x + step
-        return evaluate(shifted)
+        return evaluate(_moved(args, index, element, x + step))
 
     def central(step):
         return (at(step) - at(-step)) / (2 * step)
 
     return (4.0 * central(h / 2) - central(h)) / 3.0
+
+
+def _coordinate(args, index, element, h):
+    """The differenced coordinate's value, and the step (``1e-3 * max(1, |x|)``
+    unless given)."""
+    base = args[index]
+    x = float(base[element]) if isinstance(base, np.ndarray) else float(base)
+    return x, h or 1e-3 * max(1.0, abs(x))
+
+
+def _moved(args, index, element, value) -> list:
+    """``args`` with ``args[index][element]`` set to ``value`` (a copy)."""
+    shifted = list(args)
+    base = args[index]
+    if isinstance(base, np.ndarray):
+        moved = base.astype(float, copy=True)
+        moved[element] = value
+        shifted[index] = moved
+    else:
+        shifted[index] = value
+    return shifted
+
+
+def one_sided_differences(evaluate, args, index, element=(), h=None) -> tuple | None:
+    """(left, right): the one-sided derivatives of ``evaluate(args)`` with
+    respect to ``args[index][element]``, by second-order one-sided
+    differences with Richardson extrapolation (error O(h^3)); None when
+    they do not settle as the step shrinks (a jump: the slopes grow as 1/h)."""
+    x, h = _coordinate(args, index, element, h)
+
+    def at(step):
+        return float(evaluate(_moved(args, index, element, x + step)))
+
+    centre = at(0.0)
+
+    def one_sided(step):  # step < 0: from the left
+        return (-3.0 * centre + 4.0 * at(step) - at(2.0 * step)) / (2.0 * step)
+
+    def extrapolated(step):
+        return (4.0 * one_sided(step / 2) - one_sided(step)) / 3.0
+
+    sides = []
+    for step in (-h, h):
+        coarse, fine = extrapolated(step), extrapolated(step / 4)
+        if not _rel(coarse, fine) <= _KINK_RTOL:
+            return None
+        sides.append(fine)
+    return tuple(sides)
+
+
+# Two one-sided derivatives closer than this are one derivative.
+_KINK_RTOL = 1e-5
 
 
 def _rel(a, b):
@@ -94,6 +137,23 @@ class GradCheckRow:
     forward: float
     sympy: float | None
     finite_diff: float | None
+    # (left, right): one-sided differences, measured where the central one
+    # disagrees with symdiff (a kink, when they differ from each other)
+    one_sided: tuple | None = None
+
+    @property
+    def at_kink(self) -> bool:
+        """Are the one-sided derivatives different here, with symdiff's
+        value between them (in the generalised gradient, the convex hull of
+        the one-sided limits, which symdiff's conventions pick from)?"""
+        if self.one_sided is None:
+            return False
+        left, right = self.one_sided
+        if _rel(left, right) <= _KINK_RTOL:
+            return False
+        low, high = min(left, right), max(left, right)
+        slack = _KINK_RTOL * max(abs(low), abs(high), 1.0)
+        return all(low - slack <= v <= high + slack for v in (self.reverse, self.forward))
 
     def errors(self):
         ref = self.sympy
@@ -164,8 +224,14 @@ class GradCheckReport:
             return False
         if "forward_vs_reverse" not in errs:
             return False
-        fd = errs.get("finite_diff")
-        return fd is None or fd <= self.fd_rtol
+        smooth = [row.errors()["finite_diff"] for row in self.rows if not row.at_kink]
+        return all(e is None or e <= self.fd_rtol for e in smooth)
+
+    @property
+    def kinks(self) -> list:
+        """The rows where finite differences disagree because the function
+        has a kink there (``GradCheckRow.at_kink``)."""
+        return [row for row in self.rows if row.at_kink]
 
     def __bool__(self):
         return self.ok
@@ -193,11 +259,35 @@ class GradCheckReport:
         versus = "SymPy" if self.sympy_value is not None else "symdiff reverse"
         lines.append(f"  max relative error (vs {versus}): " + ", ".join(parts))
         lines.extend(f"  note: {n}" for n in self.notes)
+        lines.extend(self._kink_lines())
         lines.extend(self._value_lines())
+        at_kink = f"; {len(self.kinks)} at a kink" if self.kinks and self.ok else ""
         lines.append(
-            f"  {'OK' if self.ok else 'MISMATCH'} (rtol {self.rtol:g}, finite differences {self.fd_rtol:g})"
+            f"  {'OK' if self.ok else 'MISMATCH'} (rtol {self.rtol:g}, "
+            f"finite differences {self.fd_rtol:g}{at_kink})"
         )
         return "\n".join(lines)
+
+    def _kink_lines(self) -> list:
+        """Why finite differences disagree where the function has a kink."""
+        lines = []
+        for row in self.rows:
+            if row.one_sided is None or _rel(*row.one_sided) <= _KINK_RTOL:
+                continue
+            left, right = row.one_sided
+            which = "between them"
+            for side, value in (("left", left), ("right", right)):
+                if _rel(row.reverse, value) <= _KINK_RTOL:
+                    which = f"the {side} one"
+            if not row.at_kink:
+                which = "outside them: a wrong derivative"
+            lines.append(
+                f"  kink: {row.name}: the function is not differentiable here: its one-sided "
+                f"derivatives are {left:.6g} (from the left) and {right:.6g} (from the right), "
+                f"central finite differences give their mean; symdiff's {row.reverse:.6g} is "
+                f"{which} (README: Conventions at points where a derivative does not exist)"
+            )
+        return lines
 
     def _value_lines(self) -> list:
         """Which value is wrong, when the values disagree with ``fn(*args)``."""
@@ -306,7 +396,9 @@ def check_grad(
         rows = []
         for index, *gradients in zip(indices, reverse_grads, forward_grads, sympy_grads):
             name = head.params[index]
-            rows += _gradient_rows(checked, args, trees, index, name, gradients, notes, not stopped)
+            rows += _gradient_rows(
+                checked, args, trees, index, name, gradients, notes, fd_rtol, not stopped
+            )
         if order == 2:
             notes = [n for n in notes if not n.startswith("SymPy")]
             rows = _hessian_rows(fn, primal, head, trees, args, indices, jit, budget, notes)
@@ -513,11 +605,12 @@ def _ops(primal: ir.Function) -> list:
 
 
 def _gradient_rows(
-    fn, args, trees, index: int, name: str, gradients, notes: list, differences=True
+    fn, args, trees, index: int, name: str, gradients, notes: list, fd_rtol, differences=True
 ) -> list:
     """One row per element of each leaf of ``args[index]`` (one for a
     scalar): symdiff's ``gradients`` (reverse, forward, and SymPy's list or
-    None), and finite differences of ``fn``."""
+    None), and finite differences of ``fn``; one-sided differences too where
+    the central one disagrees with symdiff by more than ``fd_rtol``."""
     reverse_grad, forward_grad, sympy_grads = gradients
     tree = trees[index]
     leaves = pytree.flatten(tree, args[index], [])
@@ -533,17 +626,20 @@ def _gradient_rows(
             return pytree.unflatten(tree, iter(new), template=args[index])
 
         elements = list(np.ndindex(np.shape(leaf))) if isinstance(leaf, np.ndarray) else [()]
+        point = (*args[:index], leaf, *args[index + 1 :])
+
+        def evaluate(a, with_leaf=with_leaf):
+            return float(fn(*a[:index], with_leaf(a[index]), *a[index + 1 :]))
+
         for element in elements:
-            difference = None
+            difference = one_sided = None
+            reverse = float(np.asarray(reverse_leaves[number])[element])
             try:
                 if differences:
-                    difference = finite_difference(
-                        lambda *a: fn(*a[:index], with_leaf(a[index]), *a[index + 1 :]),
-                        (*args[:index], leaf, *args[index + 1 :]),
-                        index,
-                        element=element,
-                    )
+                    difference = float(_richardson(evaluate, point, index, element))
                     difference = difference if math.isfinite(difference) else None
+                if difference is not None and _rel(difference, reverse) > fd_rtol:
+                    one_sided = one_sided_differences(evaluate, point, index, element)
             except (ArithmeticError, ValueError) as exc:
                 notes.append(f"finite differences for {name} failed: {exc}")
             label = labels[number] + (f"[{','.join(map(str, element))}]" if element else "")
@@ -551,10 +647,11 @@ def _gradient_rows(
             rows.append(
                 GradCheckRow(
                     label,
-                    float(np.asarray(reverse_leaves[number])[element]),
+                    reverse,
                     float(np.asarray(forward_leaves[number])[element]),
                     reference,
                     difference,
+                    one_sided,
                 )
             )
     return rows

@@ -136,3 +136,158 @@ def test_colour_only_on_a_terminal(monkeypatch):
     assert cli._paint("OK", "green", Terminal()) == "OK"
     out = run(f"{EXAMPLE}:f")  # captured: not a terminal
     assert "\033[" not in out.stdout + out.stderr
+
+
+def symdiff_cli(capsys, *args):
+    """The command run in this process: (exit status, stdout, stderr)."""
+    from symdiff import cli
+
+    try:
+        status = cli.main(list(args))
+    except SystemExit as exc:  # argparse: --version, --help, usage errors
+        status = exc.code
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+LOSS = (
+    "import numpy as np\n\n\n"
+    "def loss(W: np.ndarray, x: np.ndarray, n: int):\n"
+    "    return np.sum(np.tanh(W @ x)) * n\n"
+)
+
+
+def test_version(capsys):
+    from symdiff import __version__
+
+    status, out, _ = symdiff_cli(capsys, "--version")
+    assert status == 0 and out.strip() == f"symdiff {__version__}"
+
+
+def test_repeated_wrt_accumulates(capsys):
+    status, out, err = symdiff_cli(capsys, f"{EXAMPLE}:f", "--wrt", "x", "--wrt", "z")
+    assert status == 0, err
+    assert "with respect to x, z" in out and "return (x_bar, z_bar)" in out
+    status, out, _ = symdiff_cli(capsys, f"{EXAMPLE}:f", "--wrt", "z")
+    assert "with respect to z" in out and "x_bar" not in out
+
+
+def test_check_takes_arrays_like_the_main_command(capsys, tmp_path, monkeypatch):
+    import numpy as np
+
+    (tmp_path / "model.py").write_text(LOSS)
+    np.save(tmp_path / "W.npy", np.arange(6.0).reshape(2, 3) / 5)
+    monkeypatch.chdir(tmp_path)
+    # a .npy file and a comma-separated list; --wrt repeated
+    status, out, err = symdiff_cli(
+        capsys, "check", "model.py:loss", "--at", "W=W.npy", "--at", "x=1,2,3", "--at", "n=2",
+        "--wrt", "W", "--wrt", "x",
+    )  # fmt: skip
+    assert status == 0, err
+    assert "loss(W=array(2, 3), x=array(3,), n=2)" in out
+    assert "W[1,2]" in out and "x[2]" in out and out.rstrip().endswith(")") and "OK" in out
+    # --rank alone: a reproducible random point of shape (3,) * R
+    status, out, err = symdiff_cli(
+        capsys, "check", "model.py:loss", "--rank", "W=2", "--rank", "x=1", "--at", "n=1"
+    )
+    assert status == 0, err
+    assert "loss(W=array(3, 3), x=array(3,), n=1)" in out
+    again = symdiff_cli(
+        capsys, "check", "model.py:loss", "--rank", "W=2", "--rank", "x=1", "--at", "n=1"
+    )[1]
+    assert again == out
+    # a value whose rank is not the declared one
+    status, _, err = symdiff_cli(
+        capsys, "check", "model.py:loss", "--rank", "W=1", "--at", "W=W.npy", "--at", "n=1",
+        "--at", "x=1,2,3",
+    )  # fmt: skip
+    assert status == 2 and "--rank W=1 declares a rank-1 array, the value has rank 2" in err
+
+
+def test_a_fraction_for_an_int_parameter_is_an_error(capsys, tmp_path):
+    (tmp_path / "model.py").write_text(LOSS)
+    target = f"{tmp_path / 'model.py'}:loss"
+    status, _, err = symdiff_cli(
+        capsys, "check", target, "--rank", "W=2", "--rank", "x=1", "--at", "n=3.5"
+    )
+    assert status == 2 and "annotated int; give an integer, not 3.5" in err
+    status, _, err = symdiff_cli(
+        capsys, "check", target, "--rank", "W=2", "--rank", "x=1", "--at", "n=3.0"
+    )
+    assert status == 0, err
+
+
+def test_a_file_that_fails_to_import_gets_one_line(capsys, tmp_path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("import math\nimport no_such_module_anywhere\n\n\ndef f(x):\n    return x\n")
+    status, out, err = symdiff_cli(capsys, f"{broken}:f")
+    assert status == 2 and out == ""
+    assert err == (
+        f"symdiff: {broken}:2: importing the file raised ModuleNotFoundError: "
+        "No module named 'no_such_module_anywhere'\n"
+    )
+
+
+def test_a_target_that_is_not_a_function(capsys):
+    status, _, err = symdiff_cli(capsys, f"{EXAMPLE}:math")
+    assert status == 2
+    assert (
+        err
+        == f"symdiff: {EXAMPLE}: 'math' is a module, not a function: name a function defined with def\n"
+    )
+
+
+def test_errors_in_decorated_functions_point_at_the_users_line(capsys, tmp_path):
+    source = tmp_path / "decorated.py"
+    source.write_text(
+        "import numpy as np\nfrom numba import njit\n\nimport symdiff\n\n\n"
+        "@njit\ndef f(x):\n    return np.fft.fft(x)\n\n\n"
+        "@symdiff.differentiate\n@njit\ndef g(x):\n    y = x\n    return {1: 2}[y]\n"
+    )
+    status, _, err = symdiff_cli(capsys, f"{source}:f")
+    assert status == 1 and err.startswith(f"{source}:9:12: no derivative rule for np.fft.fft()")
+    status, _, err = symdiff_cli(capsys, f"{source}:g")
+    assert status == 1 and err.startswith(f"{source}:16:19: a dict key must be a constant")
+
+
+def test_check_says_when_finite_differences_disagree_at_a_kink(capsys, tmp_path):
+    kinked = tmp_path / "kinked.py"
+    kinked.write_text("def f(x, y):\n    if x > 0:\n        return x * y\n    return 2.0 * x * y\n")
+    status, out, err = symdiff_cli(capsys, "check", f"{kinked}:f", "--at", "x=0", "--at", "y=3")
+    assert status == 0, err
+    # the branch x <= 0 is taken: d/dx = 2y = 6 from the left, y = 3 from the right
+    assert "kink: x: the function is not differentiable here" in out
+    assert "are 6 (from the left) and 3 (from the right)" in out
+    assert "symdiff's 6 is the left one" in out
+    assert "kink: y" not in out  # smooth in y
+    assert out.rstrip().endswith("OK (rtol 1e-10, finite differences 1e-06; 1 at a kink)")
+
+
+def test_derivatives_of_derivatives_on_the_command_line(capsys, tmp_path):
+    import numpy as np
+
+    import symdiff
+
+    from . import loop_cases
+
+    target = f"{ROOT / 'tests' / 'loop_cases.py'}:rosenbrock"
+    x = np.array([0.5, -1.0, 2.0, 0.25])
+    for kind, expected in (
+        ("hessian", symdiff.hessian(loop_cases.rosenbrock, jit=False)(x)),
+        ("jacrev", symdiff.jacrev(loop_cases.rosenbrock, jit=False)(x)),
+        ("hvp", symdiff.hessian(loop_cases.rosenbrock, jit=False)(x) @ x),
+    ):
+        module = tmp_path / f"{kind}.py"
+        status, _, err = symdiff_cli(
+            capsys, "export", target, "--rank", "x=1", "--kind", kind, "-o", str(module)
+        )
+        assert status == 0, err
+        name = err.split(": ", 1)[1].split("(")[0]
+        namespace = {}
+        exec(compile(module.read_text(), str(module), "exec"), namespace)
+        got = namespace[name](x, x) if kind == "hvp" else namespace[name](x)
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
+    status, _, err = symdiff_cli(
+        capsys, target, "--rank", "x=1", "--kind", "hessian", "--mode", "reverse"
+    )
+    assert status == 2 and "--kind hessian is forward over reverse" in err

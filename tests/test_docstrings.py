@@ -2,12 +2,34 @@
 
 import doctest
 import importlib
+import importlib.util
 
 import numpy as np
 import pytest
 
-MODULES = ["symdiff.api", "symdiff.decorator", "symdiff.verify", "symdiff.signature"]
-MODULES += ["symdiff.pipeline", "symdiff.entry", "symdiff.cli"]
+
+def _modules_with_examples() -> list:
+    """Every module of the package whose source has a docstring example."""
+    import pkgutil
+
+    import symdiff
+
+    names = [m.name for m in pkgutil.walk_packages(symdiff.__path__, "symdiff.")]
+    out = []
+    for name in sorted(names):
+        spec = importlib.util.find_spec(name)
+        if spec.origin and ">>> " in open(spec.origin, encoding="utf-8").read():
+            out.append(name)
+    return out
+
+
+MODULES = _modules_with_examples()
+
+
+def test_every_module_with_examples_is_found():
+    assert {"symdiff.api", "symdiff.verify", "symdiff.explain", "symdiff.ir.listing"} <= set(
+        MODULES
+    )
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -24,11 +46,13 @@ def test_docstring_examples_run(name):
         np.set_printoptions(**options)
     results = runner.summarize(verbose=False)
     assert results.failed == 0, f"{results.failed} docstring examples of {name} failed"
+    assert results.attempted > 0, f"{name} has examples, and none ran"
 
 
 def test_the_public_functions_have_examples():
     import symdiff
 
-    for name in ("grad", "value_and_grad", "jvp", "vjp", "derivative_source", "check_grad"):
+    names = ("grad", "value_and_grad", "jvp", "vjp", "derivative_source", "check_grad", "explain")
+    for name in names:
         assert ">>> " in getattr(symdiff, name).__doc__, name
     assert ">>> " in symdiff.differentiate.__doc__

@@ -113,3 +113,22 @@ def test_least_squares_with_symdiff_jacobians(capsys):
     for fit in fits:
         assert fit.success and np.max(np.abs(fit.x - np.array([2.0, 0.3, 3.1, 0.5, 0.2]))) < 0.05
     np.testing.assert_allclose(fits[0].x, fits[1].x, rtol=1e-10)
+
+
+def test_backprop_lecture_prints_both_passes_and_draws_both_graphs(tmp_path):
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "backprop_lecture.py"), "--graphs", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("explain L(a=3.0, b=1.0, c=-2.0) = 17.0\n")
+    assert "backward pass: adjoints dL/d(node), from dL/di = 1" in out.stdout
+    assert "explain two_layer(W1=array(3, 4)" in out.stdout
+    # the graphs in the repository's docs say what the example draws (their text: the
+    # drawing itself may differ between matplotlib versions)
+    for name in ("lecture-graph.svg", "two-layer-graph.svg"):
+        drawn = re.findall(r"<text[^>]*>([^<]*)</text>", (tmp_path / name).read_text())
+        stored = re.findall(r"<text[^>]*>([^<]*)</text>", (ROOT / "docs/images" / name).read_text())
+        assert drawn == stored and len(drawn) > 20, name

@@ -27,6 +27,19 @@ def test_notebook_executes_and_finds_symdiff_exact(tmp_path):
         for out in cell.outputs
     )
     assert "error" not in {out.output_type for c in notebook.cells for out in c.get("outputs", [])}
+    assert list(tmp_path.iterdir()) == []  # it writes nothing where it runs
     assert "def f_grad(x, z):" in text
     assert "reverse  [1208.38121513  809.70747922]  relative error" in text
     assert "symdiff reverse mode" in text and "OK (rtol" in text
+    # the computation graphs of the lecture example and of the two-layer network
+    assert "explain L(a=3.0, b=1.0, c=-2.0) = 17.0" in text
+    assert "backward pass: adjoints dL/d(node), from dL/di = 1" in text
+    assert "explain two_layer(W1=array(3, 4)" in text
+    drawn = [
+        cell
+        for cell in notebook.cells
+        if cell.cell_type == "code" and ".graph()" in cell.source
+        for out in cell.outputs
+        if "image/png" in out.get("data", {})
+    ]
+    assert len(drawn) == 2
