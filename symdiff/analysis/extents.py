@@ -165,7 +165,9 @@ def of_operation(op: Op, kind: Kind, arg_kinds, extents: dict, ints: dict) -> tu
         return _broadcast(kind, arg_kinds, arg_extents)
     if prim.sized_by is not None:
         return _sized(op, source, ints, kind)
-    if prim.shaped_like is not None:  # zeros_like(x), broadcast_like(t, y): that operand's shape
+    # zeros_like(x), broadcast_like(t, y): that operand's shape (not sum_to(g,
+    # x), which is g where g is smaller: a broadcastable adjoint stays one)
+    if prim.shaped_like is not None and op.prim != "sum_to":
         like = arg_extents[prim.shaped_like]
         return like if like is not None else (None,) * kind.rank
     if source is None:
