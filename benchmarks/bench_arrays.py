@@ -9,6 +9,7 @@ hand-written one before it is timed; times are the best of ``--repeat`` runs.
 """
 
 import argparse
+import os
 import platform
 import timeit
 
@@ -16,6 +17,9 @@ import numba
 import numpy as np
 
 from symdiff import grad
+
+# time Numba's build, not the plain one that answers while Numba compiles
+os.environ.setdefault("SYMDIFF_JIT", "sync")
 
 # -- the models, as a user writes them ---------------------------------------
 

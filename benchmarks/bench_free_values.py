@@ -17,6 +17,9 @@ import os
 import tempfile
 import timeit
 
+# time Numba's build, not the plain one that answers while Numba compiles
+os.environ.setdefault("SYMDIFF_JIT", "sync")
+
 import numpy as np
 
 os.environ.setdefault("SYMDIFF_CACHE_DIR", tempfile.mkdtemp(prefix="symdiff-bench-"))

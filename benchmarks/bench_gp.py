@@ -14,6 +14,9 @@ a small shared machine the tools are compared and not their thread pools.
 
 import os
 
+# time Numba's build, not the plain one that answers while Numba compiles
+os.environ.setdefault("SYMDIFF_JIT", "sync")
+
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 os.environ.setdefault(

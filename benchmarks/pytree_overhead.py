@@ -33,6 +33,9 @@ import tempfile
 import timeit
 from pathlib import Path
 
+# time Numba's build, not the plain one that answers while Numba compiles
+os.environ.setdefault("SYMDIFF_JIT", "sync")
+
 ROOT = Path(__file__).resolve().parent.parent
 # Keep the caches this script writes out of the user's home directory.  Must
 # happen before numba is imported (it reads NUMBA_CACHE_DIR at import time).

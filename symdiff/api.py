@@ -20,7 +20,7 @@ import weakref
 
 import numpy as np
 
-from . import pipeline, pytree
+from . import pipeline, pytree, tiered
 from .entry import entry_function, remember_signature
 from .errors import ArgumentError, Loc, ShapeError, SymDiffError
 from .pipeline import Derivative, Request
@@ -78,6 +78,7 @@ class _Specialised:
         self.jit = jit
         self.form = form  # what the derivative returns (signature.FORMS)
         self.has_aux = bool(has_aux)  # fn returns (loss, aux): see _with_aux
+        self.parallel = False  # compiled for all cores (grad(f, parallel=True), vmap)
         self._impls: dict = {}
         self._variants: dict = {}  # (key, id) -> (Derivative, impl): ``_specialise``
         # For signatures that are not all scalar types: the argument types ->
@@ -143,8 +144,8 @@ class _Specialised:
         return cached_derivative(self.fn, request)
 
     def _mapping(self, layout: Layout) -> dict:
-        """The request's vmap fields (``_Mapped``)."""
-        return {}
+        """The request's vmap fields (``_Mapped``), and ``parallel``."""
+        return {"parallel": True} if self.parallel else {}
 
     def _stage(self, args, head, mode, form, argnums) -> pipeline.Stage:
         """An inner derivative for these arguments: its argnums as leaf positions."""
@@ -162,6 +163,8 @@ class _Specialised:
         if kwargs or len(args) != self._nargs:
             args = _bind(self.fn, args, kwargs)
         impl = self._specialized(args)
+        if getattr(impl, "build", None) is not None:  # the plain build: wait for Numba's
+            impl = self._specialise(args, wait=True)
         return getattr(impl, "compiled", impl)
 
     def _specialized(self, args):
@@ -171,17 +174,29 @@ class _Specialised:
             return self._specialise(args)
         return self._impls[key]
 
-    def compiled(self, args):
+    def compiled(self, args, wait=None):
         """The compiled derivative for the primal arguments ``args``.
 
         A 0-d array argument is an array of rank 0, as in NumPy and JAX: the
         generated code takes it as a scalar of its dtype, and a gradient with
         respect to it comes back as a 0-d array of that dtype (the shape of
         the input), in both backends.  In float32 code, float scalars are
-        taken as float32 and their gradients are float32 in both backends."""
+        taken as float32 and their gradients are float32 in both backends.
+
+        While Numba compiles in the background (``tiered``), the callable
+        runs the plain build and carries the Numba build as ``build``;
+        ``wait=True`` waits for Numba's."""
         layout = self.layout(args)
         derivative = self.derivative(*args)
-        impl = derivative.compile(self.jit)
+        impl = derivative.compile(self.jit, wait)
+        build = getattr(impl, "build", None)
+        call = self._assembled(impl, args, layout, derivative)
+        if build is not None:
+            call.build = build
+        return call
+
+    def _assembled(self, impl, args, layout: Layout, derivative: Derivative):
+        """``impl`` (the generated function) called with the user's arguments."""
         form = self.form
         if self.has_aux:  # the layers below see (aux, grads), as value_and_grad's (value, grads)
             impl, form = _aux_first(impl, form), "value_and_grad"
@@ -276,16 +291,61 @@ class _Specialised:
             )
         return impl
 
-    def _specialise(self, args):
+    def _specialise(self, args, wait=None):
         """Compile the code for ``args`` (at the first call, or when the free
         values it read have changed), once per signature and environment: a
         global flipping between two values does not compile again."""
         key = signature_key(args)
         derivative = self.derivative(*args)  # one per environment (``pipeline.variant``)
         variant = (key, id(derivative))
-        if variant not in self._variants:  # the derivative is kept: its id is not reused
-            self._variants[variant] = (derivative, self.compiled(args))
-        self._impls[key] = impl = self._variants[variant][1]
+        known = self._variants.get(variant)  # the derivative is kept: its id is not reused
+        if known is None or wait and getattr(known[1], "build", None) is not None:
+            impl = self.compiled(args, wait)
+            build = getattr(impl, "build", None)
+            if build is not None:
+                impl = self._tiered(impl, build, variant, len(args))
+            self._variants[variant] = (derivative, impl)
+        return self._install(args, key, self._variants[variant][1])
+
+    def _tiered(self, plain, build, variant, count: int):
+        """``plain`` until Numba's ``build`` is done, then the Numba build,
+        put in its place in the tables (``_install``).  If Numba could not
+        compile it, the plain build stays (and says so once)."""
+
+        def call(*values):
+            if not build.done.is_set():
+                return plain(*values)
+            args = values[:count]
+            if build.error is not None:
+                _numba_failed(self.fn, build.error)
+                self._variants[variant] = (self._variants[variant][0], plain)
+                self._install(args, variant[0], plain)
+                return plain(*values)
+            return self._specialise(args, wait=True)(*values)
+
+        call.compiled = getattr(plain, "compiled", plain)
+        call.build = build
+        if hasattr(plain, "check"):
+            call.check = plain.check
+        return call
+
+    def _upgraded(self, key, impl, args):
+        """``impl`` (the plain build), or, once Numba's build is done, the
+        Numba build in its place (for the tables of ``jvp``, ``vjp``, ``hvp``)."""
+        build = impl.build
+        if not build.done.is_set():
+            return impl
+        if build.error is not None:
+            _numba_failed(self.fn, build.error)
+            impl.build = None  # the plain build stays
+            return impl
+        self._impls[key] = impl = self.compiled(args, wait=True)
+        return impl
+
+    def _install(self, args, key, impl):
+        """``impl`` as what calls with these arguments' signature run: the
+        table, the guard, the entry's inline cache."""
+        self._impls[key] = impl
         types = tuple(map(type, args))
         entered = impl
         if key != types:  # arrays, containers, static values: checked by a guard
@@ -330,6 +390,9 @@ class _Specialised:
     def _first_call(self, args):
         impl = self._specialized(args)
         try:
+            if self.jit and getattr(impl, "build", None) is None:  # Numba compiles now
+                with tiered.slow_note(self.__name__):
+                    return impl(*args)
             return impl(*args)
         except Exception as exc:  # Numba typing errors in generated code
             if type(exc).__module__.startswith("numba"):
@@ -428,6 +491,21 @@ def _with_aux(call, form: str, tree):
     return with_aux
 
 
+def _numba_failed(fn, error: BaseException) -> None:
+    """Numba could not compile a derivative in the background: the plain
+    build, which computes the same values, keeps answering."""
+    import warnings
+
+    first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    warnings.warn(
+        f"Numba could not compile the derivative of {fn.__name__} ({first}); the plain "
+        "NumPy build keeps answering. This is a symdiff bug; please report it "
+        "(SYMDIFF_JIT=sync raises the error at the first call).",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+
+
 def _explain(fn, args, exc):
     """A failure inside generated code, located in the user's source.
 
@@ -478,7 +556,7 @@ def _keyword_only(fn, name) -> bool:
     return parameter is not None and parameter.kind is inspect.Parameter.KEYWORD_ONLY
 
 
-def grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
+def grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False, parallel=False):
     """The gradient of a scalar function.
 
     Parameters
@@ -493,11 +571,18 @@ def grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
         mode carries one tangent per input.
     jit : bool, default True
         Compile with Numba; ``False`` runs the same generated source as
-        plain Python.
+        plain Python.  Numba compiles in the background (into the disk
+        cache, for the next process too) while the first calls run the
+        plain build; ``SYMDIFF_JIT=sync`` makes the first call wait for it.
     has_aux : bool, default False
         ``fn`` returns a pair ``(loss, aux)``: the loss is differentiated and
         ``aux`` (numbers, arrays, or tuples, lists and dicts of them) is
         returned as it is, as in JAX: the result is ``(gradient, aux)``.
+    parallel : bool, default False
+        Compile with Numba's parallel backend: loops of the derivative whose
+        iterations are independent (each adds into its own elements and into
+        sums) run across cores with ``prange``, and so do array expressions.
+        Sums may then differ in their last bits from one run to the next.
 
     Returns
     -------
@@ -519,7 +604,15 @@ def grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
     >>> grad(g, has_aux=True, jit=False)(3.0)
     (6.0, (9.0, 4.0))
     """
-    return entry_function(_Specialised(fn, argnums, mode, jit, "grad", has_aux))
+    return entry_function(
+        _parallel(_Specialised(fn, argnums, mode, jit, "grad", has_aux), parallel)
+    )
+
+
+def _parallel(spec: _Specialised, parallel: bool) -> _Specialised:
+    """``spec`` compiled for all cores (``parallel=True``)."""
+    spec.parallel = bool(parallel)
+    return spec
 
 
 def jacfwd(fn, argnums=0, jit=True):
@@ -637,6 +730,8 @@ class _HVP(_Specialised):
         impl = self._impls.get(key)
         if impl is None:
             impl = self._impls[key] = self.compiled(primals)
+        if getattr(impl, "build", None) is not None:  # the plain build, while Numba compiles
+            impl = self._upgraded(key, impl, primals)
         seeds = []
         for i, t in zip(self._positions, tangents):
             p = primals[i]
@@ -652,7 +747,7 @@ class _HVP(_Specialised):
         return impl(*primals, *seeds)
 
 
-def value_and_grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
+def value_and_grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False, parallel=False):
     """Like ``grad``, returning ``(value, gradient)`` from one sweep;
     ``((value, aux), gradient)`` with ``has_aux=True``.
 
@@ -667,7 +762,8 @@ def value_and_grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False):
     >>> value_and_grad(g, has_aux=True, jit=False)(3.0)
     ((9.0, 4.0), 6.0)
     """
-    return entry_function(_Specialised(fn, argnums, mode, jit, "value_and_grad", has_aux))
+    spec = _Specialised(fn, argnums, mode, jit, "value_and_grad", has_aux)
+    return entry_function(_parallel(spec, parallel))
 
 
 class _Mapped(_Specialised):
@@ -699,8 +795,8 @@ class _Mapped(_Specialised):
         leaf_axes = [axis for tree, axis in zip(layout.trees, axes) for _ in pytree.leaves(tree)]
         return {"axes": tuple(leaf_axes), "parallel": self.parallel, "out_axes": self.out_axes}
 
-    def compiled(self, args):
-        call = super().compiled(args)
+    def compiled(self, args, wait=None):
+        call = super().compiled(args, wait)
         layout = self.layout(args)
         axes = self._mapping(layout)["axes"]
         names = [
@@ -731,6 +827,8 @@ class _Mapped(_Specialised):
             return call(*values)
 
         checked.compiled = getattr(call, "compiled", call)
+        if hasattr(call, "build"):
+            checked.build = call.build
         return checked
 
 
@@ -919,6 +1017,8 @@ class _JVPCall(_Specialised):
         impl = self._impls.get(key)
         if impl is None:
             impl = self._impls[key] = self.compiled(args[:count])
+        if getattr(impl, "build", None) is not None:  # the plain build, while Numba compiles
+            impl = self._upgraded(key, impl, args[:count])
         return impl(*args)
 
 
@@ -987,6 +1087,8 @@ class _VJPCall(_Specialised):
         impl = self._impls.get(key)
         if impl is None:
             impl = self._impls[key] = self.compiled(primals)
+        if getattr(impl, "build", None) is not None:  # the plain build, while Numba compiles
+            impl = self._upgraded(key, impl, primals)
         return impl, derivative.output
 
 

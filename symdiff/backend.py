@@ -13,7 +13,9 @@ division by zero and math functions outside their domain give ``inf``/``nan``
 as IEEE arithmetic does, instead of raising, and indices are checked.  ``jit=False`` runs the very same source
 as plain Python with the same semantics: ``math`` is bound to an IEEE
 version (NumPy's scalar functions) and float arguments are passed as
-``numpy.float64``.
+``numpy.float64``.  With ``jit=True`` the plain build answers the first
+calls while Numba compiles in the background (``tiered``), unless
+``$SYMDIFF_JIT=sync``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import numba_types, tiered
 from .errors import SymDiffError, caller_loc
 from .primitives import PRIMITIVES, custom
 
@@ -117,31 +120,104 @@ def _with_ieee_math(module: types.ModuleType, name: str):
     return namespace[name]
 
 
-def compile_source(source: str, name: str, jit: bool = True, boundscheck: bool = True):
+def compile_source(
+    source: str, name: str, jit: bool = True, boundscheck: bool = True, wait: bool | None = None
+):
     """The function ``name`` defined by ``source``, compiled or plain Python.
 
     ``boundscheck=False`` where every index is proven within its array
-    (``analysis.indices_in_bounds``)."""
+    (``analysis.indices_in_bounds``).  With ``jit=True``, ``wait`` says
+    whether to return the Numba dispatcher (which compiles at its first
+    call) or, while the Numba build is not ready, the plain build with the
+    Numba build as its ``build`` attribute (``tiered``); by default
+    (``None``), as ``$SYMDIFF_JIT`` says (``jit_mode``)."""
     module = _load_module(source, name)
-    py_func = getattr(module, name)
-    if jit:
-        import numba
+    if not jit:
+        return _plain(module, name)
+    rules = custom.rule_functions(vars(module))
+    # Numba's cache would not see a change of a user's rule the code calls.
+    cacheable = not module.__file__.startswith("<") and not rules
+    if rules:  # compiled now, as they always were: their errors are the user's to see
+        return _reporting_rules(numba_build(module, name, boundscheck, False), sorted(rules))
+    if wait is None:
+        wait = jit_mode() == "sync"
+    build = tiered.build_of(
+        module,
+        name,
+        boundscheck,
+        cacheable,
+        lambda: numba_build(module, name, boundscheck, cacheable),
+    )
+    if wait or build.compiled is not None:
+        return build.dispatcher()
+    return build.plain_until_ready(_plain(module, name))
 
-        rules = custom.rule_functions(vars(module))
-        # Numba's cache would not see a change of a user's rule the code calls.
-        cacheable = not module.__file__.startswith("<") and not rules
-        for key, function in rules.items():
-            setattr(module, key, custom.compiled(function))
-        # Bounds checks: an index out of range raises IndexError (reported at
-        # the user's line) instead of writing outside an array.
-        options = {"cache": cacheable, "error_model": "numpy", "boundscheck": boundscheck}
-        for helper, value in list(vars(module).items()):  # helpers the function calls
-            if helper.startswith("_") and isinstance(value, types.FunctionType):
-                setattr(module, helper, numba.njit(**options)(value))
-        # a loop printed with prange (vmap(parallel=True)) runs across cores
-        parallel = getattr(module, "prange", None) is numba.prange
-        compiled = numba.njit(**options, parallel=parallel)(py_func)
-        return _reporting_rules(compiled, sorted(rules)) if rules else compiled
+
+def jit_mode() -> str:
+    """``$SYMDIFF_JIT``: ``background`` (the default: the first calls run the
+    plain build while Numba compiles in the background) or ``sync`` (the
+    first call waits for Numba, as tests and benchmarks want)."""
+    mode = os.environ.get("SYMDIFF_JIT", "background").strip().lower() or "background"
+    if mode not in ("background", "sync"):
+        raise SymDiffError(
+            f"SYMDIFF_JIT={mode!r} is not a mode symdiff knows",
+            caller_loc(),
+            "set SYMDIFF_JIT=background (the default) or SYMDIFF_JIT=sync; "
+            "grad(f, jit=False) runs plain Python only",
+        )
+    return mode
+
+
+def numba_build(module: types.ModuleType, name: str, boundscheck: bool, cacheable: bool):
+    """The Numba dispatcher of the function ``name`` of ``module``, and of
+    the helpers it calls, in a copy of the module's namespace (the module
+    itself stays plain Python, which the plain build copies)."""
+    import numba
+
+    numba_types.attach_pending()  # Numba is loaded: derivatives made before get their type
+    namespace = dict(vars(module))
+    rules = custom.rule_functions(namespace)
+    for key, function in rules.items():
+        namespace[key] = custom.compiled(function)
+    # Bounds checks: an index out of range raises IndexError (reported at
+    # the user's line) instead of writing outside an array.
+    options = {"cache": cacheable, "error_model": "numpy", "boundscheck": boundscheck}
+    for helper, value in vars(module).items():  # helpers the function calls
+        if helper.startswith("_") and isinstance(value, types.FunctionType):
+            namespace[helper] = numba.njit(**options)(_rebound(value, namespace))
+    # a loop printed with prange (vmap(parallel=True)) runs across cores
+    parallel = namespace.get("prange") is numba.prange
+    return numba.njit(**options, parallel=parallel)(_rebound(getattr(module, name), namespace))
+
+
+def _rebound(function: types.FunctionType, namespace: dict) -> types.FunctionType:
+    """``function`` reading its globals from ``namespace``."""
+    copy = types.FunctionType(
+        function.__code__,
+        namespace,
+        function.__name__,
+        function.__defaults__,
+        function.__closure__,
+    )
+    copy.__qualname__, copy.__doc__ = function.__qualname__, function.__doc__
+    copy.__module__ = function.__module__
+    return copy
+
+
+def build_in_child() -> None:
+    """A child process of ``tiered``: compile one signature into the disk caches."""
+    import json
+
+    job = json.loads(sys.argv[-1])
+    module = _load_module(Path(job["path"]).read_text(), job["name"])
+    dispatcher = numba_build(module, job["name"], job["boundscheck"], True)
+    dispatcher.compile(tuple(tiered.numba_type(d) for d in job["signature"]))
+    tiered.marker(job["path"], job["boundscheck"], job["signature"]).touch()
+
+
+def _plain(module: types.ModuleType, name: str):
+    """The plain-Python build: IEEE ``math``, float arguments as ``numpy.float64``."""
+    py_func = getattr(module, name)
     plain = _with_ieee_math(module, name)
 
     @functools.wraps(py_func)

@@ -270,10 +270,14 @@ def function_source(
 
 
 def lowered_source(
-    lowered: Lowered, docstring="", header=(), kinds=None, float32=False, then=""
+    lowered: Lowered, docstring="", header=(), kinds=None, float32=False, then="", parallel=False
 ) -> str:
-    """The module source of a lowered function (see ``function_source``)."""
+    """The module source of a lowered function (see ``function_source``);
+    ``parallel``: it imports ``prange``, so the backend compiles it with
+    Numba's parallel backend (array expressions across cores too)."""
     printer = _Printer(lowered, kinds, float32)
+    if parallel:
+        printer.imported.add(("numba", "prange"))
     if then:
         printer.modules.add("np")
     body = printer.block(lowered.body)

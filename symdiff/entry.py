@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import inspect
 
+from . import numba_types
+
 _ENTRY = """\
 def {name}({params}, *_extra, **_kw):
     if {guard} and not _extra and not _kw:
@@ -132,4 +134,5 @@ def entry_function(spec):
     entry.derivative = spec.derivative
     entry._impls = spec._impls
     entry._spec = spec
+    numba_types.attach(entry)  # callable from @njit code
     return entry

@@ -145,15 +145,17 @@ def test_generated_adjoint_loop_reads_like_a_textbook():
     loop = """\
     x_bar = np.zeros_like(x)
     # line 10
-    for i in range(x.shape[0] - 2, -1, -1):
+    for i in range(x.shape[0] - 1):
         # line 11
         t0 = i + 1
         t1 = x[i]
         t2 = 200.0 * (x[t0] - t1 ** 2)
-        x_bar[i] -= 2 * (1.0 - t1) + t2 * (2 * t1)
         x_bar[t0] += t2
+        x_bar[i] -= 2 * (1.0 - t1) + t2 * (2 * t1)
     return x_bar
 """
+    # the iterations only add into x_bar: the adjoint loop runs forwards, the
+    # accumulation into the element ahead first (the order LLVM vectorises)
     assert body.endswith(loop), body
     assert "tape" not in body  # nothing to record: each iteration is recomputed from x
     # The primal loop is not needed for the gradient, and is not run.
@@ -230,3 +232,30 @@ def test_while_loop_with_data_dependent_trip_count():
     g = grad(lc.newton_sqrt, jit=False)
     for a in (0.5, 2.0, 1e6):
         assert g(a) == pytest.approx(0.5 / math.sqrt(a), rel=1e-9)
+
+
+def test_value_and_grad_of_a_sum_loop_is_one_pass():
+    # the value loop and the (forwards-running) adjoint loop are fused: one pass over x,
+    # the shared subexpressions computed once; the value is summed in the function's order
+    source = symdiff.derivative_source(lc.rosenbrock, np.ones(3), kind="value_and_grad")
+    body = source[source.index("def rosenbrock_value_and_grad") :]
+    assert body.count("for ") == 1 and body.count("x[t0] - t1 ** 2") == 1
+    x = np.random.default_rng(4).uniform(-2.0, 2.0, 1001)
+    value, gradient = symdiff.value_and_grad(lc.rosenbrock, jit=False)(x)
+    assert value == lc.rosenbrock(x)  # bit for bit
+    np.testing.assert_allclose(gradient, _rosenbrock_gradient(x), rtol=1e-12, atol=1e-9)
+
+
+def test_a_loop_whose_adjoint_is_carried_still_runs_backwards():
+    # s = s * x[i]: the adjoint of s is carried from one iteration to the one before
+    def product(x):
+        s = 1.0
+        for i in range(x.shape[0]):
+            s = s * x[i]
+        return s
+
+    source = symdiff.derivative_source(product, np.ones(3))
+    assert ", -1, -1)" in source
+    x = np.array([0.5, -2.0, 3.0, 1.5])
+    g = symdiff.grad(product, jit=False)(x)
+    np.testing.assert_allclose(g, [np.prod(np.delete(x, k)) for k in range(4)], rtol=1e-14)

@@ -139,6 +139,7 @@ def test_transformations_do_not_import_the_optimizer():
 # The layers, lowest first: a module may import its own layer's modules (a
 # package's own submodules, or two packages side by side) and lower layers.
 LAYERS = (
+    ("numba_types",),
     ("errors", "version", "entry"),
     ("ir",),
     ("pytree",),
@@ -148,10 +149,12 @@ LAYERS = (
     ("signature", "transform"),
     ("optimize",),
     ("lower",),
-    ("codegen",),
+    ("codegen", "graphs"),
+    ("tiered",),
     ("backend",),
     ("pipeline",),
     ("api", "sympy_reference"),
+    ("explain",),
     ("verify",),
     ("decorator",),
     ("",),  # symdiff/__init__.py: the public names

@@ -101,14 +101,22 @@ def apply(primitive: str, *operands, **attrs):
 
 
 def _resolve(dotted: str):
-    """The object a dotted name names, if its module is loaded (else None)."""
+    """The object a dotted name names, if its module is loaded (else None).
+
+    A module's attributes are read from its ``__dict__``: ``getattr`` on a
+    package with a module ``__getattr__`` (SciPy) imports the submodule, and
+    building the table would import most of SciPy (about 1 s) on the first
+    gradient of any function."""
     parts = dotted.split(".")
     for cut in range(len(parts), 0, -1):
         module = sys.modules.get(".".join(parts[:cut]))
         if module is not None:
             value = module
             for attr in parts[cut:]:
-                value = getattr(value, attr, None)
+                if isinstance(value, types.ModuleType):
+                    value = vars(value).get(attr)
+                else:
+                    value = getattr(value, attr, None)
                 if value is None:
                     return None
             return value

@@ -8,7 +8,9 @@
   one walk (``simplify``); shapes read from where they are known first
   (``shapes``);
 * dead-code elimination (every primitive is pure): ``dce``, by the liveness
-  of ``ir.liveness``, which the reverse sweep of loops uses too.
+  of ``ir.liveness``, which the reverse sweep of loops uses too;
+* loops whose iterations meet only in sums run forwards, and adjacent loops
+  over one range are fused (``loops``).
 
 ``primitives.builder.Builder`` turns the nested expressions of derivative
 rules into IR statements, applying the same rules as it goes (so the
@@ -21,9 +23,10 @@ from .. import ir
 from ..ir.liveness import live_code
 from ..primitives.algebra import simplify_op
 from .broadcasts import known_broadcasts
+from .loops import forwards_and_fused, in_parallel
 from .simplify import simplify
 
-__all__ = ["dce", "known_broadcasts", "optimize", "simplify", "simplify_op"]
+__all__ = ["dce", "in_parallel", "known_broadcasts", "optimize", "simplify", "simplify_op"]
 
 
 def dce(fn: ir.Function) -> ir.Function:
@@ -45,4 +48,7 @@ def optimize(fn: ir.Function, kinds: dict | None = None, max_rounds: int = 20) -
         return fn
 
     fn = fixed_point(fn)
+    ordered = forwards_and_fused(fn)
+    if ordered is not fn:  # loops run forwards or fused: their bodies simplify together
+        fn = fixed_point(ordered)
     return fixed_point(dce(simplify(fn, kinds, reciprocals=True)))
