@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import numba_types, tiered
+from . import numba_types, tiered, vmath
 from .errors import SymDiffError, caller_loc
 from .primitives import PRIMITIVES, custom
 
@@ -175,6 +175,7 @@ def numba_build(module: types.ModuleType, name: str, boundscheck: bool, cacheabl
     import numba
 
     numba_types.attach_pending()  # Numba is loaded: derivatives made before get their type
+    vmath.register_numba()  # vmath.exp and the others, vectorised under Numba
     namespace = dict(vars(module))
     rules = custom.rule_functions(namespace)
     for key, function in rules.items():

@@ -237,7 +237,7 @@ def derive(fn, request: Request) -> Derivative:
     tangents = dict(zip(added, wrt)) if plan.form in ("jvp", "hvp") else {}
     if request.optimized:
         derived = optimize.optimize(derived, analyze(derived, all_kinds, generated=True).kinds)
-        facts = analyze(derived, all_kinds, generated=True, shaped_as=tangents)
+        facts = analyze(derived, all_kinds, generated=True, alike=tangents)
         unbroadcast = optimize.known_broadcasts(derived, facts)  # by the extents
         if unbroadcast is not derived:
             derived = optimize.optimize(unbroadcast, facts.kinds)

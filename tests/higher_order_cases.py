@@ -123,3 +123,21 @@ def scattered_twice(x):
         out[len(x) - 1 - i] += x[i - 1] - 0.25
         w[i - 1] = x[i] / (1.0 + (x[i - 1]) ** 2)
     return np.dot(out, x) + np.sum(w * out)
+
+
+def gathered_cubes(x):
+    return np.sum(x[np.array([0, 2, 2])] ** 3) * x[1]
+
+
+def while_with_branch(x, a, n: int):
+    s = 0.0
+    t = 0.0
+    p = 0
+    while p < len(x) and s > math.sin(x[0]):
+        i = p
+        p += 1
+        s = math.sin(x[-1 - i] + x[0])
+        if math.atan(x[-1 - i]) > math.cos(s):
+            t, s = s, math.cos(math.sin(x[0]) * math.tanh(x[i]))
+        s += -x[i // 2]
+    return s + t

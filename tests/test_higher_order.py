@@ -3,6 +3,8 @@ SymPy, Hessians against finite differences of the gradient, Jacobians both
 ways, Hessian-vector products against H @ v, per-example gradients with
 vmap against a Python loop; their generated programs and their errors."""
 
+import types
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -22,6 +24,7 @@ from symdiff import (
     vjp,
     vmap,
 )
+from symdiff.transform import jacobian as jacobian_transform
 
 from . import higher_order_cases as cases
 from .hash_seeds import run_under_hash_seed
@@ -437,3 +440,110 @@ def test_hessian_of_a_loop_that_writes_two_arrays():
     np.testing.assert_allclose(
         hessian(cases.scattered_twice, jit=False)(POINT6), want, rtol=1e-6, atol=1e-8
     )
+
+
+# -- vector forward mode: the JVP for a block of directions --------------------
+
+
+def _fresh(fn):
+    """A new function object of ``fn``'s code: derived afresh, not from the cache."""
+    return types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__)
+
+
+def _leaves(tree):
+    if isinstance(tree, (tuple, list)):
+        return [leaf for item in tree for leaf in _leaves(item)]
+    return [np.asarray(tree)]
+
+
+W3, B3, X3, Y3 = (
+    RNG.normal(size=(3, 4)),
+    RNG.normal(size=4),
+    RNG.normal(size=(5, 3)),
+    RNG.normal(size=5),
+)
+LAYERS = [(W3, B3), (RNG.normal(size=(4, 2)), RNG.normal(size=2))]
+# (name, derivative, function, arguments, by blocks: False where the JVP has
+# a statement without a block form: a gather, a growing tape)
+BLOCK_ROWS = [
+    ("rosenbrock", hessian, cases.rosenbrock, (RNG.normal(size=7),), True),
+    ("rosenbrock_loop", hessian, cases.rosenbrock_loop, (RNG.normal(size=5),), True),
+    # the reverse sweep reads a tangent made under the same condition in an
+    # earlier branch: the branch's blocks were lost (a KeyError)
+    ("while_with_branch", hessian, cases.while_with_branch,
+     (np.array([-1.2, 0.4, -0.7, 0.3]), 0.3, 2), True),
+    ("gathered_cubes", hessian, cases.gathered_cubes, (RNG.normal(size=4),), False),
+    ("mlp_W_b", lambda f, **k: hessian(f, argnums=(0, 1), **k), cases.mlp_loss, (W3, B3, X3, Y3), True),
+    ("softmax", hessian, cases.softmax_regression, (W3, X3, np.array([0, 1, 2, 3, 1])), True),
+    ("layers", hessian, cases.layers_loss, (LAYERS, X3, RNG.normal(size=(5, 2))), True),
+    ("vector_field", lambda f, **k: jacfwd(f, argnums=(0, 1), **k), cases.vector_field,
+     (RNG.normal(size=3), RNG.normal(size=(4, 3))), True),
+    ("matrix_field", lambda f, **k: jacfwd(f, argnums=(0, 1), **k), cases.matrix_field,
+     (RNG.normal(size=(3, 3)), RNG.normal(size=3)), True),
+    ("max_of_rows", hessian, cases.max_of_rows, (np.array([[0.3], [0.5], [-0.2]]), 0.1), True),
+    ("scalar_and_array", lambda f, **k: hessian(f, argnums=(0, 1), **k), cases.scalar_and_array,
+     (0.5, RNG.normal(size=(2, 3))), True),
+    ("scattered_twice", hessian, cases.scattered_twice, (POINT6,), True),
+    ("while_in_for", lambda f, **k: jacfwd(grad(f, 1), 0, **k), cases.while_in_for,
+     (np.full(3, 0.0123457), 0.0123457, 0), False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("row", BLOCK_ROWS, ids=[row[0] for row in BLOCK_ROWS])
+def test_block_forward_mode_equals_one_direction_at_a_time(row, monkeypatch):
+    name, make, fn, args, by_blocks = row
+    derivative = make(_fresh(fn), jit=False)
+    assert ("np.eye(" in derivative.source(*args)) == by_blocks  # the directions: rows of eye
+    got = derivative(*args)
+    monkeypatch.setattr(jacobian_transform, "_block_columns", lambda *rest: False)
+    want = make(_fresh(fn), jit=False)(*args)
+    for block, one in zip(_leaves(got), _leaves(want), strict=True):
+        assert block.shape == one.shape
+        np.testing.assert_allclose(block, one, rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("budget", [12, 5, 1])
+def test_block_forward_mode_in_chunks_of_directions(budget, monkeypatch):
+    # 5 directions at 12 // 5 = 2, 1 and 1 a chunk: the last chunk is shorter
+    monkeypatch.setattr(jacobian_transform, "BUDGET", budget)
+    x = RNG.normal(size=5)
+    g = grad(cases.rosenbrock, jit=False)
+    np.testing.assert_allclose(
+        hessian(_fresh(cases.rosenbrock), jit=False)(x), fd_jacobian(g, x), rtol=1e-6, atol=1e-6
+    )
+    A = RNG.normal(size=(2, 5))
+    Jx, JA = jacfwd(_fresh(cases.vector_field), argnums=(0, 1), jit=False)(x, A)
+    np.testing.assert_allclose(Jx, fd_jacobian(lambda z: cases.vector_field(z, A), x), atol=1e-8)
+    np.testing.assert_allclose(JA, fd_jacobian(lambda a: cases.vector_field(x, a), A), atol=1e-8)
+
+
+def test_block_forward_mode_compiled_matches_plain():
+    # blocks of matrices (3-d transposes and reshapes), a bias's sum_to, in Numba
+    plain = hessian(cases.mlp_loss, argnums=(0, 1), jit=False)(W3, B3, X3, Y3)
+    compiled = hessian(cases.mlp_loss, argnums=(0, 1))(W3, B3, X3, Y3)
+    for want, got in zip(_leaves(plain), _leaves(compiled), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+def test_block_forward_mode_source():
+    # one sweep per chunk of directions; the tangent dx holds a chunk of them
+    source = jacfwd(cases.array_out, jit=False).source(np.ones(3))
+    body = source[source.index("    t0 = x.size") :]
+    assert body == (
+        "    t0 = x.size\n"
+        "    chunk = max(1, 32768 // max(1, t0))\n"
+        "    darray_out_dx = np.zeros((t0, t0))\n"
+        "    for col in range(0, t0, chunk):\n"
+        "        dx = np.eye(min(chunk, t0 - col), t0, col)\n"
+        "        # line 81\n"
+        "        t1 = x * dx\n"
+        "        darray_out = t1 + t1\n"
+        "        darray_out_dx[:, col:col + chunk] = darray_out.T\n"
+        "    return darray_out_dx\n"
+    )
+
+
+def test_block_forward_mode_of_an_empty_parameter():
+    # the chunk's width divided by the parameter's size: by zero for an empty one
+    assert hessian(cases.two_outputs_sum, jit=False)(np.zeros(0)).shape == (0, 0)
+    assert jacfwd(cases.vector_field, jit=False)(np.zeros(0), np.zeros((2, 0))).shape == (2, 0)

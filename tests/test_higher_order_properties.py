@@ -1,18 +1,22 @@
 """Random programs differentiated twice: for the array programs of
 ``test_trust_properties`` and the loop programs of ``test_loop_properties``,
-the Hessian by forward over reverse (``hessian``) equals reverse over reverse
-(``jacrev(grad)``), both equal central differences of the gradient where
+the Hessian by forward over reverse (``hessian``, by blocks of directions
+where the JVP has a block form) equals the one taken one direction at a time
+and reverse over reverse (``jacrev(grad)``), both equal central differences of the gradient where
 those are stable, and a Hessian-vector product equals the Hessian times the
 vector."""
 
 import math
 import os
+import types
+from unittest import mock
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, note, settings
 
 from symdiff import SymDiffError, grad, hessian, hvp, jacrev
+from symdiff.transform import jacobian as jacobian_transform
 
 from . import test_loop_properties as loops
 from . import test_trust_properties as arrays
@@ -69,6 +73,10 @@ def check_second_derivatives(fn, args, index, reverse_over_reverse=True):
     shape = np.shape(g) + np.shape(args[index])
     assert np.shape(H) == shape
     scale = 1.0 + np.max(np.abs(H), initial=0.0)
+    with mock.patch.object(jacobian_transform, "_block_columns", lambda *rest: False):
+        copy = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__)
+        one_at_a_time = hessian(copy, index, jit=False)(*args)  # not by blocks of directions
+    np.testing.assert_allclose(H, one_at_a_time, rtol=1e-11, atol=1e-13 * scale, err_msg="blocks")
     if reverse_over_reverse:
         try:
             Hr = jacrev(grad(fn, index, jit=False), index, jit=False)(*args)

@@ -259,3 +259,27 @@ def test_a_loop_whose_adjoint_is_carried_still_runs_backwards():
     x = np.array([0.5, -2.0, 3.0, 1.5])
     g = symdiff.grad(product, jit=False)(x)
     np.testing.assert_allclose(g, [np.prod(np.delete(x, k)) for k in range(4)], rtol=1e-14)
+
+
+def test_a_recurrence_reads_its_next_state_back_instead_of_recomputing_it():
+    # h = tanh(W @ h + U * x[t]): the state an iteration carries out is the next one's
+    # recorded state (or, after the last, the final h): the reverse sweep reads it
+    # back, and its only matrix products are the adjoint's (W.T @ ..., np.outer)
+    rng = np.random.default_rng(5)
+    W, U, h0, xs = (
+        rng.normal(size=(4, 4)) / 2,
+        rng.normal(size=4),
+        rng.normal(size=4),
+        rng.normal(size=6),
+    )
+    source = symdiff.derivative_source(lc.rnn, W, U, h0, xs, argnums=(0, 1, 2))
+    backward = source[source.index("for t in range(t0 - 1, -1, -1):") :]
+    assert "np.tanh" not in backward and backward.count(" @ ") == 1
+    assert "= h_tape[t2]" in backward
+    grads = symdiff.grad(lc.rnn, argnums=(0, 1, 2), jit=False)(W, U, h0, xs)
+    for k, g in enumerate(grads):
+        args = [W, U, h0, xs]
+        expected = np.zeros_like(args[k])
+        for element in np.ndindex(args[k].shape):
+            expected[element] = finite_difference(lc.rnn, args, k, element=element)
+        np.testing.assert_allclose(g, expected, rtol=1e-7, atol=1e-9)

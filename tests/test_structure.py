@@ -140,7 +140,7 @@ def test_transformations_do_not_import_the_optimizer():
 # package's own submodules, or two packages side by side) and lower layers.
 LAYERS = (
     ("numba_types",),
-    ("errors", "version", "entry"),
+    ("errors", "version", "entry", "vmath"),
     ("ir",),
     ("pytree",),
     ("primitives",),

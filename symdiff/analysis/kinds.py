@@ -89,13 +89,13 @@ def needs_sum(kx: Kind, ky: Kind) -> bool:
     )
 
 
-def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False, shaped_as=None) -> Analysis:
+def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False, alike=None) -> Analysis:
     """Kinds of all values and the active set, given the parameters' kinds.
 
     ``generated``: ``fn`` is derivative code, which writes into the adjoint
     arrays it is given (code generation copies them where that matters).
-    ``shaped_as``: parameters given the shape of another one (a jvp's
-    tangents, checked when it is called), whose extents they share.
+    ``alike``: parameters known to have the shape of another (a JVP's
+    tangent, that of its primal): ``{tangent: primal}``, for extents.
 
     >>> from symdiff.ir import FLOAT, INT, Assign, Function, Op, Var
     >>> body = (Assign("y", Op("mul", (Var("x"), Var("k")))),)
@@ -106,10 +106,9 @@ def analyze(fn: ir.Function, param_kinds, wrt=(), generated=False, shaped_as=Non
     kinds = dict(zip(fn.params, param_kinds))
     active = _differentiated(kinds, wrt, fn.loc)
     inference = _KindInference(kinds, active, generated)
-    shaped_as = shaped_as or {}
-    for p in fn.params:
-        like = shaped_as.get(p, p)
-        inference.extents[p] = ext.of_argument(like, kinds[like])
+    inference.extents.update((p, ext.of_argument(p, kinds[p])) for p in fn.params)
+    for param, primal in (alike or {}).items():
+        inference.extents[param] = inference.extents[primal]
     inference.block(fn.body)
     if not generated:
         check_shared_memory(fn, kinds)

@@ -205,7 +205,7 @@ def plain_names(fn: ir.Function, alias: dict) -> set:
     wanted: dict = {}
     for name in sorted(shown - set(fn.params)):  # parameters keep their names
         base = ir.version_of(name, shown | {name.rpartition("_")[0]})
-        if base != name and base not in shown and base not in ("np", "math"):
+        if base != name and base not in shown and base not in ("np", "math", "vmath"):
             if keyword.iskeyword(base):  # a lambda's value: `lambda_1`, never `lambda`
                 continue
             wanted.setdefault(base, []).append(name)

@@ -62,6 +62,7 @@ Conventions at non-differentiable points (tested in ``tests/test_primitives.py``
 
 from ..ir import index_rank
 from . import (  # noqa: F401  (the rows: registered on import)
+    blocks,
     custom,
     elementwise,
     indexing,
@@ -74,6 +75,7 @@ from . import (  # noqa: F401  (the rows: registered on import)
     special,
     structural,
 )
+from .blocks import Unbatched
 from .expr import (
     E,
     copysign,
@@ -107,5 +109,5 @@ __all__ = [
     "CALLABLES", "METHODS", "PRIMITIVES", "E", "Names", "Option", "Primitive", "RankError",
     "array_function", "broadcast", "call_arguments", "copysign", "cos", "cosh", "dot", "exp",
     "index_rank", "lift", "log", "normalize_axis", "op", "outer", "primitive_for", "reduced_axes", "sign", "sin",
-    "registry_names", "sinh", "sqrt", "tape_kind", "transpose", "Undefined", "where",
+    "registry_names", "sinh", "sqrt", "tape_kind", "transpose", "Unbatched", "Undefined", "where",
 ]  # fmt: skip

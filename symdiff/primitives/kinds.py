@@ -230,9 +230,11 @@ def create_kind(kinds, atoms, attrs):
 
 
 def eye_kind(kinds, atoms, attrs):
-    if kinds[0].rank or kinds[0].dtype != "int":
+    """``eye(n)``, or ``eye(m, n, k)``: ``m`` rows of ``n`` columns, the ones from column ``k``."""
+    if len(kinds) not in (1, 3) or any(k.rank or k.dtype != "int" for k in kinds):
         raise RankError("np.eye takes an int")
-    return Kind.of_sizes("float", [size_of(atoms[0])] * 2)
+    sizes = atoms[:2] if len(atoms) > 1 else atoms * 2
+    return Kind.of_sizes("float", [size_of(size) for size in sizes])
 
 
 def sum_to_kind(kinds, atoms, attrs):

@@ -67,6 +67,9 @@ class Primitive:
     partials: Callable | None = None  # elementwise: (*args, ans) -> partials
     jvp: Callable | None = None  # structural: (tangents, *args, ans, attrs) -> E
     vjp: Callable | None = None  # structural: (g, *args, ans, attrs, ranks) -> adjoints
+    # structural: (block, operands, attrs) -> the result for a block of directions
+    # (primitives.blocks; elementwise primitives need none)
+    batch: Callable | None = None
     result_kind: Callable = joined  # (kinds, atoms, attrs) -> Kind
     names: Names = field(default_factory=Names)
     # (printer, op, printed operands) -> ast.expr: arrays ("special"), and

@@ -552,10 +552,23 @@ def broadcast_like(printer, op, args):
     return ast.BinOp(printer.call("np.zeros_like", [args[1]]), ast.Add(), args[0])
 
 
+def vectorised(func):
+    """The spelling of ``func`` on arrays: ``vmath.<func>(x)`` (``symdiff.vmath``:
+    NumPy's ``np.<func>`` in plain Python, a loop Numba compiles to SIMD code)."""
+
+    def spell(printer, op, args):
+        return ast.Call(ast.Attribute(printer.imported_name("symdiff", "vmath"), func), args, [])
+
+    return spell
+
+
 def expit(printer, op, args):
     """``1 / (1 + exp(-x))``: scipy.special.expit, which Numba lacks, written out."""
-    module = "np" if printer.kind(op.args[0]).rank else "math"
-    exp = printer.call(f"{module}.exp", [ast.UnaryOp(ast.USub(), args[0])])
+    negated = [ast.UnaryOp(ast.USub(), args[0])]
+    if printer.kind(op.args[0]).rank:
+        exp = vectorised("exp")(printer, op, negated)
+    else:
+        exp = printer.call("math.exp", negated)
     return ast.BinOp(printer.const(1.0), ast.Div(), ast.BinOp(printer.const(1.0), ast.Add(), exp))
 
 

@@ -266,8 +266,8 @@ register("zeros_like", 1, SPECIAL, "special", None, None, result_kind=float_like
          sympy_arrays=lambda args, attrs, number, truth: np.zeros(np.shape(args[0])), fresh=True, full_tangent=True, shaped_like=0, shape_reads=frozenset({0}), **CONSTANT)
 register("ones_like", 1, SPECIAL, "special", None, None, result_kind=float_like(0), names=named(numpy="ones_like"), spell=spelling.calling("np.ones_like"),
          sympy_arrays=lambda args, attrs, number, truth: np.ones(np.shape(args[0])), fresh=True, shaped_like=0, shape_reads=frozenset({0}), **CONSTANT)
-register("eye", 1, SPECIAL, "special", None, None, result_kind=eye_kind, names=named(numpy="eye"), spell=spelling.eye,
-         sympy_arrays=lambda args, attrs, number, truth: np.eye(int(args[0])), fresh=True, contiguous=True, sized_by=lambda atoms: atoms * 2, **CONSTANT)
+register("eye", -1, SPECIAL, "special", None, None, result_kind=eye_kind, names=named(numpy="eye", arguments=1), spell=spelling.eye,  # eye(n); eye(m, n, k): rows k.. of eye(n) (block forward mode's directions)
+         sympy_arrays=lambda args, attrs, number, truth: np.eye(*map(int, args)), fresh=True, contiguous=True, sized_by=lambda atoms: atoms[:2] if len(atoms) > 1 else atoms * 2, **CONSTANT)
 
 # Adjoint plumbing, made by the transformations (never written by users).
 register("sum_to", 2, SPECIAL, "special", None, None, jvp=linear_jvp("sum_to"), vjp=_like_vjp("broadcast_like"), result_kind=sum_to_kind, spell=spelling.sum_to, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # sum g to x's shape

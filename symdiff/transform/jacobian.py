@@ -19,10 +19,13 @@ printed as one function, and it can be differentiated again.
 
 from __future__ import annotations
 
+import dataclasses
+
 from .. import ir
-from ..analysis import Analysis
+from ..analysis import Analysis, analyze
 from ..ir import WHOLE, Assign, Attrs, Carry, Const, Loop, Op, Take, Var
-from ..primitives import PRIMITIVES
+from ..primitives import PRIMITIVES, Unbatched
+from .batch import batched
 from .forward import forward
 from .reverse import sweeps_of
 
@@ -121,6 +124,43 @@ class _Program:
         body.extend(after)
         return blocks
 
+    def stored(self, body: list, col: Var, stop: Var, sizes: tuple, inner: list, rows, param):
+        """One loop over chunks ``col:stop`` (``sizes``: the number of
+        directions and of those in a chunk) of the directions that
+        stores, per entry of ``rows`` ``(output, tangents)`` (the output's
+        tangents for the chunk's directions, one per row), their transpose
+        as columns ``col:stop`` of a block ``output.size`` by ``size``;
+        returns the blocks, shaped ``output.shape + param.shape``."""
+        size, width = sizes
+        carried, after, blocks = [], [], []
+        span = (ir.Span(start=True, stop=True),)
+        for output, tangents in rows:
+            name = self.block_name(output, param)
+            out_rank, rank = self.rank(output), self.rank(Var(param))
+            if out_rank == 0:  # one number per direction: a row of the gradient
+                start = self.emit(body, "zeros", size)
+                updated = self.emit(inner, "setitem", tangents, Var(name), col, stop, index=span)
+            else:
+                count = self.emit(body, "size", output)
+                start = self.emit(body, "zeros", count, size)
+                if out_rank > 1:
+                    tangents = self.emit(inner, "reshape", tangents, Const(-1), count)
+                columns = self.emit(inner, "transpose", tangents)
+                index = (WHOLE,) + span
+                updated = self.emit(inner, "setitem", columns, Var(name), col, stop, index=index)
+            carried.append(Carry(name, start, updated))
+            if out_rank <= 1 and rank == 1:  # the block has its shape already
+                blocks.append(Var(name))
+                continue
+            shape = self.shape(after, output, out_rank) + self.shape(after, Var(param), rank)
+            blocks.append(self.emit(after, "reshape", Var(name), *shape, hint=name))
+        before, inside = hoisted(inner, {col.name, *(c.name for c in carried)})
+        body.extend(before)
+        loop = Loop(tuple(carried), tuple(inside), col.name, Const(0), size, width, loc=self.fn.loc)
+        body.append(loop)
+        body.extend(after)
+        return blocks
+
 
 def hoisted(body, varying: set) -> tuple:
     """``(before, inside)``: the statements of a loop's ``body`` that read
@@ -204,6 +244,8 @@ def _columns(program: _Program, body: list, outputs, j: int, param: str, blocks:
                 tangent if not _is_zero(tangent) else program.zero_block(body, outputs[i], param)
             )
         return
+    if _block_columns(program, body, outputs, j, param, jvp, blocks):
+        return
     size = program.emit(body, "size", Var(param))
     k = program.namer.fresh("col")
     inner: list = []
@@ -220,6 +262,78 @@ def _columns(program: _Program, body: list, outputs, j: int, param: str, blocks:
         where.append(i)
     for i, block in zip(where, program.filled(body, k, size, inner, rows, by_rows=False)):
         blocks[i, j] = block
+
+
+# Directions per sweep of the block JVP: as many as keep the chunk of basis
+# directions (chunk x parameter size) within BUDGET numbers, so that blocks
+# stay small enough for the cache however large the parameter (a Hessian of
+# n = 1,000 sweeps 32 directions at a time, one of n = 100 all 100 at once).
+BUDGET = 32768
+
+
+def _block_columns(program: _Program, body: list, outputs, j: int, param: str, jvp, blocks):
+    """The blocks of every output for the array ``param`` from the JVP run
+    for ``CHUNK`` directions at a time (``transform.batch``): the directions
+    are rows of the identity, and the tangent of each output a block whose
+    rows are columns of the Jacobian.  False (nothing emitted) where the JVP
+    has no block form."""
+    direction = jvp.params[-1]
+    fn, analysis = program.fn, program.analysis
+    mapping: dict = {}  # the JVP's names -> names of the Jacobian
+    jvp = dataclasses.replace(jvp, body=program.renamed(jvp.body, mapping))
+    kinds = [analysis.kinds[p] for p in fn.params] + [analysis.kinds[param]]
+    facts = analyze(jvp, kinds, generated=True, alike={direction: param})
+    rank = program.rank(Var(param))
+    code: list = []
+    size = program.emit(code, "size", Var(param))
+    nonzero = program.emit(code, "max", Const(1), size)  # no division by an empty parameter
+    fitting = program.emit(code, "floordiv", Const(BUDGET), nonzero)
+    width = program.emit(code, "max", Const(1), fitting, hint="chunk")
+    col = program.namer.fresh("col")
+    inner: list = []
+    stop = program.emit(inner, "add", Var(col), width)
+    left = program.emit(inner, "sub", size, Var(col))
+    count = program.emit(inner, "min", width, left)
+    # the chunk's directions: rows col.. of the identity, each shaped like param
+    seed = program.emit(inner, "eye", count, size, Var(col), hint=direction if rank == 1 else None)
+    if rank > 1:
+        shape = program.shape(code, Var(param), rank)
+        seed = program.emit(inner, "reshape", seed, count, *shape, hint=direction)
+    try:
+        stmts, made = batched(jvp.body, facts, program.namer, count, {direction: seed})
+    except Unbatched:
+        return False
+    zeros = {s.target for s in jvp.body if _makes_zeros(s)}
+    tangents = []
+    for tangent in ir.atoms_of(jvp.result[1]):
+        tangent = _mapped(tangent, mapping)
+        if _is_zero(tangent) or (isinstance(tangent, Var) and tangent.name in zeros):
+            tangents.append(None)
+        elif isinstance(tangent, Var) and tangent.name in made:
+            tangents.append(made[tangent.name])
+        else:  # a tangent not made from the block: leave it to the loop
+            return False
+    body.extend(code)
+    inner.extend(stmts)
+    rows, where = [], []
+    for i, (output, tangent) in enumerate(zip(outputs, tangents)):
+        if tangent is None:
+            blocks[i, j] = program.zero_block(body, output, param)
+            continue
+        rows.append((output, tangent))
+        where.append(i)
+    stored = program.stored(body, Var(col), stop, (size, width), inner, rows, param)
+    for i, block in zip(where, stored):
+        blocks[i, j] = block
+    return True
+
+
+def _makes_zeros(stmt) -> bool:
+    return (
+        isinstance(stmt, Assign)
+        and isinstance(stmt.value, Op)
+        and stmt.value.prim in ("zeros", "zeros_like")
+    )
 
 
 def _rows(program: _Program, body: list, i: int, output, wrt: tuple, blocks: dict):

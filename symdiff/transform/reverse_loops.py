@@ -83,6 +83,7 @@ class LoopAdjoint:
         self.reads: dict = {}  # a recorded read's target -> (its tape, what the tape is like)
         self.original = {new: old for old, new in self.mapping.items()}
         recompute = self.recompute(self.state.record(body), iteration, top=True)
+        recompute = self.next_from_tapes(builder, recompute, iteration)
         adjoint = _guard(adjoint, self.mutated_names)
         reverse_body = tuple(head) + recompute + adjoint + tuple(tail)
         reverse_loop = Loop(tuple(carries), reverse_body, index, *bounds, loc=self.loop.loc)
@@ -91,6 +92,42 @@ class LoopAdjoint:
         _refuse_stale(reverse_loop)
         return reverse_loop
 
+    def next_from_tapes(self, builder: Builder, recompute: tuple, iteration) -> tuple:
+        """The recomputed body with each carried array's next value read
+        back instead of computed again: the value an iteration of a for loop
+        carries out is the one the next iteration starts from, which is on
+        the tape (``h_tape[k + 1]``), or, after the last iteration, the
+        loop's final value.  A recurrence ``h = tanh(W @ h + ...)`` then
+        costs no matrix product in the reverse sweep beyond its adjoint's."""
+        state, loop = self.state, self.loop
+        if loop.index is None or self.counted:
+            return recompute
+        replaced = {}
+        for carry in loop.carried:
+            renamed = self.mapping.get(carry.next.name) if isinstance(carry.next, Var) else None
+            if carry.name in self.tapes and renamed and state.kinds[carry.name].rank:
+                replaced[renamed] = carry
+        if not any(isinstance(s, Assign) and s.target in replaced for s in recompute):
+            return recompute
+        trips = _trip_count(builder, loop)
+        out: list = []
+        for stmt in recompute:
+            carry = replaced.get(stmt.target) if isinstance(stmt, Assign) else None
+            if carry is None:
+                out.append(stmt)
+                continue
+            code: list = []
+            step = Builder(state.namer, code, state.defs, state.kinds, stmt.loc)
+            following = step.emit(lift(iteration) + 1)
+            more = step.emit(op("lt", following, trips))
+            state.kinds.setdefault(more.name, Kind("bool"))
+            read = state.new(None, state.kinds[stmt.target])
+            tape = Var(self.tapes[carry.name])
+            entry = Assign(read, Op("getitem", (tape, following), _INDEX), stmt.loc)
+            join = Phi(stmt.target, Var(read), Var(carry.name))
+            out += [*code, If(more, (entry,), (), (join,), stmt.loc)]
+        return tuple(out)
+
     def recorded(self, reverse_loop: Loop):
         """What the forward sweep records: the carried values and the reads
         whose tapes the reverse loop still reads."""
@@ -98,7 +135,8 @@ class LoopAdjoint:
         taped = [
             carry
             for carry in self.loop.carried
-            if carry.name in self.tapes and self.restored[carry.name] in read
+            if carry.name in self.tapes
+            and (self.restored[carry.name] in read or self.tapes[carry.name] in read)
         ]
         reads = {self.original[t]: tape for t, tape in self.reads.items() if tape[0] in read}
         return taped, reads
