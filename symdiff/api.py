@@ -415,9 +415,9 @@ class _Specialised:
 
 def _inner_stage(spec: _Specialised) -> tuple:
     """``spec`` as the inner derivative of another: ``(mode, form, argnums)``."""
-    if spec.has_aux or spec.form != "grad":
+    if spec.has_aux or spec.form not in ("grad", "jacobian"):
         raise ArgumentError(
-            f"symdiff differentiates gradients again, not {spec.form}"
+            f"symdiff differentiates gradients and Jacobians again, not {spec.form}"
             f"{' with has_aux=True' if spec.has_aux else ''}",
             header(spec.fn).loc,
             "differentiate grad(f) (without has_aux), or use hessian(f), jacfwd(grad(f))",
@@ -696,6 +696,8 @@ def hvp(fn, argnums=0, jit=True):
     @functools.wraps(unwrap(fn))
     def product(*args):
         *primals, v = args
+        if not several and _ARRAYS_OR_NUMBERS.issuperset(map(type, args)):
+            return spec(primals, (v,))  # the generated code's own entry: few checks
         if several and (not isinstance(v, (tuple, list)) or len(v) != len(argnums)):
             raise ArgumentError(
                 f"hvp with argnums={tuple(argnums)} takes one vector per argument",
@@ -711,6 +713,9 @@ def hvp(fn, argnums=0, jit=True):
     product.__name__ = product.__qualname__ = f"{unwrap(fn).__name__}_hvp"
     product.source = lambda *args: spec.source(*args[:-1])
     return product
+
+
+_ARRAYS_OR_NUMBERS = frozenset({np.ndarray, float, int, np.float64, np.float32})
 
 
 class _HVP(_Specialised):
@@ -764,10 +769,11 @@ def value_and_grad(fn, argnums=0, mode="reverse", jit=True, *, has_aux=False, pa
 class _Mapped(_Specialised):
     """``vmap``: the function (or derivative) mapped over axes of its arguments."""
 
-    def __init__(self, fn, in_axes, parallel, jit):
+    def __init__(self, fn, in_axes, parallel, jit, out_axes=0):
         super().__init__(fn, None, "reverse", jit, "vmap")
         self.in_axes = in_axes
         self.parallel = bool(parallel)
+        self.out_axes = _hashable_axes(out_axes, fn)
 
     def _axes(self, count: int) -> tuple:
         """One axis (or None) per argument."""
@@ -787,7 +793,7 @@ class _Mapped(_Specialised):
     def _mapping(self, layout: Layout) -> dict:
         axes = self._axes(len(layout.trees))
         leaf_axes = [axis for tree, axis in zip(layout.trees, axes) for _ in pytree.leaves(tree)]
-        return {"axes": tuple(leaf_axes), "parallel": self.parallel}
+        return {"axes": tuple(leaf_axes), "parallel": self.parallel, "out_axes": self.out_axes}
 
     def compiled(self, args, wait=None):
         call = super().compiled(args, wait)
@@ -816,6 +822,8 @@ class _Mapped(_Specialised):
                     "map arguments with the same number of examples, or pass one whole "
                     "(None in in_axes)",
                 )
+            if 0 in sizes.values():
+                return _empty_batch(call, values, fn)
             return call(*values)
 
         checked.compiled = getattr(call, "compiled", call)
@@ -824,16 +832,50 @@ class _Mapped(_Specialised):
         return checked
 
 
+def _empty_batch(call, values, fn):
+    """A batch of no examples: the code takes the outputs' shapes from their
+    extents; where it needs an example for them, it reads one, and fails."""
+    try:
+        return call(*values)
+    except IndexError as exc:
+        raise ArgumentError(
+            f"vmap of {header(fn).name} over an empty batch: symdiff knows the shapes of its "
+            "outputs only by running one example",
+            header(fn).loc,
+            "skip the call for an empty batch; symdiff reads the sizes of outputs shaped like "
+            "an argument's axes (or cut from them by constants) without an example",
+        ) from exc
+
+
+def _hashable_axes(out_axes, fn):
+    """``out_axes`` as ints, None and tuples (a list is a tuple; a dict is refused)."""
+    if out_axes is None or isinstance(out_axes, int) and not isinstance(out_axes, bool):
+        return out_axes
+    if isinstance(out_axes, (tuple, list)):
+        return tuple(_hashable_axes(a, fn) for a in out_axes)
+    raise ArgumentError(
+        f"vmap's out_axes={out_axes!r} is not an int, None, or a tuple of them (one per output)",
+        header(fn).loc,
+        "write out_axes=0, out_axes=None, or a tuple with one entry per element of the "
+        "returned tuple, e.g. out_axes=(0, None)",
+    )
+
+
 def vmap(fn, in_axes=0, out_axes=0, *, parallel=False, jit=True):
     """``fn`` mapped over an axis of its arguments, as one compiled loop
     (as ``jax.vmap``; ``fn`` may be a derivative: ``vmap(grad(loss))`` gives
     per-example gradients).
 
     ``in_axes``: one int or None per argument (None: passed whole to every
-    example), or one int for all.  Every output gets a leading axis of
-    examples (``out_axes=0``, the only value supported).  ``parallel=True``
-    runs the examples across cores (Numba's ``prange``; plain Python with
-    ``jit=False``).
+    example), or one int for all.  ``out_axes``: where each output gets its
+    axis of examples (an int, negative from the end), or None for an output
+    that does not depend on the mapped arguments (returned once, as JAX);
+    one for all outputs, or a tuple with one entry per element of a returned
+    tuple.  An empty batch (no examples) gives outputs of size 0 along that
+    axis, their other sizes read from the arguments' shapes (an
+    ``ArgumentError`` where they depend on computed values).
+    ``parallel=True`` runs the examples across cores (Numba's ``prange``;
+    plain Python with ``jit=False``).
 
     Examples
     --------
@@ -842,14 +884,13 @@ def vmap(fn, in_axes=0, out_axes=0, *, parallel=False, jit=True):
     ...     return np.sum(w * x)
     >>> vmap(f, in_axes=(None, 0), jit=False)(np.array([1.0, 2.0]), np.eye(2))
     array([1., 2.])
+    >>> def g(w, x):
+    ...     return w * x, np.sum(w)
+    >>> vmap(g, in_axes=(None, 0), out_axes=(1, None), jit=False)(np.ones(2), np.eye(2))
+    (array([[1., 0.],
+           [0., 1.]]), 2.0)
     """
-    if out_axes != 0:
-        raise ArgumentError(
-            f"vmap supports out_axes=0 only, not {out_axes!r}",
-            header(fn).loc,
-            "move the axis afterwards: np.moveaxis(vmap(f)(...), 0, axis)",
-        )
-    return entry_function(_Mapped(fn, in_axes, parallel, jit))
+    return entry_function(_Mapped(fn, in_axes, parallel, jit, out_axes))
 
 
 def jvp(fn, primals, tangents, jit=True):

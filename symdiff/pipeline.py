@@ -56,6 +56,7 @@ from .signature import check_mode, read_implicit, unwrap
 from .transform.forward import forward
 from .transform.jacobian import jacobian
 from .transform.reverse import reverse
+from .transform.scope import joined_branch_values
 from .transform.vmap import vmap
 from .version import __version__
 
@@ -79,6 +80,7 @@ class Request(NamedTuple):
     inner: tuple = ()  # Stages applied first, innermost first: this derives a derivative
     axes: tuple = ()  # form "vmap": per parameter (leaf), the axis mapped over, or None
     parallel: bool = False  # across cores: vmap's loop over examples; grad's independent loops
+    out_axes: object = 0  # form "vmap": where each output's examples go (an int, None, a tuple)
 
 
 class Stage(NamedTuple):
@@ -198,6 +200,11 @@ def derive(fn, request: Request) -> Derivative:
     wrt = tuple(whole.params[i] for i in request.argnums)
     whole_kinds = request.kinds + tuple(record.kind for record in whole.implicit)
     whole_facts = analyze(whole, whole_kinds, wrt, generated)
+    if generated and _by_reverse(request):  # branch values read after their If: phis
+        joined = joined_branch_values(whole, dict(whole_facts.kinds))
+        if joined is not whole:
+            whole = joined
+            whole_facts = analyze(whole, whole_kinds, wrt, generated)
     primal, prologue = split_draws(whole, whole_facts)
     param_kinds, primal_facts = whole_kinds, whole_facts
     if prologue is not None:  # the drawn values are parameters of the main code
@@ -224,15 +231,19 @@ def derive(fn, request: Request) -> Derivative:
     if batched.form == "vmap":  # the mapped code takes the whole batch
         request = batched._replace(float32=request.float32)
         all_kinds = param_kinds = batched.kinds + tuple(r.kind for r in whole.implicit)
+    # A jvp's (an hvp's) tangents are made like the primals they go with: bounds are
+    # proven, and broadcasts dropped, knowing that.
+    added = derived.params[len(primal.params) :]
+    tangents = dict(zip(added, wrt)) if plan.form in ("jvp", "hvp") else {}
     if request.optimized:
         derived = optimize.optimize(derived, analyze(derived, all_kinds, generated=True).kinds)
+        facts = analyze(derived, all_kinds, generated=True, alike=tangents)
+        unbroadcast = optimize.known_broadcasts(derived, facts)  # by the extents
+        if unbroadcast is not derived:
+            derived = optimize.optimize(unbroadcast, facts.kinds)
     if request.parallel and batched.form != "vmap":  # grad(f, parallel=True)
         derived = optimize.in_parallel(derived)
     kinds = analyze(derived, all_kinds, generated=True).kinds
-    # Bounds are proven on the code that runs; a jvp's tangents are made
-    # like the primals they go with.
-    added = derived.params[len(primal.params) :]
-    tangents = dict(zip(added, wrt)) if plan.form == "jvp" else {}
     checked = not indices_in_bounds(derived, kinds, tangents)
     header = module_header(
         primal,
@@ -253,7 +264,14 @@ def derive(fn, request: Request) -> Derivative:
         name = f"{primal.name}_{request.form}"
     else:
         doc = docstring(
-            primal, derived, wrt, request.form, request.single, plan.forward, request.has_aux
+            primal,
+            derived,
+            wrt,
+            request.form,
+            request.single,
+            plan.forward,
+            request.has_aux,
+            request.out_axes,
         )
         source = codegen.lowered_source(
             lowered, doc, header, kinds, request.float32, parallel=request.parallel
@@ -273,6 +291,13 @@ def derive(fn, request: Request) -> Derivative:
         aux_tree,
         plan.over_arrays,
     )
+
+
+def _by_reverse(request: Request) -> bool:
+    """Is ``request`` taken by reverse mode (``plan_for``'s choice)?"""
+    if request.form in ("vmap", "hvp", "jvp"):
+        return False
+    return request.mode != "forward" or request.form == "vjp"
 
 
 def per_example(fn, request: Request) -> Request:
@@ -718,7 +743,7 @@ def transformed(
     """The derivative IR, straight from the transformation (not optimised)."""
     if plan.form == "vmap":
         axes = request.axes + (None,) * (len(primal.params) - len(request.axes))  # implicit inputs
-        return vmap(primal, facts, axes, request.parallel)
+        return vmap(primal, facts, axes, request.parallel, request.out_axes)
     if plan.form == "jacobian":
         return jacobian(primal, facts, plan.wrt, single, plan.forward)
     if plan.form == "hvp":  # what the value alone needs is left to dead-code elimination
@@ -829,10 +854,18 @@ def module_header(
 
 
 def docstring(
-    primal, derived, wrt, form: str, single: bool, by_forward: bool, has_aux: bool = False
+    primal,
+    derived,
+    wrt,
+    form: str,
+    single: bool,
+    by_forward: bool,
+    has_aux: bool = False,
+    out_axes=0,
 ) -> str:
     """The generated function's docstring: what it computes and returns
-    (``has_aux``: with aux, the values returned with the loss)."""
+    (``has_aux``: with aux, the values returned with the loss; ``out_axes``:
+    vmap's)."""
     name = primal.name if len(primal.name) == 1 else f"({primal.name})"
     how = "forward" if by_forward else "reverse"
     parts = [f"d{name}/d{p}" for p in wrt]
@@ -857,6 +890,8 @@ def docstring(
     elif form == "vmap":
         first = f"{primal.name} mapped over a batch of examples, one loop iteration per example."
         returns = f"{primal.name}'s outputs, each with a leading axis of examples"
+        if out_axes != 0:
+            returns = f"{primal.name}'s outputs, with their axes of examples at out_axes={out_axes}"
     elif form == "jacobian":
         first = f"Jacobian of {primal.name} with respect to {', '.join(wrt)}, by {how} mode."
         returns = f"{grads}: each block is shaped like the output followed by the parameter"

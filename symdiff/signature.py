@@ -154,7 +154,13 @@ def signature_key(args) -> tuple:
     arg_types = tuple(map(type, args))
     if pytree.SCALAR_TYPES.issuperset(arg_types):
         return arg_types
+    if _ARRAY_OR_SCALAR.issuperset(arg_types):  # the common case, without a call per value
+        array_key = pytree.array_key
+        return tuple(t if t is not np.ndarray else array_key(a) for a, t in zip(args, arg_types))
     return tuple(_value_key(a, t) for a, t in zip(args, arg_types))
+
+
+_ARRAY_OR_SCALAR = pytree.SCALAR_TYPES | {np.ndarray}
 
 
 def _value_key(value, kind_of, within=()):

@@ -333,13 +333,18 @@ def test_slices_cut_from_both_ends_by_the_same_count_have_one_shape():
         _slice("b", "x", stop=-1),
         _slice("c", "x", start=2, stop=-1),
         _slice("d", "a", start=2),
-        _slice("e", "x", stop=2),  # min(2, len(x)): not known
+        _slice("e", "x", stop=2),  # min(2, len(x)): a slice of x's axis by its bounds
+        _slice("f", "y", stop=2),  # the same slice of y's axis, equal to x's or not
+        _slice("g", "x", stop=3),
+        _slice("h", "x", stop=2),
         op("r", "sub", Var("a"), Var("b")),
     ]
-    facts = _extents(body, [VECTOR])
+    facts = _extents(body, [VECTOR, VECTOR], params=("x", "y"))
     assert facts.same_shape("a", "b") and facts.same_shape("r", "a")
     assert facts.same_shape("c", "d") and not facts.same_shape("a", "c")
-    assert not facts.same_shape("e", "e") and not facts.same_shape("x", "a")
+    assert facts.same_shape("e", "h") and not facts.same_shape("x", "a")
+    assert not facts.same_shape("e", "f") and not facts.same_shape("e", "g")
+    assert not facts.same_shape("e", "a")
 
 
 def test_an_eye_of_a_size_read_from_an_array_has_that_arrays_extent():

@@ -78,8 +78,13 @@ def check_second_derivatives(fn, args, index, reverse_over_reverse=True):
         one_at_a_time = hessian(copy, index, jit=False)(*args)  # not by blocks of directions
     np.testing.assert_allclose(H, one_at_a_time, rtol=1e-11, atol=1e-13 * scale, err_msg="blocks")
     if reverse_over_reverse:
-        Hr = jacrev(grad(fn, index, jit=False), index, jit=False)(*args)
-        np.testing.assert_allclose(Hr, H, rtol=1e-9, atol=1e-11 * scale, err_msg="rev over rev")
+        try:
+            Hr = jacrev(grad(fn, index, jit=False), index, jit=False)(*args)
+        except SymDiffError as exc:  # a gradient's loop that writes what it reads, reversed
+            assert "reverse mode cannot differentiate this loop" in str(exc), exc
+        else:
+            err = "rev over rev"
+            np.testing.assert_allclose(Hr, H, rtol=1e-9, atol=1e-11 * scale, err_msg=err)
     coarse = _difference_of_gradient(gradient, args, index, 1e-4)
     fine = _difference_of_gradient(gradient, args, index, 2.5e-5)
     stable = np.abs(coarse - fine) <= 1e-4 * (scale + np.abs(fine))  # not at a kink
@@ -119,7 +124,8 @@ def test_loop_programs_twice(load, case):
         assume(False)
     assume(math.isfinite(value) and abs(value) < 1e6)
     for index in (0, 1):
-        # reverse over reverse of loops: a known crash in nested loops whose int
-        # counters change in inner loops (reverse_loops reads the counter's final
-        # name in the reversed inner loop); hessian is forward over reverse
-        check_second_derivatives(fn, (x, a, n), index, reverse_over_reverse=False)
+        # reverse over reverse too: nested loops with int counters changed in
+        # inner loops (kind 9 of the generator inside kinds 13-15) once crashed
+        # on a stale recording of a freed loop (reverse.ReverseState.record), and
+        # branches' values read after the branch on a missing phi (transform.scope)
+        check_second_derivatives(fn, (x, a, n), index)

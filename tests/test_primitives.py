@@ -164,7 +164,7 @@ def test_every_primitive_has_a_row():
     covered |= test_random.drawn_primitives()
     internal = {"lt", "le", "gt", "ge", "eq", "ne", "not", "sign", "zeros_like"}
     made_by_transformations = {"sum_to", "expand_dims", "broadcast_like", "reshape_like", "scatter"}
-    made_by_transformations |= {"prod_others"}  # the derivative of np.prod
+    made_by_transformations |= {"prod_others", "prod_others_tangent"}  # np.prod's derivatives
     made_by_transformations |= {"scatter_add", "scatter_along"}  # adjoints of gathers
     made_by_transformations |= {
         "phi",
@@ -183,6 +183,7 @@ def test_every_primitive_has_a_row():
     made_by_transformations |= {
         "cumprod_tangent",
         "cumprod_adjoint",
+        "cumprod_adjoint_tangent",
         "diff_adjoint",
     }  # np.cumprod's, np.diff's
     made_by_transformations |= {"tape", "tape_grow", "range_len", "stale"}  # reversing loops

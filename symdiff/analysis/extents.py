@@ -11,8 +11,10 @@ extents are equal sizes whatever the arguments' sizes; ``None`` is unknown.
 
 Rules: an argument's axes are their own bases; ``n = x.shape[0]`` is x's
 axis; ``np.eye(n)``/``np.zeros((n, m))``/``reshape`` take their sizes'
-extents; ``x[a:]``, ``x[:-b]`` and ``x[a:-b]`` (constants, ``a >= 0``,
-``b > 0``) cut ``a + b`` from x's axis; elementwise operations keep an
+extents; an operation shaped like an operand (``zeros_like``,
+``broadcast_like``) has its extents; ``x[a:]``, ``x[:-b]`` and ``x[a:-b]`` (constants, ``a >= 0``,
+``b > 0``) cut ``a + b`` from x's axis, and other slices name their axis and
+bounds (``x[:k]`` and ``dx[:k]`` of one extent have one); elementwise operations keep an
 extent that all operands (not of size 1) share; reductions, transposes,
 ``expand_dims`` and matrix products move extents with their axes.  Anything
 else is unknown, which is always safe: unknown extents decide nothing.
@@ -68,15 +70,22 @@ def _sliced(extent, atoms):
     """The extent of ``x[a:b]`` along an axis of extent ``extent``, for the
     bounds ``atoms`` (start, stop, step; None where not given)."""
     start, stop, step = atoms
-    if step is not None or extent is None:
+    if extent is None:
         return None
     front = 0 if start is None else start.value if isinstance(start, Const) else None
     back = 0 if stop is None else -stop.value if isinstance(stop, Const) else None
-    if not isinstance(front, int) or not isinstance(back, int) or front < 0:
+    plain = step is None and isinstance(front, int) and isinstance(back, int) and front >= 0
+    if plain and (stop is None or back > 0):  # not x[:k] with k >= 0: min(k, size)
+        return _cut(extent, front + back)
+    # Else the slice's size is a function of the axis's size and the bounds
+    # alone: equal for every axis of this extent sliced by these bounds.
+    return (("slice", extent, *map(_bound, atoms)), 0)
+
+
+def _bound(atom):
+    if atom is None:
         return None
-    if stop is not None and back <= 0:  # x[:k] with k >= 0: min(k, size)
-        return None
-    return _cut(extent, front + back)
+    return ("const", atom.value) if isinstance(atom, Const) else ("int", atom.name)
 
 
 def _getitem(op: Op, source: tuple) -> tuple:
@@ -156,8 +165,11 @@ def of_operation(op: Op, kind: Kind, arg_kinds, extents: dict, ints: dict) -> tu
         return _broadcast(kind, arg_kinds, arg_extents)
     if prim.sized_by is not None:
         return _sized(op, source, ints, kind)
-    if op.prim in ("broadcast_like", "reshape_like"):  # the second operand's shape
-        return arg_extents[1] or (None,) * kind.rank
+    # zeros_like(x), broadcast_like(t, y): that operand's shape (not sum_to(g,
+    # x), which is g where g is smaller: a broadcastable adjoint stays one)
+    if prim.shaped_like is not None and op.prim != "sum_to":
+        like = arg_extents[prim.shaped_like]
+        return like if like is not None else (None,) * kind.rank
     if source is None:
         return (None,) * kind.rank
     if op.prim == "getitem":

@@ -22,10 +22,11 @@ from __future__ import annotations
 from .. import ir
 from ..ir.liveness import live_code
 from ..primitives.algebra import simplify_op
+from .broadcasts import known_broadcasts
 from .loops import forwards_and_fused, in_parallel
 from .simplify import simplify
 
-__all__ = ["dce", "in_parallel", "optimize", "simplify", "simplify_op"]
+__all__ = ["dce", "in_parallel", "known_broadcasts", "optimize", "simplify", "simplify_op"]
 
 
 def dce(fn: ir.Function) -> ir.Function:

@@ -385,12 +385,16 @@ def _svd_jvp(tangents, a, ans, attrs):
     d_u = mm(u, gaps * (mm(inner, sigma) + mm(sigma, transpose(inner))))
     d_u = d_u + (mm(ta, v) - mm(u, inner)) / s  # (I - U U^T) dA V S^-1
     d_v = mm(v, gaps * (mm(sigma, inner) + mm(transpose(inner), sigma)))
+    return _svd_packed(d_u, diag_of(inner), d_v, a, ans)
+
+
+def _svd_packed(u, s, v, a, like):
+    """``U``, ``s`` and ``V`` packed as ``svd`` packs them (into zeros like ``like``)."""
     n = op("shape", a, attrs=Attrs(axis=1))
-    packed = op("setitem", d_u, op("zeros_like", ans), Const(0), attrs=FIRST)
-    packed = op(
-        "setitem", transpose(d_v), packed, Const(1), n, attrs=Attrs(index=(Take(), Span(stop=True)))
-    )
-    return op("setitem", diag_of(inner), packed, Const(2), Const(0), attrs=FIRST_TWO)
+    packed = op("setitem", u, op("zeros_like", like), Const(0), attrs=FIRST)
+    rows = Attrs(index=(Take(), Span(stop=True)))
+    packed = op("setitem", transpose(v), packed, Const(1), n, attrs=rows)
+    return op("setitem", s, packed, Const(2), Const(0), attrs=FIRST_TWO)
 
 
 def _svd_vjp(g, a, ans, attrs, ranks):
@@ -403,6 +407,50 @@ def _svd_vjp(g, a, ans, attrs, ranks):
     middle = mm(left, sigma) + eye * g_s + mm(sigma, right)
     outside = (g_u - mm(u, mm(transpose(u), g_u))) / s  # (I - U U^T) U_bar S^-1
     return (mm(mm(u, middle) + outside, transpose(v)),)
+
+
+def _svd_outer_jvp(tangents, a, g, ans, attrs):
+    """``svd_outer(a, g) = U diag(g) V^T``: along ``a`` through ``svd``'s own
+    tangents of ``U`` and ``V``, and linear in ``g``."""
+    ta, tg = tangents
+    terms = [op("svd_outer", a, tg)] if tg is not None else []
+    if ta is not None:
+        packed = op("svd", a)
+        u, _, v = _svd_parts(packed, a)
+        d_u, _, d_v = _svd_parts(_svd_jvp((ta,), a, packed, attrs), a)
+        terms.append(mm(d_u * g, transpose(v)) + mm(u * g, transpose(d_v)))
+    return terms[0] if len(terms) == 1 else terms[0] + terms[1]
+
+
+def _svd_outer_vjp(h, a, g, ans, attrs, ranks):
+    """The adjoint of ``g`` is ``diag(U^T h V)``; that of ``a`` is ``svd``'s
+    adjoint of ``U_bar = h V diag(g)``, ``V_bar = h^T U diag(g)``."""
+    packed = op("svd", a)
+    u, s, v = _svd_parts(packed, a)
+    g_packed = _svd_packed(mm(h, v) * g, s * 0.0, mm(transpose(h), u) * g, a, packed)
+    return (_svd_vjp(g_packed, a, packed, attrs, ranks)[0], op("svd_inner", a, h))
+
+
+def _svd_inner_jvp(tangents, a, t, ans, attrs):
+    """``svd_inner(a, t) = diag(U^T t V)``: along ``a`` through ``svd``'s
+    tangents of ``U`` and ``V``, and linear in ``t``."""
+    ta, tt = tangents
+    terms = [op("svd_inner", a, tt)] if tt is not None else []
+    if ta is not None:
+        packed = op("svd", a)
+        u, _, v = _svd_parts(packed, a)
+        d_u, _, d_v = _svd_parts(_svd_jvp((ta,), a, packed, attrs), a)
+        terms.append(diag_of(mm(mm(transpose(d_u), t), v) + mm(mm(transpose(u), t), d_v)))
+    return terms[0] if len(terms) == 1 else terms[0] + terms[1]
+
+
+def _svd_inner_vjp(h, a, t, ans, attrs, ranks):
+    """The adjoint of ``t`` is ``U diag(h) V^T``; that of ``a`` is ``svd``'s
+    adjoint of ``U_bar = t V diag(h)``, ``V_bar = t^T U diag(h)``."""
+    packed = op("svd", a)
+    u, s, v = _svd_parts(packed, a)
+    g_packed = _svd_packed(mm(t, v) * h, s * 0.0, mm(transpose(t), u) * h, a, packed)
+    return (_svd_vjp(g_packed, a, packed, attrs, ranks)[0], op("svd_outer", a, h))
 
 
 def _svdvals_jvp(tangents, a, ans, attrs):
@@ -653,10 +701,10 @@ register("svd", 1, SPECIAL, "special", None, None, jvp=_svd_jvp, vjp=_svd_vjp, r
          spell=helper("_svd", _SVD), contiguous=True, **NOT_ELEMENTWISE)
 register("svdvals", 1, SPECIAL, "special", None, None, jvp=_svdvals_jvp, vjp=_svdvals_vjp, result_kind=vector_kind("np.linalg.svd"),
          spell=helper("_svdvals", _SVDVALS), contiguous=True, **NOT_ELEMENTWISE)
-# Derivative plumbing (never differentiated again).
-register("svd_inner", 2, SPECIAL, "special", None, None, result_kind=vector_kind("np.linalg.svd"), spell=helper("_svd_inner", _SVD_INNER),
+# Derivative plumbing (differentiated again through svd's rules).
+register("svd_inner", 2, SPECIAL, "special", None, None, jvp=_svd_inner_jvp, vjp=_svd_inner_vjp, result_kind=vector_kind("np.linalg.svd"), spell=helper("_svd_inner", _SVD_INNER),
          contiguous=True, fresh=True, **NOT_ELEMENTWISE)
-register("svd_outer", 2, SPECIAL, "special", None, None, result_kind=square_kind("np.linalg.svd"), spell=helper("_svd_outer", _SVD_OUTER),
+register("svd_outer", 2, SPECIAL, "special", None, None, jvp=_svd_outer_jvp, vjp=_svd_outer_vjp, result_kind=square_kind("np.linalg.svd"), spell=helper("_svd_outer", _SVD_OUTER),
          contiguous=True, fresh=True, **NOT_ELEMENTWISE)
 register("phi", 1, SPECIAL, "special", None, None, jvp=lambda tangents, x, ans, attrs: phi(tangents[0]),
          vjp=lambda g, x, ans, attrs, ranks: (phi(g),), result_kind=square_kind("phi"), spell=helper("_phi", _PHI),

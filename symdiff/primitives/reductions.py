@@ -95,6 +95,32 @@ def _cumprod_adjoint(x, g):
     return out"""
 
 
+_ADJOINT_TANGENT_ROW = """\
+def _cumprod_adjoint_tangent(x, g, s):
+    \"\"\"The derivative along s (a tangent of x) of _cumprod_adjoint(x, g) (1-d):
+    its two sweeps on dual numbers (x + s dx), so exact where elements are 0.\"\"\"
+    out = np.empty(s.shape, s.dtype)
+    afters = np.empty(s.shape, s.dtype)
+    after = {zero}
+    d_after = {zero}
+    following = {zero}
+    d_following = {zero}
+    for k in range(x.size - 1, -1, -1):
+        d_after = following * d_after + d_following * after
+        after = g[k] + following * after
+        afters[k] = after
+        out[k] = d_after
+        following = x[k]
+        d_following = s[k]
+    before = {one}
+    d_before = {zero}
+    for k in range(x.size):
+        out[k] = out[k] * before + afters[k] * d_before
+        d_before = d_before * x[k] + before * s[k]
+        before *= x[k]
+    return out"""
+
+
 def _constants(printer) -> dict:
     if printer.float32:  # float32 code stays float32
         return {"one": "np.float32(1.0)", "zero": "np.float32(0.0)"}
@@ -111,7 +137,7 @@ def _along(printer, row, args, op_, what, params):
             args if kind.rank == 1 else [ast.Call(ast.Attribute(a, "ravel"), [], []) for a in args]
         )
         value = printer.call(row, flat) if "." in row else ast.Call(ast.Name(row), flat, [])
-        if kind.rank > 1 and row == "_cumprod_adjoint":  # x_bar: shaped like x
+        if kind.rank > 1 and row.startswith("_cumprod_adjoint"):  # shaped like x
             return ast.Call(ast.Attribute(value, "reshape"), [ast.Attribute(args[0], "shape")], [])
         return value
     axis = normalize_axis(axis, kind.rank)
@@ -136,6 +162,33 @@ def _spell_adjoint(printer, op_, args):
     printer.modules.add("np")
     printer.helper("_cumprod_adjoint", _ADJOINT_ROW.format(**_constants(printer)))
     return _along(printer, "_cumprod_adjoint", args, op_, "arrays and adjoints", ("x", "g"))
+
+
+def _spell_adjoint_tangent(printer, op_, args):
+    printer.modules.add("np")
+    printer.helper("_cumprod_adjoint_tangent", _ADJOINT_TANGENT_ROW.format(**_constants(printer)))
+    what = "arrays, adjoints and tangents"
+    return _along(printer, "_cumprod_adjoint_tangent", args, op_, what, ("x", "g", "s"))
+
+
+def _adjoint_jvp(tangents, x, g, ans, attrs):
+    """``cumprod_adjoint(x, g)`` is linear in ``g``; along ``x`` it changes by
+    ``cumprod_adjoint_tangent``."""
+    tx, tg = tangents
+    terms = [op("cumprod_adjoint", x, tg, attrs=attrs)] if tg is not None else []
+    if tx is not None:
+        terms.append(op("cumprod_adjoint_tangent", x, g, tx, attrs=attrs))
+    return terms[0] if len(terms) == 1 else terms[0] + terms[1]
+
+
+def _adjoint_vjp(h, x, g, ans, attrs, ranks):
+    """The transposes: of ``g -> cumprod_adjoint(x, g)`` (cumprod's Jacobian
+    transposed), ``cumprod_tangent``; of the ``x`` part, itself along ``h``
+    (the second derivatives of ``cumprod`` are symmetric in their two axes)."""
+    return (
+        op("cumprod_adjoint_tangent", x, g, h, attrs=attrs),
+        op("cumprod_tangent", x, h, attrs=attrs),
+    )
 
 
 def _cumprod_jvp(tangents, x, ans, attrs):
@@ -224,7 +277,8 @@ NOT_ELEMENTWISE = {"elementwise": False}
 register("cumprod", 1, ("special",), "special", None, None, jvp=_cumprod_jvp, vjp=_cumprod_vjp, result_kind=_cumprod_kind, names=named(numpy="cumprod", methods="cumprod", options=(AXIS,)),
          spell=_spell_cumprod, sympy_arrays=_cumprod_sympy, contiguous=True, **NOT_ELEMENTWISE)
 register("cumprod_tangent", 2, ("special",), "special", None, None, result_kind=_tangent_kind, spell=_spell_tangent, **NOT_ELEMENTWISE)  # (x, dx) -> d cumprod(x)
-register("cumprod_adjoint", 2, ("special",), "special", None, None, result_kind=float_like(0), spell=_spell_adjoint, shaped_like=0, **NOT_ELEMENTWISE)  # (x, g) -> x_bar
+register("cumprod_adjoint", 2, ("special",), "special", None, None, jvp=_adjoint_jvp, vjp=_adjoint_vjp, result_kind=float_like(0), spell=_spell_adjoint, shaped_like=0, **NOT_ELEMENTWISE)  # (x, g) -> x_bar
+register("cumprod_adjoint_tangent", 3, ("special",), "special", None, None, result_kind=float_like(0), spell=_spell_adjoint_tangent, shaped_like=0, **NOT_ELEMENTWISE)  # (x, g, s) -> d x_bar along s
 register("diff", 1, ("special",), "special", None, None, result_kind=_diff_kind,  spell=_spell_diff, sympy_arrays=_diff_sympy,
          jvp=lambda tangents, x, ans, attrs: op("diff", tangents[0], attrs=attrs),
          vjp=lambda g, x, ans, attrs, ranks: (op("diff_adjoint", g, x, attrs=attrs),), **NOT_ELEMENTWISE)

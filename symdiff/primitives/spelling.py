@@ -14,6 +14,7 @@ the module (``printer.helper``); the helpers' sources are here too.
 from __future__ import annotations
 
 import ast
+import re
 
 from ..ir import AxisSize, Take, Var
 from .kinds import expanded_axes, reduced_axes
@@ -323,6 +324,74 @@ def {name}(x):
     for i in range(rows.shape[0]):
         out[i] = _prod_others(rows[i])
     return out.reshape({moved}){back}"""
+
+
+_PROD_OTHERS_TANGENT_HELPER = """\
+def _prod_others_tangent(x, s):
+    \"\"\"For each element of x, the derivative along s of the product of the
+    others (the second derivative of np.prod times s): _prod_others's two
+    sweeps on dual numbers (x + s dx), so exact where elements are 0.\"\"\"
+    flat = x.ravel()
+    step = s.ravel()
+    lefts = np.empty_like(flat)
+    out = np.empty_like(flat)
+    left = {one}
+    d_left = {zero}
+    for i in range(flat.size):
+        lefts[i] = left
+        out[i] = d_left
+        d_left = d_left * flat[i] + left * step[i]
+        left *= flat[i]
+    right = {one}
+    d_right = {zero}
+    for i in range(flat.size - 1, -1, -1):
+        out[i] = out[i] * right + lefts[i] * d_right
+        d_right = d_right * flat[i] + right * step[i]
+        right *= flat[i]
+    return out.reshape(x.shape)"""
+
+_PROD_OTHERS_TANGENT_AXES_HELPER = """\
+def {name}(x, s):
+    \"\"\"_prod_others_tangent over axis={axes} of rank-{rank} arrays: the axes
+    moved last, each row of the copies done, the result moved back.\"\"\"
+    rows = {rows}
+    steps = {steps}
+    out = np.empty_like(rows)
+    for i in range(rows.shape[0]):
+        out[i] = _prod_others_tangent(rows[i], steps[i])
+    return out.reshape({moved}){back}"""
+
+
+def prod_others_tangent(printer, op, args):
+    """Per element, the derivative along ``s`` of the product of the others
+    over the axes ``np.prod`` reduced: ``H @ s`` for ``np.prod``'s Hessian
+    ``H`` (symmetric: also the adjoint of ``prod_others``)."""
+    constants = {"one": "1.0", "zero": "0.0"}
+    if printer.float32:  # float32 code stays float32
+        constants = {"one": "np.float32(1.0)", "zero": "np.float32(0.0)"}
+    printer.helper("_prod_others_tangent", _PROD_OTHERS_TANGENT_HELPER.format(**constants))
+    printer.modules.add("np")
+    rank = printer.kind(op.args[0]).rank
+    if rank == 0:  # the product of no other elements: a constant
+        return ast.Constant(0.0)
+    axes = reduced_axes(op.attrs.axis, rank)
+    if axes is None:
+        return ast.Call(ast.Name("_prod_others_tangent"), args, [])
+    rows, order = _rows(rank, axes)
+    back = ""
+    if order != tuple(range(rank)):
+        back = f".transpose({tuple(order.index(a) for a in range(rank))})"
+    name = f"_prod_others_tangent_axis{'_'.join(map(str, axes))}_{rank}d"
+    source = _PROD_OTHERS_TANGENT_AXES_HELPER.format(
+        name=name,
+        axes=axes[0] if len(axes) == 1 else axes,
+        rank=rank,
+        rows=rows,
+        steps=re.sub(r"\bx\b(?!\.shape)", "s", rows),
+        moved=_shape(_sizes(order)),
+        back=back,
+    )
+    return ast.Call(ast.Name(printer.helper(name, source)), args, [])
 
 
 def prod_others(printer, op, args):

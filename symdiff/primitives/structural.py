@@ -72,6 +72,16 @@ def _prod_vjp(g, x, ans, attrs, ranks):
     return (_expand(g, x, attrs) * _prod_others(x, attrs),)
 
 
+def _prod_others_jvp(tangents, x, ans, attrs):
+    return op("prod_others_tangent", x, tangents[0], attrs=attrs)
+
+
+def _prod_others_vjp(g, x, ans, attrs, ranks):
+    """``prod_others`` is the gradient of ``np.prod``: its Jacobian is the
+    (symmetric) Hessian, so its adjoint is its tangent along ``g``."""
+    return (op("prod_others_tangent", x, g, attrs=attrs),)
+
+
 def _sum_vjp(g, x, ans, attrs, ranks):
     return (_expand(g, x, attrs),)
 
@@ -267,5 +277,6 @@ register("broadcast_like", 2, SPECIAL, "special", None, None, jvp=linear_jvp("br
          full_tangent=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)
 register("reshape_like", 2, SPECIAL, "special", None, None, jvp=linear_jvp("reshape_like"), vjp=_like_vjp("reshape_like"), result_kind=float_like(1), spell=spelling.reshape_like, view=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # g reshaped to x's shape
 register("scatter", -1, SPECIAL, "special", None, None, jvp=linear_jvp("scatter"), vjp=_scatter_vjp, result_kind=float_like(1), indexed=True, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # zeros like x, g at an index
-register("prod_others", 1, SPECIAL, "special", None, None, result_kind=float_like(0), spell=spelling.prod_others, **NOT_ELEMENTWISE)  # per element: the product of the others
+register("prod_others", 1, SPECIAL, "special", None, None, jvp=_prod_others_jvp, vjp=_prod_others_vjp, result_kind=float_like(0), spell=spelling.prod_others, **NOT_ELEMENTWISE)  # per element: the product of the others
+register("prod_others_tangent", 2, SPECIAL, "special", None, None, result_kind=float_like(0), spell=spelling.prod_others_tangent, **NOT_ELEMENTWISE)  # (x, s) -> prod's Hessian @ s
 # fmt: on

@@ -48,7 +48,9 @@ class ReverseState:
         self.active_set = set(analysis.active)
         self.extents = dict(analysis.extents)  # of values and of adjoints (analysis.extents)
         self.ints = analysis.ints
-        self.recordings: dict = {}  # id(loop) -> the statements that run it and fill its tapes
+        # id(loop) -> (the loop, the statements that run it and fill its tapes);
+        # the loop is kept so that its id is never reused by another one
+        self.recordings: dict = {}
         # adjoint -> the values whose full shape it is known to have.  The same
         # adjoint may also be the (broadcastable) adjoint of another value: a
         # full sum passes the adjoint of its result on to its operand.
@@ -313,8 +315,9 @@ class ReverseState:
         and records its tapes."""
         out = []
         for stmt in body:
-            if isinstance(stmt, Loop) and id(stmt) in self.recordings:
-                out.extend(self.recordings[id(stmt)])
+            loop, recording = self.recordings.get(id(stmt), (None, ()))
+            if loop is stmt:
+                out.extend(recording)
             elif isinstance(stmt, If):  # inner loops are recorded where their loop is reversed
                 out.append(ir.with_bodies(stmt, [self.record(inner) for inner in ir.bodies(stmt)]))
             else:

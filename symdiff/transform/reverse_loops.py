@@ -74,7 +74,7 @@ class LoopAdjoint:
                 contribs.setdefault(carry.init.name, []).append(Var(bars[carry.name][0]))
         for name, accumulated, _ in outer:
             contribs.setdefault(name, []).append(Var(accumulated))
-        state.recordings[id(loop)] = self.recording(*self.recorded(reverse_loop))
+        state.recordings[id(loop)] = (loop, self.recording(*self.recorded(reverse_loop)))
 
     def reverse_loop(self, builder: Builder, body, adjoint, tail, carries) -> Loop:
         """The reverse loop: restore, recompute, differentiate; without what
