@@ -367,3 +367,13 @@ def test_a_carried_value_keeps_an_extent_only_if_each_iteration_does():
     fn = Function("f", ("x",), (loop, op("r", "add", Var("y"), Var("x"))), Var("r"))
     facts = analysis.analyze(fn, [VECTOR])
     assert not facts.same_shape("y", "x") and facts.extents["y"] == (None,)
+
+
+def test_a_sum_to_result_is_not_taken_to_have_its_targets_shape():
+    # sum_to(g, x) with g of shape (1,): the adjoint broadcasts as it is and stays of
+    # size 1 (primitives' sum_to_kind); indexing it over x's length is not in bounds
+    one = Kind.of_sizes("float", [AxisSize.ONE])
+    summed = op("g2", "sum_to", Var("g"), Var("x"))
+    body = [getitem("xk", "g2", Var("i")), op("s2", "add", Var("s"), Var("xk"))]
+    loop = for_range("i", ZERO, N, ONE, body, [Carry("s", Const(0.0), Var("s2"))])
+    assert not proven([N_IS_LEN_X, summed, loop], ("x", "g"), (VECTOR, one))

@@ -78,6 +78,7 @@ def test_requests_are_cache_keys_read_by_position():
         (),
         (),
         False,
+        0,
     )
     assert hash(request_) == hash(Request((FLOAT,), (0,), True, "reverse", "grad"))
 

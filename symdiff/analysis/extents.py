@@ -165,9 +165,9 @@ def of_operation(op: Op, kind: Kind, arg_kinds, extents: dict, ints: dict) -> tu
         return _broadcast(kind, arg_kinds, arg_extents)
     if prim.sized_by is not None:
         return _sized(op, source, ints, kind)
-    # zeros_like(x), broadcast_like(t, y): that operand's shape (not sum_to(g,
-    # x), which is g where g is smaller: a broadcastable adjoint stays one)
-    if prim.shaped_like is not None and op.prim != "sum_to":
+    # zeros_like(x), broadcast_like(t, y): that operand's shape (sum_to(g, x) is
+    # not shaped like x: it is g where g is smaller, a broadcastable adjoint)
+    if prim.shaped_like is not None:
         like = arg_extents[prim.shaped_like]
         return like if like is not None else (None,) * kind.rank
     if source is None:

@@ -270,7 +270,7 @@ register("eye", -1, SPECIAL, "special", None, None, result_kind=eye_kind, names=
          sympy_arrays=lambda args, attrs, number, truth: np.eye(*map(int, args)), fresh=True, contiguous=True, sized_by=lambda atoms: atoms[:2] if len(atoms) > 1 else atoms * 2, **CONSTANT)
 
 # Adjoint plumbing, made by the transformations (never written by users).
-register("sum_to", 2, SPECIAL, "special", None, None, jvp=linear_jvp("sum_to"), vjp=_like_vjp("broadcast_like"), result_kind=sum_to_kind, spell=spelling.sum_to, shaped_like=1, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # sum g to x's shape
+register("sum_to", 2, SPECIAL, "special", None, None, jvp=linear_jvp("sum_to"), vjp=_like_vjp("broadcast_like"), result_kind=sum_to_kind, spell=spelling.sum_to, shape_reads=frozenset({1}), **NOT_ELEMENTWISE)  # sum g to x's shape (or smaller: a broadcastable adjoint stays as it is)
 register("expand_dims", 1, SPECIAL, "special", None, None, jvp=linear_jvp("expand_dims"), vjp=_expand_dims_vjp, result_kind=expand_kind,  # a reduced axis put back; x[:, None]
          spell=spelling.expand_dims, sympy_arrays=symbolic.expand_dims, view=True, **NOT_ELEMENTWISE)
 register("broadcast_like", 2, SPECIAL, "special", None, None, jvp=linear_jvp("broadcast_like"), vjp=_like_vjp("sum_to"), result_kind=float_like(1), spell=spelling.broadcast_like,  # t broadcast to y's shape
