@@ -158,7 +158,8 @@ def explain(fn, *args, mode="reverse", wrt=None, tangents=None) -> Trace:
     kinds += tuple(record.kind for record in primal.implicit)
     shown_params = leaf_names + [record.param for record in primal.implicit]
     facts = analyze(primal, kinds)
-    nodes = _nodes(primal, facts.kinds)
+    definitions = _definitions(primal, facts.kinds)
+    nodes = list(definitions)
     names = _display_names(primal, nodes, dict(zip(primal.params, shown_params)))
     every = _returning(primal, nodes)
     node_values = _run(every, kinds, values)
@@ -174,7 +175,7 @@ def explain(fn, *args, mode="reverse", wrt=None, tangents=None) -> Trace:
     rows = []
     params = list(primal.params)
     for name, value in zip(params + nodes, list(values) + list(node_values)):
-        stmt = _definitions(primal).get(name)
+        stmt = definitions.get(name)
         rows.append(
             Node(
                 names[name],
@@ -211,36 +212,18 @@ def _check_traceable(primal: ir.Function) -> None:
                 )
 
 
-def _nodes(primal: ir.Function, kinds: dict) -> list:
-    """The values the table shows, in the order of the forward pass: what
-    the function's top level defines (assignments, the joins of branches,
-    the values loops carry out)."""
-    out = []
-    for stmt in primal.body:
-        if isinstance(stmt, Assign):
-            out.append(stmt.target)
-        elif isinstance(stmt, If):
-            out.extend(phi.target for phi in stmt.phis)
-        elif isinstance(stmt, Loop):
-            out.extend(carry.name for carry in stmt.carried)
-    return [n for n in out if n in kinds]
-
-
-def _definitions(primal: ir.Function) -> dict:
+def _definitions(primal: ir.Function, kinds: dict) -> dict:
+    """The values the table shows, in the order of the forward pass, each
+    with the statement defining it: what the function's top level defines
+    (assignments, the joins of branches, the values loops carry out; not a
+    loop's index)."""
     out = {}
     for stmt in primal.body:
-        if isinstance(stmt, Assign):
-            out[stmt.target] = stmt
-        elif isinstance(stmt, (If, Loop)):
-            for target in _defined(stmt):
+        index = stmt.index if isinstance(stmt, Loop) else None
+        for target in ir.targets(stmt):
+            if target != index and target in kinds:
                 out[target] = stmt
     return out
-
-
-def _defined(stmt) -> list:
-    if isinstance(stmt, If):
-        return [phi.target for phi in stmt.phis]
-    return [carry.name for carry in stmt.carried]
 
 
 def _operands(stmt) -> list:
@@ -448,8 +431,6 @@ def _plain(value):
 def _short(value) -> str:
     if isinstance(value, np.ndarray):
         return f"array{value.shape}" if value.ndim else repr(value.item())
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return repr(value)
     return repr(value)
 
 
