@@ -159,12 +159,9 @@ def _highest_first(loop: Loop) -> tuple:
         return None
 
     body = list(loop.body)
+    chains = _chains(loop)  # disjoint: reordering one leaves the others' statements as they are
     for carry in loop.carried:
-        chain, current = [], carry.name
-        while current != _name(carry.next):
-            stmt = next(s for s in body if current in _var_names(ir.reads(s)))
-            chain.append(stmt)
-            current = stmt.target
+        chain = chains[carry.name]
         if len(chain) < 2 or any(s.value.prim != "additem" for s in chain):
             continue
         offsets = [offset(s.value.args[2]) if len(s.value.args) == 3 else None for s in chain]
@@ -185,10 +182,6 @@ def _highest_first(loop: Loop) -> tuple:
         rest = [s for s in body[: at + 1] if s not in chain]
         body = rest + placed + body[at + 1 :]
     return tuple(body)
-
-
-def _var_names(atoms) -> set:
-    return {a.name for a in atoms if isinstance(a, Var)}
 
 
 def in_parallel(fn: ir.Function) -> ir.Function:
@@ -253,28 +246,36 @@ def _order_free(loop: Loop) -> bool:
 
 
 def _meets_in_sums(loop: Loop) -> bool:
-    """Each carried value is read only by one chain of accumulations
-    (``c_1 = c + e``, ``c_1 = c - e``, ``c_1 = additem(e, c, idx)``, ...)
-    ending in its next value, and nothing else in the body reads a value of
-    a chain (so the contributions ``e`` and the indices do not depend on the
-    sums)."""
+    """Is every carried value only accumulated into (``_chains``)?"""
+    return _chains(loop) is not None
+
+
+def _chains(loop: Loop) -> dict | None:
+    """Each carried value's chain of accumulations (``c_1 = c + e``,
+    ``c_1 = c - e``, ``c_1 = additem(e, c, idx)``, ...) ending in its next
+    value, in order; None unless each carried value is read only by its chain
+    and nothing else in the body reads a value of a chain (so the
+    contributions ``e`` and the indices do not depend on the sums)."""
     if not loop.carried or not all(isinstance(s, Assign) for s in loop.body):
-        return False
+        return None
     readers: dict = {}
     for stmt in loop.body:
         for atom in ir.reads(stmt):
             if isinstance(atom, Var):
                 readers.setdefault(atom.name, []).append(stmt)
+    chains = {}
     for carry in loop.carried:
-        current = carry.name
+        chain, current = [], carry.name
         while current != _name(carry.next):
             users = readers.get(current, [])
             if len(users) != 1 or not _accumulates(users[0], current):
-                return False
+                return None
+            chain.append(users[0])
             current = users[0].target
         if len(readers.get(current, [])) != 0:  # the next value is read in the body
-            return False
-    return True
+            return None
+        chains[carry.name] = chain
+    return chains
 
 
 def _name(atom):
